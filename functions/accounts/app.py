@@ -1,0 +1,51 @@
+"""Store staff login: POST /v1/auth/code, /verify, /refresh, /logout."""
+
+from __future__ import annotations
+
+from storecrm.arky.schemas import (
+    AuthToken,
+    CodeRequest,
+    CodeSent,
+    LoggedOut,
+    LogoutRequest,
+    RefreshRequest,
+    VerifyRequest,
+)
+from storecrm.domain.errors import Unauthorized
+from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.auth import bearer_token, principal, source_ip
+from storecrm.services import account_login
+
+app = create_resolver()
+
+
+@app.post("/v1/auth/code", summary="Mail a six-digit login code", tags=["Accounts"])
+def request_code(body: CodeRequest) -> CodeSent:
+    account_login().request_code(body.email, source_ip(app))
+    return CodeSent(sent=True)
+
+
+@app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"])
+def verify(body: VerifyRequest) -> AuthToken:
+    return AuthToken.of(account_login().verify(body.email, body.code))
+
+
+@app.post("/v1/auth/refresh", summary="Rotate the refresh token and get a new access token", tags=["Accounts"])
+def refresh(body: RefreshRequest) -> AuthToken:
+    return AuthToken.of(account_login().refresh(body.refresh_token))
+
+
+@app.post("/v1/auth/logout", summary="End the session of the bearer token or of a refresh token",
+          tags=["Accounts"])
+def logout(body: LogoutRequest | None = None) -> LoggedOut:
+    if bearer_token(app):
+        caller = principal(app)
+        if caller.kind != "account" or caller.session_id is None:
+            raise Unauthorized("Not a staff session")
+        return LoggedOut(logged_out=account_login().logout(caller.session_id, caller.subject))
+    if body is None or not body.refresh_token:
+        raise Unauthorized("Send the access token or the refresh token of the session to end")
+    return LoggedOut(logged_out=account_login().logout_with_refresh_token(body.refresh_token))
+
+
+lambda_handler = lambda_entry(app)

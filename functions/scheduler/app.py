@@ -1,0 +1,20 @@
+"""Scheduled work (EventBridge rule): finishes store purges that were cut short."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storecrm.services import store_service
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    purged = store_service().purge_due()
+    if purged:
+        logger.info("Finished store purges", count=purged)
+    return {"purged_stores": purged}

@@ -1,0 +1,62 @@
+"""Stores: /v1/stores (list, create), /v1/stores/plans, /v1/stores/{storeId} (get, update, delete)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from storecrm.arky.schemas import Deleted, Page, StoreOut
+from storecrm.domain.models import StoreStatus
+from storecrm.domain.plans import PLANS, SubscriptionPlan
+from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
+from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.auth import principal
+from storecrm.services import store_service
+
+app = create_resolver()
+
+
+@app.get("/v1/stores", summary="List the stores the caller belongs to", tags=["Stores"])
+def list_stores(
+    query: Annotated[str | None, Query(max_length=100)] = None,
+    isNetwork: Annotated[bool | None, Query()] = None,  # noqa: N803 - the arky client's name
+    status: Annotated[StoreStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    sort_field: Annotated[SortField, Query()] = "created_at",
+    sort_direction: Annotated[SortDirection, Query()] = "desc",
+) -> Page[StoreOut]:
+    q = StoreQuery(query=query, is_network=isNetwork, status=status, limit=limit, cursor=cursor,
+                   sort_field=sort_field, sort_direction=sort_direction)
+    stores, next_cursor = store_service().list(principal(app), q)
+    return Page[StoreOut](items=[StoreOut.of(s) for s in stores], cursor=next_cursor)
+
+
+@app.post("/v1/stores", summary="Create a store; the caller becomes its owner", tags=["Stores"])
+def create_store(body: NewStore) -> StoreOut:
+    return StoreOut.of(store_service().create(principal(app), body))
+
+
+@app.get("/v1/stores/plans", summary="The subscription plans a store can choose", tags=["Stores"])
+def list_plans() -> list[SubscriptionPlan]:
+    return list(PLANS)
+
+
+@app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"])
+def get_store(storeId: str) -> StoreOut:  # noqa: N803 - path parameter name from the template
+    return StoreOut.of(store_service().get(principal(app), storeId))
+
+
+@app.put("/v1/stores/<storeId>", summary="Update a store's settings", tags=["Stores"])
+def update_store(storeId: str, body: StoreChanges) -> StoreOut:  # noqa: N803
+    return StoreOut.of(store_service().update(principal(app), storeId, body))
+
+
+@app.delete("/v1/stores/<storeId>", summary="Delete a store and all of its data", tags=["Stores"])
+def delete_store(storeId: str) -> Deleted:  # noqa: N803
+    store_service().delete(principal(app), storeId)
+    return Deleted(deleted=True)
+
+
+lambda_handler = lambda_entry(app)

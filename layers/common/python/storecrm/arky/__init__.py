@@ -1,0 +1,1 @@
+"""The arky dialect's wire models (snake_case JSON, Unix-second timestamps)."""

@@ -1,0 +1,99 @@
+"""Request and response bodies of the arky-style store API (CONTRACTS.md section 1)."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from storecrm.domain.fields import Command, Email
+from storecrm.domain.models import Language, Market, Store, StoreEmails, StoreStatus
+from storecrm.domain.sessions import IssuedTokens
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = {"from_attributes": True}
+
+
+class Page(Out, Generic[T]):
+    items: list[T]
+    cursor: str | None = None
+
+
+# ---------------------------------------------------------------- auth
+class CodeRequest(Command):
+    email: Email
+    store_id: str | None = Field(default=None, max_length=64)
+
+
+class VerifyRequest(Command):
+    email: Email
+    code: str = Field(pattern=r"^\d{6}$", description="The six digits from the mail")
+
+
+class RefreshRequest(Command):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutRequest(Command):
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class CodeSent(Out):
+    sent: bool
+
+
+class LoggedOut(Out):
+    logged_out: bool
+
+
+class AuthToken(Out):
+    id: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: int
+    refresh_expires_at: int
+    created_at: int
+    is_verified: bool
+
+    @classmethod
+    def of(cls, tokens: IssuedTokens) -> AuthToken:
+        return cls(id=tokens.session.id, access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                   access_expires_at=tokens.access_expires_at,
+                   refresh_expires_at=tokens.session.refresh_expires_at,
+                   created_at=tokens.session.created_at, is_verified=tokens.session.verified)
+
+
+# ---------------------------------------------------------------- stores
+class StoreOut(Out):
+    id: str
+    key: str
+    timezone: str
+    languages: list[Language]
+    emails: StoreEmails
+    status: StoreStatus
+    is_network: bool
+    subscription: dict[str, object] | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, store: Store) -> StoreOut:
+        return cls.model_validate(store)
+
+
+class MarketOut(Market):
+    @classmethod
+    def of(cls, market: Market) -> MarketOut:
+        return cls.model_validate(market.model_dump())
+
+
+class Deleted(Out):
+    deleted: bool
+
+
+class Removed(Out):
+    removed: bool
+

@@ -1,0 +1,47 @@
+"""One boto3 session per container, shared by every repository and gateway.
+
+Clients are created on first use so a function only pays for the services it calls, and so
+tests and the benchmark can count calls with botocore event hooks on this one session.
+boto3 honours AWS_ENDPOINT_URL, which is how the local runner points everything at moto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+
+@lru_cache(maxsize=1)
+def session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+# Called as listener(service, operation) before every AWS API call (tests and the benchmark count
+# round trips with it). Clients copy the session's hooks when created, so each client gets one.
+CallListener = Callable[[str, str], None]
+call_listeners: list[CallListener] = []
+
+
+def _notify(event_name: str, **_: Any) -> None:
+    _, service, operation = event_name.split(".", 2)
+    for listener in call_listeners:
+        listener(service, operation)
+
+
+@cache
+def client(service: str) -> Any:
+    created = session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    created.meta.events.register("before-call", _notify)
+    return created
+
+
+def reset() -> None:
+    """Forget cached clients (tests switch between moto backends)."""
+    client.cache_clear()
+    session.cache_clear()

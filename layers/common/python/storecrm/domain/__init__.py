@@ -1,0 +1,1 @@
+"""Business rules. Nothing here imports boto3: persistence comes in through repository protocols."""

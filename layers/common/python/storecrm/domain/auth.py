@@ -1,0 +1,121 @@
+"""Credentials: login codes, refresh tokens and access tokens (JWT, HS256, key id in the header).
+
+Secrets are never stored: codes are kept as keyed hashes (a bare hash of six digits would be
+reversed in a second), refresh-token secrets as SHA-256 (they carry 256 bits of randomness).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+import jwt
+
+from storecrm.domain.errors import Unauthorized
+
+ISSUER = "storecrm"
+INVALID_CODE = "Invalid or expired code"
+PrincipalKind = Literal["account", "profile", "client"]
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    current_kid: str
+    keys: dict[str, str]
+
+    def key(self, kid: str) -> str:
+        try:
+            return self.keys[kid]
+        except KeyError:
+            raise Unauthorized("Token signed with an unknown key", "GENERAL.INVALID_TOKEN") from None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven by an access token."""
+
+    kind: PrincipalKind
+    subject: str
+    session_id: str | None = None
+    store_id: str | None = None
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `limit` requests per `window` seconds for one subject (an email, an IP)."""
+
+    bucket: str
+    subject: str
+    limit: int
+    window: int
+
+
+# ---------------------------------------------------------------- login codes
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def hash_code(code: str, scope: str, email: str, signing: SigningKeys, kid: str) -> str:
+    message = f"{scope}|{email}|{code}".encode()
+    return hmac.new(signing.key(kid).encode(), message, hashlib.sha256).hexdigest()
+
+
+def code_matches(code: str, stored_hash: str, scope: str, email: str, signing: SigningKeys, kid: str) -> bool:
+    return hmac.compare_digest(hash_code(code, scope, email, signing, kid), stored_hash)
+
+
+# ---------------------------------------------------------------- refresh tokens
+def new_refresh_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def refresh_token(session_id: str, secret: str) -> str:
+    """Opaque to clients; the session id prefix lets us find the session with one GetItem."""
+    return f"{session_id}.{secret}"
+
+
+def split_refresh_token(token: str) -> tuple[str, str]:
+    session_id, dot, secret = token.partition(".")
+    if not dot or not session_id or not secret or len(token) > 200:
+        raise Unauthorized("Invalid refresh token", "GENERAL.INVALID_TOKEN")
+    return session_id, secret
+
+
+# ---------------------------------------------------------------- access tokens
+def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: int, ttl: int) -> tuple[str, int]:
+    expires_at = issued_at + ttl
+    claims: dict[str, object] = {
+        "iss": ISSUER, "sub": principal.subject, "typ": principal.kind, "iat": issued_at, "exp": expires_at,
+        "ver": principal.verified,
+    }
+    if principal.session_id:
+        claims["sid"] = principal.session_id
+    if principal.store_id:
+        claims["store"] = principal.store_id
+    token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
+                       headers={"kid": signing.current_kid})
+    return token, expires_at
+
+
+def read_access_token(token: str, signing: SigningKeys) -> Principal:
+    invalid = Unauthorized("Invalid or expired access token", "GENERAL.INVALID_TOKEN")
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str):
+            raise invalid
+        claims = jwt.decode(token, signing.key(kid), algorithms=["HS256"], issuer=ISSUER,
+                            options={"require": ["exp", "iat", "sub", "typ"]})
+    except jwt.PyJWTError:
+        raise invalid from None
+    if claims["typ"] not in ("account", "profile", "client"):
+        raise invalid
+    return Principal(kind=claims["typ"], subject=claims["sub"], session_id=claims.get("sid"),
+                     store_id=claims.get("store"), verified=bool(claims.get("ver", False)))

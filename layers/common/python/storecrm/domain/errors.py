@@ -1,0 +1,61 @@
+"""Errors the domain raises; each dialect renders them in its own error shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldError:
+    field: str
+    error: str
+
+
+@dataclass
+class DomainError(Exception):
+    message: str
+    code: str = "GENERAL.ERROR"
+    status: int = 400
+    field_errors: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class ValidationFailed(DomainError):
+    def __init__(self, message: str, field_errors: list[FieldError] | None = None) -> None:
+        super().__init__(message, "GENERAL.VALIDATION_ERROR", 400, field_errors or [])
+
+    @classmethod
+    def on(cls, field_name: str, error: str) -> ValidationFailed:
+        return cls(error, [FieldError(field_name, error)])
+
+
+class Unauthorized(DomainError):
+    def __init__(self, message: str = "Authentication required", code: str = "GENERAL.UNAUTHORIZED") -> None:
+        super().__init__(message, code, 401)
+
+
+class Forbidden(DomainError):
+    def __init__(self, message: str = "Not allowed", code: str = "GENERAL.FORBIDDEN") -> None:
+        super().__init__(message, code, 403)
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str, code: str = "GENERAL.NOT_FOUND") -> None:
+        super().__init__(message, code, 404)
+
+
+class Conflict(DomainError):
+    def __init__(self, message: str, code: str = "GENERAL.CONFLICT") -> None:
+        super().__init__(message, code, 409)
+
+
+class RateLimited(DomainError):
+    def __init__(self, message: str = "Too many requests, try again later") -> None:
+        super().__init__(message, "GENERAL.RATE_LIMITED", 429)
+
+
+class Unavailable(DomainError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "GENERAL.UNAVAILABLE", 503)

@@ -1,0 +1,22 @@
+"""Annotated field types that carry the domain's rules into every pydantic model that uses them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from storecrm.domain import rules
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(rules.normalize_email)]
+Slug = Annotated[str, Field(max_length=64), AfterValidator(rules.check_slug)]
+Timezone = Annotated[str, Field(max_length=64), AfterValidator(rules.check_timezone)]
+Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_currency)]
+LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Command(BaseModel):
+    """Input to a domain call. Unknown fields are ignored: clients may send more than we use."""
+
+    model_config = {"extra": "ignore", "str_strip_whitespace": True}

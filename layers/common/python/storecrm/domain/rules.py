@@ -1,0 +1,55 @@
+"""Field rules shared by every dialect (pydantic validators call these)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def normalize_email(value: str) -> str:
+    """Emails compare case-insensitively with surrounding spaces ignored."""
+    candidate = value.strip()
+    try:
+        checked = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{candidate}' is not a valid email address: {exc}") from None
+    return checked.normalized.lower()
+
+
+def check_slug(value: str, min_length: int = 3, max_length: int = 64) -> str:
+    if not (min_length <= len(value) <= max_length) or not SLUG.match(value):
+        raise ValueError(
+            f"must be {min_length}-{max_length} lower-case letters, digits and single hyphens (a slug)"
+        )
+    return value
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError(f"'{value}' is not an IANA timezone such as 'America/New_York'")
+    return value
+
+
+def check_currency(value: str) -> str:
+    upper = value.upper()
+    if not CURRENCY.match(upper):
+        raise ValueError("must be a three-letter ISO 4217 currency code such as 'USD'")
+    return upper
+
+
+def check_language(value: str) -> str:
+    if not LANGUAGE.match(value):
+        raise ValueError("must be a language tag such as 'en' or 'pt-BR'")
+    return value

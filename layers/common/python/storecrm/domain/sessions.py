@@ -1,0 +1,100 @@
+"""Refresh-token sessions, shared by staff accounts and store profiles.
+
+A refresh token is `{sessionId}.{secret}`; only the secret's hash is stored. Each refresh rotates
+the secret; presenting a secret the chain already rotated away from means it was copied, so the
+whole session is revoked.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from storecrm.clock import new_id, now
+from storecrm.config import Settings
+from storecrm.domain.auth import (
+    Principal,
+    SigningKeys,
+    hash_secret,
+    issue_access_token,
+    new_refresh_secret,
+    refresh_token,
+    split_refresh_token,
+)
+from storecrm.domain.errors import Unauthorized
+from storecrm.domain.models import Session
+
+if TYPE_CHECKING:
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.table import Write
+
+INVALID_REFRESH = "Invalid or expired refresh token"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    session: Session
+    access_token: str
+    access_expires_at: int
+    refresh_token: str
+
+
+class SessionService:
+    def __init__(self, sessions: SessionRepository, signing: Callable[[], SigningKeys], config: Settings) -> None:
+        self.sessions = sessions
+        self.signing = signing
+        self.config = config
+
+    def start(self, owner_kind: str, owner_id: str, *, store_id: str | None = None, verified: bool = True,
+              with_writes: Sequence[Write] = ()) -> IssuedTokens:
+        """Creates a session in the same transaction as `with_writes` (e.g. consuming a code)."""
+        at = now()
+        secret = new_refresh_secret()
+        session = Session(id=new_id(), owner_kind=owner_kind, owner_id=owner_id,
+                          store_id=store_id, verified=verified, refresh_hash=hash_secret(secret),
+                          created_at=at, refresh_expires_at=at + self.config.refresh_token_ttl)
+        self.sessions.create(session, with_writes)
+        return self._issue(session, secret, at)
+
+    def refresh(self, token: str, owner_kind: str, store_id: str | None = None) -> IssuedTokens:
+        session_id, secret = split_refresh_token(token)
+        session = self.sessions.get(session_id)
+        at = now()
+        if (session is None or session.owner_kind != owner_kind or session.store_id != store_id
+                or session.refresh_expires_at <= at):
+            raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
+        presented = hash_secret(secret)
+        if not hmac.compare_digest(presented, session.refresh_hash):
+            if presented in session.rotated_hashes:
+                self.sessions.delete(session.id)
+                raise Unauthorized("Refresh token reuse detected; the session was revoked", "GENERAL.TOKEN_REUSED")
+            raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
+        new_secret = new_refresh_secret()
+        expires = at + self.config.refresh_token_ttl
+        self.sessions.rotate(session, hash_secret(new_secret), expires)
+        rotated = session.model_copy(update={"refresh_hash": hash_secret(new_secret), "refresh_expires_at": expires})
+        return self._issue(rotated, new_secret, at)
+
+    def end(self, session_id: str, owner_kind: str, owner_id: str) -> bool:
+        session = self.sessions.get(session_id)
+        if session is None or session.owner_kind != owner_kind or session.owner_id != owner_id:
+            return False
+        self.sessions.delete(session_id)
+        return True
+
+    def owner_of_refresh_token(self, token: str, owner_kind: str) -> Session:
+        """The session a still-valid refresh token belongs to (logout without an access token)."""
+        session_id, secret = split_refresh_token(token)
+        session = self.sessions.get(session_id)
+        if (session is None or session.owner_kind != owner_kind
+                or not hmac.compare_digest(hash_secret(secret), session.refresh_hash)):
+            raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
+        return session
+
+    def _issue(self, session: Session, secret: str, at: int) -> IssuedTokens:
+        principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,
+                              store_id=session.store_id, verified=session.verified)
+        access, expires = issue_access_token(principal, self.signing(), at, self.config.access_token_ttl)
+        return IssuedTokens(session, access, expires, refresh_token(session.id, secret))

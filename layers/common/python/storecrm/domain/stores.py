@@ -1,0 +1,191 @@
+"""Stores: creation with default markets, settings, listing the caller's stores, deletion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from storecrm.clock import new_id, now
+from storecrm.domain import cursors
+from storecrm.domain.access import StoreGuard
+from storecrm.domain.auth import Principal
+from storecrm.domain.errors import Forbidden, NotFound, ValidationFailed
+from storecrm.domain.fields import Command, Email, LanguageTag, Slug, Timezone
+from storecrm.domain.models import Language, Market, Membership, OutboxEvent, Store, StoreEmails, StoreStatus, Zone
+from storecrm.domain.permissions import Action, Role
+
+if TYPE_CHECKING:
+    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
+
+
+class LanguageIn(Command):
+    id: LanguageTag
+
+
+class StoreEmailsIn(Command):
+    billing: Email | None = None
+    support: Email | None = None
+
+
+class NewStore(Command):
+    key: Slug
+    timezone: Timezone
+    billing_email: Email
+    languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
+    emails: StoreEmailsIn | None = None
+
+
+class StoreChanges(Command):
+    id: str | None = Field(default=None, description="May repeat the path's store id; must match it.")
+    key: Slug | None = None
+    timezone: Timezone | None = None
+    billing_email: Email | None = None
+    languages: list[LanguageIn] | None = Field(default=None, max_length=50)
+    emails: StoreEmailsIn | None = None
+
+
+SortField = Literal["created_at", "updated_at", "key"]
+SortDirection = Literal["asc", "desc"]
+
+
+class StoreQuery(Command):
+    query: str | None = Field(default=None, max_length=100)
+    is_network: bool | None = None
+    status: StoreStatus | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+    sort_field: SortField = "created_at"
+    sort_direction: SortDirection = "desc"
+
+
+class _StoreListPosition(BaseModel):
+    model_config = {"extra": "forbid"}
+    field: SortField
+    direction: SortDirection
+    value: str | int
+    id: str
+
+
+def default_markets(store_id: str, at: int) -> list[Market]:
+    """Every store starts selling in the US (tax added at checkout) and the EU (tax included)."""
+    return [
+        Market(id=new_id(), store_id=store_id, key="us", currency="USD", tax_mode="exclusive",
+               zones=[Zone(name="United States", countries=["US"])], created_at=at, updated_at=at),
+        Market(id=new_id(), store_id=store_id, key="eu", currency="EUR", tax_mode="inclusive",
+               zones=[Zone(name="European Union")], created_at=at, updated_at=at),
+    ]
+
+
+def membership_event(store_id: str, membership: Membership, change: str) -> OutboxEvent:
+    return OutboxEvent.new("account.updated", store_id, {
+        "account_id": membership.account_id, "email": membership.email, "role": membership.role.value,
+        "change": change,
+    })
+
+
+class StoreService:
+    # Deleting hands the leftovers to the purge straight away; the scheduler retries a purge that
+    # did not finish after this long.
+    PURGE_RETRY_AFTER = 60
+
+    def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard) -> None:
+        self.stores = stores
+        self.accounts = accounts
+        self.guard = guard
+
+    def create(self, principal: Principal, data: NewStore) -> Store:
+        if principal.kind != "account":
+            raise Forbidden("Only a store staff login can create stores")
+        account = self.accounts.get(principal.subject)
+        if account is None:
+            raise NotFound("Account not found", "ACCOUNT.NOT_FOUND")
+        at = now()
+        emails = data.emails or StoreEmailsIn()
+        store = Store(
+            id=new_id(), key=data.key, timezone=data.timezone,
+            languages=[Language(id=lang.id) for lang in data.languages],
+            emails=StoreEmails(billing=emails.billing or data.billing_email, support=emails.support),
+            owner_count=1, created_at=at, updated_at=at,
+        )
+        owner = Membership(store_id=store.id, account_id=account.id, email=account.email, role=Role.OWNER,
+                           created_at=at, updated_at=at)
+        self.stores.create(store, owner, default_markets(store.id, at),
+                           [membership_event(store.id, owner, "member_added")])
+        return store
+
+    def get(self, principal: Principal, store_id: str) -> Store:
+        return self.guard.enter(principal, store_id, Action.READ_STORE).store
+
+    def list(self, principal: Principal, q: StoreQuery) -> tuple[list[Store], str | None]:
+        """The caller's stores, filtered and sorted in memory.
+
+        Reads all of the caller's memberships (one Query) and their stores (one BatchGetItem per
+        100). Staff belong to few stores, so this stays at two calls while allowing every sort.
+        """
+        if principal.kind != "account":
+            raise Forbidden("Only a store staff login can list stores")
+        after = cursors.decode(q.cursor, _StoreListPosition)
+        if after and (after.field != q.sort_field or after.direction != q.sort_direction
+                      or isinstance(after.value, str) != (q.sort_field == "key")):
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        memberships = self.stores.memberships_of(principal.subject)
+        stores = self.stores.get_many([m.store_id for m in memberships]) if memberships else []
+        needle = (q.query or "").lower()
+        stores = [
+            s for s in stores
+            if (not needle or needle in s.key.lower() or needle == s.id)
+            and (q.status is None or s.status == q.status)
+            and (q.is_network is None or s.is_network == q.is_network)
+        ]
+        descending = q.sort_direction == "desc"
+
+        def position(s: Store) -> tuple[str | int, str]:
+            return getattr(s, q.sort_field), s.id
+
+        stores.sort(key=position, reverse=descending)
+        if after:
+            mark = (after.value, after.id)
+            stores = [s for s in stores if (position(s) < mark if descending else position(s) > mark)]
+        page = stores[:q.limit]
+        cursor = None
+        if len(stores) > q.limit:
+            value, last_id = position(page[-1])
+            cursor = cursors.encode(_StoreListPosition(field=q.sort_field, direction=q.sort_direction,
+                                                       value=value, id=last_id))
+        return page, cursor
+
+    def update(self, principal: Principal, store_id: str, changes: StoreChanges) -> Store:
+        if changes.id is not None and changes.id != store_id:
+            raise ValidationFailed.on("id", "does not match the store id in the path")
+        store = self.guard.enter(principal, store_id, Action.UPDATE_STORE).store
+        emails = store.emails.model_copy()
+        if changes.emails is not None:
+            emails = StoreEmails(billing=changes.emails.billing or emails.billing,
+                                 support=changes.emails.support if changes.emails.support else emails.support)
+        if changes.billing_email is not None:
+            emails.billing = changes.billing_email
+        updated = store.model_copy(update={
+            "key": changes.key or store.key,
+            "timezone": changes.timezone or store.timezone,
+            "languages": ([Language(id=lang.id) for lang in changes.languages]
+                          if changes.languages is not None else store.languages),
+            "emails": emails,
+            "updated_at": now(),
+        })
+        self.stores.update(updated, previous_key=store.key)
+        return updated
+
+    def delete(self, principal: Principal, store_id: str) -> None:
+        store = self.guard.enter(principal, store_id, Action.DELETE_STORE).store
+        self.stores.delete(store, purge_due_at=now() + self.PURGE_RETRY_AFTER)
+        # Best effort now; if this is cut short the scheduler finishes it from the DueIndex.
+        self.stores.purge(store.id)
+
+    def purge_due(self) -> int:
+        """Finishes purges that were cut short. Run by the scheduler."""
+        due = self.stores.due_purges(now())
+        for store_id in due:
+            self.stores.purge(store_id)
+        return len(due)

@@ -1,0 +1,67 @@
+"""A store's team: adding and removing members, with the role rules from permissions.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storecrm.clock import new_id, now
+from storecrm.domain.access import StoreGuard
+from storecrm.domain.auth import Principal
+from storecrm.domain.errors import NotFound
+from storecrm.domain.fields import Command, Email
+from storecrm.domain.models import Account, Membership
+from storecrm.domain.permissions import Action, Role, action_for_member_change, require
+from storecrm.domain.stores import membership_event
+
+if TYPE_CHECKING:
+    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
+    from storecrm.repositories.table import Write
+
+
+class NewMember(Command):
+    email: Email
+    role: Role = Role.ADMIN
+
+
+class TeamService:
+    def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard) -> None:
+        self.stores = stores
+        self.accounts = accounts
+        self.guard = guard
+
+    def add_member(self, principal: Principal, store_id: str, data: NewMember) -> Membership:
+        """Adds the person at once (no invitation mail), creating their account if needed.
+
+        Adding someone who is already a member changes their role; the same role is a no-op.
+        """
+        marker = self.accounts.email_key(data.email)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_MEMBERS, extra=[marker])
+        account_id = self.accounts.id_from_marker(access.view.extras.get(marker))
+        at = now()
+        account_writes: list[Write] = []
+        previous: Membership | None = None
+        if account_id is None:
+            account = Account(id=new_id(), email=data.email, created_at=at, updated_at=at)
+            account_writes = self.accounts.create_writes(account)
+            account_id = account.id
+        else:
+            # A third read only when the person already has an account: are they in this team?
+            previous = self.stores.load(store_id, [account_id]).members.get(account_id)
+        require(access.caller.role, action_for_member_change(data.role, *([previous.role] if previous else [])))
+        if previous is not None and previous.role == data.role:
+            return previous
+        membership = Membership(store_id=store_id, account_id=account_id, email=data.email, role=data.role,
+                                created_at=previous.created_at if previous else at, updated_at=at)
+        change = "role_changed" if previous else "member_added"
+        self.stores.add_member(access.store, membership, previous, account_writes,
+                               [membership_event(store_id, membership, change)])
+        return membership
+
+    def remove_member(self, principal: Principal, store_id: str, account_id: str) -> None:
+        access = self.guard.enter(principal, store_id, Action.MANAGE_MEMBERS, other_accounts=[account_id])
+        target = access.view.members.get(account_id)
+        if target is None:
+            raise NotFound("No such member in this store", "MEMBER.NOT_FOUND")
+        require(access.caller.role, action_for_member_change(target.role))
+        self.stores.remove_member(access.store, target, [membership_event(store_id, target, "member_removed")])

@@ -1,0 +1,1 @@
+"""Outside systems other than the table: SES for mail, Secrets Manager for signing keys."""

@@ -1,0 +1,31 @@
+"""HS256 signing keys from Secrets Manager, cached by Powertools parameters between requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+from storecrm import aws
+from storecrm.config import settings
+from storecrm.domain.auth import SigningKeys
+
+_CACHE_SECONDS = 300
+_provider: SecretsProvider | None = None
+
+
+def signing_keys() -> SigningKeys:
+    """The document is {"current_kid": "k1", "k1": "...", "k2": "..."}: every key verifies,
+    current_kid signs, so rotation is "add a key, then switch current_kid"."""
+    global _provider
+    if _provider is None:
+        _provider = SecretsProvider(boto3_client=aws.client("secretsmanager"))
+    document: Any = _provider.get(settings().jwt_secret_id, transform="json", max_age=_CACHE_SECONDS)
+    current = document["current_kid"]
+    keys = {kid: value for kid, value in document.items() if kid != "current_kid"}
+    return SigningKeys(current_kid=current, keys=keys)
+
+
+def reset() -> None:
+    global _provider
+    _provider = None

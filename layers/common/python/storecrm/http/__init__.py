@@ -1,0 +1,1 @@
+"""Conventions every HTTP function shares: the resolver, error bodies, auth, request ids."""

@@ -1,0 +1,99 @@
+"""The resolver every arky-dialect function uses, and the Lambda entry point around it.
+
+Every answer, including errors and unknown routes, carries `x-request-id` and the arky error
+shape; a client mistake is never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storecrm.config import settings
+from storecrm.domain.errors import DomainError
+from storecrm.http.errors import error_body, error_response, field_errors_from_pydantic, from_domain
+
+logger = Logger()
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def create_resolver() -> APIGatewayRestResolver:
+    cors = CORSConfig(
+        allow_origin=settings().cors_allow_origin,
+        allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+        expose_headers=["x-request-id"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        if error.status >= 500:
+            logger.error("Service error", error=str(error))
+        return from_domain(error)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        fields = field_errors_from_pydantic(error.errors())
+        summary = "; ".join(f"{f.field}: {f.error}" for f in fields[:5])
+        return error_response(400, "GENERAL.VALIDATION_ERROR", f"Validation failed: {summary}", fields)
+
+    @app.not_found
+    def no_route(_: NotFoundError) -> Response:
+        event = app.current_event
+        return error_response(404, "GENERAL.NOT_FOUND", f"No route for {event.http_method} {event.path}")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("Unhandled error")
+        return error_response(500, "GENERAL.INTERNAL_ERROR", "Something went wrong on our side; try again")
+
+    return app
+
+
+def _oversize(event: dict[str, Any]) -> bool:
+    body = event.get("body") or ""
+    size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+    return size > settings().max_body_bytes
+
+
+def _with_request_id(response: dict[str, Any], request_id: str) -> dict[str, Any]:
+    headers = response.setdefault("headers", {}) or {}
+    headers["x-request-id"] = request_id
+    response["headers"] = headers
+    if "multiValueHeaders" in response and response["multiValueHeaders"] is not None:
+        response["multiValueHeaders"]["x-request-id"] = [request_id]
+    return response
+
+
+def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
+    """The function's `lambda_handler`: logging context, body size limit, request id header."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request_id = str((event.get("requestContext") or {}).get("requestId")
+                         or getattr(context, "aws_request_id", ""))
+        if _oversize(event):
+            limit = settings().max_body_bytes
+            response: dict[str, Any] = {
+                "statusCode": 413,
+                "headers": {"Content-Type": "application/json",
+                            "Access-Control-Allow-Origin": settings().cors_allow_origin},
+                "body": json.dumps(error_body(413, "GENERAL.PAYLOAD_TOO_LARGE",
+                                              f"The request body is larger than {limit} bytes")),
+                "isBase64Encoded": False,
+            }
+            return _with_request_id(response, request_id)
+        return _with_request_id(app.resolve(event, context), request_id)
+
+    return lambda_handler

@@ -1,0 +1,29 @@
+"""Who is calling: the bearer access token, checked on every call."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from storecrm.domain.auth import Principal, read_access_token
+from storecrm.domain.errors import Unauthorized
+from storecrm.gateways.signing_keys import signing_keys
+
+
+def bearer_token(app: APIGatewayRestResolver) -> str | None:
+    header = app.current_event.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def principal(app: APIGatewayRestResolver) -> Principal:
+    token = bearer_token(app)
+    if token is None:
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'")
+    return read_access_token(token, signing_keys())
+
+
+def source_ip(app: APIGatewayRestResolver) -> str:
+    identity = app.current_event.request_context.identity
+    return identity.source_ip or "unknown"

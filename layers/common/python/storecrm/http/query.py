@@ -1,0 +1,27 @@
+"""Query parameters the arky client JSON-encodes (arrays, objects): decoded and validated once."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from storecrm.domain.errors import FieldError, ValidationFailed
+from storecrm.http.errors import field_errors_from_pydantic
+
+T = TypeVar("T")
+
+
+def json_param(raw: str | None, adapter: TypeAdapter[T], name: str) -> T | None:
+    """`ids=%5B%22a%22%5D` -> ["a"]. Malformed JSON or a wrong shape is a 400 naming the parameter."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return adapter.validate_python(json.loads(raw))
+    except json.JSONDecodeError:
+        raise ValidationFailed.on(name, "must be URL-encoded JSON") from None
+    except ValidationError as exc:
+        errors = [FieldError(f"{name}.{e.field}" if e.field != "body" else name, e.error)
+                  for e in field_errors_from_pydantic([dict(e) for e in exc.errors()])]
+        raise ValidationFailed(f"Invalid {name}", errors) from None

@@ -1,0 +1,95 @@
+"""Login codes, request rate counters and refresh-token sessions (accounts and, later, profiles)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storecrm.domain.auth import INVALID_CODE, RateLimit
+from storecrm.domain.errors import RateLimited, Unauthorized
+from storecrm.domain.models import AuthCode, Session
+from storecrm.repositories import keys
+from storecrm.repositories.base import default_table, from_item, to_item
+from storecrm.repositories.table import Table, Write, delete, put, update
+
+
+class CodeRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    def issue(self, code: AuthCode, limits: list[RateLimit]) -> None:
+        """Counts the request against every limit and stores the code, in one transaction.
+
+        A new code replaces the previous one for the same email, so only the latest mail works.
+        """
+        writes = [self._count(limit, code.created_at) for limit in limits]
+        writes.append(put(to_item(code, keys.auth_code(code.scope, code.email), "CODE",
+                                  expires_at=code.expires_at)))
+        self.table.transact(writes)
+
+    @staticmethod
+    def _count(limit: RateLimit, at: int) -> Write:
+        window_start = at - at % limit.window
+        return update(
+            keys.rate_counter(limit.bucket, limit.subject, window_start),
+            "ADD hits :one SET expires_at = :expires",
+            condition="attribute_not_exists(hits) OR hits < :max",
+            values={":one": 1, ":max": limit.limit, ":expires": window_start + 2 * limit.window},
+            error=RateLimited(),
+        )
+
+    def get(self, scope: str, email: str) -> AuthCode | None:
+        return from_item(AuthCode, self.table.get(keys.auth_code(scope, email), consistent=True))
+
+    def record_failure(self, code: AuthCode, max_attempts: int) -> None:
+        """Counts a wrong guess; the guess that uses up the attempts burns the code."""
+        key = keys.auth_code(code.scope, code.email)
+        same_code = "code_hash = :hash AND attempts = :attempts"
+        values = {":hash": code.code_hash, ":attempts": code.attempts}
+        if code.attempts + 1 >= max_attempts:
+            op = delete(key, condition=same_code, values=values, error=Unauthorized(INVALID_CODE))
+        else:
+            op = update(key, "SET attempts = attempts + :one", condition=same_code,
+                        values={**values, ":one": 1}, error=Unauthorized(INVALID_CODE))
+        self.table.write(op)
+
+    @staticmethod
+    def consume_write(code: AuthCode) -> Write:
+        """Deletes the code in the login's transaction, so a code logs in at most once."""
+        return delete(keys.auth_code(code.scope, code.email), condition="code_hash = :hash AND attempts = :attempts",
+                      values={":hash": code.code_hash, ":attempts": code.attempts},
+                      error=Unauthorized(INVALID_CODE))
+
+
+class SessionRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    @staticmethod
+    def create_write(session: Session) -> Write:
+        return put(to_item(
+            session, keys.session(session.id), "SESSION",
+            GSI1PK=keys.sessions_of(session.owner_kind, session.owner_id),
+            GSI1SK=f"{session.created_at:010d}#{session.id}",
+            expires_at=session.refresh_expires_at,
+        ))
+
+    def create(self, session: Session, with_writes: Sequence[Write] = ()) -> None:
+        """Stores the session in one transaction with `with_writes` (e.g. consuming a login code)."""
+        self.table.transact([*with_writes, self.create_write(session)])
+
+    def get(self, session_id: str) -> Session | None:
+        return from_item(Session, self.table.get(keys.session(session_id), consistent=True))
+
+    def rotate(self, session: Session, new_hash: str, refresh_expires_at: int, keep_rotated: int = 20) -> None:
+        """Swaps the refresh hash only if nobody rotated it first (a second use is a replay)."""
+        rotated = ([session.refresh_hash, *session.rotated_hashes])[:keep_rotated]
+        self.table.write(update(
+            keys.session(session.id),
+            "SET refresh_hash = :new, rotated_hashes = :rotated, refresh_expires_at = :exp, expires_at = :exp",
+            condition="refresh_hash = :old",
+            values={":new": new_hash, ":rotated": rotated, ":exp": refresh_expires_at, ":old": session.refresh_hash},
+            error=Unauthorized("Refresh token already used", "GENERAL.TOKEN_REUSED"),
+        ))
+
+    def delete(self, session_id: str) -> None:
+        self.table.write(delete(keys.session(session_id)))

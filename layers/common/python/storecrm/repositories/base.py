@@ -1,0 +1,38 @@
+"""Shared wiring for repositories: the table, entity <-> item mapping, the outbox write."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from storecrm.config import settings
+from storecrm.domain.models import OutboxEvent
+from storecrm.repositories import keys
+from storecrm.repositories.keys import Key
+from storecrm.repositories.table import Item, Table, Write, put
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_table() -> Table:
+    return Table(settings().table_name)
+
+
+def to_item(entity: BaseModel, key: Key, type_: str, **extra: Any) -> Item:
+    item: Item = entity.model_dump(mode="json")
+    item.update(PK=key[0], SK=key[1], type=type_, **extra)
+    return item
+
+
+def from_item(model: type[M], item: Item | None) -> M | None:
+    if item is None:
+        return None
+    # Key attributes are ignored: entities do not declare them.
+    return model.model_validate(item)
+
+
+def outbox_write(event: OutboxEvent) -> Write:
+    """The outbox item for an event; it joins the transaction of the change it describes."""
+    return put(to_item(event, keys.event(event.store_id, event.created_at, event.id), "EVENT",
+                       expires_at=event.created_at + settings().event_retention))

@@ -1,0 +1,103 @@
+"""Single-table key layout. Every key is built here, so the layout reads in one place.
+
+item                 PK                          SK                   indexes
+account              ACCOUNT#{id}                ACCOUNT
+account email        ACCOUNTEMAIL#{email}        ACCOUNTEMAIL         (unique marker)
+store                STORE#{id}                  STORE
+store key            STOREKEY#{key}              STOREKEY             (unique marker)
+membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
+market               STORE#{id}                  MARKET#{id}
+market key           STORE#{id}                  MARKETKEY#{key}      (unique marker)
+session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
+auth code            CODE#{scope}#{email}        CODE
+rate counter         RATE#{bucket}#{subject}     {window start}
+outbox event         STORE#{id}#EVENT            {ts}#{eventId}
+purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
+"""
+
+from __future__ import annotations
+
+Key = tuple[str, str]
+
+
+def account(account_id: str) -> Key:
+    return f"ACCOUNT#{account_id}", "ACCOUNT"
+
+
+def account_email(email: str) -> Key:
+    return f"ACCOUNTEMAIL#{email}", "ACCOUNTEMAIL"
+
+
+def store(store_id: str) -> Key:
+    return f"STORE#{store_id}", "STORE"
+
+
+def store_partition(store_id: str) -> str:
+    return f"STORE#{store_id}"
+
+
+def store_key(key: str) -> Key:
+    return f"STOREKEY#{key}", "STOREKEY"
+
+
+def member(store_id: str, account_id: str) -> Key:
+    return f"STORE#{store_id}", f"MEMBER#{account_id}"
+
+
+MEMBER_PREFIX = "MEMBER#"
+
+
+def memberships_of(account_id: str) -> str:
+    """GSI1 partition listing an account's stores."""
+    return f"ACCOUNT#{account_id}"
+
+
+def market(store_id: str, market_id: str) -> Key:
+    return f"STORE#{store_id}", f"MARKET#{market_id}"
+
+
+MARKET_PREFIX = "MARKET#"
+
+
+def market_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"MARKETKEY#{key}"
+
+
+def session(session_id: str) -> Key:
+    return f"SESSION#{session_id}", "SESSION"
+
+
+def sessions_of(owner_kind: str, owner_id: str) -> str:
+    return f"{owner_kind.upper()}#{owner_id}#SESSIONS"
+
+
+def auth_code(scope: str, email: str) -> Key:
+    return f"CODE#{scope}#{email}", "CODE"
+
+
+def rate_counter(bucket: str, subject: str, window_start: int) -> Key:
+    return f"RATE#{bucket}#{subject}", f"{window_start:010d}"
+
+
+def store_events(store_id: str) -> str:
+    return f"STORE#{store_id}#EVENT"
+
+
+def event(store_id: str, created_at: int, event_id: str) -> Key:
+    return store_events(store_id), f"{created_at:010d}#{event_id}"
+
+
+def purge_job(store_id: str) -> Key:
+    return f"PURGE#{store_id}", "PURGE"
+
+
+DUE_PARTITION = "DUE"
+
+
+def due_sort(due_at: int, job_pk: str) -> str:
+    return f"{due_at:010d}#{job_pk}"
+
+
+def store_partitions(store_id: str) -> list[str]:
+    """Every partition that belongs to one store and only to it (purged when it is deleted)."""
+    return [store_partition(store_id), store_events(store_id)]

@@ -1,0 +1,64 @@
+"""A store's markets and their per-store unique keys."""
+
+from __future__ import annotations
+
+from storecrm.domain.errors import Conflict, NotFound
+from storecrm.domain.models import Market
+from storecrm.repositories import keys
+from storecrm.repositories.base import default_table, from_item, to_item
+from storecrm.repositories.table import Item, Table, Write, delete, put
+
+MARKET_GONE = NotFound("Market not found", "MARKET.NOT_FOUND")
+
+
+def _key_taken(key: str) -> Conflict:
+    return Conflict(f"A market with key '{key}' already exists in this store", "MARKET.KEY_TAKEN")
+
+
+def _key_marker(market: Market) -> Item:
+    pk, sk = keys.market_key(market.store_id, market.key)
+    return {"PK": pk, "SK": sk, "type": "MARKETKEY", "market_id": market.id}
+
+
+class MarketRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    @staticmethod
+    def item_key(store_id: str, market_id: str) -> keys.Key:
+        return keys.market(store_id, market_id)
+
+    @staticmethod
+    def from_item(item: Item | None) -> Market | None:
+        return from_item(Market, item)
+
+    def all_in_store(self, store_id: str) -> list[Market]:
+        items = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.MARKET_PREFIX)
+        return [m for item in items if (m := from_item(Market, item)) is not None]
+
+    @staticmethod
+    def create_writes(market: Market) -> list[Write]:
+        return [
+            put(to_item(market, keys.market(market.store_id, market.id), "MARKET"),
+                unless_exists=Conflict("Market id collision")),
+            put(_key_marker(market), unless_exists=_key_taken(market.key)),
+        ]
+
+    def create(self, market: Market) -> None:
+        self.table.transact(self.create_writes(market))
+
+    def update(self, market: Market, previous_key: str) -> None:
+        writes = [put(to_item(market, keys.market(market.store_id, market.id), "MARKET"),
+                      condition="attribute_exists(PK)", error=MARKET_GONE)]
+        if market.key != previous_key:
+            writes += [
+                delete(keys.market_key(market.store_id, previous_key)),
+                put(_key_marker(market), unless_exists=_key_taken(market.key)),
+            ]
+        self.table.transact(writes)
+
+    def delete(self, market: Market) -> None:
+        self.table.transact([
+            delete(keys.market(market.store_id, market.id), condition="attribute_exists(PK)", error=MARKET_GONE),
+            delete(keys.market_key(market.store_id, market.key)),
+        ])

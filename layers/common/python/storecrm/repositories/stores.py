@@ -1,0 +1,175 @@
+"""Stores, their unique keys, team memberships and the purge of a deleted store's data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from storecrm.domain.errors import Conflict, NotFound
+from storecrm.domain.models import Market, Membership, OutboxEvent, Store
+from storecrm.domain.permissions import Role
+from storecrm.repositories import keys
+from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
+from storecrm.repositories.keys import Key
+from storecrm.repositories.markets import MarketRepository
+from storecrm.repositories.table import Item, Table, Write, check, delete, put, update
+
+STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
+LAST_OWNER = Conflict("A store must keep at least one owner", "STORE.LAST_OWNER")
+
+
+def _key_taken(key: str) -> Conflict:
+    return Conflict(f"The store key '{key}' is already taken", "STORE.KEY_TAKEN")
+
+
+@dataclass
+class StoreView:
+    """A store as one caller sees it: the store, the callers' memberships, and extra items asked for."""
+
+    store: Store | None
+    members: dict[str, Membership] = field(default_factory=dict)
+    extras: dict[Key, Item] = field(default_factory=dict)
+
+
+class StoreRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    # ------------------------------------------------------------------ reads
+    def load(self, store_id: str, account_ids: Sequence[str], extra: Sequence[Key] = ()) -> StoreView:
+        """The store, some memberships and any other items of the request in ONE BatchGetItem."""
+        member_keys = {account_id: keys.member(store_id, account_id) for account_id in account_ids}
+        found = self.table.get_many([keys.store(store_id), *member_keys.values(), *extra])
+        members = {
+            account_id: m for account_id, key in member_keys.items()
+            if (m := from_item(Membership, found.get(key))) is not None
+        }
+        return StoreView(from_item(Store, found.get(keys.store(store_id))), members,
+                         {k: found[k] for k in extra if k in found})
+
+    def memberships_of(self, account_id: str) -> list[Membership]:
+        items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
+        return [m for item in items if (m := from_item(Membership, item)) is not None]
+
+    def get_many(self, store_ids: Sequence[str]) -> list[Store]:
+        found = self.table.get_many([keys.store(store_id) for store_id in store_ids])
+        return [s for item in found.values() if (s := from_item(Store, item)) is not None]
+
+    def members(self, store_id: str) -> list[Membership]:
+        items = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.MEMBER_PREFIX)
+        return [m for item in items if (m := from_item(Membership, item)) is not None]
+
+    # ------------------------------------------------------------------ store writes
+    def create(self, store: Store, owner: Membership, markets: Sequence[Market], events: Sequence[OutboxEvent]) -> None:
+        writes = [
+            put(_key_marker(store), unless_exists=_key_taken(store.key)),
+            put(to_item(store, keys.store(store.id), "STORE"), unless_exists=Conflict("Store id collision")),
+            _membership_put(owner),
+            *[w for market in markets for w in MarketRepository.create_writes(market)],
+            *[outbox_write(e) for e in events],
+        ]
+        self.table.transact(writes)
+
+    def update(self, store: Store, previous_key: str) -> None:
+        """Writes the editable settings only, so concurrent team changes to owner_count survive."""
+        writes: list[Write] = [update(
+            keys.store(store.id),
+            "SET #key = :key, timezone = :tz, languages = :langs, emails = :emails, updated_at = :at",
+            condition="attribute_exists(PK)",
+            names={"#key": "key"},
+            values={":key": store.key, ":tz": store.timezone, ":at": store.updated_at,
+                    ":langs": [lang.model_dump() for lang in store.languages],
+                    ":emails": store.emails.model_dump()},
+            error=STORE_GONE,
+        )]
+        if store.key != previous_key:
+            writes += [
+                delete(keys.store_key(previous_key), condition="store_id = :id", values={":id": store.id}),
+                put(_key_marker(store), unless_exists=_key_taken(store.key)),
+            ]
+        self.table.transact(writes)
+
+    def delete(self, store: Store, purge_due_at: int) -> None:
+        """Makes the store disappear at once; its remaining items are purged by `purge`.
+
+        The purge job sits in the sparse DueIndex, so a crash half-way through the purge is
+        finished by the scheduler instead of leaving orphans behind.
+        """
+        job_pk, job_sk = keys.purge_job(store.id)
+        self.table.transact([
+            delete(keys.store(store.id), condition="attribute_exists(PK)", error=STORE_GONE),
+            delete(keys.store_key(store.key), condition="store_id = :id", values={":id": store.id}),
+            put({"PK": job_pk, "SK": job_sk, "type": "PURGE", "store_id": store.id,
+                 "DUEPK": keys.DUE_PARTITION, "DUESK": keys.due_sort(purge_due_at, job_pk)}),
+        ])
+
+    def purge(self, store_id: str) -> int:
+        """Deletes every item left in the store's partitions, then the job itself. Idempotent."""
+        removed = 0
+        for partition in keys.store_partitions(store_id):
+            batch: list[Key] = []
+            for item in self.table.query_all(partition, keys_only=True):
+                batch.append((item["PK"], item["SK"]))
+                if len(batch) == 100:
+                    self.table.delete_many(batch)
+                    removed += len(batch)
+                    batch = []
+            self.table.delete_many(batch)
+            removed += len(batch)
+        self.table.write(delete(keys.purge_job(store_id)))
+        return removed
+
+    def due_purges(self, now: int, limit: int = 50) -> list[str]:
+        page = self.table.query(keys.DUE_PARTITION, index="DueIndex", limit=limit,
+                                sk_between=("0", f"{now:010d}~"))
+        return [item["PK"].removeprefix("PURGE#") for item in page.items if item["PK"].startswith("PURGE#")]
+
+    # ------------------------------------------------------------------ team writes
+    def add_member(self, store: Store, membership: Membership, previous: Membership | None,
+                   account_writes: Sequence[Write], events: Sequence[OutboxEvent]) -> None:
+        writes: list[Write] = [*account_writes, *[outbox_write(e) for e in events]]
+        if previous is None:
+            writes.append(_membership_put(membership))
+        else:
+            writes.append(_membership_put(membership, condition="#role = :previous",
+                                          names={"#role": "role"}, values={":previous": previous.role.value}))
+        owner_delta = _owners(membership) - (_owners(previous) if previous else 0)
+        writes.append(_owner_count(store.id, owner_delta))
+        self.table.transact(writes)
+
+    def remove_member(self, store: Store, membership: Membership, events: Sequence[OutboxEvent]) -> None:
+        self.table.transact([
+            delete(keys.member(store.id, membership.account_id), condition="#role = :role",
+                   names={"#role": "role"}, values={":role": membership.role.value},
+                   error=Conflict("The membership changed meanwhile, try again")),
+            _owner_count(store.id, -_owners(membership)),
+            *[outbox_write(e) for e in events],
+        ])
+
+
+def _key_marker(store: Store) -> Item:
+    pk, sk = keys.store_key(store.key)
+    return {"PK": pk, "SK": sk, "type": "STOREKEY", "store_id": store.id}
+
+
+def _membership_put(membership: Membership, **condition: object) -> Write:
+    item = to_item(membership, keys.member(membership.store_id, membership.account_id), "MEMBER",
+                   GSI1PK=keys.memberships_of(membership.account_id), GSI1SK=f"STORE#{membership.store_id}")
+    if not condition:
+        return put(item, unless_exists=Conflict("Already a member; try again"))
+    return put(item, error=Conflict("The membership changed meanwhile, try again"), **condition)  # type: ignore[arg-type]
+
+
+def _owners(membership: Membership | None) -> int:
+    return 1 if membership is not None and membership.role == Role.OWNER else 0
+
+
+def _owner_count(store_id: str, delta: int) -> Write:
+    """Keeps owner_count exact; a decrement that would reach zero fails the whole transaction."""
+    if delta < 0:
+        return update(keys.store(store_id), "ADD owner_count :delta", condition="owner_count > :one",
+                      values={":delta": delta, ":one": -delta}, error=LAST_OWNER)
+    if delta > 0:
+        return update(keys.store(store_id), "ADD owner_count :delta", condition="attribute_exists(PK)",
+                      values={":delta": delta}, error=STORE_GONE)
+    return check(keys.store(store_id), "attribute_exists(PK)", error=STORE_GONE)

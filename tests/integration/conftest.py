@@ -1,0 +1,65 @@
+"""Integration tests: real handlers, API Gateway events, moto, and resources made from template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from localrunner.template import function_environment, provision
+from moto import mock_aws
+
+from tests.support import FUNCTIONS, TEMPLATE, Api, latest_code
+
+
+def _reset_caches() -> None:
+    from storecrm import aws, services
+    from storecrm.gateways import signing_keys
+
+    aws.reset()
+    services.reset()
+    signing_keys.reset()
+
+
+@pytest.fixture
+def provisioned(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        prov = provision(boto3.session.Session(region_name="us-east-1"), {"Stage": "dev"})
+        for logical_id in FUNCTIONS:
+            for name, value in function_environment(TEMPLATE, prov, logical_id).items():
+                monkeypatch.setenv(name, value)
+        _reset_caches()
+        yield prov
+    _reset_caches()
+
+
+@pytest.fixture
+def api(provisioned: Any) -> Api:
+    return Api()
+
+
+def login(api: Api, email: str) -> dict[str, Any]:
+    """Request a code, read it from the mail, verify: the AuthToken body."""
+    assert api.call("POST", "/v1/auth/code", {"email": email}).status == 200
+    reply = api.call("POST", "/v1/auth/verify", {"email": email, "code": latest_code(email)})
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+@pytest.fixture
+def owner(api: Api) -> dict[str, Any]:
+    return login(api, "owner@example.com")
+
+
+@pytest.fixture
+def store(api: Api, owner: dict[str, Any]) -> dict[str, Any]:
+    reply = api.call("POST", "/v1/stores", {"key": "acme-shop", "timezone": "America/New_York",
+                                            "billing_email": "billing@acme.test"}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    return reply.body
