@@ -60,6 +60,6 @@ def owner(api: Api) -> dict[str, Any]:
 @pytest.fixture
 def store(api: Api, owner: dict[str, Any]) -> dict[str, Any]:
     reply = api.call("POST", "/v1/stores", {"key": "acme-shop", "timezone": "America/New_York",
-                                            "billing_email": "billing@acme.test"}, token=owner["access_token"])
+                                            "billing_email": "billing@acme.example.com"}, token=owner["access_token"])
     assert reply.status == 200, reply.body
     return reply.body

@@ -10,6 +10,7 @@ from storecrm.domain import rules
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(rules.normalize_email)]
 Slug = Annotated[str, Field(max_length=64), AfterValidator(rules.check_slug)]
+MarketKey = Annotated[str, Field(max_length=64), AfterValidator(lambda v: rules.check_slug(v, min_length=2))]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(rules.check_timezone)]
 Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_currency)]
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]

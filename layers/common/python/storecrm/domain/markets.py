@@ -10,7 +10,7 @@ from storecrm.clock import new_id, now
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import NotFound, ValidationFailed
-from storecrm.domain.fields import Command, CountryCode, Currency, Slug
+from storecrm.domain.fields import Command, CountryCode, Currency, MarketKey
 from storecrm.domain.models import Market, TaxMode, Zone
 from storecrm.domain.permissions import Action
 
@@ -24,7 +24,7 @@ class ZoneIn(Command):
 
 
 class NewMarket(Command):
-    key: Slug
+    key: MarketKey
     currency: Currency
     tax_mode: TaxMode = "exclusive"
     payment_methods: list[str] = Field(default_factory=list, max_length=20)
@@ -33,7 +33,7 @@ class NewMarket(Command):
 
 class MarketChanges(Command):
     id: str | None = None
-    key: Slug | None = None
+    key: MarketKey | None = None
     currency: Currency | None = None
     tax_mode: TaxMode | None = None
     payment_methods: list[str] | None = Field(default=None, max_length=20)

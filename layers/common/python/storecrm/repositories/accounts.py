@@ -26,7 +26,7 @@ class AccountRepository:
         return [
             put(to_item(account, keys.account(account.id), "ACCOUNT"), unless_exists=taken),
             put({"PK": keys.account_email(account.email)[0], "SK": keys.account_email(account.email)[1],
-                 "type": "ACCOUNTEMAIL", "account_id": account.id}, unless_exists=taken),
+                 "entity": "ACCOUNTEMAIL", "account_id": account.id}, unless_exists=taken),
         ]
 
     @staticmethod

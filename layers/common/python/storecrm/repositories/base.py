@@ -20,8 +20,9 @@ def default_table() -> Table:
 
 
 def to_item(entity: BaseModel, key: Key, type_: str, **extra: Any) -> Item:
+    """The entity's fields plus its keys; `entity` names the item type (entities may have a `type`)."""
     item: Item = entity.model_dump(mode="json")
-    item.update(PK=key[0], SK=key[1], type=type_, **extra)
+    item.update(PK=key[0], SK=key[1], entity=type_, **extra)
     return item
 
 

@@ -17,7 +17,7 @@ def _key_taken(key: str) -> Conflict:
 
 def _key_marker(market: Market) -> Item:
     pk, sk = keys.market_key(market.store_id, market.key)
-    return {"PK": pk, "SK": sk, "type": "MARKETKEY", "market_id": market.id}
+    return {"PK": pk, "SK": sk, "entity": "MARKETKEY", "market_id": market.id}
 
 
 class MarketRepository:

@@ -12,7 +12,7 @@ from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.keys import Key
 from storecrm.repositories.markets import MarketRepository
-from storecrm.repositories.table import Item, Table, Write, check, delete, put, update
+from storecrm.repositories.table import Item, Table, Write, check, delete, put, set_fields, update
 
 STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
 LAST_OWNER = Conflict("A store must keep at least one owner", "STORE.LAST_OWNER")
@@ -72,16 +72,8 @@ class StoreRepository:
 
     def update(self, store: Store, previous_key: str) -> None:
         """Writes the editable settings only, so concurrent team changes to owner_count survive."""
-        writes: list[Write] = [update(
-            keys.store(store.id),
-            "SET #key = :key, timezone = :tz, languages = :langs, emails = :emails, updated_at = :at",
-            condition="attribute_exists(PK)",
-            names={"#key": "key"},
-            values={":key": store.key, ":tz": store.timezone, ":at": store.updated_at,
-                    ":langs": [lang.model_dump() for lang in store.languages],
-                    ":emails": store.emails.model_dump()},
-            error=STORE_GONE,
-        )]
+        editable = store.model_dump(include={"key", "timezone", "languages", "emails", "updated_at"})
+        writes = [set_fields(keys.store(store.id), editable, condition="attribute_exists(PK)", error=STORE_GONE)]
         if store.key != previous_key:
             writes += [
                 delete(keys.store_key(previous_key), condition="store_id = :id", values={":id": store.id}),
@@ -99,7 +91,7 @@ class StoreRepository:
         self.table.transact([
             delete(keys.store(store.id), condition="attribute_exists(PK)", error=STORE_GONE),
             delete(keys.store_key(store.key), condition="store_id = :id", values={":id": store.id}),
-            put({"PK": job_pk, "SK": job_sk, "type": "PURGE", "store_id": store.id,
+            put({"PK": job_pk, "SK": job_sk, "entity": "PURGE", "store_id": store.id,
                  "DUEPK": keys.DUE_PARTITION, "DUESK": keys.due_sort(purge_due_at, job_pk)}),
         ])
 
@@ -149,7 +141,7 @@ class StoreRepository:
 
 def _key_marker(store: Store) -> Item:
     pk, sk = keys.store_key(store.key)
-    return {"PK": pk, "SK": sk, "type": "STOREKEY", "store_id": store.id}
+    return {"PK": pk, "SK": sk, "entity": "STOREKEY", "store_id": store.id}
 
 
 def _membership_put(membership: Membership, **condition: object) -> Write:

@@ -112,6 +112,14 @@ def update(key: Key, expression: str, *, condition: str | None = None, names: di
                  values=values or {}, error=error)
 
 
+def set_fields(key: Key, fields: Item, *, condition: str | None = None, error: DomainError | None = None) -> Write:
+    """UpdateItem that sets exactly these attributes (names are escaped: many are reserved words)."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":f{i}": value for i, value in enumerate(fields.values())}
+    expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    return Write("Update", key=key, update=expression, condition=condition, names=names, values=values, error=error)
+
+
 def check(key: Key, condition: str, *, names: dict[str, str] | None = None, values: Item | None = None,
           error: DomainError | None = None) -> Write:
     return Write("ConditionCheck", key=key, condition=condition, names=names or {}, values=values or {},
