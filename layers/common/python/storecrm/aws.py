@@ -28,7 +28,7 @@ CallListener = Callable[[str, str], None]
 call_listeners: list[CallListener] = []
 
 
-def _notify(event_name: str, **_: Any) -> None:
+def _notify(event_name: str, **kwargs: Any) -> None:
     _, service, operation = event_name.split(".", 2)
     for listener in call_listeners:
         listener(service, operation)
