@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
 from storecrm.arky.schemas import (
     AuthToken,
     CodeRequest,
@@ -12,11 +14,12 @@ from storecrm.arky.schemas import (
     VerifyRequest,
 )
 from storecrm.domain.errors import Unauthorized
-from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.services import account_login
 
-app = create_resolver()
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
 
 
 @app.post("/v1/auth/code", summary="Mail a six-digit login code", tags=["Accounts"])

@@ -3,12 +3,11 @@
 The document is merged from every function's own resolver, so it always matches the routes.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.models import Server
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 TITLE = "storecrm API"
@@ -23,12 +22,12 @@ app.configure_openapi_merge(
     path=str(Path(__file__).resolve().parent.parent),
     pattern="app.py",
     recursive=True,
-    exclude=["**/docs/**", "**/__pycache__/**"],
+    exclude=["**/__pycache__/**"],
     title=TITLE,
     version=VERSION,
     description=DESCRIPTION,
     servers=[Server(url="/")],
-    security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+    security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
     security=[{"bearerAuth": []}],
     on_conflict="error",
 )
@@ -36,7 +35,7 @@ app.enable_swagger(path="/swagger", title=TITLE, version=VERSION, persist_author
 
 
 @app.get("/openapi.json", include_in_schema=False)
-def openapi_document() -> Response:
+def openapi_document() -> Response[str]:
     return Response(200, content_types.APPLICATION_JSON, app.get_openapi_merge_json_schema())
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
 from storecrm.arky.schemas import Deleted, MarketOut
 from storecrm.domain.markets import MarketChanges, NewMarket
-from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.services import market_service
 
-app = create_resolver()
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
 
 
 @app.get("/v1/stores/<storeId>/markets", summary="List a store's markets", tags=["Markets"])

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas import Deleted, Page, StoreOut
 from storecrm.domain.models import StoreStatus
 from storecrm.domain.plans import PLANS, SubscriptionPlan
 from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
-from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.services import store_service
 
-app = create_resolver()
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
 
 
 @app.get("/v1/stores", summary="List the stores the caller belongs to", tags=["Stores"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
 from storecrm.arky.schemas import Removed
 from storecrm.domain.team import NewMember
-from storecrm.http.app import create_resolver, lambda_entry
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.services import team_service
 
-app = create_resolver()
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
 
 
 @app.post("/v1/stores/<storeId>/members", summary="Add a member (creates the account if needed)", tags=["Team"])

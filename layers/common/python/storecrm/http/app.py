@@ -1,4 +1,4 @@
-"""The resolver every arky-dialect function uses, and the Lambda entry point around it.
+"""Conventions for every arky-dialect function's resolver, and the Lambda entry point around it.
 
 Every answer, including errors and unknown routes, carries `x-request-id` and the arky error
 shape; a client mistake is never a 500.
@@ -27,14 +27,21 @@ logger = Logger()
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def create_resolver() -> APIGatewayRestResolver:
-    cors = CORSConfig(
+def cors_config() -> CORSConfig:
+    return CORSConfig(
         allow_origin=settings().cors_allow_origin,
         allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
         expose_headers=["x-request-id"],
         max_age=600,
     )
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+
+
+def use_arky_errors(app: APIGatewayRestResolver) -> None:
+    """Every error the resolver can meet, in the arky error shape.
+
+    Functions create their resolver themselves (`app = APIGatewayRestResolver(...)`), which is
+    also how Powertools' OpenAPI merge finds them for the single API document.
+    """
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
@@ -57,8 +64,6 @@ def create_resolver() -> APIGatewayRestResolver:
     def unexpected(error: Exception) -> Response:
         logger.exception("Unhandled error")
         return error_response(500, "GENERAL.INTERNAL_ERROR", "Something went wrong on our side; try again")
-
-    return app
 
 
 def _oversize(event: dict[str, Any]) -> bool:
