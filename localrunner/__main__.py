@@ -1,0 +1,111 @@
+"""python -m localrunner [--port N] [--host 127.0.0.1]: the whole back end on one machine."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from localrunner.runner import Runner
+
+log = logging.getLogger("localrunner")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m localrunner", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "3000")),
+        help="port to listen on (default: $PORT or 3000; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=15.0,
+        help="how often Schedule events fire locally, whatever their rate() says (default 15)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameter override (repeatable); Stage=dev and AllowLoopbackWebhooks=true are set",
+    )
+    parser.add_argument("--preload", action="store_true", help="import every handler at start-up")
+    parser.add_argument("--log-level", default="INFO", help="runner log level (default INFO)")
+    return parser.parse_args(argv)
+
+
+def banner(runner: Runner) -> str:
+    url = runner.base_url
+    email = "you@example.com"
+    json_header = "-H 'Content-Type: application/json'"
+    table = runner.provisioned.refs.get("Table", "-") if runner.provisioned else "-"
+    consumers = "\n".join(f"                 {label}" for label in runner.consumer_labels).strip() or "none"
+    return f"""
+storecrm local runner
+  API            {url}   (stage dev, {len(runner.routes)} routes from template.yaml)
+  Swagger UI     {url}/swagger
+  Mailbox        {url}/_dev/mailbox   (filter: ?to={email})
+  AWS (moto)     {runner.aws_endpoint_url}   (table {table}; resources: {url}/_dev/resources)
+  Consumers      {consumers}
+
+Log in with an emailed code:
+  curl -s -X POST {url}/v1/auth/code {json_header} -d '{{"email": "{email}"}}'
+  curl -s '{url}/_dev/mailbox?to={email}'      # the 6-digit code is in the newest mail
+  curl -s -X POST {url}/v1/auth/verify {json_header} -d '{{"email": "{email}", "code": "123456"}}'
+  curl -s {url}/v1/stores -H 'Authorization: Bearer <access_token from verify>'
+
+Ctrl-C stops everything.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # botocore announces every client's credentials and endpoint at INFO.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    overrides = dict(item.split("=", 1) for item in args.param)
+    runner = Runner(
+        host=args.host,
+        port=args.port,
+        schedule_seconds=args.schedule_seconds,
+        parameter_overrides=overrides,
+        preload=args.preload,
+    )
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():  # a second Ctrl-C means "now"
+            os._exit(130)
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        runner.start()
+        print(banner(runner), flush=True)
+        while not stop.wait(1.0):
+            pass
+    except OSError as exc:  # typically: the port is taken
+        log.error("cannot start: %s", exc)
+        return 1
+    finally:
+        runner.stop()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

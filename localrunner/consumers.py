@@ -1,0 +1,240 @@
+"""Background event sources, generic over the template: Schedule, DynamoDB stream and SQS events.
+
+Each source is a daemon thread that stops when the shared Event is set. A failing invocation is
+logged and never ends its loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from localrunner.cfn import Provisioned
+from localrunner.events import scheduled_event, sqs_record, stream_record
+from localrunner.filters import accepts, parse_filters, sqs_filter_view
+from localrunner.invoker import FunctionHost
+
+if TYPE_CHECKING:
+    import boto3
+
+log = logging.getLogger("localrunner.consumers")
+
+STREAM_POLL_SECONDS = 0.5
+MAX_RETRY_DELAY_SECONDS = 30.0
+
+
+def _enabled(props: dict[str, Any]) -> bool:
+    return props.get("Enabled", True) not in (False, "false") and props.get("State") != "DISABLED"
+
+
+def run_schedule(host: FunctionHost, prov: Provisioned, event_name: str | None = None) -> Any:
+    """Invoke a function's (first or named) Schedule event once, as the EventBridge rule would."""
+    events = [(name, props) for name, props in host.spec.events_of("Schedule") if event_name in (None, name)]
+    if not events:
+        raise KeyError(f"{host.spec.logical_id} has no Schedule event {event_name or ''}".strip())
+    name, props = events[0]
+    props = prov.resolve(props)
+    if "Input" in props:  # with Input, the rule delivers that JSON instead of the scheduled event
+        payload = json.loads(props["Input"]) if isinstance(props["Input"], str) else props["Input"]
+    else:
+        rule = f"arn:aws:events:{prov.region}:{prov.account_id}:rule/{host.function_name}-{name}"
+        payload = scheduled_event(rule, prov.region)
+    return host.invoke(payload)
+
+
+class Consumers:
+    def __init__(
+        self,
+        hosts: dict[str, FunctionHost],
+        provisioned: Provisioned,
+        session: boto3.session.Session,
+        schedule_seconds: float,
+    ) -> None:
+        self.hosts = hosts
+        self.prov = provisioned
+        self.session = session
+        self.schedule_seconds = schedule_seconds
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> list[str]:
+        """Start one thread per event source; returns a description of each for the banner."""
+        started: list[str] = []
+        for host in self.hosts.values():
+            for kind, target, label in (
+                ("Schedule", self._schedule_loop, f"every {self.schedule_seconds:g} s"),
+                ("DynamoDB", self._stream_loop, "stream"),
+                ("SQS", self._queue_loop, "queue"),
+            ):
+                for name, props in host.spec.events_of(kind):
+                    if not _enabled(props):
+                        continue
+                    thread = threading.Thread(
+                        target=self._guard,
+                        args=(target, host, name, props),
+                        name=f"{host.spec.logical_id}.{name}",
+                        daemon=True,
+                    )
+                    thread.start()
+                    self.threads.append(thread)
+                    started.append(f"{host.spec.logical_id}.{name} ({kind}, {label})")
+        return started
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout / max(1, len(self.threads)))
+
+    def _guard(self, target: Any, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
+        # Set-up failures (e.g. an unknown stream) end only this source, loudly.
+        try:
+            target(host, name, props)
+        except Exception:
+            log.exception("event source %s.%s stopped", host.spec.logical_id, name)
+
+    # ------------------------------------------------------------------------ Schedule
+    def _schedule_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
+        # rate(5 minutes) is too slow to watch locally; every schedule fires every schedule_seconds.
+        while not self.stop.wait(self.schedule_seconds):
+            try:
+                run_schedule(host, self.prov, name)
+            except Exception:
+                log.exception("%s.%s (Schedule) failed", host.spec.logical_id, name)
+
+    # ------------------------------------------------------------------------ DynamoDB streams
+    def _stream_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
+        reader = _StreamReader(self.session.client("dynamodbstreams"), self.prov.resolve(props))
+        delay = STREAM_POLL_SECONDS
+        while not self.stop.wait(delay):
+            try:
+                delay = reader.step(lambda records: self._deliver_stream(host, name, records, reader.partial))
+            except Exception:
+                log.exception("%s.%s (DynamoDB) polling failed", host.spec.logical_id, name)
+                delay = MAX_RETRY_DELAY_SECONDS / 10
+
+    def _deliver_stream(
+        self, host: FunctionHost, name: str, records: list[dict[str, Any]], partial: bool
+    ) -> list[dict[str, Any]]:
+        """Invoke with a batch; returns the records to retry (from the first failure on)."""
+        try:
+            result = host.invoke({"Records": records})
+        except Exception:
+            log.exception("%s.%s (DynamoDB) failed; the batch will be retried", host.spec.logical_id, name)
+            return records
+        if partial and isinstance(result, dict):
+            failed_ids = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
+            for index, record in enumerate(records):
+                if record["dynamodb"].get("SequenceNumber") in failed_ids:
+                    return records[index:]
+        return []
+
+    # ------------------------------------------------------------------------ SQS
+    def _queue_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
+        props = self.prov.resolve(props)
+        client: Any = self.session.client("sqs")
+        queue_arn = str(props["Queue"])
+        _, _, _, region, account, queue_name = queue_arn.split(":", 5)
+        url = client.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        batch_size = min(10, int(props.get("BatchSize", 10)))  # one ReceiveMessage returns at most 10
+        partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
+        patterns = parse_filters(props.get("FilterCriteria"))
+        while not self.stop.is_set():
+            try:
+                messages = client.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=batch_size,
+                    WaitTimeSeconds=1,
+                    MessageSystemAttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
+            except Exception:
+                log.exception("%s.%s (SQS) polling failed", host.spec.logical_id, name)
+                self.stop.wait(MAX_RETRY_DELAY_SECONDS / 10)
+                continue
+            if not messages:
+                continue
+            records = [sqs_record(message, queue_arn, region) for message in messages]
+            # Lambda deletes messages its filters reject; they never reach the function.
+            wanted = [r for r in records if accepts(patterns, sqs_filter_view(r))]
+            done = [r for r in records if r not in wanted]
+            if wanted:
+                done += self._deliver_sqs(host, name, wanted, partial)
+            for start in range(0, len(done), 10):
+                entries = [
+                    {"Id": str(index), "ReceiptHandle": record["receiptHandle"]}
+                    for index, record in enumerate(done[start : start + 10])
+                ]
+                client.delete_message_batch(QueueUrl=url, Entries=entries)
+
+    def _deliver_sqs(
+        self, host: FunctionHost, name: str, records: list[dict[str, Any]], partial: bool
+    ) -> list[dict[str, Any]]:
+        """Invoke with a batch; returns the records that succeeded (to delete)."""
+        try:
+            result = host.invoke({"Records": records})
+        except Exception:
+            # All messages return after the visibility timeout; the RedrivePolicy moves them on.
+            log.exception("%s.%s (SQS) failed; %d messages will be retried", host.spec.logical_id, name, len(records))
+            return []
+        if partial and isinstance(result, dict):
+            failed_ids = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
+            return [record for record in records if record["messageId"] not in failed_ids]
+        return records
+
+
+class _StreamReader:
+    """Reads every shard of one stream; a failed batch blocks its shard until retried, like Lambda."""
+
+    def __init__(self, client: Any, props: dict[str, Any]) -> None:
+        self.client = client
+        self.arn = str(props["Stream"])
+        self.batch_size = int(props.get("BatchSize", 100))
+        self.max_retries = int(props.get("MaximumRetryAttempts", -1))
+        self.starting_position = str(props.get("StartingPosition", "LATEST"))
+        self.partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
+        self.patterns = parse_filters(props.get("FilterCriteria"))
+        self.iterators: dict[str, str | None] = {}
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.attempts: dict[str, int] = {}
+        self.started = False
+
+    def _discover(self) -> None:
+        shards = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"].get("Shards", [])
+        # The starting position applies at start-up; shards that appear later are read whole.
+        position = "TRIM_HORIZON" if self.started else self.starting_position
+        self.started = True
+        for shard in shards:
+            if shard["ShardId"] not in self.iterators:
+                self.iterators[shard["ShardId"]] = self.client.get_shard_iterator(
+                    StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType=position
+                )["ShardIterator"]
+
+    def step(self, deliver: Any) -> float:
+        """Read and deliver one batch per shard; returns the delay before the next step."""
+        self._discover()
+        delay = STREAM_POLL_SECONDS
+        for shard_id, iterator in list(self.iterators.items()):
+            records = self.pending.pop(shard_id, None)
+            if records is None:
+                if iterator is None:
+                    continue
+                page = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
+                self.iterators[shard_id] = page.get("NextShardIterator")
+                records = [stream_record(r, self.arn) for r in page.get("Records", [])]
+                records = [r for r in records if accepts(self.patterns, r)]
+            if not records:
+                continue
+            failed: list[dict[str, Any]] = deliver(records)
+            if not failed:
+                self.attempts.pop(shard_id, None)
+                continue
+            attempt = self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
+            if 0 <= self.max_retries < attempt:
+                log.error("%s: dropping %d records after %d retries", self.arn, len(failed), self.max_retries)
+                self.attempts.pop(shard_id)
+                continue
+            self.pending[shard_id] = failed
+            delay = max(delay, min(MAX_RETRY_DELAY_SECONDS, STREAM_POLL_SECONDS * 2**attempt))
+        return delay

@@ -1,0 +1,141 @@
+"""Mail "sent" through moto's SES, readable at GET /_dev/mailbox and echoed to the console."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+log = logging.getLogger("localrunner.mail")
+
+
+@dataclass
+class Mail:
+    id: str
+    sender: str
+    to: list[str]
+    subject: str
+    body: str
+    sent_at: str
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+
+    def recipients(self) -> list[str]:
+        return [*self.to, *self.cc, *self.bcc]
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {"id": data.pop("id"), "from": data.pop("sender"), **data}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _address(value: str) -> str:
+    return parseaddr(value)[1].lower()
+
+
+def _from_moto(message: Any, sent_at: str) -> Mail:
+    """Normalise moto's Message / RawMessage / TemplateMessage (internal, version-dependent API)."""
+    destinations = getattr(message, "destinations", {}) or {}
+    if isinstance(destinations, dict):
+        to = list(destinations.get("ToAddresses", []))
+        cc = list(destinations.get("CcAddresses", []))
+        bcc = list(destinations.get("BccAddresses", []))
+    else:  # raw and bulk messages keep a flat list (or a list of destination dicts)
+        flat: list[str] = []
+        for entry in destinations:
+            if isinstance(entry, dict):
+                flat.extend((entry.get("Destination") or entry).get("ToAddresses", []))
+            else:
+                flat.append(str(entry))
+        to, cc, bcc = flat, [], []
+    mail = Mail(
+        id=str(getattr(message, "id", None) or ",".join(getattr(message, "ids", []))),
+        sender=str(getattr(message, "source", "")),
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        subject=str(getattr(message, "subject", "")),
+        # moto keeps one body for simple mail: the HTML part when there is one, else the text part.
+        body=str(getattr(message, "body", "")),
+        sent_at=sent_at,
+    )
+    if hasattr(message, "raw_data"):
+        _fill_from_mime(mail, message.raw_data)
+    elif hasattr(message, "template"):
+        mail.subject = f"(template {message.template})"
+        mail.body = str(message.template_data)
+    return mail
+
+
+def _fill_from_mime(mail: Mail, raw: str) -> None:
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    mail.subject = str(parsed.get("Subject", ""))
+    mail.sender = str(parsed.get("From", mail.sender))
+    headers_to = [addr for _, addr in getaddresses(parsed.get_all("To", []))]
+    mail.to = headers_to or mail.to
+    mail.cc = [addr for _, addr in getaddresses(parsed.get_all("Cc", []))]
+    part = parsed.get_body(preferencelist=("plain", "html"))
+    mail.body = str(part.get_content()) if isinstance(part, EmailMessage) else ""
+
+
+class Mailbox:
+    """Reads moto's in-process SES backend; stamps each message with the time it was first seen."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._account_id = account_id
+        self._region = region
+        self._lock = threading.Lock()
+        self._mails: list[Mail] = []
+        self._echoed = 0  # how many mails the console watcher has printed
+
+    def _sent_messages(self) -> list[Any]:
+        from moto.ses.models import ses_backends
+
+        return list(ses_backends[self._account_id][self._region].sent_messages)
+
+    def sync(self) -> list[Mail]:
+        """Pick up messages sent since the last call; returns the new ones."""
+        with self._lock:
+            messages = self._sent_messages()
+            new = [_from_moto(message, _now()) for message in messages[len(self._mails) :]]
+            self._mails.extend(new)
+            return new
+
+    def items(self, to: str | None = None) -> list[dict[str, Any]]:
+        """All mail, oldest first, optionally only mail with `to` among its recipients."""
+        self.sync()
+        wanted = _address(to) if to else None
+        with self._lock:
+            mails = list(self._mails)
+        return [
+            mail.as_json() for mail in mails if wanted is None or wanted in (_address(r) for r in mail.recipients())
+        ]
+
+    def watch(self, stop: threading.Event, interval: float = 0.25) -> None:
+        """Echo new mail to the console until stop is set (run in a daemon thread)."""
+        while not stop.wait(interval):
+            try:
+                self.sync()
+                with self._lock:
+                    unseen, self._echoed = self._mails[self._echoed :], len(self._mails)
+                for mail in unseen:
+                    log.info(
+                        "\n---- mail %s\nFrom: %s\nTo: %s\nSubject: %s\n\n%s\n----",
+                        mail.id,
+                        mail.sender,
+                        ", ".join(mail.recipients()),
+                        mail.subject,
+                        mail.body[:4000],
+                    )
+            except Exception:
+                log.exception("mailbox watcher failed")

@@ -1,0 +1,127 @@
+"""Start and stop the whole local system: moto, resources, environment, HTTP server, consumers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+
+from localrunner.aws import REGION, MotoServer, configure_environment
+from localrunner.consumers import Consumers
+from localrunner.invoker import FunctionHost, add_layers_to_path, hosts
+from localrunner.mailbox import Mailbox
+from localrunner.server import App, RunnerServer
+from localrunner.template import (
+    Provisioned,
+    Routes,
+    Template,
+    api_routes,
+    function_environment,
+    functions,
+    load_template,
+    provision,
+)
+
+log = logging.getLogger("localrunner")
+
+LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true"}
+
+
+def shared_environment(template: Template, prov: Provisioned) -> dict[str, str]:
+    """One process hosts every function, so their variables must agree; later ones win, with a warning."""
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for logical_id in functions(template):
+        for name, value in function_environment(template, prov, logical_id).items():
+            if name in merged and merged[name] != value:
+                log.warning(
+                    "%s sets %s=%r but %s set %r; all functions share one environment here",
+                    logical_id,
+                    name,
+                    value,
+                    owner[name],
+                    merged[name],
+                )
+            merged[name], owner[name] = value, logical_id
+    return merged
+
+
+@dataclass
+class Runner:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    schedule_seconds: float = 15.0
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    preload: bool = False
+
+    # Filled by start().
+    aws_endpoint_url: str = ""
+    template: Template | None = None
+    provisioned: Provisioned | None = None
+    routes: Routes = field(default_factory=Routes)
+    function_hosts: dict[str, FunctionHost] = field(default_factory=dict)
+    consumer_labels: list[str] = field(default_factory=list)
+    _moto: MotoServer | None = None
+    _server: RunnerServer | None = None
+    _consumers: Consumers | None = None
+    _mail_stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._moto = MotoServer(self.host)
+        self.aws_endpoint_url = self._moto.start()
+        configure_environment(self.aws_endpoint_url)
+
+        import boto3  # after configure_environment, so the session sees the moto endpoint
+
+        session = boto3.session.Session(region_name=REGION)
+        self.template = load_template()
+        overrides = {**LOCAL_PARAMETERS, **self.parameter_overrides}
+        self.provisioned = prov = provision(session, overrides, self.template)
+        os.environ.update(shared_environment(self.template, prov))
+        add_layers_to_path()
+
+        self.function_hosts = hosts(functions(self.template), prov.region)
+        if self.preload:
+            self._preload()
+        self.routes = api_routes(self.template)
+        mailbox = Mailbox(prov.account_id, prov.region)
+        app = App.from_template(self.routes, self.function_hosts, prov, mailbox, self.aws_endpoint_url)
+        self._server = RunnerServer((self.host, self.port), app)
+
+        self._spawn("http", self._server.serve_forever, 0.2)  # short poll: quick shutdown
+        self._spawn("mailbox", mailbox.watch, self._mail_stop)
+        self._consumers = Consumers(self.function_hosts, prov, session, self.schedule_seconds)
+        self.consumer_labels = self._consumers.start()
+
+    def _spawn(self, name: str, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    def _preload(self) -> None:
+        for logical_id, function_host in self.function_hosts.items():
+            try:
+                function_host.load()
+            except Exception:
+                log.exception("%s does not import", logical_id)
+
+    def stop(self) -> None:
+        """Stop in reverse order: no new requests, no new events, then the AWS stand-in."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._consumers is not None:
+            self._consumers.shutdown()
+        self._mail_stop.set()
+        for thread in self._threads:
+            thread.join(1.0)
+        if self._moto is not None:
+            self._moto.stop()

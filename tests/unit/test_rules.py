@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from storecrm.domain import rules
+from storecrm.domain.fields import Currency, Email, MarketKey, Slug, Timezone
+
+
+class Sample(BaseModel):
+    email: Email | None = None
+    slug: Slug | None = None
+    market: MarketKey | None = None
+    tz: Timezone | None = None
+    currency: Currency | None = None
+
+
+def test_emails_are_trimmed_and_lower_cased() -> None:
+    assert rules.normalize_email("  Jane.Doe@Example.COM ") == "jane.doe@example.com"
+    assert Sample(email=" A@Example.com").email == "a@example.com"
+
+
+@pytest.mark.parametrize("bad", ["", "plain", "a@", "@b.com", "a b@c.com"])
+def test_bad_emails_are_rejected(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        Sample(email=bad)
+
+
+@pytest.mark.parametrize(("value", "ok"), [("my-store", True), ("abc", True), ("ab", False), ("My-Store", False),
+                                           ("a--b", False), ("-abc", False), ("a" * 65, False)])
+def test_store_keys_are_slugs_of_three_or_more(value: str, ok: bool) -> None:
+    if ok:
+        assert Sample(slug=value).slug == value
+    else:
+        with pytest.raises(ValidationError):
+            Sample(slug=value)
+
+
+def test_market_keys_may_be_two_letters() -> None:
+    assert Sample(market="us").market == "us"
+
+
+def test_timezones_are_iana_names() -> None:
+    assert Sample(tz="America/New_York").tz == "America/New_York"
+    with pytest.raises(ValidationError):
+        Sample(tz="EST5EDT-ish")
+
+
+def test_currencies_are_upper_cased_iso_codes() -> None:
+    assert Sample(currency="eur").currency == "EUR"
+    with pytest.raises(ValidationError):
+        Sample(currency="EURO")
