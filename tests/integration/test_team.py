@@ -111,3 +111,13 @@ def test_add_new_member_is_two_aws_calls(api: Api, owner: dict[str, Any], store:
         api.call("POST", f"/v1/stores/{store['id']}/members", {"email": "fresh@example.com"},
                  token=owner["access_token"])
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
+
+
+def test_add_existing_account_to_another_team_is_two_aws_calls(api: Api, owner: dict[str, Any],
+                                                               store: dict[str, Any]) -> None:
+    login(api, "known@example.com")
+    with counting_calls() as calls:
+        reply = api.call("POST", f"/v1/stores/{store['id']}/members", {"email": "known@example.com"},
+                         token=owner["access_token"])
+    assert reply.status == 200
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]

@@ -1,52 +1,77 @@
-"""The composition root: builds each service once per container, on first use."""
+"""The composition root: builds each service once per container, on first use.
+
+Imports happen inside the builders so a function only loads the modules of the services it
+uses (the scheduler never pays for mail, tokens or email validation at cold start).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from storecrm.config import settings
-from storecrm.domain.access import StoreGuard
-from storecrm.domain.accounts import AccountLogin
-from storecrm.domain.markets import MarketService
-from storecrm.domain.sessions import SessionService
-from storecrm.domain.stores import StoreService
-from storecrm.domain.team import TeamService
-from storecrm.gateways.mail import SesMailer
-from storecrm.gateways.signing_keys import signing_keys
-from storecrm.repositories.accounts import AccountRepository
-from storecrm.repositories.auth import CodeRepository, SessionRepository
-from storecrm.repositories.markets import MarketRepository
-from storecrm.repositories.stores import StoreRepository
+
+if TYPE_CHECKING:
+    from storecrm.domain.access import StoreGuard
+    from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.markets import MarketService
+    from storecrm.domain.sessions import SessionService
+    from storecrm.domain.stores import StoreService
+    from storecrm.domain.team import TeamService
 
 
 @lru_cache(maxsize=1)
 def session_service() -> SessionService:
+    from storecrm.domain.sessions import SessionService
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.auth import SessionRepository
+
     return SessionService(SessionRepository(), signing_keys, settings())
 
 
 @lru_cache(maxsize=1)
 def account_login() -> AccountLogin:
+    from storecrm.domain.accounts import AccountLogin
+    from storecrm.gateways.mail import SesMailer
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.auth import CodeRepository
+
     return AccountLogin(AccountRepository(), CodeRepository(), session_service(), SesMailer(), signing_keys,
                         settings())
 
 
 @lru_cache(maxsize=1)
 def store_guard() -> StoreGuard:
+    from storecrm.domain.access import StoreGuard
+    from storecrm.repositories.stores import StoreRepository
+
     return StoreGuard(StoreRepository())
 
 
 @lru_cache(maxsize=1)
 def store_service() -> StoreService:
+    from storecrm.domain.stores import StoreService
+    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
+
     return StoreService(StoreRepository(), AccountRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def team_service() -> TeamService:
+    from storecrm.domain.team import TeamService
+    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
+
     return TeamService(StoreRepository(), AccountRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def market_service() -> MarketService:
+    from storecrm.domain.markets import MarketService
+    from storecrm.repositories.markets import MarketRepository
+
     return MarketService(MarketRepository(), store_guard())
 
 

@@ -51,6 +51,11 @@ class Conflict(DomainError):
         super().__init__(message, code, 409)
 
 
+class AlreadyMember(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Already a member of this store", "MEMBER.EXISTS")
+
+
 class RateLimited(DomainError):
     def __init__(self, message: str = "Too many requests, try again later") -> None:
         super().__init__(message, "GENERAL.RATE_LIMITED", 429)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from storecrm.clock import new_id, now
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.errors import NotFound
+from storecrm.domain.errors import AlreadyMember, Conflict, NotFound
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import Account, Membership
 from storecrm.domain.permissions import Action, Role, action_for_member_change, require
@@ -34,28 +34,35 @@ class TeamService:
         """Adds the person at once (no invitation mail), creating their account if needed.
 
         Adding someone who is already a member changes their role; the same role is a no-op.
+        The write assumes a newcomer (two calls); only a role change reads the membership first.
         """
         marker = self.accounts.email_key(data.email)
         access = self.guard.enter(principal, store_id, Action.MANAGE_MEMBERS, extra=[marker])
         account_id = self.accounts.id_from_marker(access.view.extras.get(marker))
         at = now()
         account_writes: list[Write] = []
-        previous: Membership | None = None
         if account_id is None:
             account = Account(id=new_id(), email=data.email, created_at=at, updated_at=at)
             account_writes = self.accounts.create_writes(account)
             account_id = account.id
-        else:
-            # A third read only when the person already has an account: are they in this team?
-            previous = self.stores.load(store_id, [account_id]).members.get(account_id)
-        require(access.caller.role, action_for_member_change(data.role, *([previous.role] if previous else [])))
-        if previous is not None and previous.role == data.role:
-            return previous
+        require(access.caller.role, action_for_member_change(data.role))
         membership = Membership(store_id=store_id, account_id=account_id, email=data.email, role=data.role,
-                                created_at=previous.created_at if previous else at, updated_at=at)
-        change = "role_changed" if previous else "member_added"
-        self.stores.add_member(access.store, membership, previous, account_writes,
-                               [membership_event(store_id, membership, change)])
+                                created_at=at, updated_at=at)
+        try:
+            self.stores.add_member(access.store, membership, None, account_writes,
+                                   [membership_event(store_id, membership, "member_added")])
+            return membership
+        except AlreadyMember:
+            pass
+        previous = self.stores.load(store_id, [account_id]).members.get(account_id)
+        if previous is None:  # removed meanwhile
+            raise Conflict("The team changed meanwhile, try again")
+        require(access.caller.role, action_for_member_change(data.role, previous.role))
+        if previous.role == data.role:
+            return previous
+        membership = membership.model_copy(update={"created_at": previous.created_at})
+        self.stores.add_member(access.store, membership, previous, [],
+                               [membership_event(store_id, membership, "role_changed")])
         return membership
 
     def remove_member(self, principal: Principal, store_id: str, account_id: str) -> None:

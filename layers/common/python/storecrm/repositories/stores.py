@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from storecrm.domain.errors import Conflict, NotFound
+from storecrm.domain.errors import AlreadyMember, Conflict, NotFound
 from storecrm.domain.models import Market, Membership, OutboxEvent, Store
 from storecrm.domain.permissions import Role
 from storecrm.repositories import keys
@@ -148,7 +148,7 @@ def _membership_put(membership: Membership, **condition: object) -> Write:
     item = to_item(membership, keys.member(membership.store_id, membership.account_id), "MEMBER",
                    GSI1PK=keys.memberships_of(membership.account_id), GSI1SK=f"STORE#{membership.store_id}")
     if not condition:
-        return put(item, unless_exists=Conflict("Already a member; try again"))
+        return put(item, unless_exists=AlreadyMember())
     return put(item, error=Conflict("The membership changed meanwhile, try again"), **condition)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,31 @@
+"""python -m bench [--repeat N] [--only imports|calls]"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
+    parser.add_argument("--only", choices=["imports", "calls"], help="run one part only")
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    started = time.perf_counter()
+    if args.only in (None, "imports"):
+        from bench import imports
+
+        imports.run(args.repeat)
+    if args.only is None:
+        print()
+    if args.only in (None, "calls"):
+        from bench import calls
+
+        calls.run(args.repeat)
+    print(f"\nbench finished in {time.perf_counter() - started:.1f} s (timings are informational, never a failure)")
+
+
+if __name__ == "__main__":
+    main()
