@@ -172,3 +172,12 @@ def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[st
 def test_plans_are_listed(api: Api) -> None:
     reply = api.call("GET", "/v1/stores/plans")
     assert reply.status == 200 and [p["id"] for p in reply.body] == ["plan_free", "plan_pro", "plan_business"]
+
+
+def test_update_store_changes_only_what_is_sent(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    reply = api.call("PUT", f"/v1/stores/{store['id']}", {"emails": {"support": "Help@Example.com"},
+                                                          "languages": [{"id": "fr"}]}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    assert reply.body["emails"] == {"billing": store["emails"]["billing"], "support": "help@example.com"}
+    assert reply.body["languages"] == [{"id": "fr"}] and reply.body["key"] == store["key"]
+    assert reply.body["timezone"] == store["timezone"] and reply.body["updated_at"] >= store["updated_at"]

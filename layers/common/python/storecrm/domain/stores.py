@@ -160,20 +160,11 @@ class StoreService:
         if changes.id is not None and changes.id != store_id:
             raise ValidationFailed.on("id", "does not match the store id in the path")
         store = self.guard.enter(principal, store_id, Action.UPDATE_STORE).store
-        emails = store.emails.model_copy()
-        if changes.emails is not None:
-            emails = StoreEmails(billing=changes.emails.billing or emails.billing,
-                                 support=changes.emails.support if changes.emails.support else emails.support)
+        given = changes.model_dump(exclude_none=True, exclude={"id", "billing_email", "emails"})
+        emails = store.emails.model_copy(update=changes.emails.model_dump(exclude_none=True) if changes.emails else {})
         if changes.billing_email is not None:
             emails.billing = changes.billing_email
-        updated = store.model_copy(update={
-            "key": changes.key or store.key,
-            "timezone": changes.timezone or store.timezone,
-            "languages": ([Language(id=lang.id) for lang in changes.languages]
-                          if changes.languages is not None else store.languages),
-            "emails": emails,
-            "updated_at": now(),
-        })
+        updated = store.model_validate({**store.model_dump(), **given, "emails": emails, "updated_at": now()})
         self.stores.update(updated, previous_key=store.key)
         return updated
 

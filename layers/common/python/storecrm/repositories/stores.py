@@ -120,11 +120,7 @@ class StoreRepository:
     def add_member(self, store: Store, membership: Membership, previous: Membership | None,
                    account_writes: Sequence[Write], events: Sequence[OutboxEvent]) -> None:
         writes: list[Write] = [*account_writes, *[outbox_write(e) for e in events]]
-        if previous is None:
-            writes.append(_membership_put(membership))
-        else:
-            writes.append(_membership_put(membership, condition="#role = :previous",
-                                          names={"#role": "role"}, values={":previous": previous.role.value}))
+        writes.append(_membership_put(membership, previous))
         owner_delta = _owners(membership) - (_owners(previous) if previous else 0)
         writes.append(_owner_count(store.id, owner_delta))
         self.table.transact(writes)
@@ -144,12 +140,15 @@ def _key_marker(store: Store) -> Item:
     return {"PK": pk, "SK": sk, "entity": "STOREKEY", "store_id": store.id}
 
 
-def _membership_put(membership: Membership, **condition: object) -> Write:
+def _membership_put(membership: Membership, previous: Membership | None = None) -> Write:
+    """Creates a membership, or replaces `previous` only if its role is still the one we read."""
     item = to_item(membership, keys.member(membership.store_id, membership.account_id), "MEMBER",
                    GSI1PK=keys.memberships_of(membership.account_id), GSI1SK=f"STORE#{membership.store_id}")
-    if not condition:
+    if previous is None:
         return put(item, unless_exists=AlreadyMember())
-    return put(item, error=Conflict("The membership changed meanwhile, try again"), **condition)  # type: ignore[arg-type]
+    return put(item, condition="#role = :previous", names={"#role": "role"},
+               values={":previous": previous.role.value},
+               error=Conflict("The membership changed meanwhile, try again"))
 
 
 def _owners(membership: Membership | None) -> int:
