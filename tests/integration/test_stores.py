@@ -133,6 +133,7 @@ def test_update_store_rejects_bad_input(api: Api, owner: dict[str, Any], store: 
 def test_delete_store_removes_everything(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                          provisioned: Any) -> None:
     token = owner["access_token"]
+    profile = api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "kept@example.com"}, token=token).body
     reply = api.call("DELETE", f"/v1/stores/{store['id']}", token=token)
     assert reply.status == 200 and reply.body == {"deleted": True}
     assert api.call("GET", f"/v1/stores/{store['id']}", token=token).status == 404
@@ -140,7 +141,8 @@ def test_delete_store_removes_everything(api: Api, owner: dict[str, Any], store:
     from storecrm.repositories.base import default_table
 
     table = default_table()
-    for partition in [f"STORE#{store['id']}", f"STORE#{store['id']}#EVENT", f"PURGE#{store['id']}"]:
+    for partition in [f"STORE#{store['id']}", f"STORE#{store['id']}#EVENT", f"PURGE#{store['id']}",
+                      f"PROFILE#{profile['id']}", f"STORE#{store['id']}#EMAIL#kept@example.com"]:
         assert list(table.query_all(partition)) == [], partition
     # The key can be used again.
     assert api.call("POST", "/v1/stores", {**NEW_STORE, "key": store["key"]}, token=token).status == 200

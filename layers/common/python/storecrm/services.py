@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.markets import MarketService
+    from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
     from storecrm.domain.stores import StoreService
     from storecrm.domain.team import TeamService
@@ -75,8 +76,17 @@ def market_service() -> MarketService:
     return MarketService(MarketRepository(), store_guard())
 
 
+@lru_cache(maxsize=1)
+def profile_service() -> ProfileService:
+    from storecrm.domain.profiles import ProfileService
+    from storecrm.repositories.profiles import ProfileRepository
+
+    return ProfileService(ProfileRepository(), store_guard())
+
+
 def reset() -> None:
     """Forget every cached service and setting (tests change the environment between cases)."""
-    for builder in (session_service, account_login, store_guard, store_service, team_service, market_service):
+    for builder in (session_service, account_login, store_guard, store_service, team_service, market_service,
+                    profile_service):
         builder.cache_clear()
     settings.cache_clear()

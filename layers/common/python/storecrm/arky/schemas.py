@@ -7,7 +7,19 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import Language, Market, Store, StoreEmails, StoreStatus
+from storecrm.domain.models import (
+    CodeSummary,
+    Language,
+    Market,
+    Profile,
+    ProfileStatus,
+    PromoUsage,
+    SessionSummary,
+    Store,
+    StoreEmails,
+    StoreStatus,
+    TaxonomyEntry,
+)
 from storecrm.domain.sessions import IssuedTokens
 
 T = TypeVar("T")
@@ -97,3 +109,36 @@ class Deleted(Out):
 class Removed(Out):
     removed: bool
 
+
+
+# ---------------------------------------------------------------- CRM profiles
+class ProfileOut(Out):
+    id: str
+    store_id: str
+    email: str | None
+    verified: bool
+    status: ProfileStatus
+    taxonomies: list[TaxonomyEntry]
+    promo_usage: list[PromoUsage]
+    auth_tokens: list[SessionSummary]
+    verification_codes: list[CodeSummary]
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, profile: Profile) -> ProfileOut:
+        return cls.model_validate(profile.public_view())
+
+
+class ProfileDetail(Out):
+    """A profile with what other modules link to it (empty until those modules exist)."""
+
+    profile: ProfileOut
+    carts: list[dict[str, object]] = Field(default_factory=list)
+    orders: list[dict[str, object]] = Field(default_factory=list)
+    audience_subscriptions: list[dict[str, object]] = Field(default_factory=list)
+    form_submissions: list[dict[str, object]] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, profile: Profile) -> ProfileDetail:
+        return cls(profile=ProfileOut.of(profile))

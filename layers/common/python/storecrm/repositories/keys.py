@@ -13,6 +13,14 @@ auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
+profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
+profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
+
+Profile lists: each sort order has one index over all of a store's profiles and one per status,
+so a page is a single Query that reads only that page.
+  GSI1 / GSI2  STORE#{id}#PROFILES#ALL / #{status}    {created_at}#{profileId}
+  GSI3 / GSI4  STORE#{id}#PROFILES#ALL / #{status}    {updated_at}#{profileId}
+  GSI5 / GSI6  STORE#{id}#PROFILES#ALL / #{status}    {email or ~ for guests}#{profileId}
 """
 
 from __future__ import annotations
@@ -101,3 +109,36 @@ def due_sort(due_at: int, job_pk: str) -> str:
 def store_partitions(store_id: str) -> list[str]:
     """Every partition that belongs to one store and only to it (purged when it is deleted)."""
     return [store_partition(store_id), store_events(store_id)]
+
+
+INDEX_KEYS: dict[str | None, tuple[str, str]] = {None: ("PK", "SK"), "DueIndex": ("DUEPK", "DUESK"),
+              **{f"GSI{i}": (f"GSI{i}PK", f"GSI{i}SK") for i in range(1, 7)}}
+
+
+def profile(profile_id: str) -> Key:
+    return f"PROFILE#{profile_id}", "PROFILE"
+
+
+def profile_email(store_id: str, email: str) -> Key:
+    return f"STORE#{store_id}#EMAIL#{email}", "EMAIL"
+
+
+ALL = "ALL"
+# sort field -> (index over all profiles, index per status)
+PROFILE_LIST_INDEXES = {"created_at": ("GSI1", "GSI2"), "updated_at": ("GSI3", "GSI4"), "email": ("GSI5", "GSI6")}
+
+
+def profiles_of(store_id: str, scope: str) -> str:
+    """A profile-list partition: scope is ALL or a status."""
+    return f"STORE#{store_id}#PROFILES#{scope}"
+
+
+def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: int, updated_at: int,
+                       email: str | None) -> dict[str, str]:
+    sort_values = {"created_at": f"{created_at:010d}", "updated_at": f"{updated_at:010d}", "email": email or "~"}
+    attributes: dict[str, str] = {}
+    for field, (all_index, status_index) in PROFILE_LIST_INDEXES.items():
+        for index, scope in ((all_index, ALL), (status_index, status)):
+            attributes[f"{index}PK"] = profiles_of(store_id, scope)
+            attributes[f"{index}SK"] = f"{sort_values[field]}#{profile_id}"
+    return attributes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from storecrm.domain.errors import AlreadyMember, Conflict, NotFound
@@ -96,20 +96,33 @@ class StoreRepository:
         ])
 
     def purge(self, store_id: str) -> int:
-        """Deletes every item left in the store's partitions, then the job itself. Idempotent."""
+        """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
+
+        The store's own partitions, plus its profiles and their email markers, which live in
+        partitions of their own and are found through the store's profile list index.
+        """
         removed = 0
         for partition in keys.store_partitions(store_id):
-            batch: list[Key] = []
-            for item in self.table.query_all(partition, keys_only=True):
-                batch.append((item["PK"], item["SK"]))
-                if len(batch) == 100:
-                    self.table.delete_many(batch)
-                    removed += len(batch)
-                    batch = []
-            self.table.delete_many(batch)
-            removed += len(batch)
+            removed += self._delete_all((item["PK"], item["SK"])
+                                        for item in self.table.query_all(partition, keys_only=True))
+        profiles = self.table.query_all(keys.profiles_of(store_id, keys.ALL), index="GSI1")
+        removed += self._delete_all(
+            key for item in profiles
+            for key in [(item["PK"], item["SK"]), *([keys.profile_email(store_id, item["email"])]
+                                                      if item.get("email") else [])])
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
+
+    def _delete_all(self, found: Iterable[Key]) -> int:
+        removed = 0
+        batch: list[Key] = []
+        for key in found:
+            batch.append(key)
+            if len(batch) == 100:
+                self.table.delete_many(batch)
+                removed, batch = removed + len(batch), []
+        self.table.delete_many(batch)
+        return removed + len(batch)
 
     def due_purges(self, now: int, limit: int = 50) -> list[str]:
         page = self.table.query(keys.DUE_PARTITION, index="DueIndex", limit=limit,

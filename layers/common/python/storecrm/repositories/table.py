@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from storecrm import aws
 from storecrm.domain.errors import DomainError
-from storecrm.repositories.keys import Key
+from storecrm.repositories.keys import INDEX_KEYS, Key
 
 Item = dict[str, Any]
 
@@ -171,8 +171,7 @@ class Table:
     def query(self, partition: str, *, sk_prefix: str | None = None, sk_between: tuple[str, str] | None = None,
               index: str | None = None, limit: int | None = None, start_key: dict[str, Any] | None = None,
               forward: bool = True, keys_only: bool = False) -> Page:
-        pk_name, sk_name = {None: ("PK", "SK"), "GSI1": ("GSI1PK", "GSI1SK"), "GSI2": ("GSI2PK", "GSI2SK"),
-                            "DueIndex": ("DUEPK", "DUESK")}[index]
+        pk_name, sk_name = INDEX_KEYS[index]
         condition = "#pk = :pk"
         values: Item = {":pk": partition}
         if sk_prefix is not None:

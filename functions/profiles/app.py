@@ -1,0 +1,54 @@
+"""CRM profiles for store staff: /v1/stores/{storeId}/profiles and /v1/stores/{storeId}/profiles/{profileId}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from storecrm.arky.schemas import Page, ProfileDetail, ProfileOut
+from storecrm.domain.models import ProfileStatus
+from storecrm.domain.profiles import NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
+from storecrm.domain.stores import SortDirection
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.http.auth import principal
+from storecrm.services import profile_service
+
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
+
+
+@app.post("/v1/stores/<storeId>/profiles", summary="Create a profile (returns the existing one for a known email)",
+          tags=["Profiles"])
+def create_profile(storeId: str, body: NewProfile) -> ProfileOut:  # noqa: N803 - path parameter name
+    return ProfileOut.of(profile_service().create(principal(app), storeId, body))
+
+
+@app.get("/v1/stores/<storeId>/profiles", summary="Find profiles", tags=["Profiles"])
+def find_profiles(
+    storeId: str,  # noqa: N803
+    status: Annotated[ProfileStatus | None, Query()] = None,
+    sort_field: Annotated[ProfileSortField, Query()] = "created_at",
+    sort_direction: Annotated[SortDirection, Query()] = "desc",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[ProfileOut]:
+    q = ProfileQuery(status=status, sort_field=sort_field, sort_direction=sort_direction, limit=limit, cursor=cursor)
+    profiles, next_cursor = profile_service().list(principal(app), storeId, q)
+    return Page[ProfileOut](items=[ProfileOut.of(p) for p in profiles], cursor=next_cursor)
+
+
+@app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
+         tags=["Profiles"])
+def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
+    return ProfileDetail.of(profile_service().get(principal(app), storeId, profileId))
+
+
+@app.put("/v1/stores/<storeId>/profiles/<profileId>", summary="Update a profile's email, taxonomies or status",
+         tags=["Profiles"])
+def update_profile(storeId: str, profileId: str, body: ProfileChanges) -> ProfileOut:  # noqa: N803
+    return ProfileOut.of(profile_service().update(principal(app), storeId, profileId, body))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,113 @@
+"""CRM profiles as store staff manage them: create (idempotent by email), read, update, list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from storecrm.clock import new_id, now
+from storecrm.domain import cursors
+from storecrm.domain.access import StoreGuard
+from storecrm.domain.auth import Principal
+from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.fields import Command, Email
+from storecrm.domain.models import OutboxEvent, Profile, ProfileStatus, TaxonomyEntry
+from storecrm.domain.permissions import Action
+
+if TYPE_CHECKING:
+    from storecrm.repositories.profiles import ProfileRepository
+
+PROFILE_NOT_FOUND = "Profile not found"
+
+ProfileSortField = Literal["created_at", "updated_at", "email"]
+
+
+class NewProfile(Command):
+    email: Email
+    taxonomies: list[TaxonomyEntry] = Field(default_factory=list, max_length=50)
+
+
+class ProfileChanges(Command):
+    email: Email | None = None
+    taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=50)
+    status: ProfileStatus | None = None
+
+
+class ProfileQuery(Command):
+    status: ProfileStatus | None = None
+    sort_field: ProfileSortField = "created_at"
+    sort_direction: Literal["asc", "desc"] = "desc"
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+class _ListPosition(BaseModel):
+    model_config = {"extra": "forbid"}
+    sort: str
+    status: str | None
+    key: dict[str, str]
+
+
+def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
+    return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
+
+
+class ProfileService:
+    def __init__(self, profiles: ProfileRepository, guard: StoreGuard) -> None:
+        self.profiles = profiles
+        self.guard = guard
+
+    def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
+        """Returns the existing profile when the email is already known (case and spaces ignored)."""
+        marker = self.profiles.email_key(store_id, data.email)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[marker])
+        existing_id = self.profiles.id_from_marker(access.view.extras.get(marker))
+        if existing_id is None:
+            at = now()
+            profile = Profile(id=new_id(), store_id=store_id, email=data.email, taxonomies=data.taxonomies,
+                              created_at=at, updated_at=at)
+            try:
+                self.profiles.create(profile, [profile_event("profile.created", profile)])
+                return profile
+            except Conflict:
+                # Created by a concurrent request between our read and our write: same answer.
+                existing_id = self.profiles.id_for_email(store_id, data.email)
+        existing = self.profiles.get(existing_id) if existing_id else None
+        if existing is None:
+            raise Conflict("The profile changed meanwhile; try again", "PROFILE.CONFLICT")
+        return existing
+
+    def get(self, principal: Principal, store_id: str, profile_id: str) -> Profile:
+        """Store, membership and profile in one BatchGetItem."""
+        key = self.profiles.item_key(profile_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key])
+        return self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+
+    def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
+        current = self.get(principal, store_id, profile_id)
+        given = changes.model_dump(exclude_none=True)
+        if not given:
+            return current
+        updated = current.model_validate({**current.model_dump(), **given, "updated_at": now(),
+                                          "revision": current.revision + 1})
+        self.profiles.update(updated, current, [profile_event("profile.updated", updated,
+                                                              changed=sorted(given))])
+        return updated
+
+    def list(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
+        """One Query on the index for this order and status: a page reads only its own items."""
+        self.guard.enter(principal, store_id, Action.MANAGE_PROFILES)
+        start = cursors.decode(q.cursor, _ListPosition)
+        if start and (start.sort != q.sort_field or start.status != q.status):
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        items, last = self.profiles.list_page(store_id, q.sort_field, q.status, forward=q.sort_direction == "asc",
+                                              limit=q.limit, after=start.key if start else None)
+        cursor = cursors.encode(_ListPosition(sort=q.sort_field, status=q.status, key=last)) if last else None
+        return items, cursor
+
+    @staticmethod
+    def _in_store(profile: Profile | None, store_id: str) -> Profile:
+        if profile is None or profile.store_id != store_id:
+            raise NotFound(PROFILE_NOT_FOUND, "PROFILE.NOT_FOUND")
+        return profile

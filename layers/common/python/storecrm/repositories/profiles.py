@@ -1,0 +1,90 @@
+"""Profiles, their per-store unique email markers and the list indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storecrm.domain.cursors import BAD_CURSOR
+from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.models import OutboxEvent, Profile
+from storecrm.repositories import keys
+from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
+from storecrm.repositories.table import Item, Table, Write, delete, put
+
+PROFILE_GONE = NotFound("Profile not found", "PROFILE.NOT_FOUND")
+CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
+
+
+def email_taken(email: str) -> Conflict:
+    return Conflict(f"Another profile in this store already has the email {email}", "PROFILE.EMAIL_TAKEN")
+
+
+class ProfileRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    @staticmethod
+    def item_key(profile_id: str) -> keys.Key:
+        return keys.profile(profile_id)
+
+    @staticmethod
+    def email_key(store_id: str, email: str) -> keys.Key:
+        return keys.profile_email(store_id, email)
+
+    @staticmethod
+    def from_item(item: Item | None) -> Profile | None:
+        return from_item(Profile, item)
+
+    @staticmethod
+    def id_from_marker(marker: Item | None) -> str | None:
+        return str(marker["profile_id"]) if marker else None
+
+    def get(self, profile_id: str) -> Profile | None:
+        return from_item(Profile, self.table.get(keys.profile(profile_id)))
+
+    def create(self, profile: Profile, events: Sequence[OutboxEvent]) -> None:
+        writes = [put(_item(profile), unless_exists=Conflict("Profile id collision"))]
+        if profile.email:
+            writes.append(_email_marker(profile))
+        self.table.transact([*writes, *[outbox_write(e) for e in events]])
+
+    def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
+        """Writes `profile` if nobody wrote since `previous` was read; moves the email marker."""
+        writes: list[Write] = [put(_item(profile), condition="revision = :seen", values={":seen": previous.revision},
+                                   error=CHANGED_MEANWHILE)]
+        if profile.email != previous.email:
+            if previous.email:
+                writes.append(delete(keys.profile_email(previous.store_id, previous.email),
+                                     condition="profile_id = :id", values={":id": profile.id}))
+            if profile.email:
+                writes.append(_email_marker(profile))
+        self.table.transact([*writes, *[outbox_write(e) for e in events]])
+
+    def id_for_email(self, store_id: str, email: str) -> str | None:
+        return self.id_from_marker(self.table.get(keys.profile_email(store_id, email)))
+
+    def list_page(self, store_id: str, sort_field: str, status: str | None, *, forward: bool, limit: int,
+                  after: dict[str, str] | None) -> tuple[list[Profile], dict[str, str] | None]:
+        """One Query on the index for this order (all profiles, or one status)."""
+        all_index, status_index = keys.PROFILE_LIST_INDEXES[sort_field]
+        index, scope = (status_index, status) if status else (all_index, keys.ALL)
+        partition = keys.profiles_of(store_id, scope)
+        pk_name, sk_name = keys.INDEX_KEYS[index]
+        if after is not None and (set(after) != {"PK", "SK", pk_name, sk_name} or after[pk_name] != partition):
+            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        page = self.table.query(partition, index=index, limit=limit, start_key=after, forward=forward)
+        profiles = [p for item in page.items if (p := from_item(Profile, item)) is not None]
+        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
+        return profiles, last
+
+
+def _item(profile: Profile) -> Item:
+    return to_item(profile, keys.profile(profile.id), "PROFILE", **keys.profile_index_keys(
+        profile.store_id, profile.id, profile.status, profile.created_at, profile.updated_at, profile.email))
+
+
+def _email_marker(profile: Profile) -> Write:
+    assert profile.email
+    pk, sk = keys.profile_email(profile.store_id, profile.email)
+    return put({"PK": pk, "SK": sk, "entity": "PROFILEEMAIL", "profile_id": profile.id},
+               unless_exists=email_taken(profile.email))
