@@ -6,14 +6,19 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import TypeAdapter
 
 from storecrm.arky.schemas import Page, ProfileDetail, ProfileOut
 from storecrm.domain.models import ProfileStatus
 from storecrm.domain.profiles import NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
+from storecrm.domain.search import TaxonomyQuery
 from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
+from storecrm.http.query import json_param
 from storecrm.services import profile_service
+
+TAXONOMY_QUERY = TypeAdapter(list[TaxonomyQuery])
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -28,14 +33,17 @@ def create_profile(storeId: str, body: NewProfile) -> ProfileOut:  # noqa: N803 
 @app.get("/v1/stores/<storeId>/profiles", summary="Find profiles", tags=["Profiles"])
 def find_profiles(
     storeId: str,  # noqa: N803
+    query: Annotated[str | None, Query(max_length=200, description="Word prefixes of email, id, values")] = None,
+    taxonomy_query: Annotated[str | None, Query(max_length=4000, description="JSON TaxonomyQuery[]")] = None,
     status: Annotated[ProfileStatus | None, Query()] = None,
     sort_field: Annotated[ProfileSortField, Query()] = "created_at",
     sort_direction: Annotated[SortDirection, Query()] = "desc",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[ProfileOut]:
-    q = ProfileQuery(status=status, sort_field=sort_field, sort_direction=sort_direction, limit=limit, cursor=cursor)
-    profiles, next_cursor = profile_service().list(principal(app), storeId, q)
+    q = ProfileQuery(query=query, taxonomy_query=json_param(taxonomy_query, TAXONOMY_QUERY, "taxonomy_query"),
+                     status=status, sort_field=sort_field, sort_direction=sort_direction, limit=limit, cursor=cursor)
+    profiles, next_cursor = profile_service().find(principal(app), storeId, q)
     return Page[ProfileOut](items=[ProfileOut.of(p) for p in profiles], cursor=next_cursor)
 
 

@@ -118,6 +118,8 @@ class OutboxEvent(Entity):
 
 
 # ---------------------------------------------------------------- CRM profiles
+# Taxonomy ids and field keys become parts of index keys, so they may not contain "#".
+SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"
 TaxonomyFieldType = Literal["text", "number", "boolean", "geo_location"]
 
 
@@ -128,7 +130,7 @@ class GeoPoint(BaseModel):
 
 class TaxonomyField(BaseModel):
     id: str | None = Field(default=None, max_length=64)
-    key: str = Field(min_length=1, max_length=64)
+    key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     type: TaxonomyFieldType
     value: bool | float | str | GeoPoint
 
@@ -145,8 +147,8 @@ class TaxonomyField(BaseModel):
 
 
 class TaxonomyEntry(BaseModel):
-    taxonomy_id: str = Field(min_length=1, max_length=64)
-    fields: list[TaxonomyField] = Field(default_factory=list, max_length=50)
+    taxonomy_id: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
+    fields: list[TaxonomyField] = Field(default_factory=list, max_length=20)
 
 
 class SessionSummary(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain import cursors
+from storecrm.domain import cursors, search
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
@@ -23,23 +23,34 @@ PROFILE_NOT_FOUND = "Profile not found"
 ProfileSortField = Literal["created_at", "updated_at", "email"]
 
 
+Taxonomies = Annotated[list[TaxonomyEntry], Field(max_length=20), AfterValidator(search.check_indexable)]
+
+
 class NewProfile(Command):
     email: Email
-    taxonomies: list[TaxonomyEntry] = Field(default_factory=list, max_length=50)
+    taxonomies: Taxonomies = Field(default_factory=list)
 
 
 class ProfileChanges(Command):
     email: Email | None = None
-    taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=50)
+    taxonomies: Taxonomies | None = None
     status: ProfileStatus | None = None
 
 
 class ProfileQuery(Command):
+    query: str | None = Field(default=None, max_length=200)
+    taxonomy_query: list[search.TaxonomyQuery] | None = Field(default=None, max_length=5)
     status: ProfileStatus | None = None
     sort_field: ProfileSortField = "created_at"
     sort_direction: Literal["asc", "desc"] = "desc"
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = None
+
+
+class _SearchPosition(BaseModel):
+    model_config = {"extra": "forbid"}
+    driver: str
+    key: dict[str, str]
 
 
 class _ListPosition(BaseModel):
@@ -95,8 +106,16 @@ class ProfileService:
                                                               changed=sorted(given))])
         return updated
 
-    def list(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
-        """One Query on the index for this order and status: a page reads only its own items."""
+    def find(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
+        """A plain list is one Query on the index for its order and status, reading only the page.
+
+        With `query` or `taxonomy_query`, one index drives the page (the first taxonomy condition,
+        else the longest query word) in that index's order; the profiles of the page are then read
+        together with the access check, and the other conditions and the status filter applied to
+        them, so a page may hold fewer than `limit` items while the cursor goes on.
+        """
+        if q.query or q.taxonomy_query:
+            return self._search(principal, store_id, q)
         self.guard.enter(principal, store_id, Action.MANAGE_PROFILES)
         start = cursors.decode(q.cursor, _ListPosition)
         if start and (start.sort != q.sort_field or start.status != q.status):
@@ -104,6 +123,40 @@ class ProfileService:
         items, last = self.profiles.list_page(store_id, q.sort_field, q.status, forward=q.sort_direction == "asc",
                                               limit=q.limit, after=start.key if start else None)
         cursor = cursors.encode(_ListPosition(sort=q.sort_field, status=q.status, key=last)) if last else None
+        return items, cursor
+
+    def _search(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
+        words = search.query_words(q.query or "")
+        if q.query is not None and (not words or min(len(w) for w in words) < search.MIN_QUERY):
+            raise ValidationFailed.on("query", f"search words need at least {search.MIN_QUERY} characters")
+        if q.taxonomy_query:
+            tq = q.taxonomy_query[0]
+            condition = tq.query[0]
+            driver = f"tax:{tq.taxonomy_id}:{condition.key}:{condition.operation}:{condition.value}"
+        else:
+            word = max(words, key=len)
+            driver = f"term:{word}"
+        start = cursors.decode(q.cursor, _SearchPosition)
+        if start and start.driver != driver:
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        after = start.key if start else None
+        if q.taxonomy_query:
+            ids, last = self.profiles.taxonomy_page(store_id, tq.taxonomy_id, condition.key,
+                                                    condition.sort_key_range(), forward=q.sort_direction == "asc",
+                                                    limit=q.limit, after=after)
+        else:
+            ids, last = self.profiles.search_page(store_id, word, limit=q.limit, after=after)
+        item_keys = [self.profiles.item_key(profile_id) for profile_id in ids]
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=item_keys)
+        found = [p for key in item_keys if (p := self.profiles.from_item(access.view.extras.get(key)))]
+        items = [
+            p for p in found
+            if p.store_id == store_id
+            and (q.status is None or p.status == q.status)
+            and (not q.taxonomy_query or search.profile_matches(p, q.taxonomy_query))
+            and (q.query is None or search.query_matches(p, q.query))
+        ]
+        cursor = cursors.encode(_SearchPosition(driver=driver, key=last)) if last else None
         return items, cursor
 
     @staticmethod

@@ -15,6 +15,8 @@ outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
 profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
+search term          STORE#{id}#TERM#{2 chars}   {term}#{profileId}   (word prefixes: email, id, text values)
+taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values encoded to sort, see search.py)
 
 Profile lists: each sort order has one index over all of a store's profiles and one per status,
 so a page is a single Query that reads only that page.
@@ -142,3 +144,19 @@ def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: 
             attributes[f"{index}PK"] = profiles_of(store_id, scope)
             attributes[f"{index}SK"] = f"{sort_values[field]}#{profile_id}"
     return attributes
+
+
+def search_partition(store_id: str, term: str) -> str:
+    return f"STORE#{store_id}#TERM#{term[:2]}"
+
+
+def search_term(store_id: str, term: str, profile_id: str) -> Key:
+    return search_partition(store_id, term), f"{term}#{profile_id}"
+
+
+def taxonomy_partition(store_id: str, taxonomy_id: str, field_key: str) -> str:
+    return f"STORE#{store_id}#TAX#{taxonomy_id}#{field_key}"
+
+
+def taxonomy_value(store_id: str, taxonomy_id: str, field_key: str, encoded: str, profile_id: str) -> Key:
+    return taxonomy_partition(store_id, taxonomy_id, field_key), f"{encoded}#{profile_id}"

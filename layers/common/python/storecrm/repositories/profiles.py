@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storecrm.domain import search
 from storecrm.domain.cursors import BAD_CURSOR
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.models import OutboxEvent, Profile
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put
+
+# Profile ids in index order, and the position to continue from.
+IdPage = tuple[list[str], dict[str, str] | None]
 
 PROFILE_GONE = NotFound("Profile not found", "PROFILE.NOT_FOUND")
 CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
@@ -46,6 +50,7 @@ class ProfileRepository:
         writes = [put(_item(profile), unless_exists=Conflict("Profile id collision"))]
         if profile.email:
             writes.append(_email_marker(profile))
+        writes += [put(item) for item in _index_items(profile).values()]
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
 
     def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
@@ -58,10 +63,34 @@ class ProfileRepository:
                                      condition="profile_id = :id", values={":id": profile.id}))
             if profile.email:
                 writes.append(_email_marker(profile))
+        before, after = _index_items(previous), _index_items(profile)
+        writes += [delete(key) for key in before.keys() - after.keys()]
+        writes += [put(item) for key, item in after.items() if key not in before]
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
 
     def id_for_email(self, store_id: str, email: str) -> str | None:
         return self.id_from_marker(self.table.get(keys.profile_email(store_id, email)))
+
+    def search_page(self, store_id: str, word: str, *, limit: int, after: dict[str, str] | None) -> IdPage:
+        """Profile ids with a term starting with `word`, in term order."""
+        partition = keys.search_partition(store_id, word)
+        return self._index_page(partition, limit=limit, after=after, forward=True,
+                                sk_between=(word, word + "\uffff"))
+
+    def taxonomy_page(self, store_id: str, taxonomy_id: str, field_key: str, sk_range: tuple[str, str], *,
+                      forward: bool, limit: int, after: dict[str, str] | None) -> IdPage:
+        """Profile ids whose value of one taxonomy field lies in the range, in value order."""
+        partition = keys.taxonomy_partition(store_id, taxonomy_id, field_key)
+        return self._index_page(partition, limit=limit, after=after, forward=forward, sk_between=sk_range)
+
+    def _index_page(self, partition: str, *, limit: int, after: dict[str, str] | None, forward: bool,
+                    sk_between: tuple[str, str]) -> IdPage:
+        if after is not None and (set(after) != {"PK", "SK"} or after["PK"] != partition):
+            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        page = self.table.query(partition, sk_between=sk_between, limit=limit, start_key=after, forward=forward)
+        ids = list(dict.fromkeys(str(item["profile_id"]) for item in page.items))
+        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
+        return ids, last
 
     def list_page(self, store_id: str, sort_field: str, status: str | None, *, forward: bool, limit: int,
                   after: dict[str, str] | None) -> tuple[list[Profile], dict[str, str] | None]:
@@ -81,6 +110,15 @@ class ProfileRepository:
 def _item(profile: Profile) -> Item:
     return to_item(profile, keys.profile(profile.id), "PROFILE", **keys.profile_index_keys(
         profile.store_id, profile.id, profile.status, profile.created_at, profile.updated_at, profile.email))
+
+
+def _index_items(profile: Profile) -> dict[keys.Key, Item]:
+    """The search-term and taxonomy-value items that make this profile findable."""
+    found: list[keys.Key] = [keys.search_term(profile.store_id, term, profile.id)
+                             for term in search.search_terms(profile)]
+    found += [keys.taxonomy_value(profile.store_id, taxonomy_id, field_key, encoded, profile.id)
+              for taxonomy_id, field_key, encoded in search.taxonomy_values(profile)]
+    return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
 
 
 def _email_marker(profile: Profile) -> Write:
