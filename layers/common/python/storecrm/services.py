@@ -14,7 +14,9 @@ from storecrm.config import settings
 if TYPE_CHECKING:
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.codes import LoginCodes
     from storecrm.domain.markets import MarketService
+    from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
     from storecrm.domain.stores import StoreService
@@ -31,15 +33,32 @@ def session_service() -> SessionService:
 
 
 @lru_cache(maxsize=1)
-def account_login() -> AccountLogin:
-    from storecrm.domain.accounts import AccountLogin
+def login_codes() -> LoginCodes:
+    from storecrm.domain.codes import LoginCodes
     from storecrm.gateways.mail import SesMailer
     from storecrm.gateways.signing_keys import signing_keys
-    from storecrm.repositories.accounts import AccountRepository
     from storecrm.repositories.auth import CodeRepository
 
-    return AccountLogin(AccountRepository(), CodeRepository(), session_service(), SesMailer(), signing_keys,
-                        settings())
+    return LoginCodes(CodeRepository(), SesMailer(), signing_keys, settings())
+
+
+@lru_cache(maxsize=1)
+def account_login() -> AccountLogin:
+    from storecrm.domain.accounts import AccountLogin
+    from storecrm.repositories.accounts import AccountRepository
+
+    return AccountLogin(AccountRepository(), login_codes(), session_service())
+
+
+@lru_cache(maxsize=1)
+def profile_sessions() -> ProfileSessions:
+    from storecrm.domain.profile_sessions import ProfileSessions
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
+                           SessionRepository())
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +105,7 @@ def profile_service() -> ProfileService:
 
 def reset() -> None:
     """Forget every cached service and setting (tests change the environment between cases)."""
-    for builder in (session_service, account_login, store_guard, store_service, team_service, market_service,
-                    profile_service):
+    for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
+                    team_service, market_service, profile_service):
         builder.cache_clear()
     settings.cache_clear()

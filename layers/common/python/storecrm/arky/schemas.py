@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,9 @@ from storecrm.domain.models import (
     TaxonomyEntry,
 )
 from storecrm.domain.sessions import IssuedTokens
+
+if TYPE_CHECKING:
+    from storecrm.domain.profile_sessions import ProfileLogin
 
 T = TypeVar("T")
 
@@ -142,3 +145,35 @@ class ProfileDetail(Out):
     @classmethod
     def of(cls, profile: Profile) -> ProfileDetail:
         return cls(profile=ProfileOut.of(profile))
+
+
+# ---------------------------------------------------------------- profile sessions (public)
+class ProfileEmailRequest(Command):
+    email: Email
+
+
+class ProfileVerifyRequest(Command):
+    email: Email
+    code: str = Field(pattern=r"^\d{6}$", description="The six digits from the mail")
+
+
+class ProfileSession(Out):
+    """A profile session: `id` is the profile's id (the seed's connect flow reads it as profileId)."""
+
+    id: str
+    profile: ProfileOut
+    session_id: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: int
+    refresh_expires_at: int
+    created_at: int
+    is_verified: bool
+
+    @classmethod
+    def of(cls, login: ProfileLogin) -> ProfileSession:
+        tokens = login.tokens
+        return cls(id=login.profile.id, profile=ProfileOut.of(login.profile), session_id=tokens.session.id,
+                   access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                   access_expires_at=tokens.access_expires_at, refresh_expires_at=tokens.session.refresh_expires_at,
+                   created_at=tokens.session.created_at, is_verified=tokens.session.verified)

@@ -201,6 +201,8 @@ class Profile(Entity):
     extended_attributes: list[ExtendedAttribute] = Field(default_factory=list)
     password_hash: str | None = None
     display_id: str | None = None
+    # The session that created the record; an unverified session sees full data only of its own.
+    origin_session_id: str | None = None
     # Bumped on every write; writes are conditional on the revision they read.
     revision: int = 1
     created_at: int

@@ -34,6 +34,12 @@ INVALID_REFRESH = "Invalid or expired refresh token"
 
 
 @dataclass(frozen=True)
+class PendingSession:
+    session: Session
+    secret: str
+
+
+@dataclass(frozen=True)
 class IssuedTokens:
     session: Session
     access_token: str
@@ -47,16 +53,24 @@ class SessionService:
         self.signing = signing
         self.config = config
 
-    def start(self, owner_kind: str, owner_id: str, *, store_id: str | None = None, verified: bool = True,
-              with_writes: Sequence[Write] = ()) -> IssuedTokens:
-        """Creates a session in the same transaction as `with_writes` (e.g. consuming a code)."""
+    def prepare(self, owner_kind: str, owner_id: str, *, store_id: str | None = None,
+                verified: bool = True) -> PendingSession:
+        """A session not stored yet, so its id can go into the writes that open it."""
         at = now()
         secret = new_refresh_secret()
         session = Session(id=new_id(), owner_kind=owner_kind, owner_id=owner_id,
                           store_id=store_id, verified=verified, refresh_hash=hash_secret(secret),
                           created_at=at, refresh_expires_at=at + self.config.refresh_token_ttl)
-        self.sessions.create(session, with_writes)
-        return self._issue(session, secret, at)
+        return PendingSession(session, secret)
+
+    def open(self, pending: PendingSession, with_writes: Sequence[Write] = ()) -> IssuedTokens:
+        """Stores the session in the same transaction as `with_writes` (e.g. consuming a code)."""
+        self.sessions.create(pending.session, with_writes)
+        return self._issue(pending.session, pending.secret, pending.session.created_at)
+
+    def start(self, owner_kind: str, owner_id: str, *, store_id: str | None = None, verified: bool = True,
+              with_writes: Sequence[Write] = ()) -> IssuedTokens:
+        return self.open(self.prepare(owner_kind, owner_id, store_id=store_id, verified=verified), with_writes)
 
     def refresh(self, token: str, owner_kind: str, store_id: str | None = None) -> IssuedTokens:
         session_id, secret = split_refresh_token(token)

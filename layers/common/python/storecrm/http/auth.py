@@ -27,3 +27,8 @@ def principal(app: APIGatewayRestResolver) -> Principal:
 def source_ip(app: APIGatewayRestResolver) -> str:
     identity = app.current_event.request_context.identity
     return identity.source_ip or "unknown"
+
+
+def optional_principal(app: APIGatewayRestResolver) -> Principal | None:
+    """The caller when a bearer token is sent (and valid); None for anonymous calls."""
+    return principal(app) if bearer_token(app) else None

@@ -16,12 +16,12 @@ class CodeRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
 
-    def issue(self, code: AuthCode, limits: list[RateLimit]) -> None:
+    def issue(self, code: AuthCode, limits: list[RateLimit], also: Sequence[Write] = ()) -> None:
         """Counts the request against every limit and stores the code, in one transaction.
 
         A new code replaces the previous one for the same email, so only the latest mail works.
         """
-        writes = [self._count(limit, code.created_at) for limit in limits]
+        writes = [*also, *[self._count(limit, code.created_at) for limit in limits]]
         writes.append(put(to_item(code, keys.auth_code(code.scope, code.email), "CODE",
                                   expires_at=code.expires_at)))
         self.table.transact(writes)
@@ -63,6 +63,14 @@ class CodeRepository:
 class SessionRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
+
+    @staticmethod
+    def item_key(session_id: str) -> keys.Key:
+        return keys.session(session_id)
+
+    @staticmethod
+    def from_item(item: dict[str, object] | None) -> Session | None:
+        return from_item(Session, item)
 
     @staticmethod
     def create_write(session: Session) -> Write:

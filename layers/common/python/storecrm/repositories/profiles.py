@@ -47,13 +47,21 @@ class ProfileRepository:
         return from_item(Profile, self.table.get(keys.profile(profile_id)))
 
     def create(self, profile: Profile, events: Sequence[OutboxEvent]) -> None:
+        self.table.transact(self.create_writes(profile, events))
+
+    def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
+        self.table.transact(self.update_writes(profile, previous, events))
+
+    @staticmethod
+    def create_writes(profile: Profile, events: Sequence[OutboxEvent]) -> list[Write]:
         writes = [put(_item(profile), unless_exists=Conflict("Profile id collision"))]
         if profile.email:
             writes.append(_email_marker(profile))
         writes += [put(item) for item in _index_items(profile).values()]
-        self.table.transact([*writes, *[outbox_write(e) for e in events]])
+        return [*writes, *[outbox_write(e) for e in events]]
 
-    def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
+    @staticmethod
+    def update_writes(profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> list[Write]:
         """Writes `profile` if nobody wrote since `previous` was read; moves the email marker."""
         writes: list[Write] = [put(_item(profile), condition="revision = :seen", values={":seen": previous.revision},
                                    error=CHANGED_MEANWHILE)]
@@ -66,7 +74,17 @@ class ProfileRepository:
         before, after = _index_items(previous), _index_items(profile)
         writes += [delete(key) for key in before.keys() - after.keys()]
         writes += [put(item) for key, item in after.items() if key not in before]
-        self.table.transact([*writes, *[outbox_write(e) for e in events]])
+        return [*writes, *[outbox_write(e) for e in events]]
+
+    def load(self, profile_id: str | None, store_id: str, email: str | None,
+             extra: Sequence[keys.Key] = ()) -> tuple[Profile | None, str | None, dict[keys.Key, Item]]:
+        """One BatchGetItem: a profile, the id of the profile owning an email, and other items."""
+        wanted = [*([keys.profile(profile_id)] if profile_id else []),
+                  *([keys.profile_email(store_id, email)] if email else []), *extra]
+        found = self.table.get_many(wanted) if wanted else {}
+        profile = from_item(Profile, found.get(keys.profile(profile_id))) if profile_id else None
+        owner = self.id_from_marker(found.get(keys.profile_email(store_id, email))) if email else None
+        return profile, owner, found
 
     def id_for_email(self, store_id: str, email: str) -> str | None:
         return self.id_from_marker(self.table.get(keys.profile_email(store_id, email)))

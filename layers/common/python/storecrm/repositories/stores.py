@@ -47,6 +47,14 @@ class StoreRepository:
         return StoreView(from_item(Store, found.get(keys.store(store_id))), members,
                          {k: found[k] for k in extra if k in found})
 
+    def get(self, store_id: str) -> Store | None:
+        return from_item(Store, self.table.get(keys.store(store_id)))
+
+    @staticmethod
+    def exists_check(store_id: str) -> Write:
+        """Joins a transaction to make it fail when the store does not exist (or was deleted)."""
+        return check(keys.store(store_id), "attribute_exists(PK)", error=STORE_GONE)
+
     def memberships_of(self, account_id: str) -> list[Membership]:
         items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
         return [m for item in items if (m := from_item(Membership, item)) is not None]

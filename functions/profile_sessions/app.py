@@ -1,0 +1,58 @@
+"""Public profile sessions at the seed's paths under /v1/stores/{storeId}/profiles."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from storecrm.arky.schemas import (
+    CodeSent,
+    ProfileEmailRequest,
+    ProfileOut,
+    ProfileSession,
+    ProfileVerifyRequest,
+    RefreshRequest,
+)
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.http.auth import optional_principal, principal, source_ip
+from storecrm.services import profile_sessions
+
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
+
+
+@app.post("/v1/stores/<storeId>/profiles/initialize", summary="Start an anonymous guest session",
+          tags=["Profile sessions"])
+def initialize(storeId: str) -> ProfileSession:  # noqa: N803 - path parameter name from the template
+    return ProfileSession.of(profile_sessions().initialize(storeId))
+
+
+@app.post("/v1/stores/<storeId>/profiles/connect", summary="Name an email for this session (unverified)",
+          tags=["Profile sessions"])
+def connect(storeId: str, body: ProfileEmailRequest) -> ProfileSession:  # noqa: N803
+    return ProfileSession.of(profile_sessions().connect(storeId, optional_principal(app), body.email))
+
+
+@app.post("/v1/stores/<storeId>/profiles/auth/code", summary="Mail a six-digit login code",
+          tags=["Profile sessions"])
+def request_code(storeId: str, body: ProfileEmailRequest) -> CodeSent:  # noqa: N803
+    profile_sessions().request_code(storeId, body.email, source_ip(app))
+    return CodeSent(sent=True)
+
+
+@app.post("/v1/stores/<storeId>/profiles/auth/verify", summary="Exchange a code for a verified session",
+          tags=["Profile sessions"])
+def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa: N803
+    return ProfileSession.of(profile_sessions().verify(storeId, body.email, body.code))
+
+
+@app.post("/v1/stores/<storeId>/profiles/auth/refresh", summary="Rotate the refresh token", tags=["Profile sessions"])
+def refresh(storeId: str, body: RefreshRequest) -> ProfileSession:  # noqa: N803
+    return ProfileSession.of(profile_sessions().refresh(storeId, body.refresh_token))
+
+
+@app.get("/v1/stores/<storeId>/profiles/me", summary="The bearer's profile", tags=["Profile sessions"])
+def me(storeId: str) -> ProfileOut:  # noqa: N803
+    return ProfileOut.of(profile_sessions().me(storeId, principal(app)))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,69 @@
+"""Emailed six-digit login codes, shared by staff accounts and store profiles.
+
+Codes are stored as keyed hashes, expire, allow a few attempts and are rate limited per email and
+per source IP in the same transaction that stores them. The answer never depends on whether the
+email belongs to anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from storecrm.clock import now
+from storecrm.config import Settings
+from storecrm.domain.auth import INVALID_CODE, RateLimit, SigningKeys, code_matches, hash_code, new_code
+from storecrm.domain.errors import Unauthorized
+from storecrm.domain.models import AuthCode
+
+if TYPE_CHECKING:
+    from storecrm.gateways.mail import Mailer
+    from storecrm.repositories.auth import CodeRepository
+    from storecrm.repositories.table import Write
+
+
+class LoginCodes:
+    def __init__(self, codes: CodeRepository, mailer: Mailer, signing: Callable[[], SigningKeys],
+                 config: Settings) -> None:
+        self.codes = codes
+        self.mailer = mailer
+        self.signing = signing
+        self.config = config
+
+    def send(self, scope: str, email: str, source_ip: str, *, sender_name: str = "storecrm",
+             also: Sequence[Write] = ()) -> None:
+        """Stores a fresh code (replacing any earlier one) and mails it. `also` joins the transaction."""
+        signing = self.signing()
+        code = new_code()
+        at = now()
+        record = AuthCode(scope=scope, email=email, kid=signing.current_kid, created_at=at,
+                          expires_at=at + self.config.code_ttl,
+                          code_hash=hash_code(code, scope, email, signing, signing.current_kid))
+        window = self.config.rate_window
+        self.codes.issue(record, [
+            RateLimit("code-email", f"{scope}#{email}", self.config.code_requests_per_email, window),
+            RateLimit("code-ip", f"{scope}#{source_ip}", self.config.code_requests_per_ip, window),
+        ], also)
+        minutes = self.config.code_ttl // 60
+        self.mailer.send(
+            email,
+            f"Your login code: {code}",
+            f"Your {sender_name} login code is {code}.\n\nIt expires in {minutes} minutes. "
+            "If you did not ask for it, ignore this mail.",
+        )
+
+    def check(self, scope: str, email: str, code: str) -> AuthCode:
+        """The stored code if `code` matches; a wrong guess is counted and the last one burns it.
+
+        The caller consumes the code (`consume_write`) in the transaction that logs in.
+        """
+        record = self.codes.get(scope, email)
+        if record is None or record.expires_at <= now() or record.attempts >= self.config.code_max_attempts:
+            raise Unauthorized(INVALID_CODE, "GENERAL.INVALID_CODE")
+        if not code_matches(code, record.code_hash, scope, email, self.signing(), record.kid):
+            self.codes.record_failure(record, self.config.code_max_attempts)
+            raise Unauthorized(INVALID_CODE, "GENERAL.INVALID_CODE")
+        return record
+
+    def consume_write(self, record: AuthCode) -> Write:
+        return self.codes.consume_write(record)

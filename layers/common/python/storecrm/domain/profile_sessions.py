@@ -1,0 +1,183 @@
+"""Profile sessions for a store's customers: guest, connected (email named) and verified (code).
+
+A session that only named an email is unverified. It may act for the profile (check out,
+subscribe) but reads the stored data only of a profile it created itself and nobody verified;
+for any other profile it sees just what it supplied. Every session is listed on its profile
+(`auth_tokens`, ids and dates only), written in the transaction that opens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from storecrm.clock import new_id, now
+from storecrm.domain.auth import Principal
+from storecrm.domain.codes import LoginCodes
+from storecrm.domain.errors import NotFound, Unauthorized
+from storecrm.domain.models import CodeSummary, OutboxEvent, Profile, Session, SessionSummary
+from storecrm.domain.profiles import profile_event
+from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
+
+if TYPE_CHECKING:
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+    from storecrm.repositories.table import Write
+
+# Only the newest sessions and codes are listed on a profile; older sessions still work.
+LISTED = 20
+
+
+def code_scope(store_id: str) -> str:
+    return f"profile#{store_id}"
+
+
+@dataclass(frozen=True)
+class ProfileLogin:
+    profile: Profile
+    tokens: IssuedTokens
+    code_sent: bool = False
+
+
+class ProfileSessions:
+    def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
+                 sessions: SessionService, session_store: SessionRepository) -> None:
+        self.profiles = profiles
+        self.stores = stores
+        self.codes = codes
+        self.sessions = sessions
+        self.session_store = session_store
+
+    # ------------------------------------------------------------------ sessions
+    def initialize(self, store_id: str) -> ProfileLogin:
+        """An anonymous guest profile and its (unverified) session."""
+        if self.stores.get(store_id) is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        at = now()
+        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=False)
+        profile = Profile(id=pending.session.owner_id, store_id=store_id, origin_session_id=pending.session.id,
+                          auth_tokens=[_summary(pending)], created_at=at, updated_at=at)
+        tokens = self.sessions.open(pending, self.profiles.create_writes(profile, [profile_event("profile.created",
+                                                                                                  profile)]))
+        return ProfileLogin(profile, tokens)
+
+    def connect(self, store_id: str, caller: Principal | None, email: str) -> ProfileLogin:
+        """Names an email: on the caller's own guest profile, else on the profile that has it
+        (created when nobody has it). Always a fresh, unverified session."""
+        own_id = self._own_profile_id(caller, store_id)
+        current, owner_id, _ = self.profiles.load(own_id, store_id, email)
+        if own_id and current is None:
+            raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
+        if owner_id is not None:
+            target = current if current and current.id == owner_id else self.profiles.get(owner_id)
+            if target is None:
+                raise NotFound("Profile not found", "PROFILE.NOT_FOUND")
+            return self._open(target, verified=False)
+        if current is not None and current.email is None:
+            return self._open(current, verified=False, email=email)
+        at = now()
+        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=False)
+        profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email,
+                          origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
+                          created_at=at, updated_at=at)
+        tokens = self.sessions.open(pending, self.profiles.create_writes(
+            profile, [profile_event("profile.created", profile)]))
+        return ProfileLogin(profile, tokens)
+
+    def request_code(self, store_id: str, email: str, source_ip: str) -> None:
+        """Mails a code; the store's existence is checked inside the code's own transaction."""
+        self.codes.send(code_scope(store_id), email, source_ip, also=[self.stores.exists_check(store_id)])
+
+    def verify(self, store_id: str, email: str, code: str) -> ProfileLogin:
+        """A correct code logs in to the profile that has the email (created if none), verified."""
+        record = self.codes.check(code_scope(store_id), email, code)
+        consume = self.codes.consume_write(record)
+        used = CodeSummary(created_at=record.created_at, used=True)
+        owner_id = self.profiles.id_for_email(store_id, email)
+        profile = self.profiles.get(owner_id) if owner_id else None
+        if profile is None:
+            at = now()
+            pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=True)
+            profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
+                              origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
+                              verification_codes=[used], created_at=at, updated_at=at)
+            tokens = self.sessions.open(pending, [consume, *self.profiles.create_writes(
+                profile, [profile_event("profile.created", profile)])])
+            return ProfileLogin(profile, tokens)
+        return self._open(profile, verified=True, code=used, also=[consume])
+
+    def refresh(self, store_id: str, token: str) -> ProfileLogin:
+        tokens = self.sessions.refresh(token, "profile", store_id)
+        profile = self.profiles.get(tokens.session.owner_id)
+        if profile is None or profile.store_id != store_id:
+            raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
+        return ProfileLogin(profile, tokens)
+
+    def me(self, store_id: str, caller: Principal) -> Profile:
+        """The caller's profile and session in one BatchGetItem; a revoked session stops at once."""
+        profile_id = self._own_profile_id(caller, store_id)
+        assert profile_id and caller.session_id
+        session_key = self.session_store.item_key(caller.session_id)
+        profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[session_key])
+        session = self.session_store.from_item(found.get(session_key))
+        if profile is None or session is None or session.owner_id != profile.id or session.refresh_expires_at <= now():
+            raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
+        return _visible(profile, session)
+
+    def end(self, store_id: str, caller: Principal) -> bool:
+        profile_id = self._own_profile_id(caller, store_id)
+        assert profile_id and caller.session_id
+        return self.sessions.end(caller.session_id, "profile", profile_id)
+
+    # ------------------------------------------------------------------ helpers
+    def _open(self, profile: Profile, *, verified: bool, email: str | None = None, code: CodeSummary | None = None,
+              also: Sequence[Write] = ()) -> ProfileLogin:
+        """A new session on an existing profile, listed on it in the same transaction."""
+        pending = self.sessions.prepare("profile", profile.id, store_id=profile.store_id, verified=verified)
+        changes: dict[str, object] = {
+            "auth_tokens": [_summary(pending), *profile.auth_tokens][:LISTED],
+            "revision": profile.revision + 1,
+            "updated_at": now(),
+        }
+        events: list[OutboxEvent] = []
+        changed: list[str] = []
+        if email is not None:
+            changes["email"] = email
+            changed.append("email")
+        if verified and not profile.verified:
+            changes["verified"] = True
+            changed.append("verified")
+        if code is not None:
+            changes["verification_codes"] = [code, *profile.verification_codes][:LISTED]
+        updated = profile.model_copy(update=changes)
+        if changed:
+            events.append(profile_event("profile.updated", updated, changed=changed))
+        tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events)])
+        return ProfileLogin(_visible(updated, pending.session), tokens)
+
+    @staticmethod
+    def _own_profile_id(caller: Principal | None, store_id: str) -> str | None:
+        if caller is None:
+            return None
+        if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
+            raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
+        return caller.subject
+
+
+def _summary(pending: PendingSession) -> SessionSummary:
+    return SessionSummary(id=pending.session.id, created_at=pending.session.created_at,
+                          verified=pending.session.verified)
+
+
+def _visible(profile: Profile, session: Session) -> Profile:
+    """The profile as this session may see it.
+
+    A verified session sees everything. An unverified one sees the stored data only of a profile
+    it created and nobody verified; of any other, just the email it named itself.
+    """
+    if session.verified or (not profile.verified and profile.origin_session_id == session.id):
+        return profile
+    return Profile(id=profile.id, store_id=profile.store_id, email=profile.email, verified=False,
+                   created_at=session.created_at, updated_at=session.created_at)
