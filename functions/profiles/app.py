@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import TypeAdapter
 
-from storecrm.arky.schemas import Page, ProfileDetail, ProfileOut
+from storecrm.arky.schemas import Deleted, Page, ProfileDetail, ProfileOut
 from storecrm.domain.models import ProfileStatus
-from storecrm.domain.profiles import NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
+from storecrm.domain.profiles import MergeRequest, NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
 from storecrm.domain.search import TaxonomyQuery
 from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
@@ -57,6 +57,26 @@ def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
          tags=["Profiles"])
 def update_profile(storeId: str, profileId: str, body: ProfileChanges) -> ProfileOut:  # noqa: N803
     return ProfileOut.of(profile_service().update(principal(app), storeId, profileId, body))
+
+
+@app.post("/v1/stores/<storeId>/profiles/<profileId>/merge",
+          summary="Merge a source profile into this one; the source is erased", tags=["Profiles"])
+def merge_profile(storeId: str, profileId: str, body: MergeRequest) -> ProfileOut:  # noqa: N803
+    return ProfileOut.of(profile_service().merge(principal(app), storeId, profileId, body))
+
+
+@app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions/<tokenId>", summary="Revoke one session",
+            tags=["Profiles"])
+def revoke_session(storeId: str, profileId: str, tokenId: str) -> Deleted:  # noqa: N803
+    profile_service().revoke_session(principal(app), storeId, profileId, tokenId)
+    return Deleted(deleted=True)
+
+
+@app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions", summary="Revoke every session (log out everywhere)",
+            tags=["Profiles"])
+def revoke_all_sessions(storeId: str, profileId: str) -> Deleted:  # noqa: N803
+    profile_service().revoke_all_sessions(principal(app), storeId, profileId)
+    return Deleted(deleted=True)
 
 
 lambda_handler = lambda_entry(app)

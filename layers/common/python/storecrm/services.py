@@ -98,9 +98,10 @@ def market_service() -> MarketService:
 @lru_cache(maxsize=1)
 def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
+    from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileService(ProfileRepository(), store_guard())
+    return ProfileService(ProfileRepository(), SessionRepository(), store_guard())
 
 
 def reset() -> None:

@@ -12,10 +12,12 @@ from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import OutboxEvent, Profile, ProfileStatus, TaxonomyEntry
+from storecrm.domain.models import OutboxEvent, Profile, ProfileStatus, PromoUsage, SessionSummary, TaxonomyEntry
 from storecrm.domain.permissions import Action
 
 if TYPE_CHECKING:
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.keys import Key
     from storecrm.repositories.profiles import ProfileRepository
 
 PROFILE_NOT_FOUND = "Profile not found"
@@ -47,6 +49,46 @@ class ProfileQuery(Command):
     cursor: str | None = None
 
 
+class MergeRequest(Command):
+    source_id: str = Field(min_length=1, max_length=64)
+    store_id: str | None = Field(default=None, max_length=64)
+
+
+def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
+    """One profile from two: the target's values win, the source fills gaps, lists are unioned."""
+    entries = {e.taxonomy_id: e.model_copy(deep=True) for e in target.taxonomies}
+    for entry in source.taxonomies:
+        if entry.taxonomy_id not in entries:
+            entries[entry.taxonomy_id] = entry.model_copy(deep=True)
+            continue
+        known = {f.key for f in entries[entry.taxonomy_id].fields}
+        entries[entry.taxonomy_id].fields += [f for f in entry.fields if f.key not in known]
+    taxonomies = list(entries.values())
+    try:
+        search.check_indexable(taxonomies)
+    except ValueError as exc:
+        raise ValidationFailed.on("source_id", f"the merged profile would be too large: {exc}") from None
+    uses: dict[str, int] = {}
+    for usage in [*target.promo_usage, *source.promo_usage]:
+        uses[usage.promo_code_id] = uses.get(usage.promo_code_id, 0) + usage.uses
+    email_from_source = target.email is None and source.email is not None
+    filled = {name: getattr(target, name) or getattr(source, name)
+              for name in ("first_name", "last_name", "display_name", "phone", "password_hash", "display_id")}
+    return target.model_copy(update={
+        **filled,
+        "email": source.email if email_from_source else target.email,
+        "verified": target.verified or (email_from_source and source.verified),
+        "taxonomies": taxonomies,
+        "promo_usage": [PromoUsage(promo_code_id=k, uses=v) for k, v in uses.items()],
+        "addresses": [*target.addresses, *[a for a in source.addresses if a not in target.addresses]],
+        "extended_attributes": [*target.extended_attributes, *[
+            a for a in source.extended_attributes
+            if a.name not in {t.name for t in target.extended_attributes}]],
+        "revision": target.revision + 1,
+        "updated_at": at,
+    })
+
+
 class _SearchPosition(BaseModel):
     model_config = {"extra": "forbid"}
     driver: str
@@ -65,8 +107,9 @@ def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
 
 
 class ProfileService:
-    def __init__(self, profiles: ProfileRepository, guard: StoreGuard) -> None:
+    def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard) -> None:
         self.profiles = profiles
+        self.sessions = sessions
         self.guard = guard
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
@@ -105,6 +148,43 @@ class ProfileService:
         self.profiles.update(updated, current, [profile_event("profile.updated", updated,
                                                               changed=sorted(given))])
         return updated
+
+    def merge(self, principal: Principal, store_id: str, target_id: str, request: MergeRequest) -> Profile:
+        """The source is erased (GDPR): record, email marker, index items and sessions."""
+        if request.store_id is not None and request.store_id != store_id:
+            raise ValidationFailed.on("store_id", "profiles can only be merged within the store in the path")
+        if request.source_id == target_id:
+            raise ValidationFailed.on("source_id", "a profile cannot be merged into itself")
+        target_key, source_key = self.profiles.item_key(target_id), self.profiles.item_key(request.source_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[target_key, source_key])
+        target = self._in_store(self.profiles.from_item(access.view.extras.get(target_key)), store_id)
+        source = self._in_store(self.profiles.from_item(access.view.extras.get(source_key)), store_id)
+        merged = merge_profiles(target, source, now())
+        events = [
+            profile_event("profile.merged", merged, source_id=source.id),
+            OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
+                                                          "merged_into": target.id}),
+        ]
+        self.profiles.merge(merged, target, source, self.profiles.session_keys(source.id), events)
+        return merged
+
+    def revoke_session(self, principal: Principal, store_id: str, profile_id: str, session_id: str) -> None:
+        profile_key, session_key = self.profiles.item_key(profile_id), self.sessions.item_key(session_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[profile_key, session_key])
+        profile = self._in_store(self.profiles.from_item(access.view.extras.get(profile_key)), store_id)
+        session = self.sessions.from_item(access.view.extras.get(session_key))
+        if session is None or session.owner_kind != "profile" or session.owner_id != profile.id:
+            raise NotFound("This profile has no such session", "SESSION.NOT_FOUND")
+        self._revoke(profile, [session_key], keep=[t for t in profile.auth_tokens if t.id != session_id])
+
+    def revoke_all_sessions(self, principal: Principal, store_id: str, profile_id: str) -> None:
+        profile = self.get(principal, store_id, profile_id)
+        self._revoke(profile, self.profiles.session_keys(profile.id), keep=[])
+
+    def _revoke(self, profile: Profile, session_keys: list[Key], keep: list[SessionSummary]) -> None:
+        updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1,
+                                             "updated_at": now()})
+        self.profiles.revoke_sessions(updated, profile, session_keys)
 
     def find(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
         """A plain list is one Query on the index for its order and status, reading only the page.

@@ -86,6 +86,47 @@ class ProfileRepository:
         owner = self.id_from_marker(found.get(keys.profile_email(store_id, email))) if email else None
         return profile, owner, found
 
+    def session_keys(self, profile_id: str) -> list[keys.Key]:
+        """Every session of a profile (GSI1 lists an owner's sessions)."""
+        items = self.table.query_all(keys.sessions_of("profile", profile_id), index="GSI1")
+        return [(item["PK"], item["SK"]) for item in items]
+
+    def revoke_sessions(self, profile: Profile, previous: Profile, session_keys: Sequence[keys.Key]) -> None:
+        """Deletes sessions and updates their listing on the profile.
+
+        Sessions go first (in batches when there are many): a crash then leaves at worst a stale
+        listing, never a live session the profile no longer shows.
+        """
+        if len(session_keys) > 90:
+            self.table.delete_many(list(session_keys))
+            session_keys = []
+        self.table.transact([*[delete(key) for key in session_keys], *self.update_writes(profile, previous, [])])
+
+    def merge(self, target: Profile, target_before: Profile, source: Profile, source_sessions: Sequence[keys.Key],
+              events: Sequence[OutboxEvent]) -> None:
+        """Target updated, source erased (record, email marker, index items, sessions), one transaction.
+
+        If everything does not fit in one transaction (100 writes), the source's index items and
+        sessions are deleted right after it; they point at a profile that no longer exists.
+        """
+        erase: list[Write] = [put(_item(target), condition="revision = :seen", values={":seen": target_before.revision},
+                                  error=CHANGED_MEANWHILE),
+                              delete(keys.profile(source.id), condition="revision = :seen",
+                                     values={":seen": source.revision}, error=CHANGED_MEANWHILE)]
+        if source.email and source.email != target.email:
+            erase.append(delete(keys.profile_email(source.store_id, source.email)))
+        if target.email and target.email != target_before.email:
+            erase.append(_moved_marker(target))
+        before, after = _index_items(target_before), _index_items(target)
+        erase += [delete(key) for key in before.keys() - after.keys()]
+        erase += [put(item) for key, item in after.items() if key not in before]
+        erase += [outbox_write(e) for e in events]
+        leftovers = [key for key in _index_items(source) if key not in after] + list(source_sessions)
+        fits = len(erase) + len(leftovers) <= 100
+        self.table.transact([*erase, *([delete(key) for key in leftovers] if fits else [])])
+        if not fits:
+            self.table.delete_many(leftovers)
+
     def id_for_email(self, store_id: str, email: str) -> str | None:
         return self.id_from_marker(self.table.get(keys.profile_email(store_id, email)))
 
@@ -137,6 +178,13 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
     found += [keys.taxonomy_value(profile.store_id, taxonomy_id, field_key, encoded, profile.id)
               for taxonomy_id, field_key, encoded in search.taxonomy_values(profile)]
     return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+
+
+def _moved_marker(profile: Profile) -> Write:
+    """The email marker handed to `profile` (it was the merged source's)."""
+    assert profile.email
+    pk, sk = keys.profile_email(profile.store_id, profile.email)
+    return put({"PK": pk, "SK": sk, "entity": "PROFILEEMAIL", "profile_id": profile.id})
 
 
 def _email_marker(profile: Profile) -> Write:
