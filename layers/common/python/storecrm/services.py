@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
+    from storecrm.domain.storefront import StorefrontService
     from storecrm.domain.stores import StoreService
     from storecrm.domain.team import TeamService
 
@@ -104,9 +105,18 @@ def profile_service() -> ProfileService:
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard())
 
 
+@lru_cache(maxsize=1)
+def storefront_service() -> StorefrontService:
+    from storecrm.domain.storefront import StorefrontService
+    from storecrm.repositories.markets import MarketRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return StorefrontService(StoreRepository(), MarketRepository(), profile_sessions(), session_service())
+
+
 def reset() -> None:
     """Forget every cached service and setting (tests change the environment between cases)."""
     for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
-                    team_service, market_service, profile_service):
+                    team_service, market_service, profile_service, storefront_service):
         builder.cache_clear()
     settings.cache_clear()

@@ -177,3 +177,26 @@ class ProfileSession(Out):
                    access_token=tokens.access_token, refresh_token=tokens.refresh_token,
                    access_expires_at=tokens.access_expires_at, refresh_expires_at=tokens.session.refresh_expires_at,
                    created_at=tokens.session.created_at, is_verified=tokens.session.verified)
+
+
+# ---------------------------------------------------------------- storefront aliases (arky-sdk 0.9.x)
+class StorefrontToken(Out):
+    """`token` is the bearer the client keeps; it lasts as long as the session."""
+
+    id: str
+    token: str
+    created_at: int
+
+
+class IdentifyResponse(Out):
+    profile: ProfileOut
+    token: StorefrontToken
+    store: StoreOut
+    market: MarketOut | None
+    code_sent: bool
+
+
+def public_store(store: Store) -> StoreOut:
+    """A store as shoppers may see it: no billing contact."""
+    out = StoreOut.of(store)
+    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support)})

@@ -107,6 +107,13 @@ class SessionService:
             raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
         return session
 
+    def long_lived_access(self, session: Session) -> tuple[str, int]:
+        """An access token that lasts as long as the session (the arky storefront client keeps one
+        bearer and never refreshes). Only for callers that check the session on every request."""
+        principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,
+                              store_id=session.store_id, verified=session.verified)
+        return issue_access_token(principal, self.signing(), now(), self.config.refresh_token_ttl)
+
     def _issue(self, session: Session, secret: str, at: int) -> IssuedTokens:
         principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,
                               store_id=session.store_id, verified=session.verified)

@@ -1,0 +1,66 @@
+"""arky-sdk 0.9.x storefront aliases under /v1/storefront/{storeId}: store, markets, profile sessions."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from storecrm.arky.schemas import (
+    IdentifyResponse,
+    LoggedOut,
+    MarketOut,
+    ProfileDetail,
+    ProfileOut,
+    StorefrontToken,
+    StoreOut,
+    public_store,
+)
+from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip
+from storecrm.services import profile_sessions, storefront_service
+
+app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
+use_arky_errors(app)
+
+
+def _token(bearer: Bearer) -> StorefrontToken:
+    return StorefrontToken(id=bearer.session_id, token=bearer.token, created_at=bearer.created_at)
+
+
+@app.get("/v1/storefront/<storeId>", summary="The store, as shoppers see it", tags=["Storefront"])
+def get_store(storeId: str) -> StoreOut:  # noqa: N803 - path parameter name from the template
+    return public_store(storefront_service().store(storeId))
+
+
+@app.get("/v1/storefront/<storeId>/markets", summary="The store's markets", tags=["Storefront"])
+def list_markets(storeId: str) -> list[MarketOut]:  # noqa: N803
+    return [MarketOut.of(m) for m in storefront_service().market_list(storeId)]
+
+
+@app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
+          tags=["Storefront"])
+def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
+    found = storefront_service().identify(storeId, optional_principal(app), body, source_ip(app), bearer_token(app))
+    return IdentifyResponse(profile=ProfileOut.of(found.profile), token=_token(found.bearer),
+                            store=public_store(found.store),
+                            market=MarketOut.of(found.market) if found.market else None, code_sent=found.code_sent)
+
+
+@app.post("/v1/storefront/<storeId>/profiles/verify", summary="Verify the bearer's email with the mailed code",
+          tags=["Storefront"])
+def verify(storeId: str, body: StorefrontVerifyRequest) -> StorefrontToken:  # noqa: N803
+    return _token(storefront_service().verify(storeId, principal(app), body))
+
+
+@app.post("/v1/storefront/<storeId>/profiles/logout", summary="End the bearer's session", tags=["Storefront"])
+def logout(storeId: str) -> LoggedOut:  # noqa: N803
+    return LoggedOut(logged_out=profile_sessions().end(storeId, principal(app)))
+
+
+@app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
+         tags=["Storefront"])
+def me(storeId: str) -> ProfileDetail:  # noqa: N803
+    return ProfileDetail.of(profile_sessions().me(storeId, principal(app)))
+
+
+lambda_handler = lambda_entry(app)

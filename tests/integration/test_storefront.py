@@ -1,0 +1,83 @@
+"""The arky-sdk 0.9.x storefront aliases over the same profile sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import Api, counting_calls, latest_code
+
+
+def _sf(store: dict[str, Any], tail: str = "") -> str:
+    return f"/v1/storefront/{store['id']}{tail}"
+
+
+def test_public_store_and_markets(api: Api, store: dict[str, Any]) -> None:
+    reply = api.call("GET", _sf(store))
+    assert reply.status == 200 and reply.body["key"] == store["key"]
+    assert reply.body["emails"]["billing"] is None  # not for shoppers
+    assert sorted(m["key"] for m in api.call("GET", _sf(store, "/markets")).body) == ["eu", "us"]
+    assert api.call("GET", "/v1/storefront/nope").status == 404
+
+
+def test_identify_guest_then_email_then_verify(api: Api, store: dict[str, Any]) -> None:
+    guest = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
+                                                                "verify": False})
+    assert guest.status == 200, guest.body
+    assert guest.body["profile"]["email"] is None and guest.body["market"]["key"] == "us"
+    assert guest.body["code_sent"] is False and guest.body["store"]["id"] == store["id"]
+    bearer = guest.body["token"]["token"]
+    named = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
+                                                                "email": "sf@example.com", "verify": True},
+                     token=bearer)
+    assert named.status == 200, named.body
+    assert named.body["profile"]["id"] == guest.body["profile"]["id"] and named.body["code_sent"] is True
+    bearer = named.body["token"]["token"]
+    verified = api.call("POST", _sf(store, "/profiles/verify"), {"store_id": store["id"],
+                                                                 "code": latest_code("sf@example.com")}, token=bearer)
+    assert verified.status == 200, verified.body
+    assert set(verified.body) == {"id", "token", "created_at"}
+    me = api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"])
+    assert me.status == 200 and me.body["profile"]["verified"] is True
+    assert set(me.body) == {"profile", "carts", "orders", "audience_subscriptions", "form_submissions"}
+    with counting_calls() as calls:
+        api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"])
+    assert calls.calls == ["dynamodb.BatchGetItem"]
+    out = api.call("POST", _sf(store, "/profiles/logout"), token=verified.body["token"])
+    assert out.body == {"logged_out": True}
+    assert api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"]).status == 401
+
+
+def test_identify_with_bearer_and_no_email_returns_the_session(api: Api, store: dict[str, Any]) -> None:
+    guest = api.call("POST", _sf(store, "/profiles/identify"), {}).body
+    again = api.call("POST", _sf(store, "/profiles/identify"), {}, token=guest["token"]["token"]).body
+    assert again["profile"]["id"] == guest["profile"]["id"]
+    assert again["token"]["token"] == guest["token"]["token"]
+
+
+def test_storefront_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    cases = [
+        ("/profiles/identify", {"verify": True}),
+        ("/profiles/identify", {"email": "bad"}),
+        ("/profiles/identify", {"market": "mars"}),
+        ("/profiles/identify", {"store_id": "another-store"}),
+    ]
+    for tail, body in cases:
+        reply = api.call("POST", _sf(store, tail), body)
+        assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (tail, body, reply.body)
+    guest = api.call("POST", _sf(store, "/profiles/identify"), {}).body
+    no_email = api.call("POST", _sf(store, "/profiles/verify"), {"code": "123456"}, token=guest["token"]["token"])
+    assert no_email.status == 400
+    assert api.call("POST", _sf(store, "/profiles/verify"), {"code": "123456"}).status == 401
+    assert api.call("GET", _sf(store, "/profiles/me")).status == 401
+
+
+def test_storefront_tokens_stay_in_their_store(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    other = api.call("POST", "/v1/stores", {"key": "other-front", "timezone": "UTC",
+                                            "billing_email": "o@example.com"}, token=owner["access_token"]).body
+    guest = api.call("POST", _sf(store, "/profiles/identify"), {}).body
+    token = guest["token"]["token"]
+    assert api.call("GET", f"/v1/storefront/{other['id']}/profiles/me", token=token).status == 401
+    assert api.call("POST", f"/v1/storefront/{other['id']}/profiles/identify", {"email": "x@example.com"},
+                    token=token).status == 401
+    assert api.call("POST", f"/v1/storefront/{other['id']}/profiles/logout", token=token).status == 401
+    assert api.call("GET", _sf(store, "/profiles/me"), token=token).status == 200
