@@ -70,6 +70,20 @@ def test_update_moves_the_email_and_replaces_taxonomies(api: Api, owner: dict[st
     assert updated[-1]["data"]["changed"] == ["email", "status", "taxonomies"]
 
 
+def test_changing_the_email_drops_verification(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    from tests.support import latest_code
+
+    path = f"/v1/stores/{store['id']}/profiles"
+    api.call("POST", f"{path}/auth/code", {"email": "was@example.com"})
+    verified = api.call("POST", f"{path}/auth/verify", {"email": "was@example.com",
+                                                        "code": latest_code("was@example.com")}).body
+    assert verified["profile"]["verified"] is True
+    same = api.call("PUT", f"{path}/{verified['id']}", {"email": "was@example.com"}, token=owner["access_token"])
+    assert same.body["verified"] is True
+    moved = api.call("PUT", f"{path}/{verified['id']}", {"email": "now@example.com"}, token=owner["access_token"])
+    assert moved.body["verified"] is False
+
+
 def test_update_to_a_taken_email_is_a_conflict(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
     token = owner["access_token"]
     a = api.call("POST", _base(store), {"email": "a@example.com"}, token=token).body

@@ -143,6 +143,8 @@ class ProfileService:
         given = changes.model_dump(exclude_none=True)
         if not given:
             return current
+        if current.verified and "email" in given and given["email"] != current.email:
+            given["verified"] = False  # what was verified was the old address
         updated = current.model_validate({**current.model_dump(), **given, "updated_at": now(),
                                           "revision": current.revision + 1})
         self.profiles.update(updated, current, [profile_event("profile.updated", updated,
