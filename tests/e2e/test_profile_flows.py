@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-
 from tests.e2e.conftest import LatestCode
 
 
