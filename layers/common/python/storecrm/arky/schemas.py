@@ -64,8 +64,7 @@ class LoggedOut(Out):
     logged_out: bool
 
 
-class AuthToken(Out):
-    id: str
+class _Tokens(Out):
     access_token: str
     refresh_token: str
     access_expires_at: int
@@ -73,12 +72,19 @@ class AuthToken(Out):
     created_at: int
     is_verified: bool
 
+    @staticmethod
+    def fields(tokens: IssuedTokens) -> dict[str, object]:
+        return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                "access_expires_at": tokens.access_expires_at, "refresh_expires_at": tokens.session.refresh_expires_at,
+                "created_at": tokens.session.created_at, "is_verified": tokens.session.verified}
+
+
+class AuthToken(_Tokens):
+    id: str
+
     @classmethod
     def of(cls, tokens: IssuedTokens) -> AuthToken:
-        return cls(id=tokens.session.id, access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                   access_expires_at=tokens.access_expires_at,
-                   refresh_expires_at=tokens.session.refresh_expires_at,
-                   created_at=tokens.session.created_at, is_verified=tokens.session.verified)
+        return cls.model_validate({"id": tokens.session.id, **cls.fields(tokens)})
 
 
 # ---------------------------------------------------------------- stores
@@ -157,26 +163,17 @@ class ProfileVerifyRequest(Command):
     code: str = Field(pattern=r"^\d{6}$", description="The six digits from the mail")
 
 
-class ProfileSession(Out):
+class ProfileSession(_Tokens):
     """A profile session: `id` is the profile's id (the seed's connect flow reads it as profileId)."""
 
     id: str
     profile: ProfileOut
     session_id: str
-    access_token: str
-    refresh_token: str
-    access_expires_at: int
-    refresh_expires_at: int
-    created_at: int
-    is_verified: bool
 
     @classmethod
     def of(cls, login: ProfileLogin) -> ProfileSession:
-        tokens = login.tokens
-        return cls(id=login.profile.id, profile=ProfileOut.of(login.profile), session_id=tokens.session.id,
-                   access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                   access_expires_at=tokens.access_expires_at, refresh_expires_at=tokens.session.refresh_expires_at,
-                   created_at=tokens.session.created_at, is_verified=tokens.session.verified)
+        return cls.model_validate({"id": login.profile.id, "profile": ProfileOut.of(login.profile),
+                                   "session_id": login.tokens.session.id, **cls.fields(login.tokens)})
 
 
 # ---------------------------------------------------------------- storefront aliases (arky-sdk 0.9.x)
