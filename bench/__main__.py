@@ -1,4 +1,4 @@
-"""python -m bench [--repeat N] [--only imports|calls]"""
+"""python -m bench [--repeat N] [--only imports|calls|find] [--profiles N]"""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
-    parser.add_argument("--only", choices=["imports", "calls"], help="run one part only")
+    parser.add_argument("--only", choices=["imports", "calls", "find"], help="run one part only")
+    parser.add_argument("--profiles", type=int, default=20000, help="profiles in the store the find part searches")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.profiles < 1:
+        parser.error("--profiles must be at least 1")
     started = time.perf_counter()
     if args.only in (None, "imports"):
         from bench import imports
@@ -24,6 +27,12 @@ def main() -> None:
         from bench import calls
 
         calls.run(args.repeat)
+    if args.only is None:
+        print()
+    if args.only in (None, "find"):
+        from bench import find
+
+        find.run(args.profiles)
     print(f"\nbench finished in {time.perf_counter() - started:.1f} s (timings are informational, never a failure)")
 
 

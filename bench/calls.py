@@ -1,14 +1,15 @@
 """AWS API calls per request: the real handlers, in-process, against moto, resources from template.yaml.
 
 Every function is warmed first (its first call in a container also fetches the JWT signing key
-from Secrets Manager; that is reported on its own). Then each endpoint of a realistic staff flow
-is called `repeat` times, each time after its own unmeasured setup; only the request itself is
-counted (botocore hooks via storecrm.aws.call_listeners) and timed.
+from Secrets Manager; that is reported on its own). Then each endpoint of a realistic flow, staff
+then shoppers, is called `repeat` times, each time after its own unmeasured setup; only the
+request itself is counted (botocore hooks via storecrm.aws.call_listeners) and timed.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import statistics
 import time
@@ -44,6 +45,7 @@ GET_BY_ID = Budget("get by id", 1, 1)
 WRITE = Budget("create/update", 1, 2)
 LIST = Budget("list", 1, 2)
 CODE = Budget("request code", 2, 2)
+CURRENT = Budget("current profile", 1, 1)
 
 
 @dataclass
@@ -97,6 +99,9 @@ class Flow:
         self.owner: dict[str, Any] = {}
         self.store_id = ""
         self.market_id = ""
+        self.profile_id = ""
+        self.shopper: dict[str, Any] = {}  # a verified profile session (/v1/stores/{storeId}/profiles/...)
+        self.bearer = ""  # a verified storefront bearer (/v1/storefront/{storeId}/...)
 
     # --------------------------------------------------------------- plumbing
     def api(self) -> Api:
@@ -116,8 +121,14 @@ class Flow:
     def token(self) -> str:
         return str(self.owner["access_token"])
 
+    def profiles(self, tail: str = "") -> str:
+        return f"/v1/stores/{self.store_id}/profiles{tail}"
+
+    def storefront(self, tail: str = "") -> str:
+        return f"/v1/storefront/{self.store_id}{tail}"
+
     def http(self, method: str, path: str, body: Any = None, *, token: str | None = None,
-             then: Callable[[Reply], None] | None = None) -> Call:
+             query: dict[str, Any] | None = None, then: Callable[[Reply], None] | None = None) -> Call:
         from tests.support import ROUTES
 
         found = ROUTES.match(method, path)
@@ -125,7 +136,7 @@ class Flow:
         api = self.api()
 
         def send() -> int:
-            reply = api.call(method, path, body, token=token)
+            reply = api.call(method, path, body, token=token, query=query)
             if then is not None and reply.status == 200:
                 then(reply)
             return reply.status
@@ -166,6 +177,32 @@ class Flow:
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
 
+    def create_profile(self, email: str) -> str:
+        return str(self.ok("POST", self.profiles(), {"email": email, "taxonomies": TAXONOMIES}, token=self.token)["id"])
+
+    def profile_login(self, email: str) -> dict[str, Any]:
+        """A shopper's code login: the ProfileSession body (id, session_id, access and refresh token)."""
+        from tests.support import latest_code
+
+        self.ok("POST", self.profiles("/auth/code"), {"email": email})
+        return dict(self.ok("POST", self.profiles("/auth/verify"), {"email": email, "code": latest_code(email)}))
+
+    def storefront_guest(self) -> str:
+        return str(self.ok("POST", self.storefront("/profiles/identify"), {"market": "us"})["token"]["token"])
+
+    def storefront_named(self, email: str) -> str:
+        """A guest bearer that has named `email` and had a code mailed to it."""
+        body = {"market": "us", "email": email, "verify": True}
+        return str(self.ok("POST", self.storefront("/profiles/identify"), body, token=self.storefront_guest())[
+            "token"]["token"])
+
+    def storefront_login(self, email: str) -> str:
+        from tests.support import latest_code
+
+        bearer = self.storefront_named(email)
+        return str(self.ok("POST", self.storefront("/profiles/verify"), {"code": latest_code(email)}, token=bearer)[
+            "token"])
+
     def scheduler(self) -> Call:
         from localrunner.consumers import run_schedule
         from tests.support import HOSTS
@@ -183,6 +220,11 @@ class Flow:
 # ------------------------------------------------------------------- the flow
 # Each step: (label, budget or None, prepare). prepare does unmeasured setup and returns the Call.
 Step = tuple[str, Budget | None, Callable[[Flow], Call]]
+
+TAXONOMIES = [{"taxonomy_id": "segments", "fields": [
+    {"key": "tier", "type": "text", "value": "gold"}, {"key": "ltv", "type": "number", "value": 1250},
+    {"key": "vip", "type": "boolean", "value": True}]}]
+GOLD = json.dumps([{"taxonomy_id": "segments", "query": [{"key": "tier", "type": "text", "value": "gold"}]}])
 
 
 def _verify(f: Flow) -> Call:
@@ -225,6 +267,72 @@ def _delete_store(f: Flow) -> Call:
     return f.http("DELETE", f"/v1/stores/{store_id}", token=f.token)
 
 
+def _create_existing_profile(f: Flow) -> Call:
+    email = f.email()
+    f.create_profile(email)
+    return f.http("POST", f.profiles(), {"email": email.upper()}, token=f.token)
+
+
+def _update_profile(f: Flow) -> Call:
+    tier = "silver" if next(f.serial) % 2 else "gold"
+    taxonomies = [{"taxonomy_id": "segments", "fields": [{"key": "tier", "type": "text", "value": tier},
+                                                          {"key": "ltv", "type": "number", "value": 990}]}]
+    return f.http("PUT", f.profiles(f"/{f.profile_id}"), {"taxonomies": taxonomies}, token=f.token)
+
+
+def _merge(f: Flow) -> Call:
+    target = f.create_profile(f.email())
+    source = f.profile_login(f.email())["id"]  # a shopper's duplicate, with a session to erase
+    return f.http("POST", f.profiles(f"/{target}/merge"), {"source_id": source}, token=f.token)
+
+
+def _revoke_one(f: Flow) -> Call:
+    email = f.email()
+    first = f.profile_login(email)
+    f.profile_login(email)  # a second session, which stays
+    return f.http("DELETE", f.profiles(f"/{first['id']}/sessions/{first['session_id']}"), token=f.token)
+
+
+def _revoke_all(f: Flow) -> Call:
+    email = f.email()
+    first = f.profile_login(email)
+    f.profile_login(email)  # logged in on two devices
+    return f.http("DELETE", f.profiles(f"/{first['id']}/sessions"), token=f.token)
+
+
+def _connect(f: Flow) -> Call:
+    guest = f.ok("POST", f.profiles("/initialize"))
+    return f.http("POST", f.profiles("/connect"), {"email": f.email()}, token=guest["access_token"])
+
+
+def _profile_verify(f: Flow) -> Call:
+    from tests.support import latest_code
+
+    email = f.email()
+    f.ok("POST", f.profiles("/auth/code"), {"email": email})
+    return f.http("POST", f.profiles("/auth/verify"), {"email": email, "code": latest_code(email)})
+
+
+def _profile_refresh(f: Flow) -> Call:
+    def keep(reply: Reply) -> None:  # rotated, as for staff
+        f.shopper = dict(reply.body)
+
+    return f.http("POST", f.profiles("/auth/refresh"), {"refresh_token": f.shopper["refresh_token"]}, then=keep)
+
+
+def _identify_email(f: Flow) -> Call:
+    body = {"market": "us", "email": f.email(), "verify": True}
+    return f.http("POST", f.storefront("/profiles/identify"), body, token=f.storefront_guest())
+
+
+def _storefront_verify(f: Flow) -> Call:
+    from tests.support import latest_code
+
+    email = f.email()
+    bearer = f.storefront_named(email)
+    return f.http("POST", f.storefront("/profiles/verify"), {"code": latest_code(email)}, token=bearer)
+
+
 STEPS: list[Step] = [
     ("request code", CODE, lambda f: f.http("POST", "/v1/auth/code", {"email": f.email()})),
     ("verify", None, _verify),
@@ -248,6 +356,36 @@ STEPS: list[Step] = [
     ("update market", WRITE, _update_market),
     ("delete market", WRITE, lambda f: f.http(
         "DELETE", f"/v1/stores/{f.store_id}/markets/{f.create_market()}", token=f.token)),
+    # CRM profiles, as store staff
+    ("create profile (new email)", WRITE, lambda f: f.http(
+        "POST", f.profiles(), {"email": f.email(), "taxonomies": TAXONOMIES}, token=f.token)),
+    ("create profile (existing email)", WRITE, _create_existing_profile),
+    ("get profile", GET_BY_ID, lambda f: f.http("GET", f.profiles(f"/{f.profile_id}"), token=f.token)),
+    ("update profile (taxonomies)", WRITE, _update_profile),
+    ("find profiles: list page", LIST, lambda f: f.http("GET", f.profiles(), token=f.token)),
+    ("find profiles: query", LIST, lambda f: f.http("GET", f.profiles(), token=f.token, query={"query": "bench"})),
+    ("find profiles: taxonomy_query", LIST, lambda f: f.http(
+        "GET", f.profiles(), token=f.token, query={"taxonomy_query": GOLD})),
+    ("merge profiles", None, _merge),
+    ("revoke one session", WRITE, _revoke_one),
+    ("revoke all sessions", WRITE, _revoke_all),
+    # public profile sessions, as shoppers
+    ("profile initialize (guest)", WRITE, lambda f: f.http("POST", f.profiles("/initialize"))),
+    ("profile connect (guest bearer)", WRITE, _connect),
+    ("profile request code", CODE, lambda f: f.http("POST", f.profiles("/auth/code"), {"email": f.email()})),
+    ("profile verify", None, _profile_verify),
+    ("profile refresh", WRITE, _profile_refresh),
+    ("profile me", CURRENT, lambda f: f.http("GET", f.profiles("/me"), token=f.shopper["access_token"])),
+    # the arky-sdk storefront aliases
+    ("storefront store", GET_BY_ID, lambda f: f.http("GET", f.storefront())),
+    ("storefront markets", LIST, lambda f: f.http("GET", f.storefront("/markets"))),
+    ("storefront identify (guest)", WRITE, lambda f: f.http(
+        "POST", f.storefront("/profiles/identify"), {"market": "us"})),
+    ("storefront identify (email, verify)", None, _identify_email),
+    ("storefront verify", None, _storefront_verify),
+    ("storefront me", CURRENT, lambda f: f.http("GET", f.storefront("/profiles/me"), token=f.bearer)),
+    ("storefront logout", WRITE, lambda f: f.http(
+        "POST", f.storefront("/profiles/logout"), token=f.storefront_login(f.email()))),
     ("delete store (+ purge)", None, _delete_store),
     ("scheduler run (nothing due)", None, lambda f: f.scheduler()),
 ]
@@ -287,7 +425,8 @@ def operations(calls: list[str]) -> str:
 def warm_up(flow: Flow) -> list[list[str]]:
     """Each function's first request, with the signing-key cache empty as in a fresh container.
 
-    Also logs the owner in and creates the store (and a market) the measured flow works on.
+    Also logs the owner in and creates the store (and a market), a profile, a shopper's profile
+    session and a storefront bearer that the measured flow works on.
     """
     from tests.support import counting_calls, latest_code
 
@@ -310,13 +449,32 @@ def warm_up(flow: Flow) -> list[list[str]]:
                                     token=flow.token))
     first("MarketsFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/markets", token=flow.token))
     flow.market_id = flow.create_market()
+    first("ProfilesFunction", flow.http("GET", flow.profiles(), token=flow.token))
+    flow.profile_id = flow.create_profile(flow.email())
+    first("ProfileSessionsFunction", flow.http("POST", flow.profiles("/initialize")))
+    flow.shopper = flow.profile_login(flow.email())
+    first("StorefrontFunction", flow.http("GET", flow.storefront()))
+    flow.bearer = flow.storefront_login(flow.email())
     first("SchedulerFunction", flow.scheduler())
     first("DocsFunction", flow.http("GET", "/openapi.json"))
     signing_keys.signing_keys()  # in-process every function shares one cache: leave it warm for the flow
     return rows
 
 
-def run(repeat: int) -> None:
+def stop_stream_records(prov: Provisioned) -> None:
+    """No function reads the table's stream, so moto stops recording it.
+
+    moto keeps every stream record, and its TransactWriteItems deep-copies the whole table, records
+    included, once per write in the transaction: every request got slower as the run went on (the
+    calls part took ~3 minutes instead of ~45 s)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb_backends[prov.account_id][prov.region].get_table(prov.refs["Table"]).stream_shard = None
+
+
+@contextmanager
+def provisioned() -> Iterator[Provisioned]:
+    """moto with the resources of template.yaml and every function's environment, as the tests have it."""
     import boto3
     from localrunner.template import function_environment, provision
     from moto import mock_aws
@@ -326,11 +484,19 @@ def run(repeat: int) -> None:
         prov = provision(boto3.session.Session(region_name="us-east-1"), {"Stage": "dev"})
         for logical_id in FUNCTIONS:
             os.environ.update(function_environment(TEMPLATE, prov, logical_id))
+        stop_stream_records(prov)
         reset_caches()
+        try:
+            yield prov
+        finally:
+            reset_caches()
+
+
+def run(repeat: int) -> None:
+    with provisioned() as prov:
         flow = Flow(prov)
         cold = warm_up(flow)
         results = [measure(flow, name, budget, prepare, repeat) for name, budget, prepare in STEPS]
-        reset_caches()
 
     print("Cold container: each function's first request, signing-key cache empty (not in the table below)")
     print(table(cold, right=frozenset({2, 3})))

@@ -47,6 +47,7 @@ def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa:
 
 @app.post("/v1/stores/<storeId>/profiles/auth/refresh", summary="Rotate the refresh token", tags=["Profile sessions"])
 def refresh(storeId: str, body: RefreshRequest) -> ProfileSession:  # noqa: N803
+    # Three AWS calls (budget 1-2): the profile is read after the session names it.
     return ProfileSession.of(profile_sessions().refresh(storeId, body.refresh_token))
 
 

@@ -75,6 +75,7 @@ def revoke_session(storeId: str, profileId: str, tokenId: str) -> Deleted:  # no
 @app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions", summary="Revoke every session (log out everywhere)",
             tags=["Profiles"])
 def revoke_all_sessions(storeId: str, profileId: str) -> Deleted:  # noqa: N803
+    # Three AWS calls (budget 1-2): finding every session takes a Query; see ProfileService.
     profile_service().revoke_all_sessions(principal(app), storeId, profileId)
     return Deleted(deleted=True)
 

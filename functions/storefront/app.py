@@ -40,6 +40,7 @@ def list_markets(storeId: str) -> list[MarketOut]:  # noqa: N803
 @app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
           tags=["Storefront"])
 def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
+    # Over the 1-2 call budget: the answer also carries the store and market; see StorefrontService.
     found = storefront_service().identify(storeId, optional_principal(app), body, source_ip(app), bearer_token(app))
     return IdentifyResponse(profile=ProfileOut.of(found.profile), token=_token(found.bearer),
                             store=public_store(found.store),

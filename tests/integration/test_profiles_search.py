@@ -144,3 +144,30 @@ def test_search_never_crosses_stores(api: Api, owner: dict[str, Any], store: dic
         {"key": "tier", "type": "text", "value": "gold"}]}]) == []
     reply = api.call("GET", f"/v1/stores/{store['id']}/profiles", token=other, query={"query": "john"})
     assert reply.status == 404
+
+
+def test_search_pages_never_repeat_a_profile(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    for i in range(6):
+        api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": f"repeat{i}@example.com"}, token=token)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = api.call("GET", f"/v1/stores/{store['id']}/profiles", token=token,
+                        query={"query": "repeat", "limit": 2, **({"cursor": cursor} if cursor else {})}).body
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_a_full_search_page_is_one_batch_read(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    for i in range(99):
+        api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": f"bulk{i}@example.com"}, token=token)
+    with counting_calls() as calls:
+        page = api.call("GET", f"/v1/stores/{store['id']}/profiles", token=token, query={"query": "bulk", "limit": 100})
+    # 98 profiles + the store and membership of the access check = one BatchGetItem of 100 keys.
+    assert calls.calls == ["dynamodb.Query", "dynamodb.BatchGetItem"]
+    assert len(page.body["items"]) == 98 and page.body["cursor"]

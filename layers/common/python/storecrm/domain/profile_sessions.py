@@ -52,15 +52,14 @@ class ProfileSessions:
 
     # ------------------------------------------------------------------ sessions
     def initialize(self, store_id: str) -> ProfileLogin:
-        """An anonymous guest profile and its (unverified) session."""
-        if self.stores.get(store_id) is None:
-            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        """An anonymous guest profile and its (unverified) session, in one transaction that also
+        checks the store exists."""
         at = now()
         pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=False)
         profile = Profile(id=pending.session.owner_id, store_id=store_id, origin_session_id=pending.session.id,
                           auth_tokens=[_summary(pending)], created_at=at, updated_at=at)
-        tokens = self.sessions.open(pending, self.profiles.create_writes(profile, [profile_event("profile.created",
-                                                                                                  profile)]))
+        tokens = self.sessions.open(pending, [self.stores.exists_check(store_id), *self.profiles.create_writes(
+            profile, [profile_event("profile.created", profile)])])
         return ProfileLogin(profile, tokens)
 
     def connect(self, store_id: str, caller: Principal | None, email: str) -> ProfileLogin:
@@ -109,6 +108,8 @@ class ProfileSessions:
         return self._open(profile, verified=True, code=used, also=[consume])
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
+        # Three calls, one over the 1-2 budget: the answer carries the profile, whose id is known
+        # only once the session has been read.
         tokens = self.sessions.refresh(token, "profile", store_id)
         profile = self.profiles.get(tokens.session.owner_id)
         if profile is None or profile.store_id != store_id:

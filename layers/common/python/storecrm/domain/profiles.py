@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from storecrm.repositories.profiles import ProfileRepository
 
 PROFILE_NOT_FOUND = "Profile not found"
+# A search page's profiles are read with the access check's two items in one BatchGetItem,
+# which takes at most 100 keys.
+SEARCH_PAGE_MAX = 98
 
 ProfileSortField = Literal["created_at", "updated_at", "email"]
 
@@ -180,6 +183,8 @@ class ProfileService:
         self._revoke(profile, [session_key], keep=[t for t in profile.auth_tokens if t.id != session_id])
 
     def revoke_all_sessions(self, principal: Principal, store_id: str, profile_id: str) -> None:
+        # Three calls, one over the 1-2 budget: every session must be found (a Query on GSI1),
+        # including those no longer listed on the profile.
         profile = self.get(principal, store_id, profile_id)
         self._revoke(profile, self.profiles.session_keys(profile.id), keep=[])
 
@@ -225,9 +230,9 @@ class ProfileService:
         if q.taxonomy_query:
             ids, last = self.profiles.taxonomy_page(store_id, tq.taxonomy_id, condition.key,
                                                     condition.sort_key_range(), forward=q.sort_direction == "asc",
-                                                    limit=q.limit, after=after)
+                                                    limit=min(q.limit, SEARCH_PAGE_MAX), after=after)
         else:
-            ids, last = self.profiles.search_page(store_id, word, limit=q.limit, after=after)
+            ids, last = self.profiles.search_page(store_id, word, limit=min(q.limit, SEARCH_PAGE_MAX), after=after)
         item_keys = [self.profiles.item_key(profile_id) for profile_id in ids]
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=item_keys)
         found = [p for key in item_keys if (p := self.profiles.from_item(access.view.extras.get(key)))]

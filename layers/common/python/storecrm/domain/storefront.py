@@ -68,7 +68,11 @@ class StorefrontService:
 
     def identify(self, store_id: str, caller: Principal | None, request: IdentifyRequest,
                  source_ip: str, presented_token: str | None) -> Identified:
-        """No email and no bearer: a guest. An email: connect. `verify`: also mail a code."""
+        """No email and no bearer: a guest. An email: connect. `verify`: also mail a code.
+
+        Over the 1-2 call budget by design: the answer carries the store and the market (a read
+        each) on top of the session it opens, and `verify` adds the code's write and the mail.
+        """
         _same_store(request.store_id, store_id)
         if request.verify and request.email is None:
             raise ValidationFailed.on("email", "is needed to send a verification code")

@@ -15,7 +15,7 @@ outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
 profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
-search term          STORE#{id}#TERM#{2 chars}   {term}#{profileId}   (word prefixes: email, id, text values)
+search term          STORE#{id}#TERM#{WORD|WHOLE}#{2 chars}  {term}#{profileId}  (words; whole emails and ids)
 taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values encoded to sort, see search.py)
 
 Profile lists: each sort order has one index over all of a store's profiles and one per status,
@@ -147,7 +147,10 @@ def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: 
 
 
 def search_partition(store_id: str, term: str) -> str:
-    return f"STORE#{store_id}#TERM#{term[:2]}"
+    """Whole emails and ids live apart from words, so a word search never meets the same profile
+    again through its email (which starts with the same letters)."""
+    kind = "WHOLE" if "@" in term or "-" in term else "WORD"
+    return f"STORE#{store_id}#TERM#{kind}#{term[:2]}"
 
 
 def search_term(store_id: str, term: str, profile_id: str) -> Key:
