@@ -54,13 +54,7 @@ class ProfileSessions:
     def initialize(self, store_id: str) -> ProfileLogin:
         """An anonymous guest profile and its (unverified) session, in one transaction that also
         checks the store exists."""
-        at = now()
-        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=False)
-        profile = Profile(id=pending.session.owner_id, store_id=store_id, origin_session_id=pending.session.id,
-                          auth_tokens=[_summary(pending)], created_at=at, updated_at=at)
-        tokens = self.sessions.open(pending, [self.stores.exists_check(store_id), *self.profiles.create_writes(
-            profile, [profile_event("profile.created", profile)])])
-        return ProfileLogin(profile, tokens)
+        return self._create(store_id, email=None, verified=False, also=[self.stores.exists_check(store_id)])
 
     def connect(self, store_id: str, caller: Principal | None, email: str) -> ProfileLogin:
         """Names an email: on the caller's own guest profile, else on the profile that has it
@@ -76,14 +70,7 @@ class ProfileSessions:
             return self._open(target, verified=False)
         if current is not None and current.email is None:
             return self._open(current, verified=False, email=email)
-        at = now()
-        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=False)
-        profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email,
-                          origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
-                          created_at=at, updated_at=at)
-        tokens = self.sessions.open(pending, self.profiles.create_writes(
-            profile, [profile_event("profile.created", profile)]))
-        return ProfileLogin(profile, tokens)
+        return self._create(store_id, email=email, verified=False)
 
     def request_code(self, store_id: str, email: str, source_ip: str) -> None:
         """Mails a code; the store's existence is checked inside the code's own transaction."""
@@ -97,14 +84,7 @@ class ProfileSessions:
         owner_id = self.profiles.id_for_email(store_id, email)
         profile = self.profiles.get(owner_id) if owner_id else None
         if profile is None:
-            at = now()
-            pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=True)
-            profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
-                              origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
-                              verification_codes=[used], created_at=at, updated_at=at)
-            tokens = self.sessions.open(pending, [consume, *self.profiles.create_writes(
-                profile, [profile_event("profile.created", profile)])])
-            return ProfileLogin(profile, tokens)
+            return self._create(store_id, email=email, verified=True, code=used, also=[consume])
         return self._open(profile, verified=True, code=used, also=[consume])
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
@@ -133,6 +113,18 @@ class ProfileSessions:
         return self.sessions.end(caller.session_id, "profile", profile_id)
 
     # ------------------------------------------------------------------ helpers
+    def _create(self, store_id: str, *, email: str | None, verified: bool, code: CodeSummary | None = None,
+                also: Sequence[Write] = ()) -> ProfileLogin:
+        """A new profile and its first session, created by (and so fully visible to) that session."""
+        at = now()
+        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=verified)
+        profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=verified,
+                          origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
+                          verification_codes=[code] if code else [], created_at=at, updated_at=at)
+        tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
+            profile, [profile_event("profile.created", profile)])])
+        return ProfileLogin(profile, tokens)
+
     def _open(self, profile: Profile, *, verified: bool, email: str | None = None, code: CodeSummary | None = None,
               also: Sequence[Write] = ()) -> ProfileLogin:
         """A new session on an existing profile, listed on it in the same transaction."""
