@@ -147,7 +147,8 @@ class FakeStripe:
         return f"http://{self._host}:{self._server.server_port}"
 
     def start(self) -> str:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.2,), name="fake-stripe", daemon=True)
+        # A short poll keeps stop() quick; tests start and stop one fake each.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="stripe", daemon=True)
         self._thread.start()
         return self.url
 
