@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="template parameter override (repeatable); Stage=dev and AllowLoopbackWebhooks=true are set",
+        help="template parameter override (repeatable); see LOCAL_PARAMETERS in runner.py for the defaults",
     )
     parser.add_argument("--preload", action="store_true", help="import every handler at start-up")
     parser.add_argument("--log-level", default="INFO", help="runner log level (default INFO)")

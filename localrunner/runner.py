@@ -25,7 +25,8 @@ from localrunner.template import (
 
 log = logging.getLogger("localrunner")
 
-LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true"}
+# Webhooks may target a receiver on this machine, and a failed delivery is retried after 1, 2, 4... s.
+LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1"}
 
 
 def shared_environment(template: Template, prov: Provisioned) -> dict[str, str]:

@@ -15,11 +15,12 @@ from tests.support import FUNCTIONS, TEMPLATE, Api, latest_code
 
 def _reset_caches() -> None:
     from storecrm import aws, services
-    from storecrm.gateways import signing_keys
+    from storecrm.gateways import secret_box, signing_keys
 
     aws.reset()
     services.reset()
     signing_keys.reset()
+    secret_box.reset()
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ def test_queues_have_their_attributes_and_dead_letter_queue(aws: boto3.session.S
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"] == prov.attrs[("WebhookDeadLetterQueue", "Arn")]
     expected = TEMPLATE["Resources"]["WebhookQueue"]["Properties"]
-    assert int(redrive["maxReceiveCount"]) == expected["RedrivePolicy"]["maxReceiveCount"]
+    assert int(redrive["maxReceiveCount"]) == int(prov.resolve(expected["RedrivePolicy"]["maxReceiveCount"]))
     assert attributes["VisibilityTimeout"] == str(expected["VisibilityTimeout"])
     assert attributes["QueueArn"] == prov.attrs[("WebhookQueue", "Arn")]
 

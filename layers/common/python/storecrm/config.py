@@ -15,6 +15,13 @@ class Settings:
     sender_email: str
     cors_allow_origin: str
     allow_loopback_webhooks: bool
+    integrations_key_id: str
+    webhook_queue_url: str
+    # Webhook retries: attempt n waits base * 2**(n-1) seconds; after max attempts the queue's
+    # redrive policy (same number, from the template) moves the message to the dead-letter queue.
+    webhook_retry_base: int
+    webhook_max_attempts: int
+    google_token_url: str
 
     # Lifetimes in seconds. Access tokens are not checked against the session store on reads,
     # so a revoked session keeps read access for at most ACCESS_TOKEN_TTL.
@@ -27,6 +34,9 @@ class Settings:
     rate_window: int = 10 * 60
     event_retention: int = 30 * 24 * 3600
     max_body_bytes: int = 256 * 1024
+    webhook_timeout: float = 10.0
+    webhook_test_timeout: float = 5.0
+    webhook_retry_cap: int = 3600
 
 
 @lru_cache(maxsize=1)
@@ -39,4 +49,9 @@ def settings() -> Settings:
         sender_email=env.get("SENDER_EMAIL", "no-reply@example.com"),
         cors_allow_origin=env.get("CORS_ALLOW_ORIGIN", "*"),
         allow_loopback_webhooks=env.get("ALLOW_LOOPBACK_WEBHOOKS", "false") == "true",
+        integrations_key_id=env.get("INTEGRATIONS_KEY_ID", ""),
+        webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
+        webhook_retry_base=int(env.get("WEBHOOK_RETRY_BASE_SECONDS", "30")),
+        webhook_max_attempts=int(env.get("WEBHOOK_MAX_ATTEMPTS", "8")),
+        google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
     )

@@ -6,15 +6,20 @@ uses (the scheduler never pays for mail, tokens or email validation at cold star
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storecrm.config import settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.codes import LoginCodes
+    from storecrm.domain.delivery import Dispatcher, EventFanout
+    from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
@@ -22,6 +27,10 @@ if TYPE_CHECKING:
     from storecrm.domain.storefront import StorefrontService
     from storecrm.domain.stores import StoreService
     from storecrm.domain.team import TeamService
+    from storecrm.domain.webhooks import WebhookService
+    from storecrm.gateways.outbound import Outbound
+    from storecrm.gateways.secret_box import SecretBox
+    from storecrm.gateways.webhook_queue import WebhookQueue
 
 
 @lru_cache(maxsize=1)
@@ -114,9 +123,90 @@ def storefront_service() -> StorefrontService:
     return StorefrontService(StoreRepository(), MarketRepository(), profile_sessions(), session_service())
 
 
+@lru_cache(maxsize=1)
+def secret_box() -> SecretBox:
+    from storecrm.gateways.secret_box import KmsSecretBox
+
+    return KmsSecretBox()
+
+
+@lru_cache(maxsize=1)
+def outbound() -> Outbound:
+    from storecrm.gateways.outbound import Outbound
+
+    return Outbound(allow_loopback=settings().allow_loopback_webhooks)
+
+
+@lru_cache(maxsize=1)
+def webhook_queue() -> WebhookQueue:
+    from storecrm.gateways.webhook_queue import SqsWebhookQueue
+
+    return SqsWebhookQueue()
+
+
+@lru_cache(maxsize=1)
+def webhook_service() -> WebhookService:
+    from storecrm.domain.webhooks import WebhookService
+    from storecrm.repositories.webhooks import WebhookRepository
+
+    return WebhookService(WebhookRepository(), store_guard(), secret_box(), outbound(), webhook_queue(), settings())
+
+
+@lru_cache(maxsize=1)
+def integration_service() -> IntegrationService:
+    from storecrm.domain.integrations import IntegrationService
+    from storecrm.gateways.oauth import HttpTokenEndpoint
+    from storecrm.repositories.integrations import IntegrationRepository
+
+    return IntegrationService(IntegrationRepository(), store_guard(), secret_box(), HttpTokenEndpoint(), settings())
+
+
+@lru_cache(maxsize=1)
+def event_fanout() -> EventFanout:
+    from storecrm.domain.delivery import EventFanout
+    from storecrm.repositories.webhooks import WebhookRepository
+
+    return EventFanout(WebhookRepository(), webhook_queue())
+
+
+@lru_cache(maxsize=1)
+def dispatcher() -> Dispatcher:
+    from storecrm.domain.delivery import Dispatcher
+    from storecrm.repositories.webhooks import WebhookRepository
+
+    return Dispatcher(WebhookRepository(), secret_box(), outbound(), settings())
+
+
+@lru_cache(maxsize=1)
+def delivery_idempotency() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    # Keyed on what makes a delivery distinct; the attempt number is not part of it.
+    return IdempotencyConfig(event_key_jmespath="[webhook_id, event.id, redelivery]",
+                             expires_after_seconds=settings().event_retention, raise_on_no_idempotency_key=True)
+
+
+@lru_cache(maxsize=1)
+def delivery_once() -> Callable[..., dict[str, Any]]:
+    """Dispatcher.deliver behind a Powertools idempotency record: a delivered job is never sent again."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    from storecrm.domain.delivery import DeliveryJob
+    from storecrm.repositories.idempotency import idempotency_store
+
+    @idempotent_function(data_keyword_argument="job", config=delivery_idempotency(),
+                         persistence_store=idempotency_store("webhooks"))
+    def deliver(job: dict[str, Any], attempt: int) -> dict[str, Any]:
+        return {"status": dispatcher().deliver(DeliveryJob.model_validate(job), attempt)}
+
+    return deliver
+
+
 def reset() -> None:
     """Forget every cached service and setting (tests change the environment between cases)."""
     for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
-                    team_service, market_service, profile_service, storefront_service):
+                    team_service, market_service, profile_service, storefront_service, secret_box, outbound,
+                    webhook_queue, webhook_service, integration_service, event_fanout, dispatcher,
+                    delivery_idempotency, delivery_once):
         builder.cache_clear()
     settings.cache_clear()

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import (
     CodeSummary,
+    DeliveryStatus,
+    Integration,
     Language,
     Market,
     Profile,
@@ -19,6 +21,9 @@ from storecrm.domain.models import (
     StoreEmails,
     StoreStatus,
     TaxonomyEntry,
+    Webhook,
+    WebhookDelivery,
+    WebhookEventSubscription,
 )
 from storecrm.domain.sessions import IssuedTokens
 
@@ -118,6 +123,62 @@ class Deleted(Out):
 class Removed(Out):
     removed: bool
 
+
+
+# ---------------------------------------------------------------- webhooks and integrations
+class WebhookOut(Out):
+    id: str
+    store_id: str
+    key: str
+    url: str
+    events: list[WebhookEventSubscription]
+    headers: dict[str, str]
+    secret: str = Field(description="Masked, except in the answer to the create call")
+    enabled: bool
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, webhook: Webhook, secret: str | None = None) -> WebhookOut:
+        return cls.model_validate({**webhook.model_dump(exclude={"sealed_secret", "secret_hint"}),
+                                   "secret": secret or webhook.secret_hint})
+
+
+class DeliveryOut(Out):
+    id: str = Field(description="The event id; receivers de-duplicate on it")
+    webhook_id: str
+    event_type: str
+    event_created_at: int
+    status: DeliveryStatus
+    attempts: int
+    response_code: int | None
+    last_error: str | None
+    last_attempt_at: int | None
+    delivered_at: int | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery) -> DeliveryOut:
+        return cls.model_validate(delivery.model_dump(exclude={"event", "store_id"}))
+
+
+class IntegrationOut(Out):
+    id: str
+    store_id: str
+    key: str
+    provider: dict[str, object] = Field(description="{type, ...settings}; secret fields masked")
+    category: str
+    active: bool
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, integration: Integration) -> IntegrationOut:
+        return cls.model_validate({
+            **integration.model_dump(include={"id", "store_id", "key", "category", "active", "created_at",
+                                              "updated_at"}),
+            "provider": {"type": integration.type, **integration.settings, **integration.secret_hints}})
 
 
 # ---------------------------------------------------------------- CRM profiles

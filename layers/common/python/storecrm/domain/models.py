@@ -117,6 +117,68 @@ class OutboxEvent(Entity):
         return cls(id=new_id(), type=type_, store_id=store_id, created_at=now(), data=data)
 
 
+# ---------------------------------------------------------------- webhooks and integrations
+class WebhookEventSubscription(BaseModel):
+    event: str
+
+
+class Webhook(Entity):
+    """An endpoint a store wants events POSTed to. The secret is only ever stored sealed (KMS)."""
+
+    id: str
+    store_id: str
+    key: str
+    url: str
+    events: list[WebhookEventSubscription]
+    headers: dict[str, str] = Field(default_factory=dict)
+    sealed_secret: str
+    secret_hint: str
+    enabled: bool = True
+    created_at: int
+    updated_at: int
+
+    def wants(self, event_type: str) -> bool:
+        return self.enabled and any(s.event == event_type for s in self.events)
+
+
+DeliveryStatus = Literal["pending", "retrying", "delivered", "failed", "skipped"]
+
+
+class WebhookDelivery(Entity):
+    """The log of one event's delivery to one webhook (kept as long as events are)."""
+
+    id: str  # the event id: a receiver de-duplicates on it
+    store_id: str
+    webhook_id: str
+    event_type: str
+    event_created_at: int
+    status: DeliveryStatus
+    attempts: int = 0
+    response_code: int | None = None
+    last_error: str | None = None
+    last_attempt_at: int | None = None
+    delivered_at: int | None = None
+    event: OutboxEvent | None = None  # what was sent, for redelivery
+    created_at: int
+    updated_at: int
+
+
+class Integration(Entity):
+    """A store's connection to another service. Secret fields live only in `sealed_secrets`."""
+
+    id: str
+    store_id: str
+    key: str
+    type: str
+    category: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    sealed_secrets: str | None = None
+    secret_hints: dict[str, str] = Field(default_factory=dict)
+    active: bool = False
+    created_at: int
+    updated_at: int
+
+
 # ---------------------------------------------------------------- CRM profiles
 # Taxonomy ids and field keys become parts of index keys, so they may not contain "#".
 SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"

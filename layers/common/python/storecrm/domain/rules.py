@@ -53,3 +53,8 @@ def check_language(value: str) -> str:
     if not LANGUAGE.match(value):
         raise ValueError("must be a language tag such as 'en' or 'pt-BR'")
     return value
+
+
+def mask(secret: str) -> str:
+    """A stored secret as responses show it: enough to recognise it, never enough to use it."""
+    return f"****{secret[-4:]}" if len(secret) >= 12 else "****"

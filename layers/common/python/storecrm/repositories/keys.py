@@ -13,6 +13,14 @@ auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
+webhook              STORE#{id}                  WEBHOOK#{id}
+webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
+webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
+                     GSI1 STORE#{id}#WEBHOOK#{webhookId}#DELIVERIES / {event ts}#{eventId} (newest last)
+integration          STORE#{id}                  INTEGRATION#{id}
+integration key      STORE#{id}                  INTEGRATIONKEY#{key} (unique marker)
+active integration   STORE#{id}                  INTEGRATIONACTIVE#{category}  (at most one per category)
+idempotency record   IDEMPOTENCY#{function}      {hash}               (Powertools idempotency, TTL)
 profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
 profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
 search term          STORE#{id}#TERM#{WORD|WHOLE}#{2 chars}  {term}#{profileId}  (words; whole emails and ids)
@@ -110,7 +118,54 @@ def due_sort(due_at: int, job_pk: str) -> str:
 
 def store_partitions(store_id: str) -> list[str]:
     """Every partition that belongs to one store and only to it (purged when it is deleted)."""
-    return [store_partition(store_id), store_events(store_id)]
+    return [store_partition(store_id), store_events(store_id), store_deliveries(store_id)]
+
+
+def webhook(store_id: str, webhook_id: str) -> Key:
+    return f"STORE#{store_id}", f"WEBHOOK#{webhook_id}"
+
+
+WEBHOOK_PREFIX = "WEBHOOK#"
+
+
+def webhook_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"WEBHOOKKEY#{key}"
+
+
+def store_deliveries(store_id: str) -> str:
+    return f"STORE#{store_id}#DELIVERY"
+
+
+def delivery(store_id: str, webhook_id: str, event_id: str) -> Key:
+    return store_deliveries(store_id), f"{webhook_id}#{event_id}"
+
+
+def deliveries_of(store_id: str, webhook_id: str) -> str:
+    """GSI1 partition listing one webhook's deliveries, newest event last."""
+    return f"STORE#{store_id}#WEBHOOK#{webhook_id}#DELIVERIES"
+
+
+def delivery_order(event_created_at: int, event_id: str) -> str:
+    return f"{event_created_at:010d}#{event_id}"
+
+
+def integration(store_id: str, integration_id: str) -> Key:
+    return f"STORE#{store_id}", f"INTEGRATION#{integration_id}"
+
+
+INTEGRATION_PREFIX = "INTEGRATION#"
+
+
+def integration_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"INTEGRATIONKEY#{key}"
+
+
+def active_integration(store_id: str, category: str) -> Key:
+    return f"STORE#{store_id}", f"INTEGRATIONACTIVE#{category}"
+
+
+def idempotency_partition(function: str) -> str:
+    return f"IDEMPOTENCY#{function}"
 
 
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {None: ("PK", "SK"), "DueIndex": ("DUEPK", "DUESK"),

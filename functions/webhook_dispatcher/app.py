@@ -1,0 +1,41 @@
+"""Webhook queue -> receivers: one signed POST per message, retried with growing delays.
+
+A failed message is put back with a longer visibility timeout (the retry delay) and reported as
+a batch item failure; after the last attempt the queue's redrive policy moves it to the DLQ.
+Powertools idempotency makes a repeated message (same webhook, event and redelivery) a no-op
+once it was delivered, and keeps two copies from being sent at the same time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storecrm.domain.delivery import DeliveryFailed
+from storecrm.services import delivery_idempotency, delivery_once, webhook_queue
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def deliver(record: SQSRecord) -> None:
+    job = record.json_body
+    try:
+        outcome = delivery_once()(job=job, attempt=int(record.attributes.approximate_receive_count))
+    except DeliveryFailed as failed:
+        webhook_queue().retry_later(record.receipt_handle, failed.retry_in)
+        logger.warning("Delivery failed", webhook_id=job.get("webhook_id"), event_id=job.get("event", {}).get("id"),
+                       reason=str(failed), retry_in=failed.retry_in)
+        raise
+    logger.info("Delivery done", webhook_id=job.get("webhook_id"), event_id=job.get("event", {}).get("id"), **outcome)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    delivery_idempotency().register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=deliver, processor=processor, context=context)

@@ -1,0 +1,71 @@
+"""The events stores can subscribe to, and how one is put on the wire to a webhook.
+
+A delivery is a POST of `{id, type, created_at, store_id, data}`. The signature is HMAC-SHA256
+over `"{timestamp}.{body}"` with the webhook's secret, hex-encoded, sent as `v1=<hex>`; the
+receiver recomputes it and rejects old timestamps, which stops replays. The event id is stable
+across retries, so receivers de-duplicate on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from storecrm.domain.models import OutboxEvent
+
+# Seed 002's table, plus the CRM events this platform adds.
+EVENT_NAMES = frozenset({
+    "node.created", "node.updated", "node.deleted",
+    "form_submission.created",
+    "order.created", "order.updated", "order.reminder",
+    "product.created", "product.updated", "product.deleted",
+    "audience.subscriber_added",
+    "account.updated",
+    "profile.created", "profile.updated", "profile.merged", "profile.deleted",
+})
+TEST_EVENT = "webhook.test"
+
+SIGNATURE_HEADER = "X-Storecrm-Signature"
+TIMESTAMP_HEADER = "X-Storecrm-Timestamp"
+EVENT_ID_HEADER = "X-Storecrm-Event-Id"
+EVENT_TYPE_HEADER = "X-Storecrm-Event-Type"
+# Headers a webhook's own configuration may not set: ours, and those HTTP itself manages.
+RESERVED_HEADERS = frozenset(h.lower() for h in (
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
+    "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "User-Agent",
+))
+
+
+def check_event_name(name: str) -> str:
+    if name not in EVENT_NAMES:
+        raise ValueError(f"'{name}' is not a known event; known events: {', '.join(sorted(EVENT_NAMES))}")
+    return name
+
+
+def wire_body(event: OutboxEvent) -> bytes:
+    return json.dumps({"id": event.id, "type": event.type, "created_at": event.created_at,
+                       "store_id": event.store_id, "data": event.data}, separators=(",", ":")).encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"v1={digest}"
+
+
+def signed_headers(event: OutboxEvent, body: bytes, secret: str, timestamp: int,
+                   custom: dict[str, str]) -> dict[str, str]:
+    return {
+        **custom,
+        "Content-Type": "application/json",
+        "User-Agent": "storecrm-webhooks/1",
+        EVENT_ID_HEADER: event.id,
+        EVENT_TYPE_HEADER: event.type,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: signature(secret, timestamp, body),
+    }
+
+
+def retry_delay(attempt: int, base: int, cap: int) -> int:
+    """Seconds to wait after failed attempt `attempt` (1-based): doubling from base, capped."""
+    return min(cap, base * 2 ** max(0, attempt - 1))

@@ -1,0 +1,110 @@
+"""A store's webhooks (with per-store unique keys) and their delivery log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storecrm.config import settings
+from storecrm.domain.cursors import BAD_CURSOR
+from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.models import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
+from storecrm.repositories import keys
+from storecrm.repositories.base import default_table, from_item, to_item
+from storecrm.repositories.table import Item, Table, Write, delete, put, update
+
+WEBHOOK_GONE = NotFound("Webhook not found", "WEBHOOK.NOT_FOUND")
+
+
+def _key_taken(key: str) -> Conflict:
+    return Conflict(f"A webhook with key '{key}' already exists in this store", "WEBHOOK.KEY_TAKEN")
+
+
+def _key_marker(webhook: Webhook) -> Item:
+    pk, sk = keys.webhook_key(webhook.store_id, webhook.key)
+    return {"PK": pk, "SK": sk, "entity": "WEBHOOKKEY", "webhook_id": webhook.id}
+
+
+def _item(webhook: Webhook) -> Item:
+    return to_item(webhook, keys.webhook(webhook.store_id, webhook.id), "WEBHOOK")
+
+
+class WebhookRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    @staticmethod
+    def item_key(store_id: str, webhook_id: str) -> keys.Key:
+        return keys.webhook(store_id, webhook_id)
+
+    @staticmethod
+    def from_item(item: Item | None) -> Webhook | None:
+        return from_item(Webhook, item)
+
+    def get(self, store_id: str, webhook_id: str) -> Webhook | None:
+        return from_item(Webhook, self.table.get(keys.webhook(store_id, webhook_id)))
+
+    def all_in_store(self, store_id: str) -> list[Webhook]:
+        items = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.WEBHOOK_PREFIX)
+        return [w for item in items if (w := from_item(Webhook, item)) is not None]
+
+    def create(self, webhook: Webhook) -> None:
+        self.table.transact([
+            put(_item(webhook), unless_exists=Conflict("Webhook id collision")),
+            put(_key_marker(webhook), unless_exists=_key_taken(webhook.key)),
+        ])
+
+    def update(self, webhook: Webhook, previous_key: str) -> None:
+        writes: list[Write] = [put(_item(webhook), condition="attribute_exists(PK)", error=WEBHOOK_GONE)]
+        if webhook.key != previous_key:
+            writes += [delete(keys.webhook_key(webhook.store_id, previous_key)),
+                       put(_key_marker(webhook), unless_exists=_key_taken(webhook.key))]
+        self.table.transact(writes)
+
+    def delete(self, webhook: Webhook) -> None:
+        self.table.transact([
+            delete(keys.webhook(webhook.store_id, webhook.id), condition="attribute_exists(PK)", error=WEBHOOK_GONE),
+            delete(keys.webhook_key(webhook.store_id, webhook.key)),
+        ])
+
+    # ------------------------------------------------------------------ delivery log
+    @staticmethod
+    def delivery_key(store_id: str, webhook_id: str, event_id: str) -> keys.Key:
+        return keys.delivery(store_id, webhook_id, event_id)
+
+    @staticmethod
+    def delivery_from_item(item: Item | None) -> WebhookDelivery | None:
+        return from_item(WebhookDelivery, item)
+
+    def record_attempt(self, webhook: Webhook, event: OutboxEvent, status: DeliveryStatus, *, at: int,
+                       response_code: int | None, error: str | None) -> None:
+        """One UpdateItem that creates the log entry on the first attempt and counts every one."""
+        fields: dict[str, Any] = {
+            "entity": "DELIVERY", "id": event.id, "store_id": webhook.store_id, "webhook_id": webhook.id,
+            "event_type": event.type, "event_created_at": event.created_at, "event": event.model_dump(mode="json"),
+            "status": status, "response_code": response_code, "last_error": error, "last_attempt_at": at,
+            "updated_at": at, "GSI1PK": keys.deliveries_of(webhook.store_id, webhook.id),
+            "GSI1SK": keys.delivery_order(event.created_at, event.id),
+        }
+        if status == "delivered":
+            fields["delivered_at"] = at
+        cleared = [name for name, value in fields.items() if value is None]
+        fields = {name: value for name, value in fields.items() if value is not None}
+        names = {f"#f{i}": name for i, name in enumerate([*fields, *cleared])}
+        values: Item = {f":f{i}": value for i, value in enumerate(fields.values())}
+        values.update({":one": 1, ":at": at, ":expires": at + settings().event_retention})
+        sets = [f"#f{i} = :f{i}" for i in range(len(fields))]
+        sets += ["created_at = if_not_exists(created_at, :at)", "expires_at = if_not_exists(expires_at, :expires)"]
+        expression = "SET " + ", ".join(sets) + " ADD attempts :one"
+        if cleared:
+            expression += " REMOVE " + ", ".join(f"#f{i}" for i in range(len(fields), len(fields) + len(cleared)))
+        self.table.write(update(keys.delivery(webhook.store_id, webhook.id, event.id), expression,
+                                names=names, values=values))
+
+    def deliveries_page(self, store_id: str, webhook_id: str, *, limit: int,
+                        after: dict[str, str] | None) -> tuple[list[WebhookDelivery], dict[str, str] | None]:
+        partition = keys.deliveries_of(store_id, webhook_id)
+        if after is not None and (set(after) != {"PK", "SK", "GSI1PK", "GSI1SK"} or after["GSI1PK"] != partition):
+            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        page = self.table.query(partition, index="GSI1", limit=limit, start_key=after, forward=False)
+        found = [d for item in page.items if (d := from_item(WebhookDelivery, item)) is not None]
+        return found, ({k: str(v) for k, v in page.last_key.items()} if page.last_key else None)
