@@ -105,7 +105,7 @@ class Consumers:
 
     # ------------------------------------------------------------------------ DynamoDB streams
     def _stream_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
-        reader = _StreamReader(self.session.client("dynamodbstreams"), self.prov.resolve(props))
+        reader = StreamReader(self.session.client("dynamodbstreams"), self.prov.resolve(props))
         delay = STREAM_POLL_SECONDS
         while not self.stop.wait(delay):
             try:
@@ -184,7 +184,7 @@ class Consumers:
         return records
 
 
-class _StreamReader:
+class StreamReader:
     """Reads every shard of one stream; a failed batch blocks its shard until retried, like Lambda."""
 
     def __init__(self, client: Any, props: dict[str, Any]) -> None:

@@ -115,3 +115,116 @@ def latest_code(email: str) -> str:
     found = re.search(r"\b(\d{6})\b", mails[-1]["subject"] + " " + str(mails[-1]["body"]))
     assert found, "no six-digit code in the mail"
     return found.group(1)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that answers `failures` times with `status`, then 200."""
+
+    def __init__(self, failures: int = 0, status: int = 500) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.failures = failures
+        self.status = status
+        self.received: list[Received] = []
+        self.answered: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                code = receiver.status if len(receiver.received) <= receiver.failures else 200
+                receiver.answered.append(code)
+                self.send_response(code)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def delivered(self) -> list[Received]:
+        """Requests answered with a 2xx."""
+        return [r for r, code in zip(self.received, self.answered, strict=False) if 200 <= code < 300]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Pipeline:
+    """The template's stream and queue consumers, run by hand: outbox -> events function -> queue -> dispatcher."""
+
+    def __init__(self, provisioned: Any) -> None:
+        import boto3
+        from localrunner.consumers import StreamReader
+
+        session = boto3.session.Session(region_name="us-east-1")
+        stream_props = dict(FUNCTIONS["EventsFunction"].events_of("DynamoDB"))["Outbox"]
+        self.reader = StreamReader(session.client("dynamodbstreams"), provisioned.resolve(stream_props))
+        self.sqs: Any = session.client("sqs")
+        self.queue_url = provisioned.refs["WebhookQueue"]
+        self.queue_arn = provisioned.attrs[("WebhookQueue", "Arn")]
+        self.dead_letter_url = provisioned.refs["WebhookDeadLetterQueue"]
+
+    def fan_out(self) -> None:
+        """One pass over the stream; a failed batch stays pending in the reader and is retried next pass."""
+        def deliver(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            result = HOSTS["EventsFunction"].invoke({"Records": records})
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            for index, record in enumerate(records):
+                if record["dynamodb"]["SequenceNumber"] in failed:
+                    return records[index:]
+            return []
+
+        self.reader.step(deliver)
+
+    def dispatch(self) -> int:
+        """One receive-and-invoke round on the webhook queue; returns how many messages it handled."""
+        from localrunner.events import sqs_record
+
+        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                            MessageSystemAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return 0
+        records = [sqs_record(m, self.queue_arn, "us-east-1") for m in messages]
+        result = HOSTS["WebhookDispatcherFunction"].invoke({"Records": records})
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        done = [r for r in records if r["messageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)])
+        return len(messages)
+
+    def run(self, rounds: int = 40) -> None:
+        """Fan out, then dispatch until the queue has nothing visible (retry delays are 0 in tests)."""
+        self.fan_out()
+        for _ in range(rounds):
+            if not self.dispatch():
+                return
+
+    def send(self, body: dict[str, Any]) -> None:
+        """Put a message on the webhook queue directly (a duplicate, as at-least-once delivery may make)."""
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        messages = self.sqs.receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=0).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]

@@ -18,7 +18,8 @@ from storecrm.repositories.events import event_from_stream_image
 from storecrm.services import event_fanout
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# Report failures item by item even when all fail, so Lambda retries from the first failed record.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def publish(record: DynamoDBRecord) -> None:

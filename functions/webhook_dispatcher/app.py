@@ -20,7 +20,8 @@ from storecrm.domain.delivery import DeliveryFailed
 from storecrm.services import delivery_idempotency, delivery_once, webhook_queue
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report failures item by item even when all fail: each message already carries its own retry delay.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def deliver(record: SQSRecord) -> None:

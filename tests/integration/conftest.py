@@ -10,7 +10,7 @@ import pytest
 from localrunner.template import function_environment, provision
 from moto import mock_aws
 
-from tests.support import FUNCTIONS, TEMPLATE, Api, latest_code
+from tests.support import FUNCTIONS, TEMPLATE, Api, Pipeline, Receiver, latest_code
 
 
 def _reset_caches() -> None:
@@ -64,3 +64,51 @@ def store(api: Api, owner: dict[str, Any]) -> dict[str, Any]:
                                             "billing_email": "billing@acme.example.com"}, token=owner["access_token"])
     assert reply.status == 200, reply.body
     return reply.body
+
+
+# Names tests may use as webhook hosts, and what they resolve to (no test uses real DNS).
+FAKE_DNS = {
+    "hooks.example.com": ["93.184.216.34"],
+    "internal.example.com": ["10.0.0.5"],
+    "metadata.example.com": ["169.254.169.254"],
+    "mixed.example.com": ["93.184.216.34", "192.168.1.10"],
+    "localhost": ["127.0.0.1"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipaddress
+
+    from storecrm.gateways import outbound
+
+    def resolve(host: str, port: int) -> list[Any]:
+        try:
+            return [ipaddress.ip_address(host)]
+        except ValueError:
+            return [ipaddress.ip_address(a) for a in FAKE_DNS.get(host, [])]
+
+    monkeypatch.setattr(outbound, "resolve", resolve)
+
+
+@pytest.fixture
+def local_webhooks(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the local runner sets it up: loopback receivers allowed; retries without waiting (tests only)."""
+    monkeypatch.setenv("ALLOW_LOOPBACK_WEBHOOKS", "true")
+    monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "0")
+    _reset_caches()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def pipeline(provisioned: Any, store: dict[str, Any]) -> Pipeline:
+    """Consumers started after the store exists: its creation events are already behind them."""
+    found = Pipeline(provisioned)
+    found.run()
+    return found

@@ -86,6 +86,7 @@ class IntegrationService:
         return self.integrations.all_in_store(store_id)
 
     def create(self, principal: Principal, store_id: str, data: NewIntegration) -> Integration:
+        """Three calls when it has secrets, one over the create budget: sealing them with KMS."""
         provider = _validated(data.provider)
         marker_key = self.integrations.active_key(store_id, provider.CATEGORY)
         access = self.guard.enter(principal, store_id, Action.MANAGE_INTEGRATIONS, extra=[marker_key])

@@ -40,7 +40,8 @@ def refusal(address: IpAddress, *, allow_loopback: bool) -> str | None:
         return None if allow_loopback else "resolves to a loopback address"
     if address.is_link_local:
         return "resolves to a link-local address"
-    if address.is_private or address.is_reserved or address.is_multicast or address.is_unspecified:
+    # is_global is False for private, shared (100.64/10), reserved and documentation ranges alike.
+    if not address.is_global or address.is_multicast:
         return "resolves to a private or reserved address"
     return None
 

@@ -1,0 +1,161 @@
+"""The delivery pipeline: outbox -> stream -> events function -> queue -> dispatcher -> receiver.
+
+Receivers run on loopback and fail on purpose; retry delays are 0 here so attempts follow at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import pytest
+
+from tests.support import Api, Pipeline, Receiver
+
+SECRET = "whsec_delivery_secret"
+
+
+@pytest.fixture
+def hook(api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None,
+         pipeline: Pipeline) -> dict[str, Any]:
+    """Created after the pipeline passed the store's own creation events."""
+    reply = api.call("POST", f"/v1/stores/{store['id']}/webhooks", {
+        "key": "team", "url": receiver.url, "events": [{"event": "account.updated"}, {"event": "profile.created"}],
+        "headers": {"X-Shop": "acme"}, "secret": SECRET}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def add_member(api: Api, owner: dict[str, Any], store: dict[str, Any], email: str = "clerk@example.com") -> None:
+    reply = api.call("POST", f"/v1/stores/{store['id']}/members", {"email": email}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+
+
+def deliveries(api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any]) -> list[dict[str, Any]]:
+    reply = api.call("GET", f"/v1/stores/{store['id']}/webhooks/{hook['id']}/deliveries", token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    return list(reply.body["items"])
+
+
+def test_a_team_change_is_delivered_signed(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                           hook: dict[str, Any], receiver: Receiver, pipeline: Pipeline) -> None:
+    add_member(api, owner, store)
+    pipeline.run()
+    [request] = receiver.received
+    body = request.json()
+    assert set(body) == {"id", "type", "created_at", "store_id", "data"}
+    assert body["type"] == "account.updated" and body["store_id"] == store["id"]
+    timestamp = request.headers["x-storecrm-timestamp"]
+    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-storecrm-signature"] == f"v1={expected}"
+    assert request.headers["x-storecrm-event-id"] == body["id"] and request.headers["x-shop"] == "acme"
+    [logged] = deliveries(api, owner, store, hook)
+    assert logged["id"] == body["id"] and logged["status"] == "delivered" and logged["attempts"] == 1
+    assert logged["response_code"] == 200
+
+
+def test_only_subscribed_events_of_enabled_webhooks_go_out(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                           hook: dict[str, Any], receiver: Receiver,
+                                                           pipeline: Pipeline) -> None:
+    token = owner["access_token"]
+    api.call("POST", f"/v1/stores/{store['id']}/markets", {"key": "uk", "currency": "GBP"}, token=token)
+    api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "pat@example.com"}, token=token)
+    pipeline.run()
+    assert [r.json()["type"] for r in receiver.received] == ["profile.created"]
+    api.call("PUT", f"/v1/stores/{store['id']}/webhooks/{hook['id']}", {"enabled": False}, token=token)
+    add_member(api, owner, store)
+    pipeline.run()
+    assert len(receiver.received) == 1
+
+
+def test_a_receiver_that_fails_then_recovers_gets_the_event_exactly_once(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any], receiver: Receiver,
+        pipeline: Pipeline) -> None:
+    receiver.failures = 3
+    add_member(api, owner, store)
+    pipeline.run()
+    assert receiver.answered == [500, 500, 500, 200]
+    assert len({r.json()["id"] for r in receiver.received}) == 1  # one stable event id across attempts
+    [logged] = deliveries(api, owner, store, hook)
+    assert logged["status"] == "delivered" and logged["attempts"] == 4
+    # The same message again (at-least-once queues repeat themselves): nothing more reaches the receiver.
+    pipeline.send({"webhook_id": hook["id"], "event": receiver.delivered[0].json(), "redelivery": None})
+    pipeline.run()
+    assert len(receiver.delivered) == 1 and pipeline.dead_letters() == []
+
+
+def test_a_receiver_that_never_recovers_leaves_the_event_in_the_dlq_and_the_log(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any], receiver: Receiver,
+        pipeline: Pipeline) -> None:
+    receiver.failures = 1000
+    add_member(api, owner, store)
+    pipeline.run()
+    assert len(receiver.received) == 8  # WebhookMaxAttempts
+    [dead] = pipeline.dead_letters()
+    assert dead["webhook_id"] == hook["id"] and dead["event"]["type"] == "account.updated"
+    [logged] = deliveries(api, owner, store, hook)
+    assert logged["status"] == "failed" and logged["attempts"] == 8 and logged["response_code"] == 500
+    assert logged["last_error"] == "HTTP 500"
+
+    # Staff fix their endpoint and redeliver from the log: one more delivery, same event id.
+    receiver.failures = 0
+    receiver.received.clear()
+    receiver.answered.clear()
+    reply = api.call("POST", f"/v1/stores/{store['id']}/webhooks/{hook['id']}/deliveries/{logged['id']}/redeliver",
+                     token=owner["access_token"])
+    assert reply.status == 200 and reply.body["status"] == "pending"
+    pipeline.run()
+    assert [r.json()["id"] for r in receiver.delivered] == [logged["id"]]
+    [logged] = deliveries(api, owner, store, hook)
+    assert logged["status"] == "delivered" and logged["attempts"] == 9
+
+
+def test_a_failed_fan_out_is_retried_from_the_outbox(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                     hook: dict[str, Any], receiver: Receiver, pipeline: Pipeline,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import services
+    from storecrm.domain.errors import Unavailable
+
+    queue = services.webhook_queue()
+    real_send = queue.send
+    calls: list[int] = []
+
+    def flaky_send(jobs: Any) -> None:
+        calls.append(len(jobs))
+        if len(calls) == 1:
+            raise Unavailable("SQS is down")  # the crash between the write and the delivery
+        real_send(jobs)
+
+    monkeypatch.setattr(queue, "send", flaky_send)
+    add_member(api, owner, store)
+    pipeline.run()
+    assert receiver.received == []  # the batch failed; the stream keeps it
+    pipeline.run()
+    assert [r.json()["type"] for r in receiver.delivered] == ["account.updated"] and calls == [1, 1]
+
+
+def test_deliveries_page_with_a_cursor(api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any],
+                                       receiver: Receiver, pipeline: Pipeline) -> None:
+    for n in range(3):
+        add_member(api, owner, store, f"clerk{n}@example.com")
+    pipeline.run()
+    path = f"/v1/stores/{store['id']}/webhooks/{hook['id']}/deliveries"
+    first = api.call("GET", path, query={"limit": 2}, token=owner["access_token"]).body
+    assert len(first["items"]) == 2 and first["cursor"]
+    second = api.call("GET", path, query={"limit": 2, "cursor": first["cursor"]}, token=owner["access_token"]).body
+    ids = [d["id"] for d in first["items"] + second["items"]]
+    assert len(second["items"]) == 1 and len(set(ids)) == 3
+    for bad in [{"cursor": "garbage"}, {"limit": 0}, {"limit": 101}]:
+        assert api.call("GET", path, query=bad, token=owner["access_token"]).status == 400
+    missing = f"/v1/stores/{store['id']}/webhooks/{hook['id']}/deliveries/no-such-event/redeliver"
+    assert api.call("POST", missing, token=owner["access_token"]).error == "WEBHOOK.DELIVERY_NOT_FOUND"
+
+
+def test_a_deleted_webhook_gets_nothing(api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any],
+                                        receiver: Receiver, pipeline: Pipeline) -> None:
+    add_member(api, owner, store)
+    pipeline.fan_out()  # queued while the webhook existed
+    api.call("DELETE", f"/v1/stores/{store['id']}/webhooks/{hook['id']}", token=owner["access_token"])
+    pipeline.run()
+    assert receiver.received == [] and pipeline.dead_letters() == []

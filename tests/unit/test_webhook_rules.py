@@ -1,0 +1,70 @@
+"""Webhook rules without AWS: where we may POST, how events are signed, how retries back off."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+import pytest
+
+from storecrm.domain import events
+from storecrm.domain.errors import ValidationFailed
+from storecrm.domain.models import OutboxEvent
+from storecrm.domain.targets import check_addresses, check_url, refusal
+
+
+@pytest.mark.parametrize(("address", "allowed_without_flag", "allowed_with_flag"), [
+    ("93.184.216.34", True, True),
+    ("2606:2800:220:1:248:1893:25c8:1946", True, True),
+    ("127.0.0.1", False, True),
+    ("::1", False, True),
+    ("::ffff:127.0.0.1", False, True),
+    ("10.1.2.3", False, False),
+    ("172.16.0.1", False, False),
+    ("192.168.0.1", False, False),
+    ("169.254.169.254", False, False),
+    ("fe80::1", False, False),
+    ("fd00::1", False, False),
+    ("::ffff:10.0.0.1", False, False),
+    ("0.0.0.0", False, False),
+    ("100.64.0.1", False, False),
+    ("224.0.0.1", False, False),
+])
+def test_which_addresses_may_be_called(address: str, allowed_without_flag: bool, allowed_with_flag: bool) -> None:
+    ip = ipaddress.ip_address(address)
+    assert (refusal(ip, allow_loopback=False) is None) is allowed_without_flag
+    assert (refusal(ip, allow_loopback=True) is None) is allowed_with_flag
+
+
+def test_one_bad_address_among_good_ones_is_refused() -> None:
+    mixed = [ipaddress.ip_address("93.184.216.34"), ipaddress.ip_address("10.0.0.1")]
+    with pytest.raises(ValidationFailed):
+        check_addresses(mixed, allow_loopback=True)
+    with pytest.raises(ValidationFailed):
+        check_addresses([], allow_loopback=True)
+
+
+def test_urls_need_https_unless_local() -> None:
+    assert check_url("https://hooks.example.com/x", allow_loopback=False) == ("https", "hooks.example.com", 443)
+    assert check_url("http://127.0.0.1:8080/x", allow_loopback=True) == ("http", "127.0.0.1", 8080)
+    for url in ["http://hooks.example.com/", "ftp://hooks.example.com/", "https:///path", "https://a:b@h.example.com/",
+                "https://h.example.com:99999/"]:
+        with pytest.raises(ValidationFailed):
+            check_url(url, allow_loopback=False)
+
+
+def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
+    event = OutboxEvent(id="evt-1", type="order.created", store_id="s-1", created_at=1_700_000_000, data={"a": 1})
+    body = events.wire_body(event)
+    assert body == b'{"id":"evt-1","type":"order.created","created_at":1700000000,"store_id":"s-1","data":{"a":1}}'
+    expected = hmac.new(b"secret", b"1700000005." + body, hashlib.sha256).hexdigest()
+    assert events.signature("secret", 1_700_000_005, body) == f"v1={expected}"
+    headers = events.signed_headers(event, body, "secret", 1_700_000_005, {"X-Custom": "1"})
+    assert headers["X-Storecrm-Signature"] == f"v1={expected}" and headers["X-Custom"] == "1"
+    assert headers["X-Storecrm-Event-Id"] == "evt-1" and headers["X-Storecrm-Timestamp"] == "1700000005"
+
+
+def test_retry_delays_double_up_to_a_cap() -> None:
+    assert [events.retry_delay(n, 30, 3600) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
+    assert events.retry_delay(1, 0, 3600) == 0
