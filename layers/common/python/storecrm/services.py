@@ -102,10 +102,11 @@ def market_service() -> MarketService:
 @lru_cache(maxsize=1)
 def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileService(ProfileRepository(), SessionRepository(), store_guard())
+    return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository())
 
 
 @lru_cache(maxsize=1)

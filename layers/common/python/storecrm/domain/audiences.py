@@ -73,6 +73,25 @@ def better_subscription(a: Subscription, b: Subscription) -> Subscription:
     return b if STATUS_RANK[b.status] < STATUS_RANK[a.status] else a
 
 
+def repointed(source: Sequence[Subscription], target: Sequence[Subscription], profile: Profile,
+              at: int) -> list[tuple[Subscription, Subscription | None]]:
+    """A merge moves the source's subscriptions to the target profile: (new, replaced target one).
+
+    Where both were subscribed to one audience, the better status stays (see STATUS_RANK); when the
+    target's own is the better one, nothing is written for it. The source's are deleted by the caller.
+    """
+    theirs = {s.audience_id: s for s in target}
+    moved: list[tuple[Subscription, Subscription | None]] = []
+    for sub in source:
+        existing = theirs.get(sub.audience_id)
+        if existing is not None and better_subscription(existing, sub) is existing:
+            continue
+        moved.append((sub.model_copy(update={
+            "profile_id": profile.id, "email": profile.email, "updated_at": at,
+            "revision": existing.revision + 1 if existing else 1}), existing))
+    return moved
+
+
 def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:
     """Announced when a subscription becomes active (never while pending)."""
     return OutboxEvent.new(SUBSCRIBER_ADDED, audience.store_id, {
