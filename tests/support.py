@@ -128,7 +128,7 @@ class Received:
 
 
 class Receiver:
-    """A webhook receiver on 127.0.0.1 that answers `failures` times with `status`, then 200."""
+    """A webhook receiver on 127.0.0.1 that answers each event `failures` times with `status`, then 200."""
 
     def __init__(self, failures: int = 0, status: int = 500) -> None:
         import threading
@@ -144,7 +144,9 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                code = receiver.status if len(receiver.received) <= receiver.failures else 200
+                event_id = self.headers.get("X-Storecrm-Event-Id")
+                tries = sum(1 for r in receiver.received if r.headers.get("x-storecrm-event-id") == event_id)
+                code = receiver.status if tries <= receiver.failures else 200
                 receiver.answered.append(code)
                 self.send_response(code)
                 self.send_header("Content-Length", "2")

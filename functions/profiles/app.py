@@ -50,7 +50,8 @@ def find_profiles(
 @app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
          tags=["Profiles"])
 def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
-    return ProfileDetail.of(profile_service().get(principal(app), storeId, profileId))
+    # Two AWS calls (budget 1): audience subscriptions are a Query; see ProfileService.detail.
+    return ProfileDetail.of(*profile_service().detail(principal(app), storeId, profileId))
 
 
 @app.put("/v1/stores/<storeId>/profiles/<profileId>", summary="Update a profile's email, taxonomies or status",

@@ -123,3 +123,51 @@ def test_revoking_another_profiles_session_is_refused(api: Api, owner: dict[str,
     assert api.call("DELETE", f"{_base(store)}/{alice['id']}/sessions", token=stranger).status == 404
     assert api.call("DELETE", f"{_base(store)}/{alice['id']}/sessions", token=alice["access_token"]).status == 403
     assert api.call("GET", f"{_base(store)}/me", token=alice["access_token"]).status == 200
+
+
+def test_merge_repoints_audience_subscriptions(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    """The source's subscriptions move to the target; where both had one, the better status stays."""
+    token = owner["access_token"]
+    audiences = f"/v1/stores/{store['id']}/audiences"
+    template = api.call("POST", f"/v1/stores/{store['id']}/email-templates",
+                        {"name": "c", "subject": "Confirm", "text": "{{confirm_url}}"}, token=token).body
+    only_source, target_wins = (api.call("POST", audiences, {"key": key}, token=token).body
+                                for key in ("only-source", "target-wins"))
+    double = api.call("POST", audiences, {"key": "double", "confirm_template_id": template["id"]}, token=token).body
+    target = api.call("POST", f"{_base(store)}/connect", {"email": "keep@example.com"}).body
+    source = api.call("POST", f"{_base(store)}/connect", {"email": "dupe@example.com"}).body
+
+    def subscribe(person: dict[str, Any], audience: dict[str, Any]) -> None:
+        reply = api.call("POST", f"{audiences}/{audience['id']}/subscribe",
+                         {"profile_id": person["id"], "confirm_url": "https://shop.example/c"},
+                         token=person["access_token"])
+        assert reply.status == 200, reply.body
+
+    from storecrm.repositories.base import default_table
+    from storecrm.repositories.table import put
+
+    subscribe(source, only_source)
+    subscribe(target, double)               # the target is pending on the double opt-in audience ...
+    api.call("PUT", f"{audiences}/{double['id']}", {"confirm_template_id": None}, token=token)
+    subscribe(source, double)               # ... the source active there (now single opt-in)
+    subscribe(target, target_wins)          # the target active, the source cancelled
+    subscribe(source, target_wins)
+    table = default_table()
+    item = table.get((f"AUDIENCE#{target_wins['id']}", f"SUBSCRIBER#{source['id']}"))
+    assert item is not None
+    table.write(put({**item, "status": "cancelled"}))
+
+    reply = api.call("POST", f"{_base(store)}/{target['id']}/merge", {"source_id": source["id"]}, token=token)
+    assert reply.status == 200, reply.body
+    detail = api.call("GET", f"{_base(store)}/{target['id']}", token=token).body
+    mine = {s["audience_id"]: s for s in detail["audience_subscriptions"]}
+    assert set(mine) == {only_source["id"], target_wins["id"], double["id"]}
+    assert all(s["profile_id"] == target["id"] and s["email"] == "keep@example.com" for s in mine.values())
+    assert mine[double["id"]]["status"] == "active"       # the source's active beat the target's pending
+    assert mine[target_wins["id"]]["status"] == "active"  # the target's active beat the source's cancelled
+    assert mine[only_source["id"]]["status"] == "active"
+    # Nothing is left under the source, and each audience lists the target once.
+    assert list(table.query_all(f"PROFILE#{source['id']}#SUBSCRIPTIONS", index="GSI1")) == []
+    for audience in (only_source, target_wins, double):
+        subs = api.call("GET", f"{audiences}/{audience['id']}/subscribers", token=token).body["items"]
+        assert [s["profile_id"] for s in subs] == [target["id"]]

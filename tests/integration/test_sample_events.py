@@ -13,7 +13,8 @@ from tests.support import HOSTS, ROUTES
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
-@pytest.mark.parametrize(("name", "status"), [("auth_code", 200), ("swagger", 200), ("list_stores", 401)])
+@pytest.mark.parametrize(("name", "status"), [("auth_code", 200), ("swagger", 200), ("list_stores", 401),
+                                            ("audience_confirm", 400)])
 def test_api_samples(provisioned: Any, name: str, status: int) -> None:
     event = json.loads((EVENTS / f"{name}.json").read_text())
     found = ROUTES.match(event["httpMethod"], event["path"])

@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.audience_signup import AudienceSignup
+    from storecrm.domain.audiences import AudienceService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.delivery import Dispatcher, EventFanout
+    from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.profile_sessions import ProfileSessions
@@ -108,10 +111,11 @@ def market_service() -> MarketService:
 @lru_cache(maxsize=1)
 def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileService(ProfileRepository(), SessionRepository(), store_guard())
+    return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository())
 
 
 @lru_cache(maxsize=1)
@@ -202,11 +206,46 @@ def delivery_once() -> Callable[..., dict[str, Any]]:
     return deliver
 
 
+@lru_cache(maxsize=1)
+def email_template_service() -> EmailTemplateService:
+    from storecrm.domain.email_templates import EmailTemplateService
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+
+    return EmailTemplateService(EmailTemplateRepository(), AudienceRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def audience_service() -> AudienceService:
+    from storecrm.domain.audiences import AudienceService
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    return AudienceService(AudienceRepository(), EmailTemplateRepository(), ProfileRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def audience_signup() -> AudienceSignup:
+    from storecrm.domain.audience_signup import AudienceSignup
+    from storecrm.gateways.mail import SesMailer
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    # checkout=None: paid audiences answer 503 until a payment integration provides a CheckoutPort.
+    return AudienceSignup(AudienceRepository(), ProfileRepository(), SessionRepository(), StoreRepository(),
+                          EmailTemplateRepository(), SesMailer(), signing_keys, checkout=None)
+
+
 def reset() -> None:
     """Forget every cached service and setting (tests change the environment between cases)."""
     for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
                     team_service, market_service, profile_service, storefront_service, secret_box, outbound,
                     webhook_queue, webhook_service, integration_service, event_fanout, dispatcher,
-                    delivery_idempotency, delivery_once):
+                    delivery_idempotency, delivery_once, email_template_service, audience_service, audience_signup):
         builder.cache_clear()
     settings.cache_clear()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import (
+    Audience,
+    AudienceStatus,
+    AudienceType,
     CodeSummary,
     DeliveryStatus,
+    EmailTemplate,
     Integration,
     Language,
     Market,
@@ -20,6 +25,9 @@ from storecrm.domain.models import (
     Store,
     StoreEmails,
     StoreStatus,
+    Subscription,
+    SubscriptionSource,
+    SubscriptionStatus,
     TaxonomyEntry,
     Webhook,
     WebhookDelivery,
@@ -181,6 +189,87 @@ class IntegrationOut(Out):
             "provider": {"type": integration.type, **integration.settings, **integration.secret_hints}})
 
 
+# ---------------------------------------------------------------- audiences and email templates
+class AudienceOut(Out):
+    """Audience exactly as CONTRACTS.md shows it."""
+
+    id: str
+    store_id: str
+    key: str
+    status: AudienceStatus
+    type: AudienceType
+
+    @classmethod
+    def of(cls, audience: Audience) -> AudienceOut:
+        return cls.model_validate(audience.model_dump(include={"id", "store_id", "key", "status", "type"}))
+
+
+class SubscriberOut(Out):
+    """AudienceSubscriber: one profile in an audience's subscriber list."""
+
+    profile_id: str
+    email: str | None
+    subscribed_at: int
+    source: SubscriptionSource
+    status: SubscriptionStatus
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriberOut:
+        return cls.model_validate(subscription.subscriber_view())
+
+
+class SubscriptionOut(SubscriberOut):
+    """A subscription as its profile sees it: the subscriber fields plus the audience and billing state."""
+
+    audience_id: str
+    price_id: str | None
+    current_period_end: int | None
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionOut:
+        return cls.model_validate(subscription.model_dump(
+            include={"audience_id", "price_id", "current_period_end", *SubscriberOut.model_fields}))
+
+
+class SubscriberAdded(Out):
+    subscriber: SubscriberOut
+    skipped: bool
+
+
+class SubscribeResponse(Out):
+    checkout_url: str | None = None
+    subscription: SubscriptionOut | None = None
+
+
+class AccessResponse(Out):
+    has_access: bool
+    subscription: SubscriptionOut | None = None
+
+
+class Confirmed(Out):
+    confirmed: bool
+
+
+class Unsubscribed(Out):
+    unsubscribed: bool
+
+
+class EmailTemplateOut(Out):
+    id: str
+    store_id: str
+    key: str | None
+    name: str
+    subject: str
+    html: str | None
+    text: str
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, template: EmailTemplate) -> EmailTemplateOut:
+        return cls.model_validate(template.model_dump(exclude={"audience_count"}))
+
+
 # ---------------------------------------------------------------- CRM profiles
 class ProfileOut(Out):
     id: str
@@ -206,12 +295,13 @@ class ProfileDetail(Out):
     profile: ProfileOut
     carts: list[dict[str, object]] = Field(default_factory=list)
     orders: list[dict[str, object]] = Field(default_factory=list)
-    audience_subscriptions: list[dict[str, object]] = Field(default_factory=list)
+    audience_subscriptions: list[SubscriptionOut] = Field(default_factory=list)
     form_submissions: list[dict[str, object]] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, profile: Profile) -> ProfileDetail:
-        return cls(profile=ProfileOut.of(profile))
+    def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = ()) -> ProfileDetail:
+        return cls(profile=ProfileOut.of(profile),
+                   audience_subscriptions=[SubscriptionOut.of(s) for s in subscriptions])
 
 
 # ---------------------------------------------------------------- profile sessions (public)

@@ -47,7 +47,7 @@ class EventFanout:
     def publish(self, event: OutboxEvent) -> int:
         """Queues one message per enabled webhook of the event's store that subscribed to its type."""
         jobs = [DeliveryJob(webhook_id=w.id, event=event)
-                for w in self.webhooks.all_in_store(event.store_id) if w.wants(event.type)]
+                for w in self.webhooks.all_in_store(event.store_id) if w.wants(event)]
         self.queue.send(jobs)
         return len(jobs)
 
@@ -69,7 +69,7 @@ class Dispatcher:
         if webhook is None:
             return None
         at = now()
-        if not webhook.wants(event.type):  # disabled or unsubscribed since the event was queued
+        if not webhook.wants(event):  # disabled or unsubscribed since the event was queued
             self.webhooks.record_attempt(webhook, event, "skipped", at=at, response_code=None, error=None)
             return "skipped"
         secret = self.box.open(webhook.sealed_secret, {"store_id": webhook.store_id, "webhook_id": webhook.id})

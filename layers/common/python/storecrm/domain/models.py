@@ -3,7 +3,7 @@ the repositories."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -137,8 +137,10 @@ class Webhook(Entity):
     created_at: int
     updated_at: int
 
-    def wants(self, event_type: str) -> bool:
-        return self.enabled and any(s.event == event_type for s in self.events)
+    def wants(self, event: OutboxEvent) -> bool:
+        """Enabled, subscribed to the type, and not older than the webhook (the stream may lag behind)."""
+        return (self.enabled and event.created_at >= self.created_at
+                and any(s.event == event.type for s in self.events))
 
 
 DeliveryStatus = Literal["pending", "retrying", "delivered", "failed", "skipped"]
@@ -278,3 +280,101 @@ class Profile(Entity):
     def public_view(self) -> dict[str, Any]:
         """The profile as events and the arky dialect show it (no credentials, no revision)."""
         return self.model_dump(mode="json", include=self.PUBLIC_FIELDS)
+
+
+# ---------------------------------------------------------------- audiences and email templates
+class EmailTemplate(Entity):
+    """A store's mail with {{placeholders}}, rendered by our own code (never by SES templates)."""
+
+    id: str
+    store_id: str
+    key: str | None = None
+    name: str
+    subject: str
+    html: str | None = None
+    text: str
+    # Audiences linked to it (double opt-in); deleting the template checks nobody linked meanwhile.
+    audience_count: int = 0
+    created_at: int
+    updated_at: int
+
+
+AudienceStatus = Literal["active", "draft", "archived"]
+AudienceKind = Literal["standard", "confirmation", "paid"]
+PricePeriod = Literal["month", "year"]
+
+
+class PriceInterval(BaseModel):
+    period: PricePeriod
+    count: int = Field(default=1, ge=1, le=36)
+
+
+class AudiencePrice(BaseModel):
+    id: str = Field(min_length=1, max_length=100)
+    currency: str
+    amount: int = Field(ge=0, description="In the currency's smallest unit (cents)")
+    interval: PriceInterval
+
+
+class StandardAudience(BaseModel):
+    type: Literal["standard"] = "standard"
+
+
+class ConfirmationAudience(BaseModel):
+    """Double opt-in: a subscription stays pending until the mailed link is followed."""
+
+    type: Literal["confirmation"] = "confirmation"
+    confirm_template_id: str
+
+
+class PaidAudience(BaseModel):
+    type: Literal["paid"] = "paid"
+    prices: list[AudiencePrice]
+    payment_integration_id: str | None = None
+
+
+AudienceType = Annotated[StandardAudience | ConfirmationAudience | PaidAudience, Field(discriminator="type")]
+
+
+class Audience(Entity):
+    id: str
+    store_id: str
+    key: str
+    status: AudienceStatus = "active"
+    type: AudienceType
+    revision: int = 1
+    created_at: int
+    updated_at: int
+
+    @property
+    def confirm_template_id(self) -> str | None:
+        return self.type.confirm_template_id if isinstance(self.type, ConfirmationAudience) else None
+
+
+SubscriptionStatus = Literal["pending", "active", "cancellation_scheduled", "cancelled", "expired"]
+SubscriptionSource = Literal["signup", "admin", "import"]
+
+
+class Subscription(Entity):
+    """One profile's subscription to one audience (at most one per pair)."""
+
+    audience_id: str
+    store_id: str
+    profile_id: str
+    email: str | None = None
+    status: SubscriptionStatus
+    source: SubscriptionSource
+    subscribed_at: int
+    # Paid audiences: the price chosen, the billing provider's id and the paid-up-to time.
+    price_id: str | None = None
+    current_period_end: int | None = None
+    external_subscription_id: str | None = None
+    # The only confirmation token that may still activate a pending subscription.
+    pending_token: str | None = None
+    revision: int = 1
+    created_at: int
+    updated_at: int
+
+    def subscriber_view(self) -> dict[str, Any]:
+        """AudienceSubscriber as the arky dialect and events show it."""
+        return self.model_dump(mode="json", include={"profile_id", "email", "subscribed_at", "source", "status"})

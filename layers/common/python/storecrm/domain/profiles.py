@@ -7,18 +7,28 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain import cursors, search
+from storecrm.domain import audiences, cursors, search
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import OutboxEvent, Profile, ProfileStatus, PromoUsage, SessionSummary, TaxonomyEntry
+from storecrm.domain.models import (
+    OutboxEvent,
+    Profile,
+    ProfileStatus,
+    PromoUsage,
+    SessionSummary,
+    Subscription,
+    TaxonomyEntry,
+)
 from storecrm.domain.permissions import Action
 
 if TYPE_CHECKING:
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.table import Write
 
 PROFILE_NOT_FOUND = "Profile not found"
 # A search page's profiles are read with the access check's two items in one BatchGetItem,
@@ -110,10 +120,12 @@ def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
 
 
 class ProfileService:
-    def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard) -> None:
+    def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
+                 subscriptions: AudienceRepository | None = None) -> None:
         self.profiles = profiles
         self.sessions = sessions
         self.guard = guard
+        self.subscriptions = subscriptions
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
         """Returns the existing profile when the email is already known (case and spaces ignored)."""
@@ -140,6 +152,13 @@ class ProfileService:
         key = self.profiles.item_key(profile_id)
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key])
         return self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+
+    def detail(self, principal: Principal, store_id: str, profile_id: str) -> tuple[Profile, list[Subscription]]:
+        """The profile and its audience subscriptions."""
+        # Two calls (budget 1 for a get): the subscriptions are a Query on the profile's index partition.
+        profile = self.get(principal, store_id, profile_id)
+        subscriptions = self.subscriptions.subscriptions_of(profile.id) if self.subscriptions else []
+        return profile, [s for s in subscriptions if s.store_id == store_id]
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)
@@ -170,8 +189,23 @@ class ProfileService:
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
                                                           "merged_into": target.id}),
         ]
-        self.profiles.merge(merged, target, source, self.profiles.session_keys(source.id), events)
+        self.profiles.merge(merged, target, source, self.profiles.session_keys(source.id), events,
+                            also=self._moved_subscriptions(source, merged))
         return merged
+
+    def _moved_subscriptions(self, source: Profile, target: Profile) -> list[Write]:
+        """The source's audience subscriptions, re-pointed to the target (the better of two stays)."""
+        # Up to two more calls on a merge: a Query for the source's subscriptions, and for the
+        # target's only when the source has any.
+        if self.subscriptions is None:
+            return []
+        theirs = self.subscriptions.subscriptions_of(source.id)
+        if not theirs:
+            return []
+        ours = self.subscriptions.subscriptions_of(target.id)
+        moved = audiences.repointed(theirs, ours, target, now())
+        return [*[self.subscriptions.subscription_delete(s) for s in theirs],
+                *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved]]
 
     def revoke_session(self, principal: Principal, store_id: str, profile_id: str, session_id: str) -> None:
         profile_key, session_key = self.profiles.item_key(profile_id), self.sessions.item_key(session_id)

@@ -8,6 +8,11 @@ store key            STOREKEY#{key}              STOREKEY             (unique ma
 membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
 market               STORE#{id}                  MARKET#{id}
 market key           STORE#{id}                  MARKETKEY#{key}      (unique marker)
+audience             STORE#{id}                  AUDIENCE#{id}
+audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
+email template       STORE#{id}                  EMAILTEMPLATE#{id}
+subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}     GSI1 PROFILE#{pid}#SUBSCRIPTIONS / {audienceId}
+used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
 session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
 auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
@@ -81,6 +86,50 @@ def market_key(store_id: str, key: str) -> Key:
     return f"STORE#{store_id}", f"MARKETKEY#{key}"
 
 
+def audience(store_id: str, audience_id: str) -> Key:
+    return f"STORE#{store_id}", f"AUDIENCE#{audience_id}"
+
+
+AUDIENCE_PREFIX = "AUDIENCE#"
+AUDIENCE_KEY_PREFIX = "AUDIENCEKEY#"
+
+
+def audience_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"{AUDIENCE_KEY_PREFIX}{key}"
+
+
+def email_template(store_id: str, template_id: str) -> Key:
+    return f"STORE#{store_id}", f"EMAILTEMPLATE#{template_id}"
+
+
+EMAIL_TEMPLATE_PREFIX = "EMAILTEMPLATE#"
+
+
+def subscribers_of(audience_id: str) -> str:
+    """An audience's subscriptions live in its own partition (purged with the store)."""
+    return f"AUDIENCE#{audience_id}"
+
+
+SUBSCRIBER_PREFIX = "SUBSCRIBER#"
+
+
+def subscription(audience_id: str, profile_id: str) -> Key:
+    return subscribers_of(audience_id), f"{SUBSCRIBER_PREFIX}{profile_id}"
+
+
+def subscriptions_of(profile_id: str) -> str:
+    """GSI1 partition listing a profile's subscriptions (merge, profile detail)."""
+    return f"PROFILE#{profile_id}#SUBSCRIPTIONS"
+
+
+def subscription_index_keys(audience_id: str, profile_id: str) -> dict[str, str]:
+    return {"GSI1PK": subscriptions_of(profile_id), "GSI1SK": audience_id}
+
+
+def used_audience_token(token_id: str) -> Key:
+    return f"AUDTOKEN#{token_id}", "AUDTOKEN"
+
+
 def session(session_id: str) -> Key:
     return f"SESSION#{session_id}", "SESSION"
 
@@ -117,7 +166,11 @@ def due_sort(due_at: int, job_pk: str) -> str:
 
 
 def store_partitions(store_id: str) -> list[str]:
-    """Every partition that belongs to one store and only to it (purged when it is deleted)."""
+    """Every partition that belongs to one store and only to it (purged when it is deleted).
+
+    Audience subscriber partitions (`subscribers_of`) belong to it too; the purge finds them
+    through the audience items in the store partition.
+    """
     return [store_partition(store_id), store_events(store_id), store_deliveries(store_id)]
 
 

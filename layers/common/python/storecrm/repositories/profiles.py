@@ -103,8 +103,9 @@ class ProfileRepository:
         self.table.transact([*[delete(key) for key in session_keys], *self.update_writes(profile, previous, [])])
 
     def merge(self, target: Profile, target_before: Profile, source: Profile, source_sessions: Sequence[keys.Key],
-              events: Sequence[OutboxEvent]) -> None:
-        """Target updated, source erased (record, email marker, index items, sessions), one transaction.
+              events: Sequence[OutboxEvent], also: Sequence[Write] = ()) -> None:
+        """Target updated, source erased (record, email marker, index items, sessions), one transaction;
+        `also` joins it.
 
         If everything does not fit in one transaction (100 writes), the source's index items and
         sessions are deleted right after it; they point at a profile that no longer exists.
@@ -121,6 +122,7 @@ class ProfileRepository:
         erase += [delete(key) for key in before.keys() - after.keys()]
         erase += [put(item) for key, item in after.items() if key not in before]
         erase += [outbox_write(e) for e in events]
+        erase += also  # e.g. the source's audience subscriptions, re-pointed to the target
         leftovers = [key for key in _index_items(source) if key not in after] + list(source_sessions)
         fits = len(erase) + len(leftovers) <= 100
         self.table.transact([*erase, *([delete(key) for key in leftovers] if fits else [])])

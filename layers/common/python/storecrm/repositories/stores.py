@@ -36,6 +36,14 @@ class StoreRepository:
         self.table = table or default_table()
 
     # ------------------------------------------------------------------ reads
+    @staticmethod
+    def item_key(store_id: str) -> Key:
+        return keys.store(store_id)
+
+    @staticmethod
+    def from_item(item: Item | None) -> Store | None:
+        return from_item(Store, item)
+
     def load(self, store_id: str, account_ids: Sequence[str], extra: Sequence[Key] = ()) -> StoreView:
         """The store, some memberships and any other items of the request in ONE BatchGetItem."""
         member_keys = {account_id: keys.member(store_id, account_id) for account_id in account_ids}
@@ -107,9 +115,16 @@ class StoreRepository:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
         The store's own partitions, plus its profiles and their email markers, which live in
-        partitions of their own and are found through the store's profile list index.
+        partitions of their own and are found through the store's profile list index, and its
+        audiences' subscriber partitions, found through the audiences (so those go first).
         """
         removed = 0
+        audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
+                                         keys_only=True)
+        for audience in audiences:
+            partition = keys.subscribers_of(audience["SK"].removeprefix(keys.AUDIENCE_PREFIX))
+            removed += self._delete_all((item["PK"], item["SK"])
+                                        for item in self.table.query_all(partition, keys_only=True))
         for partition in keys.store_partitions(store_id):
             removed += self._delete_all((item["PK"], item["SK"])
                                         for item in self.table.query_all(partition, keys_only=True))

@@ -1,0 +1,265 @@
+"""Audiences as shoppers use them: subscribe (single or double opt-in; paid through a checkout port),
+confirm and unsubscribe links from mail, and the access check.
+
+The bearer is a profile session of the store, and it may only act for its own profile. The session
+is read in the same BatchGetItem as the audience and the subscription, so a revoked session stops
+at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Protocol
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import AfterValidator, AliasChoices, Field
+
+from storecrm.clock import now
+from storecrm.domain import audience_tokens
+from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
+from storecrm.domain.audiences import (
+    SUBSCRIBED,
+    AudienceLookup,
+    grants_access,
+    new_subscription,
+    subscriber_added,
+)
+from storecrm.domain.auth import Principal, SigningKeys
+from storecrm.domain.email_templates import render_mail
+from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, Unavailable, ValidationFailed
+from storecrm.domain.fields import Command
+from storecrm.domain.models import (
+    Audience,
+    AudiencePrice,
+    ConfirmationAudience,
+    PaidAudience,
+    Profile,
+    Session,
+    Store,
+    Subscription,
+)
+
+if TYPE_CHECKING:
+    from storecrm.gateways.mail import Mailer
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+    from storecrm.repositories.table import Item
+
+ACTIVE_STATES = frozenset({"pending", "active", "cancellation_scheduled"})
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+Url = Annotated[str, Field(max_length=2000), AfterValidator(_check_url)]
+
+
+class SubscribeRequest(Command):
+    profile_id: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("profile_id", "profileId"))
+    price_id: str | None = Field(default=None, max_length=100, validation_alias=AliasChoices("price_id", "priceId"))
+    success_url: Url | None = Field(default=None, validation_alias=AliasChoices("success_url", "successUrl"))
+    cancel_url: Url | None = Field(default=None, validation_alias=AliasChoices("cancel_url", "cancelUrl"))
+    confirm_url: Url | None = Field(default=None, validation_alias=AliasChoices("confirm_url", "confirmUrl"),
+                                    description="Base URL of the confirmation link (double opt-in audiences)")
+
+
+class CheckoutPort(Protocol):
+    """Starts a payment for a paid audience and answers the URL to send the shopper to.
+
+    Not wired yet: the payment integration (Stripe) plugs in here, and owns what a paid
+    subscription records (status, price_id, external_subscription_id, current_period_end).
+    """
+
+    def start_checkout(self, store_id: str, audience: Audience, price: AudiencePrice, profile: Profile,
+                       success_url: str | None, cancel_url: str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    subscription: Subscription | None = None
+    checkout_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    has_access: bool
+    subscription: Subscription | None
+
+
+def with_token(url: str, token: str) -> str:
+    """`url` with `token=...` appended to its query."""
+    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode({'token': token})}"
+
+
+class AudienceSignup:
+    def __init__(self, audiences: AudienceRepository, profiles: ProfileRepository, sessions: SessionRepository,
+                 stores: StoreRepository, templates: EmailTemplateRepository, mailer: Mailer,
+                 signing: Callable[[], SigningKeys], checkout: CheckoutPort | None) -> None:
+        self.audiences = audiences
+        self.profiles = profiles
+        self.sessions = sessions
+        self.stores = stores
+        self.templates = templates
+        self.mailer = mailer
+        self.signing = signing
+        self.checkout = checkout
+        self.lookup = AudienceLookup(audiences)
+
+    def subscribe(self, store_id: str, caller: Principal, ref: str, request: SubscribeRequest,
+                  links_base: str) -> SubscribeResult:
+        """Standard: active at once (2 calls). Double opt-in: pending plus a mail; the template is read
+        once the audience names it, so 4 calls (read, template, write, mail). Paid: a checkout URL."""
+        session_id = _own_session(caller, store_id)
+        if request.profile_id != caller.subject:
+            raise Forbidden("A session may only subscribe its own profile", "PROFILE.FORBIDDEN")
+        store_key = self.stores.item_key(store_id)
+        profile_key = self.profiles.item_key(caller.subject)
+        guessed = self.audiences.subscription_key(ref, caller.subject)
+        found = self.audiences.load([store_key, profile_key, self.sessions.item_key(session_id),
+                                     *self.lookup.keys(store_id, ref), guessed])
+        profile = self.profiles.from_item(found.get(profile_key))
+        _check_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))), profile, store_id)
+        assert profile is not None
+        audience = self.lookup.pick(store_id, ref, found)
+        if audience.status != "active":
+            raise Conflict("This audience is not open for subscriptions", "AUDIENCE.NOT_ACTIVE")
+        existing = self._subscription(found, audience, profile.id, guessed)
+        if existing is not None and existing.status in SUBSCRIBED:
+            return SubscribeResult(subscription=existing)
+        if isinstance(audience.type, PaidAudience):
+            return SubscribeResult(checkout_url=self._checkout(audience, audience.type, profile, request))
+        at = now()
+        if isinstance(audience.type, ConfirmationAudience):
+            if request.confirm_url is None:
+                raise ValidationFailed.on("confirm_url", "is required: this audience uses double opt-in")
+            if not profile.email:
+                raise ValidationFailed.on("profile_id", "the profile has no email yet; connect one first")
+            store = self.stores.from_item(found.get(store_key))
+            return SubscribeResult(subscription=self._ask_confirmation(
+                store, audience, audience.type, profile, existing, request.confirm_url, links_base, at))
+        subscription = self._activated(audience, profile, existing, at)
+        self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)])
+        return SubscribeResult(subscription=subscription)
+
+    def confirm(self, store_id: str, raw_token: str) -> None:
+        """Activates the pending subscription this mail was sent for; the link works once."""
+        token, audience, existing = self._from_link(store_id, raw_token, "confirm")
+        if existing is None or existing.status != "pending" or existing.pending_token != token.id:
+            raise InvalidLink()
+        subscription = existing.model_copy(update={"status": "active", "pending_token": None,
+                                                   "revision": existing.revision + 1, "updated_at": now()})
+        self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)],
+                                         also=[self.audiences.token_use_write(token.id, token.expires_at)])
+
+    def unsubscribe(self, store_id: str, raw_token: str) -> None:
+        token, audience, existing = self._from_link(store_id, raw_token, "unsubscribe")
+        if existing is None or existing.status not in ACTIVE_STATES:
+            raise InvalidLink("There is no subscription left to cancel with this link")
+        if isinstance(audience.type, PaidAudience):
+            raise Conflict("Paid memberships are cancelled through billing", "SUBSCRIPTION.PAID")
+        subscription = existing.model_copy(update={"status": "cancelled", "pending_token": None,
+                                                   "revision": existing.revision + 1, "updated_at": now()})
+        self.audiences.save_subscription(subscription, existing,
+                                         also=[self.audiences.token_use_write(token.id, token.expires_at)])
+
+    def access(self, store_id: str, caller: Principal, ref: str) -> AccessResult:
+        """The bearer's own subscription and whether it grants access: one BatchGetItem for an id."""
+        session_id = _own_session(caller, store_id)
+        guessed = self.audiences.subscription_key(ref, caller.subject)
+        profile_key = self.profiles.item_key(caller.subject)
+        found = self.audiences.load([profile_key, self.sessions.item_key(session_id),
+                                     *self.lookup.keys(store_id, ref), guessed])
+        _check_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))),
+                       self.profiles.from_item(found.get(profile_key)), store_id)
+        audience = self.lookup.pick(store_id, ref, found)
+        subscription = self._subscription(found, audience, caller.subject, guessed)
+        return AccessResult(grants_access(subscription, now()), subscription)
+
+    # ------------------------------------------------------------------ helpers
+    def _activated(self, audience: Audience, profile: Profile, existing: Subscription | None,
+                   at: int) -> Subscription:
+        if existing is not None and existing.status == "pending":
+            return existing.model_copy(update={"status": "active", "pending_token": None, "email": profile.email,
+                                               "revision": existing.revision + 1, "updated_at": at})
+        return new_subscription(audience, profile, "active", "signup", at, existing)
+
+    def _ask_confirmation(self, store: Store | None, audience: Audience, kind: ConfirmationAudience,
+                          profile: Profile, existing: Subscription | None, confirm_url: str, links_base: str,
+                          at: int) -> Subscription:
+        """Pending, with the one token that may confirm it (asking again replaces the earlier mail's)."""
+        template = self.templates.get(audience.store_id, kind.confirm_template_id)
+        if template is None:  # deleted after the audience was read: it is single opt-in now
+            raise Conflict("The audience changed meanwhile; try again", "AUDIENCE.CONFLICT")
+        signing = self.signing()
+        confirm = AudienceToken.new("confirm", audience.store_id, audience.id, profile.id, at)
+        leave = AudienceToken.new("unsubscribe", audience.store_id, audience.id, profile.id, at)
+        if existing is not None and existing.status == "pending":
+            pending = existing.model_copy(update={"pending_token": confirm.id, "email": profile.email,
+                                                  "revision": existing.revision + 1, "updated_at": at})
+        else:
+            pending = new_subscription(audience, profile, "pending", "signup", at, existing)
+            pending = pending.model_copy(update={"pending_token": confirm.id})
+        self.audiences.save_subscription(pending, existing)
+        assert profile.email
+        mail = render_mail(template, {
+            "confirm_url": with_token(confirm_url, audience_tokens.issue(confirm, signing)),
+            "unsubscribe_url": with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe",
+                                          audience_tokens.issue(leave, signing)),
+            "email": profile.email,
+            "store_name": store.key if store else "",
+            "audience_key": audience.key,
+        })
+        self.mailer.send(profile.email, mail.subject, mail.text, mail.html)
+        return pending
+
+    def _checkout(self, audience: Audience, kind: PaidAudience, profile: Profile, request: SubscribeRequest) -> str:
+        if request.price_id is None:
+            raise ValidationFailed.on("price_id", "is required for a paid audience")
+        price = next((p for p in kind.prices if p.id == request.price_id), None)
+        if price is None:
+            raise ValidationFailed.on("price_id", "is not a price of this audience")
+        if self.checkout is None:
+            raise Unavailable("Paid audiences need a payment integration, and none is set up yet")
+        return self.checkout.start_checkout(audience.store_id, audience, price, profile, request.success_url,
+                                            request.cancel_url)
+
+    def _from_link(self, store_id: str, raw_token: str,
+                   kind: audience_tokens.TokenKind) -> tuple[AudienceToken, Audience, Subscription | None]:
+        token = audience_tokens.read(raw_token, kind, self.signing(), now())
+        if token.store_id != store_id:
+            raise InvalidLink()
+        audience_key = self.audiences.item_key(store_id, token.audience_id)
+        sub_key = self.audiences.subscription_key(token.audience_id, token.profile_id)
+        found = self.audiences.load([audience_key, sub_key])
+        audience = self.audiences.from_item(found.get(audience_key))
+        if audience is None:
+            raise NotFound("Audience not found", "AUDIENCE.NOT_FOUND")
+        return token, audience, self.audiences.subscription_from_item(found.get(sub_key))
+
+    def _subscription(self, found: dict[Key, Item], audience: Audience, profile_id: str,
+                      guessed: Key) -> Subscription | None:
+        key = self.audiences.subscription_key(audience.id, profile_id)
+        if key == guessed:
+            return self.audiences.subscription_from_item(found.get(key))
+        return self.audiences.get_subscription(audience.id, profile_id)  # found by key: one more read
+
+
+def _own_session(caller: Principal, store_id: str) -> str:
+    if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
+        raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
+    return caller.session_id
+
+
+def _check_session(session: Session | None, profile: Profile | None, store_id: str) -> None:
+    if (profile is None or profile.store_id != store_id or session is None or session.owner_id != profile.id
+            or session.refresh_expires_at <= now()):
+        raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")

@@ -1,0 +1,366 @@
+"""Audiences as store staff manage them, and the rules every audience call shares: what an audience's
+type may be, who has access, which of two subscriptions wins a merge, and when subscribers are announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, Field
+
+from storecrm.clock import new_id, now
+from storecrm.domain import cursors
+from storecrm.domain.access import StoreAccess, StoreGuard
+from storecrm.domain.auth import Principal
+from storecrm.domain.email_templates import placeholders_in
+from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
+from storecrm.domain.fields import Command, Currency
+from storecrm.domain.models import (
+    Audience,
+    AudienceKind,
+    AudiencePrice,
+    AudienceStatus,
+    AudienceType,
+    ConfirmationAudience,
+    EmailTemplate,
+    OutboxEvent,
+    PaidAudience,
+    PriceInterval,
+    Profile,
+    StandardAudience,
+    Subscription,
+    SubscriptionStatus,
+)
+from storecrm.domain.permissions import Action
+
+if TYPE_CHECKING:
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.table import Item
+
+AUDIENCE_NOT_FOUND = "Audience not found"
+SUBSCRIBER_ADDED = "audience.subscriber_added"
+# A find page's audiences are read with the access check's two items in one BatchGetItem (100 keys).
+FIND_MAX = 98
+
+AudienceKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="Letters, digits, hyphens and underscores; unique per store")]
+TemplateId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+# ---------------------------------------------------------------- rules
+# Best first: when a merge leaves two subscriptions to one audience, the better one stays.
+STATUS_RANK: dict[SubscriptionStatus, int] = {"active": 0, "cancellation_scheduled": 1, "pending": 2,
+                                              "cancelled": 3, "expired": 4}
+SUBSCRIBED = frozenset({"active", "cancellation_scheduled"})
+
+
+def grants_access(subscription: Subscription | None, at: int) -> bool:
+    """The one access rule: active, or cancelled for the period end that has not come yet."""
+    if subscription is None:
+        return False
+    if subscription.status == "active":
+        return True
+    return (subscription.status == "cancellation_scheduled" and subscription.current_period_end is not None
+            and subscription.current_period_end > at)
+
+
+def better_subscription(a: Subscription, b: Subscription) -> Subscription:
+    """The one to keep when a profile ends up subscribed twice (merge); ties keep `a`."""
+    return b if STATUS_RANK[b.status] < STATUS_RANK[a.status] else a
+
+
+def repointed(source: Sequence[Subscription], target: Sequence[Subscription], profile: Profile,
+              at: int) -> list[tuple[Subscription, Subscription | None]]:
+    """A merge moves the source's subscriptions to the target profile: (new, replaced target one).
+
+    Where both were subscribed to one audience, the better status stays (see STATUS_RANK); when the
+    target's own is the better one, nothing is written for it. The source's are deleted by the caller.
+    """
+    theirs = {s.audience_id: s for s in target}
+    moved: list[tuple[Subscription, Subscription | None]] = []
+    for sub in source:
+        existing = theirs.get(sub.audience_id)
+        if existing is not None and better_subscription(existing, sub) is existing:
+            continue
+        moved.append((sub.model_copy(update={
+            "profile_id": profile.id, "email": profile.email, "updated_at": at,
+            "revision": existing.revision + 1 if existing else 1}), existing))
+    return moved
+
+
+def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:
+    """Announced when a subscription becomes active (never while pending)."""
+    return OutboxEvent.new(SUBSCRIBER_ADDED, audience.store_id, {
+        "audience_id": audience.id, "audience_key": audience.key, "subscriber": subscription.subscriber_view()})
+
+
+def new_subscription(audience: Audience, profile: Profile, status: SubscriptionStatus, source: str, at: int,
+                     previous: Subscription | None) -> Subscription:
+    """A fresh subscription (replacing a cancelled or expired one, whose revision it continues)."""
+    return Subscription.model_validate({
+        "audience_id": audience.id, "store_id": audience.store_id, "profile_id": profile.id, "email": profile.email,
+        "status": status, "source": source, "subscribed_at": at, "created_at": at, "updated_at": at,
+        "revision": previous.revision + 1 if previous else 1})
+
+
+def check_confirm_template(template: EmailTemplate | None) -> None:
+    if template is None:
+        raise ValidationFailed.on("confirm_template_id", "no email template with this id in this store")
+    if "confirm_url" not in placeholders_in(template.text) | placeholders_in(template.html):
+        raise ValidationFailed.on("confirm_template_id", "the template must contain {{confirm_url}}")
+
+
+# ---------------------------------------------------------------- commands
+class PriceIn(Command):
+    id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")
+    currency: Currency
+    amount: int = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
+    interval: PriceInterval
+
+
+class AudienceTypeIn(Command):
+    type: AudienceKind
+    confirm_template_id: TemplateId | None = None
+    prices: list[PriceIn] | None = Field(default=None, max_length=20)
+    payment_integration_id: str | None = Field(default=None, max_length=64)
+
+
+class NewAudience(Command):
+    key: AudienceKey
+    type: AudienceKind | AudienceTypeIn | None = Field(
+        default=None, description="standard (default), confirmation or paid; a name or {type, ...}")
+    status: AudienceStatus = "active"
+    confirm_template_id: TemplateId | None = Field(default=None, description="Double opt-in template")
+    prices: list[PriceIn] | None = Field(default=None, max_length=20)
+    payment_integration_id: str | None = Field(default=None, max_length=64)
+
+
+class AudienceChanges(Command):
+    key: AudienceKey | None = None
+    status: AudienceStatus | None = None
+    confirm_template_id: TemplateId | None = Field(default=None, description="null switches double opt-in off")
+    type: AudienceKind | AudienceTypeIn | None = Field(default=None, description="Only the current type is accepted")
+
+
+class AudienceQuery(Command):
+    ids: list[str] | None = Field(default=None, max_length=FIND_MAX)
+    status: AudienceStatus | None = None
+    query: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = None
+
+
+class AddSubscriber(Command):
+    profile_id: str = Field(min_length=1, max_length=64)
+
+
+def audience_type(data: NewAudience) -> AudienceType:
+    """The type a create asks for. Double opt-in is a standard audience with a confirmation template."""
+    nested = data.type if isinstance(data.type, AudienceTypeIn) else None
+    template = (nested.confirm_template_id if nested else None) or data.confirm_template_id
+    prices = (nested.prices if nested else None) or data.prices
+    integration = (nested.payment_integration_id if nested else None) or data.payment_integration_id
+    kind = nested.type if nested else data.type
+    if kind is None:
+        kind = "paid" if prices else "standard"
+    if kind == "paid":
+        errors = []
+        if not prices:
+            errors.append(FieldError("prices", "a paid audience needs at least one price"))
+        if template:
+            errors.append(FieldError("confirm_template_id", "paid audiences do not use double opt-in"))
+        ids = [p.id for p in prices or [] if p.id]
+        if len(ids) != len(set(ids)):
+            errors.append(FieldError("prices", "price ids must be unique"))
+        if errors:
+            raise ValidationFailed("Invalid paid audience", errors)
+        return PaidAudience(payment_integration_id=integration, prices=[
+            AudiencePrice(id=p.id or new_id(), currency=p.currency, amount=p.amount, interval=p.interval)
+            for p in prices or []])
+    if prices:
+        raise ValidationFailed.on("prices", "only paid audiences have prices")
+    if kind == "confirmation" and not template:
+        raise ValidationFailed.on("confirm_template_id", "a confirmation audience needs its email template")
+    return ConfirmationAudience(confirm_template_id=template) if template else StandardAudience()
+
+
+def changed_type(current: Audience, changes: AudienceChanges) -> AudienceType:
+    """Type is fixed at creation (free or paid); the confirmation template may be set or removed."""
+    asked = changes.type.type if isinstance(changes.type, AudienceTypeIn) else changes.type
+    is_paid = isinstance(current.type, PaidAudience)
+    if asked is not None and (asked == "paid") != is_paid:
+        raise ValidationFailed.on("type", "the type of an audience cannot be changed after creation")
+    if "confirm_template_id" not in changes.model_fields_set:
+        return current.type
+    if is_paid:
+        if changes.confirm_template_id is not None:
+            raise ValidationFailed.on("confirm_template_id", "paid audiences do not use double opt-in")
+        return current.type
+    if changes.confirm_template_id is None:
+        return StandardAudience()
+    return ConfirmationAudience(confirm_template_id=changes.confirm_template_id)
+
+
+class _FindPosition(BaseModel):
+    model_config = {"extra": "forbid"}
+    prefix: str
+    key: dict[str, str]
+
+
+class _SubscriberPosition(BaseModel):
+    model_config = {"extra": "forbid"}
+    audience_id: str
+    key: dict[str, str]
+
+
+# ---------------------------------------------------------------- lookup by id or key
+class AudienceLookup:
+    """GET /audiences/{id} accepts an id, a bare key or `{storeId}:{key}`: the first read asks for the
+    audience by id and for the key marker at once; a key costs one more read."""
+
+    def __init__(self, audiences: AudienceRepository) -> None:
+        self.audiences = audiences
+
+    def keys(self, store_id: str, ref: str) -> list[Key]:
+        return [self.audiences.item_key(store_id, ref), self.audiences.marker_key(store_id, _key_part(store_id, ref))]
+
+    def pick(self, store_id: str, ref: str, found: dict[Key, Item]) -> Audience:
+        audience = self.audiences.from_item(found.get(self.audiences.item_key(store_id, ref)))
+        if audience is None:
+            audience_id = self.audiences.id_from_marker(found.get(self.audiences.marker_key(
+                store_id, _key_part(store_id, ref))))
+            audience = self.audiences.get(store_id, audience_id) if audience_id else None
+        if audience is None or audience.store_id != store_id:
+            raise NotFound(AUDIENCE_NOT_FOUND, "AUDIENCE.NOT_FOUND")
+        return audience
+
+
+def _key_part(store_id: str, ref: str) -> str:
+    prefix = f"{store_id}:"
+    return ref[len(prefix):] if ref.startswith(prefix) else ref
+
+
+# ---------------------------------------------------------------- staff
+class AudienceService:
+    def __init__(self, audiences: AudienceRepository, templates: EmailTemplateRepository,
+                 profiles: ProfileRepository, guard: StoreGuard) -> None:
+        self.audiences = audiences
+        self.templates = templates
+        self.profiles = profiles
+        self.guard = guard
+        self.lookup = AudienceLookup(audiences)
+
+    def create(self, principal: Principal, store_id: str, data: NewAudience) -> Audience:
+        kind = audience_type(data)
+        at = now()
+        audience = Audience(id=new_id(), store_id=store_id, key=data.key, status=data.status, type=kind,
+                            created_at=at, updated_at=at)
+        template_key = self._template_key(store_id, audience.confirm_template_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES, extra=template_key)
+        self._check_template(access, template_key)
+        self.audiences.create(audience)
+        return audience
+
+    def get(self, principal: Principal, store_id: str, ref: str) -> Audience:
+        return self._load(principal, store_id, ref, Action.READ_STORE)[1]
+
+    def update(self, principal: Principal, store_id: str, ref: str, changes: AudienceChanges) -> Audience:
+        template_key = self._template_key(store_id, changes.confirm_template_id)
+        access, current = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES, extra=template_key)
+        kind = changed_type(current, changes)
+        if isinstance(kind, ConfirmationAudience) and kind.confirm_template_id != current.confirm_template_id:
+            self._check_template(access, template_key)
+        values = changes.model_dump(include={"key", "status"}, exclude_none=True)
+        updated = current.model_copy(update={**values, "type": kind, "revision": current.revision + 1,
+                                             "updated_at": now()})
+        if updated.model_dump(exclude={"revision", "updated_at"}) == current.model_dump(
+                exclude={"revision", "updated_at"}):
+            return current
+        self.audiences.update(updated, current)
+        return updated
+
+    def find(self, principal: Principal, store_id: str, q: AudienceQuery) -> tuple[list[Audience], str | None]:
+        """`ids`: those audiences (one BatchGetItem). Otherwise key order, `query` a key prefix: a Query
+        over the key markers, then the page's audiences read with the access check (two calls);
+        `status` filters the page, so a page may hold fewer than `limit` while the cursor goes on."""
+        if q.ids is not None:
+            wanted = [self.audiences.item_key(store_id, i) for i in dict.fromkeys(q.ids)]
+            access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=wanted)
+            found = [a for k in wanted if (a := self.audiences.from_item(access.view.extras.get(k)))]
+            return [a for a in found if q.status in (None, a.status)], None
+        prefix = q.query or ""
+        start = cursors.decode(q.cursor, _FindPosition)
+        if start and start.prefix != prefix:
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        ids, last = self.audiences.key_page(store_id, prefix, limit=min(q.limit, FIND_MAX),
+                                            after=start.key if start else None)
+        wanted = [self.audiences.item_key(store_id, i) for i in ids]
+        access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=wanted)
+        found = [a for k in wanted if (a := self.audiences.from_item(access.view.extras.get(k)))]
+        cursor = cursors.encode(_FindPosition(prefix=prefix, key=last)) if last else None
+        return [a for a in found if q.status in (None, a.status)], cursor
+
+    # ------------------------------------------------------------------ subscribers
+    def subscribers(self, principal: Principal, store_id: str, ref: str, limit: int,
+                    cursor: str | None) -> tuple[list[Subscription], str | None]:
+        start = cursors.decode(cursor, _SubscriberPosition)
+        _, audience = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES)
+        if start and start.audience_id != audience.id:
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        items, last = self.audiences.subscriber_page(audience.id, limit=limit, after=start.key if start else None)
+        next_cursor = cursors.encode(_SubscriberPosition(audience_id=audience.id, key=last)) if last else None
+        return items, next_cursor
+
+    def add_subscriber(self, principal: Principal, store_id: str, ref: str,
+                       profile_id: str) -> tuple[Subscription, bool]:
+        """Subscribed at once (staff skip double opt-in); already subscribed is skipped, not an error."""
+        profile_key = self.profiles.item_key(profile_id)
+        guessed = self.audiences.subscription_key(ref, profile_id)
+        access, audience = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES,
+                                      extra=[profile_key, guessed])
+        profile = self.profiles.from_item(access.view.extras.get(profile_key))
+        if profile is None or profile.store_id != store_id:
+            raise NotFound("Profile not found", "PROFILE.NOT_FOUND")
+        existing = self._subscription(access, audience, profile_id, guessed)
+        if existing is not None and existing.status in SUBSCRIBED:
+            return existing, True
+        at = now()
+        if existing is not None and existing.status == "pending":
+            subscription = existing.model_copy(update={"status": "active", "source": "admin", "pending_token": None,
+                                                       "email": profile.email, "revision": existing.revision + 1,
+                                                       "updated_at": at})
+        else:
+            subscription = new_subscription(audience, profile, "active", "admin", at, existing)
+        self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)])
+        return subscription, False
+
+    def remove_subscriber(self, principal: Principal, store_id: str, ref: str, profile_id: str) -> bool:
+        guessed = self.audiences.subscription_key(ref, profile_id)
+        access, audience = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES, extra=[guessed])
+        existing = self._subscription(access, audience, profile_id, guessed)
+        return existing is not None and self.audiences.remove_subscription(existing)
+
+    # ------------------------------------------------------------------ helpers
+    def _load(self, principal: Principal, store_id: str, ref: str, action: Action,
+              extra: Sequence[Key] = ()) -> tuple[StoreAccess, Audience]:
+        """Store, membership, audience (by id or key) and `extra` in one BatchGetItem."""
+        access = self.guard.enter(principal, store_id, action, extra=[*self.lookup.keys(store_id, ref), *extra])
+        return access, self.lookup.pick(store_id, ref, access.view.extras)
+
+    def _subscription(self, access: StoreAccess, audience: Audience, profile_id: str,
+                      guessed: Key) -> Subscription | None:
+        key = self.audiences.subscription_key(audience.id, profile_id)
+        if key == guessed:
+            return self.audiences.subscription_from_item(access.view.extras.get(key))
+        return self.audiences.get_subscription(audience.id, profile_id)  # found by key: one more read
+
+    def _template_key(self, store_id: str, template_id: str | None) -> list[Key]:
+        return [self.templates.item_key(store_id, template_id)] if template_id else []
+
+    def _check_template(self, access: StoreAccess, template_key: list[Key]) -> None:
+        if template_key:
+            check_confirm_template(self.templates.from_item(access.view.extras.get(template_key[0])))

@@ -1,0 +1,426 @@
+"""Audiences for staff: create (types, unique keys), get by id or key, find, update, subscribers; and
+the public calls: subscribe (single and double opt-in, paid seam), confirm, unsubscribe, access."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+
+from tests.integration.conftest import login
+from tests.support import Api, counting_calls, sent_mail
+
+TEMPLATE = {"name": "Confirm", "subject": "Confirm your {{store_name}} subscription",
+            "html": "<p>Hi {{email}}, <a href=\"{{confirm_url}}\">confirm</a> or <a href=\"{{unsubscribe_url}}\">leave"
+                    "</a></p>",
+            "text": "Confirm: {{confirm_url}}\nLeave: {{unsubscribe_url}}\nList: {{audience_key}}"}
+PRICES = [{"currency": "usd", "amount": 500, "interval": {"period": "month", "count": 1}},
+          {"id": "yearly", "currency": "USD", "amount": 5000, "interval": {"period": "year"}}]
+
+
+def _a(store: dict[str, Any], tail: str = "") -> str:
+    return f"/v1/stores/{store['id']}/audiences{tail}"
+
+
+def _shopper(api: Api, store: dict[str, Any], email: str) -> dict[str, Any]:
+    reply = api.call("POST", f"/v1/stores/{store['id']}/profiles/connect", {"email": email})
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def _store(api: Api, token: str, key: str) -> dict[str, Any]:
+    reply = api.call("POST", "/v1/stores", {"key": key, "timezone": "UTC", "billing_email": f"{key}@example.com"},
+                     token=token)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def _template(api: Api, token: str, store: dict[str, Any]) -> dict[str, Any]:
+    reply = api.call("POST", f"/v1/stores/{store['id']}/email-templates", TEMPLATE, token=token)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def _outbox(provisioned: Any, store_id: str, type_: str) -> list[dict[str, Any]]:
+    from storecrm.repositories.base import default_table
+
+    items = default_table().query_all(f"STORE#{store_id}#EVENT")
+    return [i for i in items if i["type"] == type_]
+
+
+def _table_name() -> str:
+    from storecrm.config import settings
+
+    return settings().table_name
+
+
+def _links(email: str) -> dict[str, str]:
+    """The confirm and unsubscribe tokens from the newest mail to `email`."""
+    body = str(sent_mail(email)[-1]["body"])  # moto keeps the html part
+    found = {}
+    for url in map(html.unescape, re.findall(r'href="([^"]+)"', body)):
+        found["Leave" if "/unsubscribe" in url else "Confirm"] = parse_qs(urlsplit(url).query)["token"][0]
+    return found
+
+
+# ---------------------------------------------------------------- staff
+def test_create_get_find_update(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    created = api.call("POST", _a(store), {"key": "news_letter"}, token=token)
+    assert created.status == 200, created.body
+    audience = created.body
+    assert audience == {"id": audience["id"], "store_id": store["id"], "key": "news_letter", "status": "active",
+                        "type": {"type": "standard"}}
+    for ref in (audience["id"], "news_letter", f"{store['id']}:news_letter"):
+        assert api.call("GET", _a(store, f"/{ref}"), token=token).body == audience
+    paid = api.call("POST", _a(store), {"key": "vip", "type": {"type": "paid", "prices": PRICES}}, token=token).body
+    assert paid["type"]["type"] == "paid" and paid["type"]["prices"][1]["id"] == "yearly"
+    assert paid["type"]["prices"][0]["id"] and paid["type"]["prices"][0]["currency"] == "USD"
+    also_paid = api.call("POST", _a(store), {"key": "vip-2", "type": "paid", "prices": PRICES[:1],
+                                            "payment_integration_id": "int-1"}, token=token).body
+    assert also_paid["type"]["payment_integration_id"] == "int-1"
+    template = _template(api, token, store)
+    double = api.call("POST", _a(store), {"key": "news-double", "confirm_template_id": template["id"],
+                                          "status": "draft"}, token=token).body
+    assert double["type"] == {"type": "confirmation", "confirm_template_id": template["id"]}
+
+    everything = api.call("GET", _a(store), token=token).body
+    assert [a["key"] for a in everything["items"]] == ["news-double", "news_letter", "vip", "vip-2"]
+    assert everything["cursor"] is None
+    assert [a["key"] for a in api.call("GET", _a(store), token=token, query={"query": "news"}).body["items"]] == [
+        "news-double", "news_letter"]
+    drafts = api.call("GET", _a(store), token=token, query={"status": "draft"}).body["items"]
+    assert [a["key"] for a in drafts] == ["news-double"]
+    by_ids = api.call("GET", _a(store), token=token, query={"ids": json.dumps([paid["id"], audience["id"], "nope"])})
+    assert sorted(a["key"] for a in by_ids.body["items"]) == ["news_letter", "vip"]
+    first = api.call("GET", _a(store), token=token, query={"limit": 3}).body
+    rest = api.call("GET", _a(store), token=token, query={"limit": 3, "cursor": first["cursor"]}).body
+    assert [a["key"] for a in first["items"] + rest["items"]] == ["news-double", "news_letter", "vip", "vip-2"]
+    wrong_list = api.call("GET", _a(store), token=token, query={"query": "vip", "cursor": first["cursor"]})
+    assert wrong_list.status == 400 and wrong_list.body["validationErrors"][0]["field"] == "cursor"
+
+    renamed = api.call("PUT", _a(store, f"/{audience['id']}"), {"key": "weekly", "status": "archived"}, token=token)
+    assert renamed.status == 200 and renamed.body["key"] == "weekly" and renamed.body["status"] == "archived"
+    assert api.call("GET", _a(store, "/weekly"), token=token).body["id"] == audience["id"]
+    assert api.call("GET", _a(store, "/news_letter"), token=token).status == 404
+    # The old key is free again; the new one is taken.
+    assert api.call("POST", _a(store), {"key": "news_letter"}, token=token).status == 200
+    taken = api.call("PUT", _a(store, f"/{audience['id']}"), {"key": "vip"}, token=token)
+    assert taken.status == 409 and taken.error == "AUDIENCE.KEY_TAKEN"
+    linked = api.call("PUT", _a(store, "/weekly"), {"confirm_template_id": template["id"]}, token=token)
+    assert linked.body["type"] == {"type": "confirmation", "confirm_template_id": template["id"]}
+
+
+def test_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    assert api.call("POST", _a(store), {"key": "taken"}, token=token).status == 200
+    dup = api.call("POST", _a(store), {"key": "taken"}, token=token)
+    assert dup.status == 409 and dup.error == "AUDIENCE.KEY_TAKEN"
+    no_text = api.call("POST", f"/v1/stores/{store['id']}/email-templates",
+                       {"name": "n", "subject": "s", "text": "no link here"}, token=token).body
+    for body, field in [({}, "key"), ({"key": "has space"}, "key"), ({"key": "x", "type": "gold"}, "type"),
+                        ({"key": "x", "type": "paid"}, "prices"),
+                        ({"key": "x", "type": "paid", "prices": [{**PRICES[0], "interval": {"period": "week"}}]},
+                         "prices"),
+                        ({"key": "x", "type": "confirmation"}, "confirm_template_id"),
+                        ({"key": "x", "confirm_template_id": "missing"}, "confirm_template_id"),
+                        ({"key": "x", "confirm_template_id": no_text["id"]}, "confirm_template_id"),
+                        ({"key": "x", "prices": PRICES, "type": "standard"}, "prices"),
+                        ({"key": "x", "status": "gone"}, "status")]:
+        reply = api.call("POST", _a(store), body, token=token)
+        assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (body, reply.body)
+        assert any(field in e["field"] for e in reply.body["validationErrors"]), (body, reply.body)
+    paid = api.call("POST", _a(store), {"key": "paid", "type": "paid", "prices": PRICES}, token=token).body
+    free = api.call("GET", _a(store, "/taken"), token=token).body
+    for audience, body in [(paid, {"type": "standard"}), (free, {"type": "paid"}),
+                           (free, {"type": {"type": "paid", "prices": PRICES}}),
+                           (paid, {"confirm_template_id": no_text["id"]})]:
+        reply = api.call("PUT", _a(store, f"/{audience['id']}"), body, token=token)
+        assert reply.status == 400, (body, reply.body)
+    assert api.call("GET", _a(store, "/nope"), token=token).status == 404
+    assert api.call("GET", _a(store), token=token, query={"ids": "[not json"}).status == 400
+    assert api.call("GET", _a(store), token=token, query={"limit": 101}).status == 400
+    assert api.call("GET", _a(store), token=token, query={"cursor": "%%%"}).status == 400
+
+
+def test_subscribers_admin(api: Api, provisioned: Any, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    audience = api.call("POST", _a(store), {"key": "members"}, token=token).body
+    people = [_shopper(api, store, f"p{i}@example.com") for i in range(3)]
+    for person in people:
+        added = api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": person["id"]},
+                         token=token)
+        assert added.status == 200, added.body
+        assert added.body["skipped"] is False and added.body["subscriber"]["status"] == "active"
+        assert set(added.body["subscriber"]) == {"profile_id", "email", "subscribed_at", "source", "status"}
+        assert added.body["subscriber"]["source"] == "admin"
+    again = api.call("POST", _a(store, "/members/subscribers"), {"profile_id": people[0]["id"]}, token=token).body
+    assert again["skipped"] is True and again["subscriber"]["profile_id"] == people[0]["id"]
+    events = _outbox(provisioned, store["id"], "audience.subscriber_added")
+    assert len(events) == 3
+    assert events[0]["data"]["audience_key"] == "members" and events[0]["data"]["audience_id"] == audience["id"]
+    assert events[0]["data"]["subscriber"]["status"] == "active"
+
+    page = api.call("GET", _a(store, f"/{audience['id']}/subscribers"), token=token, query={"limit": 2}).body
+    rest = api.call("GET", _a(store, f"/{audience['id']}/subscribers"), token=token,
+                    query={"limit": 2, "cursor": page["cursor"]}).body
+    emails = sorted(s["email"] for s in page["items"] + rest["items"])
+    assert emails == ["p0@example.com", "p1@example.com", "p2@example.com"]
+    other = api.call("POST", _a(store), {"key": "other"}, token=token).body
+    misplaced = api.call("GET", _a(store, f"/{other['id']}/subscribers"), token=token, query={"cursor": page["cursor"]})
+    assert misplaced.status == 400
+
+    removed = api.call("DELETE", _a(store, f"/{audience['id']}/subscribers/{people[1]['id']}"), token=token)
+    assert removed.body == {"deleted": True}
+    assert api.call("DELETE", _a(store, f"/{audience['id']}/subscribers/{people[1]['id']}"),
+                    token=token).body == {"deleted": False}
+    left = api.call("GET", _a(store, f"/{audience['id']}/subscribers"), token=token).body["items"]
+    assert len(left) == 2
+    for body in [{}, {"profile_id": ""}, {"profile_id": "not-a-profile"}]:
+        assert api.call("POST", _a(store, "/members/subscribers"), body, token=token).status in (400, 404)
+
+
+def test_staff_of_other_stores_are_refused_everywhere(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    audience = api.call("POST", _a(store), {"key": "private"}, token=token).body
+    person = _shopper(api, store, "member@example.com")
+    api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": person["id"]}, token=token)
+    rival = login(api, "rival@example.com")["access_token"]
+    rival_store = _store(api, rival, "rival-shop")
+    rival_person = _shopper(api, rival_store, "them@example.com")
+    for method, tail, body in [("GET", f"/{audience['id']}", None), ("GET", "/private", None),
+                               ("PUT", f"/{audience['id']}", {"key": "stolen"}), ("GET", "", None),
+                               ("POST", "", {"key": "planted"}),
+                               ("GET", f"/{audience['id']}/subscribers", None),
+                               ("POST", f"/{audience['id']}/subscribers", {"profile_id": rival_person["id"]}),
+                               ("DELETE", f"/{audience['id']}/subscribers/{person['id']}", None)]:
+        assert api.call(method, _a(store, tail), body, token=rival).status == 404, (method, tail)
+    # Through the rival's own store id, the audience does not exist either.
+    assert api.call("GET", _a(rival_store, f"/{audience['id']}"), token=rival).status == 404
+    assert api.call("GET", _a(rival_store, f"/{store['id']}:private"), token=rival).status == 404
+    rival_audience = api.call("POST", _a(rival_store), {"key": "theirs"}, token=rival).body
+    # A profile of another store cannot be added here.
+    reply = api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": rival_person["id"]},
+                     token=token)
+    assert reply.status == 404
+    assert api.call("GET", _a(store, f"/{rival_audience['id']}"), token=token).status == 404
+    # Customers' sessions are not staff logins.
+    for method, tail in [("GET", f"/{audience['id']}"), ("GET", f"/{audience['id']}/subscribers")]:
+        assert api.call(method, _a(store, tail), token=person["access_token"]).status == 403
+    assert api.call("GET", _a(store, f"/{audience['id']}/subscribers"), token=token).body["items"][0]["profile_id"] \
+        == person["id"]
+
+
+# ---------------------------------------------------------------- public
+def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner: dict[str, Any],
+                                              store: dict[str, Any]) -> None:
+    audience = api.call("POST", _a(store), {"key": "news"}, token=owner["access_token"]).body
+    shopper = _shopper(api, store, "reader@example.com")
+    no_access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
+    assert no_access == {"has_access": False, "subscription": None}
+    with counting_calls() as calls:
+        reply = api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profileId": shopper["id"]},
+                         token=shopper["access_token"])
+    assert reply.status == 200, reply.body
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
+    assert reply.body["checkout_url"] is None
+    assert reply.body["subscription"]["status"] == "active" and reply.body["subscription"]["source"] == "signup"
+    assert reply.body["subscription"]["audience_id"] == audience["id"]
+    assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
+    with counting_calls() as calls:
+        access = api.call("GET", f"/v1/storefront/{store['id']}/audiences/{audience['id']}/access",
+                          token=shopper["access_token"])
+    assert calls.calls == ["dynamodb.BatchGetItem"]
+    assert access.body["has_access"] is True and access.body["subscription"]["profile_id"] == shopper["id"]
+    # Subscribing again changes nothing and announces nothing.
+    again = api.call("POST", f"/v1/storefront/{store['id']}/audiences/news/subscribe", {"profile_id": shopper["id"]},
+                     token=shopper["access_token"])
+    assert again.status == 200 and again.body["subscription"]["subscribed_at"] == reply.body["subscription"][
+        "subscribed_at"]
+    assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
+
+
+def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    template = _template(api, token, store)
+    audience = api.call("POST", _a(store), {"key": "letters", "confirm_template_id": template["id"]},
+                        token=token).body
+    shopper = _shopper(api, store, "Double@Example.com")
+    path = _a(store, f"/{audience['id']}/subscribe")
+    missing = api.call("POST", path, {"profile_id": shopper["id"]}, token=shopper["access_token"])
+    assert missing.status == 400 and missing.body["validationErrors"][0]["field"] == "confirm_url"
+    with counting_calls() as calls:
+        reply = api.call("POST", path, {"profile_id": shopper["id"], "confirmUrl": "https://shop.example/confirm?x=1"},
+                         token=shopper["access_token"])
+    assert reply.status == 200, reply.body
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.PutItem", "sesv2.SendEmail"]
+    assert reply.body["subscription"]["status"] == "pending"
+    assert _outbox(provisioned, store["id"], "audience.subscriber_added") == []
+    mail = sent_mail("double@example.com")[-1]
+    assert mail["subject"] == "Confirm your acme-shop subscription"
+    body = json.dumps(mail["body"])
+    # Values are HTML-escaped in the html body.
+    assert "https://shop.example/confirm?x=1&amp;token=" in body and "/audiences/unsubscribe?token=" in body
+    assert "Hi double@example.com" in body
+    access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
+    assert access["has_access"] is False and access["subscription"]["status"] == "pending"
+
+    first = _links("double@example.com")
+    # Asking again mails a new link; the first one no longer confirms.
+    api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
+             token=shopper["access_token"])
+    second = _links("double@example.com")
+    stale = api.call("GET", _a(store, "/confirm"), query={"token": first["Confirm"]})
+    assert stale.status == 400 and stale.error == "AUDIENCE.INVALID_TOKEN"
+    tampered = second["Confirm"][:-2] + ("AA" if not second["Confirm"].endswith("AA") else "BB")
+    assert api.call("GET", _a(store, "/confirm"), query={"token": tampered}).status == 400
+    assert api.call("GET", _a(store, "/confirm"), query={"token": second["Leave"]}).status == 400  # wrong kind
+    assert api.call("GET", _a(store, "/confirm"), query={"token": "garbage"}).status == 400
+    assert api.call("GET", _a(store, "/confirm")).status == 400
+    rival_store = _store(api, token, "second-shop")
+    assert api.call("GET", _a(rival_store, "/confirm"), query={"token": second["Confirm"]}).status == 400
+    assert _outbox(provisioned, store["id"], "audience.subscriber_added") == []
+
+    confirmed = api.call("GET", f"/v1/storefront/{store['id']}/audiences/confirm", query={"token": second["Confirm"]})
+    assert confirmed.status == 200 and confirmed.body == {"confirmed": True}
+    events = _outbox(provisioned, store["id"], "audience.subscriber_added")
+    assert len(events) == 1 and events[0]["data"]["subscriber"]["email"] == "double@example.com"
+    used = api.call("GET", _a(store, "/confirm"), query={"token": second["Confirm"]})
+    assert used.status == 400
+    assert api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body[
+        "has_access"] is True
+
+    left = api.call("GET", _a(store, "/unsubscribe"), query={"token": second["Leave"]})
+    assert left.status == 200 and left.body == {"unsubscribed": True}
+    assert api.call("GET", _a(store, "/unsubscribe"), query={"token": second["Leave"]}).status == 400
+    access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
+    assert access["has_access"] is False and access["subscription"]["status"] == "cancelled"
+    assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
+
+
+def test_token_marker_makes_a_link_single_use(api: Api, provisioned: Any, owner: dict[str, Any],
+                                              store: dict[str, Any]) -> None:
+    """Even if the subscription were pending again with the same token, the used-token marker refuses it."""
+    token = owner["access_token"]
+    template = _template(api, token, store)
+    audience = api.call("POST", _a(store), {"key": "once", "confirm_template_id": template["id"]}, token=token).body
+    shopper = _shopper(api, store, "once@example.com")
+    api.call("POST", _a(store, f"/{audience['id']}/subscribe"),
+             {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"}, token=shopper["access_token"])
+    link = _links("once@example.com")["Confirm"]
+    table = boto3.client("dynamodb", region_name="us-east-1")
+    name = _table_name()
+    key = {"PK": {"S": f"AUDIENCE#{audience['id']}"}, "SK": {"S": f"SUBSCRIBER#{shopper['id']}"}}
+    before = table.get_item(TableName=name, Key=key)["Item"]
+    assert api.call("GET", _a(store, "/confirm"), query={"token": link}).status == 200
+    table.put_item(TableName=name, Item=before)  # the pending state, as if the confirm had raced
+    replay = api.call("GET", _a(store, "/confirm"), query={"token": link})
+    assert replay.status == 409 and replay.error == "AUDIENCE.TOKEN_USED"
+    assert table.get_item(TableName=name, Key=key)["Item"]["status"] == {"S": "pending"}
+    markers = [i for i in table.scan(TableName=name)["Items"] if i["PK"]["S"].startswith("AUDTOKEN#")]
+    assert len(markers) == 1 and int(markers[0]["expires_at"]["N"]) > 0
+
+
+def test_paid_audiences_wait_for_a_payment_integration(api: Api, owner: dict[str, Any],
+                                                       store: dict[str, Any]) -> None:
+    paid = api.call("POST", _a(store), {"key": "vip", "type": "paid", "prices": PRICES},
+                    token=owner["access_token"]).body
+    shopper = _shopper(api, store, "payer@example.com")
+    path = _a(store, f"/{paid['id']}/subscribe")
+    no_price = api.call("POST", path, {"profile_id": shopper["id"]}, token=shopper["access_token"])
+    assert no_price.status == 400 and no_price.body["validationErrors"][0]["field"] == "price_id"
+    wrong = api.call("POST", path, {"profile_id": shopper["id"], "price_id": "nope"}, token=shopper["access_token"])
+    assert wrong.status == 400 and wrong.body["validationErrors"][0]["field"] == "price_id"
+    unwired = api.call("POST", path, {"profile_id": shopper["id"], "price_id": "yearly",
+                                      "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"},
+                       token=shopper["access_token"])
+    assert unwired.status == 503 and "payment integration" in unwired.body["message"]
+
+
+def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import services
+
+    seen: list[tuple[str, str, str]] = []
+
+    class FakeCheckout:
+        def start_checkout(self, store_id: str, audience: Any, price: Any, profile: Any, success_url: str | None,
+                           cancel_url: str | None) -> str:
+            seen.append((store_id, price.id, profile.id))
+            return "https://pay.example/session/1"
+
+    monkeypatch.setattr(services.audience_signup(), "checkout", FakeCheckout())
+    paid = api.call("POST", _a(store), {"key": "vip", "type": "paid", "prices": PRICES},
+                    token=owner["access_token"]).body
+    shopper = _shopper(api, store, "payer@example.com")
+    reply = api.call("POST", _a(store, f"/{paid['id']}/subscribe"), {"profile_id": shopper["id"], "price_id": "yearly"},
+                     token=shopper["access_token"])
+    assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None}
+    assert seen == [(store["id"], "yearly", shopper["id"])]
+
+
+def test_sessions_act_only_for_their_own_profile_and_store(api: Api, owner: dict[str, Any],
+                                                           store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    audience = api.call("POST", _a(store), {"key": "news"}, token=token).body
+    me = _shopper(api, store, "me@example.com")
+    other = _shopper(api, store, "other@example.com")
+    path = _a(store, f"/{audience['id']}/subscribe")
+    # Another customer's profile: refused, nothing written.
+    assert api.call("POST", path, {"profile_id": other["id"]}, token=me["access_token"]).status == 403
+    # Another store's session or profile: refused.
+    second = _store(api, token, "second-shop")
+    stranger = _shopper(api, second, "stranger@example.com")
+    assert api.call("POST", path, {"profile_id": stranger["id"]}, token=stranger["access_token"]).status == 401
+    assert api.call("POST", path, {"profile_id": stranger["id"]}, token=me["access_token"]).status == 403
+    second_audience = api.call("POST", _a(second), {"key": "news"}, token=token).body
+    assert api.call("POST", _a(store, f"/{second_audience['id']}/subscribe"), {"profile_id": me["id"]},
+                    token=me["access_token"]).status == 404
+    assert api.call("GET", _a(second, f"/{audience['id']}/access"), token=me["access_token"]).status == 401
+    assert api.call("GET", _a(store, f"/{second_audience['id']}/access"), token=me["access_token"]).status == 404
+    # Staff tokens and no token are not customer sessions.
+    assert api.call("POST", path, {"profile_id": me["id"]}, token=token).status == 401
+    assert api.call("POST", path, {"profile_id": me["id"]}).status == 401
+    assert api.call("GET", _a(store, f"/{audience['id']}/access")).status == 401
+    assert api.call("GET", _a(store, f"/{audience['id']}/subscribers"), token=token).body["items"] == []
+    # A revoked session stops at once.
+    api.call("DELETE", f"/v1/stores/{store['id']}/profiles/{me['id']}/sessions", token=token)
+    assert api.call("POST", path, {"profile_id": me["id"]}, token=me["access_token"]).status == 401
+    assert api.call("GET", _a(store, f"/{audience['id']}/access"), token=me["access_token"]).status == 401
+
+
+def test_public_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    audience = api.call("POST", _a(store), {"key": "news"}, token=owner["access_token"]).body
+    draft = api.call("POST", _a(store), {"key": "draft", "status": "draft"}, token=owner["access_token"]).body
+    me = _shopper(api, store, "me@example.com")
+    path = _a(store, f"/{audience['id']}/subscribe")
+    for body in [{}, {"profile_id": 5}, {"profile_id": me["id"], "confirm_url": "javascript:alert(1)"},
+                 {"profile_id": me["id"], "success_url": "not a url"}]:
+        reply = api.call("POST", path, body, token=me["access_token"])
+        assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (body, reply.body)
+    assert api.call("POST", _a(store, "/missing/subscribe"), {"profile_id": me["id"]},
+                    token=me["access_token"]).status == 404
+    closed = api.call("POST", _a(store, f"/{draft['id']}/subscribe"), {"profile_id": me["id"]},
+                      token=me["access_token"])
+    assert closed.status == 409 and closed.error == "AUDIENCE.NOT_ACTIVE"
+    assert api.call("GET", _a(store, "/unsubscribe"), query={"token": ""}).status == 400
+
+
+def test_store_deletion_purges_audiences_and_subscribers(api: Api, provisioned: Any, owner: dict[str, Any],
+                                                        store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    audience = api.call("POST", _a(store), {"key": "news"}, token=token).body
+    _template(api, token, store)
+    person = _shopper(api, store, "gone@example.com")
+    api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": person["id"]}, token=token)
+    assert api.call("DELETE", f"/v1/stores/{store['id']}", token=token).body == {"deleted": True}
+    table = boto3.client("dynamodb", region_name="us-east-1")
+    items = table.scan(TableName=_table_name())["Items"]
+    left = [(i["PK"]["S"], i["SK"]["S"]) for i in items
+            if i["PK"]["S"] in (f"STORE#{store['id']}", f"AUDIENCE#{audience['id']}")]
+    assert left == []
