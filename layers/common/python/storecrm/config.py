@@ -22,6 +22,7 @@ class Settings:
     webhook_retry_base: int
     webhook_max_attempts: int
     google_token_url: str
+    stripe_api_base: str
 
     # Lifetimes in seconds. Access tokens are not checked against the session store on reads,
     # so a revoked session keeps read access for at most ACCESS_TOKEN_TTL.
@@ -54,4 +55,5 @@ def settings() -> Settings:
         webhook_retry_base=int(env.get("WEBHOOK_RETRY_BASE_SECONDS", "30")),
         webhook_max_attempts=int(env.get("WEBHOOK_MAX_ATTEMPTS", "8")),
         google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+        stripe_api_base=env.get("STRIPE_API_BASE", "https://api.stripe.com"),
     )

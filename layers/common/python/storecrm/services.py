@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
+    from storecrm.domain.memberships import StripeEvents
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
@@ -228,17 +229,29 @@ def audience_service() -> AudienceService:
 @lru_cache(maxsize=1)
 def audience_signup() -> AudienceSignup:
     from storecrm.domain.audience_signup import AudienceSignup
+    from storecrm.domain.memberships import StripeCheckout
     from storecrm.gateways.mail import SesMailer
     from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
-    # checkout=None: paid audiences answer 503 until a payment integration provides a CheckoutPort.
     return AudienceSignup(AudienceRepository(), ProfileRepository(), SessionRepository(), StoreRepository(),
-                          EmailTemplateRepository(), SesMailer(), signing_keys, checkout=None)
+                          EmailTemplateRepository(), SesMailer(), signing_keys,
+                          checkout=StripeCheckout(integration_service(), StripePayments()))
+
+
+@lru_cache(maxsize=1)
+def stripe_events() -> StripeEvents:
+    from storecrm.domain.memberships import StripeEvents
+    from storecrm.gateways.stripe_payments import StripePayments
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository())
 
 
 def reset() -> None:
@@ -246,6 +259,7 @@ def reset() -> None:
     for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
                     team_service, market_service, profile_service, storefront_service, secret_box, outbound,
                     webhook_queue, webhook_service, integration_service, event_fanout, dispatcher,
-                    delivery_idempotency, delivery_once, email_template_service, audience_service, audience_signup):
+                    delivery_idempotency, delivery_once, email_template_service, audience_service, audience_signup,
+                    stripe_events):
         builder.cache_clear()
     settings.cache_clear()

@@ -14,7 +14,7 @@ from storecrm.clock import new_id, now
 from storecrm.config import Settings
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models import Integration
 from storecrm.domain.permissions import Action
@@ -151,6 +151,15 @@ class IntegrationService:
 
     def secrets_of(self, integration: Integration) -> dict[str, str]:
         return self._secrets(integration)
+
+    def stripe_credentials(self, store_id: str, integration_id: str | None = None) -> dict[str, str]:
+        """The secrets of the store's Stripe integration: the one named, else the active payment one."""
+        found = (self.integrations.get(store_id, integration_id) if integration_id
+                 else self.integrations.active_in_category(store_id, "payment"))
+        if found is None or found.type != "stripe":
+            raise Conflict("This store has no Stripe integration to take payments with",
+                           "PAYMENT.NOT_CONFIGURED")
+        return self._secrets(found)
 
     # ------------------------------------------------------------------ OAuth
     def connect(self, principal: Principal, store_id: str, request: OAuthConnect) -> Integration:

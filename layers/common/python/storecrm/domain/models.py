@@ -369,6 +369,8 @@ class Subscription(Entity):
     price_id: str | None = None
     current_period_end: int | None = None
     external_subscription_id: str | None = None
+    # Creation time of the newest billing event applied; older ones arriving late are ignored.
+    billing_event_at: int | None = None
     # The only confirmation token that may still activate a pending subscription.
     pending_token: str | None = None
     revision: int = 1

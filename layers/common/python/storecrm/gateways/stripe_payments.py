@@ -1,0 +1,58 @@
+"""Stripe through the official library, with the store's own keys. The only module that imports stripe,
+and only when a call needs it, so functions that never pay do not load it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storecrm.config import settings
+from storecrm.domain.errors import Conflict, Unavailable, ValidationFailed
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def _client(secret_key: str) -> Any:
+    import stripe
+
+    stripe.enable_telemetry = False  # no request metrics sent along to Stripe
+    return stripe.StripeClient(secret_key, base_addresses={"api": settings().stripe_api_base},
+                               max_network_retries=2)
+
+
+def _call(action: Any) -> Any:
+    import stripe
+
+    try:
+        return action()
+    except stripe.AuthenticationError:
+        raise Conflict("Stripe refused the store's secret key; check the payment integration",
+                       "PAYMENT.KEY_REFUSED") from None
+    except stripe.InvalidRequestError as exc:
+        raise ValidationFailed.on(str(exc.param or "body"), f"Stripe refused the request: {exc.user_message}") from None
+    except stripe.StripeError:
+        raise Unavailable("Stripe could not be reached; try again shortly") from None
+
+
+class StripePayments:
+    def checkout_subscription(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> str:
+        """A Checkout Session in subscription mode; returns the URL to send the shopper to."""
+        session = _call(lambda: _client(secret_key).v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return str(session.url)
+
+    def subscription(self, secret_key: str, subscription_id: str) -> dict[str, Any]:
+        found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))
+        return dict(found.to_dict())
+
+    def verified_event(self, payload: str, signature: str | None, webhook_secret: str) -> dict[str, Any]:
+        """The event if Stripe signed it recently with this secret; otherwise a 400."""
+        import stripe
+
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, webhook_secret,
+                                                   tolerance=SIGNATURE_TOLERANCE_SECONDS)
+        except stripe.SignatureVerificationError:
+            raise ValidationFailed.on("Stripe-Signature", "does not match the payload, or is too old") from None
+        except ValueError:
+            raise ValidationFailed.on("body", "is not a Stripe event") from None
+        return dict(event.to_dict())
