@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from localrunner.fake_stripe import FakeStripe, sign_stripe_payload
+
 from tests.integration.conftest import login
 from tests.integration.test_audiences import _outbox, _shopper
 from tests.support import Api
