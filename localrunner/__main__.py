@@ -53,6 +53,7 @@ storecrm local runner
   API            {url}   (stage dev, {len(runner.routes)} routes from template.yaml)
   Swagger UI     {url}/swagger
   Mailbox        {url}/_dev/mailbox   (filter: ?to={email})
+  Stripe (fake)  {runner.stripe_url or "-"}   (use sk_test_... keys in a stripe integration)
   AWS (moto)     {runner.aws_endpoint_url}   (table {table}; resources: {url}/_dev/resources)
   Consumers      {consumers}
 

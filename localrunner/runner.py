@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from localrunner.aws import REGION, MotoServer, configure_environment
 from localrunner.consumers import Consumers
+from localrunner.fake_stripe import FakeStripe
 from localrunner.invoker import FunctionHost, add_layers_to_path, hosts
 from localrunner.mailbox import Mailbox
 from localrunner.server import App, RunnerServer
@@ -64,10 +65,15 @@ class Runner:
     function_hosts: dict[str, FunctionHost] = field(default_factory=dict)
     consumer_labels: list[str] = field(default_factory=list)
     _moto: MotoServer | None = None
+    _stripe: FakeStripe | None = None
     _server: RunnerServer | None = None
     _consumers: Consumers | None = None
     _mail_stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def stripe_url(self) -> str | None:
+        return self._stripe.url if self._stripe else None
 
     @property
     def base_url(self) -> str:
@@ -84,7 +90,11 @@ class Runner:
 
         session = boto3.session.Session(region_name=REGION)
         self.template = load_template()
+        # Stripe calls (paid audiences) go to a local fake unless a StripeApiBase override says otherwise.
         overrides = {**LOCAL_PARAMETERS, **self.parameter_overrides}
+        if "StripeApiBase" not in overrides:
+            self._stripe = FakeStripe(self.host)
+            overrides["StripeApiBase"] = self._stripe.start()
         self.provisioned = prov = provision(session, overrides, self.template)
         os.environ.update(shared_environment(self.template, prov))
         add_layers_to_path()
@@ -124,5 +134,7 @@ class Runner:
         self._mail_stop.set()
         for thread in self._threads:
             thread.join(1.0)
+        if self._stripe is not None:
+            self._stripe.stop()
         if self._moto is not None:
             self._moto.stop()

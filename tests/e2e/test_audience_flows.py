@@ -1,6 +1,6 @@
 """The seed's "Newsletter Subscribe with Double Opt-in" over HTTP against the local runner: initialize,
 connect, subscribe with a confirmUrl, read the confirmation mail from /_dev/mailbox, follow the link,
-and the subscription is active. (Webhook delivery of audience.subscriber_added comes with webhooks.)"""
+the subscription is active, and a webhook receives audience.subscriber_added."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import time
 import requests
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_profile_flows import _get, _post, _store
+from tests.e2e.test_webhook_flow import _wait_for
+from tests.support import Receiver
 
 LINK = re.compile(r"https://yoursite\.com/confirm\?token=([A-Za-z0-9_.-]+)")
 
@@ -27,6 +29,14 @@ def _confirmation_token(mailbox: LatestCode, email: str, timeout: float = 10.0) 
 
 
 def test_newsletter_subscribe_with_double_opt_in(runner_url: str, mailbox: LatestCode) -> None:
+    receiver = Receiver()
+    try:
+        _double_opt_in(runner_url, mailbox, receiver)
+    finally:
+        receiver.close()
+
+
+def _double_opt_in(runner_url: str, mailbox: LatestCode, receiver: Receiver) -> None:
     store_id = _store(runner_url, mailbox, "newsletter-shop")
     owner_email = "owner-newsletter-shop@example.com"
     before = mailbox.count(owner_email)
@@ -43,6 +53,9 @@ def test_newsletter_subscribe_with_double_opt_in(runner_url: str, mailbox: Lates
     audience = _post(f"{admin}/audiences", {"key": "newsletter", "confirm_template_id": template.json()["id"]}, staff)
     assert audience.status_code == 200, audience.text
     audience_id = audience.json()["id"]
+    hook = _post(f"{admin}/webhooks", {"key": "crm", "url": receiver.url, "headers": {}, "secret": "whsec_newsletter",
+                                       "events": [{"event": "audience.subscriber_added"}], "enabled": True}, staff)
+    assert hook.status_code == 200, hook.text
 
     # 1. Initialize + connect to get a profile
     guest = _post(f"{admin}/profiles/initialize").json()
@@ -67,6 +80,10 @@ def test_newsletter_subscribe_with_double_opt_in(runner_url: str, mailbox: Lates
     assert access["has_access"] is True and access["subscription"]["status"] == "active"
     subscribers = _get(f"{admin}/audiences/newsletter/subscribers", staff).json()["items"]
     assert [(s["email"], s["status"]) for s in subscribers] == [("subscriber@example.com", "active")]
+    _wait_for(lambda: receiver.delivered)
+    [added] = [r.json() for r in receiver.delivered]
+    assert added["type"] == "audience.subscriber_added" and added["data"]["audience_id"] == audience_id
+    assert added["data"]["subscriber"] == {**added["data"]["subscriber"], "profile_id": profile_id, "status": "active"}
     again = requests.get(f"{runner_url}/v1/stores/{store_id}/audiences/confirm", params={"token": token}, timeout=15)
     assert again.status_code == 400
 
