@@ -68,3 +68,34 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 def test_retry_delays_double_up_to_a_cap() -> None:
     assert [events.retry_delay(n, 30, 3600) for n in range(1, 9)] == [30, 60, 120, 240, 480, 960, 1920, 3600]
     assert events.retry_delay(1, 0, 3600) == 0
+
+
+def test_a_webhook_wants_subscribed_events_from_its_creation_on() -> None:
+    from storecrm.domain.models import Webhook, WebhookEventSubscription
+
+    hook = Webhook(id="w", store_id="s", key="k", url="https://hooks.example.com", sealed_secret="x",
+                   secret_hint="****", events=[WebhookEventSubscription(event="order.created")], created_at=100,
+                   updated_at=100)
+
+    def event(type_: str, at: int) -> OutboxEvent:
+        return OutboxEvent(id="e", type=type_, store_id="s", created_at=at, data={})
+
+    assert hook.wants(event("order.created", 100)) and hook.wants(event("order.created", 101))
+    assert not hook.wants(event("order.created", 99))  # happened before the webhook existed
+    assert not hook.wants(event("order.updated", 101))
+    assert not hook.model_copy(update={"enabled": False}).wants(event("order.created", 101))
+
+
+@pytest.mark.parametrize(("status", "cancel_at_period_end", "deleted", "expected"), [
+    ("active", False, False, "active"), ("trialing", False, False, "active"), ("past_due", False, False, "active"),
+    ("active", True, False, "cancellation_scheduled"), ("canceled", False, False, "cancelled"),
+    ("active", False, True, "cancelled"), ("incomplete", False, False, "pending"),
+    ("unpaid", False, False, "expired"), ("incomplete_expired", False, False, "expired"),
+])
+def test_stripe_states_in_membership_terms(status: str, cancel_at_period_end: bool, deleted: bool,
+                                           expected: str) -> None:
+    from storecrm.domain.memberships import membership_status, period_end
+
+    assert membership_status(status, cancel_at_period_end, deleted) == expected
+    assert period_end({"items": {"data": [{"current_period_end": 5}, {"current_period_end": 9}]}}) == 9
+    assert period_end({"current_period_end": 7}) == 7 and period_end({}) is None
