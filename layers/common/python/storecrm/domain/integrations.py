@@ -92,7 +92,7 @@ class IntegrationService:
         access = self.guard.enter(principal, store_id, Action.MANAGE_INTEGRATIONS, extra=[marker_key])
         current = self.integrations.active_id(access.view.extras.get(marker_key))
         at = now()
-        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=provider.type,  # type: ignore[attr-defined]
+        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=str(data.provider["type"]),
                                   category=provider.CATEGORY, created_at=at, updated_at=at)
         integration = self._with_provider(integration, provider)
         configurable = provider.CATEGORY in CONFIG_CATEGORIES
