@@ -84,7 +84,9 @@ def test_paid_membership_lifecycle(api: Api, provisioned: Any, store: dict[str, 
     granted = access(api, store, paid, shopper)
     assert granted["has_access"] is True
     assert granted["subscription"]["status"] == "active" and granted["subscription"]["price_id"] == "yearly"
-    assert granted["subscription"]["current_period_end"] > time.time()
+    subscription_id = completed["data"]["object"]["subscription"]
+    paid_until = stripe_fake.subscriptions[subscription_id]["current_period_end"]
+    assert granted["subscription"]["current_period_end"] == paid_until
     [added] = _outbox(provisioned, store["id"], "audience.subscriber_added")
     assert added["data"]["subscriber"]["profile_id"] == shopper["id"]
 
@@ -94,7 +96,6 @@ def test_paid_membership_lifecycle(api: Api, provisioned: Any, store: dict[str, 
     again = subscribe(api, store, paid, shopper, price_id="yearly", **URLS)
     assert again.body["subscription"]["status"] == "active" and again.body["checkout_url"] is None
 
-    subscription_id = completed["data"]["object"]["subscription"]
     scheduled = stripe_fake.subscription_event(subscription_id, cancel_at_period_end=True)
     assert send_event(api, store, scheduled).body["outcome"] == "applied"
     still = access(api, store, paid, shopper)
