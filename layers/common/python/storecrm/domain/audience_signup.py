@@ -27,7 +27,7 @@ from storecrm.domain.audiences import (
 )
 from storecrm.domain.auth import Principal, SigningKeys
 from storecrm.domain.email_templates import render_mail
-from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, Unavailable, ValidationFailed
+from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models import (
     Audience,
@@ -35,10 +35,10 @@ from storecrm.domain.models import (
     ConfirmationAudience,
     PaidAudience,
     Profile,
-    Session,
     Store,
     Subscription,
 )
+from storecrm.domain.profile_sessions import check_live_session, own_session_id
 
 if TYPE_CHECKING:
     from storecrm.gateways.mail import Mailer
@@ -118,7 +118,7 @@ class AudienceSignup:
                   links_base: str) -> SubscribeResult:
         """Standard: active at once (2 calls). Double opt-in: pending plus a mail; the template is read
         once the audience names it, so 4 calls (read, template, write, mail). Paid: a checkout URL."""
-        session_id = _own_session(caller, store_id)
+        session_id = own_session_id(caller, store_id)
         if request.profile_id != caller.subject:
             raise Forbidden("A session may only subscribe its own profile", "PROFILE.FORBIDDEN")
         store_key = self.stores.item_key(store_id)
@@ -127,7 +127,7 @@ class AudienceSignup:
         found = self.audiences.load([store_key, profile_key, self.sessions.item_key(session_id),
                                      *self.lookup.keys(store_id, ref), guessed])
         profile = self.profiles.from_item(found.get(profile_key))
-        _check_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))), profile, store_id)
+        check_live_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))), profile, store_id)
         assert profile is not None
         audience = self.lookup.pick(store_id, ref, found)
         if audience.status != "active":
@@ -173,12 +173,12 @@ class AudienceSignup:
 
     def access(self, store_id: str, caller: Principal, ref: str) -> AccessResult:
         """The bearer's own subscription and whether it grants access: one BatchGetItem for an id."""
-        session_id = _own_session(caller, store_id)
+        session_id = own_session_id(caller, store_id)
         guessed = self.audiences.subscription_key(ref, caller.subject)
         profile_key = self.profiles.item_key(caller.subject)
         found = self.audiences.load([profile_key, self.sessions.item_key(session_id),
                                      *self.lookup.keys(store_id, ref), guessed])
-        _check_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))),
+        check_live_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))),
                        self.profiles.from_item(found.get(profile_key)), store_id)
         audience = self.lookup.pick(store_id, ref, found)
         subscription = self._subscription(found, audience, caller.subject, guessed)
@@ -251,15 +251,3 @@ class AudienceSignup:
         if key == guessed:
             return self.audiences.subscription_from_item(found.get(key))
         return self.audiences.get_subscription(audience.id, profile_id)  # found by key: one more read
-
-
-def _own_session(caller: Principal, store_id: str) -> str:
-    if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
-        raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
-    return caller.session_id
-
-
-def _check_session(session: Session | None, profile: Profile | None, store_id: str) -> None:
-    if (profile is None or profile.store_id != store_id or session is None or session.owner_id != profile.id
-            or session.refresh_expires_at <= now()):
-        raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")

@@ -72,7 +72,7 @@ class Dispatcher:
         if not webhook.wants(event):  # disabled or unsubscribed since the event was queued
             self.webhooks.record_attempt(webhook, event, "skipped", at=at, response_code=None, error=None)
             return "skipped"
-        secret = self.box.open(webhook.sealed_secret, {"store_id": webhook.store_id, "webhook_id": webhook.id})
+        secret = self.box.open(webhook.sealed_secret, webhook.secret_context())
         body = events.wire_body(event)
         headers = events.signed_headers(event, body, secret["secret"], at, webhook.headers)
         result = self.outbound.post(webhook.url, body, headers, self.config.webhook_timeout)

@@ -68,10 +68,6 @@ def _validated(provider: dict[str, Any]) -> Provider:
         raise ValidationFailed(f"Invalid provider: {summary}", errors) from None
 
 
-def _context(integration: Integration) -> dict[str, str]:
-    return {"store_id": integration.store_id, "integration_id": integration.id}
-
-
 class IntegrationService:
     def __init__(self, integrations: IntegrationRepository, guard: StoreGuard, box: SecretBox,
                  tokens: TokenEndpoint, config: Settings) -> None:
@@ -136,13 +132,11 @@ class IntegrationService:
         """The active integration of a config category: the access read carries the marker, then one get."""
         marker_key = self.integrations.active_key(store_id, category)
         access = self.guard.enter(principal, store_id, Action.MANAGE_INTEGRATIONS, extra=[marker_key])
-        found = self.active(store_id, self.integrations.active_id(access.view.extras.get(marker_key)))
+        active_id = self.integrations.active_id(access.view.extras.get(marker_key))
+        found = self.integrations.get(store_id, active_id) if active_id else None
         if found is None:
             raise NotFound(f"No active {category} integration", "INTEGRATION.NOT_CONFIGURED")
         return found
-
-    def active(self, store_id: str, integration_id: str | None) -> Integration | None:
-        return self.integrations.get(store_id, integration_id) if integration_id else None
 
     def active_with_secrets(self, store_id: str, category: str) -> tuple[Integration, dict[str, str]] | None:
         """For the platform's own use (e.g. charging through the store's Stripe account); never for responses."""
@@ -205,13 +199,13 @@ class IntegrationService:
         secrets = provider.secrets()
         integration.settings = {k: v for k, v in provider.settings().items() if k != "type"}
         integration.secret_hints = {name: mask(value) for name, value in secrets.items()}
-        integration.sealed_secrets = self.box.seal(secrets, _context(integration)) if secrets else None
+        integration.sealed_secrets = self.box.seal(secrets, integration.secret_context()) if secrets else None
         return integration
 
     def _secrets(self, integration: Integration) -> dict[str, str]:
         if not integration.sealed_secrets:
             return {}
-        return self.box.open(integration.sealed_secrets, _context(integration))
+        return self.box.open(integration.sealed_secrets, integration.secret_context())
 
     def _load(self, principal: Principal, store_id: str, integration_id: str, *,
               with_active_marker: bool = False) -> tuple[Integration, StoreAccess]:

@@ -137,6 +137,10 @@ class Webhook(Entity):
     created_at: int
     updated_at: int
 
+    def secret_context(self) -> dict[str, str]:
+        """What the sealed secret is bound to: it opens only for this store's webhook."""
+        return {"store_id": self.store_id, "webhook_id": self.id}
+
     def wants(self, event: OutboxEvent) -> bool:
         """Enabled, subscribed to the type, and not older than the webhook (the stream may lag behind)."""
         return (self.enabled and event.created_at >= self.created_at
@@ -179,6 +183,10 @@ class Integration(Entity):
     active: bool = False
     created_at: int
     updated_at: int
+
+    def secret_context(self) -> dict[str, str]:
+        """What the sealed secrets are bound to: they open only for this store's integration."""
+        return {"store_id": self.store_id, "integration_id": self.id}
 
 
 # ---------------------------------------------------------------- CRM profiles

@@ -103,8 +103,8 @@ class ProfileSessions:
         session_key = self.session_store.item_key(caller.session_id)
         profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[session_key])
         session = self.session_store.from_item(found.get(session_key))
-        if profile is None or session is None or session.owner_id != profile.id or session.refresh_expires_at <= now():
-            raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
+        check_live_session(session, profile, store_id)
+        assert profile is not None and session is not None
         return _visible(profile, session)
 
     def end(self, store_id: str, caller: Principal) -> bool:
@@ -154,9 +154,22 @@ class ProfileSessions:
     def _own_profile_id(caller: Principal | None, store_id: str) -> str | None:
         if caller is None:
             return None
-        if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
-            raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
+        own_session_id(caller, store_id)
         return caller.subject
+
+
+def own_session_id(caller: Principal, store_id: str) -> str:
+    """The session of a profile bearer of this store; any other token is a 401."""
+    if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
+        raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
+    return caller.session_id
+
+
+def check_live_session(session: Session | None, profile: Profile | None, store_id: str) -> None:
+    """Read in the same BatchGetItem as the profile, so revocation and merges end a session at once."""
+    if (profile is None or profile.store_id != store_id or session is None or session.owner_id != profile.id
+            or session.refresh_expires_at <= now()):
+        raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
 
 
 def _summary(pending: PendingSession) -> SessionSummary:

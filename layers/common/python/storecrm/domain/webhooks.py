@@ -120,10 +120,6 @@ class _DeliveryPosition(BaseModel):
     key: dict[str, str]
 
 
-def _secret_context(webhook: Webhook) -> dict[str, str]:
-    return {"store_id": webhook.store_id, "webhook_id": webhook.id}
-
-
 class WebhookService:
     def __init__(self, webhooks: WebhookRepository, guard: StoreGuard, box: SecretBox, outbound: Outbound,
                  queue: WebhookQueue, config: Settings) -> None:
@@ -151,7 +147,7 @@ class WebhookService:
                           events=[WebhookEventSubscription(event=e.event) for e in data.events],
                           headers=data.headers, sealed_secret="", secret_hint=mask(secret), enabled=data.enabled,
                           created_at=at, updated_at=at)
-        webhook.sealed_secret = self.box.seal({"secret": secret}, _secret_context(webhook))
+        webhook.sealed_secret = self.box.seal({"secret": secret}, webhook.secret_context())
         self.webhooks.create(webhook)
         return webhook, secret
 
@@ -166,7 +162,7 @@ class WebhookService:
         if changes.events is not None:
             updated.events = [WebhookEventSubscription(event=e.event) for e in changes.events]
         if changes.secret is not None:
-            updated.sealed_secret = self.box.seal({"secret": changes.secret}, _secret_context(webhook))
+            updated.sealed_secret = self.box.seal({"secret": changes.secret}, webhook.secret_context())
             updated.secret_hint = mask(changes.secret)
         self.webhooks.update(updated, previous_key=webhook.key)
         return updated

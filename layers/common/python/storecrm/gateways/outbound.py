@@ -68,19 +68,22 @@ class Outbound:
 
     def vet(self, url: str, field: str = "url") -> IpAddress:
         """The address to call, or a ValidationFailed naming `field`."""
+        return self._target(url, field)[2]
+
+    def _target(self, url: str, field: str) -> tuple[str, int, IpAddress]:
+        """(host, port, the checked address to connect to)."""
         _, host, port = check_url(url, allow_loopback=self.allow_loopback, field=field)
         addresses = resolve(host, port)
         check_addresses(addresses, allow_loopback=self.allow_loopback, field=field)
-        return addresses[0]
+        return host, port, addresses[0]
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> PostResult:
         """Never raises for the far side's failures: they come back as the result's error."""
         try:
-            address = self.vet(url)
+            host, port, address = self._target(url, "url")
         except ValidationFailed as refused:
             return PostResult(None, f"refused: {refused.message}")
         parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         connection = connection_type(host, port, str(address), timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
