@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import AfterValidator, AliasChoices, Field
+from pydantic import AliasChoices, Field
 
 from storecrm.clock import now
 from storecrm.domain import audience_tokens
@@ -28,7 +28,7 @@ from storecrm.domain.audiences import (
 from storecrm.domain.auth import Principal, SigningKeys
 from storecrm.domain.email_templates import render_mail
 from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
-from storecrm.domain.fields import Command
+from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models import (
     Audience,
     AudiencePrice,
@@ -53,22 +53,14 @@ if TYPE_CHECKING:
 ACTIVE_STATES = frozenset({"pending", "active", "cancellation_scheduled"})
 
 
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an absolute http(s) URL")
-    return value
-
-
-Url = Annotated[str, Field(max_length=2000), AfterValidator(_check_url)]
 
 
 class SubscribeRequest(Command):
     profile_id: str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("profile_id", "profileId"))
     price_id: str | None = Field(default=None, max_length=100, validation_alias=AliasChoices("price_id", "priceId"))
-    success_url: Url | None = Field(default=None, validation_alias=AliasChoices("success_url", "successUrl"))
-    cancel_url: Url | None = Field(default=None, validation_alias=AliasChoices("cancel_url", "cancelUrl"))
-    confirm_url: Url | None = Field(default=None, validation_alias=AliasChoices("confirm_url", "confirmUrl"),
+    success_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("success_url", "successUrl"))
+    cancel_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("cancel_url", "cancelUrl"))
+    confirm_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("confirm_url", "confirmUrl"),
                                     description="Base URL of the confirmation link (double opt-in audiences)")
 
 

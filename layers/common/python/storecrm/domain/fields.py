@@ -15,6 +15,7 @@ Timezone = Annotated[str, Field(max_length=64), AfterValidator(rules.check_timez
 Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_currency)]
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
 
 
 class Command(BaseModel):

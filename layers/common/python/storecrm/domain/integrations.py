@@ -15,7 +15,7 @@ from storecrm.config import Settings
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from storecrm.domain.fields import Command
+from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models import Integration
 from storecrm.domain.permissions import Action
 from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDERS, Provider
@@ -48,7 +48,7 @@ class IntegrationChanges(Command):
 class OAuthConnect(Command):
     provider: str = Field(pattern="^google$", description="Only google for now")
     code: str = Field(min_length=1, max_length=2048)
-    redirect_uri: str = Field(pattern=r"^https?://", max_length=2048)
+    redirect_uri: ReturnUrl
 
 
 class OAuthDisconnect(Command):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
@@ -52,6 +53,14 @@ def check_currency(value: str) -> str:
 def check_language(value: str) -> str:
     if not LANGUAGE.match(value):
         raise ValueError("must be a language tag such as 'en' or 'pt-BR'")
+    return value
+
+
+def check_absolute_url(value: str) -> str:
+    """Where a shopper or admin is sent back to (checkout, confirmation, OAuth redirect)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
     return value
 
 
