@@ -185,7 +185,13 @@ class Consumers:
 
 
 class StreamReader:
-    """Reads every shard of one stream; a failed batch blocks its shard until retried, like Lambda."""
+    """Reads every shard of one stream; a failed batch blocks its shard until retried, like Lambda.
+
+    Every poll asks for a fresh iterator after the last record read instead of following
+    NextShardIterator: moto swaps a table, stream shard included, for a copy whenever a
+    TransactWriteItems is cancelled, and an iterator kept across polls would go on reading the
+    orphaned shard, which never gets another record.
+    """
 
     def __init__(self, client: Any, props: dict[str, Any]) -> None:
         self.client = client
@@ -195,7 +201,11 @@ class StreamReader:
         self.starting_position = str(props.get("StartingPosition", "LATEST"))
         self.partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
         self.patterns = parse_filters(props.get("FilterCriteria"))
-        self.iterators: dict[str, str | None] = {}
+        self.start_positions: dict[str, str] = {}
+        self.last_sequence: dict[str, str] = {}
+        # Followed only while a shard read from LATEST has shown no record (no sequence to resume after).
+        self.latest_iterators: dict[str, str] = {}
+        self.closed: set[str] = set()
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.attempts: dict[str, int] = {}
         self.started = False
@@ -206,24 +216,47 @@ class StreamReader:
         position = "TRIM_HORIZON" if self.started else self.starting_position
         self.started = True
         for shard in shards:
-            if shard["ShardId"] not in self.iterators:
-                self.iterators[shard["ShardId"]] = self.client.get_shard_iterator(
-                    StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType=position
-                )["ShardIterator"]
+            shard_id = shard["ShardId"]
+            if shard_id not in self.start_positions:
+                self.start_positions[shard_id] = position
+                if position == "LATEST":
+                    self.latest_iterators[shard_id] = self._new_iterator(shard_id, "LATEST")
+
+    def _new_iterator(self, shard_id: str, kind: str, sequence: str | None = None) -> str:
+        extra = {"SequenceNumber": sequence} if sequence is not None else {}
+        return str(self.client.get_shard_iterator(StreamArn=self.arn, ShardId=shard_id,
+                                                  ShardIteratorType=kind, **extra)["ShardIterator"])
+
+    def _iterator(self, shard_id: str) -> str:
+        if shard_id in self.last_sequence:
+            return self._new_iterator(shard_id, "AFTER_SEQUENCE_NUMBER", self.last_sequence[shard_id])
+        if self.start_positions[shard_id] == "LATEST":
+            return self.latest_iterators[shard_id]
+        return self._new_iterator(shard_id, self.start_positions[shard_id])
+
+    def _read(self, shard_id: str) -> list[dict[str, Any]]:
+        page = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=self.batch_size)
+        raw = page.get("Records", [])
+        if raw:
+            self.last_sequence[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
+        next_iterator = page.get("NextShardIterator")
+        if next_iterator is None:
+            self.closed.add(shard_id)
+        elif shard_id in self.latest_iterators:
+            self.latest_iterators[shard_id] = next_iterator
+        records = [stream_record(r, self.arn) for r in raw]
+        return [r for r in records if accepts(self.patterns, r)]
 
     def step(self, deliver: Any) -> float:
         """Read and deliver one batch per shard; returns the delay before the next step."""
         self._discover()
         delay = STREAM_POLL_SECONDS
-        for shard_id, iterator in list(self.iterators.items()):
+        for shard_id in list(self.start_positions):
             records = self.pending.pop(shard_id, None)
             if records is None:
-                if iterator is None:
+                if shard_id in self.closed:
                     continue
-                page = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
-                self.iterators[shard_id] = page.get("NextShardIterator")
-                records = [stream_record(r, self.arn) for r in page.get("Records", [])]
-                records = [r for r in records if accepts(self.patterns, r)]
+                records = self._read(shard_id)
             if not records:
                 continue
             failed: list[dict[str, Any]] = deliver(records)

@@ -240,6 +240,9 @@ class RequestHandler(BaseHTTPRequestHandler):
 class RunnerServer(ThreadingHTTPServer):
     daemon_threads = True  # a stuck handler must not block shutdown
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of parallel clients (a storefront's page
+    # load, a load script) overflows it while moto holds the GIL, and connections get reset.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
         self.app = app
