@@ -43,7 +43,7 @@ class Api:
     last_function: str | None = None
 
     def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
-             query: dict[str, Any] | None = None, raw_body: str | None = None,
+             query: dict[str, Any] | None = None, raw_body: str | bytes | None = None,
              headers: dict[str, str] | None = None) -> Reply:
         found = ROUTES.match(method, path)
         assert found is not None, f"no route in template.yaml for {method} {path}"
@@ -53,7 +53,8 @@ class Api:
             sent_headers.append(("Authorization", f"Bearer {token}"))
         payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
         event = proxy_event(method=method, path=path, query=urlencode(query or {}), headers=sent_headers,
-                            body=payload.encode(), source_ip=self.source_ip, resource=route.path,
+                            body=payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass"),
+                            source_ip=self.source_ip, resource=route.path,
                             path_parameters=params, request_id=str(uuid.uuid4()))
         self.last_function = route.function
         result = HOSTS[route.function].invoke(event)

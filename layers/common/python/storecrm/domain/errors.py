@@ -31,6 +31,11 @@ class ValidationFailed(DomainError):
         return cls(error, [FieldError(field_name, error)])
 
 
+class PayloadTooLarge(DomainError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes", "GENERAL.PAYLOAD_TOO_LARGE", 413)
+
+
 class Unauthorized(DomainError):
     def __init__(self, message: str = "Authentication required", code: str = "GENERAL.UNAUTHORIZED") -> None:
         super().__init__(message, code, 401)

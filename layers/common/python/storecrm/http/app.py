@@ -7,6 +7,7 @@ shape; a client mistake is never a 500.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +20,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.config import settings
-from storecrm.domain.errors import DomainError
+from storecrm.domain.errors import DomainError, PayloadTooLarge, ValidationFailed
 from storecrm.http.errors import error_body, error_response, field_errors_from_pydantic, from_domain
+from storecrm.http.json_input import JSON_MEDIA_TYPE, check_json, check_media_type, decode_utf8
 
 logger = Logger()
 
@@ -66,10 +68,33 @@ def use_arky_errors(app: APIGatewayRestResolver) -> None:
         return error_response(500, "GENERAL.INTERNAL_ERROR", "Something went wrong on our side; try again")
 
 
-def _oversize(event: dict[str, Any]) -> bool:
-    body = event.get("body") or ""
-    size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
-    return size > settings().max_body_bytes
+def _normalize_content_type(event: dict[str, Any]) -> None:
+    """415 for a body that is not JSON; a JSON one is passed on as plain `application/json`,
+    because Powertools compares the header case-sensitively and without parameters."""
+    for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            value = headers[key]
+            check_media_type(value[-1] if isinstance(value, list) else value)
+            headers[key] = [JSON_MEDIA_TYPE] if isinstance(value, list) else JSON_MEDIA_TYPE
+
+
+def check_request(event: dict[str, Any]) -> None:
+    """What every route needs of a body before Powertools parses it: size, media type, UTF-8, sane JSON."""
+    body = event.get("body")
+    if not body:
+        return
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed.on("body", "is not valid base64") from None
+        size = len(raw)
+    else:
+        size = len(body.encode("utf-8", "surrogatepass"))
+    if size > settings().max_body_bytes:
+        raise PayloadTooLarge(settings().max_body_bytes)
+    _normalize_content_type(event)
+    check_json(decode_utf8(raw) if event.get("isBase64Encoded") else body)
 
 
 def _with_request_id(response: dict[str, Any], request_id: str) -> dict[str, Any]:
@@ -82,20 +107,21 @@ def _with_request_id(response: dict[str, Any], request_id: str) -> dict[str, Any
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The function's `lambda_handler`: logging context, body size limit, request id header."""
+    """The function's `lambda_handler`: logging context, body checks, request id header."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id = str((event.get("requestContext") or {}).get("requestId")
                          or getattr(context, "aws_request_id", ""))
-        if _oversize(event):
-            limit = settings().max_body_bytes
+        try:
+            check_request(event)
+        except DomainError as rejected:
             response: dict[str, Any] = {
-                "statusCode": 413,
+                "statusCode": rejected.status,
                 "headers": {"Content-Type": "application/json",
                             "Access-Control-Allow-Origin": settings().cors_allow_origin},
-                "body": json.dumps(error_body(413, "GENERAL.PAYLOAD_TOO_LARGE",
-                                              f"The request body is larger than {limit} bytes")),
+                "body": json.dumps(error_body(rejected.status, rejected.code, rejected.message,
+                                              rejected.field_errors)),
                 "isBase64Encoded": False,
             }
             return _with_request_id(response, request_id)

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from storecrm.domain.errors import FieldError, ValidationFailed
 from storecrm.http.errors import field_errors_from_pydantic
+from storecrm.http.json_input import check_json
 
 T = TypeVar("T")
 
@@ -17,10 +18,9 @@ def json_param(raw: str | None, adapter: TypeAdapter[T], name: str) -> T | None:
     """`ids=%5B%22a%22%5D` -> ["a"]. Malformed JSON or a wrong shape is a 400 naming the parameter."""
     if raw is None or raw == "":
         return None
+    check_json(raw, name)
     try:
         return adapter.validate_python(json.loads(raw))
-    except json.JSONDecodeError:
-        raise ValidationFailed.on(name, "must be URL-encoded JSON") from None
     except ValidationError as exc:
         errors = [FieldError(f"{name}.{e.field}" if e.field != "body" else name, e.error)
                   for e in field_errors_from_pydantic([dict(e) for e in exc.errors()])]
