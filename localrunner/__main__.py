@@ -109,4 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    # Everything is stopped and flushed by now. Python's own teardown of moto's in-memory AWS, object
+    # by object, takes seconds: more than the grace a supervisor gives after SIGTERM.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

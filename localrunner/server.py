@@ -233,6 +233,13 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, PROPFIND...) is routed too, so it gets the API's JSON
+        # "no route" error as from API Gateway, not http.server's HTML 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - " + format, self.address_string(), *args)
 

@@ -3,6 +3,8 @@ transaction, and a burst of parallel clients."""
 
 from __future__ import annotations
 
+import json
+import signal
 import threading
 import time
 from typing import Any
@@ -13,6 +15,8 @@ from tests.e2e.test_store_flow import _call, _login
 from tests.support import Receiver
 
 PARALLEL_CLIENTS = 64
+# Docker, systemd and most supervisors wait about this long after SIGTERM before they kill.
+STOP_GRACE_SECONDS = 3
 
 
 def _wait_for(condition: Any, timeout: float = 20.0) -> None:
@@ -68,3 +72,39 @@ def test_sixty_four_parallel_clients_are_all_answered(runner_url: str) -> None:
     for thread in threads:
         thread.join()
     assert outcomes == [200] * PARALLEL_CLIENTS, [o for o in outcomes if o != 200]
+
+
+def test_methods_the_api_does_not_have_get_a_json_error(runner_url: str) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(runner_url)
+    for method in ("TRACE", "QUERY", "PROPFIND", "CONNECT"):
+        connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+        try:
+            connection.request(method, "/v1/stores")
+            reply = connection.getresponse()
+            body = json.loads(reply.read())
+        finally:
+            connection.close()
+        assert 400 <= reply.status < 500 and reply.getheader("Content-Type") == "application/json", method
+        assert set(body) == {"message", "error", "statusCode", "validationErrors"}, body
+
+
+def test_sigterm_stops_the_runner_promptly() -> None:
+    """What a process supervisor (or Ctrl-C in a container) sends; it waits a few seconds, then kills."""
+    from tests.e2e.conftest import RunnerProcess
+
+    runner = RunnerProcess()
+    try:
+        runner.wait_healthy()
+        requests.get(f"{runner.url}/v1/stores/plans", timeout=10)  # a function loaded, consumers polling
+        started = time.monotonic()
+        runner.process.send_signal(signal.SIGTERM)
+        code = runner.process.wait(STOP_GRACE_SECONDS)
+        print(f"stopped {time.monotonic() - started:.2f} s after SIGTERM")
+        assert code == 0, runner.output()
+    finally:
+        if runner.process.poll() is None:
+            runner.process.kill()
+        runner.log_path.unlink(missing_ok=True)
