@@ -1,0 +1,123 @@
+"""python -m fuzz [--max-examples N] [--seed S] [--min-requests N]
+
+Schemathesis against a fresh local runner, from the runner's own /openapi.json: a staff member
+logs in with an emailed code (read from /_dev/mailbox) and creates a store; every operation is
+then fuzzed with that token and that store's id. Checks: not a server error, status codes,
+content types and response bodies as documented. Prints the requests sent and the failures
+found; exits 1 on any failure, or when fewer requests than --min-requests were sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+REQUEST_LOG_LINE = re.compile(r"localrunner\.http: \S+ \S+ -> \d{3} ")
+STAFF_EMAIL = "fuzz-owner@example.com"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_runner(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own runner
+            [sys.executable, "-m", "localrunner", "--port", str(port)], cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the local runner exited:\n{log_path.read_text()[-4000:]}")
+        try:
+            if requests.get(f"{url}/_dev/health", timeout=2).ok:
+                return process, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the local runner did not become healthy")
+
+
+def _staff_store(url: str) -> tuple[str, str]:
+    """A staff access token and a store it owns, made the way a person would make them."""
+    requests.post(f"{url}/v1/auth/code", json={"email": STAFF_EMAIL}, timeout=30).raise_for_status()
+    mail = requests.get(f"{url}/_dev/mailbox", params={"to": STAFF_EMAIL}, timeout=30).json()["items"][-1]
+    found = re.search(r"\b(\d{6})\b", f"{mail['subject']}\n{mail['body']}")
+    assert found, "no code in the login mail"
+    verified = requests.post(f"{url}/v1/auth/verify", json={"email": STAFF_EMAIL, "code": found.group(1)},
+                             timeout=30)
+    verified.raise_for_status()
+    token = verified.json()["access_token"]
+    store = requests.post(f"{url}/v1/stores", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                          json={"key": "fuzz-shop", "timezone": "UTC", "billing_email": "billing@example.com"})
+    store.raise_for_status()
+    return token, store.json()["id"]
+
+
+def _count_requests(log_path: Path) -> int:
+    return sum(1 for line in log_path.read_text(errors="replace").splitlines() if REQUEST_LOG_LINE.search(line))
+
+
+def _count_failures(junit: Path) -> int:
+    if not junit.exists():
+        return 0
+    root = ElementTree.parse(junit).getroot()  # noqa: S314 - our own report file
+    return sum(1 for _ in root.iter("failure")) + sum(1 for _ in root.iter("error"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m fuzz", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-examples", type=int, default=60, help="generated cases per operation and phase")
+    parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--min-requests", type=int, default=0, help="fail when fewer requests were sent")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="storecrm-fuzz-"))
+    log_path, junit = work / "runner.log", work / "junit.xml"
+    runner, url = _start_runner(log_path)
+    try:
+        token, store_id = _staff_store(url)
+        before = _count_requests(log_path)
+        started = time.monotonic()
+        env = {**os.environ, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
+        result = subprocess.run(  # noqa: S603 - schemathesis from our own virtualenv
+            [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
+             f"{url}/openapi.json", "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
+             "--max-examples", str(args.max_examples), "--phases", "examples,coverage,fuzzing",
+             "--workers", "1", "--no-color", "--report", "junit", "--report-junit-path", str(junit)],
+            env=env, check=False)
+        requests_sent = _count_requests(log_path) - before
+        failures = _count_failures(junit)
+    finally:
+        runner.terminate()
+        runner.wait(30)
+    print(f"\nfuzz: {requests_sent} requests, {failures} failures in {time.monotonic() - started:.0f} s "
+          f"(seed {args.seed}, {args.max_examples} examples per operation and phase; runner log {log_path})")
+    if result.returncode != 0 or failures:
+        return 1
+    if requests_sent < args.min_requests:
+        print(f"fuzz: fewer than the {args.min_requests} requests asked for")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
