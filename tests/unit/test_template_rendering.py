@@ -68,3 +68,19 @@ def test_preview_warns_about_missing_unknown_and_unused_variables() -> None:
     [translation] = preview_warnings(MailContent(subject={"en": "Hi"}, body="", preheader=None), {}, ["fr", "en"])
     assert (translation.kind, translation.variable) == ("missing_translation", "subject.fr")
     assert preview_warnings(MailContent(subject={"en": "Hi"}, body="", preheader=None), {}, ["en"]) == []
+
+
+def test_the_sender_is_the_platform_address_under_the_template_name() -> None:
+    from email.header import decode_header, make_header
+    from email.utils import parseaddr
+
+    from storecrm.config import settings
+    from storecrm.gateways.mail import sender
+
+    address = settings().sender_email
+    assert sender(None) == address
+    assert sender("Acme, Inc.") == f'"Acme, Inc." <{address}>'
+    encoded = sender("Café Ünïcode")
+    assert encoded.isascii()  # SES wants non-ASCII display names MIME-encoded
+    name, parsed = parseaddr(encoded)
+    assert parsed == address and str(make_header(decode_header(name))) == "Café Ünïcode"
