@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from localrunner.cfn import ACCOUNT_ID
 
@@ -13,32 +18,86 @@ REGION = "us-east-1"
 _UNWANTED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 
 
-class MotoServer:
-    """moto's ThreadedMotoServer on a free loopback port."""
+# SES v2 SendEmail (REST-JSON): moto records the message but drops ReplyToAddresses.
+SESV2_SEND_EMAIL = ("POST", "/v2/email/outbound-emails")
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+
+class SentMailHeaders:
+    """The Reply-To addresses each SES v2 SendEmail asked for, by the message id moto answered."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reply_to: dict[str, list[str]] = {}
+
+    def record(self, message_id: str, reply_to: list[str]) -> None:
+        with self._lock:
+            self._reply_to[message_id] = reply_to
+
+    def reply_to(self, message_id: str) -> list[str]:
+        with self._lock:
+            return list(self._reply_to.get(message_id, []))
+
+
+class SesRequestRecorder:
+    """WSGI middleware in front of moto: passes every request on, and notes the Reply-To of SendEmail."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], sent: SentMailHeaders) -> None:
+        self.app = app
+        self.sent = sent
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) != SESV2_SEND_EMAIL:
+            return self.app(environ, start_response)
+        request = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(request)  # moto reads the same bytes
+        answer = self.app(environ, start_response)
+        try:
+            data = b"".join(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        try:
+            message_id = str(json.loads(data)["MessageId"])
+            reply_to = [str(a) for a in json.loads(request).get("ReplyToAddresses") or []]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return [data]  # an error answer: nothing was sent
+        self.sent.record(message_id, reply_to)
+        return [data]
+
+
+class MotoServer:
+    """moto's server app on a free loopback port, in a thread, with SES requests noted in `sent`."""
+
+    def __init__(self, host: str = "127.0.0.1", sent: SentMailHeaders | None = None) -> None:
         # Imported here: moto is heavy and only the runner (not template users) needs the server.
-        from moto.server import ThreadedMotoServer
+        # The same pieces moto's ThreadedMotoServer assembles, with the recorder in front.
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
 
         # One log line per AWS call would drown the handlers' own logs.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
-        self._started = False
+        self.sent = sent or SentMailHeaders()
+        app = SesRequestRecorder(DomainDispatcherApplication(create_backend_app), self.sent)
+        self._server = make_server(host, 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> str:
-        self._server.start()
-        self._started = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
         return self.url
 
     @property
     def url(self) -> str:
-        host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
-        if self._started:
-            self._started = False
-            self._server.stop()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._thread = None
 
 
 def configure_environment(endpoint_url: str) -> None:

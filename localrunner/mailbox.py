@@ -1,4 +1,8 @@
-"""Mail "sent" through moto's SES, readable at GET /_dev/mailbox and echoed to the console."""
+"""Mail "sent" through moto's SES, readable at GET /_dev/mailbox and echoed to the console.
+
+Each item shows From (the display name decoded) and Reply-To, which moto does not keep for SES v2
+Simple content: the runner's moto server notes it per message (localrunner.aws.SentMailHeaders).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import formataddr, getaddresses, parseaddr
 from typing import Any
+
+from localrunner.aws import SentMailHeaders
 
 log = logging.getLogger("localrunner.mail")
 
@@ -25,6 +32,7 @@ class Mail:
     sent_at: str
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
 
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc, *self.bcc]
@@ -42,7 +50,19 @@ def _address(value: str) -> str:
     return parseaddr(value)[1].lower()
 
 
-def _from_moto(message: Any, sent_at: str) -> Mail:
+def _readable(sender: str) -> str:
+    """`=?utf-8?b?...?= <a@b>` as `Name <a@b>`: the display name decoded, the address as it was."""
+    name, address = parseaddr(sender)
+    if not name:
+        return sender
+    try:
+        decoded = str(make_header(decode_header(name)))
+    except (ValueError, LookupError):
+        return sender
+    return formataddr((decoded, address)) if decoded != name else sender
+
+
+def _from_moto(message: Any, sent_at: str, sent: SentMailHeaders) -> Mail:
     """Normalise moto's Message / RawMessage / TemplateMessage (internal, version-dependent API)."""
     destinations = getattr(message, "destinations", {}) or {}
     if isinstance(destinations, dict):
@@ -59,7 +79,7 @@ def _from_moto(message: Any, sent_at: str) -> Mail:
         to, cc, bcc = flat, [], []
     mail = Mail(
         id=str(getattr(message, "id", None) or ",".join(getattr(message, "ids", []))),
-        sender=str(getattr(message, "source", "")),
+        sender=_readable(str(getattr(message, "source", ""))),
         to=to,
         cc=cc,
         bcc=bcc,
@@ -67,6 +87,7 @@ def _from_moto(message: Any, sent_at: str) -> Mail:
         # moto keeps one body for simple mail: the HTML part when there is one, else the text part.
         body=str(getattr(message, "body", "")),
         sent_at=sent_at,
+        reply_to=sent.reply_to(str(getattr(message, "id", ""))),
     )
     if hasattr(message, "raw_data"):
         _fill_from_mime(mail, message.raw_data)
@@ -80,7 +101,8 @@ def _fill_from_mime(mail: Mail, raw: str) -> None:
     parsed = email.message_from_string(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     mail.subject = str(parsed.get("Subject", ""))
-    mail.sender = str(parsed.get("From", mail.sender))
+    mail.sender = _readable(str(parsed.get("From", mail.sender)))
+    mail.reply_to = [addr for _, addr in getaddresses(parsed.get_all("Reply-To", []))] or mail.reply_to
     headers_to = [addr for _, addr in getaddresses(parsed.get_all("To", []))]
     mail.to = headers_to or mail.to
     mail.cc = [addr for _, addr in getaddresses(parsed.get_all("Cc", []))]
@@ -91,9 +113,10 @@ def _fill_from_mime(mail: Mail, raw: str) -> None:
 class Mailbox:
     """Reads moto's in-process SES backend; stamps each message with the time it was first seen."""
 
-    def __init__(self, account_id: str, region: str) -> None:
+    def __init__(self, account_id: str, region: str, sent: SentMailHeaders | None = None) -> None:
         self._account_id = account_id
         self._region = region
+        self._sent = sent or SentMailHeaders()
         self._lock = threading.Lock()
         self._mails: list[Mail] = []
         self._echoed = 0  # how many mails the console watcher has printed
@@ -107,7 +130,7 @@ class Mailbox:
         """Pick up messages sent since the last call; returns the new ones."""
         with self._lock:
             messages = self._sent_messages()
-            new = [_from_moto(message, _now()) for message in messages[len(self._mails) :]]
+            new = [_from_moto(message, _now(), self._sent) for message in messages[len(self._mails) :]]
             self._mails.extend(new)
             return new
 
@@ -130,9 +153,10 @@ class Mailbox:
                     unseen, self._echoed = self._mails[self._echoed :], len(self._mails)
                 for mail in unseen:
                     log.info(
-                        "\n---- mail %s\nFrom: %s\nTo: %s\nSubject: %s\n\n%s\n----",
+                        "\n---- mail %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n----",
                         mail.id,
                         mail.sender,
+                        ", ".join(mail.reply_to) or "-",
                         ", ".join(mail.recipients()),
                         mail.subject,
                         mail.body[:4000],

@@ -7,7 +7,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from localrunner.aws import REGION, MotoServer, configure_environment
+from localrunner.aws import REGION, MotoServer, SentMailHeaders, configure_environment
 from localrunner.consumers import Consumers
 from localrunner.fake_stripe import FakeStripe
 from localrunner.invoker import FunctionHost, add_layers_to_path, hosts
@@ -69,6 +69,7 @@ class Runner:
     _server: RunnerServer | None = None
     _consumers: Consumers | None = None
     _mail_stop: threading.Event = field(default_factory=threading.Event)
+    _sent_mail: SentMailHeaders = field(default_factory=SentMailHeaders)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -82,7 +83,7 @@ class Runner:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._moto = MotoServer(self.host)
+        self._moto = MotoServer(self.host, self._sent_mail)
         self.aws_endpoint_url = self._moto.start()
         configure_environment(self.aws_endpoint_url)
 
@@ -103,7 +104,7 @@ class Runner:
         if self.preload:
             self._preload()
         self.routes = api_routes(self.template)
-        mailbox = Mailbox(prov.account_id, prov.region)
+        mailbox = Mailbox(prov.account_id, prov.region, self._sent_mail)
         app = App.from_template(self.routes, self.function_hosts, prov, mailbox, self.aws_endpoint_url)
         self._server = RunnerServer((self.host, self.port), app)
 

@@ -94,6 +94,26 @@ def counting_calls() -> Iterator[CallLog]:
         aws.call_listeners.remove(log)
 
 
+@contextmanager
+def captured_params(service: str, operation: str) -> Iterator[list[dict[str, Any]]]:
+    """The parameters of each `service.operation` call through storecrm's client, as sent (moto drops some,
+    such as SES's ReplyToAddresses)."""
+    from storecrm import aws
+
+    seen: list[dict[str, Any]] = []
+
+    def keep(params: dict[str, Any], **_: Any) -> None:
+        seen.append(dict(params))
+
+    events = aws.client(service).meta.events
+    name = f"provide-client-params.{service}.{operation}"
+    events.register(name, keep)
+    try:
+        yield seen
+    finally:
+        events.unregister(name, keep)
+
+
 def sent_mail(to: str | None = None) -> list[dict[str, Any]]:
     """Mail sent through moto's SES, oldest first."""
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -105,8 +125,8 @@ def sent_mail(to: str | None = None) -> list[dict[str, Any]]:
         destinations = getattr(message, "destinations", {}) or {}
         recipients = [a.lower() for a in destinations.get("ToAddresses", [])]
         if to is None or to.lower() in recipients:
-            mails.append({"to": recipients, "subject": getattr(message, "subject", ""),
-                          "body": getattr(message, "body", "")})
+            mails.append({"from": getattr(message, "source", ""), "to": recipients,
+                          "subject": getattr(message, "subject", ""), "body": getattr(message, "body", "")})
     return mails
 
 

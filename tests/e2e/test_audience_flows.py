@@ -45,10 +45,10 @@ def _double_opt_in(runner_url: str, mailbox: LatestCode, receiver: Receiver) -> 
                                                    "code": mailbox(owner_email, since=before)}).json()["access_token"]
     admin = f"{runner_url}/v1/stores/{store_id}"
     template = _post(f"{admin}/email-templates", {
-        "name": "Double opt-in", "subject": "Confirm your {{store_name}} newsletter",
-        "html": "<p>Hello {{email}}, <a href=\"{{confirm_url}}\">confirm</a>.</p>"
+        "key": "double-opt-in", "subject": {"en": "Confirm your {{store_name}} newsletter"},
+        "body": "<p>Hello {{email}}, <a href=\"{{confirm_url}}\">confirm</a>.</p>"
                 "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p>",
-        "text": "Confirm: {{confirm_url}}\nUnsubscribe: {{unsubscribe_url}}"}, staff)
+        "from_name": "Newsletter Shop", "from_email": "news@newsletter-shop.example.com"}, staff)
     assert template.status_code == 200, template.text
     audience = _post(f"{admin}/audiences", {"key": "newsletter", "confirm_template_id": template.json()["id"]}, staff)
     assert audience.status_code == 200, audience.text
@@ -71,8 +71,11 @@ def _double_opt_in(runner_url: str, mailbox: LatestCode, receiver: Receiver) -> 
     assert subscribed.json()["subscription"]["status"] == "pending"
     assert _get(f"{admin}/audiences/{audience_id}/access", bearer).json()["has_access"] is False
 
-    # 3. The confirmation page of the site passes the token on
+    # 3. The confirmation page of the site passes the token on; answers to the mail reach the store
     token = _confirmation_token(mailbox, "subscriber@example.com")
+    mail = mailbox.items("subscriber@example.com")[-1]
+    assert mail["subject"] == "Confirm your newsletter-shop newsletter"
+    assert mail["from"].startswith("Newsletter Shop <") and mail["reply_to"] == ["news@newsletter-shop.example.com"]
     confirmed = requests.get(f"{runner_url}/v1/storefront/{store_id}/audiences/confirm", params={"token": token},
                              timeout=15)
     assert confirmed.status_code == 200 and confirmed.json() == {"confirmed": True}

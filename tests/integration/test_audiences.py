@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,12 +14,13 @@ import boto3
 import pytest
 
 from tests.integration.conftest import login
-from tests.support import Api, counting_calls, sent_mail
+from tests.support import Api, captured_params, counting_calls, sent_mail
 
-TEMPLATE = {"name": "Confirm", "subject": "Confirm your {{store_name}} subscription",
-            "html": "<p>Hi {{email}}, <a href=\"{{confirm_url}}\">confirm</a> or <a href=\"{{unsubscribe_url}}\">leave"
-                    "</a></p>",
-            "text": "Confirm: {{confirm_url}}\nLeave: {{unsubscribe_url}}\nList: {{audience_key}}"}
+TEMPLATE = {"key": "confirm", "subject": {"en": "Confirm your {{store_name}} subscription",
+                                          "de": "Bestätige dein {{store_name}}-Abo"},
+            "body": "<p>Hi {{email}}, <a href=\"{{confirm_url}}\">confirm</a> or <a href=\"{{unsubscribe_url}}\">leave"
+                    "</a></p><p>List: {{audience_key}}</p>",
+            "from_name": "Acme Letters", "from_email": "letters@acme.example.com"}
 PRICES = [{"currency": "usd", "amount": 500, "interval": {"period": "month", "count": 1}},
           {"id": "yearly", "currency": "USD", "amount": 5000, "interval": {"period": "year"}}]
 
@@ -40,8 +42,8 @@ def _store(api: Api, token: str, key: str) -> dict[str, Any]:
     return reply.body
 
 
-def _template(api: Api, token: str, store: dict[str, Any]) -> dict[str, Any]:
-    reply = api.call("POST", f"/v1/stores/{store['id']}/email-templates", TEMPLATE, token=token)
+def _template(api: Api, token: str, store: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    reply = api.call("POST", f"/v1/stores/{store['id']}/email-templates", {**TEMPLATE, **fields}, token=token)
     assert reply.status == 200, reply.body
     return reply.body
 
@@ -57,6 +59,12 @@ def _table_name() -> str:
     from storecrm.config import settings
 
     return settings().table_name
+
+
+def _sender() -> str:
+    from storecrm.config import settings
+
+    return settings().sender_email
 
 
 def _links(email: str) -> dict[str, str]:
@@ -121,8 +129,7 @@ def test_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> No
     assert api.call("POST", _a(store), {"key": "taken"}, token=token).status == 200
     dup = api.call("POST", _a(store), {"key": "taken"}, token=token)
     assert dup.status == 409 and dup.error == "AUDIENCE.KEY_TAKEN"
-    no_text = api.call("POST", f"/v1/stores/{store['id']}/email-templates",
-                       {"name": "n", "subject": "s", "text": "no link here"}, token=token).body
+    no_text = _template(api, token, store, key="no-link", body="no link here")
     for body, field in [({}, "key"), ({"key": "has space"}, "key"), ({"key": "x", "type": "gold"}, "type"),
                         ({"key": "x", "type": "paid"}, "prices"),
                         ({"key": "x", "type": "paid", "prices": [{**PRICES[0], "interval": {"period": "week"}}]},
@@ -247,14 +254,16 @@ def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner:
 
 def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store: dict[str, Any]) -> None:
     token = owner["access_token"]
-    template = _template(api, token, store)
+    template = _template(api, token, store, reply_to="help@acme.example.com")
     audience = api.call("POST", _a(store), {"key": "letters", "confirm_template_id": template["id"]},
                         token=token).body
+    # Profiles carry no language: the mail speaks the store's first one.
+    api.call("PUT", f"/v1/stores/{store['id']}", {"languages": [{"id": "de"}, {"id": "en"}]}, token=token)
     shopper = _shopper(api, store, "Double@Example.com")
     path = _a(store, f"/{audience['id']}/subscribe")
     missing = api.call("POST", path, {"profile_id": shopper["id"]}, token=shopper["access_token"])
     assert missing.status == 400 and missing.body["validationErrors"][0]["field"] == "confirm_url"
-    with counting_calls() as calls:
+    with counting_calls() as calls, captured_params("sesv2", "SendEmail") as sends:
         reply = api.call("POST", path, {"profile_id": shopper["id"], "confirmUrl": "https://shop.example/confirm?x=1"},
                          token=shopper["access_token"])
     assert reply.status == 200, reply.body
@@ -262,7 +271,11 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     assert reply.body["subscription"]["status"] == "pending"
     assert _outbox(provisioned, store["id"], "audience.subscriber_added") == []
     mail = sent_mail("double@example.com")[-1]
-    assert mail["subject"] == "Confirm your acme-shop subscription"
+    assert mail["subject"] == "Bestätige dein acme-shop-Abo"
+    # From the platform's verified sender, named as the template says; answers go to the store.
+    assert parseaddr(mail["from"]) == ("Acme Letters", _sender())
+    assert [s.get("ReplyToAddresses") for s in sends] == [["help@acme.example.com"]]
+    assert "Text" in sends[0]["Content"]["Simple"]["Body"] and "Html" in sends[0]["Content"]["Simple"]["Body"]
     body = json.dumps(mail["body"])
     # Values are HTML-escaped in the html body.
     assert "https://shop.example/confirm?x=1&amp;token=" in body and "/audiences/unsubscribe?token=" in body
@@ -271,9 +284,12 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     assert access["has_access"] is False and access["subscription"]["status"] == "pending"
 
     first = _links("double@example.com")
-    # Asking again mails a new link; the first one no longer confirms.
-    api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
-             token=shopper["access_token"])
+    # Asking again mails a new link; the first one no longer confirms. Without reply_to, answers go to from_email.
+    api.call("PUT", f"/v1/stores/{store['id']}/email-templates/{template['id']}", {"reply_to": None}, token=token)
+    with captured_params("sesv2", "SendEmail") as sends:
+        api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
+                 token=shopper["access_token"])
+    assert [s.get("ReplyToAddresses") for s in sends] == [["letters@acme.example.com"]]
     second = _links("double@example.com")
     stale = api.call("GET", _a(store, "/confirm"), query={"token": first["Confirm"]})
     assert stale.status == 400 and stale.error == "AUDIENCE.INVALID_TOKEN"

@@ -130,7 +130,8 @@ def test_merge_repoints_audience_subscriptions(api: Api, owner: dict[str, Any], 
     token = owner["access_token"]
     audiences = f"/v1/stores/{store['id']}/audiences"
     template = api.call("POST", f"/v1/stores/{store['id']}/email-templates",
-                        {"name": "c", "subject": "Confirm", "text": "{{confirm_url}}"}, token=token).body
+                        {"key": "c", "subject": {"en": "Confirm"}, "body": "{{confirm_url}}", "from_name": "Shop",
+                         "from_email": "shop@example.com"}, token=token).body
     only_source, target_wins = (api.call("POST", audiences, {"key": key}, token=token).body
                                 for key in ("only-source", "target-wins"))
     double = api.call("POST", audiences, {"key": "double", "confirm_template_id": template["id"]}, token=token).body

@@ -1,4 +1,4 @@
-"""Audience rules without AWS: access, merge preference, mailed-link tokens, template rendering."""
+"""Audience rules without AWS: access, merge preference, mailed-link tokens (rendering: test_template_rendering)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
 from storecrm.domain.audiences import better_subscription, grants_access
 from storecrm.domain.auth import SigningKeys
-from storecrm.domain.email_templates import check_placeholders, render
-from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.models import Subscription
 
 KEYS = SigningKeys(current_kid="k2", keys={"k1": "old-secret", "k2": "new-secret"})
@@ -57,12 +55,3 @@ def test_tokens_round_trip_rotate_and_refuse_tampering() -> None:
     with pytest.raises(InvalidLink):
         audience_tokens.read(old, "confirm", SigningKeys(current_kid="k2", keys={"k2": "new-secret"}), at=1001)
 
-
-def test_rendering_escapes_html_only() -> None:
-    values = {"email": "<b>&\"x\"</b>", "confirm_url": "https://s.example/c?a=1&token=t"}
-    assert render("{{ email }} {{confirm_url}}", values) == "<b>&\"x\"</b> https://s.example/c?a=1&token=t"
-    assert render("<a href=\"{{confirm_url}}\">{{email}}</a>", values, as_html=True) == (
-        "<a href=\"https://s.example/c?a=1&amp;token=t\">&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;</a>")
-    with pytest.raises(ValidationFailed) as failed:
-        check_placeholders({"subject": "{{name}}", "text": "{{confirm_url}}", "html": None})
-    assert [e.field for e in failed.value.field_errors] == ["subject"]

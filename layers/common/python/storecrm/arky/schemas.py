@@ -15,6 +15,7 @@ from storecrm.domain.models import (
     CodeSummary,
     DeliveryStatus,
     EmailTemplate,
+    EmailTemplateStatus,
     Integration,
     Language,
     Market,
@@ -34,6 +35,7 @@ from storecrm.domain.models import (
     WebhookEventSubscription,
 )
 from storecrm.domain.sessions import IssuedTokens
+from storecrm.domain.template_rendering import RenderedMail, RenderWarning
 
 if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileLogin
@@ -256,18 +258,38 @@ class Unsubscribed(Out):
 
 class EmailTemplateOut(Out):
     id: str
+    key: str
     store_id: str
-    key: str | None
-    name: str
-    subject: str
-    html: str | None
-    text: str
+    subject: dict[str, str] = Field(description="Language id -> subject")
+    body: str
+    from_name: str
+    from_email: str
+    reply_to: str | None
+    preheader: str | None
+    status: EmailTemplateStatus
     created_at: int
     updated_at: int
 
     @classmethod
     def of(cls, template: EmailTemplate) -> EmailTemplateOut:
-        return cls.model_validate(template.model_dump(exclude={"audience_count"}))
+        return cls.model_validate(template.model_dump(exclude={"audience_count", "revision"}))
+
+
+class PreviewWarningOut(Out):
+    kind: str = Field(description="missing, unknown, unused or missing_translation")
+    variable: str
+    message: str
+
+
+class EmailTemplatePreviewOut(Out):
+    subject: str
+    html: str
+    warnings: list[PreviewWarningOut]
+
+    @classmethod
+    def of(cls, mail: RenderedMail, warnings: Sequence[RenderWarning]) -> EmailTemplatePreviewOut:
+        return cls(subject=mail.subject, html=mail.html,
+                   warnings=[PreviewWarningOut.model_validate(w.model_dump()) for w in warnings])
 
 
 # ---------------------------------------------------------------- CRM profiles

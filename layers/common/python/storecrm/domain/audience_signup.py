@@ -26,7 +26,6 @@ from storecrm.domain.audiences import (
     subscriber_added,
 )
 from storecrm.domain.auth import Principal, SigningKeys
-from storecrm.domain.email_templates import render_mail
 from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models import (
@@ -39,6 +38,7 @@ from storecrm.domain.models import (
     Subscription,
 )
 from storecrm.domain.profile_sessions import check_live_session, own_session_id
+from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 
 if TYPE_CHECKING:
     from storecrm.gateways.mail import Mailer
@@ -202,15 +202,17 @@ class AudienceSignup:
             pending = pending.model_copy(update={"pending_token": confirm.id})
         self.audiences.save_subscription(pending, existing)
         assert profile.email
-        mail = render_mail(template, {
+        mail = render_mail(MailContent.of(template), {
             "confirm_url": with_token(confirm_url, audience_tokens.issue(confirm, signing)),
             "unsubscribe_url": with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe",
                                           audience_tokens.issue(leave, signing)),
             "email": profile.email,
             "store_name": store.key if store else "",
             "audience_key": audience.key,
-        })
-        self.mailer.send(profile.email, mail.subject, mail.text, mail.html)
+        }, mail_languages(store))
+        # From the platform's verified sender under the template's name; answers go to the store.
+        self.mailer.send(profile.email, mail.subject, mail.text, mail.html, from_name=template.from_name,
+                         reply_to=template.reply_to or template.from_email)
         return pending
 
     def _checkout(self, audience: Audience, kind: PaidAudience, profile: Profile, request: SubscribeRequest) -> str:

@@ -13,7 +13,6 @@ from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.email_templates import placeholders_in
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency
 from storecrm.domain.models import (
@@ -33,6 +32,8 @@ from storecrm.domain.models import (
     SubscriptionStatus,
 )
 from storecrm.domain.permissions import Action
+from storecrm.domain.rules import key_in_ref
+from storecrm.domain.template_rendering import has_confirm_link
 
 if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
@@ -110,8 +111,8 @@ def new_subscription(audience: Audience, profile: Profile, status: SubscriptionS
 def check_confirm_template(template: EmailTemplate | None) -> None:
     if template is None:
         raise ValidationFailed.on("confirm_template_id", "no email template with this id in this store")
-    if "confirm_url" not in placeholders_in(template.text) | placeholders_in(template.html):
-        raise ValidationFailed.on("confirm_template_id", "the template must contain {{confirm_url}}")
+    if not has_confirm_link(template.body):
+        raise ValidationFailed.on("confirm_template_id", "the template's body must contain {{confirm_url}}")
 
 
 # ---------------------------------------------------------------- commands
@@ -226,22 +227,17 @@ class AudienceLookup:
         self.audiences = audiences
 
     def keys(self, store_id: str, ref: str) -> list[Key]:
-        return [self.audiences.item_key(store_id, ref), self.audiences.marker_key(store_id, _key_part(store_id, ref))]
+        return [self.audiences.item_key(store_id, ref), self.audiences.marker_key(store_id, key_in_ref(store_id, ref))]
 
     def pick(self, store_id: str, ref: str, found: dict[Key, Item]) -> Audience:
         audience = self.audiences.from_item(found.get(self.audiences.item_key(store_id, ref)))
         if audience is None:
             audience_id = self.audiences.id_from_marker(found.get(self.audiences.marker_key(
-                store_id, _key_part(store_id, ref))))
+                store_id, key_in_ref(store_id, ref))))
             audience = self.audiences.get(store_id, audience_id) if audience_id else None
         if audience is None or audience.store_id != store_id:
             raise NotFound(AUDIENCE_NOT_FOUND, "AUDIENCE.NOT_FOUND")
         return audience
-
-
-def _key_part(store_id: str, ref: str) -> str:
-    prefix = f"{store_id}:"
-    return ref[len(prefix):] if ref.startswith(prefix) else ref
 
 
 # ---------------------------------------------------------------- staff

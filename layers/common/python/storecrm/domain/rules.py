@@ -67,3 +67,10 @@ def check_absolute_url(value: str) -> str:
 def mask(secret: str) -> str:
     """A stored secret as responses show it: enough to recognise it, never enough to use it."""
     return f"****{secret[-4:]}" if len(secret) >= 12 else "****"
+
+
+def key_in_ref(store_id: str, ref: str) -> str:
+    """A path names an audience or template by id, bare key or `{storeId}:{key}` (the arky client's key
+    form): the part to look up as a key."""
+    prefix = f"{store_id}:"
+    return ref[len(prefix):] if ref.startswith(prefix) else ref

@@ -9,12 +9,15 @@ from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFa
 from storecrm.domain.models import Audience, OutboxEvent, Subscription
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
+from storecrm.repositories.email_templates import CONFIRM_READY
 from storecrm.repositories.table import ConditionFailed, Item, Table, Write, delete, put, update
 
 AUDIENCE_GONE = NotFound("Audience not found", "AUDIENCE.NOT_FOUND")
 AUDIENCE_CHANGED = Conflict("The audience changed meanwhile; read it again and retry", "AUDIENCE.CONFLICT")
 SUBSCRIPTION_CHANGED = Conflict("The subscription changed meanwhile; try again", "SUBSCRIPTION.CONFLICT")
-NO_SUCH_TEMPLATE = ValidationFailed.on("confirm_template_id", "no email template with this id in this store")
+# The template was deleted, or lost {{confirm_url}}, between the audience call's read and its write.
+TEMPLATE_NOT_USABLE = ValidationFailed.on(
+    "confirm_template_id", "no email template with this id in this store whose body contains {{confirm_url}}")
 TOKEN_USED = Conflict("This link has already been used", "AUDIENCE.TOKEN_USED")
 
 Position = dict[str, str]
@@ -176,7 +179,8 @@ def _link_writes(store_id: str, before: str | None, after: str | None) -> list[W
     writes: list[Write] = []
     if after is not None:
         writes.append(update(keys.email_template(store_id, after), "ADD audience_count :one",
-                             condition="attribute_exists(PK)", values={":one": 1}, error=NO_SUCH_TEMPLATE))
+                             condition=f"attribute_exists(PK) AND {CONFIRM_READY} = :ready",
+                             values={":one": 1, ":ready": True}, error=TEMPLATE_NOT_USABLE))
     if before is not None:
         # The template can be gone only if its delete already downgraded this audience; then the
         # audience's revision check (earlier in the transaction) is the error reported.

@@ -10,7 +10,8 @@ market               STORE#{id}                  MARKET#{id}
 market key           STORE#{id}                  MARKETKEY#{key}      (unique marker)
 audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
-email template       STORE#{id}                  EMAILTEMPLATE#{id}
+email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
+email template key   STORE#{id}                  EMAILTEMPLATEKEY#{key} (unique marker)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}     GSI1 PROFILE#{pid}#SUBSCRIPTIONS / {audienceId}
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
 session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
@@ -36,6 +37,11 @@ so a page is a single Query that reads only that page.
   GSI1 / GSI2  STORE#{id}#PROFILES#ALL / #{status}    {created_at}#{profileId}
   GSI3 / GSI4  STORE#{id}#PROFILES#ALL / #{status}    {updated_at}#{profileId}
   GSI5 / GSI6  STORE#{id}#PROFILES#ALL / #{status}    {email or ~ for guests}#{profileId}
+
+Email template lists, the same way (a key prefix or a created_at range is a key condition on its index):
+  GSI1 / GSI2  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {created_at}#{templateId}
+  GSI3 / GSI4  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {updated_at}#{templateId}
+  GSI5 / GSI6  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {key}
 """
 
 from __future__ import annotations
@@ -103,6 +109,37 @@ def email_template(store_id: str, template_id: str) -> Key:
 
 
 EMAIL_TEMPLATE_PREFIX = "EMAILTEMPLATE#"
+
+
+def email_template_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"EMAILTEMPLATEKEY#{key}"
+
+
+# sort field -> (index over all of a store's templates, index per status)
+EMAIL_TEMPLATE_LIST_INDEXES = {"created_at": ("GSI1", "GSI2"), "updated_at": ("GSI3", "GSI4"), "key": ("GSI5", "GSI6")}
+
+
+def email_templates_of(store_id: str, scope: str) -> str:
+    """An email-template list partition: scope is ALL or a status."""
+    return f"STORE#{store_id}#EMAILTEMPLATES#{scope}"
+
+
+def time_order(at: int, item_id: str) -> str:
+    """A sort key in time order; ties are broken by id."""
+    return f"{at:010d}#{item_id}"
+
+
+def email_template_index_keys(store_id: str, template_id: str, status: str, created_at: int, updated_at: int,
+                              key: str) -> dict[str, str]:
+    # Keys are unique per store, so the key alone orders and identifies a template.
+    sort_values = {"created_at": time_order(created_at, template_id),
+                   "updated_at": time_order(updated_at, template_id), "key": key}
+    attributes: dict[str, str] = {}
+    for field, (all_index, status_index) in EMAIL_TEMPLATE_LIST_INDEXES.items():
+        for index, scope in ((all_index, ALL), (status_index, status)):
+            attributes[f"{index}PK"] = email_templates_of(store_id, scope)
+            attributes[f"{index}SK"] = sort_values[field]
+    return attributes
 
 
 def subscribers_of(audience_id: str) -> str:
