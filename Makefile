@@ -6,7 +6,7 @@ PORT ?= 3000
 export PYTHONPATH := layers/common/python:.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint typecheck validate build bench clean
+.PHONY: run test lint typecheck validate build bench fuzz clean
 
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ lint: $(VENV)/.installed
 
 # Lambda runs the code on 3.13, tests and the runner on 3.11: type-check against both stdlibs.
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy layers/common/python/storecrm functions localrunner bench
+	$(VENV)/bin/mypy layers/common/python/storecrm functions localrunner bench fuzz
 	$(VENV)/bin/mypy --python-version 3.13 layers/common/python/storecrm functions
 
 # cfn-lint's informational checks too (stateful resources' policies, queue retention).
@@ -44,8 +44,12 @@ build: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench
 
+## fuzz: schemathesis against a fresh local runner with a staff token (prints requests and failures)
+fuzz: $(VENV)/.installed
+	$(PY) -m fuzz --max-examples $(or $(FUZZ_EXAMPLES),200)
+
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .schemathesis
 
 # ---------------------------------------------------------------- sam build targets
 # template.yaml builds every function and layer with `BuildMethod: makefile` and this file as

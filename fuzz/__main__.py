@@ -38,7 +38,7 @@ def _free_port() -> int:
 def _start_runner(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own runner
+        process = subprocess.Popen(
             [sys.executable, "-m", "localrunner", "--port", str(port)], cwd=REPO_ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -79,7 +79,7 @@ def _count_requests(log_path: Path) -> int:
 def _count_failures(junit: Path) -> int:
     if not junit.exists():
         return 0
-    root = ElementTree.parse(junit).getroot()  # noqa: S314 - our own report file
+    root = ElementTree.parse(junit).getroot()
     return sum(1 for _ in root.iter("failure")) + sum(1 for _ in root.iter("error"))
 
 
@@ -98,7 +98,7 @@ def main() -> int:
         before = _count_requests(log_path)
         started = time.monotonic()
         env = {**os.environ, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
-        result = subprocess.run(  # noqa: S603 - schemathesis from our own virtualenv
+        result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
              f"{url}/openapi.json", "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
              "--max-examples", str(args.max_examples), "--phases", "examples,coverage,fuzzing",
