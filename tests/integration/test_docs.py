@@ -19,3 +19,29 @@ def test_swagger_ui_bundles_its_assets(api: Api) -> None:
     page = reply.body
     assert isinstance(page, str) and "SwaggerUIBundle" in page
     assert "unpkg.com" not in page and "cdn.jsdelivr" not in page
+
+
+def test_every_operation_documents_the_arky_errors_it_can_answer_and_never_422(api: Api) -> None:
+    document = api.call("GET", "/openapi.json").body
+    error_schema = document["components"]["schemas"]["ArkyError"]
+    assert set(error_schema["properties"]) == {"message", "error", "statusCode", "validationErrors"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert "422" not in responses, (method, path)
+            for status in ("400", "413", "415"):
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ArkyError"}, (method, path, status)
+
+
+def test_an_error_answer_matches_the_documented_error_schema(api: Api) -> None:
+    document = api.call("GET", "/openapi.json").body
+    reply = api.call("POST", "/v1/auth/code", {"email": "not-an-email"})
+    assert reply.status == 400
+    assert set(reply.body) == set(document["components"]["schemas"]["ArkyError"]["required"])
+
+
+def test_swagger_ui_shows_the_finished_document(api: Api) -> None:
+    page = api.call("GET", "/swagger").body
+    assert "ArkyError" in page and "HTTPValidationError" not in page

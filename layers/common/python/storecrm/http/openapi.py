@@ -1,0 +1,75 @@
+"""What the OpenAPI document says about errors, so that it matches what the API answers.
+
+Routes declare the errors their own logic can answer (`responses=errors(401, 403, 404)`);
+`finish_document` adds the ones every operation can meet before any route runs (400, 413, 415
+from the body checks) and removes Powertools' 422, which this API never sends: validation
+failures are 400s in the arky error shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from storecrm.http.json_input import JSON_MEDIA_TYPE
+
+ERROR_SCHEMA = "ArkyError"
+ERROR_REF = f"#/components/schemas/{ERROR_SCHEMA}"
+
+_DESCRIPTIONS = {
+    400: "The input is invalid; `validationErrors` names each field",
+    401: "No token, or one that is expired, revoked or of the wrong kind",
+    402: "The store's plan does not allow this",
+    403: "The token is valid but may not do this",
+    404: "The store or record does not exist, or is not visible to this token",
+    409: "The change conflicts with existing data (a key or email in use, a stale revision)",
+    413: "The body is larger than the API accepts",
+    415: "The body is not JSON",
+    429: "Too many requests; retry after the time in Retry-After",
+}
+# Checked in the Lambda entry for every request (storecrm.http.app.check_request).
+EVERY_OPERATION = (400, 413, 415)
+_POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    error: str
+
+
+class ArkyError(BaseModel):
+    """Every error answer: {message, error, statusCode, validationErrors}."""
+
+    message: str
+    error: str
+    statusCode: int  # noqa: N815 - the wire name
+    validationErrors: list[FieldErrorOut]  # noqa: N815
+
+
+def _response(status: int) -> dict[str, Any]:
+    return {"description": _DESCRIPTIONS[status], "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": ERROR_REF}}}}
+
+
+def errors(*statuses: int) -> dict[int, Any]:
+    """A route's `responses=` for the errors its own logic answers."""
+    return {status: _response(status) for status in statuses}
+
+
+def finish_document(document: dict[str, Any]) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas[ERROR_SCHEMA] = ArkyError.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schemas[ERROR_SCHEMA].pop("$defs", {}))
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            for status in EVERY_OPERATION:
+                responses.setdefault(str(status), _response(status))
+            for response in responses.values():
+                for content in (response.get("content") or {}).values():
+                    if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                        content["schema"] = {"$ref": ERROR_REF}
+    for name in _POWERTOOLS_ONLY:
+        schemas.pop(name, None)
+    return document
