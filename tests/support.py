@@ -251,3 +251,31 @@ class Pipeline:
         messages = self.sqs.receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10,
                                             WaitTimeSeconds=0).get("Messages", [])
         return [json.loads(m["Body"]) for m in messages]
+
+
+def seed_profiles(store_id: str, emails: list[str]) -> list[str]:
+    """Profiles written straight to the table with BatchWriteItem, for tests about reading many.
+
+    The items are the ones the repository's create transaction writes (record, email marker,
+    search terms), minus the outbox event. Going through the API instead costs a moto
+    TransactWriteItems each, which deep-copies the whole table.
+    """
+    import boto3
+
+    from storecrm.clock import now
+    from storecrm.config import settings
+    from storecrm.domain.models import Profile
+    from storecrm.repositories.profiles import ProfileRepository
+
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().table_name)
+    at = now()
+    ids = []
+    with table.batch_writer() as batch:
+        for offset, email in enumerate(emails):
+            profile = Profile(id=str(uuid.uuid4()), store_id=store_id, email=email,
+                              created_at=at + offset, updated_at=at + offset)
+            for write in ProfileRepository.create_writes(profile, []):
+                assert write.kind == "Put" and write.item is not None
+                batch.put_item(Item=write.item)
+            ids.append(profile.id)
+    return ids

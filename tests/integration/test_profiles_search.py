@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.integration.conftest import login
-from tests.support import Api, counting_calls
+from tests.support import Api, counting_calls, seed_profiles
 
 
 def _tax(tier: str, ltv: float, vip: bool) -> list[dict[str, Any]]:
@@ -164,8 +164,7 @@ def test_search_pages_never_repeat_a_profile(api: Api, owner: dict[str, Any], st
 
 def test_a_full_search_page_is_one_batch_read(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
     token = owner["access_token"]
-    for i in range(99):
-        api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": f"bulk{i}@example.com"}, token=token)
+    seed_profiles(store["id"], [f"bulk{i}@example.com" for i in range(99)])
     with counting_calls() as calls:
         page = api.call("GET", f"/v1/stores/{store['id']}/profiles", token=token, query={"query": "bulk", "limit": 100})
     # 98 profiles + the store and membership of the access check = one BatchGetItem of 100 keys.
