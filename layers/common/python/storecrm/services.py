@@ -60,8 +60,9 @@ def login_codes() -> LoginCodes:
 def account_login() -> AccountLogin:
     from storecrm.domain.accounts import AccountLogin
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
 
-    return AccountLogin(AccountRepository(), login_codes(), session_service())
+    return AccountLogin(AccountRepository(), StoreRepository(), login_codes(), session_service())
 
 
 @lru_cache(maxsize=1)

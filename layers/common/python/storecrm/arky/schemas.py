@@ -56,6 +56,10 @@ class CodeRequest(Command):
     store_id: str | None = Field(default=None, max_length=64)
 
 
+class StoreCodeRequest(Command):
+    email: Email
+
+
 class VerifyRequest(Command):
     email: Email
     code: str = Field(pattern=r"^\d{6}$", description="The six digits from the mail")
