@@ -19,6 +19,32 @@ def test_public_store_and_markets(api: Api, store: dict[str, Any]) -> None:
     assert api.call("GET", "/v1/storefront/nope").status == 404
 
 
+def test_public_market_by_id_or_key(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    markets = {m["key"]: m for m in api.call("GET", f"/v1/stores/{store['id']}/markets",
+                                            token=owner["access_token"]).body}
+    # storefront.store.market.get(id)
+    with counting_calls() as calls:
+        reply = api.call("GET", _sf(store, f"/markets/{markets['us']['id']}"))
+    assert reply.status == 200 and reply.body == markets["us"]
+    assert calls.calls == ["dynamodb.BatchGetItem"]  # the store and the market together
+    assert api.call("GET", _sf(store, "/markets/eu")).body == markets["eu"]  # the key the client configures
+    for missing, error in ((_sf(store, "/markets/no-such-market"), "MARKET.NOT_FOUND"),
+                           (f"/v1/storefront/no-such-store/markets/{markets['us']['id']}", "STORE.NOT_FOUND")):
+        reply = api.call("GET", missing)
+        assert reply.status == 404 and reply.error == error, reply.body
+    too_long = api.call("GET", _sf(store, f"/markets/{'m' * 300}"))
+    assert too_long.status == 400 and too_long.error == "GENERAL.VALIDATION_ERROR"
+
+
+def test_public_market_stays_in_its_store(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    other = api.call("POST", "/v1/stores", {"key": "other-front", "timezone": "UTC",
+                                            "billing_email": "o@example.com"}, token=owner["access_token"]).body
+    theirs = api.call("GET", f"/v1/stores/{other['id']}/markets", token=owner["access_token"]).body
+    for market in theirs:
+        reply = api.call("GET", _sf(store, f"/markets/{market['id']}"))
+        assert reply.status == 404 and reply.error == "MARKET.NOT_FOUND"
+
+
 def test_identify_guest_then_email_then_verify(api: Api, store: dict[str, Any]) -> None:
     guest = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
                                                                 "verify": False})
