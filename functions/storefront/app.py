@@ -72,7 +72,8 @@ def logout(storeId: str) -> LoggedOut:  # noqa: N803
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
          tags=["Storefront"])
 def me(storeId: str) -> ProfileDetail:  # noqa: N803
-    return ProfileDetail.of(profile_sessions().me(storeId, principal(app)))
+    # Two AWS calls (budget 1): the subscriptions are a Query; see ProfileSessions.me_detail.
+    return ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
 
 
 lambda_handler = lambda_entry(app)

@@ -83,10 +83,13 @@ def test_paid_membership_lifecycle(api: Api, provisioned: Any, store: dict[str, 
     assert applied.status == 200 and applied.body == {"received": True, "outcome": "applied"}, applied.body
     granted = access(api, store, paid, shopper)
     assert granted["has_access"] is True
-    assert granted["subscription"]["status"] == "active" and granted["subscription"]["price_id"] == "yearly"
+    assert granted["subscription"]["status"] == "active" and granted["subscription"]["plan_id"] == "yearly"
     subscription_id = completed["data"]["object"]["subscription"]
     paid_until = stripe_fake.subscriptions[subscription_id]["current_period_end"]
-    assert granted["subscription"]["current_period_end"] == paid_until
+    assert granted["subscription"]["end_date"] == paid_until
+    assert granted["subscription"]["payment"] == {"currency": "USD", "market": "", "provider": {
+        "type": "stripe", "profile_id": completed["data"]["object"]["customer"], "subscription_id": subscription_id,
+        "price_id": "yearly"}}
     [added] = _outbox(provisioned, store["id"], "audience.subscriber_added")
     assert added["data"]["subscriber"]["profile_id"] == shopper["id"]
 

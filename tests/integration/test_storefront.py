@@ -67,7 +67,8 @@ def test_identify_guest_then_email_then_verify(api: Api, store: dict[str, Any]) 
     assert set(me.body) == {"profile", "carts", "orders", "audience_subscriptions", "form_submissions"}
     with counting_calls() as calls:
         api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"])
-    assert calls.calls == ["dynamodb.BatchGetItem"]
+    # The profile with its session, then its audience subscriptions (a Query: over the budget of 1).
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.Query"]
     out = api.call("POST", _sf(store, "/profiles/logout"), token=verified.body["token"])
     assert out.body == {"logged_out": True}
     assert api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"]).status == 401
@@ -107,3 +108,29 @@ def test_storefront_tokens_stay_in_their_store(api: Api, owner: dict[str, Any], 
                     token=token).status == 401
     assert api.call("POST", f"/v1/storefront/{other['id']}/profiles/logout", token=token).status == 401
     assert api.call("GET", _sf(store, "/profiles/me"), token=token).status == 200
+
+
+def test_me_lists_only_what_the_session_may_see(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    news = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "news"}, token=token).body
+    named = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "email": "me@example.com",
+                                                                "verify": True}).body
+    bearer = api.call("POST", _sf(store, "/profiles/verify"), {"store_id": store["id"],
+                                                               "code": latest_code("me@example.com")},
+                      token=named["token"]["token"]).body["token"]
+    subscribed = api.call("POST", _sf(store, f"/audiences/{news['id']}/subscribe"),
+                          {"profile_id": named["profile"]["id"]}, token=bearer)
+    assert subscribed.status == 200, subscribed.body
+    # storefront.crm.profile.getMe()
+    mine = api.call("GET", _sf(store, "/profiles/me"), token=bearer).body
+    assert [s["audience_id"] for s in mine["audience_subscriptions"]] == [news["id"]]
+    # Someone else who only names that (verified) email gets an unverified session: no stored data.
+    stranger = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"],
+                                                                   "email": "me@example.com"}).body
+    theirs = api.call("GET", _sf(store, "/profiles/me"), token=stranger["token"]["token"])
+    assert theirs.status == 200 and theirs.body["profile"]["id"] == named["profile"]["id"]
+    assert theirs.body["audience_subscriptions"] == []
+    # Another profile's session sees its own (none).
+    other = api.call("POST", _sf(store, "/profiles/identify"), {}).body
+    assert api.call("GET", _sf(store, "/profiles/me"), token=other["token"]["token"]).body[
+        "audience_subscriptions"] == []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import Api, counting_calls
+from tests.support import Api, counting_calls, latest_code
 
 AUDIENCE_FIELDS = {"id", "store_id", "key", "status", "type"}
 
@@ -124,3 +124,44 @@ def test_bad_input(api: Api, store: dict[str, Any], audiences: dict[str, dict[st
         assert any(field in e["field"] for e in reply.body["validationErrors"]), (query, reply.body)
     too_long = api.call("GET", _sf(store, f"/{'a' * 300}"))
     assert too_long.status == 400 and too_long.error == "GENERAL.VALIDATION_ERROR"
+
+
+# The arky client's AudienceSubscription (src/types/index.ts at fe001ba), field for field.
+SUBSCRIPTION_FIELDS = {"id", "store_id", "profile_id", "audience_id", "plan_id", "pending_plan_id", "payment",
+                       "status", "start_date", "end_date", "token", "source", "created_at", "updated_at"}
+
+
+def _verified_bearer(api: Api, store: dict[str, Any], email: str) -> tuple[str, dict[str, Any]]:
+    """storefront.crm.profile.identify({email, verify: true}) then verify({code}): the bearer and the profile."""
+    named = api.call("POST", f"/v1/storefront/{store['id']}/profiles/identify",
+                     {"store_id": store["id"], "market": None, "email": email, "verify": True})
+    assert named.status == 200, named.body
+    verified = api.call("POST", f"/v1/storefront/{store['id']}/profiles/verify",
+                        {"store_id": store["id"], "code": latest_code(email)}, token=named.body["token"]["token"])
+    assert verified.status == 200, verified.body
+    return verified.body["token"], named.body["profile"]
+
+
+def test_subscriptions_come_in_the_client_shape_everywhere(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                           audiences: dict[str, dict[str, Any]]) -> None:
+    bearer, profile = _verified_bearer(api, store, "reader@example.com")
+    beta = audiences["beta"]
+    # storefront.crm.audience.subscribe({id, profile_id, ...})
+    subscribed = api.call("POST", _sf(store, f"/{beta['id']}/subscribe"),
+                          {"profile_id": profile["id"], "price_id": None, "success_url": None, "cancel_url": None,
+                           "confirm_url": None}, token=bearer)
+    assert subscribed.status == 200, subscribed.body
+    subscription = subscribed.body["subscription"]
+    assert set(subscription) == SUBSCRIPTION_FIELDS
+    assert subscription == {
+        "id": subscription["id"], "store_id": store["id"], "profile_id": profile["id"], "audience_id": beta["id"],
+        "plan_id": "", "pending_plan_id": None, "payment": {"currency": "", "market": "", "provider": None},
+        "status": "active", "start_date": subscription["created_at"], "end_date": None, "token": "",
+        "source": "signup", "created_at": subscription["created_at"], "updated_at": subscription["updated_at"]}
+    # storefront.crm.audience.checkAccess({id}), storefront.crm.profile.getMe(), staff crm.get({id})
+    access = api.call("GET", _sf(store, f"/{beta['id']}/access"), token=bearer).body
+    me = api.call("GET", f"/v1/storefront/{store['id']}/profiles/me", token=bearer).body
+    detail = api.call("GET", f"/v1/stores/{store['id']}/profiles/{profile['id']}", token=owner["access_token"]).body
+    assert access["subscription"] == subscription
+    assert me["audience_subscriptions"] == [subscription]
+    assert detail["audience_subscriptions"] == [subscription]

@@ -68,12 +68,13 @@ def account_login() -> AccountLogin:
 @lru_cache(maxsize=1)
 def profile_sessions() -> ProfileSessions:
     from storecrm.domain.profile_sessions import ProfileSessions
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
-                           SessionRepository())
+                           SessionRepository(), AudienceRepository())
 
 
 @lru_cache(maxsize=1)

@@ -92,6 +92,13 @@ def repointed(source: Sequence[Subscription], target: Sequence[Subscription], pr
     return moved
 
 
+def profile_subscriptions(audiences: AudienceRepository, profile: Profile) -> list[Subscription]:
+    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me): one
+    Query on the profile's subscription index, which a get cannot fold into its BatchGetItem because
+    the subscriptions' keys name audiences not known yet."""
+    return [s for s in audiences.subscriptions_of(profile.id) if s.store_id == profile.store_id]
+
+
 def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:
     """Announced when a subscription becomes active (never while pending)."""
     return OutboxEvent.new(SUBSCRIBER_ADDED, audience.store_id, {

@@ -127,8 +127,10 @@ class StripeEvents:
         at = now()
         base = existing if existing is not None and existing.status in SUBSCRIBED else None
         current = base or new_subscription(audience, profile, status, "signup", at, existing)
+        price_id = metadata.get("price_id") or current.price_id
         updated = current.model_copy(update={
-            "status": status, "price_id": metadata.get("price_id") or current.price_id,
+            "status": status, "price_id": price_id, "currency": _currency(audience, price_id) or current.currency,
+            "external_customer_id": stripe_sub.get("customer") or current.external_customer_id,
             "external_subscription_id": stripe_sub.get("id"), "current_period_end": period_end(stripe_sub),
             "billing_event_at": event_at, "email": profile.email, "updated_at": at,
             "revision": (existing.revision + 1) if existing is not None else current.revision})
@@ -139,3 +141,9 @@ class StripeEvents:
         self.audiences.save_subscription(updated, existing, [subscriber_added(audience, updated)] if became_active
                                          else [])
         return "applied"
+
+
+def _currency(audience: Audience, price_id: str | None) -> str | None:
+    kind = audience.type
+    prices = kind.prices if isinstance(kind, PaidAudience) else []
+    return next((p.currency for p in prices if p.id == price_id), None)
