@@ -126,7 +126,7 @@ class PriceIn(Command):
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")
     currency: Currency
     amount: int = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
-    interval: PriceInterval
+    interval: PriceInterval | None = Field(default=None, description="Leave out for a one-time purchase")
 
 
 class AudienceTypeIn(Command):

@@ -322,7 +322,7 @@ class AudiencePrice(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     currency: str
     amount: int = Field(ge=0, description="In the currency's smallest unit (cents)")
-    interval: PriceInterval
+    interval: PriceInterval | None = Field(default=None, description="None: a one-time purchase that never ends")
 
 
 class StandardAudience(BaseModel):
