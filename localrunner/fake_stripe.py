@@ -1,7 +1,8 @@
 """A local stand-in for the Stripe API, so tests and the local runner never call api.stripe.com.
 
 It speaks Stripe's wire format (form-encoded requests, JSON objects, Stripe's error shape) well enough for the real
-`stripe` client: Checkout sessions, billing portal sessions, refunds and the subscriptions that completed checkouts
+`stripe` client: Checkout sessions (subscription mode, and payment mode for one-time purchases, paid at once or
+settled later), billing portal sessions, refunds and the subscriptions and payment intents that completed checkouts
 create. It does not import `stripe`, so it also loads where only the runtime dependencies are installed.
 """
 
@@ -29,6 +30,8 @@ log = logging.getLogger("localrunner.stripe")
 API_VERSION = "2026-10-28.endive"
 _MODES = ("payment", "subscription", "setup")
 _SUBSCRIPTION_EVENTS = ("customer.subscription.updated", "customer.subscription.deleted")
+# Session parameters Stripe accepts in one mode only.
+_ONLY_IN_MODE = {"subscription_data": "subscription", "payment_intent_data": "payment", "customer_creation": "payment"}
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 _ID_CHARS = string.ascii_letters + string.digits
 _DAY = 86_400
@@ -138,6 +141,7 @@ class FakeStripe:
         self.portal_sessions: dict[str, Json] = {}
         self.refunds: dict[str, Json] = {}
         self.subscriptions: dict[str, Json] = {}
+        self.payment_intents: dict[str, Json] = {}
         self._session_params: dict[str, Json] = {}
         self._payments: dict[str, tuple[int | None, str | None]] = {}  # payment intent -> (amount, currency)
         self._replies: dict[tuple[str, str], tuple[int, Json]] = {}  # (api key, idempotency key) -> reply
@@ -208,6 +212,12 @@ class FakeStripe:
         if params.get("customer") and params.get("customer_email"):
             raise StripeError(400, "You may only specify one of these parameters: customer, customer_email.",
                               param="customer_email")
+        for name, only_in in _ONLY_IN_MODE.items():
+            if name in params and mode != only_in:
+                raise StripeError(400, f"You can only pass `{name}` in `{only_in}` mode.", param=name)
+        if params.get("customer_creation") not in (None, "always", "if_required"):
+            raise StripeError(400, "Invalid customer_creation: must be one of always or if_required",
+                              param="customer_creation")
         items = _required(params, "line_items") if mode != "setup" else params.get("line_items") or []
         if not isinstance(items, list):
             raise StripeError(400, "Invalid array", param="line_items")
@@ -244,6 +254,10 @@ class FakeStripe:
             if mode == "subscription" and not data.get("recurring"):
                 raise StripeError(400, f"Missing required param: {where}[price_data][recurring].",
                                   param=f"{where}[price_data][recurring]", code="parameter_missing")
+            if mode == "payment" and data.get("recurring"):
+                raise StripeError(400, "You specified `payment` mode but passed a recurring price. Either switch to "
+                                  "`subscription` mode or use only one-time prices.",
+                                  param=f"{where}[price_data][recurring]")
         price = {"id": item.get("price") or _new_id("price"), "object": "price", "currency": data.get("currency"),
                  "unit_amount": unit_amount, "recurring": data.get("recurring"), "product": data.get("product")}
         amount = unit_amount * quantity if unit_amount is not None else None
@@ -291,26 +305,60 @@ class FakeStripe:
 
     # ------------------------------------------------------------------------ test helpers
     def complete_checkout(
-        self, session_id: str, *, customer: str | None = None, email: str | None = None, period_days: int = 30
+        self, session_id: str, *, customer: str | None = None, email: str | None = None, period_days: int = 30,
+        paid: bool = True,
     ) -> Json:
         """Pay an open session as the customer would; returns the `checkout.session.completed` event.
 
-        Like Stripe, the subscription gets `subscription_data[metadata]`, not the session's metadata.
+        Like Stripe, the subscription gets `subscription_data[metadata]`, not the session's metadata, and
+        a payment-mode session names a customer only when one was given or `customer_creation=always`
+        (otherwise Stripe keeps a guest). `paid=False` (payment mode) is a delayed payment method: the
+        session completes unpaid and `settle_payment` later says how it went.
         """
         with self._lock:
             session = self._find(self.sessions, session_id, "checkout.session", "session")
             if session["status"] != "open":
                 raise ValueError(f"checkout session {session_id} is {session['status']}, not open")
-            now, customer = int(time.time()), customer or session["customer"] or _new_id("cus")
-            email = session["customer_email"] or email or f"{customer}@example.com"
+            mode, params = session["mode"], self._session_params[session_id]
+            if not paid and mode != "payment":
+                raise ValueError("only payment mode sessions complete unpaid")
+            named = customer or session["customer"]
+            if mode == "payment" and not named and params.get("customer_creation") != "always":
+                customer = None
+            else:
+                customer = named or _new_id("cus")
+            now = int(time.time())
+            email = session["customer_email"] or email or f"{customer or 'guest'}@example.com"
             session.update(status="complete", customer=customer, customer_details={"email": email},
-                           payment_status="no_payment_required" if session["mode"] == "setup" else "paid")
-            if session["mode"] == "payment":
-                session["payment_intent"] = _new_id("pi")
-                self._payments[session["payment_intent"]] = (session["amount_total"], session["currency"])
-            elif session["mode"] == "subscription":
-                session["subscription"] = self._subscribe(session, customer, now, now + period_days * _DAY)
+                           payment_status="no_payment_required" if mode == "setup" else "paid" if paid else "unpaid")
+            if mode == "payment":
+                session["payment_intent"] = payment_intent = _new_id("pi")
+                self._payments[payment_intent] = (session["amount_total"], session["currency"])
+                self.payment_intents[payment_intent] = {
+                    "id": payment_intent, "object": "payment_intent", "amount": session["amount_total"],
+                    "currency": session["currency"], "customer": customer,
+                    "status": "succeeded" if paid else "processing",
+                    "metadata": dict(_mapping(_mapping(params, "payment_intent_data"), "metadata")),
+                    "created": now, "livemode": False,
+                }
+            elif mode == "subscription":
+                session["subscription"] = self._subscribe(session, customer or _new_id("cus"), now,
+                                                          now + period_days * _DAY)
             return self._event("checkout.session.completed", session)
+
+    def settle_payment(self, session_id: str, *, succeeded: bool = True) -> Json:
+        """A delayed payment of a completed, unpaid session clears or fails; returns
+        `checkout.session.async_payment_succeeded` or `..._failed`, as Stripe sends them."""
+        with self._lock:
+            session = self._find(self.sessions, session_id, "checkout.session", "session")
+            if session["status"] != "complete" or session["payment_status"] != "unpaid":
+                raise ValueError(f"checkout session {session_id} has no payment waiting to settle")
+            self.payment_intents[session["payment_intent"]]["status"] = (
+                "succeeded" if succeeded else "requires_payment_method")
+            if succeeded:
+                session["payment_status"] = "paid"
+            kind = "succeeded" if succeeded else "failed"
+            return self._event(f"checkout.session.async_payment_{kind}", session)
 
     def _subscribe(self, session: Json, customer: str, start: int, end: int) -> str:
         subscription_data = _mapping(self._session_params[session["id"]], "subscription_data")

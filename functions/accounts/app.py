@@ -1,8 +1,12 @@
-"""Store staff login: POST /v1/auth/code, /verify, /refresh, /logout."""
+"""Store staff login: POST /v1/auth/code, /verify, /refresh, /logout, and the store-scoped
+POST /v1/stores/{storeId}/auth/code and /verify (members of that store only)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from storecrm.arky.schemas import (
     AuthToken,
@@ -11,12 +15,15 @@ from storecrm.arky.schemas import (
     LoggedOut,
     LogoutRequest,
     RefreshRequest,
+    StoreCodeRequest,
     VerifyRequest,
 )
 from storecrm.domain.errors import Unauthorized
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.services import account_login
+
+STORE_ID = Path(min_length=1, max_length=64)
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -31,6 +38,20 @@ def request_code(body: CodeRequest) -> CodeSent:
 @app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"])
 def verify(body: VerifyRequest) -> AuthToken:
     return AuthToken.of(account_login().verify(body.email, body.code))
+
+
+@app.post("/v1/stores/<storeId>/auth/code", summary="Mail a login code to a member of this store",
+          tags=["Accounts"])
+def request_store_code(storeId: Annotated[str, STORE_ID], body: StoreCodeRequest) -> CodeSent:  # noqa: N803
+    # Three AWS calls (budget 2): the membership check needs the account id first; see AccountLogin.
+    account_login().request_store_code(storeId, body.email, source_ip(app))
+    return CodeSent(sent=True)
+
+
+@app.post("/v1/stores/<storeId>/auth/verify", summary="Exchange a store login code for tokens",
+          tags=["Accounts"])
+def verify_store(storeId: Annotated[str, STORE_ID], body: VerifyRequest) -> AuthToken:  # noqa: N803
+    return AuthToken.of(account_login().verify_store(storeId, body.email, body.code))
 
 
 @app.post("/v1/auth/refresh", summary="Rotate the refresh token and get a new access token", tags=["Accounts"])

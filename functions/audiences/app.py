@@ -2,6 +2,7 @@
 (subscribe, access, confirm, unsubscribe) there and under the /v1/storefront/{storeId} alias.
 
 `confirm` and `unsubscribe` are registered before `/{audienceId}` so they are never read as ids.
+The storefront also reads active audiences here (find and get, no bearer needed).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import TypeAdapter
 
 from storecrm.arky.schemas import (
@@ -35,6 +36,14 @@ from storecrm.services import audience_service, audience_signup
 
 IDS = TypeAdapter(list[str])
 TOKEN = Query(min_length=1, max_length=2000, description="The token from the mailed link")
+# The find parameters staff and storefronts share.
+IdsParam = Annotated[str | None, Query(max_length=4000, description="JSON array of audience ids")]
+StatusParam = Annotated[AudienceStatus | None, Query()]
+KeyPrefixParam = Annotated[str | None, Query(max_length=64, description="Prefix of audience keys")]
+LimitParam = Annotated[int, Query(ge=1, le=100)]
+CursorParam = Annotated[str | None, Query(max_length=2048)]
+# An id, a key or `{storeId}:{key}`.
+AudienceRef = Annotated[str, Path(min_length=1, max_length=140)]
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -76,11 +85,11 @@ def create_audience(storeId: str, body: NewAudience) -> AudienceOut:  # noqa: N8
 @app.get("/v1/stores/<storeId>/audiences", summary="Find audiences", tags=["Audiences"])
 def find_audiences(
     storeId: str,  # noqa: N803
-    ids: Annotated[str | None, Query(max_length=4000, description="JSON array of audience ids")] = None,
-    status: Annotated[AudienceStatus | None, Query()] = None,
-    query: Annotated[str | None, Query(max_length=64, description="Prefix of audience keys")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    ids: IdsParam = None,
+    status: StatusParam = None,
+    query: KeyPrefixParam = None,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
 ) -> Page[AudienceOut]:
     q = AudienceQuery(ids=json_param(ids, IDS, "ids"), status=status, query=query, limit=limit, cursor=cursor)
     audiences, next_cursor = audience_service().find(principal(app), storeId, q)
@@ -153,6 +162,28 @@ def storefront_subscribe(storeId: str, audienceId: str, body: SubscribeRequest) 
          tags=["Storefront"])
 def storefront_access(storeId: str, audienceId: str) -> AccessResponse:  # noqa: N803
     return access(storeId, audienceId)
+
+
+# ---------------------------------------------------------------- storefront reads (after the links above)
+@app.get("/v1/storefront/<storeId>/audiences", summary="The store's active audiences", tags=["Storefront"])
+def storefront_find_audiences(
+    storeId: str,  # noqa: N803
+    ids: IdsParam = None,
+    status: StatusParam = None,
+    query: KeyPrefixParam = None,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+) -> Page[AudienceOut]:
+    # Two AWS calls: the key markers' Query, then the page's audiences with the store (`ids`: one call).
+    q = AudienceQuery(ids=json_param(ids, IDS, "ids"), status=status, query=query, limit=limit, cursor=cursor)
+    audiences, next_cursor = audience_signup().listed(storeId, q)
+    return Page[AudienceOut](items=[AudienceOut.of(a) for a in audiences], cursor=next_cursor)
+
+
+@app.get("/v1/storefront/<storeId>/audiences/<audienceId>", summary="An active audience by id, key or storeId:key",
+         tags=["Storefront"])
+def storefront_get_audience(storeId: str, audienceId: AudienceRef) -> AudienceOut:  # noqa: N803
+    return AudienceOut.of(audience_signup().shown(storeId, audienceId))
 
 
 lambda_handler = lambda_entry(app)

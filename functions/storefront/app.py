@@ -1,8 +1,14 @@
-"""arky-sdk 0.9.x storefront aliases under /v1/storefront/{storeId}: store, markets, profile sessions."""
+"""arky-sdk 0.9.x storefront aliases under /v1/storefront/{storeId}: store, markets, profile sessions.
+
+The storefront's audience reads live with the other audience calls (functions/audiences).
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from storecrm.arky.schemas import (
     IdentifyResponse,
@@ -37,6 +43,11 @@ def list_markets(storeId: str) -> list[MarketOut]:  # noqa: N803
     return [MarketOut.of(m) for m in storefront_service().market_list(storeId)]
 
 
+@app.get("/v1/storefront/<storeId>/markets/<marketId>", summary="One market, by id or key", tags=["Storefront"])
+def get_market(storeId: str, marketId: Annotated[str, Path(min_length=1, max_length=64)]) -> MarketOut:  # noqa: N803
+    return MarketOut.of(storefront_service().market(storeId, marketId))
+
+
 @app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
           tags=["Storefront"])
 def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
@@ -61,7 +72,8 @@ def logout(storeId: str) -> LoggedOut:  # noqa: N803
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
          tags=["Storefront"])
 def me(storeId: str) -> ProfileDetail:  # noqa: N803
-    return ProfileDetail.of(profile_sessions().me(storeId, principal(app)))
+    # Two AWS calls (budget 1): the subscriptions are a Query; see ProfileSessions.me_detail.
+    return ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
 
 
 lambda_handler = lambda_entry(app)

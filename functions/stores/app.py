@@ -41,8 +41,9 @@ def create_store(body: NewStore) -> StoreOut:
 
 
 @app.get("/v1/stores/plans", summary="The subscription plans a store can choose", tags=["Stores"])
-def list_plans() -> list[SubscriptionPlan]:
-    return list(PLANS)
+def list_plans() -> Page[SubscriptionPlan]:
+    # A page, as the arky client's type says (CONTRACTS.md DECISION); the few plans fit one page.
+    return Page[SubscriptionPlan](items=list(PLANS), cursor=None)
 
 
 @app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"])

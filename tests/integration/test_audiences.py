@@ -247,8 +247,7 @@ def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner:
     # Subscribing again changes nothing and announces nothing.
     again = api.call("POST", f"/v1/storefront/{store['id']}/audiences/news/subscribe", {"profile_id": shopper["id"]},
                      token=shopper["access_token"])
-    assert again.status == 200 and again.body["subscription"]["subscribed_at"] == reply.body["subscription"][
-        "subscribed_at"]
+    assert again.status == 200 and again.body["subscription"] == reply.body["subscription"]
     assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
 
 

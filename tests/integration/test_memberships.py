@@ -83,10 +83,13 @@ def test_paid_membership_lifecycle(api: Api, provisioned: Any, store: dict[str, 
     assert applied.status == 200 and applied.body == {"received": True, "outcome": "applied"}, applied.body
     granted = access(api, store, paid, shopper)
     assert granted["has_access"] is True
-    assert granted["subscription"]["status"] == "active" and granted["subscription"]["price_id"] == "yearly"
+    assert granted["subscription"]["status"] == "active" and granted["subscription"]["plan_id"] == "yearly"
     subscription_id = completed["data"]["object"]["subscription"]
     paid_until = stripe_fake.subscriptions[subscription_id]["current_period_end"]
-    assert granted["subscription"]["current_period_end"] == paid_until
+    assert granted["subscription"]["end_date"] == paid_until
+    assert granted["subscription"]["payment"] == {"currency": "USD", "market": "", "provider": {
+        "type": "stripe", "profile_id": completed["data"]["object"]["customer"], "subscription_id": subscription_id,
+        "price_id": "yearly"}}
     [added] = _outbox(provisioned, store["id"], "audience.subscriber_added")
     assert added["data"]["subscriber"]["profile_id"] == shopper["id"]
 
@@ -172,3 +175,79 @@ def test_a_store_without_stripe_cannot_take_events(api: Api, owner: dict[str, An
     reply = send_event(api, store, {"id": "evt_1", "type": "checkout.session.completed", "created": 1,
                                     "data": {"object": {}}})
     assert reply.status == 409 and reply.error == "PAYMENT.NOT_CONFIGURED"
+
+
+# arky-sdk's SubscriptionPrice has an optional interval: without one a price is a one-time purchase.
+LIFETIME = {"id": "lifetime", "currency": "USD", "amount": 25000}
+
+
+@pytest.fixture
+def lifetime(api: Api, owner: dict[str, Any], store: dict[str, Any], paid: dict[str, Any]) -> dict[str, Any]:
+    # crm.audiences.create({key, type: {type: "paid", prices}}) with a recurring and a one-time price
+    reply = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "forever", "type": {
+        "type": "paid", "prices": [PRICES[0], {**LIFETIME, "providers": []}]}}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    assert [p.get("interval") for p in reply.body["type"]["prices"]] == [{"period": "month", "count": 1}, None]
+    return dict(reply.body)
+
+
+def test_a_one_time_price_is_a_purchase_that_never_ends(api: Api, provisioned: Any, store: dict[str, Any],
+                                                         lifetime: dict[str, Any], stripe_fake: FakeStripe) -> None:
+    shopper = _shopper(api, store, "buyer@example.com")
+    reply = subscribe(api, store, lifetime, shopper, price_id="lifetime", **URLS)
+    assert reply.status == 200, reply.body
+    [session] = stripe_fake.sessions.values()
+    assert reply.body == {"checkout_url": session["url"], "subscription": None}
+    [request] = [r for r in stripe_fake.requests if r.path == "/v1/checkout/sessions"]
+    assert request.params["mode"] == "payment" and "subscription_data" not in request.params
+    assert "recurring" not in request.params["line_items"][0]["price_data"]
+    assert request.params["line_items"][0]["price_data"]["unit_amount"] == "25000"
+    assert request.params["payment_intent_data"]["metadata"]["profile_id"] == shopper["id"]
+    assert access(api, store, lifetime, shopper)["has_access"] is False
+
+    completed = stripe_fake.complete_checkout(session["id"])
+    assert send_event(api, store, completed).body == {"received": True, "outcome": "applied"}
+    granted = access(api, store, lifetime, shopper)
+    assert granted["has_access"] is True
+    subscription = granted["subscription"]
+    assert (subscription["status"], subscription["plan_id"], subscription["end_date"]) == ("active", "lifetime", None)
+    assert subscription["payment"] == {"currency": "USD", "market": "", "provider": {
+        "type": "stripe", "profile_id": completed["data"]["object"]["customer"], "subscription_id": None,
+        "price_id": "lifetime"}}
+    [added] = _outbox(provisioned, store["id"], "audience.subscriber_added")
+    assert added["data"]["subscriber"]["profile_id"] == shopper["id"]
+    assert send_event(api, store, completed).body["outcome"] == "unchanged"  # Stripe's retry
+    again = subscribe(api, store, lifetime, shopper, price_id="lifetime", **URLS)
+    assert again.body == {"checkout_url": None, "subscription": subscription}
+    assert len(stripe_fake.sessions) == 1
+
+
+def test_a_delayed_payment_grants_access_only_once_it_clears(api: Api, store: dict[str, Any],
+                                                              lifetime: dict[str, Any],
+                                                              stripe_fake: FakeStripe) -> None:
+    shopper = _shopper(api, store, "slow@example.com")
+    subscribe(api, store, lifetime, shopper, price_id="lifetime", **URLS)
+    [session] = stripe_fake.sessions.values()
+    assert send_event(api, store, stripe_fake.complete_checkout(session["id"], paid=False)).body["outcome"] == \
+        "ignored"
+    assert access(api, store, lifetime, shopper)["has_access"] is False
+    assert send_event(api, store, stripe_fake.settle_payment(session["id"])).body["outcome"] == "applied"
+    assert access(api, store, lifetime, shopper)["has_access"] is True
+
+    other = _shopper(api, store, "bounced@example.com")
+    subscribe(api, store, lifetime, other, price_id="lifetime", **URLS)
+    [bounced] = [s for s in stripe_fake.sessions.values() if s["id"] != session["id"]]
+    send_event(api, store, stripe_fake.complete_checkout(bounced["id"], paid=False))
+    failed = stripe_fake.settle_payment(bounced["id"], succeeded=False)
+    assert send_event(api, store, failed).body["outcome"] == "ignored"
+    assert access(api, store, lifetime, other)["has_access"] is False
+
+
+def test_price_intervals_are_checked_when_given(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    for interval in ({"period": "week"}, {"period": "month", "count": 0}, "monthly"):
+        reply = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "odd", "type": "paid", "prices": [
+            {**LIFETIME, "interval": interval}]}, token=owner["access_token"])
+        assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (interval, reply.body)
+    explicit_none = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "once", "type": "paid", "prices": [
+        {**LIFETIME, "interval": None}]}, token=owner["access_token"])
+    assert explicit_none.status == 200 and explicit_none.body["type"]["prices"][0]["interval"] is None

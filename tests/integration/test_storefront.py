@@ -19,6 +19,32 @@ def test_public_store_and_markets(api: Api, store: dict[str, Any]) -> None:
     assert api.call("GET", "/v1/storefront/nope").status == 404
 
 
+def test_public_market_by_id_or_key(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    markets = {m["key"]: m for m in api.call("GET", f"/v1/stores/{store['id']}/markets",
+                                            token=owner["access_token"]).body}
+    # storefront.store.market.get(id)
+    with counting_calls() as calls:
+        reply = api.call("GET", _sf(store, f"/markets/{markets['us']['id']}"))
+    assert reply.status == 200 and reply.body == markets["us"]
+    assert calls.calls == ["dynamodb.BatchGetItem"]  # the store and the market together
+    assert api.call("GET", _sf(store, "/markets/eu")).body == markets["eu"]  # the key the client configures
+    for missing, error in ((_sf(store, "/markets/no-such-market"), "MARKET.NOT_FOUND"),
+                           (f"/v1/storefront/no-such-store/markets/{markets['us']['id']}", "STORE.NOT_FOUND")):
+        reply = api.call("GET", missing)
+        assert reply.status == 404 and reply.error == error, reply.body
+    too_long = api.call("GET", _sf(store, f"/markets/{'m' * 300}"))
+    assert too_long.status == 400 and too_long.error == "GENERAL.VALIDATION_ERROR"
+
+
+def test_public_market_stays_in_its_store(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    other = api.call("POST", "/v1/stores", {"key": "other-front", "timezone": "UTC",
+                                            "billing_email": "o@example.com"}, token=owner["access_token"]).body
+    theirs = api.call("GET", f"/v1/stores/{other['id']}/markets", token=owner["access_token"]).body
+    for market in theirs:
+        reply = api.call("GET", _sf(store, f"/markets/{market['id']}"))
+        assert reply.status == 404 and reply.error == "MARKET.NOT_FOUND"
+
+
 def test_identify_guest_then_email_then_verify(api: Api, store: dict[str, Any]) -> None:
     guest = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
                                                                 "verify": False})
@@ -41,7 +67,8 @@ def test_identify_guest_then_email_then_verify(api: Api, store: dict[str, Any]) 
     assert set(me.body) == {"profile", "carts", "orders", "audience_subscriptions", "form_submissions"}
     with counting_calls() as calls:
         api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"])
-    assert calls.calls == ["dynamodb.BatchGetItem"]
+    # The profile with its session, then its audience subscriptions (a Query: over the budget of 1).
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.Query"]
     out = api.call("POST", _sf(store, "/profiles/logout"), token=verified.body["token"])
     assert out.body == {"logged_out": True}
     assert api.call("GET", _sf(store, "/profiles/me"), token=verified.body["token"]).status == 401
@@ -81,3 +108,29 @@ def test_storefront_tokens_stay_in_their_store(api: Api, owner: dict[str, Any], 
                     token=token).status == 401
     assert api.call("POST", f"/v1/storefront/{other['id']}/profiles/logout", token=token).status == 401
     assert api.call("GET", _sf(store, "/profiles/me"), token=token).status == 200
+
+
+def test_me_lists_only_what_the_session_may_see(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    news = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "news"}, token=token).body
+    named = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "email": "me@example.com",
+                                                                "verify": True}).body
+    bearer = api.call("POST", _sf(store, "/profiles/verify"), {"store_id": store["id"],
+                                                               "code": latest_code("me@example.com")},
+                      token=named["token"]["token"]).body["token"]
+    subscribed = api.call("POST", _sf(store, f"/audiences/{news['id']}/subscribe"),
+                          {"profile_id": named["profile"]["id"]}, token=bearer)
+    assert subscribed.status == 200, subscribed.body
+    # storefront.crm.profile.getMe()
+    mine = api.call("GET", _sf(store, "/profiles/me"), token=bearer).body
+    assert [s["audience_id"] for s in mine["audience_subscriptions"]] == [news["id"]]
+    # Someone else who only names that (verified) email gets an unverified session: no stored data.
+    stranger = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"],
+                                                                   "email": "me@example.com"}).body
+    theirs = api.call("GET", _sf(store, "/profiles/me"), token=stranger["token"]["token"])
+    assert theirs.status == 200 and theirs.body["profile"]["id"] == named["profile"]["id"]
+    assert theirs.body["audience_subscriptions"] == []
+    # Another profile's session sees its own (none).
+    other = api.call("POST", _sf(store, "/profiles/identify"), {}).body
+    assert api.call("GET", _sf(store, "/profiles/me"), token=other["token"]["token"]).body[
+        "audience_subscriptions"] == []

@@ -171,9 +171,13 @@ def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[st
     assert list(table.query_all(f"PURGE#{store['id']}")) == []
 
 
-def test_plans_are_listed(api: Api) -> None:
+def test_plans_are_a_page_as_the_client_reads_them(api: Api) -> None:
+    # arky-sdk 0.9.1 store.getSubscriptionPlans(): Promise<PaginatedResponse<SubscriptionPlan>>
     reply = api.call("GET", "/v1/stores/plans")
-    assert reply.status == 200 and [p["id"] for p in reply.body] == ["plan_free", "plan_pro", "plan_business"]
+    assert reply.status == 200 and set(reply.body) == {"items", "cursor"} and reply.body["cursor"] is None
+    assert [p["id"] for p in reply.body["items"]] == ["plan_free", "plan_pro", "plan_business"]
+    assert set(reply.body["items"][0]) == {"id", "name", "tier", "amount", "currency", "interval", "interval_count",
+                                           "trial_period_days", "features"}
 
 
 def test_update_store_changes_only_what_is_sent(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:

@@ -183,3 +183,61 @@ def test_parse_form_rebuilds_nested_params() -> None:
         "metadata": {"k": ""},
         "mode": "payment",
     }
+
+
+PURCHASE = {
+    "mode": "payment",
+    "success_url": "http://localhost:5173/bought",
+    "customer_email": "fan@example.com",
+    "customer_creation": "always",
+    "line_items": [{"price_data": {"currency": "usd", "unit_amount": 25000, "product_data": {"name": "lifetime"}},
+                    "quantity": 1}],
+    "metadata": {"store_id": "s1", "audience_id": "aud_1"},
+    "payment_intent_data": {"metadata": {"store_id": "s1", "audience_id": "aud_1"}},
+}
+
+
+def test_one_time_purchase_checkout(fake: FakeStripe, client: stripe.StripeClient) -> None:
+    session = client.v1.checkout.sessions.create(params=PURCHASE)
+    assert (session.mode, session.amount_total, session.currency) == ("payment", 25000, "usd")
+    completed = fake.complete_checkout(session.id)["data"]["object"]
+    assert completed["payment_status"] == "paid" and completed["subscription"] is None
+    assert completed["payment_intent"].startswith("pi_") and completed["customer"].startswith("cus_")
+    assert completed["metadata"] == PURCHASE["metadata"]
+    assert fake.payment_intents[completed["payment_intent"]]["metadata"] == PURCHASE["metadata"]
+    # Without customer_creation Stripe makes a guest customer: the session names none.
+    guest = client.v1.checkout.sessions.create(params={**PURCHASE, "customer_creation": "if_required"})
+    assert fake.complete_checkout(guest.id)["data"]["object"]["customer"] is None
+
+
+def test_delayed_payment_completes_unpaid_then_settles(fake: FakeStripe, client: stripe.StripeClient) -> None:
+    session = client.v1.checkout.sessions.create(params=PURCHASE)
+    completed = fake.complete_checkout(session.id, paid=False)
+    assert completed["data"]["object"]["payment_status"] == "unpaid"
+    settled = fake.settle_payment(session.id)
+    assert settled["type"] == "checkout.session.async_payment_succeeded"
+    assert settled["data"]["object"]["payment_status"] == "paid"
+    failing = client.v1.checkout.sessions.create(params=PURCHASE)
+    fake.complete_checkout(failing.id, paid=False)
+    assert fake.settle_payment(failing.id, succeeded=False)["type"] == "checkout.session.async_payment_failed"
+    with pytest.raises(ValueError, match="payment mode"):
+        fake.complete_checkout(client.v1.checkout.sessions.create(params=MEMBERSHIP).id, paid=False)
+
+
+@pytest.mark.parametrize(("change", "param"), [
+    ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100, "recurring": {"interval": "month"},
+                                     "product_data": {"name": "x"}}, "quantity": 1}]}, "line_items[0][price_data]"),
+    ({"subscription_data": {"metadata": {"a": "b"}}}, "subscription_data"),
+])
+def test_payment_mode_refuses_what_only_subscriptions_take(client: stripe.StripeClient, change: dict[str, object],
+                                                           param: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.checkout.sessions.create(params={**PURCHASE, **change})
+    assert refused.value.param is not None and refused.value.param.startswith(param)
+
+
+@pytest.mark.parametrize("name", ["payment_intent_data", "customer_creation"])
+def test_subscription_mode_refuses_what_only_payments_take(client: stripe.StripeClient, name: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.checkout.sessions.create(params={**MEMBERSHIP, name: PURCHASE[name]})
+    assert refused.value.param == name

@@ -60,19 +60,21 @@ def login_codes() -> LoginCodes:
 def account_login() -> AccountLogin:
     from storecrm.domain.accounts import AccountLogin
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
 
-    return AccountLogin(AccountRepository(), login_codes(), session_service())
+    return AccountLogin(AccountRepository(), StoreRepository(), login_codes(), session_service())
 
 
 @lru_cache(maxsize=1)
 def profile_sessions() -> ProfileSessions:
     from storecrm.domain.profile_sessions import ProfileSessions
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
-                           SessionRepository())
+                           SessionRepository(), AudienceRepository())
 
 
 @lru_cache(maxsize=1)

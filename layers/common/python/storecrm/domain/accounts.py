@@ -1,7 +1,8 @@
-"""Store staff login with emailed six-digit codes.
+"""Store staff login with emailed six-digit codes, platform-wide or scoped to one store.
 
-Anyone may ask for a code; verifying it creates the account on first login. The answer to a
-code request is the same whether or not the email is known.
+Anyone may ask for a platform-wide code; verifying it creates the account on first login. A
+store-scoped code (arky-sdk's storeCode / storeVerify) is mailed only to a member of that store.
+Either way the answer to a code request is the same whether or not the email is known or a member.
 """
 
 from __future__ import annotations
@@ -9,19 +10,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storecrm.clock import new_id, now
+from storecrm.domain.auth import INVALID_CODE
 from storecrm.domain.codes import LoginCodes
+from storecrm.domain.errors import Unauthorized
 from storecrm.domain.models import Account
 from storecrm.domain.sessions import IssuedTokens, SessionService
 
 if TYPE_CHECKING:
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.stores import StoreRepository
 
 SCOPE = "account"
 
 
+def store_scope(store_id: str) -> str:
+    """A store's staff codes are kept apart from platform-wide ones and from other stores'."""
+    return f"{SCOPE}#{store_id}"
+
+
+class NotAMember(Unauthorized):
+    """A store-scoped login by someone who is not (or no longer) a member: told apart from a wrong code
+    nowhere, so it carries the wrong code's answer."""
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_CODE, "GENERAL.INVALID_CODE")
+
+
 class AccountLogin:
-    def __init__(self, accounts: AccountRepository, codes: LoginCodes, sessions: SessionService) -> None:
+    def __init__(self, accounts: AccountRepository, stores: StoreRepository, codes: LoginCodes,
+                 sessions: SessionService) -> None:
         self.accounts = accounts
+        self.stores = stores
         self.codes = codes
         self.sessions = sessions
 
@@ -38,6 +57,35 @@ class AccountLogin:
             writes += self.accounts.create_writes(account)
             account_id = account.id
         return self.sessions.start("account", account_id, with_writes=writes)
+
+    def request_store_code(self, store_id: str, email: str, source_ip: str) -> None:
+        """Mails a code only to a member of the store; anyone else gets no mail but is counted against
+        the same rate limits, so neither the answer nor a 429 tells members from others.
+
+        One read over the 2-call budget of a code request: the membership is checked inside the
+        code's transaction, and its key needs the account id, which the email marker holds.
+        """
+        scope = store_scope(store_id)
+        account_id = self.accounts.id_for_email(email)
+        if account_id is not None:
+            try:
+                self.codes.send(scope, email, source_ip,
+                                also=self.stores.member_checks(store_id, account_id, NotAMember()))
+                return
+            except NotAMember:
+                pass
+        self.codes.count_only(scope, email, source_ip)
+
+    def verify_store(self, store_id: str, email: str, code: str) -> IssuedTokens:
+        """A store-scoped code opens an ordinary staff session (refreshed at /v1/auth/refresh). The
+        membership is checked again in the transaction that logs in, so a member removed since the
+        mail gets the answer of a wrong code."""
+        record = self.codes.check(store_scope(store_id), email, code)
+        account_id = self.accounts.id_for_email(email)
+        if account_id is None:
+            raise NotAMember()
+        return self.sessions.start("account", account_id, with_writes=[
+            self.codes.consume_write(record), *self.stores.member_checks(store_id, account_id, NotAMember())])
 
     def refresh(self, token: str) -> IssuedTokens:
         return self.sessions.refresh(token, "account")

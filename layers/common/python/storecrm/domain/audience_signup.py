@@ -1,9 +1,9 @@
-"""Audiences as shoppers use them: subscribe (single or double opt-in; paid through a checkout port),
-confirm and unsubscribe links from mail, and the access check.
+"""Audiences as shoppers use them: the storefront's reads of active audiences, subscribe (single or
+double opt-in; paid through a checkout port), confirm and unsubscribe links from mail, and the access check.
 
-The bearer is a profile session of the store, and it may only act for its own profile. The session
-is read in the same BatchGetItem as the audience and the subscription, so a revoked session stops
-at once.
+The reads are public. Subscribe and access need a profile session of the store, which may only act
+for its own profile; the session is read in the same BatchGetItem as the audience and the
+subscription, so a revoked session stops at once.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from storecrm.clock import now
 from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
 from storecrm.domain.audiences import (
+    AUDIENCE_NOT_FOUND,
     SUBSCRIBED,
     AudienceLookup,
+    AudienceQuery,
     grants_access,
     new_subscription,
     subscriber_added,
@@ -176,7 +178,29 @@ class AudienceSignup:
         subscription = self._subscription(found, audience, caller.subject, guessed)
         return AccessResult(grants_access(subscription, now()), subscription)
 
+    # ------------------------------------------------------------------ storefront reads
+    def shown(self, store_id: str, ref: str) -> Audience:
+        """An active audience by id or key, as a storefront shows it (one BatchGetItem for an id); drafts
+        and archived ones answer like unknown ones."""
+        audience = self.lookup.pick(store_id, ref, self._with_store(store_id, self.lookup.keys(store_id, ref)))
+        if audience.status != "active":
+            raise NotFound(AUDIENCE_NOT_FOUND, "AUDIENCE.NOT_FOUND")
+        return audience
+
+    def listed(self, store_id: str, q: AudienceQuery) -> tuple[list[Audience], str | None]:
+        """The store's active audiences, found as staff find them (AudienceLookup.find)."""
+        found, cursor = self.lookup.find(store_id, q, lambda wanted: self._with_store(store_id, wanted))
+        return [a for a in found if a.status == "active"], cursor
+
     # ------------------------------------------------------------------ helpers
+    def _with_store(self, store_id: str, wanted: list[Key]) -> dict[Key, Item]:
+        """`wanted` read together with the store, whose audiences outlive it only until the purge."""
+        store_key = self.stores.item_key(store_id)
+        found = self.audiences.load([store_key, *wanted])
+        if store_key not in found:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        return found
+
     def _activated(self, audience: Audience, profile: Profile, existing: Subscription | None,
                    at: int) -> Subscription:
         if existing is not None and existing.status == "pending":

@@ -4,7 +4,7 @@ type may be, who has access, which of two subscriptions wins a merge, and when s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, Field
@@ -93,6 +93,13 @@ def repointed(source: Sequence[Subscription], target: Sequence[Subscription], pr
     return moved
 
 
+def profile_subscriptions(audiences: AudienceRepository, profile: Profile) -> list[Subscription]:
+    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me): one
+    Query on the profile's subscription index, which a get cannot fold into its BatchGetItem because
+    the subscriptions' keys name audiences not known yet."""
+    return [s for s in audiences.subscriptions_of(profile.id) if s.store_id == profile.store_id]
+
+
 def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:
     """Announced when a subscription becomes active (never while pending)."""
     return OutboxEvent.new(SUBSCRIBER_ADDED, audience.store_id, {
@@ -120,7 +127,7 @@ class PriceIn(Command):
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")
     currency: Currency
     amount: int = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
-    interval: PriceInterval
+    interval: PriceInterval | None = Field(default=None, description="Leave out for a one-time purchase")
 
 
 class AudienceTypeIn(Command):
@@ -218,13 +225,40 @@ class _SubscriberPosition(BaseModel):
     key: dict[str, str]
 
 
-# ---------------------------------------------------------------- lookup by id or key
+# ---------------------------------------------------------------- lookup by id or key, finding
+Load = Callable[[list["Key"]], dict["Key", "Item"]]
+
+
 class AudienceLookup:
-    """GET /audiences/{id} accepts an id, a bare key or `{storeId}:{key}`: the first read asks for the
+    """Reading audiences, shared by the staff and the storefront calls; each caller says how items are
+    read (`load`): staff with their access check, shoppers with the store, in one BatchGetItem.
+
+    GET /audiences/{id} accepts an id, a bare key or `{storeId}:{key}`: the first read asks for the
     audience by id and for the key marker at once; a key costs one more read."""
 
     def __init__(self, audiences: AudienceRepository) -> None:
         self.audiences = audiences
+
+    def find(self, store_id: str, q: AudienceQuery, load: Load) -> tuple[list[Audience], str | None]:
+        """`ids`: those audiences (one read). Otherwise key order, `query` a key prefix: a Query over the
+        key markers, then the page's audiences (two calls); `status` filters the page, so a page may
+        hold fewer than `limit` while the cursor goes on."""
+        if q.ids is not None:
+            wanted = [self.audiences.item_key(store_id, i) for i in dict.fromkeys(q.ids)]
+            found = load(wanted)
+            listed = [a for k in wanted if (a := self.audiences.from_item(found.get(k)))]
+            return [a for a in listed if q.status in (None, a.status)], None
+        prefix = q.query or ""
+        start = cursors.decode(q.cursor, _FindPosition)
+        if start and start.prefix != prefix:
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        ids, last = self.audiences.key_page(store_id, prefix, limit=min(q.limit, FIND_MAX),
+                                            after=start.key if start else None)
+        wanted = [self.audiences.item_key(store_id, i) for i in ids]
+        found = load(wanted)
+        listed = [a for k in wanted if (a := self.audiences.from_item(found.get(k)))]
+        cursor = cursors.encode(_FindPosition(prefix=prefix, key=last)) if last else None
+        return [a for a in listed if q.status in (None, a.status)], cursor
 
     def keys(self, store_id: str, ref: str) -> list[Key]:
         return [self.audiences.item_key(store_id, ref), self.audiences.marker_key(store_id, key_in_ref(store_id, ref))]
@@ -280,25 +314,9 @@ class AudienceService:
         return updated
 
     def find(self, principal: Principal, store_id: str, q: AudienceQuery) -> tuple[list[Audience], str | None]:
-        """`ids`: those audiences (one BatchGetItem). Otherwise key order, `query` a key prefix: a Query
-        over the key markers, then the page's audiences read with the access check (two calls);
-        `status` filters the page, so a page may hold fewer than `limit` while the cursor goes on."""
-        if q.ids is not None:
-            wanted = [self.audiences.item_key(store_id, i) for i in dict.fromkeys(q.ids)]
-            access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=wanted)
-            found = [a for k in wanted if (a := self.audiences.from_item(access.view.extras.get(k)))]
-            return [a for a in found if q.status in (None, a.status)], None
-        prefix = q.query or ""
-        start = cursors.decode(q.cursor, _FindPosition)
-        if start and start.prefix != prefix:
-            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
-        ids, last = self.audiences.key_page(store_id, prefix, limit=min(q.limit, FIND_MAX),
-                                            after=start.key if start else None)
-        wanted = [self.audiences.item_key(store_id, i) for i in ids]
-        access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=wanted)
-        found = [a for k in wanted if (a := self.audiences.from_item(access.view.extras.get(k)))]
-        cursor = cursors.encode(_FindPosition(prefix=prefix, key=last)) if last else None
-        return [a for a in found if q.status in (None, a.status)], cursor
+        """The page is read with the access check; see AudienceLookup.find."""
+        return self.lookup.find(store_id, q, lambda wanted: self.guard.enter(
+            principal, store_id, Action.READ_STORE, extra=wanted).view.extras)
 
     # ------------------------------------------------------------------ subscribers
     def subscribers(self, principal: Principal, store_id: str, ref: str, limit: int,

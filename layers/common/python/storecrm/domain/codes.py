@@ -39,11 +39,7 @@ class LoginCodes:
         record = AuthCode(scope=scope, email=email, kid=signing.current_kid, created_at=at,
                           expires_at=at + self.config.code_ttl,
                           code_hash=hash_code(code, scope, email, signing, signing.current_kid))
-        window = self.config.rate_window
-        self.codes.issue(record, [
-            RateLimit("code-email", f"{scope}#{email}", self.config.code_requests_per_email, window),
-            RateLimit("code-ip", f"{scope}#{source_ip}", self.config.code_requests_per_ip, window),
-        ], also)
+        self.codes.issue(record, self._limits(scope, email, source_ip), also)
         minutes = self.config.code_ttl // 60
         self.mailer.send(
             email,
@@ -51,6 +47,17 @@ class LoginCodes:
             f"Your {sender_name} login code is {code}.\n\nIt expires in {minutes} minutes. "
             "If you did not ask for it, ignore this mail.",
         )
+
+    def count_only(self, scope: str, email: str, source_ip: str) -> None:
+        """Counts a request that mails nothing against the same limits, so a 429 cannot tell who gets mail."""
+        self.codes.count(self._limits(scope, email, source_ip), now())
+
+    def _limits(self, scope: str, email: str, source_ip: str) -> list[RateLimit]:
+        window = self.config.rate_window
+        return [
+            RateLimit("code-email", f"{scope}#{email}", self.config.code_requests_per_email, window),
+            RateLimit("code-ip", f"{scope}#{source_ip}", self.config.code_requests_per_ip, window),
+        ]
 
     def check(self, scope: str, email: str, code: str) -> AuthCode:
         """The stored code if `code` matches; a wrong guess is counted and the last one burns it.

@@ -1,10 +1,13 @@
 """Paid audience memberships through the store's own Stripe account.
 
-Subscribing opens a Stripe Checkout session (subscription mode) whose metadata names the store,
-audience, profile and price; Stripe's signed events then drive the subscription: completed
-checkout and `customer.subscription.*` set its status and paid-up-to time. Applying an event is
-idempotent (the same state is written again, and the subscriber event only fires on the change to
-active), and events older than the last one applied are ignored, since Stripe does not promise order.
+Subscribing opens a Stripe Checkout session whose metadata names the store, audience, profile and
+price: subscription mode for a recurring price, payment mode for a price without an interval (a
+one-time purchase). Stripe's signed events then drive the subscription: completed checkout and
+`customer.subscription.*` set its status and paid-up-to time; a paid one-time purchase is active
+with no end (a delayed payment method counts once `checkout.session.async_payment_succeeded` says
+it cleared). Applying an event is idempotent (the same state is written again, and the subscriber
+event only fires on the change to active), and events older than the last one applied are ignored,
+since Stripe does not promise order.
 """
 
 from __future__ import annotations
@@ -61,19 +64,23 @@ class StripeCheckout:
         assert isinstance(kind, PaidAudience)
         secrets = self.integrations.stripe_credentials(store_id, kind.payment_integration_id)
         metadata = {"store_id": store_id, "audience_id": audience.id, "profile_id": profile.id, "price_id": price.id}
+        price_data: dict[str, Any] = {"currency": price.currency.lower(), "unit_amount": price.amount,
+                                      "product_data": {"name": audience.key}}
         params: dict[str, Any] = {
-            "mode": "subscription", "success_url": success_url, "cancel_url": cancel_url or success_url,
-            "client_reference_id": profile.id, "metadata": metadata, "subscription_data": {"metadata": metadata},
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": price.currency.lower(), "unit_amount": price.amount,
-                "recurring": {"interval": price.interval.period, "interval_count": price.interval.count},
-                "product_data": {"name": audience.key}}}],
+            "success_url": success_url, "cancel_url": cancel_url or success_url, "client_reference_id": profile.id,
+            "metadata": metadata, "line_items": [{"quantity": 1, "price_data": price_data}],
         }
+        if price.interval is None:
+            # A one-time purchase. Stripe keeps a payment-mode buyer as a guest unless asked to make a
+            # customer, and the subscription names the customer the store sees in its dashboard.
+            params.update(mode="payment", customer_creation="always", payment_intent_data={"metadata": metadata})
+        else:
+            price_data["recurring"] = {"interval": price.interval.period, "interval_count": price.interval.count}
+            params.update(mode="subscription", subscription_data={"metadata": metadata})
         if profile.email:
             params["customer_email"] = profile.email
         window = now() // CHECKOUT_REUSE_SECONDS
-        return self.payments.checkout_subscription(secrets["secret_key"], params,
-                                                   f"{audience.id}:{profile.id}:{price.id}:{window}")
+        return self.payments.checkout(secrets["secret_key"], params, f"{audience.id}:{profile.id}:{price.id}:{window}")
 
 
 class StripeEvents:
@@ -94,19 +101,33 @@ class StripeEvents:
                            "PAYMENT.NOT_CONFIGURED")
         event = self.payments.verified_event(payload, signature, secrets["webhook_secret"])
         kind, found = str(event.get("type")), event.get("data", {}).get("object") or {}
+        at = int(event["created"])
+        if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded") \
+                and found.get("mode") == "payment":
+            if found.get("payment_status") != "paid":
+                return "ignored"  # a delayed payment method: wait for async_payment_succeeded
+            return self._apply(store_id, found.get("metadata") or {}, at, status="active", paid_until=None,
+                               customer=found.get("customer"), subscription_id=None)
         if kind == "checkout.session.completed":
             if found.get("mode") != "subscription" or not found.get("subscription"):
                 return "ignored"
             subscription = self.payments.subscription(secrets["secret_key"], str(found["subscription"]))
-            return self._apply(store_id, found.get("metadata") or {}, subscription, int(event["created"]))
+            return self._apply_subscription(store_id, found.get("metadata") or {}, subscription, at)
         if kind in ("customer.subscription.created", "customer.subscription.updated",
                     "customer.subscription.deleted"):
-            return self._apply(store_id, found.get("metadata") or {}, found, int(event["created"]),
-                               deleted=kind.endswith(".deleted"))
+            return self._apply_subscription(store_id, found.get("metadata") or {}, found, at,
+                                            deleted=kind.endswith(".deleted"))
         return "ignored"
 
-    def _apply(self, store_id: str, metadata: dict[str, Any], stripe_sub: dict[str, Any], event_at: int,
-               deleted: bool = False) -> str:
+    def _apply_subscription(self, store_id: str, metadata: dict[str, Any], stripe_sub: dict[str, Any],
+                            event_at: int, deleted: bool = False) -> str:
+        status = membership_status(str(stripe_sub.get("status")), bool(stripe_sub.get("cancel_at_period_end")),
+                                   deleted)
+        return self._apply(store_id, metadata, event_at, status=status, paid_until=period_end(stripe_sub),
+                           customer=stripe_sub.get("customer"), subscription_id=stripe_sub.get("id"))
+
+    def _apply(self, store_id: str, metadata: dict[str, Any], event_at: int, *, status: SubscriptionStatus,
+               paid_until: int | None, customer: str | None, subscription_id: str | None) -> str:
         if not metadata.get("audience_id") or not metadata.get("profile_id"):
             return "ignored"  # a subscription this platform did not start
         if metadata.get("store_id") != store_id:
@@ -122,14 +143,14 @@ class StripeEvents:
         existing = self.audiences.subscription_from_item(found.get(sub_key))
         if existing is not None and existing.billing_event_at is not None and existing.billing_event_at > event_at:
             return "stale"
-        status = membership_status(str(stripe_sub.get("status")), bool(stripe_sub.get("cancel_at_period_end")),
-                                   deleted)
         at = now()
         base = existing if existing is not None and existing.status in SUBSCRIBED else None
         current = base or new_subscription(audience, profile, status, "signup", at, existing)
+        price_id = metadata.get("price_id") or current.price_id
         updated = current.model_copy(update={
-            "status": status, "price_id": metadata.get("price_id") or current.price_id,
-            "external_subscription_id": stripe_sub.get("id"), "current_period_end": period_end(stripe_sub),
+            "status": status, "price_id": price_id, "currency": _currency(audience, price_id) or current.currency,
+            "external_customer_id": customer or current.external_customer_id,
+            "external_subscription_id": subscription_id, "current_period_end": paid_until,
             "billing_event_at": event_at, "email": profile.email, "updated_at": at,
             "revision": (existing.revision + 1) if existing is not None else current.revision})
         if existing is not None and updated.model_dump(exclude={"updated_at", "revision"}) == \
@@ -139,3 +160,9 @@ class StripeEvents:
         self.audiences.save_subscription(updated, existing, [subscriber_added(audience, updated)] if became_active
                                          else [])
         return "applied"
+
+
+def _currency(audience: Audience, price_id: str | None) -> str | None:
+    kind = audience.type
+    prices = kind.prices if isinstance(kind, PaidAudience) else []
+    return next((p.currency for p in prices if p.id == price_id), None)

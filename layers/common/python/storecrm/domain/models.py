@@ -3,6 +3,7 @@ the repositories."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -330,7 +331,7 @@ class AudiencePrice(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     currency: str
     amount: int = Field(ge=0, description="In the currency's smallest unit (cents)")
-    interval: PriceInterval
+    interval: PriceInterval | None = Field(default=None, description="None: a one-time purchase that never ends")
 
 
 class StandardAudience(BaseModel):
@@ -369,6 +370,8 @@ class Audience(Entity):
 
 
 SubscriptionStatus = Literal["pending", "active", "cancellation_scheduled", "cancelled", "expired"]
+# Namespace of the subscription ids derived from (audience, profile); never change it.
+SUBSCRIPTION_IDS = uuid.UUID("6f1d2c4e-5b3a-4c8e-9a7f-2e1b0d9c8a71")
 SubscriptionSource = Literal["signup", "admin", "import"]
 
 
@@ -382,9 +385,12 @@ class Subscription(Entity):
     status: SubscriptionStatus
     source: SubscriptionSource
     subscribed_at: int
-    # Paid audiences: the price chosen, the billing provider's id and the paid-up-to time.
+    # Paid audiences: the price chosen and its currency, the billing provider's ids (customer, and the
+    # subscription for recurring prices) and the paid-up-to time (none for a one-time purchase).
     price_id: str | None = None
+    currency: str | None = None
     current_period_end: int | None = None
+    external_customer_id: str | None = None
     external_subscription_id: str | None = None
     # Creation time of the newest billing event applied; older ones arriving late are ignored.
     billing_event_at: int | None = None
@@ -393,6 +399,12 @@ class Subscription(Entity):
     revision: int = 1
     created_at: int
     updated_at: int
+
+    @property
+    def id(self) -> str:
+        """A profile has at most one subscription per audience, so the pair names it: a UUID derived
+        from both, stable for every stored subscription without storing it."""
+        return str(uuid.uuid5(SUBSCRIPTION_IDS, f"{self.audience_id}:{self.profile_id}"))
 
     def subscriber_view(self) -> dict[str, Any]:
         """AudienceSubscriber as the arky dialect and events show it."""

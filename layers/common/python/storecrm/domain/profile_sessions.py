@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storecrm.clock import new_id, now
+from storecrm.domain import audiences
 from storecrm.domain.auth import Principal
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import NotFound, Unauthorized
-from storecrm.domain.models import CodeSummary, OutboxEvent, Profile, Session, SessionSummary
+from storecrm.domain.models import CodeSummary, OutboxEvent, Profile, Session, SessionSummary, Subscription
 from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
 
 if TYPE_CHECKING:
+    from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
@@ -43,12 +45,14 @@ class ProfileLogin:
 
 class ProfileSessions:
     def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
-                 sessions: SessionService, session_store: SessionRepository) -> None:
+                 sessions: SessionService, session_store: SessionRepository,
+                 subscriptions: AudienceRepository) -> None:
         self.profiles = profiles
         self.stores = stores
         self.codes = codes
         self.sessions = sessions
         self.session_store = session_store
+        self.subscriptions = subscriptions
 
     # ------------------------------------------------------------------ sessions
     def initialize(self, store_id: str) -> ProfileLogin:
@@ -98,6 +102,18 @@ class ProfileSessions:
 
     def me(self, store_id: str, caller: Principal) -> Profile:
         """The caller's profile and session in one BatchGetItem; a revoked session stops at once."""
+        return self._me(store_id, caller)[0]
+
+    def me_detail(self, store_id: str, caller: Principal) -> tuple[Profile, list[Subscription]]:
+        """`me` with the profile's audience subscriptions, which are stored personal data: listed only
+        when the session may see the whole profile, as the staff detail lists them."""
+        # Two calls (budget 1): the session's BatchGetItem, then the subscriptions' Query (see
+        # audiences.profile_subscriptions), skipped for a session that may not see them.
+        profile, whole = self._me(store_id, caller)
+        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if whole else []
+
+    def _me(self, store_id: str, caller: Principal) -> tuple[Profile, bool]:
+        """The profile as the caller's session may see it, and whether that is all of it."""
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
         session_key = self.session_store.item_key(caller.session_id)
@@ -105,7 +121,7 @@ class ProfileSessions:
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return _visible(profile, session)
+        return _visible(profile, session), _sees_all(profile, session)
 
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)
@@ -177,13 +193,15 @@ def _summary(pending: PendingSession) -> SessionSummary:
                           verified=pending.session.verified)
 
 
-def _visible(profile: Profile, session: Session) -> Profile:
-    """The profile as this session may see it.
+def _sees_all(profile: Profile, session: Session) -> bool:
+    """A verified session sees everything. An unverified one sees the stored data only of a profile
+    it created and nobody verified."""
+    return session.verified or (not profile.verified and profile.origin_session_id == session.id)
 
-    A verified session sees everything. An unverified one sees the stored data only of a profile
-    it created and nobody verified; of any other, just the email it named itself.
-    """
-    if session.verified or (not profile.verified and profile.origin_session_id == session.id):
+
+def _visible(profile: Profile, session: Session) -> Profile:
+    """The profile as this session may see it: all of it (`_sees_all`), or just the email it named."""
+    if _sees_all(profile, session):
         return profile
     return Profile(id=profile.id, store_id=profile.store_id, email=profile.email, verified=False,
                    created_at=session.created_at, updated_at=session.created_at)

@@ -155,10 +155,9 @@ class ProfileService:
 
     def detail(self, principal: Principal, store_id: str, profile_id: str) -> tuple[Profile, list[Subscription]]:
         """The profile and its audience subscriptions."""
-        # Two calls (budget 1 for a get): the subscriptions are a Query on the profile's index partition.
+        # Two calls (budget 1 for a get): the subscriptions are a Query; see audiences.profile_subscriptions.
         profile = self.get(principal, store_id, profile_id)
-        subscriptions = self.subscriptions.subscriptions_of(profile.id) if self.subscriptions else []
-        return profile, [s for s in subscriptions if s.store_id == store_id]
+        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if self.subscriptions else []
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)

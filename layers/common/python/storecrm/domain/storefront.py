@@ -66,6 +66,20 @@ class StorefrontService:
         self.store(store_id)
         return self.markets.all_in_store(store_id)
 
+    def market(self, store_id: str, ref: str) -> Market:
+        """A market by id or by key (the storefront is configured with a key): the store, the market by
+        id and the key marker in one BatchGetItem; a key costs one more read."""
+        by_id, marker = self.markets.item_key(store_id, ref), self.markets.marker_key(store_id, ref)
+        view = self.stores.load(store_id, [], extra=[by_id, marker])
+        if view.store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        market = self.markets.from_item(view.extras.get(by_id))
+        if market is None and (market_id := self.markets.id_from_marker(view.extras.get(marker))):
+            market = self.markets.get(store_id, market_id)
+        if market is None:
+            raise NotFound("Market not found", "MARKET.NOT_FOUND")
+        return market
+
     def identify(self, store_id: str, caller: Principal | None, request: IdentifyRequest,
                  source_ip: str, presented_token: str | None) -> Identified:
         """No email and no bearer: a guest. An email: connect. `verify`: also mail a code.

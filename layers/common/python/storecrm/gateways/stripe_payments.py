@@ -34,8 +34,8 @@ def _call(action: Any) -> Any:
 
 
 class StripePayments:
-    def checkout_subscription(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> str:
-        """A Checkout Session in subscription mode; returns the URL to send the shopper to."""
+    def checkout(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> str:
+        """A Checkout Session (its mode is in `params`); returns the URL to send the shopper to."""
         session = _call(lambda: _client(secret_key).v1.checkout.sessions.create(
             params=params, options={"idempotency_key": idempotency_key}))
         return str(session.url)

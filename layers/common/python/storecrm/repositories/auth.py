@@ -26,6 +26,10 @@ class CodeRepository:
                                   expires_at=code.expires_at)))
         self.table.transact(writes)
 
+    def count(self, limits: list[RateLimit], at: int) -> None:
+        """Counts a request against every limit without storing a code."""
+        self.table.transact([self._count(limit, at) for limit in limits])
+
     @staticmethod
     def _count(limit: RateLimit, at: int) -> Write:
         window_start = at - at % limit.window

@@ -29,8 +29,19 @@ class MarketRepository:
         return keys.market(store_id, market_id)
 
     @staticmethod
+    def marker_key(store_id: str, key: str) -> keys.Key:
+        return keys.market_key(store_id, key)
+
+    @staticmethod
     def from_item(item: Item | None) -> Market | None:
         return from_item(Market, item)
+
+    @staticmethod
+    def id_from_marker(item: Item | None) -> str | None:
+        return str(item["market_id"]) if item else None
+
+    def get(self, store_id: str, market_id: str) -> Market | None:
+        return from_item(Market, self.table.get(keys.market(store_id, market_id)))
 
     def all_in_store(self, store_id: str) -> list[Market]:
         items = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.MARKET_PREFIX)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from storecrm.domain.errors import AlreadyMember, Conflict, NotFound
+from storecrm.domain.errors import AlreadyMember, Conflict, DomainError, NotFound
 from storecrm.domain.models import Market, Membership, OutboxEvent, Store
 from storecrm.domain.permissions import Role
 from storecrm.repositories import keys
@@ -62,6 +62,13 @@ class StoreRepository:
     def exists_check(store_id: str) -> Write:
         """Joins a transaction to make it fail when the store does not exist (or was deleted)."""
         return check(keys.store(store_id), "attribute_exists(PK)", error=STORE_GONE)
+
+    @staticmethod
+    def member_checks(store_id: str, account_id: str, error: DomainError) -> list[Write]:
+        """Join a transaction to make it fail with `error` unless the store exists and the account is
+        its member (a deleted store's memberships outlive it until the purge)."""
+        return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
+                check(keys.member(store_id, account_id), "attribute_exists(PK)", error=error)]
 
     def memberships_of(self, account_id: str) -> list[Membership]:
         items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
