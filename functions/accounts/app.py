@@ -21,6 +21,7 @@ from storecrm.arky.schemas import (
 from storecrm.domain.errors import Unauthorized
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, principal, source_ip
+from storecrm.http.openapi import errors
 from storecrm.services import account_login
 
 STORE_ID = Path(min_length=1, max_length=64)
@@ -29,19 +30,19 @@ app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
-@app.post("/v1/auth/code", summary="Mail a six-digit login code", tags=["Accounts"])
+@app.post("/v1/auth/code", summary="Mail a six-digit login code", tags=["Accounts"], responses=errors(429))
 def request_code(body: CodeRequest) -> CodeSent:
     account_login().request_code(body.email, source_ip(app))
     return CodeSent(sent=True)
 
 
-@app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"])
+@app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"], responses=errors(401))
 def verify(body: VerifyRequest) -> AuthToken:
     return AuthToken.of(account_login().verify(body.email, body.code))
 
 
 @app.post("/v1/stores/<storeId>/auth/code", summary="Mail a login code to a member of this store",
-          tags=["Accounts"])
+          tags=["Accounts"], responses=errors(429))
 def request_store_code(storeId: Annotated[str, STORE_ID], body: StoreCodeRequest) -> CodeSent:  # noqa: N803
     # Three AWS calls (budget 2): the membership check needs the account id first; see AccountLogin.
     account_login().request_store_code(storeId, body.email, source_ip(app))
@@ -49,18 +50,19 @@ def request_store_code(storeId: Annotated[str, STORE_ID], body: StoreCodeRequest
 
 
 @app.post("/v1/stores/<storeId>/auth/verify", summary="Exchange a store login code for tokens",
-          tags=["Accounts"])
+          tags=["Accounts"], responses=errors(401))
 def verify_store(storeId: Annotated[str, STORE_ID], body: VerifyRequest) -> AuthToken:  # noqa: N803
     return AuthToken.of(account_login().verify_store(storeId, body.email, body.code))
 
 
-@app.post("/v1/auth/refresh", summary="Rotate the refresh token and get a new access token", tags=["Accounts"])
+@app.post("/v1/auth/refresh", summary="Rotate the refresh token and get a new access token", tags=["Accounts"],
+          responses=errors(401))
 def refresh(body: RefreshRequest) -> AuthToken:
     return AuthToken.of(account_login().refresh(body.refresh_token))
 
 
 @app.post("/v1/auth/logout", summary="End the session of the bearer token or of a refresh token",
-          tags=["Accounts"])
+          tags=["Accounts"], responses=errors(401))
 def logout(body: LogoutRequest | None = None) -> LoggedOut:
     if bearer_token(app):
         caller = principal(app)

@@ -30,6 +30,7 @@ from storecrm.domain.audiences import AddSubscriber, AudienceChanges, AudienceQu
 from storecrm.domain.models import AudienceStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
+from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, STAFF_CHANGE, STAFF_READ, errors
 from storecrm.http.query import json_param
 from storecrm.http.urls import public_base_url
 from storecrm.services import audience_service, audience_signup
@@ -51,38 +52,38 @@ use_arky_errors(app)
 
 # ---------------------------------------------------------------- public links (before /{audienceId})
 @app.get("/v1/stores/<storeId>/audiences/confirm", summary="Confirm a double opt-in subscription (mailed link)",
-         tags=["Audiences (public)"])
+         tags=["Audiences (public)"], responses=PUBLIC_STORE)
 def confirm(storeId: str, token: Annotated[str, TOKEN]) -> Confirmed:  # noqa: N803 - path parameter name
     audience_signup().confirm(storeId, token)
     return Confirmed(confirmed=True)
 
 
 @app.get("/v1/stores/<storeId>/audiences/unsubscribe", summary="Unsubscribe (mailed link)",
-         tags=["Audiences (public)"])
+         tags=["Audiences (public)"], responses=errors(404, 409))
 def unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # noqa: N803
     audience_signup().unsubscribe(storeId, token)
     return Unsubscribed(unsubscribed=True)
 
 
 @app.get("/v1/storefront/<storeId>/audiences/confirm", summary="Confirm a subscription (storefront alias)",
-         tags=["Storefront"])
+         tags=["Storefront"], responses=PUBLIC_STORE)
 def storefront_confirm(storeId: str, token: Annotated[str, TOKEN]) -> Confirmed:  # noqa: N803
     return confirm(storeId, token)
 
 
 @app.get("/v1/storefront/<storeId>/audiences/unsubscribe", summary="Unsubscribe (storefront alias)",
-         tags=["Storefront"])
+         tags=["Storefront"], responses=errors(404, 409))
 def storefront_unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # noqa: N803
     return unsubscribe(storeId, token)
 
 
 # ---------------------------------------------------------------- staff
-@app.post("/v1/stores/<storeId>/audiences", summary="Create an audience", tags=["Audiences"])
+@app.post("/v1/stores/<storeId>/audiences", summary="Create an audience", tags=["Audiences"], responses=STAFF_CHANGE)
 def create_audience(storeId: str, body: NewAudience) -> AudienceOut:  # noqa: N803
     return AudienceOut.of(audience_service().create(principal(app), storeId, body))
 
 
-@app.get("/v1/stores/<storeId>/audiences", summary="Find audiences", tags=["Audiences"])
+@app.get("/v1/stores/<storeId>/audiences", summary="Find audiences", tags=["Audiences"], responses=STAFF_READ)
 def find_audiences(
     storeId: str,  # noqa: N803
     ids: IdsParam = None,
@@ -97,20 +98,20 @@ def find_audiences(
 
 
 @app.get("/v1/stores/<storeId>/audiences/<audienceId>", summary="Get an audience by id, key or storeId:key",
-         tags=["Audiences"])
+         tags=["Audiences"], responses=STAFF_READ)
 def get_audience(storeId: str, audienceId: str) -> AudienceOut:  # noqa: N803
     # One AWS call by id; a key costs a second read (the marker names the audience id).
     return AudienceOut.of(audience_service().get(principal(app), storeId, audienceId))
 
 
 @app.put("/v1/stores/<storeId>/audiences/<audienceId>", summary="Update key, status or confirmation template",
-         tags=["Audiences"])
+         tags=["Audiences"], responses=STAFF_CHANGE)
 def update_audience(storeId: str, audienceId: str, body: AudienceChanges) -> AudienceOut:  # noqa: N803
     return AudienceOut.of(audience_service().update(principal(app), storeId, audienceId, body))
 
 
 @app.get("/v1/stores/<storeId>/audiences/<audienceId>/subscribers", summary="List an audience's subscribers",
-         tags=["Audiences"])
+         tags=["Audiences"], responses=STAFF_READ)
 def list_subscribers(
     storeId: str,  # noqa: N803
     audienceId: str,  # noqa: N803
@@ -122,21 +123,21 @@ def list_subscribers(
 
 
 @app.post("/v1/stores/<storeId>/audiences/<audienceId>/subscribers", summary="Add a subscriber (skips if subscribed)",
-          tags=["Audiences"])
+          tags=["Audiences"], responses=STAFF_CHANGE)
 def add_subscriber(storeId: str, audienceId: str, body: AddSubscriber) -> SubscriberAdded:  # noqa: N803
     subscription, skipped = audience_service().add_subscriber(principal(app), storeId, audienceId, body.profile_id)
     return SubscriberAdded(subscriber=SubscriberOut.of(subscription), skipped=skipped)
 
 
 @app.delete("/v1/stores/<storeId>/audiences/<audienceId>/subscribers/<profileId>", summary="Remove a subscriber",
-            tags=["Audiences"])
+            tags=["Audiences"], responses=STAFF_CHANGE)
 def remove_subscriber(storeId: str, audienceId: str, profileId: str) -> Deleted:  # noqa: N803
     return Deleted(deleted=audience_service().remove_subscriber(principal(app), storeId, audienceId, profileId))
 
 
 # ---------------------------------------------------------------- public, with a profile session
 @app.post("/v1/stores/<storeId>/audiences/<audienceId>/subscribe", summary="Subscribe the bearer's profile",
-          tags=["Audiences (public)"])
+          tags=["Audiences (public)"], responses=errors(401, 403, 404, 409))
 def subscribe(storeId: str, audienceId: str, body: SubscribeRequest) -> SubscribeResponse:  # noqa: N803
     # Double opt-in: four AWS calls (read, template, write, mail); see AudienceSignup.subscribe.
     found = audience_signup().subscribe(storeId, principal(app), audienceId, body, public_base_url(app))
@@ -145,7 +146,7 @@ def subscribe(storeId: str, audienceId: str, body: SubscribeRequest) -> Subscrib
 
 
 @app.get("/v1/stores/<storeId>/audiences/<audienceId>/access", summary="Does the bearer's profile have access?",
-         tags=["Audiences (public)"])
+         tags=["Audiences (public)"], responses=PROFILE_BEARER)
 def access(storeId: str, audienceId: str) -> AccessResponse:  # noqa: N803
     found = audience_signup().access(storeId, principal(app), audienceId)
     return AccessResponse(has_access=found.has_access,
@@ -153,19 +154,20 @@ def access(storeId: str, audienceId: str) -> AccessResponse:  # noqa: N803
 
 
 @app.post("/v1/storefront/<storeId>/audiences/<audienceId>/subscribe", summary="Subscribe (storefront alias)",
-          tags=["Storefront"])
+          tags=["Storefront"], responses=errors(401, 403, 404, 409))
 def storefront_subscribe(storeId: str, audienceId: str, body: SubscribeRequest) -> SubscribeResponse:  # noqa: N803
     return subscribe(storeId, audienceId, body)
 
 
 @app.get("/v1/storefront/<storeId>/audiences/<audienceId>/access", summary="Check access (storefront alias)",
-         tags=["Storefront"])
+         tags=["Storefront"], responses=PROFILE_BEARER)
 def storefront_access(storeId: str, audienceId: str) -> AccessResponse:  # noqa: N803
     return access(storeId, audienceId)
 
 
 # ---------------------------------------------------------------- storefront reads (after the links above)
-@app.get("/v1/storefront/<storeId>/audiences", summary="The store's active audiences", tags=["Storefront"])
+@app.get("/v1/storefront/<storeId>/audiences", summary="The store's active audiences", tags=["Storefront"],
+         responses=PUBLIC_STORE)
 def storefront_find_audiences(
     storeId: str,  # noqa: N803
     ids: IdsParam = None,
@@ -181,7 +183,7 @@ def storefront_find_audiences(
 
 
 @app.get("/v1/storefront/<storeId>/audiences/<audienceId>", summary="An active audience by id, key or storeId:key",
-         tags=["Storefront"])
+         tags=["Storefront"], responses=PUBLIC_STORE)
 def storefront_get_audience(storeId: str, audienceId: AudienceRef) -> AudienceOut:  # noqa: N803
     return AudienceOut.of(audience_signup().shown(storeId, audienceId))
 

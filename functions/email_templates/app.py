@@ -22,6 +22,7 @@ from storecrm.domain.email_templates import (
 from storecrm.domain.models import EmailTemplateStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
+from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param
 from storecrm.services import email_template_service
 
@@ -31,12 +32,14 @@ app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
-@app.post("/v1/stores/<storeId>/email-templates", summary="Create an email template", tags=["Email templates"])
+@app.post("/v1/stores/<storeId>/email-templates", summary="Create an email template", tags=["Email templates"],
+          responses=STAFF_CHANGE)
 def create_template(storeId: str, body: NewEmailTemplate) -> EmailTemplateOut:  # noqa: N803 - path parameter name
     return EmailTemplateOut.of(email_template_service().create(principal(app), storeId, body))
 
 
-@app.get("/v1/stores/<storeId>/email-templates", summary="Find email templates", tags=["Email templates"])
+@app.get("/v1/stores/<storeId>/email-templates", summary="Find email templates", tags=["Email templates"],
+         responses=STAFF_READ)
 def find_templates(
     storeId: str,  # noqa: N803
     ids: Annotated[str | None, Query(max_length=4000, description="JSON array of template ids")] = None,
@@ -58,21 +61,21 @@ def find_templates(
 
 
 @app.get("/v1/stores/<storeId>/email-templates/<templateId>", summary="Get an email template by id or storeId:key",
-         tags=["Email templates"])
+         tags=["Email templates"], responses=STAFF_READ)
 def get_template(storeId: str, templateId: str) -> EmailTemplateOut:  # noqa: N803
     # One AWS call by id; a key costs a second read (the key marker names the id).
     return EmailTemplateOut.of(email_template_service().get(principal(app), storeId, templateId))
 
 
 @app.put("/v1/stores/<storeId>/email-templates/<templateId>", summary="Update an email template",
-         tags=["Email templates"])
+         tags=["Email templates"], responses=STAFF_CHANGE)
 def update_template(storeId: str, templateId: str, body: EmailTemplateChanges) -> EmailTemplateOut:  # noqa: N803
     return EmailTemplateOut.of(email_template_service().update(principal(app), storeId, templateId, body))
 
 
 @app.delete("/v1/stores/<storeId>/email-templates/<templateId>",
             summary="Delete an email template (audiences using it fall back to single opt-in)",
-            tags=["Email templates"])
+            tags=["Email templates"], responses=STAFF_CHANGE)
 def delete_template(storeId: str, templateId: str) -> Deleted:  # noqa: N803
     # Three AWS calls (budget 1-2): the audiences that use the template are found with a Query.
     email_template_service().delete(principal(app), storeId, templateId)
@@ -81,7 +84,7 @@ def delete_template(storeId: str, templateId: str) -> Deleted:  # noqa: N803
 
 @app.post("/v1/stores/<storeId>/email-templates/<templateId>/preview",
           summary="Render an email template (or the parts given instead) with vars; nothing is sent",
-          tags=["Email templates"])
+          tags=["Email templates"], responses=STAFF_READ)
 def preview_template(storeId: str, templateId: str, body: PreviewRequest) -> EmailTemplatePreviewOut:  # noqa: N803
     mail, warnings = email_template_service().preview(principal(app), storeId, templateId, body)
     return EmailTemplatePreviewOut.of(mail, warnings)

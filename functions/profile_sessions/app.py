@@ -14,6 +14,7 @@ from storecrm.arky.schemas import (
 )
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import optional_principal, principal, source_ip
+from storecrm.http.openapi import CODE_REQUEST, PROFILE_BEARER, PUBLIC_STORE
 from storecrm.services import profile_sessions
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
@@ -21,37 +22,39 @@ use_arky_errors(app)
 
 
 @app.post("/v1/stores/<storeId>/profiles/initialize", summary="Start an anonymous guest session",
-          tags=["Profile sessions"])
+          tags=["Profile sessions"], responses=PUBLIC_STORE)
 def initialize(storeId: str) -> ProfileSession:  # noqa: N803 - path parameter name from the template
     return ProfileSession.of(profile_sessions().initialize(storeId))
 
 
 @app.post("/v1/stores/<storeId>/profiles/connect", summary="Name an email for this session (unverified)",
-          tags=["Profile sessions"])
+          tags=["Profile sessions"], responses=PROFILE_BEARER)
 def connect(storeId: str, body: ProfileEmailRequest) -> ProfileSession:  # noqa: N803
     return ProfileSession.of(profile_sessions().connect(storeId, optional_principal(app), body.email))
 
 
 @app.post("/v1/stores/<storeId>/profiles/auth/code", summary="Mail a six-digit login code",
-          tags=["Profile sessions"])
+          tags=["Profile sessions"], responses=CODE_REQUEST)
 def request_code(storeId: str, body: ProfileEmailRequest) -> CodeSent:  # noqa: N803
     profile_sessions().request_code(storeId, body.email, source_ip(app))
     return CodeSent(sent=True)
 
 
 @app.post("/v1/stores/<storeId>/profiles/auth/verify", summary="Exchange a code for a verified session",
-          tags=["Profile sessions"])
+          tags=["Profile sessions"], responses=PROFILE_BEARER)
 def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa: N803
     return ProfileSession.of(profile_sessions().verify(storeId, body.email, body.code))
 
 
-@app.post("/v1/stores/<storeId>/profiles/auth/refresh", summary="Rotate the refresh token", tags=["Profile sessions"])
+@app.post("/v1/stores/<storeId>/profiles/auth/refresh", summary="Rotate the refresh token", tags=["Profile sessions"],
+          responses=PROFILE_BEARER)
 def refresh(storeId: str, body: RefreshRequest) -> ProfileSession:  # noqa: N803
     # Three AWS calls (budget 1-2): the profile is read after the session names it.
     return ProfileSession.of(profile_sessions().refresh(storeId, body.refresh_token))
 
 
-@app.get("/v1/stores/<storeId>/profiles/me", summary="The bearer's profile", tags=["Profile sessions"])
+@app.get("/v1/stores/<storeId>/profiles/me", summary="The bearer's profile", tags=["Profile sessions"],
+         responses=PROFILE_BEARER)
 def me(storeId: str) -> ProfileOut:  # noqa: N803
     return ProfileOut.of(profile_sessions().me(storeId, principal(app)))
 

@@ -15,6 +15,7 @@ from storecrm.domain.search import TaxonomyQuery
 from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
+from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param
 from storecrm.services import profile_service
 
@@ -25,12 +26,12 @@ use_arky_errors(app)
 
 
 @app.post("/v1/stores/<storeId>/profiles", summary="Create a profile (returns the existing one for a known email)",
-          tags=["Profiles"])
+          tags=["Profiles"], responses=STAFF_CHANGE)
 def create_profile(storeId: str, body: NewProfile) -> ProfileOut:  # noqa: N803 - path parameter name
     return ProfileOut.of(profile_service().create(principal(app), storeId, body))
 
 
-@app.get("/v1/stores/<storeId>/profiles", summary="Find profiles", tags=["Profiles"])
+@app.get("/v1/stores/<storeId>/profiles", summary="Find profiles", tags=["Profiles"], responses=STAFF_READ)
 def find_profiles(
     storeId: str,  # noqa: N803
     query: Annotated[str | None, Query(max_length=200, description="Word prefixes of email, id, values")] = None,
@@ -48,33 +49,34 @@ def find_profiles(
 
 
 @app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
-         tags=["Profiles"])
+         tags=["Profiles"], responses=STAFF_READ)
 def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
     # Two AWS calls (budget 1): audience subscriptions are a Query; see ProfileService.detail.
     return ProfileDetail.of(*profile_service().detail(principal(app), storeId, profileId))
 
 
 @app.put("/v1/stores/<storeId>/profiles/<profileId>", summary="Update a profile's email, taxonomies or status",
-         tags=["Profiles"])
+         tags=["Profiles"], responses=STAFF_CHANGE)
 def update_profile(storeId: str, profileId: str, body: ProfileChanges) -> ProfileOut:  # noqa: N803
     return ProfileOut.of(profile_service().update(principal(app), storeId, profileId, body))
 
 
 @app.post("/v1/stores/<storeId>/profiles/<profileId>/merge",
-          summary="Merge a source profile into this one; the source is erased", tags=["Profiles"])
+          summary="Merge a source profile into this one; the source is erased", tags=["Profiles"],
+          responses=STAFF_CHANGE)
 def merge_profile(storeId: str, profileId: str, body: MergeRequest) -> ProfileOut:  # noqa: N803
     return ProfileOut.of(profile_service().merge(principal(app), storeId, profileId, body))
 
 
 @app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions/<tokenId>", summary="Revoke one session",
-            tags=["Profiles"])
+            tags=["Profiles"], responses=STAFF_CHANGE)
 def revoke_session(storeId: str, profileId: str, tokenId: str) -> Deleted:  # noqa: N803
     profile_service().revoke_session(principal(app), storeId, profileId, tokenId)
     return Deleted(deleted=True)
 
 
 @app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions", summary="Revoke every session (log out everywhere)",
-            tags=["Profiles"])
+            tags=["Profiles"], responses=STAFF_CHANGE)
 def revoke_all_sessions(storeId: str, profileId: str) -> Deleted:  # noqa: N803
     # Three AWS calls (budget 1-2): finding every session takes a Query; see ProfileService.
     profile_service().revoke_all_sessions(principal(app), storeId, profileId)

@@ -23,6 +23,7 @@ from storecrm.arky.schemas import (
 from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip
+from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, errors
 from storecrm.services import profile_sessions, storefront_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
@@ -33,23 +34,25 @@ def _token(bearer: Bearer) -> StorefrontToken:
     return StorefrontToken(id=bearer.session_id, token=bearer.token, created_at=bearer.created_at)
 
 
-@app.get("/v1/storefront/<storeId>", summary="The store, as shoppers see it", tags=["Storefront"])
+@app.get("/v1/storefront/<storeId>", summary="The store, as shoppers see it", tags=["Storefront"],
+         responses=PUBLIC_STORE)
 def get_store(storeId: str) -> StoreOut:  # noqa: N803 - path parameter name from the template
     return public_store(storefront_service().store(storeId))
 
 
-@app.get("/v1/storefront/<storeId>/markets", summary="The store's markets", tags=["Storefront"])
+@app.get("/v1/storefront/<storeId>/markets", summary="The store's markets", tags=["Storefront"], responses=PUBLIC_STORE)
 def list_markets(storeId: str) -> list[MarketOut]:  # noqa: N803
     return [MarketOut.of(m) for m in storefront_service().market_list(storeId)]
 
 
-@app.get("/v1/storefront/<storeId>/markets/<marketId>", summary="One market, by id or key", tags=["Storefront"])
+@app.get("/v1/storefront/<storeId>/markets/<marketId>", summary="One market, by id or key", tags=["Storefront"],
+         responses=PUBLIC_STORE)
 def get_market(storeId: str, marketId: Annotated[str, Path(min_length=1, max_length=64)]) -> MarketOut:  # noqa: N803
     return MarketOut.of(storefront_service().market(storeId, marketId))
 
 
 @app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
-          tags=["Storefront"])
+          tags=["Storefront"], responses=errors(401, 404, 429))
 def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
     # Over the 1-2 call budget: the answer also carries the store and market; see StorefrontService.
     found = storefront_service().identify(storeId, optional_principal(app), body, source_ip(app), bearer_token(app))
@@ -59,18 +62,19 @@ def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: 
 
 
 @app.post("/v1/storefront/<storeId>/profiles/verify", summary="Verify the bearer's email with the mailed code",
-          tags=["Storefront"])
+          tags=["Storefront"], responses=PROFILE_BEARER)
 def verify(storeId: str, body: StorefrontVerifyRequest) -> StorefrontToken:  # noqa: N803
     return _token(storefront_service().verify(storeId, principal(app), body))
 
 
-@app.post("/v1/storefront/<storeId>/profiles/logout", summary="End the bearer's session", tags=["Storefront"])
+@app.post("/v1/storefront/<storeId>/profiles/logout", summary="End the bearer's session", tags=["Storefront"],
+          responses=PROFILE_BEARER)
 def logout(storeId: str) -> LoggedOut:  # noqa: N803
     return LoggedOut(logged_out=profile_sessions().end(storeId, principal(app)))
 
 
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
-         tags=["Storefront"])
+         tags=["Storefront"], responses=PROFILE_BEARER)
 def me(storeId: str) -> ProfileDetail:  # noqa: N803
     # Two AWS calls (budget 1): the subscriptions are a Query; see ProfileSessions.me_detail.
     return ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))

@@ -13,13 +13,14 @@ from storecrm.domain.plans import PLANS, SubscriptionPlan
 from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
+from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
 from storecrm.services import store_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
-@app.get("/v1/stores", summary="List the stores the caller belongs to", tags=["Stores"])
+@app.get("/v1/stores", summary="List the stores the caller belongs to", tags=["Stores"], responses=errors(401, 403))
 def list_stores(
     query: Annotated[str | None, Query(max_length=100)] = None,
     isNetwork: Annotated[bool | None, Query()] = None,  # noqa: N803 - the arky client's name
@@ -35,7 +36,8 @@ def list_stores(
     return Page[StoreOut](items=[StoreOut.of(s) for s in stores], cursor=next_cursor)
 
 
-@app.post("/v1/stores", summary="Create a store; the caller becomes its owner", tags=["Stores"])
+@app.post("/v1/stores", summary="Create a store; the caller becomes its owner", tags=["Stores"],
+          responses=errors(401, 403, 409))
 def create_store(body: NewStore) -> StoreOut:
     return StoreOut.of(store_service().create(principal(app), body))
 
@@ -46,17 +48,18 @@ def list_plans() -> Page[SubscriptionPlan]:
     return Page[SubscriptionPlan](items=list(PLANS), cursor=None)
 
 
-@app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"])
+@app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"], responses=STAFF_READ)
 def get_store(storeId: str) -> StoreOut:  # noqa: N803 - path parameter name from the template
     return StoreOut.of(store_service().get(principal(app), storeId))
 
 
-@app.put("/v1/stores/<storeId>", summary="Update a store's settings", tags=["Stores"])
+@app.put("/v1/stores/<storeId>", summary="Update a store's settings", tags=["Stores"], responses=STAFF_CHANGE)
 def update_store(storeId: str, body: StoreChanges) -> StoreOut:  # noqa: N803
     return StoreOut.of(store_service().update(principal(app), storeId, body))
 
 
-@app.delete("/v1/stores/<storeId>", summary="Delete a store and all of its data", tags=["Stores"])
+@app.delete("/v1/stores/<storeId>", summary="Delete a store and all of its data", tags=["Stores"],
+            responses=STAFF_CHANGE)
 def delete_store(storeId: str) -> Deleted:  # noqa: N803
     store_service().delete(principal(app), storeId)
     return Deleted(deleted=True)

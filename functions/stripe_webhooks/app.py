@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from pydantic import BaseModel
 
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.http.openapi import errors
 from storecrm.services import stripe_events
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
@@ -22,7 +23,7 @@ class Received(BaseModel):
 
 
 @app.post("/v1/stores/<storeId>/stripe/webhook", summary="Stripe events for paid audience memberships",
-          tags=["Audiences"])
+          tags=["Audiences"], responses=errors(409))
 def stripe_webhook(storeId: str) -> Received:  # noqa: N803 - path parameter name from the template
     event = app.current_event
     # The signature covers the raw body, so it is read as sent rather than parsed into a model.

@@ -52,8 +52,17 @@ def _response(status: int) -> dict[str, Any]:
 
 
 def errors(*statuses: int) -> dict[int, Any]:
-    """A route's `responses=` for the errors its own logic answers."""
-    return {status: _response(status) for status in statuses}
+    """A route's `responses=` for the errors its own logic answers, beside its 200 answer (a 200
+    without `content` is filled by Powertools from the route's return type, as without `responses`)."""
+    return {200: {"description": "Successful Response"}, **{status: _response(status) for status in statuses}}
+
+
+# The usual sets, named for who calls and what the route does.
+STAFF_READ = errors(401, 403, 404)  # a staff token on one store's data
+STAFF_CHANGE = errors(401, 403, 404, 409)  # ... that writes: unique keys, stale revisions, races
+PUBLIC_STORE = errors(404)  # no token; the store (or record) named in the path may not exist
+PROFILE_BEARER = errors(401, 404)  # a profile session of this store
+CODE_REQUEST = errors(404, 429)  # mails a code: rate limited per email and per source address
 
 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
