@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm.http.app import finish_response
 from storecrm.http.openapi import finish_document
 
 TITLE = "storecrm API"
@@ -62,4 +63,4 @@ def swagger() -> Response[str]:
 
 
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return finish_response(app.resolve(event, context))

@@ -97,17 +97,29 @@ def check_request(event: dict[str, Any]) -> None:
     check_json(decode_utf8(raw) if event.get("isBase64Encoded") else body)
 
 
-def _with_request_id(response: dict[str, Any], request_id: str) -> dict[str, Any]:
-    headers = response.setdefault("headers", {}) or {}
-    headers["x-request-id"] = request_id
-    response["headers"] = headers
-    if "multiValueHeaders" in response and response["multiValueHeaders"] is not None:
-        response["multiValueHeaders"]["x-request-id"] = [request_id]
+# On every answer of every dialect. Answers carry tokens and personal data and are never meant
+# for a shared cache (RFC 6749 5.1); the mailed-link routes must not leak their token in a Referer.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def finish_response(response: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """The request id and the security headers, on the proxy result whatever route made it."""
+    extra = {**SECURITY_HEADERS, **({"x-request-id": request_id} if request_id else {})}
+    response["headers"] = {**(response.get("headers") or {}), **extra}
+    multi = response.get("multiValueHeaders")
+    if multi is not None:
+        for name, value in extra.items():
+            multi[name] = [value]
     return response
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The function's `lambda_handler`: logging context, body checks, request id header."""
+    """The function's `lambda_handler`: logging context, body checks, request id and security headers."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -124,7 +136,7 @@ def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
                                               rejected.field_errors)),
                 "isBase64Encoded": False,
             }
-            return _with_request_id(response, request_id)
-        return _with_request_id(app.resolve(event, context), request_id)
+            return finish_response(response, request_id)
+        return finish_response(app.resolve(event, context), request_id)
 
     return lambda_handler
