@@ -6,18 +6,20 @@ service seals them with KMS and responses show only a masked form.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, Field, SecretStr, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, TypeAdapter, field_validator
 
 from storecrm.domain.fields import Currency
+from storecrm.domain.rules import refuse_masked
 
 Category = Literal["payment", "shipping", "oauth", "channel", "ai", "email", "messaging", "deploy",
                    "analytics", "api"]
 # Categories whose active integration GET .../integrations/config/{category} returns.
 CONFIG_CATEGORIES = ("payment", "shipping", "analytics")
 
-Secret = Annotated[SecretStr, Field(min_length=1, max_length=2048)]
+Secret = Annotated[SecretStr, Field(min_length=1, max_length=2048),
+                   AfterValidator(lambda value: SecretStr(refuse_masked(value.get_secret_value())))]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -153,3 +155,14 @@ class GoogleAnalytics(Provider):
 AnyProvider = Annotated[Stripe | Shippo | Google | TelegramBot | OpenAi | DeepSeek | EmailApi | Messaging | OtherApi
                         | DeployHook | GoogleAnalytics, Field(discriminator="type")]
 PROVIDERS: TypeAdapter[AnyProvider] = TypeAdapter(AnyProvider)
+
+
+def _by_type() -> dict[str, type[Provider]]:
+    models: dict[str, type[Provider]] = {}
+    for model in get_args(get_args(AnyProvider)[0]):
+        for name in get_args(model.model_fields["type"].annotation):
+            models[name] = model
+    return models
+
+
+PROVIDER_MODELS = _by_type()

@@ -18,7 +18,7 @@ from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models import OutboxEvent, Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
-from storecrm.domain.rules import mask
+from storecrm.domain.rules import looks_masked, mask, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
     from storecrm.gateways.outbound import Outbound
@@ -64,7 +64,18 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 Headers = Annotated[dict[str, str], AfterValidator(check_headers)]
-Secret = Annotated[str, Field(min_length=8, max_length=256)]
+SECRET_MIN_LENGTH = 8
+Secret = Annotated[str, Field(min_length=SECRET_MIN_LENGTH, max_length=256), AfterValidator(refuse_masked)]
+
+
+def _new_or_listed(value: str) -> str:
+    """An edit may send back the listed (masked) value or a blank, which keep the secret; else a full new one."""
+    if value and not looks_masked(value) and len(value) < SECRET_MIN_LENGTH:
+        raise ValueError(f"must be at least {SECRET_MIN_LENGTH} characters")
+    return value
+
+
+SecretEdit = Annotated[str, Field(max_length=256), AfterValidator(_new_or_listed)]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
 
 
@@ -83,7 +94,8 @@ class WebhookChanges(Command):
     url: Url | None = None
     events: EventList | None = None
     headers: Headers | None = None
-    secret: Secret | None = None
+    secret: SecretEdit | None = Field(default=None, description="Omitted, null, blank or the masked value "
+                                      "keep the stored secret")
     enabled: bool | None = None
 
 
@@ -118,6 +130,13 @@ class _DeliveryPosition(BaseModel):
     model_config = {"extra": "forbid"}
     webhook_id: str
     key: dict[str, str]
+
+
+def _edited_secret(field: str, sent: str | None, shown: str | None) -> str | None:
+    try:
+        return secret_edit(sent, shown)
+    except ValueError as exc:
+        raise ValidationFailed.on(field, str(exc)) from None
 
 
 class WebhookService:
@@ -161,9 +180,10 @@ class WebhookService:
         updated = webhook.model_copy(update={**values, "updated_at": now()})
         if changes.events is not None:
             updated.events = [WebhookEventSubscription(event=e.event) for e in changes.events]
-        if changes.secret is not None:
-            updated.sealed_secret = self.box.seal({"secret": changes.secret}, webhook.secret_context())
-            updated.secret_hint = mask(changes.secret)
+        new_secret = _edited_secret("secret", changes.secret, webhook.secret_hint)
+        if new_secret is not None:
+            updated.sealed_secret = self.box.seal({"secret": new_secret}, webhook.secret_context())
+            updated.secret_hint = mask(new_secret)
         self.webhooks.update(updated, previous_key=webhook.key)
         return updated
 
