@@ -119,7 +119,17 @@ class OutboxEvent(Entity):
 
 # ---------------------------------------------------------------- webhooks and integrations
 class WebhookEventSubscription(BaseModel):
+    """One subscribed event; node events may narrow to a parent (node.created) or a key (node.updated/deleted)."""
+
     event: str
+    # Unset filters stay out of what is stored and answered: the client's union has no nulls there.
+    parent_id: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    key: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    def matches(self, event: OutboxEvent) -> bool:
+        return (self.event == event.type
+                and (self.parent_id is None or event.data.get("parent_id") == self.parent_id)
+                and (self.key is None or event.data.get("key") == self.key))
 
 
 class Webhook(Entity):
@@ -144,7 +154,7 @@ class Webhook(Entity):
     def wants(self, event: OutboxEvent) -> bool:
         """Enabled, subscribed to the type, and not older than the webhook (the stream may lag behind)."""
         return (self.enabled and event.created_at >= self.created_at
-                and any(s.event == event.type for s in self.events))
+                and any(s.matches(event) for s in self.events))
 
 
 DeliveryStatus = Literal["pending", "retrying", "delivered", "failed", "skipped"]
