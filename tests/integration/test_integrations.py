@@ -324,3 +324,41 @@ def test_oauth_tokens_survive_an_edit_of_the_listed_integration(api: Api, owner:
     assert stored_secrets(store, created["id"]) == {"client_secret": GOOGLE["client_secret"],
                                                     "access_token": "ya29.access-token-5555",
                                                     "refresh_token": "1//refresh-token-6666"}
+
+
+# ---------------------------------------------------------------- the client's providers
+def test_every_provider_of_the_clients_union_can_be_created_and_edited(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], provisioned: Any) -> None:
+    from tests.unit.test_providers import CLIENT_PROVIDERS
+
+    token = owner["access_token"]
+    for type_, (body, secret_fields) in CLIENT_PROVIDERS.items():
+        # arky-sdk 0.9.1 store.createIntegration: `const { store_id, ...payload } = params`
+        params = {"store_id": store["id"], "key": f"the-{type_}", "provider": {"type": type_, **body}}
+        payload = {k: v for k, v in params.items() if k != "store_id"}
+        created = api.call("POST", base(store), payload, token=token)
+        assert created.status == 200, (type_, created.body)
+        provider = created.body["provider"]
+        assert provider["type"] == type_
+        for name in secret_fields:
+            assert provider[name].startswith("****") and provider[name] != body[name], (type_, name)
+        assert stored_secrets(store, created.body["id"]) == {name: body[name] for name in secret_fields}
+        # arky-sdk 0.9.1 store.updateIntegration: `const { store_id, id, ...payload } = params`, the listed provider
+        edit = {"store_id": store["id"], "id": created.body["id"], "key": f"the-{type_}-2", "provider": provider}
+        updated = api.call("PUT", f"{base(store)}/{edit['id']}", {k: v for k, v in edit.items()
+                                                                 if k not in ("store_id", "id")}, token=token)
+        assert updated.status == 200 and updated.body["provider"] == provider, (type_, updated.body)
+        assert stored_secrets(store, created.body["id"]) == {name: body[name] for name in secret_fields}
+    assert len(api.call("GET", base(store), token=token).body) == len(CLIENT_PROVIDERS)
+    text = table_text(provisioned)
+    for _, (body, secret_fields) in CLIENT_PROVIDERS.items():
+        assert not [name for name in secret_fields if body[name] in text]
+
+
+def test_the_former_spellings_of_the_client_types_still_work(api: Api, owner: dict[str, Any],
+                                                             store: dict[str, Any]) -> None:
+    created = create(api, owner, store, "code", {"type": "github", "api_key": "ghp_former_spelling_1234"})
+    assert created["provider"] == {"type": "git_hub", "api_key": "****1234"}
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", {"provider": {"type": "github", "api_key": "****1234"}},
+                     token=owner["access_token"])
+    assert reply.status == 200 and reply.body["provider"]["type"] == "git_hub", reply.body

@@ -16,7 +16,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
-from storecrm.domain.models import Integration
+from storecrm.domain.models import Integration, current_provider_type
 from storecrm.domain.permissions import Action
 from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, PROVIDERS, Provider
 from storecrm.domain.rules import mask, secret_edit
@@ -103,7 +103,7 @@ class IntegrationService:
         access = self.guard.enter(principal, store_id, Action.MANAGE_INTEGRATIONS, extra=[marker_key])
         current = self.integrations.active_id(access.view.extras.get(marker_key))
         at = now()
-        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=str(data.provider["type"]),
+        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=provider.type,
                                   category=provider.CATEGORY, created_at=at, updated_at=at)
         integration = self._with_provider(integration, provider)
         configurable = provider.CATEGORY in CONFIG_CATEGORIES
@@ -125,7 +125,7 @@ class IntegrationService:
         if changes.key is not None:
             updated.key = changes.key
         if changes.provider is not None:
-            if changes.provider.get("type", integration.type) != integration.type:
+            if current_provider_type(str(changes.provider.get("type", integration.type))) != integration.type:
                 raise ValidationFailed.on("provider.type", "cannot change; create another integration instead")
             merged = {**integration.settings, **self._secrets(integration),
                       **_without_kept_secrets(integration, changes.provider), "type": integration.type}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.domain.permissions import Role
@@ -179,13 +179,21 @@ class WebhookDelivery(Entity):
     updated_at: int
 
 
+# Provider types spelled differently before this platform followed arky-sdk 0.9.1; still read and accepted.
+FORMER_PROVIDER_TYPES = {"github": "git_hub", "hubspot": "hub_spot"}
+
+
+def current_provider_type(name: str) -> str:
+    return FORMER_PROVIDER_TYPES.get(name, name)
+
+
 class Integration(Entity):
     """A store's connection to another service. Secret fields live only in `sealed_secrets`."""
 
     id: str
     store_id: str
     key: str
-    type: str
+    type: Annotated[str, AfterValidator(current_provider_type)]
     category: str
     settings: dict[str, Any] = Field(default_factory=dict)
     sealed_secrets: str | None = None
