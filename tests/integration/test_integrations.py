@@ -247,3 +247,118 @@ def test_oauth_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any],
         assert api.call("POST", path, body, token=token).status == 400, body
     listed = api.call("GET", base(store), token=token).body
     assert "access_token" not in listed[0]["provider"]
+
+
+# ---------------------------------------------------------------- secrets sent back on an edit
+def stored_secrets(store: dict[str, Any], integration_id: str) -> dict[str, str]:
+    from storecrm.services import integration_service
+
+    found = integration_service().integrations.get(store["id"], integration_id)
+    assert found is not None
+    return integration_service().secrets_of(found)
+
+
+def test_an_edit_that_sends_back_the_masked_secrets_keeps_them(api: Api, owner: dict[str, Any],
+                                                               store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    created = create(api, owner, store, "stripe-payments", STRIPE)
+    [listed] = api.call("GET", base(store), token=token).body
+    # What an admin form built on arky-sdk 0.9.1 sends: the listed provider, one setting changed.
+    form = {"key": listed["key"], "provider": {**listed["provider"], "currency": "EUR"}}
+    assert form["provider"]["secret_key"] == "****9999"
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", form, token=token)
+    assert reply.status == 200, reply.body  # the Stripe key's prefix check used to refuse "****9999"
+    assert reply.body["provider"]["currency"] == "EUR" and reply.body["provider"]["secret_key"] == "****9999"
+    original = {"secret_key": STRIPE["secret_key"], "webhook_secret": STRIPE["webhook_secret"]}
+    assert stored_secrets(store, created["id"]) == original
+
+    nulls = {"provider": {**listed["provider"], "secret_key": None, "webhook_secret": None}}
+    assert api.call("PUT", f"{base(store)}/{created['id']}", nulls, token=token).status == 200
+    assert stored_secrets(store, created["id"]) == original
+
+    rotated = {"provider": {**listed["provider"], "secret_key": "sk_live_Rotated0000"}}
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", rotated, token=token)
+    assert reply.status == 200 and reply.body["provider"]["secret_key"] == "****0000"
+    assert stored_secrets(store, created["id"]) == {**original, "secret_key": "sk_live_Rotated0000"}
+
+
+@pytest.mark.parametrize("provider", [
+    {"type": "shippo", "api_token": "shippo_live_token_1234"},
+    {"type": "open_ai", "api_key": "sk-proj-openai-key-4321", "model": "gpt-4o"},
+    {"type": "vercel_deploy_hook", "url": "https://api.vercel.com/v1/integrations/deploy/prj_1/abcd"},
+])
+def test_every_provider_keeps_masked_secrets(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                             provider: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    created = create(api, owner, store, "one", provider)
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", {"provider": created["provider"]}, token=token)
+    assert reply.status == 200 and reply.body["provider"] == created["provider"], reply.body
+    secrets = {k: v for k, v in provider.items() if k not in ("type", "model")}
+    assert stored_secrets(store, created["id"]) == secrets
+
+
+def test_a_masked_value_of_another_secret_is_refused(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    created = create(api, owner, store, "stripe-payments", STRIPE)
+    for stale in ["****1111", "****"]:
+        reply = api.call("PUT", f"{base(store)}/{created['id']}",
+                         {"provider": {**created["provider"], "secret_key": stale}}, token=token)
+        assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "provider.secret_key", reply.body
+    refused = api.call("POST", base(store), {"key": "copy", "provider": {**STRIPE, "secret_key": "****9999"}},
+                       token=token)
+    assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == "provider.secret_key"
+    assert stored_secrets(store, created["id"])["secret_key"] == STRIPE["secret_key"]
+
+
+def test_oauth_tokens_survive_an_edit_of_the_listed_integration(api: Api, owner: dict[str, Any],
+                                                                store: dict[str, Any],
+                                                                google_tokens: TokenServer) -> None:
+    token = owner["access_token"]
+    created = create(api, owner, store, "google", GOOGLE)
+    connected = api.call("POST", f"/v1/stores/{store['id']}/oauth/connect",
+                         {"provider": "google", "code": "good-code",
+                          "redirect_uri": "https://admin.example.com/oauth/cb"}, token=token).body
+    edited = {**connected["provider"], "scopes": ["openid", "email", "profile"]}
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", {"provider": edited}, token=token)
+    assert reply.status == 200 and reply.body["provider"]["scopes"] == ["openid", "email", "profile"], reply.body
+    assert stored_secrets(store, created["id"]) == {"client_secret": GOOGLE["client_secret"],
+                                                    "access_token": "ya29.access-token-5555",
+                                                    "refresh_token": "1//refresh-token-6666"}
+
+
+# ---------------------------------------------------------------- the client's providers
+def test_every_provider_of_the_clients_union_can_be_created_and_edited(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], provisioned: Any) -> None:
+    from tests.unit.test_providers import CLIENT_PROVIDERS
+
+    token = owner["access_token"]
+    for type_, (body, secret_fields) in CLIENT_PROVIDERS.items():
+        # arky-sdk 0.9.1 store.createIntegration: `const { store_id, ...payload } = params`
+        params = {"store_id": store["id"], "key": f"the-{type_}", "provider": {"type": type_, **body}}
+        payload = {k: v for k, v in params.items() if k != "store_id"}
+        created = api.call("POST", base(store), payload, token=token)
+        assert created.status == 200, (type_, created.body)
+        provider = created.body["provider"]
+        assert provider["type"] == type_
+        for name in secret_fields:
+            assert provider[name].startswith("****") and provider[name] != body[name], (type_, name)
+        assert stored_secrets(store, created.body["id"]) == {name: body[name] for name in secret_fields}
+        # arky-sdk 0.9.1 store.updateIntegration: `const { store_id, id, ...payload } = params`, the listed provider
+        edit = {"store_id": store["id"], "id": created.body["id"], "key": f"the-{type_}-2", "provider": provider}
+        updated = api.call("PUT", f"{base(store)}/{edit['id']}", {k: v for k, v in edit.items()
+                                                                 if k not in ("store_id", "id")}, token=token)
+        assert updated.status == 200 and updated.body["provider"] == provider, (type_, updated.body)
+        assert stored_secrets(store, created.body["id"]) == {name: body[name] for name in secret_fields}
+    assert len(api.call("GET", base(store), token=token).body) == len(CLIENT_PROVIDERS)
+    text = table_text(provisioned)
+    for _, (body, secret_fields) in CLIENT_PROVIDERS.items():
+        assert not [name for name in secret_fields if body[name] in text]
+
+
+def test_the_former_spellings_of_the_client_types_still_work(api: Api, owner: dict[str, Any],
+                                                             store: dict[str, Any]) -> None:
+    created = create(api, owner, store, "code", {"type": "github", "api_key": "ghp_former_spelling_1234"})
+    assert created["provider"] == {"type": "git_hub", "api_key": "****1234"}
+    reply = api.call("PUT", f"{base(store)}/{created['id']}", {"provider": {"type": "github", "api_key": "****1234"}},
+                     token=owner["access_token"])
+    assert reply.status == 200 and reply.body["provider"]["type"] == "git_hub", reply.body

@@ -159,3 +159,51 @@ def test_a_deleted_webhook_gets_nothing(api: Api, owner: dict[str, Any], store: 
     api.call("DELETE", f"/v1/stores/{store['id']}/webhooks/{hook['id']}", token=owner["access_token"])
     pipeline.run()
     assert receiver.received == [] and pipeline.dead_letters() == []
+
+
+def signed_with(secret: str, request: Any) -> bool:
+    signed = f"{request.headers['x-storecrm-timestamp']}.".encode() + request.body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return bool(request.headers["x-storecrm-signature"] == f"v1={expected}")
+
+
+def test_edits_that_send_back_the_masked_secret_keep_signing_with_the_original(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any], receiver: Receiver,
+        pipeline: Pipeline) -> None:
+    token, path = owner["access_token"], f"/v1/stores/{store['id']}/webhooks/{hook['id']}"
+    [listed] = api.call("GET", f"/v1/stores/{store['id']}/webhooks", token=token).body
+    assert listed["secret"] == "****cret"
+    # arky-sdk 0.9.1's UpdateWebhookParams requires `secret`: an admin form sends back what it listed.
+    form = {**{k: listed[k] for k in ("url", "events", "headers", "secret", "enabled")}, "key": "team-renamed"}
+    variants: list[dict[str, Any]] = [
+        form,                                                                 # the masked value
+        {**form, "secret": None},                                             # null
+        {k: v for k, v in form.items() if k != "secret"},                     # omitted
+        {**form, "secret": ""},                                               # a blank form field
+    ]
+    for n, body in enumerate(variants):
+        reply = api.call("PUT", path, body, token=token)
+        assert reply.status == 200 and reply.body["secret"] == "****cret", (body, reply.body)
+        add_member(api, owner, store, f"kept{n}@example.com")
+        pipeline.run()
+        assert signed_with(SECRET, receiver.received[-1]), body
+    assert api.call("GET", f"/v1/stores/{store['id']}/webhooks", token=token).body[0]["key"] == "team-renamed"
+
+    rotated = api.call("PUT", path, {**form, "secret": "whsec_rotated_secret_2468"}, token=token)
+    assert rotated.status == 200 and rotated.body["secret"] == "****2468"
+    add_member(api, owner, store, "rotated@example.com")
+    pipeline.run()
+    assert signed_with("whsec_rotated_secret_2468", receiver.received[-1])
+
+
+def test_a_masked_value_of_another_secret_is_refused_and_changes_nothing(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], hook: dict[str, Any], receiver: Receiver,
+        pipeline: Pipeline) -> None:
+    token, path = owner["access_token"], f"/v1/stores/{store['id']}/webhooks/{hook['id']}"
+    for stale in ["****1111", "****"]:
+        reply = api.call("PUT", path, {"secret": stale, "enabled": False}, token=token)
+        assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "secret", reply.body
+    add_member(api, owner, store)
+    pipeline.run()
+    [request] = receiver.received
+    assert signed_with(SECRET, request)  # still enabled, still the original secret

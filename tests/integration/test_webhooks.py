@@ -82,6 +82,7 @@ def test_a_missing_secret_is_generated_and_shown_once(api: Api, owner: dict[str,
     ({"headers": {"Bad Name": "v"}}, "headers"),
     ({"headers": {"X-Split": "a\r\nInjected: yes"}}, "headers"),
     ({"secret": "short"}, "secret"),
+    ({"secret": "****1234"}, "secret"),  # a masked value is never a secret
     ({"key": ""}, "key"),
 ])
 def test_bad_webhooks_are_refused_and_nothing_is_stored(api: Api, owner: dict[str, Any], store: dict[str, Any],
@@ -194,3 +195,71 @@ def test_webhook_calls_stay_in_budget(api: Api, owner: dict[str, Any], store: di
     with counting_calls() as calls:
         api.call("PUT", f"{base(store)}/{hook['id']}", {"enabled": False}, token=token)
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.PutItem"]
+
+
+def signed_with(secret: str, request: Any) -> bool:
+    expected = hmac.new(secret.encode(), f"{request.headers['x-storecrm-timestamp']}.".encode() + request.body,
+                        hashlib.sha256).hexdigest()
+    return bool(request.headers["x-storecrm-signature"] == f"v1={expected}")
+
+
+def test_the_client_can_subscribe_to_every_event_of_its_union(api: Api, owner: dict[str, Any],
+                                                              store: dict[str, Any]) -> None:
+    from tests.unit.test_webhook_rules import CLIENT_EVENT_NAMES
+
+    subscriptions = [{"event": name} for name in CLIENT_EVENT_NAMES]
+    subscriptions[0] = {"event": "node.created", "parent_id": "blog"}
+    created = api.call("POST", base(store), {**HOOK, "events": subscriptions}, token=owner["access_token"])
+    assert created.status == 200, created.body
+    assert created.body["events"] == subscriptions
+    assert api.call("GET", base(store), token=owner["access_token"]).body[0]["events"] == subscriptions
+
+
+def test_the_test_call_takes_the_clients_whole_webhook_and_signs_with_the_stored_secret(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None) -> None:
+    token = owner["access_token"]
+    saved = api.call("POST", base(store), {**HOOK, "url": receiver.url}, token=token).body
+    [listed] = api.call("GET", base(store), token=token).body
+    assert listed["secret"] == "****1234"
+    # arky-sdk 0.9.1 store.testWebhook posts TestWebhookParams {webhook: Webhook} as it is.
+    with counting_calls() as calls:
+        reply = api.call("POST", f"{base(store)}/test", {"webhook": listed}, token=token)
+    assert reply.status == 200 and reply.body["tested"] is True, reply.body
+    assert calls.calls == ["dynamodb.BatchGetItem", "kms.Decrypt"]  # access and the webhook, then its secret
+    [request] = receiver.received
+    assert signed_with(HOOK["secret"], request)
+    assert request.json()["data"] == {"events": ["order.created"]} and request.headers["x-custom"] == "yes"
+
+    # A new secret typed into the form is tested before it is saved; the saved one does not change.
+    reply = api.call("POST", f"{base(store)}/test", {"webhook": {**listed, "secret": "whsec_not_saved_yet"}},
+                     token=token)
+    assert reply.body["tested"] is True and signed_with("whsec_not_saved_yet", receiver.received[-1])
+    assert api.call("GET", base(store), token=token).body[0]["secret"] == "****1234"
+    assert saved["id"] == listed["id"]
+
+
+def test_a_masked_secret_without_a_saved_webhook_of_the_store_is_refused(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None) -> None:
+    token = owner["access_token"]
+    listed = {**HOOK, "url": receiver.url, "secret": "****1234", "id": "no-such-webhook", "store_id": store["id"],
+              "created_at": 1, "updated_at": 1}
+    for webhook in [listed, {k: v for k, v in listed.items() if k != "id"}]:
+        reply = api.call("POST", f"{base(store)}/test", {"webhook": webhook}, token=token)
+        assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "webhook.secret", reply.body
+    saved = api.call("POST", base(store), HOOK, token=token).body
+    stale = api.call("POST", f"{base(store)}/test", {"webhook": {**listed, "id": saved["id"], "secret": "****9999"}},
+                     token=token)
+    assert stale.status == 400 and stale.body["validationErrors"][0]["field"] == "webhook.secret"
+    assert receiver.received == []
+
+
+def test_another_stores_webhook_id_does_not_lend_its_secret_to_a_test_call(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None) -> None:
+    theirs = api.call("POST", base(store), HOOK, token=owner["access_token"]).body
+    rival = login(api, "rival@example.com")["access_token"]
+    own = api.call("POST", "/v1/stores", {"key": "rival-shop", "timezone": "UTC", "billing_email": "r@example.com"},
+                   token=rival).body
+    reply = api.call("POST", f"/v1/stores/{own['id']}/webhooks/test",
+                     {"webhook": {**theirs, "url": receiver.url, "secret": "****1234"}}, token=rival)
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "webhook.secret", reply.body
+    assert receiver.received == []

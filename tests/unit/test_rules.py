@@ -50,3 +50,32 @@ def test_currencies_are_upper_cased_iso_codes() -> None:
     assert Sample(currency="eur").currency == "EUR"
     with pytest.raises(ValidationError):
         Sample(currency="EURO")
+
+
+# ---------------------------------------------------------------- secrets sent back on an edit
+SHOWN = rules.mask("whsec_original_7890")
+
+
+@pytest.mark.parametrize("sent", [None, "", "  ", SHOWN])
+def test_an_edit_that_sends_nothing_or_the_masked_form_keeps_the_secret(sent: str | None) -> None:
+    assert SHOWN == "****7890"
+    assert rules.secret_edit(sent, SHOWN) is None
+
+
+def test_an_edit_with_a_new_value_replaces_the_secret() -> None:
+    assert rules.secret_edit("whsec_rotated_1111", SHOWN) == "whsec_rotated_1111"
+    assert rules.secret_edit("whsec_first_secret", None) == "whsec_first_secret"  # nothing stored yet
+
+
+@pytest.mark.parametrize("sent", ["****1111", "****", "****abcd"])
+def test_a_masked_value_that_is_not_this_secrets_mask_is_refused(sent: str) -> None:
+    # Stored as the secret, it would sign with a string nobody holds.
+    with pytest.raises(ValueError, match="masked"):
+        rules.secret_edit(sent, SHOWN)
+    with pytest.raises(ValueError, match="masked"):
+        rules.refuse_masked(sent)
+
+
+def test_short_secrets_show_only_the_mask_and_sending_it_back_keeps_them() -> None:
+    assert rules.mask("whsec_short") == "****"
+    assert rules.secret_edit("****", rules.mask("whsec_short")) is None

@@ -99,3 +99,54 @@ def test_stripe_states_in_membership_terms(status: str, cancel_at_period_end: bo
     assert membership_status(status, cancel_at_period_end, deleted) == expected
     assert period_end({"items": {"data": [{"current_period_end": 5}, {"current_period_end": 9}]}}) == 9
     assert period_end({"current_period_end": 7}) == 7 and period_end({}) is None
+
+
+# arky-sdk 0.9.1 (fe001ba) src/types/index.ts, WebhookEventSubscription: every name of the union.
+CLIENT_EVENT_NAMES = [
+    "node.created", "node.updated", "node.deleted", "order.created", "order.updated", "order.confirmed",
+    "order.payment_received", "order.payment_failed", "order.refunded", "order.cancelled", "order.reminder",
+    "order.shipment_created", "order.shipment_in_transit", "order.shipment_out_for_delivery",
+    "order.shipment_delivered", "order.shipment_failed", "order.shipment_returned", "order.shipment_status_changed",
+    "cart.created", "cart.updated", "cart.abandoned", "cart.converted", "product.created", "product.updated",
+    "product.deleted", "provider.created", "provider.updated", "provider.deleted", "service.created",
+    "service.updated", "service.deleted", "media.created", "media.deleted", "store.created", "store.updated",
+    "store.deleted", "audience.created", "audience.updated", "audience.deleted", "account.updated",
+]
+
+
+def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
+    from storecrm.domain.webhooks import EventSubscriptionIn
+
+    for name in CLIENT_EVENT_NAMES:
+        assert EventSubscriptionIn(event=name).event == name
+    # Seed 002's and the CRM's own stay accepted, and everything emitted can be subscribed to.
+    assert {"form_submission.created", "audience.subscriber_added", "profile.merged"} <= events.EVENT_NAMES
+    assert {"account.updated", "audience.subscriber_added", "profile.created", "profile.updated", "profile.merged",
+            "profile.deleted"} == events.EMITTED
+    assert events.EMITTED <= events.EVENT_NAMES and events.TEST_EVENT not in events.EVENT_NAMES
+
+
+def test_node_subscriptions_may_narrow_by_parent_or_key() -> None:
+    from pydantic import ValidationError
+
+    from storecrm.domain.models import Webhook, WebhookEventSubscription
+    from storecrm.domain.webhooks import EventSubscriptionIn
+
+    assert EventSubscriptionIn(event="node.created", parent_id="blog").parent_id == "blog"
+    assert EventSubscriptionIn(event="node.updated", key="home").key == "home"
+    for wrong in [{"event": "order.created", "key": "x"}, {"event": "node.updated", "parent_id": "x"}]:
+        with pytest.raises(ValidationError):
+            EventSubscriptionIn.model_validate(wrong)
+    hook = Webhook(id="w", store_id="s", key="k", url="https://hooks.example.com", sealed_secret="x",
+                   secret_hint="****", created_at=1, updated_at=1,
+                   events=[WebhookEventSubscription(event="node.created", parent_id="blog"),
+                           WebhookEventSubscription(event="node.updated")])
+
+    def node(type_: str, **data: str) -> OutboxEvent:
+        return OutboxEvent(id="e", type=type_, store_id="s", created_at=2, data=data)
+
+    assert hook.wants(node("node.created", parent_id="blog")) and not hook.wants(node("node.created", parent_id="x"))
+    assert hook.wants(node("node.updated", key="anything"))
+    # Unset filters are not part of the stored or answered subscription.
+    assert [s.model_dump() for s in hook.events] == [{"event": "node.created", "parent_id": "blog"},
+                                                     {"event": "node.updated"}]

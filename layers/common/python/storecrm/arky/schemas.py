@@ -39,6 +39,7 @@ from storecrm.domain.template_rendering import RenderedMail, RenderWarning
 
 if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileLogin
+    from storecrm.domain.providers import ServiceDescription
 
 T = TypeVar("T")
 
@@ -193,6 +194,43 @@ class IntegrationOut(Out):
             **integration.model_dump(include={"id", "store_id", "key", "category", "active", "created_at",
                                               "updated_at"}),
             "provider": {"type": integration.type, **integration.settings, **integration.secret_hints}})
+
+
+# ---------------------------------------------------------------- the platform catalogue
+class EventNames(Out):
+    data: list[str] = Field(description="Every event name a webhook may subscribe to")
+
+
+class ServiceFieldOut(Out):
+    name: str
+    type: Literal["string", "number", "boolean", "string[]"]
+    required: bool
+    secret: bool = Field(description="Sealed at rest and answered masked")
+
+
+class IntegrationServiceOut(Out):
+    """arky-sdk 0.9.1's IntegrationService (camelCase as its type has it), plus the provider's fields."""
+
+    id: str = Field(description="The provider type, as integrations send it")
+    name: str
+    description: str
+    icon: str
+    color: str
+    category: str
+    configurationRequired: bool  # noqa: N815 - the client's spelling
+    website: str
+    urlPatterns: list[str]  # noqa: N815
+    resources: list[dict[str, object]] = Field(default_factory=list,
+                                               description="Operations; none are offered here yet")
+    fields: list[ServiceFieldOut]
+
+    @classmethod
+    def of(cls, service: ServiceDescription) -> IntegrationServiceOut:
+        return cls(id=service.id, name=service.name, description=service.description, icon=service.icon,
+                   color=service.color, category=service.category,
+                   configurationRequired=service.configuration_required, website=service.website,
+                   urlPatterns=list(service.url_patterns),
+                   fields=[ServiceFieldOut.model_validate(f) for f in service.fields])
 
 
 # ---------------------------------------------------------------- audiences and email templates

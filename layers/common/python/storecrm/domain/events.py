@@ -14,16 +14,37 @@ import json
 
 from storecrm.domain.models import OutboxEvent
 
-# Seed 002's table, plus the CRM events this platform adds.
-EVENT_NAMES = frozenset({
+# arky-sdk 0.9.1's WebhookEventSubscription union (src/types/index.ts), in its order: what an
+# admin built on the client can subscribe to.
+CLIENT_EVENTS = (
     "node.created", "node.updated", "node.deleted",
-    "form_submission.created",
-    "order.created", "order.updated", "order.reminder",
+    "order.created", "order.updated", "order.confirmed", "order.payment_received", "order.payment_failed",
+    "order.refunded", "order.cancelled", "order.reminder",
+    "order.shipment_created", "order.shipment_in_transit", "order.shipment_out_for_delivery",
+    "order.shipment_delivered", "order.shipment_failed", "order.shipment_returned",
+    "order.shipment_status_changed",
+    "cart.created", "cart.updated", "cart.abandoned", "cart.converted",
     "product.created", "product.updated", "product.deleted",
-    "audience.subscriber_added",
+    "provider.created", "provider.updated", "provider.deleted",
+    "service.created", "service.updated", "service.deleted",
+    "media.created", "media.deleted",
+    "store.created", "store.updated", "store.deleted",
+    "audience.created", "audience.updated", "audience.deleted",
     "account.updated",
+)
+# Seed 002's names the client leaves out, and the CRM events this platform adds.
+PLATFORM_EVENTS = (
+    "form_submission.created", "audience.subscriber_added",
+    "profile.created", "profile.updated", "profile.merged", "profile.deleted",
+)
+EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)
+# What this platform emits today; the other names are accepted for the subscriptions to come.
+EMITTED = frozenset({
+    "account.updated", "audience.subscriber_added",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
 })
+# Subscriptions the client lets narrow: the event data field a filter compares with.
+FILTERS = {"node.created": "parent_id", "node.updated": "key", "node.deleted": "key"}
 TEST_EVENT = "webhook.test"
 
 SIGNATURE_HEADER = "X-Storecrm-Signature"
@@ -37,9 +58,14 @@ RESERVED_HEADERS = frozenset(h.lower() for h in (
 ))
 
 
+def names() -> list[str]:
+    """Every name a webhook may subscribe to, in a stable order (the client's first)."""
+    return [*CLIENT_EVENTS, *PLATFORM_EVENTS]
+
+
 def check_event_name(name: str) -> str:
     if name not in EVENT_NAMES:
-        raise ValueError(f"'{name}' is not a known event; known events: {', '.join(sorted(EVENT_NAMES))}")
+        raise ValueError(f"'{name}' is not a known event (GET /v1/platform/events lists them)")
     return name
 
 

@@ -16,10 +16,10 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
-from storecrm.domain.models import Integration
+from storecrm.domain.models import Integration, current_provider_type
 from storecrm.domain.permissions import Action
-from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDERS, Provider
-from storecrm.domain.rules import mask
+from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, PROVIDERS, Provider
+from storecrm.domain.rules import mask, secret_edit
 
 if TYPE_CHECKING:
     from storecrm.gateways.oauth import TokenEndpoint
@@ -68,6 +68,21 @@ def _validated(provider: dict[str, Any]) -> Provider:
         raise ValidationFailed(f"Invalid provider: {summary}", errors) from None
 
 
+def _without_kept_secrets(integration: Integration, sent: dict[str, Any]) -> dict[str, Any]:
+    """The sent provider fields minus the secrets the edit keeps (omitted, null, blank or sent back masked)."""
+    kept = []
+    for name in PROVIDER_MODELS[integration.type].SECRETS:
+        value = sent.get(name)
+        if value is not None and not isinstance(value, str):
+            continue  # not a string: the provider model says what is wrong with it
+        try:
+            if secret_edit(value, integration.secret_hints.get(name)) is None:
+                kept.append(name)
+        except ValueError as exc:
+            raise ValidationFailed.on(f"provider.{name}", str(exc)) from None
+    return {k: v for k, v in sent.items() if k not in kept}
+
+
 class IntegrationService:
     def __init__(self, integrations: IntegrationRepository, guard: StoreGuard, box: SecretBox,
                  tokens: TokenEndpoint, config: Settings) -> None:
@@ -88,7 +103,7 @@ class IntegrationService:
         access = self.guard.enter(principal, store_id, Action.MANAGE_INTEGRATIONS, extra=[marker_key])
         current = self.integrations.active_id(access.view.extras.get(marker_key))
         at = now()
-        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=str(data.provider["type"]),
+        integration = Integration(id=new_id(), store_id=store_id, key=data.key, type=provider.type,
                                   category=provider.CATEGORY, created_at=at, updated_at=at)
         integration = self._with_provider(integration, provider)
         configurable = provider.CATEGORY in CONFIG_CATEGORIES
@@ -110,10 +125,10 @@ class IntegrationService:
         if changes.key is not None:
             updated.key = changes.key
         if changes.provider is not None:
-            if changes.provider.get("type", integration.type) != integration.type:
+            if current_provider_type(str(changes.provider.get("type", integration.type))) != integration.type:
                 raise ValidationFailed.on("provider.type", "cannot change; create another integration instead")
-            merged = {**integration.settings, **self._secrets(integration), **changes.provider,
-                      "type": integration.type}
+            merged = {**integration.settings, **self._secrets(integration),
+                      **_without_kept_secrets(integration, changes.provider), "type": integration.type}
             updated = self._with_provider(updated, _validated(merged))
         current = self.integrations.active_id(access.view.extras.get(
             self.integrations.active_key(store_id, integration.category)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.domain.permissions import Role
@@ -120,7 +120,17 @@ class OutboxEvent(Entity):
 
 # ---------------------------------------------------------------- webhooks and integrations
 class WebhookEventSubscription(BaseModel):
+    """One subscribed event; node events may narrow to a parent (node.created) or a key (node.updated/deleted)."""
+
     event: str
+    # Unset filters stay out of what is stored and answered: the client's union has no nulls there.
+    parent_id: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    key: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    def matches(self, event: OutboxEvent) -> bool:
+        return (self.event == event.type
+                and (self.parent_id is None or event.data.get("parent_id") == self.parent_id)
+                and (self.key is None or event.data.get("key") == self.key))
 
 
 class Webhook(Entity):
@@ -145,7 +155,7 @@ class Webhook(Entity):
     def wants(self, event: OutboxEvent) -> bool:
         """Enabled, subscribed to the type, and not older than the webhook (the stream may lag behind)."""
         return (self.enabled and event.created_at >= self.created_at
-                and any(s.event == event.type for s in self.events))
+                and any(s.matches(event) for s in self.events))
 
 
 DeliveryStatus = Literal["pending", "retrying", "delivered", "failed", "skipped"]
@@ -170,13 +180,21 @@ class WebhookDelivery(Entity):
     updated_at: int
 
 
+# Provider types spelled differently before this platform followed arky-sdk 0.9.1; still read and accepted.
+FORMER_PROVIDER_TYPES = {"github": "git_hub", "hubspot": "hub_spot"}
+
+
+def current_provider_type(name: str) -> str:
+    return FORMER_PROVIDER_TYPES.get(name, name)
+
+
 class Integration(Entity):
     """A store's connection to another service. Secret fields live only in `sealed_secrets`."""
 
     id: str
     store_id: str
     key: str
-    type: str
+    type: Annotated[str, AfterValidator(current_provider_type)]
     category: str
     settings: dict[str, Any] = Field(default_factory=dict)
     sealed_secrets: str | None = None

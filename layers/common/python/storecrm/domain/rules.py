@@ -64,9 +64,40 @@ def check_absolute_url(value: str) -> str:
     return value
 
 
+MASK = "****"
+MASK_SHOWS = 4  # trailing characters a mask shows
+
+
 def mask(secret: str) -> str:
     """A stored secret as responses show it: enough to recognise it, never enough to use it."""
-    return f"****{secret[-4:]}" if len(secret) >= 12 else "****"
+    return f"{MASK}{secret[-MASK_SHOWS:]}" if len(secret) >= 12 else MASK
+
+
+def looks_masked(value: str) -> bool:
+    """What `mask` makes: no usable secret looks like that."""
+    return value.startswith(MASK) and len(value) <= len(MASK) + MASK_SHOWS
+
+
+def refuse_masked(value: str) -> str:
+    """A masked value is never taken as a secret: it would sign or authenticate with a string nobody holds."""
+    if looks_masked(value):
+        raise ValueError("is a masked value, not a secret; send the secret in full")
+    return value
+
+
+def secret_edit(sent: str | None, shown: str | None) -> str | None:
+    """The secret an edit sets, or None when the stored one stays (`shown` is how answers mask it).
+
+    Clients list secrets masked and send the whole object back (arky-sdk 0.9.1's
+    UpdateWebhookParams requires `secret`), so omitted, null, blank and the masked form as shown
+    all keep the stored secret. Any other value replaces it, except another masked-looking one.
+    """
+    if sent is None or not sent.strip() or sent == shown:
+        return None
+    if looks_masked(sent):
+        raise ValueError("is masked but is not the stored secret's mask; send the listed value to keep the "
+                         "secret, or the new secret in full")
+    return sent
 
 
 def key_in_ref(store_id: str, ref: str) -> str:

@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
@@ -18,7 +18,7 @@ from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models import OutboxEvent, Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
-from storecrm.domain.rules import mask
+from storecrm.domain.rules import looks_masked, mask, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
     from storecrm.gateways.outbound import Outbound
@@ -40,12 +40,24 @@ def _subscription(value: Any) -> Any:
     return {"event": value} if isinstance(value, str) else value
 
 
+Filter = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class EventSubscriptionIn(BaseModel):
     event: Annotated[str, Field(max_length=64), AfterValidator(events.check_event_name)]
+    parent_id: Filter | None = Field(default=None, description="node.created only: nodes under this parent")
+    key: Filter | None = Field(default=None, description="node.updated / node.deleted only: the node with this key")
+
+    @model_validator(mode="after")
+    def _filters_fit_the_event(self) -> EventSubscriptionIn:
+        for name in ("parent_id", "key"):
+            if getattr(self, name) is not None and events.FILTERS.get(self.event) != name:
+                raise ValueError(f"{self.event} cannot be narrowed by {name}")
+        return self
 
 
 EventList = Annotated[list[Annotated[EventSubscriptionIn, BeforeValidator(_subscription)]],
-                      Field(min_length=1, max_length=len(events.EVENT_NAMES))]
+                      Field(min_length=1, max_length=100)]
 
 
 def check_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -64,7 +76,18 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 Headers = Annotated[dict[str, str], AfterValidator(check_headers)]
-Secret = Annotated[str, Field(min_length=8, max_length=256)]
+SECRET_MIN_LENGTH = 8
+Secret = Annotated[str, Field(min_length=SECRET_MIN_LENGTH, max_length=256), AfterValidator(refuse_masked)]
+
+
+def _new_or_listed(value: str) -> str:
+    """An edit may send back the listed (masked) value or a blank, which keep the secret; else a full new one."""
+    if value and not looks_masked(value) and len(value) < SECRET_MIN_LENGTH:
+        raise ValueError(f"must be at least {SECRET_MIN_LENGTH} characters")
+    return value
+
+
+SecretEdit = Annotated[str, Field(max_length=256), AfterValidator(_new_or_listed)]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
 
 
@@ -83,15 +106,26 @@ class WebhookChanges(Command):
     url: Url | None = None
     events: EventList | None = None
     headers: Headers | None = None
-    secret: Secret | None = None
+    secret: SecretEdit | None = Field(default=None, description="Omitted, null, blank or the masked value "
+                                      "keep the stored secret")
     enabled: bool | None = None
 
 
+def _event_name(value: Any) -> Any:
+    """The client sends its Webhook's subscriptions ({event}); the seed sends plain names."""
+    return value.get("event") if isinstance(value, dict) else value
+
+
 class TestTarget(Command):
+    """A configuration to try: arky-sdk 0.9.1 sends its whole Webhook object; fields not used here are ignored."""
+
+    id: str | None = Field(default=None, max_length=64,
+                           description="A saved webhook of this store: its secret signs unless a new one is sent")
     url: Url
-    events: list[str] = Field(default_factory=list, max_length=50)
+    events: list[Annotated[str, BeforeValidator(_event_name), Field(max_length=64)]] = Field(
+        default_factory=list, max_length=100)
     headers: Headers = Field(default_factory=dict)
-    secret: Secret | None = None
+    secret: SecretEdit | None = None
 
 
 class TestRequest(Command):
@@ -120,6 +154,17 @@ class _DeliveryPosition(BaseModel):
     key: dict[str, str]
 
 
+def _subscriptions(sent: list[EventSubscriptionIn]) -> list[WebhookEventSubscription]:
+    return [WebhookEventSubscription.model_validate(s.model_dump()) for s in sent]
+
+
+def _edited_secret(field: str, sent: str | None, shown: str | None) -> str | None:
+    try:
+        return secret_edit(sent, shown)
+    except ValueError as exc:
+        raise ValidationFailed.on(field, str(exc)) from None
+
+
 class WebhookService:
     def __init__(self, webhooks: WebhookRepository, guard: StoreGuard, box: SecretBox, outbound: Outbound,
                  queue: WebhookQueue, config: Settings) -> None:
@@ -144,7 +189,7 @@ class WebhookService:
         secret = data.secret or f"whsec_{secrets.token_urlsafe(24)}"
         at = now()
         webhook = Webhook(id=new_id(), store_id=store_id, key=data.key, url=data.url,
-                          events=[WebhookEventSubscription(event=e.event) for e in data.events],
+                          events=_subscriptions(data.events),
                           headers=data.headers, sealed_secret="", secret_hint=mask(secret), enabled=data.enabled,
                           created_at=at, updated_at=at)
         webhook.sealed_secret = self.box.seal({"secret": secret}, webhook.secret_context())
@@ -160,10 +205,11 @@ class WebhookService:
             self.outbound.vet(values["url"])
         updated = webhook.model_copy(update={**values, "updated_at": now()})
         if changes.events is not None:
-            updated.events = [WebhookEventSubscription(event=e.event) for e in changes.events]
-        if changes.secret is not None:
-            updated.sealed_secret = self.box.seal({"secret": changes.secret}, webhook.secret_context())
-            updated.secret_hint = mask(changes.secret)
+            updated.events = _subscriptions(changes.events)
+        new_secret = _edited_secret("secret", changes.secret, webhook.secret_hint)
+        if new_secret is not None:
+            updated.sealed_secret = self.box.seal({"secret": new_secret}, webhook.secret_context())
+            updated.secret_hint = mask(new_secret)
         self.webhooks.update(updated, previous_key=webhook.key)
         return updated
 
@@ -171,14 +217,33 @@ class WebhookService:
         self.webhooks.delete(self._load(principal, store_id, webhook_id))
 
     def test(self, principal: Principal, store_id: str, target: TestTarget) -> TestResult:
-        """A signed `webhook.test` event to a configuration that need not be saved yet."""
-        self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS)
+        """A signed `webhook.test` event to a configuration that need not be saved yet.
+
+        The client sends back the webhook it listed, secret masked. When `id` names a webhook of
+        this store, its stored secret signs (unless a new one is sent, which is then tried before
+        it is saved). Without a saved webhook a masked secret is refused: nothing could verify the
+        signature it makes. With no secret at all the event is signed with an empty key, as before.
+        """
+        saved_key = self.webhooks.item_key(store_id, target.id) if target.id else None
+        access = self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS, extra=[saved_key] if saved_key else [])
         self.outbound.vet(target.url, field="webhook.url")
+        saved = self.webhooks.from_item(access.view.extras.get(saved_key)) if saved_key else None
         event = OutboxEvent.new(events.TEST_EVENT, store_id, {"events": target.events})
         body = events.wire_body(event)
-        headers = events.signed_headers(event, body, target.secret or "", now(), target.headers)
+        headers = events.signed_headers(event, body, self._test_secret(target, saved), now(), target.headers)
         result = self.outbound.post(target.url, body, headers, self.config.webhook_test_timeout)
         return TestResult(tested=result.ok, status_code=result.status, error=result.error)
+
+    def _test_secret(self, target: TestTarget, saved: Webhook | None) -> str:
+        if saved is None:
+            if target.secret and looks_masked(target.secret):
+                raise ValidationFailed.on("webhook.secret", "is masked, and webhook.id names no saved webhook of "
+                                          "this store whose secret could sign; send the secret in full")
+            return target.secret or ""
+        new_secret = _edited_secret("webhook.secret", target.secret, saved.secret_hint)
+        if new_secret is not None:
+            return new_secret
+        return self.box.open(saved.sealed_secret, saved.secret_context())["secret"]
 
     def deliveries(self, principal: Principal, store_id: str, webhook_id: str,
                    query: DeliveryQuery) -> tuple[list[WebhookDelivery], str | None]:
