@@ -80,7 +80,13 @@ def test_a_missing_secret_is_generated_and_shown_once(api: Api, owner: dict[str,
     ({"headers": {f"X-H{i}": "v" for i in range(21)}}, "headers"),
     ({"headers": {"X-Storecrm-Signature": "forged"}}, "headers"),
     ({"headers": {"Bad Name": "v"}}, "headers"),
-    ({"headers": {"X-Split": "a\r\nInjected: yes"}}, "headers"),
+    ({"headers": {"X-Split": "a\r\nInjected: yes"}}, "headers.X-Split"),
+    ({"headers": {"X-Nul": "a\x00b"}}, "headers.X-Nul"),
+    ({"headers": {"X-Trailing": "value\r\n"}}, "headers.X-Trailing"),  # stripped silently before
+    ({"headers": {"X-Ctl": "\x01value"}}, "headers.X-Ctl"),
+    ({"headers": {"X-Del": "val\x7fue"}}, "headers.X-Del"),
+    ({"url": "https://hooks.example.com/in\r\n"}, "url"),  # stripped silently before
+    ({"url": "https://hooks.example.com/in\nX-Injected: 1"}, "url"),
     ({"secret": "short"}, "secret"),
     ({"secret": "****1234"}, "secret"),  # a masked value is never a secret
     ({"key": ""}, "key"),

@@ -79,3 +79,15 @@ def test_a_masked_value_that_is_not_this_secrets_mask_is_refused(sent: str) -> N
 def test_short_secrets_show_only_the_mask_and_sending_it_back_keeps_them() -> None:
     assert rules.mask("whsec_short") == "****"
     assert rules.secret_edit("****", rules.mask("whsec_short")) is None
+
+
+def test_control_characters_are_refused_as_sent_but_tabs_pass() -> None:
+    import pytest
+
+    from storecrm.domain.rules import refuse_control_characters
+
+    assert refuse_control_characters("a\tb") == "a\tb"
+    assert refuse_control_characters(7) == 7
+    for bad in ("a\x00b", "value\r\n", "\x01", "x\x7f", "line\nbreak"):
+        with pytest.raises(ValueError, match="control characters"):
+            refuse_control_characters(bad)

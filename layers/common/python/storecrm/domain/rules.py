@@ -64,6 +64,17 @@ def check_absolute_url(value: str) -> str:
     return value
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def refuse_control_characters(value: object) -> object:
+    """Checked on the value as sent, before whitespace is stripped: a CR or LF that would be cut off
+    at the end is still a client mistake, and one inside would split an HTTP header or request line."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError("must not contain control characters (NUL, CR, LF and the like)")
+    return value
+
+
 MASK = "****"
 MASK_SHOWS = 4  # trailing characters a mask shows
 

@@ -18,7 +18,7 @@ from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models import OutboxEvent, Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
-from storecrm.domain.rules import looks_masked, mask, refuse_masked, secret_edit
+from storecrm.domain.rules import looks_masked, mask, refuse_control_characters, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
     from storecrm.gateways.outbound import Outbound
@@ -68,14 +68,15 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"'{name[:64]}' is not a valid header name")
         if name.lower() in events.RESERVED_HEADERS:
             raise ValueError(f"'{name}' is set by the platform and cannot be configured")
-        if len(value) > MAX_HEADER_VALUE or "\r" in value or "\n" in value:
-            raise ValueError(f"the value of '{name}' must be one line of at most {MAX_HEADER_VALUE} characters")
+        if len(value) > MAX_HEADER_VALUE:
+            raise ValueError(f"the value of '{name}' must be at most {MAX_HEADER_VALUE} characters")
     if sum(len(n) + len(v) for n, v in headers.items()) > MAX_HEADER_BYTES:
         raise ValueError(f"headers may total at most {MAX_HEADER_BYTES} characters")
     return headers
 
 
-Headers = Annotated[dict[str, str], AfterValidator(check_headers)]
+HeaderValue = Annotated[str, BeforeValidator(refuse_control_characters)]
+Headers = Annotated[dict[str, HeaderValue], AfterValidator(check_headers)]
 SECRET_MIN_LENGTH = 8
 Secret = Annotated[str, Field(min_length=SECRET_MIN_LENGTH, max_length=256), AfterValidator(refuse_masked)]
 
@@ -88,7 +89,7 @@ def _new_or_listed(value: str) -> str:
 
 
 SecretEdit = Annotated[str, Field(max_length=256), AfterValidator(_new_or_listed)]
-Url = Annotated[str, Field(min_length=1, max_length=2048)]
+Url = Annotated[str, Field(min_length=1, max_length=2048), BeforeValidator(refuse_control_characters)]
 
 
 class NewWebhook(Command):
