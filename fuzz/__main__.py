@@ -56,6 +56,30 @@ def _start_runner(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the local runner did not become healthy")
 
 
+# One record of each kind in the fuzz store, so operations on `{webhookId}` and the like reach
+# their logic instead of stopping at a 404: (environment variable, path, body).
+FIXTURES = [
+    ("STORECRM_FUZZ_MARKET_ID", "markets", {"key": "fuzz", "currency": "EUR", "tax_mode": "inclusive"}),
+    ("STORECRM_FUZZ_WEBHOOK_ID", "webhooks", {"key": "fuzz", "url": "https://127.0.0.1:9/in",
+                                              "events": [{"event": "account.updated"}]}),
+    ("STORECRM_FUZZ_TEMPLATE_ID", "email-templates", {
+        "key": "fuzz", "subject": {"en": "Confirm"}, "body": "<a href='{{confirm_url}}'>Confirm</a>",
+        "from_name": "Fuzz", "from_email": "shop@example.com", "status": "active"}),
+    ("STORECRM_FUZZ_AUDIENCE_ID", "audiences", {"key": "fuzz"}),
+    ("STORECRM_FUZZ_PROFILE_ID", "profiles", {"email": "fuzz-customer@example.com"}),
+]
+
+
+def _fixtures(url: str, token: str, store_id: str) -> dict[str, str]:
+    found = {}
+    for variable, collection, body in FIXTURES:
+        reply = requests.post(f"{url}/v1/stores/{store_id}/{collection}", json=body, timeout=30,
+                              headers={"Authorization": f"Bearer {token}"})
+        reply.raise_for_status()
+        found[variable] = reply.json()["id"]
+    return found
+
+
 def _staff_store(url: str) -> tuple[str, str]:
     """A staff access token and a store it owns, made the way a person would make them."""
     requests.post(f"{url}/v1/auth/code", json={"email": STAFF_EMAIL}, timeout=30).raise_for_status()
@@ -97,7 +121,8 @@ def main() -> int:
         token, store_id = _staff_store(url)
         before = _count_requests(log_path)
         started = time.monotonic()
-        env = {**os.environ, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
+        env = {**os.environ, **_fixtures(url, token, store_id),
+               "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
              f"{url}/openapi.json", "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
