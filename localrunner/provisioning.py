@@ -254,6 +254,25 @@ def _placeholder(prov: Provisioned, logical_id: str, resource_type: str) -> None
         prov.attrs[(logical_id, "Arn")] = _arn(prov, "lambda", f"function:{name}")
     elif resource_type == "AWS::Serverless::LayerVersion":
         prov.refs[logical_id] = _arn(prov, "lambda", f"layer:{NAME_PREFIX}{logical_id}:1")
+    # Operations resources (alarms and where they go, logs, the dashboard) have nothing to do
+    # locally; their Ref and Arn answer as CloudFormation's would, so whatever names them resolves.
+    elif resource_type == "AWS::SNS::Topic":
+        name = NAME_PREFIX + logical_id
+        prov.refs[logical_id] = _arn(prov, "sns", name)
+        prov.attrs[(logical_id, "TopicName")] = name
+        prov.attrs[(logical_id, "TopicArn")] = prov.refs[logical_id]
+    elif resource_type == "AWS::CloudWatch::Alarm":
+        name = NAME_PREFIX + logical_id
+        prov.refs[logical_id] = name
+        prov.attrs[(logical_id, "Arn")] = _arn(prov, "cloudwatch", f"alarm:{name}")
+    elif resource_type == "AWS::Logs::LogGroup":
+        name = NAME_PREFIX + logical_id
+        prov.refs[logical_id] = name
+        prov.attrs[(logical_id, "Arn")] = _arn(prov, "logs", f"log-group:{name}:*")
+    elif resource_type == "AWS::IAM::Role":
+        name = NAME_PREFIX + logical_id
+        prov.refs[logical_id] = name
+        prov.attrs[(logical_id, "Arn")] = f"arn:aws:iam::{prov.account_id}:role/{name}"
     else:
         prov.refs[logical_id] = NAME_PREFIX + logical_id
 
