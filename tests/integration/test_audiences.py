@@ -229,7 +229,7 @@ def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner:
     audience = api.call("POST", _a(store), {"key": "news"}, token=owner["access_token"]).body
     shopper = _shopper(api, store, "reader@example.com")
     no_access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
-    assert no_access == {"has_access": False, "subscription": None}
+    assert no_access == {"has_access": False, "subscription": None, "verification_required": False}
     with counting_calls() as calls:
         reply = api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profileId": shopper["id"]},
                          token=shopper["access_token"])
@@ -364,8 +364,8 @@ def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any],
     seen: list[tuple[str, str, str]] = []
 
     class FakeCheckout:
-        def start_checkout(self, store_id: str, audience: Any, price: Any, profile: Any, success_url: str | None,
-                           cancel_url: str | None) -> str:
+        def start_checkout(self, store_id: str, audience: Any, price: Any, profile: Any, session_id: str,
+                           success_url: str | None, cancel_url: str | None) -> str:
             seen.append((store_id, price.id, profile.id))
             return "https://pay.example/session/1"
 
@@ -375,7 +375,8 @@ def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any],
     shopper = _shopper(api, store, "payer@example.com")
     reply = api.call("POST", _a(store, f"/{paid['id']}/subscribe"), {"profile_id": shopper["id"], "price_id": "yearly"},
                      token=shopper["access_token"])
-    assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None}
+    assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None,
+                                                 "verification_required": False}
     assert seen == [(store["id"], "yearly", shopper["id"])]
 
 

@@ -107,12 +107,13 @@ def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEv
 
 
 def new_subscription(audience: Audience, profile: Profile, status: SubscriptionStatus, source: str, at: int,
-                     previous: Subscription | None) -> Subscription:
-    """A fresh subscription (replacing a cancelled or expired one, whose revision it continues)."""
+                     previous: Subscription | None, created_by: str | None = None) -> Subscription:
+    """A fresh subscription (replacing an earlier one, whose revision it continues); `created_by` is the
+    profile session that subscribed, if one did."""
     return Subscription.model_validate({
         "audience_id": audience.id, "store_id": audience.store_id, "profile_id": profile.id, "email": profile.email,
         "status": status, "source": source, "subscribed_at": at, "created_at": at, "updated_at": at,
-        "revision": previous.revision + 1 if previous else 1})
+        "origin_session_id": created_by, "revision": previous.revision + 1 if previous else 1})
 
 
 def check_confirm_template(template: EmailTemplate | None) -> None:

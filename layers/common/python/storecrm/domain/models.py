@@ -396,6 +396,9 @@ class Subscription(Entity):
     billing_event_at: int | None = None
     # The only confirmation token that may still activate a pending subscription.
     pending_token: str | None = None
+    # The profile session that subscribed (none for staff and imports): an unverified session sees
+    # only the subscriptions it created itself (profile_sessions.sees_record).
+    origin_session_id: str | None = None
     revision: int = 1
     created_at: int
     updated_at: int
