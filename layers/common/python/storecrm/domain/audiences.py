@@ -14,7 +14,7 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
-from storecrm.domain.fields import Command, Currency
+from storecrm.domain.fields import Command, Currency, WholeNumber
 from storecrm.domain.models import (
     Audience,
     AudienceKind,
@@ -127,7 +127,7 @@ def check_confirm_template(template: EmailTemplate | None) -> None:
 class PriceIn(Command):
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")
     currency: Currency
-    amount: int = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
+    amount: WholeNumber = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
     interval: PriceInterval | None = Field(default=None, description="Leave out for a one-time purchase")
 
 

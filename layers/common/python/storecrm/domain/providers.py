@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr, TypeAdapter, field_validator
 
-from storecrm.domain.fields import Currency
+from storecrm.domain.fields import Currency, WholeNumber
 
 Category = Literal["payment", "shipping", "oauth", "channel", "ai", "email", "messaging", "deploy",
                    "analytics", "api"]
@@ -80,8 +80,8 @@ class Google(Provider):
     scopes: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50)
     access_token: Secret | None = None
     refresh_token: Secret | None = None
-    token_expires_at: int | None = None
-    connected_at: int | None = None
+    token_expires_at: WholeNumber | None = None
+    connected_at: WholeNumber | None = None
 
 
 class TelegramBot(Provider):
