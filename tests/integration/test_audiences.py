@@ -89,9 +89,11 @@ def test_create_get_find_update(api: Api, owner: dict[str, Any], store: dict[str
     paid = api.call("POST", _a(store), {"key": "vip", "type": {"type": "paid", "prices": PRICES}}, token=token).body
     assert paid["type"]["type"] == "paid" and paid["type"]["prices"][1]["id"] == "yearly"
     assert paid["type"]["prices"][0]["id"] and paid["type"]["prices"][0]["currency"] == "USD"
+    stripe = api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": {
+        "type": "stripe", "secret_key": "sk_test_1", "publishable_key": "pk_test_1"}}, token=token).body
     also_paid = api.call("POST", _a(store), {"key": "vip-2", "type": "paid", "prices": PRICES[:1],
-                                            "payment_integration_id": "int-1"}, token=token).body
-    assert also_paid["type"]["payment_integration_id"] == "int-1"
+                                            "payment_integration_id": stripe["id"]}, token=token).body
+    assert also_paid["type"]["payment_integration_id"] == stripe["id"]
     template = _template(api, token, store)
     double = api.call("POST", _a(store), {"key": "news-double", "confirm_template_id": template["id"],
                                           "status": "draft"}, token=token).body
@@ -211,10 +213,10 @@ def test_staff_of_other_stores_are_refused_everywhere(api: Api, owner: dict[str,
     assert api.call("GET", _a(rival_store, f"/{audience['id']}"), token=rival).status == 404
     assert api.call("GET", _a(rival_store, f"/{store['id']}:private"), token=rival).status == 404
     rival_audience = api.call("POST", _a(rival_store), {"key": "theirs"}, token=rival).body
-    # A profile of another store cannot be added here.
+    # A profile of another store cannot be added here (the body names it: a 400, as for a missing one).
     reply = api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": rival_person["id"]},
                      token=token)
-    assert reply.status == 404
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "profile_id"
     assert api.call("GET", _a(store, f"/{rival_audience['id']}"), token=token).status == 404
     # Customers' sessions are not staff logins.
     for method, tail in [("GET", f"/{audience['id']}"), ("GET", f"/{audience['id']}/subscribers")]:
