@@ -22,7 +22,6 @@ from storecrm.arky.schemas import (
     SubscriberAdded,
     SubscribeResponse,
     SubscriberOut,
-    SubscriptionOut,
     Unsubscribed,
 )
 from storecrm.domain.audience_signup import SubscribeRequest
@@ -140,17 +139,14 @@ def remove_subscriber(storeId: str, audienceId: str, profileId: str) -> Deleted:
           tags=["Audiences (public)"], responses=errors(401, 403, 404, 409))
 def subscribe(storeId: str, audienceId: str, body: SubscribeRequest) -> SubscribeResponse:  # noqa: N803
     # Double opt-in: four AWS calls (read, template, write, mail); see AudienceSignup.subscribe.
-    found = audience_signup().subscribe(storeId, principal(app), audienceId, body, public_base_url(app))
-    return SubscribeResponse(checkout_url=found.checkout_url,
-                             subscription=SubscriptionOut.of(found.subscription) if found.subscription else None)
+    return SubscribeResponse.of(audience_signup().subscribe(storeId, principal(app), audienceId, body,
+                                                            public_base_url(app)))
 
 
 @app.get("/v1/stores/<storeId>/audiences/<audienceId>/access", summary="Does the bearer's profile have access?",
          tags=["Audiences (public)"], responses=PROFILE_BEARER)
 def access(storeId: str, audienceId: str) -> AccessResponse:  # noqa: N803
-    found = audience_signup().access(storeId, principal(app), audienceId)
-    return AccessResponse(has_access=found.has_access,
-                          subscription=SubscriptionOut.of(found.subscription) if found.subscription else None)
+    return AccessResponse.of(audience_signup().access(storeId, principal(app), audienceId))
 
 
 @app.post("/v1/storefront/<storeId>/audiences/<audienceId>/subscribe", summary="Subscribe (storefront alias)",

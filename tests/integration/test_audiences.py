@@ -89,9 +89,11 @@ def test_create_get_find_update(api: Api, owner: dict[str, Any], store: dict[str
     paid = api.call("POST", _a(store), {"key": "vip", "type": {"type": "paid", "prices": PRICES}}, token=token).body
     assert paid["type"]["type"] == "paid" and paid["type"]["prices"][1]["id"] == "yearly"
     assert paid["type"]["prices"][0]["id"] and paid["type"]["prices"][0]["currency"] == "USD"
+    stripe = api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": {
+        "type": "stripe", "secret_key": "sk_test_1", "publishable_key": "pk_test_1"}}, token=token).body
     also_paid = api.call("POST", _a(store), {"key": "vip-2", "type": "paid", "prices": PRICES[:1],
-                                            "payment_integration_id": "int-1"}, token=token).body
-    assert also_paid["type"]["payment_integration_id"] == "int-1"
+                                            "payment_integration_id": stripe["id"]}, token=token).body
+    assert also_paid["type"]["payment_integration_id"] == stripe["id"]
     template = _template(api, token, store)
     double = api.call("POST", _a(store), {"key": "news-double", "confirm_template_id": template["id"],
                                           "status": "draft"}, token=token).body
@@ -211,10 +213,10 @@ def test_staff_of_other_stores_are_refused_everywhere(api: Api, owner: dict[str,
     assert api.call("GET", _a(rival_store, f"/{audience['id']}"), token=rival).status == 404
     assert api.call("GET", _a(rival_store, f"/{store['id']}:private"), token=rival).status == 404
     rival_audience = api.call("POST", _a(rival_store), {"key": "theirs"}, token=rival).body
-    # A profile of another store cannot be added here.
+    # A profile of another store cannot be added here (the body names it: a 400, as for a missing one).
     reply = api.call("POST", _a(store, f"/{audience['id']}/subscribers"), {"profile_id": rival_person["id"]},
                      token=token)
-    assert reply.status == 404
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "profile_id"
     assert api.call("GET", _a(store, f"/{rival_audience['id']}"), token=token).status == 404
     # Customers' sessions are not staff logins.
     for method, tail in [("GET", f"/{audience['id']}"), ("GET", f"/{audience['id']}/subscribers")]:
@@ -229,7 +231,7 @@ def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner:
     audience = api.call("POST", _a(store), {"key": "news"}, token=owner["access_token"]).body
     shopper = _shopper(api, store, "reader@example.com")
     no_access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
-    assert no_access == {"has_access": False, "subscription": None}
+    assert no_access == {"has_access": False, "subscription": None, "verification_required": False}
     with counting_calls() as calls:
         reply = api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profileId": shopper["id"]},
                          token=shopper["access_token"])
@@ -364,8 +366,8 @@ def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any],
     seen: list[tuple[str, str, str]] = []
 
     class FakeCheckout:
-        def start_checkout(self, store_id: str, audience: Any, price: Any, profile: Any, success_url: str | None,
-                           cancel_url: str | None) -> str:
+        def start_checkout(self, store_id: str, audience: Any, price: Any, profile: Any, session_id: str,
+                           success_url: str | None, cancel_url: str | None) -> str:
             seen.append((store_id, price.id, profile.id))
             return "https://pay.example/session/1"
 
@@ -375,7 +377,8 @@ def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any],
     shopper = _shopper(api, store, "payer@example.com")
     reply = api.call("POST", _a(store, f"/{paid['id']}/subscribe"), {"profile_id": shopper["id"], "price_id": "yearly"},
                      token=shopper["access_token"])
-    assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None}
+    assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None,
+                                                 "verification_required": False}
     assert seen == [(store["id"], "yearly", shopper["id"])]
 
 

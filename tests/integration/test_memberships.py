@@ -70,7 +70,7 @@ def test_paid_membership_lifecycle(api: Api, provisioned: Any, store: dict[str, 
     reply = subscribe(api, store, paid, shopper, price_id="yearly", **URLS)
     assert reply.status == 200, reply.body
     [session] = stripe_fake.sessions.values()
-    assert reply.body == {"checkout_url": session["url"], "subscription": None}
+    assert reply.body == {"checkout_url": session["url"], "subscription": None, "verification_required": False}
     [request] = [r for r in stripe_fake.requests if r.path == "/v1/checkout/sessions"]
     assert request.api_key == STRIPE["secret_key"] and request.params["mode"] == "subscription"
     assert request.params["line_items"][0]["price_data"]["unit_amount"] == "9000"
@@ -197,7 +197,7 @@ def test_a_one_time_price_is_a_purchase_that_never_ends(api: Api, provisioned: A
     reply = subscribe(api, store, lifetime, shopper, price_id="lifetime", **URLS)
     assert reply.status == 200, reply.body
     [session] = stripe_fake.sessions.values()
-    assert reply.body == {"checkout_url": session["url"], "subscription": None}
+    assert reply.body == {"checkout_url": session["url"], "subscription": None, "verification_required": False}
     [request] = [r for r in stripe_fake.requests if r.path == "/v1/checkout/sessions"]
     assert request.params["mode"] == "payment" and "subscription_data" not in request.params
     assert "recurring" not in request.params["line_items"][0]["price_data"]
@@ -218,7 +218,7 @@ def test_a_one_time_price_is_a_purchase_that_never_ends(api: Api, provisioned: A
     assert added["data"]["subscriber"]["profile_id"] == shopper["id"]
     assert send_event(api, store, completed).body["outcome"] == "unchanged"  # Stripe's retry
     again = subscribe(api, store, lifetime, shopper, price_id="lifetime", **URLS)
-    assert again.body == {"checkout_url": None, "subscription": subscription}
+    assert again.body == {"checkout_url": None, "subscription": subscription, "verification_required": False}
     assert len(stripe_fake.sessions) == 1
 
 

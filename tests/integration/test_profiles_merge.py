@@ -77,7 +77,7 @@ def test_merge_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any])
     wrong_store = api.call("POST", f"{_base(store)}/{a['id']}/merge", {"source_id": b["id"], "store_id": "other"},
                            token=token)
     assert wrong_store.status == 400
-    assert api.call("POST", f"{_base(store)}/{a['id']}/merge", {"source_id": "missing"}, token=token).status == 404
+    assert api.call("POST", f"{_base(store)}/{a['id']}/merge", {"source_id": "missing"}, token=token).status == 400
 
 
 def test_merge_across_stores_is_refused(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
@@ -87,7 +87,7 @@ def test_merge_across_stores_is_refused(api: Api, owner: dict[str, Any], store: 
     mine = api.call("POST", _base(store), {"email": "mine@example.com"}, token=token).body
     theirs = api.call("POST", f"/v1/stores/{other['id']}/profiles", {"email": "theirs@example.com"}, token=token).body
     reply = api.call("POST", f"{_base(store)}/{mine['id']}/merge", {"source_id": theirs["id"]}, token=token)
-    assert reply.status == 404
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "source_id"  # as for a missing one
     assert api.call("GET", f"/v1/stores/{other['id']}/profiles/{theirs['id']}", token=token).status == 200
     stranger = login(api, "stranger@example.com")["access_token"]
     assert api.call("POST", f"{_base(store)}/{mine['id']}/merge", {"source_id": mine["id"]},

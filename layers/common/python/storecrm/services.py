@@ -223,9 +223,11 @@ def audience_service() -> AudienceService:
     from storecrm.domain.audiences import AudienceService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.integrations import IntegrationRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return AudienceService(AudienceRepository(), EmailTemplateRepository(), ProfileRepository(), store_guard())
+    return AudienceService(AudienceRepository(), EmailTemplateRepository(), ProfileRepository(),
+                           IntegrationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ from storecrm.domain.sessions import IssuedTokens
 from storecrm.domain.template_rendering import RenderedMail, RenderWarning
 
 if TYPE_CHECKING:
+    from storecrm.domain.audience_signup import AccessResult, SubscribeResult
     from storecrm.domain.profile_sessions import ProfileLogin
     from storecrm.domain.providers import ServiceDescription
 
@@ -315,14 +316,31 @@ class SubscriberAdded(Out):
     skipped: bool
 
 
+VERIFICATION_REQUIRED = Field(default=False, description=(
+    "True when the session only named an email (unverified) and sees no subscription of its own here: the "
+    "profile may hold one this session may not see, and verifying by code settles it"))
+
+
 class SubscribeResponse(Out):
     checkout_url: str | None = None
     subscription: SubscriptionOut | None = None
+    verification_required: bool = VERIFICATION_REQUIRED
+
+    @classmethod
+    def of(cls, result: SubscribeResult) -> SubscribeResponse:
+        return cls(checkout_url=result.checkout_url, verification_required=result.verification_required,
+                   subscription=SubscriptionOut.of(result.subscription) if result.subscription else None)
 
 
 class AccessResponse(Out):
     has_access: bool
     subscription: SubscriptionOut | None = None
+    verification_required: bool = VERIFICATION_REQUIRED
+
+    @classmethod
+    def of(cls, result: AccessResult) -> AccessResponse:
+        return cls(has_access=result.has_access, verification_required=result.verification_required,
+                   subscription=SubscriptionOut.of(result.subscription) if result.subscription else None)
 
 
 class Confirmed(Out):

@@ -3,7 +3,8 @@ double opt-in; paid through a checkout port), confirm and unsubscribe links from
 
 The reads are public. Subscribe and access need a profile session of the store, which may only act
 for its own profile; the session is read in the same BatchGetItem as the audience and the
-subscription, so a revoked session stops at once.
+subscription, so a revoked session stops at once. A session that only named an email is shown a
+subscription only if it may see it (profile_sessions.sees_record): one it created itself.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ from storecrm.domain.models import (
     ConfirmationAudience,
     PaidAudience,
     Profile,
+    Session,
     Store,
     Subscription,
 )
-from storecrm.domain.profile_sessions import check_live_session, own_session_id
+from storecrm.domain.profile_sessions import check_live_session, own_session_id, sees_record, sees_whole_profile
 from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 
 if TYPE_CHECKING:
@@ -53,8 +55,6 @@ if TYPE_CHECKING:
     from storecrm.repositories.table import Item
 
 ACTIVE_STATES = frozenset({"pending", "active", "cancellation_scheduled"})
-
-
 
 
 class SubscribeRequest(Command):
@@ -74,19 +74,25 @@ class CheckoutPort(Protocol):
     """
 
     def start_checkout(self, store_id: str, audience: Audience, price: AudiencePrice, profile: Profile,
-                       success_url: str | None, cancel_url: str | None) -> str: ...
+                       session_id: str, success_url: str | None, cancel_url: str | None) -> str:
+        """`session_id` is the subscribing session, which the subscription the payment creates records."""
+        ...
 
 
 @dataclass(frozen=True)
 class SubscribeResult:
     subscription: Subscription | None = None
     checkout_url: str | None = None
+    # The profile has a subscription this session may not see; verifying by code would show it.
+    verification_required: bool = False
 
 
 @dataclass(frozen=True)
 class AccessResult:
     has_access: bool
     subscription: Subscription | None
+    # No subscription this session may see, while one it may not see could exist: verifying settles it.
+    verification_required: bool = False
 
 
 def with_token(url: str, token: str) -> str:
@@ -120,18 +126,20 @@ class AudienceSignup:
         guessed = self.audiences.subscription_key(ref, caller.subject)
         found = self.audiences.load([store_key, profile_key, self.sessions.item_key(session_id),
                                      *self.lookup.keys(store_id, ref), guessed])
-        profile = self.profiles.from_item(found.get(profile_key))
-        check_live_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))), profile, store_id)
-        assert profile is not None
+        profile, session = self._live(found, profile_key, session_id, store_id)
         audience = self.lookup.pick(store_id, ref, found)
         if audience.status != "active":
             raise Conflict("This audience is not open for subscriptions", "AUDIENCE.NOT_ACTIVE")
         existing = self._subscription(found, audience, profile.id, guessed)
+        # A subscription the session may not see is neither shown nor continued: a pending one is
+        # replaced by the session's own, an active one left as it is.
+        own = existing if existing is not None and sees_record(profile, session, existing.origin_session_id) else None
         if existing is not None and existing.status in SUBSCRIBED:
-            return SubscribeResult(subscription=existing)
+            return SubscribeResult(subscription=own, verification_required=own is None)
         if isinstance(audience.type, PaidAudience):
-            return SubscribeResult(checkout_url=self._checkout(audience, audience.type, profile, request))
+            return SubscribeResult(checkout_url=self._checkout(audience, audience.type, profile, session, request))
         at = now()
+        pending = own if own is not None and own.status == "pending" else None
         if isinstance(audience.type, ConfirmationAudience):
             if request.confirm_url is None:
                 raise ValidationFailed.on("confirm_url", "is required: this audience uses double opt-in")
@@ -139,8 +147,9 @@ class AudienceSignup:
                 raise ValidationFailed.on("profile_id", "the profile has no email yet; connect one first")
             store = self.stores.from_item(found.get(store_key))
             return SubscribeResult(subscription=self._ask_confirmation(
-                store, audience, audience.type, profile, existing, request.confirm_url, links_base, at))
-        subscription = self._activated(audience, profile, existing, at)
+                store, audience, audience.type, profile, session, existing, pending, request.confirm_url, links_base,
+                at))
+        subscription = self._activated(audience, profile, session, existing, pending, at)
         self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)])
         return SubscribeResult(subscription=subscription)
 
@@ -166,17 +175,22 @@ class AudienceSignup:
                                          also=[self.audiences.token_use_write(token.id, token.expires_at)])
 
     def access(self, store_id: str, caller: Principal, ref: str) -> AccessResult:
-        """The bearer's own subscription and whether it grants access: one BatchGetItem for an id."""
+        """The bearer's own subscription and whether it grants access: one BatchGetItem for an id.
+
+        A session that may not see the subscription gets the answer it would get without one, whether
+        or not one exists, so the answer does not tell a member from anyone else."""
         session_id = own_session_id(caller, store_id)
         guessed = self.audiences.subscription_key(ref, caller.subject)
         profile_key = self.profiles.item_key(caller.subject)
         found = self.audiences.load([profile_key, self.sessions.item_key(session_id),
                                      *self.lookup.keys(store_id, ref), guessed])
-        check_live_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))),
-                       self.profiles.from_item(found.get(profile_key)), store_id)
+        profile, session = self._live(found, profile_key, session_id, store_id)
         audience = self.lookup.pick(store_id, ref, found)
         subscription = self._subscription(found, audience, caller.subject, guessed)
-        return AccessResult(grants_access(subscription, now()), subscription)
+        if subscription is not None and not sees_record(profile, session, subscription.origin_session_id):
+            subscription = None
+        return AccessResult(grants_access(subscription, now()), subscription,
+                            verification_required=subscription is None and not sees_whole_profile(profile, session))
 
     # ------------------------------------------------------------------ storefront reads
     def shown(self, store_id: str, ref: str) -> Audience:
@@ -193,6 +207,15 @@ class AudienceSignup:
         return [a for a in found if a.status == "active"], cursor
 
     # ------------------------------------------------------------------ helpers
+    def _live(self, found: dict[Key, Item], profile_key: Key, session_id: str,
+              store_id: str) -> tuple[Profile, Session]:
+        """The caller's profile and session from a read that asked for both; an ended session is a 401."""
+        profile = self.profiles.from_item(found.get(profile_key))
+        session = self.sessions.from_item(found.get(self.sessions.item_key(session_id)))
+        check_live_session(session, profile, store_id)
+        assert profile is not None and session is not None
+        return profile, session
+
     def _with_store(self, store_id: str, wanted: list[Key]) -> dict[Key, Item]:
         """`wanted` read together with the store, whose audiences outlive it only until the purge."""
         store_key = self.stores.item_key(store_id)
@@ -201,30 +224,33 @@ class AudienceSignup:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
         return found
 
-    def _activated(self, audience: Audience, profile: Profile, existing: Subscription | None,
-                   at: int) -> Subscription:
-        if existing is not None and existing.status == "pending":
-            return existing.model_copy(update={"status": "active", "pending_token": None, "email": profile.email,
-                                               "revision": existing.revision + 1, "updated_at": at})
-        return new_subscription(audience, profile, "active", "signup", at, existing)
+    @staticmethod
+    def _activated(audience: Audience, profile: Profile, session: Session, existing: Subscription | None,
+                   pending: Subscription | None, at: int) -> Subscription:
+        """The session's own `pending` one made active, else a new one that replaces `existing`."""
+        if pending is not None:
+            return pending.model_copy(update={"status": "active", "pending_token": None, "email": profile.email,
+                                              "revision": pending.revision + 1, "updated_at": at})
+        return new_subscription(audience, profile, "active", "signup", at, existing, session.id)
 
     def _ask_confirmation(self, store: Store | None, audience: Audience, kind: ConfirmationAudience,
-                          profile: Profile, existing: Subscription | None, confirm_url: str, links_base: str,
-                          at: int) -> Subscription:
-        """Pending, with the one token that may confirm it (asking again replaces the earlier mail's)."""
+                          profile: Profile, session: Session, existing: Subscription | None,
+                          pending: Subscription | None, confirm_url: str, links_base: str, at: int) -> Subscription:
+        """Pending, with the one token that may confirm it. Asking again for the session's own `pending`
+        one replaces the earlier mail's token; otherwise a new one replaces `existing`."""
         template = self.templates.get(audience.store_id, kind.confirm_template_id)
         if template is None:  # deleted after the audience was read: it is single opt-in now
             raise Conflict("The audience changed meanwhile; try again", "AUDIENCE.CONFLICT")
         signing = self.signing()
         confirm = AudienceToken.new("confirm", audience.store_id, audience.id, profile.id, at)
         leave = AudienceToken.new("unsubscribe", audience.store_id, audience.id, profile.id, at)
-        if existing is not None and existing.status == "pending":
-            pending = existing.model_copy(update={"pending_token": confirm.id, "email": profile.email,
-                                                  "revision": existing.revision + 1, "updated_at": at})
+        if pending is not None:
+            asked = pending.model_copy(update={"pending_token": confirm.id, "email": profile.email,
+                                               "revision": pending.revision + 1, "updated_at": at})
         else:
-            pending = new_subscription(audience, profile, "pending", "signup", at, existing)
-            pending = pending.model_copy(update={"pending_token": confirm.id})
-        self.audiences.save_subscription(pending, existing)
+            asked = new_subscription(audience, profile, "pending", "signup", at, existing, session.id)
+            asked = asked.model_copy(update={"pending_token": confirm.id})
+        self.audiences.save_subscription(asked, existing)
         assert profile.email
         mail = render_mail(MailContent.of(template), {
             "confirm_url": with_token(confirm_url, audience_tokens.issue(confirm, signing)),
@@ -237,9 +263,10 @@ class AudienceSignup:
         # From the platform's verified sender under the template's name; answers go to the store.
         self.mailer.send(profile.email, mail.subject, mail.text, mail.html, from_name=template.from_name,
                          reply_to=template.reply_to or template.from_email)
-        return pending
+        return asked
 
-    def _checkout(self, audience: Audience, kind: PaidAudience, profile: Profile, request: SubscribeRequest) -> str:
+    def _checkout(self, audience: Audience, kind: PaidAudience, profile: Profile, session: Session,
+                  request: SubscribeRequest) -> str:
         if request.price_id is None:
             raise ValidationFailed.on("price_id", "is required for a paid audience")
         price = next((p for p in kind.prices if p.id == request.price_id), None)
@@ -247,8 +274,8 @@ class AudienceSignup:
             raise ValidationFailed.on("price_id", "is not a price of this audience")
         if self.checkout is None:
             raise Unavailable("Paid audiences need a payment integration, and none is set up yet")
-        return self.checkout.start_checkout(audience.store_id, audience, price, profile, request.success_url,
-                                            request.cancel_url)
+        return self.checkout.start_checkout(audience.store_id, audience, price, profile, session.id,
+                                            request.success_url, request.cancel_url)
 
     def _from_link(self, store_id: str, raw_token: str,
                    kind: audience_tokens.TokenKind) -> tuple[AudienceToken, Audience, Subscription | None]:

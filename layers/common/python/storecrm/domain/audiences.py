@@ -14,7 +14,7 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
-from storecrm.domain.fields import Command, Currency
+from storecrm.domain.fields import Command, Currency, WholeNumber
 from storecrm.domain.models import (
     Audience,
     AudienceKind,
@@ -23,6 +23,7 @@ from storecrm.domain.models import (
     AudienceType,
     ConfirmationAudience,
     EmailTemplate,
+    Integration,
     OutboxEvent,
     PaidAudience,
     PriceInterval,
@@ -32,12 +33,14 @@ from storecrm.domain.models import (
     SubscriptionStatus,
 )
 from storecrm.domain.permissions import Action
+from storecrm.domain.references import referenced
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.template_rendering import has_confirm_link
 
 if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.integrations import IntegrationRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.table import Item
@@ -107,26 +110,34 @@ def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEv
 
 
 def new_subscription(audience: Audience, profile: Profile, status: SubscriptionStatus, source: str, at: int,
-                     previous: Subscription | None) -> Subscription:
-    """A fresh subscription (replacing a cancelled or expired one, whose revision it continues)."""
+                     previous: Subscription | None, created_by: str | None = None) -> Subscription:
+    """A fresh subscription (replacing an earlier one, whose revision it continues); `created_by` is the
+    profile session that subscribed, if one did."""
     return Subscription.model_validate({
         "audience_id": audience.id, "store_id": audience.store_id, "profile_id": profile.id, "email": profile.email,
         "status": status, "source": source, "subscribed_at": at, "created_at": at, "updated_at": at,
-        "revision": previous.revision + 1 if previous else 1})
+        "origin_session_id": created_by, "revision": previous.revision + 1 if previous else 1})
 
 
-def check_confirm_template(template: EmailTemplate | None) -> None:
-    if template is None:
-        raise ValidationFailed.on("confirm_template_id", "no email template with this id in this store")
+def check_confirm_template(template: EmailTemplate | None, store_id: str) -> None:
+    template = referenced(template, store_id, "confirm_template_id", "email template")
     if not has_confirm_link(template.body):
         raise ValidationFailed.on("confirm_template_id", "the template's body must contain {{confirm_url}}")
+
+
+def check_payment_integration(integration: Integration | None, store_id: str) -> None:
+    """A paid audience's payment integration: the store's own, and one checkout can take payments with."""
+    integration = referenced(integration, store_id, "payment_integration_id", "integration")
+    if integration.type != "stripe":
+        raise ValidationFailed.on("payment_integration_id",
+                                  "must name a stripe integration: paid audiences take payments through Stripe")
 
 
 # ---------------------------------------------------------------- commands
 class PriceIn(Command):
     id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_:.-]+$")
     currency: Currency
-    amount: int = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
+    amount: WholeNumber = Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")
     interval: PriceInterval | None = Field(default=None, description="Leave out for a one-time purchase")
 
 
@@ -277,10 +288,11 @@ class AudienceLookup:
 # ---------------------------------------------------------------- staff
 class AudienceService:
     def __init__(self, audiences: AudienceRepository, templates: EmailTemplateRepository,
-                 profiles: ProfileRepository, guard: StoreGuard) -> None:
+                 profiles: ProfileRepository, integrations: IntegrationRepository, guard: StoreGuard) -> None:
         self.audiences = audiences
         self.templates = templates
         self.profiles = profiles
+        self.integrations = integrations
         self.guard = guard
         self.lookup = AudienceLookup(audiences)
 
@@ -290,8 +302,13 @@ class AudienceService:
         audience = Audience(id=new_id(), store_id=store_id, key=data.key, status=data.status, type=kind,
                             created_at=at, updated_at=at)
         template_key = self._template_key(store_id, audience.confirm_template_id)
-        access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES, extra=template_key)
+        integration_id = kind.payment_integration_id if isinstance(kind, PaidAudience) else None
+        integration_key = [self.integrations.item_key(store_id, integration_id)] if integration_id else []
+        access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES, extra=[*template_key, *integration_key])
         self._check_template(access, template_key)
+        if integration_key:
+            check_payment_integration(self.integrations.from_item(access.view.extras.get(integration_key[0])),
+                                      store_id)
         self.audiences.create(audience)
         return audience
 
@@ -336,9 +353,8 @@ class AudienceService:
         guessed = self.audiences.subscription_key(ref, profile_id)
         access, audience = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES,
                                       extra=[profile_key, guessed])
-        profile = self.profiles.from_item(access.view.extras.get(profile_key))
-        if profile is None or profile.store_id != store_id:
-            raise NotFound("Profile not found", "PROFILE.NOT_FOUND")
+        profile = referenced(self.profiles.from_item(access.view.extras.get(profile_key)), store_id, "profile_id",
+                             "profile")
         existing = self._subscription(access, audience, profile_id, guessed)
         if existing is not None and existing.status in SUBSCRIBED:
             return existing, True
@@ -377,4 +393,5 @@ class AudienceService:
 
     def _check_template(self, access: StoreAccess, template_key: list[Key]) -> None:
         if template_key:
-            check_confirm_template(self.templates.from_item(access.view.extras.get(template_key[0])))
+            check_confirm_template(self.templates.from_item(access.view.extras.get(template_key[0])),
+                                   access.store.id)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, Strict
 
 from storecrm.domain import rules
+
+# JSON numbers of the right kind only. Pydantic would read `true` as 1 and "5" or 5.0 as 5; amounts, counts,
+# coordinates and timestamps in request bodies refuse them (a 400 naming the field). Query parameters arrive
+# as text and keep pydantic's conversion.
+WholeNumber = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # an integer is a number too
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(rules.normalize_email)]
 Slug = Annotated[str, Field(max_length=64), AfterValidator(rules.check_slug)]

@@ -1,8 +1,9 @@
 """Paid audience memberships through the store's own Stripe account.
 
-Subscribing opens a Stripe Checkout session whose metadata names the store, audience, profile and
-price: subscription mode for a recurring price, payment mode for a price without an interval (a
-one-time purchase). Stripe's signed events then drive the subscription: completed checkout and
+Subscribing opens a Stripe Checkout session whose metadata names the store, audience, profile,
+price and the subscribing session (which the subscription records, see profile_sessions.sees_record):
+subscription mode for a recurring price, payment mode for a price without an interval (a one-time
+purchase). Stripe's signed events then drive the subscription: completed checkout and
 `customer.subscription.*` set its status and paid-up-to time; a paid one-time purchase is active
 with no end (a delayed payment method counts once `checkout.session.async_payment_succeeded` says
 it cleared). Applying an event is idempotent (the same state is written again, and the subscriber
@@ -57,13 +58,14 @@ class StripeCheckout:
         self.payments = payments
 
     def start_checkout(self, store_id: str, audience: Audience, price: AudiencePrice, profile: Profile,
-                       success_url: str | None, cancel_url: str | None) -> str:
+                       session_id: str, success_url: str | None, cancel_url: str | None) -> str:
         if success_url is None:
             raise ValidationFailed.on("success_url", "is required for a paid audience")
         kind = audience.type
         assert isinstance(kind, PaidAudience)
         secrets = self.integrations.stripe_credentials(store_id, kind.payment_integration_id)
-        metadata = {"store_id": store_id, "audience_id": audience.id, "profile_id": profile.id, "price_id": price.id}
+        metadata = {"store_id": store_id, "audience_id": audience.id, "profile_id": profile.id, "price_id": price.id,
+                    "session_id": session_id}
         price_data: dict[str, Any] = {"currency": price.currency.lower(), "unit_amount": price.amount,
                                       "product_data": {"name": audience.key}}
         params: dict[str, Any] = {
@@ -80,7 +82,8 @@ class StripeCheckout:
         if profile.email:
             params["customer_email"] = profile.email
         window = now() // CHECKOUT_REUSE_SECONDS
-        return self.payments.checkout(secrets["secret_key"], params, f"{audience.id}:{profile.id}:{price.id}:{window}")
+        # Per session: two sessions of one profile start two checkouts, each recorded as its own.
+        return self.payments.checkout(secrets["secret_key"], params, f"{audience.id}:{session_id}:{price.id}:{window}")
 
 
 class StripeEvents:
@@ -145,7 +148,8 @@ class StripeEvents:
             return "stale"
         at = now()
         base = existing if existing is not None and existing.status in SUBSCRIBED else None
-        current = base or new_subscription(audience, profile, status, "signup", at, existing)
+        current = base or new_subscription(audience, profile, status, "signup", at, existing,
+                                           str(metadata["session_id"]) if metadata.get("session_id") else None)
         price_id = metadata.get("price_id") or current.price_id
         updated = current.model_copy(update={
             "status": status, "price_id": price_id, "currency": _currency(audience, price_id) or current.currency,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from storecrm.clock import new_id, now
+from storecrm.domain.fields import Number, WholeNumber
 from storecrm.domain.permissions import Role
 
 
@@ -215,8 +216,8 @@ TaxonomyFieldType = Literal["text", "number", "boolean", "geo_location"]
 
 
 class GeoPoint(BaseModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
 
 
 class TaxonomyField(BaseModel):
@@ -342,13 +343,13 @@ PricePeriod = Literal["month", "year"]
 
 class PriceInterval(BaseModel):
     period: PricePeriod
-    count: int = Field(default=1, ge=1, le=36)
+    count: WholeNumber = Field(default=1, ge=1, le=36)
 
 
 class AudiencePrice(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     currency: str
-    amount: int = Field(ge=0, description="In the currency's smallest unit (cents)")
+    amount: WholeNumber = Field(ge=0, description="In the currency's smallest unit (cents)")
     interval: PriceInterval | None = Field(default=None, description="None: a one-time purchase that never ends")
 
 
@@ -414,6 +415,9 @@ class Subscription(Entity):
     billing_event_at: int | None = None
     # The only confirmation token that may still activate a pending subscription.
     pending_token: str | None = None
+    # The profile session that subscribed (none for staff and imports): an unverified session sees
+    # only the subscriptions it created itself (profile_sessions.sees_record).
+    origin_session_id: str | None = None
     revision: int = 1
     created_at: int
     updated_at: int

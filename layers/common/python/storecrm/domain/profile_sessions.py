@@ -2,8 +2,9 @@
 
 A session that only named an email is unverified. It may act for the profile (check out,
 subscribe) but reads the stored data only of a profile it created itself and nobody verified;
-for any other profile it sees just what it supplied. Every session is listed on its profile
-(`auth_tokens`, ids and dates only), written in the transaction that opens it.
+for any other profile it sees just what it supplied, and of the profile's records (subscriptions)
+only those it created itself (`sees_whole_profile`, `sees_record`: the rule, once). Every session
+is listed on its profile (`auth_tokens`, ids and dates only), written in the transaction that opens it.
 """
 
 from __future__ import annotations
@@ -98,22 +99,25 @@ class ProfileSessions:
         profile = self.profiles.get(tokens.session.owner_id)
         if profile is None or profile.store_id != store_id:
             raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
-        return ProfileLogin(profile, tokens)
+        return ProfileLogin(visible_profile(profile, tokens.session), tokens)
 
     def me(self, store_id: str, caller: Principal) -> Profile:
         """The caller's profile and session in one BatchGetItem; a revoked session stops at once."""
-        return self._me(store_id, caller)[0]
+        return visible_profile(*self._me(store_id, caller))
 
     def me_detail(self, store_id: str, caller: Principal) -> tuple[Profile, list[Subscription]]:
-        """`me` with the profile's audience subscriptions, which are stored personal data: listed only
-        when the session may see the whole profile, as the staff detail lists them."""
+        """`me` with the profile's audience subscriptions, which are stored personal data: all of them
+        when the session may see the whole profile (as the staff detail lists them), else only those
+        the session created itself."""
         # Two calls (budget 1): the session's BatchGetItem, then the subscriptions' Query (see
-        # audiences.profile_subscriptions), skipped for a session that may not see them.
-        profile, whole = self._me(store_id, caller)
-        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if whole else []
+        # audiences.profile_subscriptions).
+        profile, session = self._me(store_id, caller)
+        return visible_profile(profile, session), [
+            s for s in audiences.profile_subscriptions(self.subscriptions, profile)
+            if sees_record(profile, session, s.origin_session_id)]
 
-    def _me(self, store_id: str, caller: Principal) -> tuple[Profile, bool]:
-        """The profile as the caller's session may see it, and whether that is all of it."""
+    def _me(self, store_id: str, caller: Principal) -> tuple[Profile, Session]:
+        """The caller's profile, as stored, and its live session."""
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
         session_key = self.session_store.item_key(caller.session_id)
@@ -121,7 +125,7 @@ class ProfileSessions:
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return _visible(profile, session), _sees_all(profile, session)
+        return profile, session
 
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)
@@ -164,7 +168,7 @@ class ProfileSessions:
         if changed:
             events.append(profile_event("profile.updated", updated, changed=changed))
         tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events)])
-        return ProfileLogin(_visible(updated, pending.session), tokens)
+        return ProfileLogin(visible_profile(updated, pending.session), tokens)
 
     @staticmethod
     def _own_profile_id(caller: Principal | None, store_id: str) -> str | None:
@@ -193,15 +197,24 @@ def _summary(pending: PendingSession) -> SessionSummary:
                           verified=pending.session.verified)
 
 
-def _sees_all(profile: Profile, session: Session) -> bool:
+def sees_whole_profile(profile: Profile, session: Session) -> bool:
     """A verified session sees everything. An unverified one sees the stored data only of a profile
     it created and nobody verified."""
     return session.verified or (not profile.verified and profile.origin_session_id == session.id)
 
 
-def _visible(profile: Profile, session: Session) -> Profile:
-    """The profile as this session may see it: all of it (`_sees_all`), or just the email it named."""
-    if _sees_all(profile, session):
+def sees_record(profile: Profile, session: Session, created_by: str | None) -> bool:
+    """Whether a session may read one of the profile's records (a subscription), which records the
+    session that created it: all of them with the whole profile, else only those it created itself."""
+    return sees_whole_profile(profile, session) or (created_by is not None and created_by == session.id)
+
+
+def visible_profile(profile: Profile, session: Session) -> Profile:
+    """The profile as this session may see it: all of it (`sees_whole_profile`), or just the email it
+    named and the session itself, which is what a profile it had just created would hold, so the
+    answer does not tell whether the email belonged to someone."""
+    if sees_whole_profile(profile, session):
         return profile
+    own = SessionSummary(id=session.id, created_at=session.created_at, verified=session.verified)
     return Profile(id=profile.id, store_id=profile.store_id, email=profile.email, verified=False,
-                   created_at=session.created_at, updated_at=session.created_at)
+                   auth_tokens=[own], created_at=session.created_at, updated_at=session.created_at)

@@ -22,6 +22,7 @@ from storecrm.domain.models import (
     TaxonomyEntry,
 )
 from storecrm.domain.permissions import Action
+from storecrm.domain.references import referenced
 
 if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
@@ -181,7 +182,8 @@ class ProfileService:
         target_key, source_key = self.profiles.item_key(target_id), self.profiles.item_key(request.source_id)
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[target_key, source_key])
         target = self._in_store(self.profiles.from_item(access.view.extras.get(target_key)), store_id)
-        source = self._in_store(self.profiles.from_item(access.view.extras.get(source_key)), store_id)
+        source = referenced(self.profiles.from_item(access.view.extras.get(source_key)), store_id, "source_id",
+                            "profile")
         merged = merge_profiles(target, source, now())
         events = [
             profile_event("profile.merged", merged, source_id=source.id),

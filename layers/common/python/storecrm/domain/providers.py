@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, TypeAdapter, field_validator
 
-from storecrm.domain.fields import Currency, Email
+from storecrm.domain.fields import Currency, Email, WholeNumber
 from storecrm.domain.models import current_provider_type
 from storecrm.domain.rules import check_absolute_url, refuse_masked
 
@@ -168,8 +168,8 @@ class Google(Provider):
     scopes: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50)
     access_token: Secret | None = None
     refresh_token: Secret | None = None
-    token_expires_at: int | None = None
-    connected_at: int | None = None
+    token_expires_at: WholeNumber | None = None
+    connected_at: WholeNumber | None = None
 
 
 class TelegramBot(Provider):
