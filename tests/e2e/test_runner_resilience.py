@@ -88,6 +88,8 @@ def test_methods_the_api_does_not_have_get_a_json_error(runner_url: str) -> None
         finally:
             connection.close()
         assert 400 <= reply.status < 500 and reply.getheader("Content-Type") == "application/json", method
+        # API Gateway's own errors carry the functions' security headers too (GatewayResponses).
+        assert reply.getheader("X-Content-Type-Options") == "nosniff" and reply.getheader("Cache-Control") == "no-store"
         assert set(body) == {"message", "error", "statusCode", "validationErrors"}, body
 
 
