@@ -96,6 +96,16 @@ def _staff_store(url: str) -> tuple[str, str]:
     return token, store.json()["id"]
 
 
+def _document(url: str, work: Path) -> Path:
+    """The runner's own OpenAPI document, fetched once: its first build merges every function's
+    routes, which on a busy machine takes longer than schemathesis waits for a schema."""
+    reply = requests.get(f"{url}/openapi.json", timeout=300)
+    reply.raise_for_status()
+    path = work / "openapi.json"
+    path.write_text(reply.text, encoding="utf-8")
+    return path
+
+
 def _count_requests(log_path: Path) -> int:
     return sum(1 for line in log_path.read_text(errors="replace").splitlines() if REQUEST_LOG_LINE.search(line))
 
@@ -125,7 +135,7 @@ def main() -> int:
                "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
-             f"{url}/openapi.json", "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
+             str(_document(url, work)), "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
              "--max-examples", str(args.max_examples), "--phases", "examples,coverage,fuzzing",
              "--workers", "1", "--no-color", "--report", "junit", "--report-junit-path", str(junit)],
             env=env, check=False)
