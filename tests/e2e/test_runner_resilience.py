@@ -12,18 +12,12 @@ from typing import Any
 import requests
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_store_flow import _call, _login
+from tests.e2e.test_webhook_flow import _wait_for
 from tests.support import Receiver
 
 PARALLEL_CLIENTS = 64
 # Docker, systemd and most supervisors wait about this long after SIGTERM before they kill.
 STOP_GRACE_SECONDS = 3
-
-
-def _wait_for(condition: Any, timeout: float = 60.0) -> None:  # a hang guard; a loaded machine is slow
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_events_are_delivered_after_a_cancelled_transaction(runner_url: str, mailbox: LatestCode) -> None:
@@ -44,7 +38,7 @@ def test_events_are_delivered_after_a_cancelled_transaction(runner_url: str, mai
                       {"email": "after-cancel@example.com"})
         assert added.status_code == 200, added.text
         _wait_for(lambda: any(r.json()["data"].get("email") == "after-cancel@example.com"
-                              and r.json()["type"] == "account.updated" for r in receiver.received))
+                              and r.json()["type"] == "account.updated" for r in receiver.received), timeout=60)
     finally:
         receiver.close()
 
