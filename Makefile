@@ -46,7 +46,7 @@ bench: $(VENV)/.installed
 
 ## fuzz: schemathesis against a fresh local runner with a staff token (prints requests and failures)
 fuzz: $(VENV)/.installed
-	$(PY) -m fuzz --max-examples $(or $(FUZZ_EXAMPLES),15) --min-requests 5000
+	$(PY) -m fuzz --max-examples $(or $(FUZZ_EXAMPLES),50) --min-requests 5000
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .schemathesis
