@@ -8,7 +8,7 @@ from storecrm.domain.cursors import BAD_CURSOR
 from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.domain.models import Audience, OutboxEvent, Subscription
 from storecrm.repositories import keys
-from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
+from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.email_templates import CONFIRM_READY
 from storecrm.repositories.table import ConditionFailed, Item, Table, Write, delete, put, update
 
@@ -105,8 +105,7 @@ class AudienceRepository:
     def subscriber_page(self, audience_id: str, *, limit: int,
                         after: Position | None) -> tuple[list[Subscription], Position | None]:
         partition = keys.subscribers_of(audience_id)
-        if after is not None and (set(after) != {"PK", "SK"} or after["PK"] != partition):
-            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        check_cursor(after, partition)
         page = self.table.query(partition, sk_prefix=keys.SUBSCRIBER_PREFIX, limit=limit, start_key=after)
         subs = [s for item in page.items if (s := from_item(Subscription, item)) is not None]
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None

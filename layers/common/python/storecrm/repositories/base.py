@@ -7,12 +7,21 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from storecrm.config import settings
+from storecrm.domain.cursors import BAD_CURSOR
+from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.models import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.keys import Key
 from storecrm.repositories.table import Item, Table, Write, put
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def check_cursor(after: dict[str, Any] | None, partition: str, index: str | None = None) -> None:
+    """A cursor must be the last key of a page of this partition (on this index); else it is a 400."""
+    pk_name, sk_name = keys.INDEX_KEYS[index]
+    if after is not None and (set(after) != {"PK", "SK", pk_name, sk_name} or after[pk_name] != partition):
+        raise ValidationFailed.on("cursor", BAD_CURSOR)
 
 
 def default_table() -> Table:

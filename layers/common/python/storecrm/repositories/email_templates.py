@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storecrm.domain.cursors import BAD_CURSOR
-from storecrm.domain.errors import Conflict, ValidationFailed
+from storecrm.domain.errors import Conflict
 from storecrm.domain.models import EmailTemplate
 from storecrm.domain.template_rendering import has_confirm_link
 from storecrm.repositories import keys
-from storecrm.repositories.base import default_table, from_item, to_item
+from storecrm.repositories.base import check_cursor, default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, set_fields
 
 TEMPLATE_CHANGED = Conflict("The email template changed meanwhile; read it again and retry",
@@ -70,9 +69,7 @@ class EmailTemplateRepository:
         all_index, status_index = keys.EMAIL_TEMPLATE_LIST_INDEXES[sort_field]
         index, scope = (status_index, status) if status else (all_index, keys.ALL)
         partition = keys.email_templates_of(store_id, scope)
-        pk_name, sk_name = keys.INDEX_KEYS[index]
-        if after is not None and (set(after) != {"PK", "SK", pk_name, sk_name} or after[pk_name] != partition):
-            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        check_cursor(after, partition, index)
         between = (key, key) if key is not None else None
         if created is not None:
             between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storecrm.domain import search
-from storecrm.domain.cursors import BAD_CURSOR
-from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, NotFound
 from storecrm.domain.models import OutboxEvent, Profile
 from storecrm.repositories import keys
-from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
+from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put
 
 # Profile ids in index order, and the position to continue from.
@@ -146,8 +145,7 @@ class ProfileRepository:
 
     def _index_page(self, partition: str, *, limit: int, after: dict[str, str] | None, forward: bool,
                     sk_between: tuple[str, str]) -> IdPage:
-        if after is not None and (set(after) != {"PK", "SK"} or after["PK"] != partition):
-            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        check_cursor(after, partition)
         page = self.table.query(partition, sk_between=sk_between, limit=limit, start_key=after, forward=forward)
         ids = list(dict.fromkeys(str(item["profile_id"]) for item in page.items))
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
@@ -159,9 +157,7 @@ class ProfileRepository:
         all_index, status_index = keys.PROFILE_LIST_INDEXES[sort_field]
         index, scope = (status_index, status) if status else (all_index, keys.ALL)
         partition = keys.profiles_of(store_id, scope)
-        pk_name, sk_name = keys.INDEX_KEYS[index]
-        if after is not None and (set(after) != {"PK", "SK", pk_name, sk_name} or after[pk_name] != partition):
-            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        check_cursor(after, partition, index)
         page = self.table.query(partition, index=index, limit=limit, start_key=after, forward=forward)
         profiles = [p for item in page.items if (p := from_item(Profile, item)) is not None]
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.config import settings
-from storecrm.domain.cursors import BAD_CURSOR
-from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, NotFound
 from storecrm.domain.models import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
 from storecrm.repositories import keys
-from storecrm.repositories.base import default_table, from_item, to_item
+from storecrm.repositories.base import check_cursor, default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 WEBHOOK_GONE = NotFound("Webhook not found", "WEBHOOK.NOT_FOUND")
@@ -103,8 +102,7 @@ class WebhookRepository:
     def deliveries_page(self, store_id: str, webhook_id: str, *, limit: int,
                         after: dict[str, str] | None) -> tuple[list[WebhookDelivery], dict[str, str] | None]:
         partition = keys.deliveries_of(store_id, webhook_id)
-        if after is not None and (set(after) != {"PK", "SK", "GSI1PK", "GSI1SK"} or after["GSI1PK"] != partition):
-            raise ValidationFailed.on("cursor", BAD_CURSOR)
+        check_cursor(after, partition, "GSI1")
         page = self.table.query(partition, index="GSI1", limit=limit, start_key=after, forward=False)
         found = [d for item in page.items if (d := from_item(WebhookDelivery, item)) is not None]
         return found, ({k: str(v) for k, v in page.last_key.items()} if page.last_key else None)
