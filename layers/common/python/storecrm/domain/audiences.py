@@ -93,11 +93,10 @@ def repointed(source: Sequence[Subscription], target: Sequence[Subscription], pr
     return moved
 
 
-def profile_subscriptions(audiences: AudienceRepository, profile: Profile) -> list[Subscription]:
-    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me): one
-    Query on the profile's subscription index, which a get cannot fold into its BatchGetItem because
-    the subscriptions' keys name audiences not known yet."""
-    return [s for s in audiences.subscriptions_of(profile.id) if s.store_id == profile.store_id]
+def profile_subscriptions(listed: list[Subscription], profile: Profile) -> list[Subscription]:
+    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me), from
+    the profile's subscription list, which the detail reads in the BatchGetItem that reads the profile."""
+    return [s for s in listed if s.store_id == profile.store_id]
 
 
 def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:

@@ -106,22 +106,26 @@ class ProfileSessions:
 
     def me_detail(self, store_id: str, caller: Principal) -> tuple[Profile, list[Subscription]]:
         """`me` with the profile's audience subscriptions, which are stored personal data: listed only
-        when the session may see the whole profile, as the staff detail lists them."""
-        # Two calls (budget 1): the session's BatchGetItem, then the subscriptions' Query (see
-        # audiences.profile_subscriptions), skipped for a session that may not see them.
-        profile, whole = self._me(store_id, caller)
-        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if whole else []
+        when the session may see the whole profile, as the staff detail lists them. The profile's
+        subscription list is read in the same BatchGetItem (budget 1)."""
+        profile, whole, listed = self._me(store_id, caller, with_subscriptions=True)
+        return profile, audiences.profile_subscriptions(listed, profile) if whole else []
 
-    def _me(self, store_id: str, caller: Principal) -> tuple[Profile, bool]:
-        """The profile as the caller's session may see it, and whether that is all of it."""
+    def _me(self, store_id: str, caller: Principal,
+            with_subscriptions: bool = False) -> tuple[Profile, bool, list[Subscription]]:
+        """The profile as the caller's session may see it, whether that is all of it, and (if asked)
+        the profile's subscriptions."""
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
         session_key = self.session_store.item_key(caller.session_id)
-        profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[session_key])
+        listing = self.subscriptions.listing_key(profile_id) if with_subscriptions else None
+        profile, _, found = self.profiles.load(profile_id, store_id, None,
+                                               extra=[session_key, *([listing] if listing else [])])
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return _visible(profile, session), _sees_all(profile, session)
+        listed = self.subscriptions.listed_subscriptions(found.get(listing)) if listing else []
+        return _visible(profile, session), _sees_all(profile, session), listed
 
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)

@@ -154,10 +154,15 @@ class ProfileService:
         return self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
 
     def detail(self, principal: Principal, store_id: str, profile_id: str) -> tuple[Profile, list[Subscription]]:
-        """The profile and its audience subscriptions."""
-        # Two calls (budget 1 for a get): the subscriptions are a Query; see audiences.profile_subscriptions.
-        profile = self.get(principal, store_id, profile_id)
-        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if self.subscriptions else []
+        """The profile and its audience subscriptions: store, membership, profile and the profile's
+        subscription list in one BatchGetItem (budget 1)."""
+        if self.subscriptions is None:
+            return self.get(principal, store_id, profile_id), []
+        key, listing = self.profiles.item_key(profile_id), self.subscriptions.listing_key(profile_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key, listing])
+        profile = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+        listed = self.subscriptions.listed_subscriptions(access.view.extras.get(listing))
+        return profile, audiences.profile_subscriptions(listed, profile)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)
@@ -193,18 +198,21 @@ class ProfileService:
         return merged
 
     def _moved_subscriptions(self, source: Profile, target: Profile) -> list[Write]:
-        """The source's audience subscriptions, re-pointed to the target (the better of two stays)."""
-        # Up to two more calls on a merge: a Query for the source's subscriptions, and for the
+        """The source's audience subscriptions, re-pointed to the target (the better of two stays),
+        and the source's subscription list erased."""
+        # Up to two more calls on a merge: a GetItem of the source's subscription list, and of the
         # target's only when the source has any.
         if self.subscriptions is None:
             return []
+        erased = self.subscriptions.listing_delete(source.id)
         theirs = self.subscriptions.subscriptions_of(source.id)
         if not theirs:
-            return []
+            return [erased]
         ours = self.subscriptions.subscriptions_of(target.id)
         moved = audiences.repointed(theirs, ours, target, now())
-        return [*[self.subscriptions.subscription_delete(s) for s in theirs],
-                *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved]]
+        return [erased, *[self.subscriptions.subscription_delete(s) for s in theirs],
+                *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved],
+                *([self.subscriptions.listing_write(target.id, listed=[new for new, _ in moved])] if moved else [])]
 
     def revoke_session(self, principal: Principal, store_id: str, profile_id: str, session_id: str) -> None:
         profile_key, session_key = self.profiles.item_key(profile_id), self.sessions.item_key(session_id)

@@ -121,7 +121,7 @@ class StoreRepository:
     def purge(self, store_id: str) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
-        The store's own partitions, plus its profiles and their email markers, which live in
+        The store's own partitions, plus its profiles, their subscription lists and email markers, which live in
         partitions of their own and are found through the store's profile list index, and its
         audiences' subscriber partitions, found through the audiences (so those go first).
         """
@@ -138,8 +138,8 @@ class StoreRepository:
         profiles = self.table.query_all(keys.profiles_of(store_id, keys.ALL), index="GSI1")
         removed += self._delete_all(
             key for item in profiles
-            for key in [(item["PK"], item["SK"]), *([keys.profile_email(store_id, item["email"])]
-                                                      if item.get("email") else [])])
+            for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
+                        *([keys.profile_email(store_id, item["email"])] if item.get("email") else [])])
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
 
