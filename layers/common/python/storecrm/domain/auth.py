@@ -77,16 +77,24 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def refresh_token(session_id: str, secret: str) -> str:
-    """Opaque to clients; the session id prefix lets us find the session with one GetItem."""
-    return f"{session_id}.{secret}"
+@dataclass(frozen=True)
+class RefreshToken:
+    session_id: str
+    secret: str
+    owner_id: str | None  # a hint only: trusted once the session read with it names the same owner
 
 
-def split_refresh_token(token: str) -> tuple[str, str]:
-    session_id, dot, secret = token.partition(".")
-    if not dot or not session_id or not secret or len(token) > 200:
+def refresh_token(session_id: str, secret: str, owner_id: str) -> str:
+    """Opaque to clients. The session id finds the session; the owner id lets a refresh read the
+    owner (the profile its answer carries) in the same BatchGetItem."""
+    return f"{session_id}.{secret}.{owner_id}"
+
+
+def split_refresh_token(token: str) -> RefreshToken:
+    parts = token.split(".")
+    if len(parts) not in (2, 3) or not all(parts) or len(token) > 200:
         raise Unauthorized("Invalid refresh token", "GENERAL.INVALID_TOKEN")
-    return session_id, secret
+    return RefreshToken(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
 # ---------------------------------------------------------------- access tokens

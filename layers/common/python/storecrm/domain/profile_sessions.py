@@ -92,10 +92,12 @@ class ProfileSessions:
         return self._open(profile, verified=True, code=used, also=[consume])
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
-        # Three calls, one over the 1-2 budget: the answer carries the profile, whose id is known
-        # only once the session has been read.
-        tokens = self.sessions.refresh(token, "profile", store_id)
-        profile = self.profiles.get(tokens.session.owner_id)
+        # Two calls: the session and the profile its token names in one BatchGetItem, then the rotation.
+        tokens, found = self.sessions.refresh_with(token, "profile", store_id,
+                                                   lambda owner_id: [self.profiles.item_key(owner_id)])
+        profile_key = self.profiles.item_key(tokens.session.owner_id)
+        profile = self.profiles.from_item(found[profile_key]) if profile_key in found else self.profiles.get(
+            tokens.session.owner_id)
         if profile is None or profile.store_id != store_id:
             raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
         return ProfileLogin(profile, tokens)

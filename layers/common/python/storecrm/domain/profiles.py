@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences, cursors, search
-from storecrm.domain.access import StoreGuard
+from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
@@ -34,6 +34,9 @@ PROFILE_NOT_FOUND = "Profile not found"
 # A search page's profiles are read with the access check's two items in one BatchGetItem,
 # which takes at most 100 keys.
 SEARCH_PAGE_MAX = 98
+# Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
+# and the profile's update); more take one more call each way.
+REVOKE_ALL_AT_ONCE = 97
 
 ProfileSortField = Literal["created_at", "updated_at", "email"]
 
@@ -224,10 +227,22 @@ class ProfileService:
         self._revoke(profile, [session_key], keep=[t for t in profile.auth_tokens if t.id != session_id])
 
     def revoke_all_sessions(self, principal: Principal, store_id: str, profile_id: str) -> None:
-        # Three calls, one over the 1-2 budget: every session must be found (a Query on GSI1),
-        # including those no longer listed on the profile.
-        profile = self.get(principal, store_id, profile_id)
-        self._revoke(profile, self.profiles.session_keys(profile.id), keep=[])
+        """Two calls for up to REVOKE_ALL_AT_ONCE sessions: every session of the profile (a Query on the
+        owner's session index, so sessions no longer listed on the profile are found too), then one
+        transaction that checks the caller's store access and the profile's store, empties the
+        profile's listing and deletes them all, so each is refused from that moment on. What the
+        Query found is used only once that transaction's checks pass."""
+        session_keys = self.profiles.session_keys(profile_id)
+        if len(session_keys) > REVOKE_ALL_AT_ONCE:
+            # More than one transaction holds: check access first, delete, then clear the listing.
+            profile = self.get(principal, store_id, profile_id)
+            self._revoke(profile, session_keys, keep=[])
+            return
+        checks = self.guard.checks(principal, store_id, Action.MANAGE_PROFILES)
+        try:
+            self.profiles.revoke_all_sessions(store_id, profile_id, session_keys, now(), checks)
+        except AccessRefused:
+            raise self.guard.refused(principal, store_id, Action.MANAGE_PROFILES) from None
 
     def _revoke(self, profile: Profile, session_keys: list[Key], keep: list[SessionSummary]) -> None:
         updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1,

@@ -299,6 +299,11 @@ def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: 
     return attributes
 
 
+def profile_updated_order(profile_id: str, updated_at: int) -> dict[str, str]:
+    """The index sort keys that change when only a profile's updated_at does."""
+    return {f"{index}SK": f"{updated_at:010d}#{profile_id}" for index in PROFILE_LIST_INDEXES["updated_at"]}
+
+
 def search_partition(store_id: str, term: str) -> str:
     """Whole emails and ids live apart from words, so a word search never meets the same profile
     again through its email (which starts with the same letters)."""

@@ -70,6 +70,15 @@ class StoreRepository:
         return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
                 check(keys.member(store_id, account_id), "attribute_exists(PK)", error=error)]
 
+    @staticmethod
+    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError) -> list[Write]:
+        """Join a transaction to make it fail with `error` unless the store exists and the account is
+        its member in one of `roles`: the access check of a write that reads nothing first."""
+        allowed = {f":role{i}": role for i, role in enumerate(roles)}
+        return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
+                check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
+                      names={"#role": "role"}, values=dict(allowed), error=error)]
+
     def memberships_of(self, account_id: str) -> list[Membership]:
         items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
         return [m for item in items if (m := from_item(Membership, item)) is not None]
