@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency
 from storecrm.domain.models import (
@@ -212,13 +213,13 @@ def changed_type(current: Audience, changes: AudienceChanges) -> AudienceType:
     return ConfirmationAudience(confirm_template_id=changes.confirm_template_id)
 
 
-class _FindPosition(BaseModel):
+class _FindPosition(Model):
     model_config = {"extra": "forbid"}
     prefix: str
     key: dict[str, str]
 
 
-class _SubscriberPosition(BaseModel):
+class _SubscriberPosition(Model):
     model_config = {"extra": "forbid"}
     audience_id: str
     key: dict[str, str]

@@ -12,8 +12,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-import jwt
-
 from storecrm.domain.errors import Unauthorized
 
 ISSUER = "storecrm"
@@ -108,12 +106,18 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
         claims["sid"] = principal.session_id
     if principal.store_id:
         claims["store"] = principal.store_id
+    import jwt  # see read_access_token
+
     token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
                        headers={"kid": signing.current_kid})
     return token, expires_at
 
 
 def read_access_token(token: str, signing: SigningKeys) -> Principal:
+    # PyJWT (and the cryptography package it loads) is imported by the first request that signs or
+    # verifies a token, not by every function's cold start (the docs, webhook and event functions never do).
+    import jwt
+
     invalid = Unauthorized("Invalid or expired access token", "GENERAL.INVALID_TOKEN")
     try:
         kid = jwt.get_unverified_header(token).get("kid")

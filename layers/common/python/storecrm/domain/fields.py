@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from storecrm.domain import rules
+from storecrm.domain.base_model import Model
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(rules.normalize_email)]
 Slug = Annotated[str, Field(max_length=64), AfterValidator(rules.check_slug)]
@@ -18,7 +19,7 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
 
 
-class Command(BaseModel):
+class Command(Model):
     """Input to a domain call. Unknown fields are ignored: clients may send more than we use."""
 
     model_config = {"extra": "ignore", "str_strip_whitespace": True}

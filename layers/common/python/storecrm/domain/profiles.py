@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences, cursors, search
 from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import (
@@ -105,13 +106,13 @@ def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
     })
 
 
-class _SearchPosition(BaseModel):
+class _SearchPosition(Model):
     model_config = {"extra": "forbid"}
     driver: str
     key: dict[str, str]
 
 
-class _ListPosition(BaseModel):
+class _ListPosition(Model):
     model_config = {"extra": "forbid"}
     sort: str
     status: str | None

@@ -7,8 +7,6 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
-
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -16,6 +14,10 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 def normalize_email(value: str) -> str:
     """Emails compare case-insensitively with surrounding spaces ignored."""
+    # Imported here, not at the top: only requests that parse an email pay for email-validator
+    # (and its idna tables), not every function's cold start.
+    from email_validator import EmailNotValidError, validate_email
+
     candidate = value.strip()
     try:
         checked = validate_email(candidate, check_deliverability=False)

@@ -7,7 +7,7 @@ store                STORE#{id}                  STORE
 store key            STOREKEY#{key}              STOREKEY             (unique marker)
 membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
 market               STORE#{id}                  MARKET#{id}
-market key           STORE#{id}                  MARKETKEY#{key}      (unique marker)
+market key           STORE#{id}                  MARKETKEY#{key}      (unique marker, with a copy of the market)
 audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
