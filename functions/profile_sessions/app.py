@@ -49,7 +49,7 @@ def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa:
 @app.post("/v1/stores/<storeId>/profiles/auth/refresh", summary="Rotate the refresh token", tags=["Profile sessions"],
           responses=PROFILE_BEARER)
 def refresh(storeId: str, body: RefreshRequest) -> ProfileSession:  # noqa: N803
-    # Three AWS calls (budget 1-2): the profile is read after the session names it.
+    # Two AWS calls (budget 1-2): session and profile (named by the token) together, then the rotation.
     return ProfileSession.of(profile_sessions().refresh(storeId, body.refresh_token))
 
 

@@ -51,7 +51,7 @@ def find_profiles(
 @app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
          tags=["Profiles"], responses=STAFF_READ)
 def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
-    # Two AWS calls (budget 1): audience subscriptions are a Query; see ProfileService.detail.
+    # One AWS call (budget 1): access check, profile and its subscription list; see ProfileService.detail.
     return ProfileDetail.of(*profile_service().detail(principal(app), storeId, profileId))
 
 
@@ -78,7 +78,8 @@ def revoke_session(storeId: str, profileId: str, tokenId: str) -> Deleted:  # no
 @app.delete("/v1/stores/<storeId>/profiles/<profileId>/sessions", summary="Revoke every session (log out everywhere)",
             tags=["Profiles"], responses=STAFF_CHANGE)
 def revoke_all_sessions(storeId: str, profileId: str) -> Deleted:  # noqa: N803
-    # Three AWS calls (budget 1-2): finding every session takes a Query; see ProfileService.
+    # Two AWS calls (budget 1-2) for up to 97 sessions: a Query finds them all, one transaction checks
+    # access and deletes them, so revocation takes effect at once; see ProfileService.revoke_all_sessions.
     profile_service().revoke_all_sessions(principal(app), storeId, profileId)
     return Deleted(deleted=True)
 

@@ -54,7 +54,8 @@ def get_market(storeId: str, marketId: Annotated[str, Path(min_length=1, max_len
 @app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
           tags=["Storefront"], responses=errors(401, 404, 429))
 def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
-    # Over the 1-2 call budget: the answer also carries the store and market; see StorefrontService.
+    # A guest is two AWS calls (budget 1-2); naming an email adds its owner's read, `verify` the code
+    # and the mail (see StorefrontService.identify).
     found = storefront_service().identify(storeId, optional_principal(app), body, source_ip(app), bearer_token(app))
     return IdentifyResponse(profile=ProfileOut.of(found.profile), token=_token(found.bearer),
                             store=public_store(found.store),
@@ -76,7 +77,7 @@ def logout(storeId: str) -> LoggedOut:  # noqa: N803
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
          tags=["Storefront"], responses=PROFILE_BEARER)
 def me(storeId: str) -> ProfileDetail:  # noqa: N803
-    # Two AWS calls (budget 1): the subscriptions are a Query; see ProfileSessions.me_detail.
+    # One AWS call (budget 1): profile, session and subscription list; see ProfileSessions.me_detail.
     return ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
 
 

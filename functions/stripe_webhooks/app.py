@@ -7,8 +7,8 @@ customer.subscription.* events; the signing secret goes into the store's stripe 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from pydantic import BaseModel
 
+from storecrm.domain.base_model import Model
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.openapi import errors
 from storecrm.services import stripe_events
@@ -17,7 +17,7 @@ app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
-class Received(BaseModel):
+class Received(Model):
     received: bool
     outcome: str
 

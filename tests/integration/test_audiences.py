@@ -268,7 +268,9 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
         reply = api.call("POST", path, {"profile_id": shopper["id"], "confirmUrl": "https://shop.example/confirm?x=1"},
                          token=shopper["access_token"])
     assert reply.status == 200, reply.body
-    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.PutItem", "sesv2.SendEmail"]
+    # The subscription and the profile's subscription list, one transaction.
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems",
+                           "sesv2.SendEmail"]
     assert reply.body["subscription"]["status"] == "pending"
     assert _outbox(provisioned, store["id"], "audience.subscriber_added") == []
     mail = sent_mail("double@example.com")[-1]

@@ -44,7 +44,7 @@ def test_create_is_one_transaction(api: Api, owner: dict[str, Any], store: dict[
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
 
 
-def test_get_returns_profile_detail_in_two_calls(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+def test_get_returns_profile_detail_in_one_call(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
     token = owner["access_token"]
     profile = api.call("POST", _base(store), {"email": "detail@example.com"}, token=token).body
     with counting_calls() as calls:
@@ -52,8 +52,19 @@ def test_get_returns_profile_detail_in_two_calls(api: Api, owner: dict[str, Any]
     assert reply.status == 200
     assert reply.body == {"profile": profile, "carts": [], "orders": [], "audience_subscriptions": [],
                           "form_submissions": []}
-    # The audience subscriptions are a Query on the profile's subscription index (over the get budget of 1).
-    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.Query"]
+    # Store, membership, profile and its subscription list: one BatchGetItem (budget 1).
+    assert calls.calls == ["dynamodb.BatchGetItem"]
+    audiences = f"/v1/stores/{store['id']}/audiences"
+    kept, left = (api.call("POST", audiences, {"key": key}, token=token).body for key in ("kept", "left"))
+    for audience in (kept, left):
+        added = api.call("POST", f"{audiences}/{audience['id']}/subscribers", {"profile_id": profile["id"]},
+                         token=token)
+        assert added.status == 200, added.body
+    assert api.call("DELETE", f"{audiences}/{left['id']}/subscribers/{profile['id']}", token=token).status == 200
+    with counting_calls() as calls:
+        detail = api.call("GET", f"{_base(store)}/{profile['id']}", token=token).body
+    assert calls.calls == ["dynamodb.BatchGetItem"]
+    assert [(s["audience_id"], s["status"]) for s in detail["audience_subscriptions"]] == [(kept["id"], "active")]
 
 
 def test_update_moves_the_email_and_replaces_taxonomies(api: Api, owner: dict[str, Any],

@@ -58,7 +58,8 @@ def test_bad_access_tokens_are_rejected(tamper: str) -> None:
         read_access_token(token, KEYS)
 
 
-@pytest.mark.parametrize("bad", ["", "no-dot", ".secret", "session.", "x" * 300])
-def test_refresh_tokens_must_be_session_dot_secret(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["", "no-dot", ".secret", "session.", "x" * 300, "s.secret.", "s..owner",
+                                 "s.x.o.extra"])
+def test_refresh_tokens_must_be_session_dot_secret_dot_owner(bad: str) -> None:
     with pytest.raises(Unauthorized):
         split_refresh_token(bad)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from storecrm.domain.base_model import Model
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import (
     Audience,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class Out(BaseModel):
+class Out(Model):
     model_config = {"from_attributes": True}
 
 

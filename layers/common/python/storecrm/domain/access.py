@@ -11,15 +11,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storecrm.domain.auth import Principal
-from storecrm.domain.errors import Forbidden, NotFound
+from storecrm.domain.errors import Conflict, Forbidden, NotFound
 from storecrm.domain.models import Membership, Store
-from storecrm.domain.permissions import Action, require
+from storecrm.domain.permissions import Action, Role, can, require
 
 if TYPE_CHECKING:
     from storecrm.repositories.keys import Key
     from storecrm.repositories.stores import StoreRepository, StoreView
+    from storecrm.repositories.table import Write
 
 STORE_NOT_FOUND = "Store not found"
+
+
+class AccessRefused(Forbidden):
+    """A transaction's store-access checks failed (`StoreGuard.checks`); `StoreGuard.refused` says why."""
+
+    def __init__(self) -> None:
+        super().__init__("This call is not allowed in this store")
 
 
 @dataclass
@@ -46,3 +54,17 @@ class StoreGuard:
             raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
         require(caller.role, action)
         return StoreAccess(view.store, caller, view)
+
+    def checks(self, principal: Principal, store_id: str, action: Action) -> list[Write]:
+        """`enter` as conditions of a transaction, for a write that needs nothing read first. When they
+        fail (AccessRefused), `refused` tells why."""
+        if principal.kind != "account":
+            raise Forbidden("This call needs a store staff login")
+        return self.stores.access_checks(store_id, principal.subject, [r.value for r in Role if can(r, action)],
+                                         AccessRefused())
+
+    def refused(self, principal: Principal, store_id: str, action: Action) -> Exception:
+        """The error for a transaction whose `checks` failed: `enter` raises the 404 or the 403 (one
+        more read, on the refused path only)."""
+        self.enter(principal, store_id, action)
+        return Conflict("The store's team changed meanwhile; try again", "STORE.CONFLICT")

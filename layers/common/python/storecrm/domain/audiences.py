@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, WholeNumber
 from storecrm.domain.models import (
@@ -96,11 +97,10 @@ def repointed(source: Sequence[Subscription], target: Sequence[Subscription], pr
     return moved
 
 
-def profile_subscriptions(audiences: AudienceRepository, profile: Profile) -> list[Subscription]:
-    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me): one
-    Query on the profile's subscription index, which a get cannot fold into its BatchGetItem because
-    the subscriptions' keys name audiences not known yet."""
-    return [s for s in audiences.subscriptions_of(profile.id) if s.store_id == profile.store_id]
+def profile_subscriptions(listed: list[Subscription], profile: Profile) -> list[Subscription]:
+    """A profile's subscriptions as its detail lists them (staff GET profile, the shopper's me), from
+    the profile's subscription list, which the detail reads in the BatchGetItem that reads the profile."""
+    return [s for s in listed if s.store_id == profile.store_id]
 
 
 def subscriber_added(audience: Audience, subscription: Subscription) -> OutboxEvent:
@@ -224,13 +224,13 @@ def changed_type(current: Audience, changes: AudienceChanges) -> AudienceType:
     return ConfirmationAudience(confirm_template_id=changes.confirm_template_id)
 
 
-class _FindPosition(BaseModel):
+class _FindPosition(Model):
     model_config = {"extra": "forbid"}
     prefix: str
     key: dict[str, str]
 
 
-class _SubscriberPosition(BaseModel):
+class _SubscriberPosition(Model):
     model_config = {"extra": "forbid"}
     audience_id: str
     key: dict[str, str]

@@ -12,8 +12,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-import jwt
-
 from storecrm.domain.errors import Unauthorized
 
 ISSUER = "storecrm"
@@ -77,16 +75,24 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def refresh_token(session_id: str, secret: str) -> str:
-    """Opaque to clients; the session id prefix lets us find the session with one GetItem."""
-    return f"{session_id}.{secret}"
+@dataclass(frozen=True)
+class RefreshToken:
+    session_id: str
+    secret: str
+    owner_id: str | None  # a hint only: trusted once the session read with it names the same owner
 
 
-def split_refresh_token(token: str) -> tuple[str, str]:
-    session_id, dot, secret = token.partition(".")
-    if not dot or not session_id or not secret or len(token) > 200:
+def refresh_token(session_id: str, secret: str, owner_id: str) -> str:
+    """Opaque to clients. The session id finds the session; the owner id lets a refresh read the
+    owner (the profile its answer carries) in the same BatchGetItem."""
+    return f"{session_id}.{secret}.{owner_id}"
+
+
+def split_refresh_token(token: str) -> RefreshToken:
+    parts = token.split(".")
+    if len(parts) not in (2, 3) or not all(parts) or len(token) > 200:
         raise Unauthorized("Invalid refresh token", "GENERAL.INVALID_TOKEN")
-    return session_id, secret
+    return RefreshToken(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
 # ---------------------------------------------------------------- access tokens
@@ -100,12 +106,18 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
         claims["sid"] = principal.session_id
     if principal.store_id:
         claims["store"] = principal.store_id
+    import jwt  # see read_access_token
+
     token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
                        headers={"kid": signing.current_kid})
     return token, expires_at
 
 
 def read_access_token(token: str, signing: SigningKeys) -> Principal:
+    # PyJWT (and the cryptography package it loads) is imported by the first request that signs or
+    # verifies a token, not by every function's cold start (the docs, webhook and event functions never do).
+    import jwt
+
     invalid = Unauthorized("Invalid or expired access token", "GENERAL.INVALID_TOKEN")
     try:
         kid = jwt.get_unverified_header(token).get("kid")

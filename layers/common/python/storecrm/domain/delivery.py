@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain import events
+from storecrm.domain.base_model import Model
 from storecrm.domain.models import DeliveryStatus, OutboxEvent
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from storecrm.repositories.webhooks import WebhookRepository
 
 
-class DeliveryJob(BaseModel):
+class DeliveryJob(Model):
     """One queued message: deliver this event to this webhook. `redelivery` marks a staff-requested resend."""
 
     webhook_id: str

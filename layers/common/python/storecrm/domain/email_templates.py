@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag
 from storecrm.domain.models import Audience, EmailTemplate, EmailTemplateStatus, StandardAudience
@@ -116,7 +117,7 @@ class PreviewRequest(Command):
     vars: dict[str, Any] = Field(default_factory=dict, max_length=100, description="Values of the {{variables}}")
 
 
-class _FindPosition(BaseModel):
+class _FindPosition(Model):
     """A cursor names the list it belongs to: another order or other filters make it a 400."""
 
     model_config = {"extra": "forbid"}

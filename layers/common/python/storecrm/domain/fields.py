@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, Strict
+from pydantic import AfterValidator, Field, Strict
 
 from storecrm.domain import rules
+from storecrm.domain.base_model import Model
 
 # JSON numbers of the right kind only. Pydantic would read `true` as 1 and "5" or 5.0 as 5; amounts, counts,
 # coordinates and timestamps in request bodies refuse them (a 400 naming the field). Query parameters arrive
@@ -24,7 +25,7 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
 
 
-class Command(BaseModel):
+class Command(Model):
     """Input to a domain call. Unknown fields are ignored: clients may send more than we use."""
 
     model_config = {"extra": "ignore", "str_strip_whitespace": True}

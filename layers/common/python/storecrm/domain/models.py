@@ -6,14 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from storecrm.clock import new_id, now
+from storecrm.domain.base_model import Model
 from storecrm.domain.fields import Number, WholeNumber
 from storecrm.domain.permissions import Role
 
 
-class Entity(BaseModel):
+class Entity(Model):
     model_config = {"validate_assignment": False}
 
 
@@ -49,11 +50,11 @@ class AuthCode(Entity):
     expires_at: int
 
 
-class Language(BaseModel):
+class Language(Model):
     id: str
 
 
-class StoreEmails(BaseModel):
+class StoreEmails(Model):
     billing: str | None = None
     support: str | None = None
 
@@ -88,7 +89,7 @@ class Membership(Entity):
 TaxMode = Literal["exclusive", "inclusive"]
 
 
-class Zone(BaseModel):
+class Zone(Model):
     name: str | None = None
     countries: list[str] = Field(default_factory=list)
 
@@ -120,7 +121,7 @@ class OutboxEvent(Entity):
 
 
 # ---------------------------------------------------------------- webhooks and integrations
-class WebhookEventSubscription(BaseModel):
+class WebhookEventSubscription(Model):
     """One subscribed event; node events may narrow to a parent (node.created) or a key (node.updated/deleted)."""
 
     event: str
@@ -215,12 +216,12 @@ SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"
 TaxonomyFieldType = Literal["text", "number", "boolean", "geo_location"]
 
 
-class GeoPoint(BaseModel):
+class GeoPoint(Model):
     lat: Number = Field(ge=-90, le=90)
     lon: Number = Field(ge=-180, le=180)
 
 
-class TaxonomyField(BaseModel):
+class TaxonomyField(Model):
     id: str | None = Field(default=None, max_length=64)
     key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     type: TaxonomyFieldType
@@ -238,12 +239,12 @@ class TaxonomyField(BaseModel):
         return self
 
 
-class TaxonomyEntry(BaseModel):
+class TaxonomyEntry(Model):
     taxonomy_id: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     fields: list[TaxonomyField] = Field(default_factory=list, max_length=20)
 
 
-class SessionSummary(BaseModel):
+class SessionSummary(Model):
     """What a profile shows of one of its sessions: never a token or a hash."""
 
     id: str
@@ -251,17 +252,17 @@ class SessionSummary(BaseModel):
     verified: bool
 
 
-class CodeSummary(BaseModel):
+class CodeSummary(Model):
     created_at: int
     used: bool
 
 
-class PromoUsage(BaseModel):
+class PromoUsage(Model):
     promo_code_id: str
     uses: int
 
 
-class ExtendedAttribute(BaseModel):
+class ExtendedAttribute(Model):
     name: str = Field(min_length=1, max_length=100)
     value: str = Field(max_length=1000)
 
@@ -341,30 +342,30 @@ AudienceKind = Literal["standard", "confirmation", "paid"]
 PricePeriod = Literal["month", "year"]
 
 
-class PriceInterval(BaseModel):
+class PriceInterval(Model):
     period: PricePeriod
     count: WholeNumber = Field(default=1, ge=1, le=36)
 
 
-class AudiencePrice(BaseModel):
+class AudiencePrice(Model):
     id: str = Field(min_length=1, max_length=100)
     currency: str
     amount: WholeNumber = Field(ge=0, description="In the currency's smallest unit (cents)")
     interval: PriceInterval | None = Field(default=None, description="None: a one-time purchase that never ends")
 
 
-class StandardAudience(BaseModel):
+class StandardAudience(Model):
     type: Literal["standard"] = "standard"
 
 
-class ConfirmationAudience(BaseModel):
+class ConfirmationAudience(Model):
     """Double opt-in: a subscription stays pending until the mailed link is followed."""
 
     type: Literal["confirmation"] = "confirmation"
     confirm_template_id: str
 
 
-class PaidAudience(BaseModel):
+class PaidAudience(Model):
     type: Literal["paid"] = "paid"
     prices: list[AudiencePrice]
     payment_integration_id: str | None = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from storecrm.domain.base_model import Model
 
 
-class SubscriptionPlan(BaseModel):
+class SubscriptionPlan(Model):
     id: str
     name: str
     tier: int

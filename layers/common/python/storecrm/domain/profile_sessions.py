@@ -93,39 +93,45 @@ class ProfileSessions:
         return self._open(profile, verified=True, code=used, also=[consume])
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
-        # Three calls, one over the 1-2 budget: the answer carries the profile, whose id is known
-        # only once the session has been read.
-        tokens = self.sessions.refresh(token, "profile", store_id)
-        profile = self.profiles.get(tokens.session.owner_id)
+        # Two calls: the session and the profile its token names in one BatchGetItem, then the rotation.
+        tokens, found = self.sessions.refresh_with(token, "profile", store_id,
+                                                   lambda owner_id: [self.profiles.item_key(owner_id)])
+        profile_key = self.profiles.item_key(tokens.session.owner_id)
+        profile = self.profiles.from_item(found[profile_key]) if profile_key in found else self.profiles.get(
+            tokens.session.owner_id)
         if profile is None or profile.store_id != store_id:
             raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
         return ProfileLogin(visible_profile(profile, tokens.session), tokens)
 
     def me(self, store_id: str, caller: Principal) -> Profile:
         """The caller's profile and session in one BatchGetItem; a revoked session stops at once."""
-        return visible_profile(*self._me(store_id, caller))
+        profile, session, _ = self._me(store_id, caller)
+        return visible_profile(profile, session)
 
     def me_detail(self, store_id: str, caller: Principal) -> tuple[Profile, list[Subscription]]:
         """`me` with the profile's audience subscriptions, which are stored personal data: all of them
         when the session may see the whole profile (as the staff detail lists them), else only those
-        the session created itself."""
-        # Two calls (budget 1): the session's BatchGetItem, then the subscriptions' Query (see
-        # audiences.profile_subscriptions).
-        profile, session = self._me(store_id, caller)
+        the session created itself. The profile's subscription list is read in the same BatchGetItem
+        (budget 1)."""
+        profile, session, listed = self._me(store_id, caller, with_subscriptions=True)
         return visible_profile(profile, session), [
-            s for s in audiences.profile_subscriptions(self.subscriptions, profile)
+            s for s in audiences.profile_subscriptions(listed, profile)
             if sees_record(profile, session, s.origin_session_id)]
 
-    def _me(self, store_id: str, caller: Principal) -> tuple[Profile, Session]:
-        """The caller's profile, as stored, and its live session."""
+    def _me(self, store_id: str, caller: Principal,
+            with_subscriptions: bool = False) -> tuple[Profile, Session, list[Subscription]]:
+        """The caller's profile, as stored, its live session and (if asked) the profile's subscriptions."""
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
         session_key = self.session_store.item_key(caller.session_id)
-        profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[session_key])
+        listing = self.subscriptions.listing_key(profile_id) if with_subscriptions else None
+        profile, _, found = self.profiles.load(profile_id, store_id, None,
+                                               extra=[session_key, *([listing] if listing else [])])
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return profile, session
+        listed = self.subscriptions.listed_subscriptions(found.get(listing)) if listing else []
+        return profile, session, listed
 
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)

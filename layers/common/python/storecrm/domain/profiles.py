@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences, cursors, search
-from storecrm.domain.access import StoreGuard
+from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models import (
@@ -35,6 +36,9 @@ PROFILE_NOT_FOUND = "Profile not found"
 # A search page's profiles are read with the access check's two items in one BatchGetItem,
 # which takes at most 100 keys.
 SEARCH_PAGE_MAX = 98
+# Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
+# and the profile's update); more take one more call each way.
+REVOKE_ALL_AT_ONCE = 97
 
 ProfileSortField = Literal["created_at", "updated_at", "email"]
 
@@ -103,13 +107,13 @@ def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
     })
 
 
-class _SearchPosition(BaseModel):
+class _SearchPosition(Model):
     model_config = {"extra": "forbid"}
     driver: str
     key: dict[str, str]
 
 
-class _ListPosition(BaseModel):
+class _ListPosition(Model):
     model_config = {"extra": "forbid"}
     sort: str
     status: str | None
@@ -155,10 +159,15 @@ class ProfileService:
         return self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
 
     def detail(self, principal: Principal, store_id: str, profile_id: str) -> tuple[Profile, list[Subscription]]:
-        """The profile and its audience subscriptions."""
-        # Two calls (budget 1 for a get): the subscriptions are a Query; see audiences.profile_subscriptions.
-        profile = self.get(principal, store_id, profile_id)
-        return profile, audiences.profile_subscriptions(self.subscriptions, profile) if self.subscriptions else []
+        """The profile and its audience subscriptions: store, membership, profile and the profile's
+        subscription list in one BatchGetItem (budget 1)."""
+        if self.subscriptions is None:
+            return self.get(principal, store_id, profile_id), []
+        key, listing = self.profiles.item_key(profile_id), self.subscriptions.listing_key(profile_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key, listing])
+        profile = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+        listed = self.subscriptions.listed_subscriptions(access.view.extras.get(listing))
+        return profile, audiences.profile_subscriptions(listed, profile)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)
@@ -195,18 +204,21 @@ class ProfileService:
         return merged
 
     def _moved_subscriptions(self, source: Profile, target: Profile) -> list[Write]:
-        """The source's audience subscriptions, re-pointed to the target (the better of two stays)."""
-        # Up to two more calls on a merge: a Query for the source's subscriptions, and for the
+        """The source's audience subscriptions, re-pointed to the target (the better of two stays),
+        and the source's subscription list erased."""
+        # Up to two more calls on a merge: a GetItem of the source's subscription list, and of the
         # target's only when the source has any.
         if self.subscriptions is None:
             return []
+        erased = self.subscriptions.listing_delete(source.id)
         theirs = self.subscriptions.subscriptions_of(source.id)
         if not theirs:
-            return []
+            return [erased]
         ours = self.subscriptions.subscriptions_of(target.id)
         moved = audiences.repointed(theirs, ours, target, now())
-        return [*[self.subscriptions.subscription_delete(s) for s in theirs],
-                *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved]]
+        return [erased, *[self.subscriptions.subscription_delete(s) for s in theirs],
+                *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved],
+                *([self.subscriptions.listing_write(target.id, listed=[new for new, _ in moved])] if moved else [])]
 
     def revoke_session(self, principal: Principal, store_id: str, profile_id: str, session_id: str) -> None:
         profile_key, session_key = self.profiles.item_key(profile_id), self.sessions.item_key(session_id)
@@ -218,10 +230,22 @@ class ProfileService:
         self._revoke(profile, [session_key], keep=[t for t in profile.auth_tokens if t.id != session_id])
 
     def revoke_all_sessions(self, principal: Principal, store_id: str, profile_id: str) -> None:
-        # Three calls, one over the 1-2 budget: every session must be found (a Query on GSI1),
-        # including those no longer listed on the profile.
-        profile = self.get(principal, store_id, profile_id)
-        self._revoke(profile, self.profiles.session_keys(profile.id), keep=[])
+        """Two calls for up to REVOKE_ALL_AT_ONCE sessions: every session of the profile (a Query on the
+        owner's session index, so sessions no longer listed on the profile are found too), then one
+        transaction that checks the caller's store access and the profile's store, empties the
+        profile's listing and deletes them all, so each is refused from that moment on. What the
+        Query found is used only once that transaction's checks pass."""
+        session_keys = self.profiles.session_keys(profile_id)
+        if len(session_keys) > REVOKE_ALL_AT_ONCE:
+            # More than one transaction holds: check access first, delete, then clear the listing.
+            profile = self.get(principal, store_id, profile_id)
+            self._revoke(profile, session_keys, keep=[])
+            return
+        checks = self.guard.checks(principal, store_id, Action.MANAGE_PROFILES)
+        try:
+            self.profiles.revoke_all_sessions(store_id, profile_id, session_keys, now(), checks)
+        except AccessRefused:
+            raise self.guard.refused(principal, store_id, Action.MANAGE_PROFILES) from None
 
     def _revoke(self, profile: Profile, session_keys: list[Key], keep: list[SessionSummary]) -> None:
         updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1,

@@ -17,8 +17,9 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, TypeAdapter, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, TypeAdapter, field_validator
 
+from storecrm.domain.base_model import Model
 from storecrm.domain.fields import Currency, Email, WholeNumber
 from storecrm.domain.models import current_provider_type
 from storecrm.domain.rules import check_absolute_url, refuse_masked
@@ -48,7 +49,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 HttpsUrl = Annotated[str, Field(max_length=2000), AfterValidator(_https_url)]
 Host = Annotated[str, Field(max_length=253, pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                                                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")]
-Model = Annotated[str, Field(max_length=100)]
+ModelName = Annotated[str, Field(max_length=100)]
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ServiceDescription:
     fields: tuple[ServiceField, ...]
 
 
-class Provider(BaseModel):
+class Provider(Model):
     model_config = {"extra": "ignore", "str_strip_whitespace": True}
     type: str
     CATEGORY: ClassVar[Category] = "api"
@@ -193,7 +194,7 @@ class DeepSeek(ApiKeyProvider):
     LISTING = Listing("DeepSeek", "ai", "DeepSeek language models", "#4D6BFE", "https://www.deepseek.com",
                       (r"^https://api\.deepseek\.com/",))
     type: Literal["deep_seek"]
-    model: Model | None = None
+    model: ModelName | None = None
 
 
 class OpenAi(ApiKeyProvider):
@@ -201,7 +202,7 @@ class OpenAi(ApiKeyProvider):
     LISTING = Listing("OpenAI", "ai", "OpenAI language, image and speech models", "#412991", "https://openai.com",
                       (r"^https://api\.openai\.com/",))
     type: Literal["open_ai"]
-    model: Model | None = None
+    model: ModelName | None = None
 
 
 class Slack(ApiKeyProvider):

@@ -14,8 +14,8 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 def normalize_email(value: str) -> str:
     """Emails compare case-insensitively with surrounding spaces ignored."""
-    # Imported on first use: the entity models use these field types too, and the functions that only
-    # read entities (events, dispatcher) never check an email.
+    # Imported here, not at the top: only requests that parse an email pay for email-validator
+    # (and its idna tables), not every function's cold start.
     from email_validator import EmailNotValidError, validate_email
 
     candidate = value.strip()

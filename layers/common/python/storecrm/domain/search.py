@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from storecrm.domain.base_model import Model
 from storecrm.domain.models import GeoPoint, Profile, TaxonomyEntry, TaxonomyFieldType
 
 MIN_QUERY = 2
@@ -81,7 +82,7 @@ def taxonomy_values(profile: Profile) -> set[tuple[str, str, str]]:
 Operation = Literal["eq", "gt", "gte", "lt", "lte"]
 
 
-class TaxonomyCondition(BaseModel):
+class TaxonomyCondition(Model):
     key: str = Field(min_length=1, max_length=64)
     type: TaxonomyFieldType
     operation: Operation = "eq"
@@ -122,7 +123,7 @@ class TaxonomyCondition(BaseModel):
                 "lte": actual <= wanted}[self.operation]
 
 
-class TaxonomyQuery(BaseModel):
+class TaxonomyQuery(Model):
     taxonomy_id: str = Field(min_length=1, max_length=64)
     query: list[TaxonomyCondition] = Field(min_length=1, max_length=10)
 

@@ -1,6 +1,6 @@
 """Refresh-token sessions, shared by staff accounts and store profiles.
 
-A refresh token is `{sessionId}.{secret}`; only the secret's hash is stored. Each refresh rotates
+A refresh token is `{sessionId}.{secret}.{ownerId}`; only the secret's hash is stored. Each refresh rotates
 the secret; presenting a secret the chain already rotated away from means it was copied, so the
 whole session is revoked.
 """
@@ -28,7 +28,8 @@ from storecrm.domain.models import Session
 
 if TYPE_CHECKING:
     from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.table import Write
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.table import Item, Write
 
 INVALID_REFRESH = "Invalid or expired refresh token"
 
@@ -73,13 +74,22 @@ class SessionService:
         return self.open(self.prepare(owner_kind, owner_id, store_id=store_id, verified=verified), with_writes)
 
     def refresh(self, token: str, owner_kind: str, store_id: str | None = None) -> IssuedTokens:
-        session_id, secret = split_refresh_token(token)
-        session = self.sessions.get(session_id)
+        return self.refresh_with(token, owner_kind, store_id)[0]
+
+    def refresh_with(self, token: str, owner_kind: str, store_id: str | None = None,
+                     owner_keys: Callable[[str], Sequence[Key]] = lambda _: ()
+                     ) -> tuple[IssuedTokens, dict[Key, Item]]:
+        """Rotates the refresh token. The items `owner_keys` names for the owner id the token carries
+        are read with the session in one (consistent) BatchGetItem and returned as found; the caller
+        uses them only if the session's owner is that id."""
+        presented_token = split_refresh_token(token)
+        extra = owner_keys(presented_token.owner_id) if presented_token.owner_id else ()
+        session, found = self.sessions.load(presented_token.session_id, extra)
         at = now()
         if (session is None or session.owner_kind != owner_kind or session.store_id != store_id
                 or session.refresh_expires_at <= at):
             raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
-        presented = hash_secret(secret)
+        presented = hash_secret(presented_token.secret)
         if not hmac.compare_digest(presented, session.refresh_hash):
             if presented in session.rotated_hashes:
                 self.sessions.delete(session.id)
@@ -89,7 +99,7 @@ class SessionService:
         expires = at + self.config.refresh_token_ttl
         self.sessions.rotate(session, hash_secret(new_secret), expires)
         rotated = session.model_copy(update={"refresh_hash": hash_secret(new_secret), "refresh_expires_at": expires})
-        return self._issue(rotated, new_secret, at)
+        return self._issue(rotated, new_secret, at), found if presented_token.owner_id == session.owner_id else {}
 
     def end(self, session_id: str, owner_kind: str, owner_id: str) -> bool:
         session = self.sessions.get(session_id)
@@ -100,10 +110,10 @@ class SessionService:
 
     def owner_of_refresh_token(self, token: str, owner_kind: str) -> Session:
         """The session a still-valid refresh token belongs to (logout without an access token)."""
-        session_id, secret = split_refresh_token(token)
-        session = self.sessions.get(session_id)
+        presented = split_refresh_token(token)
+        session = self.sessions.get(presented.session_id)
         if (session is None or session.owner_kind != owner_kind
-                or not hmac.compare_digest(hash_secret(secret), session.refresh_hash)):
+                or not hmac.compare_digest(hash_secret(presented.secret), session.refresh_hash)):
             raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
         return session
 
@@ -118,4 +128,4 @@ class SessionService:
         principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,
                               store_id=session.store_id, verified=session.verified)
         access, expires = issue_access_token(principal, self.signing(), at, self.config.access_token_ttl)
-        return IssuedTokens(session, access, expires, refresh_token(session.id, secret))
+        return IssuedTokens(session, access, expires, refresh_token(session.id, secret, session.owner_id))

@@ -84,14 +84,14 @@ class StorefrontService:
                  source_ip: str, presented_token: str | None) -> Identified:
         """No email and no bearer: a guest. An email: connect. `verify`: also mail a code.
 
-        Over the 1-2 call budget by design: the answer carries the store and the market (a read
-        each) on top of the session it opens, and `verify` adds the code's write and the mail.
+        A guest is two calls: the store and the market (a copy on its key marker) in one
+        BatchGetItem, then the session's transaction. An email reads its owner first, and `verify`
+        adds the code's write and the mail.
         """
         _same_store(request.store_id, store_id)
         if request.verify and request.email is None:
             raise ValidationFailed.on("email", "is needed to send a verification code")
-        store = self.store(store_id)
-        market = self._market(store_id, request.market)
+        store, market = self._store_and_market(store_id, request.market)
         if request.email is not None:
             bearer, profile = self._bearer(self.profile_sessions.connect(store_id, caller, request.email))
         elif caller is None:
@@ -116,13 +116,18 @@ class StorefrontService:
         token, _ = self.sessions.long_lived_access(login.tokens.session)
         return Bearer(login.tokens.session.id, token, login.tokens.session.created_at), login.profile
 
-    def _market(self, store_id: str, key: str | None) -> Market | None:
-        if key is None:
-            return None
-        market = next((m for m in self.markets.all_in_store(store_id) if m.key == key), None)
+    def _store_and_market(self, store_id: str, key: str | None) -> tuple[Store, Market | None]:
+        """The store and the market with this key, in one BatchGetItem."""
+        marker = self.markets.marker_key(store_id, key) if key is not None else None
+        view = self.stores.load(store_id, [], extra=[marker] if marker else [])
+        if view.store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        if marker is None:
+            return view.store, None
+        market = self.markets.from_marker(view.extras.get(marker))
         if market is None:
             raise ValidationFailed.on("market", f"the store has no market '{key}'")
-        return market
+        return view.store, market
 
 
 def _same_store(body_store_id: str | None, store_id: str) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Forbidden, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag, Slug, Timezone
 from storecrm.domain.models import Language, Market, Membership, OutboxEvent, Store, StoreEmails, StoreStatus, Zone
@@ -60,7 +61,7 @@ class StoreQuery(Command):
     sort_direction: SortDirection = "desc"
 
 
-class _StoreListPosition(BaseModel):
+class _StoreListPosition(Model):
     model_config = {"extra": "forbid"}
     field: SortField
     direction: SortDirection

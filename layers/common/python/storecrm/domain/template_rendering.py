@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
+from storecrm.domain.base_model import Model
 from storecrm.domain.models import EmailTemplate, Store
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -26,7 +25,7 @@ SENT_VARIABLES = (CONFIRM_URL, "unsubscribe_url", "email", "store_name", "audien
 WarningKind = Literal["missing", "unknown", "unused", "missing_translation"]
 
 
-class MailContent(BaseModel):
+class MailContent(Model):
     """What a template renders: subjects by language, an html body, an optional preheader."""
 
     subject: dict[str, str]
@@ -38,13 +37,13 @@ class MailContent(BaseModel):
         return cls(subject=template.subject, body=template.body, preheader=template.preheader)
 
 
-class RenderedMail(BaseModel):
+class RenderedMail(Model):
     subject: str
     html: str
     text: str
 
 
-class RenderWarning(BaseModel):
+class RenderWarning(Model):
     kind: WarningKind
     variable: str
     message: str

@@ -6,13 +6,14 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
 from storecrm.domain import cursors, events
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
 from storecrm.domain.delivery import DeliveryJob
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command
@@ -43,7 +44,7 @@ def _subscription(value: Any) -> Any:
 Filter = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class EventSubscriptionIn(BaseModel):
+class EventSubscriptionIn(Model):
     event: Annotated[str, Field(max_length=64), AfterValidator(events.check_event_name)]
     parent_id: Filter | None = Field(default=None, description="node.created only: nodes under this parent")
     key: Filter | None = Field(default=None, description="node.updated / node.deleted only: the node with this key")
@@ -133,7 +134,7 @@ class TestRequest(Command):
     webhook: TestTarget
 
 
-class TestResult(BaseModel):
+class TestResult(Model):
     tested: bool
     status_code: int | None = None
     error: str | None = None
@@ -149,7 +150,7 @@ class DeliveryQuery(Command):
         return value or None
 
 
-class _DeliveryPosition(BaseModel):
+class _DeliveryPosition(Model):
     model_config = {"extra": "forbid"}
     webhook_id: str
     key: dict[str, str]

@@ -8,14 +8,15 @@ import urllib.parse
 import urllib.request
 from typing import Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Unavailable, ValidationFailed
 
 TIMEOUT_SECONDS = 10
 
 
-class TokenAnswer(BaseModel):
+class TokenAnswer(Model):
     model_config = {"extra": "ignore"}
     access_token: str
     refresh_token: str | None = None

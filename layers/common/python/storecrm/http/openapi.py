@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from storecrm.domain.base_model import Model
 from storecrm.http.json_input import JSON_MEDIA_TYPE
 
 ERROR_SCHEMA = "ArkyError"
@@ -33,12 +32,12 @@ EVERY_OPERATION = (400, 413, 415)
 _POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
-class FieldErrorOut(BaseModel):
+class FieldErrorOut(Model):
     field: str
     error: str
 
 
-class ArkyError(BaseModel):
+class ArkyError(Model):
     """Every error answer: {message, error, statusCode, validationErrors}."""
 
     message: str

@@ -119,16 +119,44 @@ class AudienceRepository:
         return self.table.get_many(wanted)
 
     def subscriptions_of(self, profile_id: str) -> list[Subscription]:
-        """Every subscription of a profile: one Query on GSI1 (a profile has few)."""
-        items = self.table.query_all(keys.subscriptions_of(profile_id), index="GSI1")
-        return [s for item in items if (s := from_item(Subscription, item)) is not None]
+        """Every subscription of a profile: one GetItem of its subscription list."""
+        return self.listed_subscriptions(self.table.get(keys.profile_subscriptions(profile_id)))
+
+    @staticmethod
+    def listing_key(profile_id: str) -> keys.Key:
+        return keys.profile_subscriptions(profile_id)
+
+    @staticmethod
+    def listed_subscriptions(item: Item | None) -> list[Subscription]:
+        """The subscriptions copied onto a profile's subscription list, in audience id order."""
+        found = sorted((name, value) for name, value in (item or {}).items()
+                       if name.startswith(keys.LISTED_SUBSCRIPTION_PREFIX))
+        return [Subscription.model_validate(value) for _, value in found]
+
+    @staticmethod
+    def listing_write(profile_id: str, listed: Sequence[Subscription] = (), unlisted: Sequence[str] = ()) -> Write:
+        """One update of a profile's subscription list (a transaction may touch an item only once)."""
+        names = {f"#s{i}": keys.listed_subscription(s.audience_id) for i, s in enumerate(listed)}
+        names |= {f"#r{i}": keys.listed_subscription(audience_id) for i, audience_id in enumerate(unlisted)}
+        values: Item = {f":s{i}": s.model_dump(mode="json") for i, s in enumerate(listed)}
+        parts = []
+        if listed:
+            parts.append("SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(listed))) + ", entity = :entity")
+            values[":entity"] = "PROFILESUBSCRIPTIONS"
+        if unlisted:
+            parts.append("REMOVE " + ", ".join(f"#r{i}" for i in range(len(unlisted))))
+        return update(keys.profile_subscriptions(profile_id), " ".join(parts), names=names, values=values)
+
+    @staticmethod
+    def listing_delete(profile_id: str) -> Write:
+        return delete(keys.profile_subscriptions(profile_id))
 
     @staticmethod
     def subscription_write(subscription: Subscription, previous: Subscription | None) -> Write:
-        """Creates the subscription, or replaces `previous` if it is still what was read."""
+        """Creates the subscription, or replaces `previous` if it is still what was read (the
+        profile's subscription list is written beside it: `listing_write`)."""
         item = to_item(subscription, keys.subscription(subscription.audience_id, subscription.profile_id),
-                       "SUBSCRIPTION", **keys.subscription_index_keys(subscription.audience_id,
-                                                                      subscription.profile_id))
+                       "SUBSCRIPTION")
         if previous is None:
             return put(item, unless_exists=SUBSCRIPTION_CHANGED)
         return put(item, condition="revision = :seen", values={":seen": previous.revision},
@@ -144,13 +172,15 @@ class AudienceRepository:
                           events: Sequence[OutboxEvent] = (), also: Sequence[Write] = ()) -> None:
         """The subscription, its events and `also` (e.g. a used-token marker), in one transaction."""
         self.table.transact([*also, self.subscription_write(subscription, previous),
+                             self.listing_write(subscription.profile_id, listed=[subscription]),
                              *[outbox_write(e) for e in events]])
 
     def remove_subscription(self, subscription: Subscription) -> bool:
         """False when it was removed (or changed) meanwhile."""
         try:
-            self.table.write(delete(keys.subscription(subscription.audience_id, subscription.profile_id),
-                                    condition="attribute_exists(PK)"))
+            self.table.transact([delete(keys.subscription(subscription.audience_id, subscription.profile_id),
+                                        condition="attribute_exists(PK)"),
+                                 self.listing_write(subscription.profile_id, unlisted=[subscription.audience_id])])
         except ConditionFailed:
             return False
         return True

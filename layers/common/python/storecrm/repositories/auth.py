@@ -9,7 +9,7 @@ from storecrm.domain.errors import RateLimited, Unauthorized
 from storecrm.domain.models import AuthCode, Session
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
-from storecrm.repositories.table import Table, Write, delete, put, update
+from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 
 class CodeRepository:
@@ -91,6 +91,14 @@ class SessionRepository:
 
     def get(self, session_id: str) -> Session | None:
         return from_item(Session, self.table.get(keys.session(session_id), consistent=True))
+
+    def load(self, session_id: str, extra: Sequence[keys.Key] = ()) -> tuple[Session | None, dict[keys.Key, Item]]:
+        """The session (and `extra`, consistent reads both) in one call: a GetItem, or a BatchGetItem."""
+        if not extra:
+            return self.get(session_id), {}
+        key = keys.session(session_id)
+        found = self.table.get_many([key, *extra], consistent=True)
+        return from_item(Session, found.pop(key, None)), found
 
     def rotate(self, session: Session, new_hash: str, refresh_expires_at: int, keep_rotated: int = 20) -> None:
         """Swaps the refresh hash only if nobody rotated it first (a second use is a replay)."""

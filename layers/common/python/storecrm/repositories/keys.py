@@ -7,12 +7,13 @@ store                STORE#{id}                  STORE
 store key            STOREKEY#{key}              STOREKEY             (unique marker)
 membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
 market               STORE#{id}                  MARKET#{id}
-market key           STORE#{id}                  MARKETKEY#{key}      (unique marker)
+market key           STORE#{id}                  MARKETKEY#{key}      (unique marker, with a copy of the market)
 audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
 email template key   STORE#{id}                  EMAILTEMPLATEKEY#{key} (unique marker)
-subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}     GSI1 PROFILE#{pid}#SUBSCRIPTIONS / {audienceId}
+subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
+profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
 session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
 auth code            CODE#{scope}#{email}        CODE
@@ -154,13 +155,20 @@ def subscription(audience_id: str, profile_id: str) -> Key:
     return subscribers_of(audience_id), f"{SUBSCRIBER_PREFIX}{profile_id}"
 
 
-def subscriptions_of(profile_id: str) -> str:
-    """GSI1 partition listing a profile's subscriptions (merge, profile detail)."""
-    return f"PROFILE#{profile_id}#SUBSCRIPTIONS"
+def profile_subscriptions(profile_id: str) -> Key:
+    """A copy of each of a profile's subscriptions, on one item beside the profile, written in the
+    subscription's own transaction. Its key is known from the profile id alone, so a profile detail
+    reads it in the BatchGetItem that reads the profile and checks the caller's store access (one
+    call); a Query of the profile's partition could not read the store's membership items too."""
+    return f"PROFILE#{profile_id}", "SUBSCRIPTIONS"
 
 
-def subscription_index_keys(audience_id: str, profile_id: str) -> dict[str, str]:
-    return {"GSI1PK": subscriptions_of(profile_id), "GSI1SK": audience_id}
+LISTED_SUBSCRIPTION_PREFIX = "SUB#"
+
+
+def listed_subscription(audience_id: str) -> str:
+    """The attribute of `profile_subscriptions` that holds the subscription to one audience."""
+    return f"{LISTED_SUBSCRIPTION_PREFIX}{audience_id}"
 
 
 def used_audience_token(token_id: str) -> Key:
@@ -289,6 +297,11 @@ def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: 
             attributes[f"{index}PK"] = profiles_of(store_id, scope)
             attributes[f"{index}SK"] = f"{sort_values[field]}#{profile_id}"
     return attributes
+
+
+def profile_updated_order(profile_id: str, updated_at: int) -> dict[str, str]:
+    """The index sort keys that change when only a profile's updated_at does."""
+    return {f"{index}SK": f"{updated_at:010d}#{profile_id}" for index in PROFILE_LIST_INDEXES["updated_at"]}
 
 
 def search_partition(store_id: str, term: str) -> str:

@@ -16,8 +16,10 @@ def _key_taken(key: str) -> Conflict:
 
 
 def _key_marker(market: Market) -> Item:
+    """The key marker carries a copy of the market (rewritten with every change of it), so a market
+    named by its key is read together with the store in one BatchGetItem."""
     pk, sk = keys.market_key(market.store_id, market.key)
-    return {"PK": pk, "SK": sk, "entity": "MARKETKEY", "market_id": market.id}
+    return {"PK": pk, "SK": sk, "entity": "MARKETKEY", "market_id": market.id, "market": market.model_dump(mode="json")}
 
 
 class MarketRepository:
@@ -39,6 +41,11 @@ class MarketRepository:
     @staticmethod
     def id_from_marker(item: Item | None) -> str | None:
         return str(item["market_id"]) if item else None
+
+    @staticmethod
+    def from_marker(item: Item | None) -> Market | None:
+        """The market copied onto its key marker."""
+        return Market.model_validate(item["market"]) if item and "market" in item else None
 
     def get(self, store_id: str, market_id: str) -> Market | None:
         return from_item(Market, self.table.get(keys.market(store_id, market_id)))
@@ -66,6 +73,9 @@ class MarketRepository:
                 delete(keys.market_key(market.store_id, previous_key)),
                 put(_key_marker(market), unless_exists=_key_taken(market.key)),
             ]
+        else:
+            writes.append(put(_key_marker(market), condition="market_id = :id", values={":id": market.id},
+                              error=MARKET_GONE))
         self.table.transact(writes)
 
     def delete(self, market: Market) -> None:

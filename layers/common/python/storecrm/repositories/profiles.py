@@ -9,7 +9,7 @@ from storecrm.domain.errors import Conflict, NotFound
 from storecrm.domain.models import OutboxEvent, Profile
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
-from storecrm.repositories.table import Item, Table, Write, delete, put
+from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 # Profile ids in index order, and the position to continue from.
 IdPage = tuple[list[str], dict[str, str] | None]
@@ -100,6 +100,20 @@ class ProfileRepository:
             self.table.delete_many(list(session_keys))
             session_keys = []
         self.table.transact([*[delete(key) for key in session_keys], *self.update_writes(profile, previous, [])])
+
+    def revoke_all_sessions(self, store_id: str, profile_id: str, session_keys: Sequence[keys.Key], at: int,
+                            access_checks: Sequence[Write]) -> None:
+        """Deletes the sessions and empties the profile's listing of them in one transaction that
+        also holds the caller's store-access checks (at most 97 sessions; the caller splits more)."""
+        order = keys.profile_updated_order(profile_id, at)
+        names = {f"#{name}": name for name in order}
+        values = {f":{name}": value for name, value in order.items()}
+        expression = ("SET auth_tokens = :none, updated_at = :at, "
+                      + ", ".join(f"#{name} = :{name}" for name in order) + " ADD revision :one")
+        clear = update(keys.profile(profile_id), expression, condition="attribute_exists(PK) AND store_id = :store",
+                       names=names, values={**values, ":none": [], ":at": at, ":one": 1, ":store": store_id},
+                       error=PROFILE_GONE)
+        self.table.transact([*access_checks, clear, *[delete(key) for key in session_keys]])
 
     def merge(self, target: Profile, target_before: Profile, source: Profile, source_sessions: Sequence[keys.Key],
               events: Sequence[OutboxEvent], also: Sequence[Write] = ()) -> None:

@@ -70,6 +70,15 @@ class StoreRepository:
         return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
                 check(keys.member(store_id, account_id), "attribute_exists(PK)", error=error)]
 
+    @staticmethod
+    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError) -> list[Write]:
+        """Join a transaction to make it fail with `error` unless the store exists and the account is
+        its member in one of `roles`: the access check of a write that reads nothing first."""
+        allowed = {f":role{i}": role for i, role in enumerate(roles)}
+        return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
+                check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
+                      names={"#role": "role"}, values=dict(allowed), error=error)]
+
     def memberships_of(self, account_id: str) -> list[Membership]:
         items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
         return [m for item in items if (m := from_item(Membership, item)) is not None]
@@ -121,7 +130,7 @@ class StoreRepository:
     def purge(self, store_id: str) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
-        The store's own partitions, plus its profiles and their email markers, which live in
+        The store's own partitions, plus its profiles, their subscription lists and email markers, which live in
         partitions of their own and are found through the store's profile list index, and its
         audiences' subscriber partitions, found through the audiences (so those go first).
         """
@@ -138,8 +147,8 @@ class StoreRepository:
         profiles = self.table.query_all(keys.profiles_of(store_id, keys.ALL), index="GSI1")
         removed += self._delete_all(
             key for item in profiles
-            for key in [(item["PK"], item["SK"]), *([keys.profile_email(store_id, item["email"])]
-                                                      if item.get("email") else [])])
+            for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
+                        *([keys.profile_email(store_id, item["email"])] if item.get("email") else [])])
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
 
