@@ -102,6 +102,7 @@ class Flow:
         self.profile_id = ""
         self.shopper: dict[str, Any] = {}  # a verified profile session (/v1/stores/{storeId}/profiles/...)
         self.bearer = ""  # a verified storefront bearer (/v1/storefront/{storeId}/...)
+        self.stripe_connected = False
 
     # --------------------------------------------------------------- plumbing
     def api(self) -> Api:
@@ -333,6 +334,31 @@ def _storefront_verify(f: Flow) -> Call:
     return f.http("POST", f.storefront("/profiles/verify"), {"code": latest_code(email)}, token=bearer)
 
 
+STRIPE_WEBHOOK_SECRET = "whsec_bench"
+
+
+def _stripe_event(f: Flow) -> Call:
+    """A signed Stripe event of a type the store does not act on: the signature check is the cost every
+    event pays (the store's integration read and its secrets opened)."""
+    from localrunner.fake_stripe import sign_stripe_payload
+
+    if not f.stripe_connected:
+        f.ok("POST", f"/v1/stores/{f.store_id}/integrations", {"key": "stripe", "provider": {
+            "type": "stripe", "secret_key": "sk_test_51Bench", "publishable_key": "pk_test_51Bench",
+            "webhook_secret": STRIPE_WEBHOOK_SECRET, "currency": "USD"}}, token=f.token)
+        f.stripe_connected = True
+    payload = json.dumps({"id": f"evt_bench_{next(f.serial)}", "type": "customer.created", "created": 1700000000,
+                          "data": {"object": {"id": "cus_bench", "object": "customer"}}})
+    api = f.api()
+    path = f"/v1/stores/{f.store_id}/stripe/webhook"
+
+    def send() -> int:
+        return api.call("POST", path, raw_body=payload,
+                        headers={"Stripe-Signature": sign_stripe_payload(payload, STRIPE_WEBHOOK_SECRET)}).status
+
+    return Call("POST", "/v1/stores/{storeId}/stripe/webhook", send)
+
+
 def _add_subscriber(f: Flow) -> Call:
     audience = f.ok("POST", f"/v1/stores/{f.store_id}/audiences", {"key": f.slug("aud")}, token=f.token)
     profile_id = f.create_profile(f.email())
@@ -384,7 +410,10 @@ BUDGETS: dict[str, Budget | None] = {
     "storefront me": CURRENT,
     "storefront logout": WRITE,
     "list webhooks": LIST,
+    "create webhook": WRITE,
     "list integrations": LIST,
+    "create integration": WRITE,
+    "stripe event (ignored type)": None,
     "create email template": WRITE,
     "list email templates": LIST,
     "create audience": WRITE,
@@ -401,6 +430,9 @@ WHY: dict[str, str] = {
     "storefront verify": "the bearer's profile, the code, then the session's transaction",
     "delete store (+ purge)": "the purge deletes every partition of the store",
     "scheduler run (nothing due)": "not a request",
+    "create webhook": "one over: the secret is sealed with KMS before it is stored (kms.Encrypt)",
+    "create integration": "one over: the secret fields are sealed with KMS before they are stored (kms.Encrypt)",
+    "stripe event (ignored type)": "Stripe's request, not a client's: the store's integration and its sealed secret",
 }
 
 STEPS: list[Step] = [
@@ -458,7 +490,14 @@ STEPS: list[Step] = [
         "POST", f.storefront("/profiles/logout"), token=f.storefront_login(f.email()))),
     # added since the first version: webhooks, integrations, email templates, audiences
     ("list webhooks", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/webhooks", token=f.token)),
+    ("create webhook", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/webhooks", {
+        "key": f.slug("hook"), "url": "https://93.184.216.34/storecrm", "events": [{"event": "order.created"}],
+        "secret": "bench-webhook-secret"}, token=f.token)),
     ("list integrations", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/integrations", token=f.token)),
+    ("create integration", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/integrations", {
+        "key": f.slug("ga"),
+        "provider": {"type": "google_analytics", "measurement_id": "G-BENCH1", "api_secret": "bench"}}, token=f.token)),
+    ("stripe event (ignored type)", _stripe_event),
     ("create email template", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/email-templates", {
         "key": f.slug("tpl"), "subject": {"en": "Hello"}, "body": "<p>Hi {{email}}</p>", "from_name": "Shop",
         "from_email": "shop@example.com"}, token=f.token)),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from localrunner.template import Provisioned
     from tests.support import Api
 
-    from storecrm.domain.models import Profile
+    from storecrm.domain.models.profiles import Profile
 
 TIERS = ("gold", "silver", "bronze", "platinum")
 PAGE_SIZES = (20, 100)
@@ -45,7 +45,7 @@ CASES: list[tuple[str, dict[str, str], bool]] = [
 
 # ------------------------------------------------------------------- loading
 def make_profile(store_id: str, i: int, at: int) -> Profile:
-    from storecrm.domain.models import Profile, TaxonomyEntry, TaxonomyField
+    from storecrm.domain.models.profiles import Profile, TaxonomyEntry, TaxonomyField
 
     fields = [TaxonomyField(key="tier", type="text", value=TIERS[i % len(TIERS)]),
               TaxonomyField(key="ltv", type="number", value=i % 5000),

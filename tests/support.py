@@ -264,7 +264,7 @@ def seed_profiles(store_id: str, emails: list[str]) -> list[str]:
 
     from storecrm.clock import now
     from storecrm.config import settings
-    from storecrm.domain.models import Profile
+    from storecrm.domain.models.profiles import Profile
     from storecrm.repositories.profiles import ProfileRepository
 
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().table_name)

@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from storecrm.arky.schemas import (
+from storecrm.arky.schemas.auth import (
     AuthToken,
     CodeRequest,
     CodeSent,

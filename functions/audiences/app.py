@@ -13,20 +13,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import TypeAdapter
 
-from storecrm.arky.schemas import (
+from storecrm.arky.schemas.audiences import (
     AccessResponse,
     AudienceOut,
     Confirmed,
-    Deleted,
-    Page,
     SubscriberAdded,
     SubscribeResponse,
     SubscriberOut,
     Unsubscribed,
 )
+from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.domain.audience_signup import SubscribeRequest
 from storecrm.domain.audiences import AddSubscriber, AudienceChanges, AudienceQuery, NewAudience
-from storecrm.domain.models import AudienceStatus
+from storecrm.domain.models.audiences import AudienceStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, STAFF_CHANGE, STAFF_READ, errors

@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import TypeAdapter
 
-from storecrm.arky.schemas import Deleted, EmailTemplateOut, EmailTemplatePreviewOut, Page
+from storecrm.arky.schemas.common import Deleted, Page
+from storecrm.arky.schemas.email_templates import EmailTemplateOut, EmailTemplatePreviewOut
 from storecrm.domain.email_templates import (
     EmailTemplateChanges,
     EmailTemplateQuery,
@@ -19,7 +20,7 @@ from storecrm.domain.email_templates import (
     SortField,
     TemplateKey,
 )
-from storecrm.domain.models import EmailTemplateStatus
+from storecrm.domain.models.email_templates import EmailTemplateStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ

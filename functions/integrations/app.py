@@ -6,7 +6,8 @@ from typing import Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.arky.schemas import Deleted, IntegrationOut
+from storecrm.arky.schemas.common import Deleted
+from storecrm.arky.schemas.integrations import IntegrationOut
 from storecrm.domain.integrations import IntegrationChanges, NewIntegration, OAuthConnect, OAuthDisconnect
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.arky.schemas import Deleted, MarketOut
+from storecrm.arky.schemas.common import Deleted
+from storecrm.arky.schemas.stores import MarketOut
 from storecrm.domain.markets import MarketChanges, NewMarket
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.arky.schemas import EventNames, IntegrationServiceOut
+from storecrm.arky.schemas.platform import EventNames, IntegrationServiceOut
 from storecrm.domain import events
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 

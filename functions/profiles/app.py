@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import TypeAdapter
 
-from storecrm.arky.schemas import Deleted, Page, ProfileDetail, ProfileOut
-from storecrm.domain.models import ProfileStatus
+from storecrm.arky.schemas.common import Deleted, Page
+from storecrm.arky.schemas.profiles import ProfileDetail, ProfileOut
+from storecrm.domain.models.profiles import ProfileStatus
 from storecrm.domain.profiles import MergeRequest, NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
 from storecrm.domain.search import TaxonomyQuery
 from storecrm.domain.stores import SortDirection

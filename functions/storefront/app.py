@@ -10,16 +10,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from storecrm.arky.schemas import (
-    IdentifyResponse,
-    LoggedOut,
-    MarketOut,
-    ProfileDetail,
-    ProfileOut,
-    StorefrontToken,
-    StoreOut,
-    public_store,
-)
+from storecrm.arky.schemas.auth import LoggedOut
+from storecrm.arky.schemas.profiles import IdentifyResponse, ProfileDetail, ProfileOut, StorefrontToken
+from storecrm.arky.schemas.stores import MarketOut, StoreOut, public_store
 from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip

@@ -7,8 +7,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from storecrm.arky.schemas import Deleted, Page, StoreOut
-from storecrm.domain.models import StoreStatus
+from storecrm.arky.schemas.common import Deleted, Page
+from storecrm.arky.schemas.stores import StoreOut
+from storecrm.domain.models.stores import StoreStatus
 from storecrm.domain.plans import PLANS, SubscriptionPlan
 from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors

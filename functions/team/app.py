@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.arky.schemas import Removed
+from storecrm.arky.schemas.common import Removed
 from storecrm.domain.team import NewMember
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -7,7 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from storecrm.arky.schemas import Deleted, DeliveryOut, Page, WebhookOut
+from storecrm.arky.schemas.common import Deleted, Page
+from storecrm.arky.schemas.webhooks import DeliveryOut, WebhookOut
 from storecrm.domain.webhooks import DeliveryQuery, NewWebhook, TestRequest, TestResult, WebhookChanges
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -354,7 +354,7 @@ def test_writes_refuse_a_template_that_lost_its_link_meanwhile(api: Api, owner: 
     """The read-time checks have write-time twins, so two concurrent calls cannot leave a confirmation
     audience with a template whose body has no {{confirm_url}}."""
     from storecrm.domain.errors import Conflict, ValidationFailed
-    from storecrm.domain.models import Audience, ConfirmationAudience
+    from storecrm.domain.models.audiences import Audience, ConfirmationAudience
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from storecrm.domain.models import Profile, Session, TaxonomyEntry
+from storecrm.domain.models.accounts import Session
+from storecrm.domain.models.profiles import Profile, TaxonomyEntry
 from storecrm.domain.profile_sessions import sees_record, sees_whole_profile, visible_profile
 
 

@@ -79,7 +79,7 @@ def test_provider_fields_are_checked(type_: str, change: dict[str, Any], field: 
 
 
 def test_the_former_spellings_are_still_read_and_accepted() -> None:
-    from storecrm.domain.models import Integration
+    from storecrm.domain.models.integrations import Integration
     from storecrm.domain.providers import PROVIDERS
 
     assert PROVIDERS.validate_python({"type": "github", "api_key": "ghp_abcdefgh"}).type == "git_hub"

@@ -6,7 +6,9 @@ import pytest
 
 from storecrm.domain.audiences import check_confirm_template, check_payment_integration
 from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models import EmailTemplate, Integration, Profile
+from storecrm.domain.models.email_templates import EmailTemplate
+from storecrm.domain.models.integrations import Integration
+from storecrm.domain.models.profiles import Profile
 from storecrm.domain.references import referenced
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from storecrm.domain.models import Profile, TaxonomyEntry, TaxonomyField
+from storecrm.domain.models.profiles import Profile, TaxonomyEntry, TaxonomyField
 from storecrm.domain.search import (
     MAX_TERMS,
     TaxonomyCondition,

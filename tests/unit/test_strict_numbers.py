@@ -10,7 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from storecrm.domain.audiences import PriceIn
 from storecrm.domain.fields import Number, WholeNumber
-from storecrm.domain.models import GeoPoint, PriceInterval
+from storecrm.domain.models.audiences import PriceInterval
+from storecrm.domain.models.profiles import GeoPoint
 from storecrm.domain.providers import PROVIDERS
 
 

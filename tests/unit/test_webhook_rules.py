@@ -10,7 +10,7 @@ import pytest
 
 from storecrm.domain import events
 from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models import OutboxEvent
+from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.targets import check_addresses, check_url, refusal
 
 
@@ -71,7 +71,7 @@ def test_retry_delays_double_up_to_a_cap() -> None:
 
 
 def test_a_webhook_wants_subscribed_events_from_its_creation_on() -> None:
-    from storecrm.domain.models import Webhook, WebhookEventSubscription
+    from storecrm.domain.models.webhooks import Webhook, WebhookEventSubscription
 
     hook = Webhook(id="w", store_id="s", key="k", url="https://hooks.example.com", sealed_secret="x",
                    secret_hint="****", events=[WebhookEventSubscription(event="order.created")], created_at=100,
@@ -129,7 +129,7 @@ def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
 def test_node_subscriptions_may_narrow_by_parent_or_key() -> None:
     from pydantic import ValidationError
 
-    from storecrm.domain.models import Webhook, WebhookEventSubscription
+    from storecrm.domain.models.webhooks import Webhook, WebhookEventSubscription
     from storecrm.domain.webhooks import EventSubscriptionIn
 
     assert EventSubscriptionIn(event="node.created", parent_id="blog").parent_id == "blog"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, Forbidden, NotFound
-from storecrm.domain.models import Membership, Store
+from storecrm.domain.models.stores import Membership, Store
 from storecrm.domain.permissions import Action, Role, can, require
 
 if TYPE_CHECKING:

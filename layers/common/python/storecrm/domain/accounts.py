@@ -13,7 +13,7 @@ from storecrm.clock import new_id, now
 from storecrm.domain.auth import INVALID_CODE
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import Unauthorized
-from storecrm.domain.models import Account
+from storecrm.domain.models.accounts import Account
 from storecrm.domain.sessions import IssuedTokens, SessionService
 
 if TYPE_CHECKING:

@@ -31,16 +31,10 @@ from storecrm.domain.audiences import (
 from storecrm.domain.auth import Principal, SigningKeys
 from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
-from storecrm.domain.models import (
-    Audience,
-    AudiencePrice,
-    ConfirmationAudience,
-    PaidAudience,
-    Profile,
-    Session,
-    Store,
-    Subscription,
-)
+from storecrm.domain.models.accounts import Session
+from storecrm.domain.models.audiences import Audience, AudiencePrice, ConfirmationAudience, PaidAudience, Subscription
+from storecrm.domain.models.profiles import Profile
+from storecrm.domain.models.stores import Store
 from storecrm.domain.profile_sessions import check_live_session, own_session_id, sees_record, sees_whole_profile
 from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 

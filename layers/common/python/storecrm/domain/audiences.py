@@ -16,23 +16,23 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, WholeNumber
-from storecrm.domain.models import (
+from storecrm.domain.models.audiences import (
     Audience,
     AudienceKind,
     AudiencePrice,
     AudienceStatus,
     AudienceType,
     ConfirmationAudience,
-    EmailTemplate,
-    Integration,
-    OutboxEvent,
     PaidAudience,
     PriceInterval,
-    Profile,
     StandardAudience,
     Subscription,
     SubscriptionStatus,
 )
+from storecrm.domain.models.email_templates import EmailTemplate
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.integrations import Integration
+from storecrm.domain.models.profiles import Profile
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 from storecrm.domain.rules import key_in_ref

@@ -14,7 +14,7 @@ from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain.auth import INVALID_CODE, RateLimit, SigningKeys, code_matches, hash_code, new_code
 from storecrm.domain.errors import Unauthorized
-from storecrm.domain.models import AuthCode
+from storecrm.domain.models.accounts import AuthCode
 
 if TYPE_CHECKING:
     from storecrm.gateways.mail import Mailer

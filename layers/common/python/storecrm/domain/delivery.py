@@ -13,7 +13,8 @@ from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain import events
 from storecrm.domain.base_model import Model
-from storecrm.domain.models import DeliveryStatus, OutboxEvent
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.webhooks import DeliveryStatus
 
 if TYPE_CHECKING:
     from storecrm.gateways.outbound import Outbound

@@ -20,7 +20,8 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag
-from storecrm.domain.models import Audience, EmailTemplate, EmailTemplateStatus, StandardAudience
+from storecrm.domain.models.audiences import Audience, StandardAudience
+from storecrm.domain.models.email_templates import EmailTemplate, EmailTemplateStatus
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.template_rendering import (

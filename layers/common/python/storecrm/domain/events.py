@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 
-from storecrm.domain.models import OutboxEvent
+from storecrm.domain.models.events import OutboxEvent
 
 # arky-sdk 0.9.1's WebhookEventSubscription union (src/types/index.ts), in its order: what an
 # admin built on the client can subscribe to.

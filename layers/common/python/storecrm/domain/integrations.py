@@ -16,7 +16,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
-from storecrm.domain.models import Integration, current_provider_type
+from storecrm.domain.models.integrations import Integration, current_provider_type
 from storecrm.domain.permissions import Action
 from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, PROVIDERS, Provider
 from storecrm.domain.rules import mask, secret_edit

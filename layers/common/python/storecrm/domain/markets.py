@@ -11,7 +11,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, CountryCode, Currency, MarketKey
-from storecrm.domain.models import Market, TaxMode, Zone
+from storecrm.domain.models.stores import Market, TaxMode, Zone
 from storecrm.domain.permissions import Action
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from storecrm.clock import now
 from storecrm.domain.audiences import SUBSCRIBED, new_subscription, subscriber_added
 from storecrm.domain.errors import Conflict, ValidationFailed
-from storecrm.domain.models import Audience, AudiencePrice, PaidAudience, Profile, SubscriptionStatus
+from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience, SubscriptionStatus
+from storecrm.domain.models.profiles import Profile
 
 if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService

@@ -18,7 +18,10 @@ from storecrm.domain import audiences
 from storecrm.domain.auth import Principal
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import NotFound, Unauthorized
-from storecrm.domain.models import CodeSummary, OutboxEvent, Profile, Session, SessionSummary, Subscription
+from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
+from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.profiles import Profile
 from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
 

@@ -13,15 +13,10 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import (
-    OutboxEvent,
-    Profile,
-    ProfileStatus,
-    PromoUsage,
-    SessionSummary,
-    Subscription,
-    TaxonomyEntry,
-)
+from storecrm.domain.models.accounts import SessionSummary
+from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 

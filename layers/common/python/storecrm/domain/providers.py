@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, TypeAdap
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.fields import Currency, Email, WholeNumber
-from storecrm.domain.models import current_provider_type
+from storecrm.domain.models.integrations import current_provider_type
 from storecrm.domain.rules import check_absolute_url, refuse_masked
 
 Category = Literal["payment", "shipping", "oauth", "channel", "ai", "email", "messaging", "deploy",

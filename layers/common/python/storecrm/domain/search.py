@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from storecrm.domain.base_model import Model
-from storecrm.domain.models import GeoPoint, Profile, TaxonomyEntry, TaxonomyFieldType
+from storecrm.domain.models.profiles import GeoPoint, Profile, TaxonomyEntry, TaxonomyFieldType
 
 MIN_QUERY = 2
 # Index items are rewritten inside the profile's transaction (at most 100 writes), so a profile

@@ -24,7 +24,7 @@ from storecrm.domain.auth import (
     split_refresh_token,
 )
 from storecrm.domain.errors import Unauthorized
-from storecrm.domain.models import Session
+from storecrm.domain.models.accounts import Session
 
 if TYPE_CHECKING:
     from storecrm.repositories.auth import SessionRepository

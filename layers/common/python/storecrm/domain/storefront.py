@@ -11,7 +11,8 @@ from pydantic import Field
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import Market, Profile, Store
+from storecrm.domain.models.profiles import Profile
+from storecrm.domain.models.stores import Market, Store
 from storecrm.domain.profile_sessions import ProfileLogin, ProfileSessions
 from storecrm.domain.sessions import SessionService
 

@@ -13,7 +13,8 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Forbidden, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag, Slug, Timezone
-from storecrm.domain.models import Language, Market, Membership, OutboxEvent, Store, StoreEmails, StoreStatus, Zone
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.stores import Language, Market, Membership, Store, StoreEmails, StoreStatus, Zone
 from storecrm.domain.permissions import Action, Role
 
 if TYPE_CHECKING:

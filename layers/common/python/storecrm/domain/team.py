@@ -9,7 +9,8 @@ from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import AlreadyMember, Conflict, NotFound
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.models import Account, Membership
+from storecrm.domain.models.accounts import Account
+from storecrm.domain.models.stores import Membership
 from storecrm.domain.permissions import Action, Role, action_for_member_change, require
 from storecrm.domain.stores import membership_event
 

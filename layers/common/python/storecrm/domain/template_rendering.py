@@ -15,7 +15,8 @@ from html.parser import HTMLParser
 from typing import Any, Literal
 
 from storecrm.domain.base_model import Model
-from storecrm.domain.models import EmailTemplate, Store
+from storecrm.domain.models.email_templates import EmailTemplate
+from storecrm.domain.models.stores import Store
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 CONFIRM_URL = "confirm_url"

@@ -17,7 +17,8 @@ from storecrm.domain.base_model import Model
 from storecrm.domain.delivery import DeliveryJob
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command
-from storecrm.domain.models import OutboxEvent, Webhook, WebhookDelivery, WebhookEventSubscription
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.webhooks import Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import looks_masked, mask, refuse_control_characters, refuse_masked, secret_edit
 

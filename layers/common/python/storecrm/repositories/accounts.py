@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storecrm.domain.errors import Conflict
-from storecrm.domain.models import Account
+from storecrm.domain.models.accounts import Account
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Table, Write, put

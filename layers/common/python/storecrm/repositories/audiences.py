@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from storecrm.domain.cursors import BAD_CURSOR
 from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from storecrm.domain.models import Audience, OutboxEvent, Subscription
+from storecrm.domain.models.audiences import Audience, Subscription
+from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.email_templates import CONFIRM_READY

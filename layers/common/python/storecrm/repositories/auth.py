@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storecrm.domain.auth import INVALID_CODE, RateLimit
 from storecrm.domain.errors import RateLimited, Unauthorized
-from storecrm.domain.models import AuthCode, Session
+from storecrm.domain.models.accounts import AuthCode, Session
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from storecrm.config import settings
 from storecrm.domain.cursors import BAD_CURSOR
 from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models import OutboxEvent
+from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.keys import Key
 from storecrm.repositories.table import Item, Table, Write, put

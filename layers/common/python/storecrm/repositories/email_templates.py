@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storecrm.domain.errors import Conflict
-from storecrm.domain.models import EmailTemplate
+from storecrm.domain.models.email_templates import EmailTemplate
 from storecrm.domain.template_rendering import has_confirm_link
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, to_item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storecrm.domain.models import OutboxEvent
+from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories.table import deserialize
 
 

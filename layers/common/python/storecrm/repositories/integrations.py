@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storecrm.domain.errors import Conflict, NotFound
-from storecrm.domain.models import Integration
+from storecrm.domain.models.integrations import Integration
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, set_fields

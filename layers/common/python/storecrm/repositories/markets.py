@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storecrm.domain.errors import Conflict, NotFound
-from storecrm.domain.models import Market
+from storecrm.domain.models.stores import Market
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put

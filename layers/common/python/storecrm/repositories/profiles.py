@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from storecrm.domain import search
 from storecrm.domain.errors import Conflict, NotFound
-from storecrm.domain.models import OutboxEvent, Profile
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.profiles import Profile
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from storecrm.domain.errors import AlreadyMember, Conflict, DomainError, NotFound
-from storecrm.domain.models import Market, Membership, OutboxEvent, Store
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.stores import Market, Membership, Store
 from storecrm.domain.permissions import Role
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item

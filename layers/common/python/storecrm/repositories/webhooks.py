@@ -6,7 +6,8 @@ from typing import Any
 
 from storecrm.config import settings
 from storecrm.domain.errors import Conflict, NotFound
-from storecrm.domain.models import DeliveryStatus, OutboxEvent, Webhook, WebhookDelivery
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update

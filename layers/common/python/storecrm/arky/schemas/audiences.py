@@ -1,0 +1,136 @@
+"""Audiences, subscribers and subscriptions as the arky-style API answers them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from storecrm.arky.schemas.common import Out
+from storecrm.domain.models.audiences import (
+    Audience,
+    AudienceStatus,
+    AudienceType,
+    Subscription,
+    SubscriptionSource,
+    SubscriptionStatus,
+)
+
+if TYPE_CHECKING:
+    from storecrm.domain.audience_signup import AccessResult, SubscribeResult
+
+
+class AudienceOut(Out):
+    """Audience exactly as CONTRACTS.md shows it."""
+
+    id: str
+    store_id: str
+    key: str
+    status: AudienceStatus
+    type: AudienceType
+
+    @classmethod
+    def of(cls, audience: Audience) -> AudienceOut:
+        return cls.model_validate(audience.model_dump(include={"id", "store_id", "key", "status", "type"}))
+
+
+class SubscriberOut(Out):
+    """AudienceSubscriber: one profile in an audience's subscriber list."""
+
+    profile_id: str
+    email: str | None
+    subscribed_at: int
+    source: SubscriptionSource
+    status: SubscriptionStatus
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriberOut:
+        return cls.model_validate(subscription.subscriber_view())
+
+
+class SubscriptionProviderOut(Out):
+    type: Literal["stripe"]
+    profile_id: str = Field(description="The customer's id at the provider")
+    subscription_id: str | None = None
+    price_id: str | None = None
+
+
+class SubscriptionPaymentOut(Out):
+    currency: str = Field(description="Empty for free audiences")
+    market: str = Field(description="Empty: audience prices are not per market")
+    provider: SubscriptionProviderOut | None = None
+
+
+class SubscriptionOut(Out):
+    """AudienceSubscription as the arky client types it; the one rendering of a subscription (subscribe,
+    access, profile detail, me)."""
+
+    id: str
+    store_id: str
+    profile_id: str
+    audience_id: str
+    plan_id: str = Field(description="The price chosen; empty for free audiences")
+    pending_plan_id: str | None = None
+    payment: SubscriptionPaymentOut
+    status: SubscriptionStatus
+    start_date: int
+    end_date: int | None = Field(description="Paid up to; null when open-ended (free, or a one-time purchase)")
+    token: str = Field(description="Always empty: mailed links carry their own signed tokens")
+    source: SubscriptionSource
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionOut:
+        provider = None
+        if subscription.external_customer_id or subscription.external_subscription_id:
+            provider = SubscriptionProviderOut(type="stripe", profile_id=subscription.external_customer_id or "",
+                                               subscription_id=subscription.external_subscription_id,
+                                               price_id=subscription.price_id)
+        return cls(
+            id=subscription.id, store_id=subscription.store_id, profile_id=subscription.profile_id,
+            audience_id=subscription.audience_id, plan_id=subscription.price_id or "",
+            payment=SubscriptionPaymentOut(currency=subscription.currency or "", market="", provider=provider),
+            status=subscription.status, start_date=subscription.subscribed_at,
+            end_date=subscription.current_period_end, token="", source=subscription.source,
+            created_at=subscription.created_at, updated_at=subscription.updated_at)
+
+
+class SubscriberAdded(Out):
+    subscriber: SubscriberOut
+    skipped: bool
+
+
+VERIFICATION_REQUIRED = Field(default=False, description=(
+    "True when the session only named an email (unverified) and sees no subscription of its own here: the "
+    "profile may hold one this session may not see, and verifying by code settles it"))
+
+
+class SubscribeResponse(Out):
+    checkout_url: str | None = None
+    subscription: SubscriptionOut | None = None
+    verification_required: bool = VERIFICATION_REQUIRED
+
+    @classmethod
+    def of(cls, result: SubscribeResult) -> SubscribeResponse:
+        return cls(checkout_url=result.checkout_url, verification_required=result.verification_required,
+                   subscription=SubscriptionOut.of(result.subscription) if result.subscription else None)
+
+
+class AccessResponse(Out):
+    has_access: bool
+    subscription: SubscriptionOut | None = None
+    verification_required: bool = VERIFICATION_REQUIRED
+
+    @classmethod
+    def of(cls, result: AccessResult) -> AccessResponse:
+        return cls(has_access=result.has_access, verification_required=result.verification_required,
+                   subscription=SubscriptionOut.of(result.subscription) if result.subscription else None)
+
+
+class Confirmed(Out):
+    confirmed: bool
+
+
+class Unsubscribed(Out):
+    unsubscribed: bool

@@ -1,0 +1,35 @@
+"""Stores and markets as the arky-style API answers them."""
+
+from __future__ import annotations
+
+from storecrm.arky.schemas.common import Out
+from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus
+
+
+class StoreOut(Out):
+    id: str
+    key: str
+    timezone: str
+    languages: list[Language]
+    emails: StoreEmails
+    status: StoreStatus
+    is_network: bool
+    subscription: dict[str, object] | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, store: Store) -> StoreOut:
+        return cls.model_validate(store)
+
+
+class MarketOut(Market):
+    @classmethod
+    def of(cls, market: Market) -> MarketOut:
+        return cls.model_validate(market.model_dump())
+
+
+def public_store(store: Store) -> StoreOut:
+    """A store as shoppers may see it: no billing contact."""
+    out = StoreOut.of(store)
+    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support)})

@@ -1,0 +1,98 @@
+"""The CRM profile: the one customer record every dialect reads and writes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from storecrm.domain.base_model import Model
+from storecrm.domain.fields import Number
+from storecrm.domain.models.accounts import CodeSummary, SessionSummary
+from storecrm.domain.models.base import Entity
+
+# Taxonomy ids and field keys become parts of index keys, so they may not contain "#".
+SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"
+TaxonomyFieldType = Literal["text", "number", "boolean", "geo_location"]
+
+
+class GeoPoint(Model):
+    lat: Number = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
+
+
+class TaxonomyField(Model):
+    id: str | None = Field(default=None, max_length=64)
+    key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
+    type: TaxonomyFieldType
+    value: bool | float | str | GeoPoint
+
+    @model_validator(mode="after")
+    def _value_matches_type(self) -> TaxonomyField:
+        expected: dict[str, tuple[type, ...]] = {"text": (str,), "number": (int, float), "boolean": (bool,),
+                                                  "geo_location": (GeoPoint,)}
+        value = self.value
+        if (isinstance(value, bool) and self.type == "number") or not isinstance(value, expected[self.type]):
+            raise ValueError(f"value of '{self.key}' must be a {self.type}")
+        if isinstance(value, str) and len(value) > 500:
+            raise ValueError(f"value of '{self.key}' is longer than 500 characters")
+        return self
+
+
+class TaxonomyEntry(Model):
+    taxonomy_id: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
+    fields: list[TaxonomyField] = Field(default_factory=list, max_length=20)
+
+
+class PromoUsage(Model):
+    promo_code_id: str
+    uses: int
+
+
+class ExtendedAttribute(Model):
+    name: str = Field(min_length=1, max_length=100)
+    value: str = Field(max_length=1000)
+
+
+ProfileStatus = Literal["active", "archived"]
+
+
+class Profile(Entity):
+    """The one store-scoped customer record every dialect reads and writes.
+
+    Names, phone, addresses, extended attributes and a password credential are part of the record
+    from the start, so the other dialects add behaviour, not a migration.
+    """
+
+    id: str
+    store_id: str
+    email: str | None = None
+    verified: bool = False
+    status: ProfileStatus = "active"
+    taxonomies: list[TaxonomyEntry] = Field(default_factory=list)
+    promo_usage: list[PromoUsage] = Field(default_factory=list)
+    auth_tokens: list[SessionSummary] = Field(default_factory=list)
+    verification_codes: list[CodeSummary] = Field(default_factory=list)
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
+    phone: str | None = None
+    addresses: list[dict[str, Any]] = Field(default_factory=list)
+    extended_attributes: list[ExtendedAttribute] = Field(default_factory=list)
+    password_hash: str | None = None
+    display_id: str | None = None
+    # The session that created the record; an unverified session sees full data only of its own.
+    origin_session_id: str | None = None
+    # Bumped on every write; writes are conditional on the revision they read.
+    revision: int = 1
+    created_at: int
+    updated_at: int
+
+    PUBLIC_FIELDS: ClassVar[set[str]] = {
+        "id", "store_id", "email", "verified", "status", "taxonomies", "promo_usage", "auth_tokens",
+        "verification_codes", "created_at", "updated_at",
+    }
+
+    def public_view(self) -> dict[str, Any]:
+        """The profile as events and the arky dialect show it (no credentials, no revision)."""
+        return self.model_dump(mode="json", include=self.PUBLIC_FIELDS)
