@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from storecrm import snapstart
+
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
@@ -45,3 +47,8 @@ def reset() -> None:
     """Forget cached clients (tests switch between moto backends)."""
     client.cache_clear()
     session.cache_clear()
+
+
+# Clients hold pooled connections and the credentials they resolved: a SnapStart snapshot's would
+# be as old as the version and shared by every instance restored from it.
+snapstart.on_restore(reset)

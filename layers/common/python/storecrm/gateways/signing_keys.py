@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from storecrm import aws
+from storecrm import aws, snapstart
 from storecrm.config import settings
 from storecrm.domain.auth import SigningKeys
 
@@ -29,3 +29,7 @@ def signing_keys() -> SigningKeys:
 def reset() -> None:
     global _provider
     _provider = None
+
+
+# The provider keeps the keys (for _CACHE_SECONDS) and its own client: neither may come from a snapshot.
+snapstart.on_restore(reset)

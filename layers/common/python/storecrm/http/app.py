@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm import snapstart
 from storecrm.config import settings
 from storecrm.domain.errors import DomainError, PayloadTooLarge, ValidationFailed
 from storecrm.http.errors import error_body, error_response, field_errors_from_pydantic, from_domain
@@ -119,7 +120,9 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The function's `lambda_handler`: logging context, body checks, request id and security headers."""
+    """The function's `lambda_handler`: logging context, body checks, request id and security headers.
+    Also hands the function's SnapStart hooks to the runtime (storecrm.snapstart)."""
+    snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
