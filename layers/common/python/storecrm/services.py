@@ -106,9 +106,10 @@ def team_service() -> TeamService:
 @lru_cache(maxsize=1)
 def market_service() -> MarketService:
     from storecrm.domain.markets import MarketService
+    from storecrm.repositories.integrations import IntegrationRepository
     from storecrm.repositories.markets import MarketRepository
 
-    return MarketService(MarketRepository(), store_guard())
+    return MarketService(MarketRepository(), IntegrationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
