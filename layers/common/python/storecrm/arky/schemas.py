@@ -13,6 +13,7 @@ from storecrm.domain.models import (
     Audience,
     AudienceStatus,
     AudienceType,
+    Block,
     CodeSummary,
     DeliveryStatus,
     EmailTemplate,
@@ -20,6 +21,9 @@ from storecrm.domain.models import (
     Integration,
     Language,
     Market,
+    Product,
+    ProductStatus,
+    ProductVariant,
     Profile,
     ProfileStatus,
     PromoUsage,
@@ -369,6 +373,24 @@ class EmailTemplateOut(Out):
     @classmethod
     def of(cls, template: EmailTemplate) -> EmailTemplateOut:
         return cls.model_validate(template.model_dump(exclude={"audience_count", "revision"}))
+
+
+# ---------------------------------------------------------------- catalog
+class ProductOut(Out):
+    id: str
+    store_id: str
+    key: str
+    slug: dict[str, str] = Field(description="Language id -> slug")
+    blocks: list[Block]
+    taxonomies: list[TaxonomyEntry]
+    variants: list[ProductVariant]
+    status: ProductStatus
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, product: Product) -> ProductOut:
+        return cls.model_validate(product.model_dump(exclude={"revision"}))
 
 
 class PreviewWarningOut(Out):
