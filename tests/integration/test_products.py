@@ -265,6 +265,9 @@ def test_storefront_sees_active_products_only(api: Api, owner: dict[str, Any], s
     assert api.call("GET", f"{shop}/{active['id']}").status == 404
     assert api.call("GET", shop).body["items"] == []
     assert api.call("GET", "/v1/storefront/no-such-store/products").status == 404
+    for query in ({"cursor": "garbage"}, {"taxonomy_query": "not json"}, {"sort_field": "price"}, {"limit": 0}):
+        reply = api.call("GET", shop, query=query)
+        assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == next(iter(query)), reply.body
     with counting_calls() as calls:
         api.call("GET", f"{shop}/{draft['id']}")
     assert calls.calls == ["dynamodb.BatchGetItem"]
@@ -280,3 +283,16 @@ def test_admins_manage_products_and_shoppers_cannot(api: Api, owner: dict[str, A
     reply = api.call("POST", _base(store), {**SHIRT, "key": "x", "slug": {}}, token=shopper["token"]["token"])
     assert reply.status in (401, 403)
     assert api.call("GET", _base(store)).status == 401
+
+
+def test_deleting_the_store_purges_its_products(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    from storecrm.repositories import keys
+    from storecrm.repositories.base import default_table
+
+    product = _create(api, owner["access_token"], store, status="active")
+    assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200
+    table = default_table()
+    assert list(table.query_all(keys.store_partition(store["id"]))) == []
+    for index, scope in (("GSI1", keys.ALL), ("GSI2", "active"), ("GSI5", keys.ALL)):
+        assert list(table.query_all(keys.products_of(store["id"], scope), index=index)) == [], index
+    assert api.call("GET", f"/v1/storefront/{store['id']}/products/{product['id']}").status == 404
