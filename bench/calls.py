@@ -175,6 +175,10 @@ class Flow:
         body = {"key": self.slug("mk"), "currency": "GBP"}
         return str(self.ok("POST", f"/v1/stores/{self.store_id}/markets", body, token=self.token)["id"])
 
+    def create_product(self, status: str = "active") -> str:
+        body = {**PRODUCT, "key": self.slug("product"), "status": status}
+        return str(self.ok("POST", f"/v1/stores/{self.store_id}/products", body, token=self.token)["id"])
+
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
 
@@ -225,6 +229,8 @@ Step = tuple[str, Callable[[Flow], Call]]
 TAXONOMIES = [{"taxonomy_id": "segments", "fields": [
     {"key": "tier", "type": "text", "value": "gold"}, {"key": "ltv", "type": "number", "value": 1250},
     {"key": "vip", "type": "boolean", "value": True}]}]
+PRODUCT = {"variants": [{"sku": "BENCH-1", "prices": [{"currency": "USD", "market": "us", "amount": 2500}],
+                         "inventory": [{"location_id": "main", "available": 10}]}]}
 GOLD = json.dumps([{"taxonomy_id": "segments", "query": [{"key": "tier", "type": "text", "value": "gold"}]}])
 
 
@@ -255,6 +261,11 @@ def _remove_member(f: Flow) -> Call:
     email = f.email()
     f.add_member(email)
     return f.http("DELETE", f"/v1/stores/{f.store_id}/members/{f.account_id(email)}", token=f.token)
+
+
+def _update_product(f: Flow) -> Call:
+    status = "draft" if next(f.serial) % 2 else "active"
+    return f.http("PUT", f"/v1/stores/{f.store_id}/products/{f.create_product()}", {"status": status}, token=f.token)
 
 
 def _update_market(f: Flow) -> Call:
@@ -419,6 +430,13 @@ BUDGETS: dict[str, Budget | None] = {
     "create audience": WRITE,
     "list audiences": LIST,
     "add audience subscriber": WRITE,
+    "create product": WRITE,
+    "get product": GET_BY_ID,
+    "update product": WRITE,
+    "find products": LIST,
+    "delete product": WRITE,
+    "storefront products": LIST,
+    "storefront product": GET_BY_ID,
     "delete store (+ purge)": None,
     "scheduler run (nothing due)": None,
 }
@@ -506,6 +524,18 @@ STEPS: list[Step] = [
                                          token=f.token)),
     ("list audiences", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/audiences", token=f.token)),
     ("add audience subscriber", _add_subscriber),
+    # the catalog
+    ("create product", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/products",
+                                        {**PRODUCT, "key": f.slug("product")}, token=f.token)),
+    ("get product", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/products/{f.create_product()}",
+                                     token=f.token)),
+    ("update product", _update_product),
+    ("find products", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/products", token=f.token,
+                                       query={"status": "active"})),
+    ("delete product", lambda f: f.http("DELETE", f"/v1/stores/{f.store_id}/products/{f.create_product()}",
+                                        token=f.token)),
+    ("storefront products", lambda f: f.http("GET", f.storefront("/products"))),
+    ("storefront product", lambda f: f.http("GET", f.storefront(f"/products/{f.create_product()}"))),
     ("delete store (+ purge)", _delete_store),
     ("scheduler run (nothing due)", lambda f: f.scheduler()),
 ]
@@ -575,6 +605,7 @@ def warm_up(flow: Flow) -> list[list[str]]:
     flow.shopper = flow.profile_login(flow.email())
     first("StorefrontFunction", flow.http("GET", flow.storefront()))
     flow.bearer = flow.storefront_login(flow.email())
+    first("ProductsFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/products", token=flow.token))
     first("SchedulerFunction", flow.scheduler())
     first("DocsFunction", flow.http("GET", "/openapi.json"))
     signing_keys.signing_keys()  # in-process every function shares one cache: leave it warm for the flow

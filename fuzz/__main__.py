@@ -67,6 +67,9 @@ FIXTURES = [
         "from_name": "Fuzz", "from_email": "shop@example.com", "status": "active"}),
     ("STORECRM_FUZZ_AUDIENCE_ID", "audiences", {"key": "fuzz"}),
     ("STORECRM_FUZZ_PROFILE_ID", "profiles", {"email": "fuzz-customer@example.com"}),
+    ("STORECRM_FUZZ_PRODUCT_ID", "products", {"key": "fuzz", "status": "active", "variants": [
+        {"sku": "FUZZ-1", "prices": [{"currency": "USD", "market": "us", "amount": 1000}],
+         "inventory": [{"location_id": "main", "available": 5}]}]}),
 ]
 
 

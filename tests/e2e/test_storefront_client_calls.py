@@ -109,3 +109,31 @@ def test_storefront_reads_and_a_shoppers_subscriptions(runner_url: str, mailbox:
     # store.getSubscriptionPlans({}) -> PaginatedResponse<SubscriptionPlan>
     plans = _get(f"{runner_url}/v1/stores/plans").json()
     assert plans["cursor"] is None and plans["items"][0]["id"] == "plan_free"
+
+
+def test_catalog_as_the_client_calls_it(runner_url: str, mailbox: LatestCode) -> None:
+    store_id = _store(runner_url, mailbox, "catalog-shop")
+    owner = _owner_token(runner_url, mailbox, "catalog-shop")
+    admin = f"{runner_url}/v1/stores/{store_id}"
+    # eshop.createProduct({key, slug, taxonomies, variants})
+    created = _post(f"{admin}/products", {
+        "key": "mug", "slug": {"en": "coffee-mug"},
+        "taxonomies": [{"taxonomy_id": "catalog", "fields": [{"key": "kind", "type": "text", "value": "kitchen"}]}],
+        "variants": [{"sku": "MUG-1", "prices": [{"currency": "USD", "market": "us", "amount": 1200}],
+                      "inventory": [{"location_id": "main", "available": 4}], "attributes": []}]}, owner)
+    assert created.status_code == 200, created.text
+    mug = created.json()
+    # eshop.updateProduct({id, status}) puts it on sale
+    put = requests.put(f"{admin}/products/{mug['id']}", json={"id": mug["id"], "status": "active"},
+                       headers={"Authorization": f"Bearer {owner}", "Content-Type": "application/json"}, timeout=15)
+    assert put.status_code == 200, put.text
+    front = f"{runner_url}/v1/storefront/{store_id}"
+    # storefront.eshop.product.find({taxonomy_query, limit}): arrays are JSON, then URL-encoded
+    taxonomy_query = '[{"taxonomy_id":"catalog","query":[{"key":"kind","type":"text","value":"kitchen"}]}]'
+    found = _get(f"{front}/products?{urlencode({'taxonomy_query': taxonomy_query, 'limit': 10})}")
+    assert found.status_code == 200, found.text
+    assert [p["id"] for p in found.json()["items"]] == [mug["id"]] and found.json()["cursor"] is None
+    # storefront.eshop.product.get({slug}) -> `${storeId}:${locale}:${slug}`
+    shown = _get(f"{front}/products/{store_id}:en:coffee-mug")
+    assert shown.status_code == 200 and shown.json()["variants"][0]["prices"][0]["amount"] == 1200
+    assert _get(f"{front}/products/{store_id}:en:no-such-mug").status_code == 404

@@ -16,7 +16,8 @@ def test_admin_may_not_delete_bill_or_touch_owners(action: Action) -> None:
 
 @pytest.mark.parametrize("action", [Action.MANAGE_PROFILES, Action.MANAGE_AUDIENCES, Action.MANAGE_WEBHOOKS,
                                     Action.MANAGE_INTEGRATIONS, Action.MANAGE_MEDIA, Action.MANAGE_ORDERS,
-                                    Action.MANAGE_MEMBERS, Action.MANAGE_MARKETS, Action.UPDATE_STORE])
+                                    Action.MANAGE_MEMBERS, Action.MANAGE_MARKETS, Action.MANAGE_PRODUCTS,
+                                    Action.UPDATE_STORE])
 def test_admin_manages_day_to_day_work(action: Action) -> None:
     assert can(Role.ADMIN, action)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.memberships import StripeEvents
+    from storecrm.domain.products import ProductCatalog, ProductService
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
@@ -106,9 +107,10 @@ def team_service() -> TeamService:
 @lru_cache(maxsize=1)
 def market_service() -> MarketService:
     from storecrm.domain.markets import MarketService
+    from storecrm.repositories.integrations import IntegrationRepository
     from storecrm.repositories.markets import MarketRepository
 
-    return MarketService(MarketRepository(), store_guard())
+    return MarketService(MarketRepository(), IntegrationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
@@ -207,6 +209,24 @@ def delivery_once() -> Callable[..., dict[str, Any]]:
         return {"status": dispatcher().deliver(DeliveryJob.model_validate(job), attempt)}
 
     return deliver
+
+
+@lru_cache(maxsize=1)
+def product_service() -> ProductService:
+    from storecrm.domain.products import ProductService
+    from storecrm.repositories.markets import MarketRepository
+    from storecrm.repositories.products import ProductRepository
+
+    return ProductService(ProductRepository(), MarketRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def product_catalog() -> ProductCatalog:
+    from storecrm.domain.products import ProductCatalog
+    from storecrm.repositories.products import ProductRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ProductCatalog(ProductRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)
 # What this platform emits today; the other names are accepted for the subscriptions to come.
 EMITTED = frozenset({
     "account.updated", "audience.subscriber_added",
+    "product.created", "product.updated", "product.deleted",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
 })
 # Subscriptions the client lets narrow: the event data field a filter compares with.

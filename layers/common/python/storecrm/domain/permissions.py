@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "team:members"
     MANAGE_OWNERS = "team:owners"
     MANAGE_MARKETS = "markets:manage"
+    MANAGE_PRODUCTS = "products:manage"
     MANAGE_PROFILES = "profiles:manage"
     MANAGE_AUDIENCES = "audiences:manage"
     MANAGE_WEBHOOKS = "webhooks:manage"

@@ -129,13 +129,19 @@ class TaxonomyQuery(Model):
 
 
 def profile_matches(profile: Profile, filters: list[TaxonomyQuery]) -> bool:
-    """Every condition holds on some field with that key in that taxonomy."""
-    for tq in filters:
-        fields = [f for entry in profile.taxonomies if entry.taxonomy_id == tq.taxonomy_id for f in entry.fields]
-        for condition in tq.query:
-            if not any(f.key == condition.key and condition.matches(f.type, f.value) for f in fields):
-                return False
-    return True
+    return taxonomies_match(profile.taxonomies, filters)
+
+
+def taxonomies_match(taxonomies: list[TaxonomyEntry], filters: list[TaxonomyQuery], *, match_all: bool = True) -> bool:
+    """Every condition of a query holds on some field with that key in that taxonomy; every query (or, without
+    `match_all`, at least one) holds."""
+
+    def holds(tq: TaxonomyQuery) -> bool:
+        fields = [f for entry in taxonomies if entry.taxonomy_id == tq.taxonomy_id for f in entry.fields]
+        return all(any(f.key == condition.key and condition.matches(f.type, f.value) for f in fields)
+                   for condition in tq.query)
+
+    return all(map(holds, filters)) if match_all else any(map(holds, filters))
 
 
 def query_matches(profile: Profile, query: str) -> bool:

@@ -71,12 +71,16 @@ class _StoreListPosition(Model):
 
 
 def default_markets(store_id: str, at: int) -> list[Market]:
-    """Every store starts selling in the US (tax added at checkout) and the EU (tax included)."""
+    """Every store starts selling in the US (tax added at checkout) and the EU (tax included), each with one
+    zone (the US one for US addresses, the EU one for any address) without tax or shipping until staff set
+    them."""
+    us_id, eu_id = new_id(), new_id()
     return [
-        Market(id=new_id(), store_id=store_id, key="us", currency="USD", tax_mode="exclusive",
-               zones=[Zone(name="United States", countries=["US"])], created_at=at, updated_at=at),
-        Market(id=new_id(), store_id=store_id, key="eu", currency="EUR", tax_mode="inclusive",
-               zones=[Zone(name="European Union")], created_at=at, updated_at=at),
+        Market(id=us_id, store_id=store_id, key="us", currency="USD", tax_mode="exclusive",
+               zones=[Zone(id=new_id(), store_id=store_id, market_id=us_id, countries=["US"])],
+               created_at=at, updated_at=at),
+        Market(id=eu_id, store_id=store_id, key="eu", currency="EUR", tax_mode="inclusive",
+               zones=[Zone(id=new_id(), store_id=store_id, market_id=eu_id)], created_at=at, updated_at=at),
     ]
 
 

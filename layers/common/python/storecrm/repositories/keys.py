@@ -12,6 +12,9 @@ audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
 email template key   STORE#{id}                  EMAILTEMPLATEKEY#{key} (unique marker)
+product              STORE#{id}                  PRODUCT#{id}         GSI1-GSI6, see product_index_keys
+product key          STORE#{id}                  PRODUCTKEY#{key}     (unique marker)
+product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
@@ -43,6 +46,11 @@ Email template lists, the same way (a key prefix or a created_at range is a key 
   GSI1 / GSI2  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {created_at}#{templateId}
   GSI3 / GSI4  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {updated_at}#{templateId}
   GSI5 / GSI6  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {key}
+
+Product lists, the same way (storefronts read the `active` ones):
+  GSI1 / GSI2  STORE#{id}#PRODUCTS#ALL / #{status}    {created_at}#{productId}
+  GSI3 / GSI4  STORE#{id}#PRODUCTS#ALL / #{status}    {updated_at}#{productId}
+  GSI5 / GSI6  STORE#{id}#PRODUCTS#ALL / #{status}    {key}
 """
 
 from __future__ import annotations
@@ -139,6 +147,40 @@ def email_template_index_keys(store_id: str, template_id: str, status: str, crea
     for field, (all_index, status_index) in EMAIL_TEMPLATE_LIST_INDEXES.items():
         for index, scope in ((all_index, ALL), (status_index, status)):
             attributes[f"{index}PK"] = email_templates_of(store_id, scope)
+            attributes[f"{index}SK"] = sort_values[field]
+    return attributes
+
+
+def product(store_id: str, product_id: str) -> Key:
+    return f"STORE#{store_id}", f"PRODUCT#{product_id}"
+
+
+def product_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"PRODUCTKEY#{key}"
+
+
+def product_slug(store_id: str, language: str, slug: str) -> Key:
+    return f"STORE#{store_id}", f"PRODUCTSLUG#{language}#{slug}"
+
+
+# sort field -> (index over all of a store's products, index per status)
+PRODUCT_LIST_INDEXES = {"created_at": ("GSI1", "GSI2"), "updated_at": ("GSI3", "GSI4"), "key": ("GSI5", "GSI6")}
+
+
+def products_of(store_id: str, scope: str) -> str:
+    """A product-list partition: scope is ALL or a status."""
+    return f"STORE#{store_id}#PRODUCTS#{scope}"
+
+
+def product_index_keys(store_id: str, product_id: str, status: str, created_at: int, updated_at: int,
+                       key: str) -> dict[str, str]:
+    # Keys are unique per store, so the key alone orders and identifies a product.
+    sort_values = {"created_at": time_order(created_at, product_id),
+                   "updated_at": time_order(updated_at, product_id), "key": key}
+    attributes: dict[str, str] = {}
+    for field, (all_index, status_index) in PRODUCT_LIST_INDEXES.items():
+        for index, scope in ((all_index, ALL), (status_index, status)):
+            attributes[f"{index}PK"] = products_of(store_id, scope)
             attributes[f"{index}SK"] = sort_values[field]
     return attributes
 

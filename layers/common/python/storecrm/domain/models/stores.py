@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.models.base import Entity
@@ -48,11 +49,46 @@ class Membership(Entity):
 
 
 TaxMode = Literal["exclusive", "inclusive"]
+PaymentMethodId = Literal["cash", "credit_card"]
+# Zones stored before zones had ids get a stable one derived from the market id and their position.
+ZONE_IDS = uuid.UUID("0b6c1f5e-8d2a-4f7b-9c3e-5a1d7e4b2f60")
+
+
+class PaymentMethod(Model):
+    """How a market's shoppers may pay; `credit_card` goes through the store's Stripe integration."""
+
+    id: PaymentMethodId
+    integration_id: str | None = None
+
+
+class ShippingWeightTier(Model):
+    up_to_grams: int
+    amount: int
+
+
+class ShippingMethod(Model):
+    id: str
+    taxable: bool = True
+    eta_text: str = ""
+    location_id: str | None = None
+    integration_id: str | None = None
+    amount: int
+    free_above: int | None = None
+    weight_tiers: list[ShippingWeightTier] = Field(default_factory=list)
 
 
 class Zone(Model):
-    name: str | None = None
+    """Where in a market an address is (an empty list matches any value), its tax rate in basis points
+    and its shipping methods."""
+
+    id: str
+    store_id: str
+    market_id: str
     countries: list[str] = Field(default_factory=list)
+    states: list[str] = Field(default_factory=list)
+    postal_codes: list[str] = Field(default_factory=list)
+    tax_bps: int = 0
+    shipping_methods: list[ShippingMethod] = Field(default_factory=list)
 
 
 class Market(Entity):
@@ -61,7 +97,22 @@ class Market(Entity):
     key: str
     currency: str
     tax_mode: TaxMode
-    payment_methods: list[str] = Field(default_factory=list)
+    payment_methods: list[PaymentMethod] = Field(default_factory=list)
     zones: list[Zone] = Field(default_factory=list)
     created_at: int
     updated_at: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_shape(cls, data: Any) -> Any:
+        """Markets stored before payment methods were objects and zones had ids read in today's shape."""
+        if not isinstance(data, dict):
+            return data
+        # Earlier methods were free text; only the two there are now mean anything to checkout.
+        methods = [{"id": m} if isinstance(m, str) else m for m in data.get("payment_methods") or []
+                   if not isinstance(m, str) or m in ("cash", "credit_card")]
+        zones = [z if not isinstance(z, dict) or "id" in z else {
+                     **z, "id": str(uuid.uuid5(ZONE_IDS, f"{data.get('id')}:{i}")), "store_id": data.get("store_id"),
+                     "market_id": data.get("id")}
+                 for i, z in enumerate(data.get("zones") or [])]
+        return {**data, "payment_methods": methods, "zones": zones}
