@@ -18,7 +18,7 @@ from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFai
 from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models.integrations import Integration, current_provider_type
 from storecrm.domain.permissions import Action
-from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, PROVIDERS, Provider
+from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, Provider, provider_union
 from storecrm.domain.rules import mask, secret_edit
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class OAuthDisconnect(Command):
 
 def _validated(provider: dict[str, Any]) -> Provider:
     try:
-        return PROVIDERS.validate_python(provider)
+        return provider_union().validate_python(provider)
     except ValidationError as exc:
         errors = []
         for e in exc.errors():

@@ -535,7 +535,12 @@ def _discriminated(models: tuple[type[Provider], ...]) -> Any:
     return Annotated[union, Field(discriminator="type"), BeforeValidator(_current_spelling)]
 
 
-PROVIDERS: TypeAdapter[Provider] = TypeAdapter(_discriminated(MODELS))
+@functools.cache
+def provider_union() -> TypeAdapter[Provider]:
+    """The validator of any provider by its type. Built by the first request that validates one (a
+    create or an update), not at import: it compiles all the models above at once, and a function's
+    other requests (reads, lists, the catalogue) never need it."""
+    return TypeAdapter(_discriminated(MODELS))
 
 
 # ---------------------------------------------------------------- the service catalogue
