@@ -30,12 +30,20 @@ log = logging.getLogger("localrunner")
 LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1"}
 
 
+# Meant to differ: each function names itself (its log lines' and metrics' `service`). Here the
+# Globals value stands for all of them.
+PER_FUNCTION = {"POWERTOOLS_SERVICE_NAME"}
+
+
 def shared_environment(template: Template, prov: Provisioned) -> dict[str, str]:
     """One process hosts every function, so their variables must agree; later ones win, with a warning."""
     merged: dict[str, str] = {}
     owner: dict[str, str] = {}
+    common = template["Globals"]["Function"]["Environment"]["Variables"]
     for logical_id in functions(template):
         for name, value in function_environment(template, prov, logical_id).items():
+            if name in PER_FUNCTION:
+                value = prov.resolve_str(common[name])
             if name in merged and merged[name] != value:
                 log.warning(
                     "%s sets %s=%r but %s set %r; all functions share one environment here",
