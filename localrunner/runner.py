@@ -27,7 +27,9 @@ from localrunner.template import (
 log = logging.getLogger("localrunner")
 
 # Webhooks may target a receiver on this machine, and a failed delivery is retried after 1, 2, 4... s.
-LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1"}
+# No X-Ray daemon here: the functions make no Tracer (POWERTOOLS_TRACE_DISABLED=true).
+LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1",
+                    "EnableTracing": "false"}
 
 
 # Meant to differ: each function names itself (its log lines' and metrics' `service`). Here the

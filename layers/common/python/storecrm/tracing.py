@@ -4,13 +4,14 @@ Powertools' Tracer imports the X-Ray SDK as soon as one is made, even a disabled
 made unless tracing is on: with it off, and in the local runner and the tests (no X-Ray daemon),
 the SDK stays out of the cold start.
 
-A traced function records its AWS calls (botocore) and outbound HTTP (http.client, and requests
-where the Stripe library brings it) as subsegments, with Powertools' default patching. Neither the
-handler's response nor its exception goes into the trace: both can carry personal data.
+A traced function records its AWS calls (botocore) and outbound HTTP as subsegments: http.client
+(webhooks, OAuth) and, in the functions that bundle the Stripe library, requests, which it uses.
+Neither the handler's response nor its exception goes into the trace: both can carry personal data.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -33,4 +34,7 @@ def traced(handler: Handler) -> Handler:
         return handler
     from aws_lambda_powertools import Tracer
 
-    return cast(Handler, Tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False))
+    # Named rather than Powertools' patch-all, which imports every library it could patch.
+    patched = ["botocore", "httplib", *(["requests"] if importlib.util.find_spec("requests") else [])]
+    tracer = Tracer(patch_modules=patched)
+    return cast(Handler, tracer.capture_lambda_handler(handler, capture_response=False, capture_error=False))
