@@ -8,7 +8,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: run test lint typecheck validate build bench fuzz clean
 
-$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/deps/requirements-tracing.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -63,6 +63,7 @@ COPY_SOURCE = tar --exclude=__pycache__ --exclude='*.pyc' -cf - . | tar -xf - -C
 
 build-DepsLayer:
 	$(LAMBDA_PIP) --target "$(ARTIFACTS_DIR)/python" -r requirements.txt
+	$(LAMBDA_PIP) --target "$(ARTIFACTS_DIR)/python" --no-deps -r requirements-tracing.txt
 
 build-CommonLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/python"

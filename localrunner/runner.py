@@ -27,15 +27,25 @@ from localrunner.template import (
 log = logging.getLogger("localrunner")
 
 # Webhooks may target a receiver on this machine, and a failed delivery is retried after 1, 2, 4... s.
-LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1"}
+# No X-Ray daemon here: the functions make no Tracer (POWERTOOLS_TRACE_DISABLED=true).
+LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1",
+                    "EnableTracing": "false"}
+
+
+# Meant to differ: each function names itself (its log lines' and metrics' `service`). Here the
+# Globals value stands for all of them.
+PER_FUNCTION = {"POWERTOOLS_SERVICE_NAME"}
 
 
 def shared_environment(template: Template, prov: Provisioned) -> dict[str, str]:
     """One process hosts every function, so their variables must agree; later ones win, with a warning."""
     merged: dict[str, str] = {}
     owner: dict[str, str] = {}
+    common = template["Globals"]["Function"]["Environment"]["Variables"]
     for logical_id in functions(template):
         for name, value in function_environment(template, prov, logical_id).items():
+            if name in PER_FUNCTION:
+                value = prov.resolve_str(common[name])
             if name in merged and merged[name] != value:
                 log.warning(
                     "%s sets %s=%r but %s set %r; all functions share one environment here",

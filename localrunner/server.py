@@ -217,7 +217,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
         except Exception:
             # A runner bug still answers in the API's error shape instead of dropping the connection.
-            log.exception("runner failed on %s %s", self.command, self.path)
+            log.exception("runner failed on %s %s", self.command, self.path.partition("?")[0])
             status, out_headers, payload = self.server.app.internal_error(str(uuid.uuid4()))
             note = "runner error"
         self.send_response(status)
@@ -229,7 +229,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and payload:
             self.wfile.write(payload)
         elapsed = (time.monotonic() - started) * 1000
-        log.info("%s %s -> %d (%s, %.0f ms)", self.command, self.path, status, note, elapsed)
+        # The path only, as the API's access log has it: query strings carry emails and link tokens.
+        log.info("%s %s -> %d (%s, %.0f ms)", self.command, self.path.partition("?")[0], status, note, elapsed)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 

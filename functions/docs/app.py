@@ -15,6 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.http.app import finish_response
 from storecrm.http.openapi import finish_document
+from storecrm.metrics import flushed_per_invocation
+from storecrm.tracing import traced
 
 TITLE = "storecrm API"
 VERSION = "1.0.0"
@@ -62,5 +64,7 @@ def swagger() -> Response[str]:
     return Response(200, "text/html", page)
 
 
+@traced
+@flushed_per_invocation
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return finish_response(app.resolve(event, context))

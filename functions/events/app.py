@@ -14,8 +14,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm.metrics import flushed_per_invocation
 from storecrm.repositories.events import event_from_stream_image
 from storecrm.services import event_fanout
+from storecrm.tracing import traced
 
 logger = Logger()
 # Report failures item by item even when all fail, so Lambda retries from the first failed record.
@@ -29,6 +31,8 @@ def publish(record: DynamoDBRecord) -> None:
                 deliveries=queued)
 
 
+@traced
+@flushed_per_invocation
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)

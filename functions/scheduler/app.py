@@ -7,11 +7,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm.metrics import flushed_per_invocation
 from storecrm.services import store_service
+from storecrm.tracing import traced
 
 logger = Logger()
 
 
+@traced
+@flushed_per_invocation
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     purged = store_service().purge_due()

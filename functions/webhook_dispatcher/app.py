@@ -17,7 +17,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.domain.delivery import DeliveryFailed
+from storecrm.metrics import flushed_per_invocation
 from storecrm.services import delivery_idempotency, delivery_once, webhook_queue
+from storecrm.tracing import traced
 
 logger = Logger()
 # Report failures item by item even when all fail: each message already carries its own retry delay.
@@ -26,6 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def deliver(record: SQSRecord) -> None:
     job = record.json_body
+    logger.append_keys(store_id=job.get("event", {}).get("store_id"))
     try:
         outcome = delivery_once()(job=job, attempt=int(record.attributes.approximate_receive_count))
     except DeliveryFailed as failed:
@@ -36,6 +39,8 @@ def deliver(record: SQSRecord) -> None:
     logger.info("Delivery done", webhook_id=job.get("webhook_id"), event_id=job.get("event", {}).get("id"), **outcome)
 
 
+@traced
+@flushed_per_invocation
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     delivery_idempotency().register_lambda_context(context)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from tests.e2e.log_scan import leaks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60.0
@@ -60,6 +61,9 @@ class RunnerProcess:
     def output(self) -> str:
         return _tail(self.log_path)
 
+    def whole_output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
     def wait_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -98,9 +102,13 @@ def runner_process() -> Iterator[RunnerProcess | None]:
     finally:
         code = runner.stop()
         output = runner.output()
+        # Every flow of the session has run through this runner: none may have logged personal data.
+        leaked = leaks(runner.whole_output())
         runner.log_path.unlink(missing_ok=True)
     if code != 0:
         pytest.fail(f"local runner did not stop cleanly (exit code {code}):\n{output}")
+    if leaked:
+        pytest.fail("the local runner's output shows what must never be logged:\n" + "\n".join(leaked[:20]))
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,8 @@ def provisioned(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        prov = provision(boto3.session.Session(region_name="us-east-1"), {"Stage": "dev"})
+        # No X-Ray daemon in tests (test_tracing.py runs its own): POWERTOOLS_TRACE_DISABLED=true.
+        prov = provision(boto3.session.Session(region_name="us-east-1"), {"Stage": "dev", "EnableTracing": "false"})
         for logical_id in FUNCTIONS:
             for name, value in function_environment(TEMPLATE, prov, logical_id).items():
                 monkeypatch.setenv(name, value)

@@ -1,12 +1,15 @@
 """template.yaml's operations resources: alarms, the alarm topic, the dashboard, access logs,
-stage throttling and log retention (issue 17, sections 3 and 4)."""
+stage throttling and log retention (issue 17, sections 3 and 4), metrics' service names and the
+tracing switch (sections 1 and 2)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
 
+import pytest
 from localrunner.template import Provisioned, function_environment, load_template
 
 TEMPLATE = load_template()
@@ -318,3 +321,26 @@ def test_provisioning_skips_what_moto_need_not_create(provisioned: Provisioned) 
         assert provisioned.attrs[(group, "Arn")].startswith("arn:aws:logs:us-east-1:123456789012:log-group:")
     for alarm in _alarms():
         assert provisioned.attrs[(alarm, "Arn")].startswith("arn:aws:cloudwatch:us-east-1:123456789012:alarm:")
+
+
+# ---------------------------------------------------------------------------- metrics dimension and tracing
+
+
+def test_every_function_names_its_own_service() -> None:
+    # The `service` dimension of its metrics and key of its log lines (storecrm/metrics.py).
+    names = {function: RESOURCES[function]["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+             for function in FUNCTIONS}
+    assert len(set(names.values())) == len(FUNCTIONS), names
+
+
+@pytest.mark.parametrize(("enabled", "mode", "api_tracing", "disabled_in_code"),
+                         [("true", "Active", True, "false"), ("false", "PassThrough", False, "true")])
+def test_one_parameter_turns_tracing_on_or_off_everywhere(provisioned: Provisioned, enabled: str, mode: str,
+                                                          api_tracing: bool, disabled_in_code: str) -> None:
+    assert PARAMETERS["EnableTracing"]["Default"] == "true"
+    stack = dataclasses.replace(provisioned, parameters={**provisioned.parameters, "EnableTracing": enabled})
+    assert stack.resolve(TEMPLATE["Globals"]["Function"]["Tracing"]) == mode
+    assert stack.resolve(RESOURCES["Api"]["Properties"]["TracingEnabled"]) is api_tracing
+    for function in FUNCTIONS:
+        assert "Tracing" not in RESOURCES[function]["Properties"], function  # the Globals' value holds
+        assert function_environment(TEMPLATE, stack, function)["POWERTOOLS_TRACE_DISABLED"] == disabled_in_code

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import AliasChoices, Field
 
+from storecrm import metrics
 from storecrm.clock import now
 from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
@@ -129,9 +130,12 @@ class AudienceSignup:
         # replaced by the session's own, an active one left as it is.
         own = existing if existing is not None and sees_record(profile, session, existing.origin_session_id) else None
         if existing is not None and existing.status in SUBSCRIBED:
+            metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="already_subscribed")
             return SubscribeResult(subscription=own, verification_required=own is None)
         if isinstance(audience.type, PaidAudience):
-            return SubscribeResult(checkout_url=self._checkout(audience, audience.type, profile, session, request))
+            checkout_url = self._checkout(audience, audience.type, profile, session, request)
+            metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="checkout_started")
+            return SubscribeResult(checkout_url=checkout_url)
         at = now()
         pending = own if own is not None and own.status == "pending" else None
         if isinstance(audience.type, ConfirmationAudience):
@@ -140,11 +144,13 @@ class AudienceSignup:
             if not profile.email:
                 raise ValidationFailed.on("profile_id", "the profile has no email yet; connect one first")
             store = self.stores.from_item(found.get(store_key))
-            return SubscribeResult(subscription=self._ask_confirmation(
-                store, audience, audience.type, profile, session, existing, pending, request.confirm_url, links_base,
-                at))
+            asked = self._ask_confirmation(store, audience, audience.type, profile, session, existing, pending,
+                                           request.confirm_url, links_base, at)
+            metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="confirmation_sent")
+            return SubscribeResult(subscription=asked)
         subscription = self._activated(audience, profile, session, existing, pending, at)
         self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)])
+        metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="subscribed")
         return SubscribeResult(subscription=subscription)
 
     def confirm(self, store_id: str, raw_token: str) -> None:
@@ -156,6 +162,7 @@ class AudienceSignup:
                                                    "revision": existing.revision + 1, "updated_at": now()})
         self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)],
                                          also=[self.audiences.token_use_write(token.id, token.expires_at)])
+        metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="confirmed")
 
     def unsubscribe(self, store_id: str, raw_token: str) -> None:
         token, audience, existing = self._from_link(store_id, raw_token, "unsubscribe")
@@ -167,6 +174,7 @@ class AudienceSignup:
                                                    "revision": existing.revision + 1, "updated_at": now()})
         self.audiences.save_subscription(subscription, existing,
                                          also=[self.audiences.token_use_write(token.id, token.expires_at)])
+        metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="unsubscribed")
 
     def access(self, store_id: str, caller: Principal, ref: str) -> AccessResult:
         """The bearer's own subscription and whether it grants access: one BatchGetItem for an id.

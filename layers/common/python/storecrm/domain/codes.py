@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from storecrm import metrics
 from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain.auth import INVALID_CODE, RateLimit, SigningKeys, code_matches, hash_code, new_code
@@ -47,6 +48,7 @@ class LoginCodes:
             f"Your {sender_name} login code is {code}.\n\nIt expires in {minutes} minutes. "
             "If you did not ask for it, ignore this mail.",
         )
+        metrics.count(metrics.LOGIN_CODES_SENT)
 
     def count_only(self, scope: str, email: str, source_ip: str) -> None:
         """Counts a request that mails nothing against the same limits, so a 429 cannot tell who gets mail."""
@@ -66,9 +68,11 @@ class LoginCodes:
         """
         record = self.codes.get(scope, email)
         if record is None or record.expires_at <= now() or record.attempts >= self.config.code_max_attempts:
+            metrics.count(metrics.LOGIN_CODES_REJECTED)
             raise Unauthorized(INVALID_CODE, "GENERAL.INVALID_CODE")
         if not code_matches(code, record.code_hash, scope, email, self.signing(), record.kid):
             self.codes.record_failure(record, self.config.code_max_attempts)
+            metrics.count(metrics.LOGIN_CODES_REJECTED)
             raise Unauthorized(INVALID_CODE, "GENERAL.INVALID_CODE")
         return record
 

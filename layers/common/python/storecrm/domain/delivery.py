@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from storecrm import metrics
 from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain import events
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from storecrm.gateways.secret_box import SecretBox
     from storecrm.gateways.webhook_queue import WebhookQueue
     from storecrm.repositories.webhooks import WebhookRepository
+
+
+# A delivery that failed its last try goes to the dead-letter queue (the queue's redrive policy).
+DELIVERY_OUTCOMES: dict[DeliveryStatus, metrics.DeliveryOutcome] = {
+    "delivered": "delivered", "retrying": "retried", "failed": "dead_lettered", "skipped": "skipped"}
 
 
 class DeliveryJob(Model):
@@ -71,6 +77,7 @@ class Dispatcher:
         at = now()
         if not webhook.wants(event):  # disabled or unsubscribed since the event was queued
             self.webhooks.record_attempt(webhook, event, "skipped", at=at, response_code=None, error=None)
+            metrics.count(metrics.WEBHOOK_DELIVERIES, outcome="skipped")
             return "skipped"
         secret = self.box.open(webhook.sealed_secret, webhook.secret_context())
         body = events.wire_body(event)
@@ -79,6 +86,7 @@ class Dispatcher:
         last_try = attempt >= self.config.webhook_max_attempts
         status: DeliveryStatus = "delivered" if result.ok else "failed" if last_try else "retrying"
         self.webhooks.record_attempt(webhook, event, status, at=at, response_code=result.status, error=result.error)
+        metrics.count(metrics.WEBHOOK_DELIVERIES, outcome=DELIVERY_OUTCOMES[status])
         if not result.ok:
             # After the last try the message goes straight back, and the queue's redrive policy
             # moves it to the dead-letter queue on its next receive.

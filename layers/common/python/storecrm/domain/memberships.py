@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from storecrm import metrics
 from storecrm.clock import now
 from storecrm.domain.audiences import SUBSCRIBED, new_subscription, subscriber_added
-from storecrm.domain.errors import Conflict, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
 from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience, SubscriptionStatus
 from storecrm.domain.models.profiles import Profile
 
@@ -97,8 +98,18 @@ class StripeEvents:
         self.audiences = audiences
         self.profiles = profiles
 
-    def receive(self, store_id: str, payload: str, signature: str | None) -> str:
+    def receive(self, store_id: str, payload: str, signature: str | None) -> metrics.StripeOutcome:
         """What the event did: applied, unchanged, ignored or stale."""
+        try:
+            outcome = self._receive(store_id, payload, signature)
+        except DomainError as refused:
+            if refused.status < 500:  # not for us to apply; a 5xx is ours and Stripe retries it
+                metrics.count(metrics.STRIPE_EVENTS, outcome="rejected")
+            raise
+        metrics.count(metrics.STRIPE_EVENTS, outcome=outcome)
+        return outcome
+
+    def _receive(self, store_id: str, payload: str, signature: str | None) -> metrics.StripeOutcome:
         secrets = self.integrations.stripe_credentials(store_id)
         if not secrets.get("webhook_secret"):
             raise Conflict("The store's Stripe integration has no webhook_secret to check events with",
@@ -124,14 +135,14 @@ class StripeEvents:
         return "ignored"
 
     def _apply_subscription(self, store_id: str, metadata: dict[str, Any], stripe_sub: dict[str, Any],
-                            event_at: int, deleted: bool = False) -> str:
+                            event_at: int, deleted: bool = False) -> metrics.StripeOutcome:
         status = membership_status(str(stripe_sub.get("status")), bool(stripe_sub.get("cancel_at_period_end")),
                                    deleted)
         return self._apply(store_id, metadata, event_at, status=status, paid_until=period_end(stripe_sub),
                            customer=stripe_sub.get("customer"), subscription_id=stripe_sub.get("id"))
 
     def _apply(self, store_id: str, metadata: dict[str, Any], event_at: int, *, status: SubscriptionStatus,
-               paid_until: int | None, customer: str | None, subscription_id: str | None) -> str:
+               paid_until: int | None, customer: str | None, subscription_id: str | None) -> metrics.StripeOutcome:
         if not metadata.get("audience_id") or not metadata.get("profile_id"):
             return "ignored"  # a subscription this platform did not start
         if metadata.get("store_id") != store_id:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences
 from storecrm.domain.auth import Principal
@@ -152,6 +153,7 @@ class ProfileSessions:
                           verification_codes=[code] if code else [], created_at=at, updated_at=at)
         tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
             profile, [profile_event("profile.created", profile)])])
+        metrics.count(metrics.PROFILES_CREATED)
         return ProfileLogin(profile, tokens)
 
     def _open(self, profile: Profile, *, verified: bool, email: str | None = None, code: CodeSummary | None = None,

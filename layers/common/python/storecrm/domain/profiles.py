@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences, cursors, search
 from storecrm.domain.access import AccessRefused, StoreGuard
@@ -138,6 +139,7 @@ class ProfileService:
                               created_at=at, updated_at=at)
             try:
                 self.profiles.create(profile, [profile_event("profile.created", profile)])
+                metrics.count(metrics.PROFILES_CREATED)
                 return profile
             except Conflict:
                 # Created by a concurrent request between our read and our write: same answer.
@@ -194,8 +196,12 @@ class ProfileService:
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
                                                           "merged_into": target.id}),
         ]
-        self.profiles.merge(merged, target, source, self.profiles.session_keys(source.id), events,
+        source_sessions = self.profiles.session_keys(source.id)
+        self.profiles.merge(merged, target, source, source_sessions, events,
                             also=self._moved_subscriptions(source, merged))
+        metrics.count(metrics.PROFILES_MERGED)
+        metrics.count(metrics.PROFILES_DELETED)  # the source, erased
+        metrics.count(metrics.SESSIONS_REVOKED, len(source_sessions))
         return merged
 
     def _moved_subscriptions(self, source: Profile, target: Profile) -> list[Write]:
@@ -241,11 +247,13 @@ class ProfileService:
             self.profiles.revoke_all_sessions(store_id, profile_id, session_keys, now(), checks)
         except AccessRefused:
             raise self.guard.refused(principal, store_id, Action.MANAGE_PROFILES) from None
+        metrics.count(metrics.SESSIONS_REVOKED, len(session_keys))
 
     def _revoke(self, profile: Profile, session_keys: list[Key], keep: list[SessionSummary]) -> None:
         updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1,
                                              "updated_at": now()})
         self.profiles.revoke_sessions(updated, profile, session_keys)
+        metrics.count(metrics.SESSIONS_REVOKED, len(session_keys))
 
     def find(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
         """A plain list is one Query on the index for its order and status, reading only the page.

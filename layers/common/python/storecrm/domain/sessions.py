@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
 from storecrm.domain.auth import (
@@ -67,6 +68,7 @@ class SessionService:
     def open(self, pending: PendingSession, with_writes: Sequence[Write] = ()) -> IssuedTokens:
         """Stores the session in the same transaction as `with_writes` (e.g. consuming a code)."""
         self.sessions.create(pending.session, with_writes)
+        metrics.count(metrics.SESSIONS_CREATED)
         return self._issue(pending.session, pending.secret, pending.session.created_at)
 
     def start(self, owner_kind: str, owner_id: str, *, store_id: str | None = None, verified: bool = True,
@@ -93,6 +95,7 @@ class SessionService:
         if not hmac.compare_digest(presented, session.refresh_hash):
             if presented in session.rotated_hashes:
                 self.sessions.delete(session.id)
+                metrics.count(metrics.SESSIONS_REVOKED)
                 raise Unauthorized("Refresh token reuse detected; the session was revoked", "GENERAL.TOKEN_REUSED")
             raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
         new_secret = new_refresh_secret()
@@ -106,6 +109,7 @@ class SessionService:
         if session is None or session.owner_kind != owner_kind or session.owner_id != owner_id:
             return False
         self.sessions.delete(session_id)
+        metrics.count(metrics.SESSIONS_REVOKED)
         return True
 
     def owner_of_refresh_token(self, token: str, owner_kind: str) -> Session:

@@ -24,6 +24,8 @@ from storecrm.config import settings
 from storecrm.domain.errors import DomainError, PayloadTooLarge, ValidationFailed
 from storecrm.http.errors import error_body, error_response, field_errors_from_pydantic, from_domain
 from storecrm.http.json_input import JSON_MEDIA_TYPE, check_json, check_media_type, decode_utf8
+from storecrm.metrics import flushed_per_invocation
+from storecrm.tracing import traced
 
 logger = Logger()
 
@@ -120,12 +122,16 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
 
 
 def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The function's `lambda_handler`: logging context, body checks, request id and security headers.
-    Also hands the function's SnapStart hooks to the runtime (storecrm.snapstart)."""
+    """The function's `lambda_handler`: logging context, body checks, request id, security headers,
+    business metrics flushed once per invocation, and the trace when tracing is on. Also hands the
+    function's SnapStart hooks to the runtime (storecrm.snapstart)."""
     snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # Every line of the request names its store and who calls: `public` until a bearer token
+        # is read (storecrm.http.auth names its kind). Never who exactly: ids only, no emails.
+        logger.append_keys(store_id=(event.get("pathParameters") or {}).get("storeId"), caller="public")
         request_id = str((event.get("requestContext") or {}).get("requestId")
                          or getattr(context, "aws_request_id", ""))
         try:
@@ -142,4 +148,4 @@ def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
             return finish_response(response, request_id)
         return finish_response(app.resolve(event, context), request_id)
 
-    return lambda_handler
+    return traced(flushed_per_invocation(lambda_handler))

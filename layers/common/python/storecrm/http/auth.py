@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.domain.auth import Principal, read_access_token
+from storecrm.domain.auth import Principal, PrincipalKind, read_access_token
 from storecrm.domain.errors import Unauthorized
 from storecrm.gateways.signing_keys import signing_keys
+from storecrm.http.app import logger
+
+# The `caller` key of the request's log lines (storecrm.http.app.lambda_entry starts it as `public`).
+CALLER_KINDS: dict[PrincipalKind, str] = {"account": "staff", "profile": "profile", "client": "api_client"}
 
 
 def bearer_token(app: APIGatewayRestResolver) -> str | None:
@@ -21,7 +25,9 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     token = bearer_token(app)
     if token is None:
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'")
-    return read_access_token(token, signing_keys())
+    caller = read_access_token(token, signing_keys())
+    logger.append_keys(caller=CALLER_KINDS[caller.kind])
+    return caller
 
 
 def source_ip(app: APIGatewayRestResolver) -> str:
