@@ -16,10 +16,9 @@ from storecrm.domain.email_templates import (
     EmailTemplateQuery,
     NewEmailTemplate,
     PreviewRequest,
-    SortDirection,
-    SortField,
     TemplateKey,
 )
+from storecrm.domain.keyed_find import SortDirection, SortField
 from storecrm.domain.models.email_templates import EmailTemplateStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -16,8 +16,9 @@ from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.products import ProductOut
+from storecrm.domain.keyed_find import SortDirection, SortField
 from storecrm.domain.models.products import ProductStatus
-from storecrm.domain.products import NewProduct, ProductChanges, ProductQuery, SortDirection, SortField
+from storecrm.domain.products import NewProduct, ProductChanges, ProductQuery
 from storecrm.domain.search import TaxonomyQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal

@@ -8,18 +8,16 @@ Rendering lives in template_rendering.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.base_model import Model
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag
+from storecrm.domain.keyed_find import KeyedFind, KeyedQuery
 from storecrm.domain.models.audiences import Audience, StandardAudience
 from storecrm.domain.models.email_templates import EmailTemplate, EmailTemplateStatus
 from storecrm.domain.permissions import Action
@@ -39,8 +37,6 @@ if TYPE_CHECKING:
     from storecrm.repositories.keys import Key
 
 TEMPLATE_NOT_FOUND = NotFound("Email template not found", "EMAIL_TEMPLATE.NOT_FOUND")
-# A find by ids reads them with the access check's two items in one BatchGetItem (100 keys).
-FIND_MAX = 98
 
 TemplateKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_-]+$",
                                    description="Letters, digits, hyphens and underscores; unique per store")]
@@ -50,8 +46,6 @@ Body = Annotated[str, Field(max_length=100_000, description="HTML with {{placeho
 # A display name goes into the From header: no line breaks or other control characters.
 DisplayName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Preheader = Annotated[str, Field(max_length=500, description="Inbox preview text, hidden in the mail")]
-SortField = Literal["created_at", "updated_at", "key"]
-SortDirection = Literal["asc", "desc"]
 
 
 class NewEmailTemplate(Command):
@@ -80,35 +74,13 @@ class EmailTemplateChanges(Command):
 CANNOT_REMOVE = ("key", "subject", "body", "from_name", "from_email", "status")
 
 
-class EmailTemplateQuery(Command):
-    ids: list[str] | None = Field(default=None, max_length=FIND_MAX)
+class EmailTemplateQuery(KeyedQuery):
     key: TemplateKey | None = None
     query: str | None = Field(default=None, max_length=255, description="Prefix of template keys")
     status: EmailTemplateStatus | None = None
-    sort_field: SortField | None = None
-    sort_direction: SortDirection | None = None
-    created_at_from: int | None = Field(default=None, ge=0)
-    created_at_to: int | None = Field(default=None, ge=0)
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = None
 
-    def ordering(self) -> tuple[SortField, bool]:
-        """The order asked for, else newest first; a key prefix alone is served in key order."""
-        sort = self.sort_field or ("key" if self.query else "created_at")
-        direction = self.sort_direction or ("asc" if sort == "key" else "desc")
-        return sort, direction == "asc"
-
-    def created_range(self) -> tuple[int, int] | None:
-        if self.created_at_from is None and self.created_at_to is None:
-            return None
-        return self.created_at_from or 0, self.created_at_to if self.created_at_to is not None else 10**10 - 1
-
-    def matches(self, template: EmailTemplate) -> bool:
-        created = self.created_range()
-        return ((self.key is None or template.key == self.key)
-                and (not self.query or template.key.startswith(self.query))
-                and (self.status is None or template.status == self.status)
-                and (created is None or created[0] <= template.created_at <= created[1]))
+    def matches(self, found: Any) -> bool:
+        return (self.key is None or found.key == self.key) and super().matches(found)
 
 
 class PreviewRequest(Command):
@@ -118,28 +90,12 @@ class PreviewRequest(Command):
     vars: dict[str, Any] = Field(default_factory=dict, max_length=100, description="Values of the {{variables}}")
 
 
-class _FindPosition(Model):
-    """A cursor names the list it belongs to: another order or other filters make it a 400."""
-
-    model_config = {"extra": "forbid"}
-    sort: str
-    forward: bool
-    status: str | None
-    query: str | None
-    created: tuple[int, int] | None
-    key: dict[str, str]
-
-
-SORT_VALUES: dict[str, Callable[[EmailTemplate], tuple[Any, ...]]] = {
-    "created_at": lambda t: (t.created_at, t.id), "updated_at": lambda t: (t.updated_at, t.id),
-    "key": lambda t: (t.key,)}
-
-
 class EmailTemplateService:
     def __init__(self, templates: EmailTemplateRepository, audiences: AudienceRepository, guard: StoreGuard) -> None:
         self.templates = templates
         self.audiences = audiences
         self.guard = guard
+        self.finder = KeyedFind(templates)
 
     def create(self, principal: Principal, store_id: str, data: NewEmailTemplate) -> EmailTemplate:
         self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES)
@@ -153,39 +109,15 @@ class EmailTemplateService:
 
     def find(self, principal: Principal, store_id: str, q: EmailTemplateQuery) -> tuple[list[EmailTemplate],
                                                                                          str | None]:
-        """`ids`: those templates, read with the access check (one BatchGetItem). `key`: at most one
-        template, one Query on the key index. Otherwise one Query on the index of the order (and status),
-        a key prefix or a created_at range as its key condition where that order serves it.
-
-        A key prefix in a time order, or a created_at range in another order, cannot be the index's key
-        condition: that filter is applied to the page read, so a page may hold fewer than `limit`
-        templates while the cursor goes on.
-        """
-        created = q.created_range()
-        if created is not None and created[0] > created[1]:
-            raise ValidationFailed.on("created_at_to", "must not be before created_at_from")
-        sort, forward = q.ordering()
-        if q.ids is not None:
-            wanted = [self.templates.item_key(store_id, i) for i in dict.fromkeys(q.ids)]
-            access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=wanted)
-            found = [t for k in wanted if (t := self.templates.from_item(access.view.extras.get(k)))]
-            return sorted(filter(q.matches, found), key=SORT_VALUES[sort], reverse=not forward), None
-        if q.key is not None:
+        """`key` without `ids`: at most one template, one Query on the key index. Otherwise the keyed find
+        (storecrm.domain.keyed_find), the access check read with the ids."""
+        if q.ids is None and q.key is not None:
             self.guard.enter(principal, store_id, Action.READ_STORE)
             found, _ = self.templates.list_page(store_id, "key", q.status, key=q.key, forward=True, limit=1,
                                                 after=None)
             return list(filter(q.matches, found)), None
-        start = cursors.decode(q.cursor, _FindPosition)
-        position = _FindPosition(sort=sort, forward=forward, status=q.status, query=q.query, created=created, key={})
-        if start and start.model_dump(exclude={"key"}) != position.model_dump(exclude={"key"}):
-            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
-        self.guard.enter(principal, store_id, Action.READ_STORE)
-        page, last = self.templates.list_page(
-            store_id, sort, q.status, key_prefix=(q.query or None) if sort == "key" else None,
-            created=created if sort == "created_at" else None, forward=forward, limit=q.limit,
-            after=start.key if start else None)
-        cursor = cursors.encode(position.model_copy(update={"key": last})) if last else None
-        return list(filter(q.matches, page)), cursor
+        return self.finder.find(store_id, q, lambda wanted: self.guard.enter(
+            principal, store_id, Action.READ_STORE, extra=wanted).view.extras)
 
     def update(self, principal: Principal, store_id: str, ref: str, changes: EmailTemplateChanges) -> EmailTemplate:
         given = changes.model_dump(exclude_unset=True)

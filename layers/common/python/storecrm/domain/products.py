@@ -8,18 +8,17 @@ A product is named in a path by its id, by `{storeId}:{key}`, or (the client's s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain import cursors
 from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, LanguageTag, MarketKey, WholeNumber
+from storecrm.domain.keyed_find import KeyedFind, KeyedQuery, Load
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Block, Price, Product, ProductInventory, ProductStatus, ProductVariant
 from storecrm.domain.models.profiles import TaxonomyEntry
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from storecrm.repositories.table import Item
 
 PRODUCT_NOT_FOUND = NotFound("Product not found", "PRODUCT.NOT_FOUND")
-# A find by ids reads them with the access check's two items in one BatchGetItem (100 keys).
-FIND_MAX = 98
 # Stock rows get a stable id from their variant and location, so a rewrite of the variant keeps it.
 INVENTORY_IDS = uuid.UUID("3c9e7a51-2f4d-4b8a-a6e0-9d1b5c7f3e28")
 
@@ -48,8 +45,6 @@ Slugs = Annotated[dict[LanguageTag, SlugText], Field(max_length=20, description=
                                                                                 "per language in the store")]
 Amount = Annotated[WholeNumber, Field(ge=0, le=100_000_000, description="Smallest currency unit (cents)")]
 ShortText = Annotated[str, Field(min_length=1, max_length=64)]
-SortField = Literal["created_at", "updated_at", "key"]
-SortDirection = Literal["asc", "desc"]
 
 
 # ---------------------------------------------------------------- commands
@@ -114,54 +109,15 @@ class ProductChanges(Command):
 CANNOT_REMOVE = ("key", "slug", "blocks", "taxonomies", "variants", "status")
 
 
-class ProductQuery(Command):
-    ids: list[str] | None = Field(default=None, max_length=FIND_MAX)
+class ProductQuery(KeyedQuery):
     taxonomy_query: list[TaxonomyQuery] | None = Field(default=None, max_length=10)
     match_all: bool = Field(default=True, description="Every taxonomy query must match (else any one)")
     status: ProductStatus | None = None
     query: str | None = Field(default=None, max_length=128, description="Prefix of product keys")
-    sort_field: SortField | None = None
-    sort_direction: SortDirection | None = None
-    created_at_from: int | None = Field(default=None, ge=0)
-    created_at_to: int | None = Field(default=None, ge=0)
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = None
 
-    def ordering(self) -> tuple[SortField, bool]:
-        """The order asked for, else newest first; a key prefix alone is served in key order."""
-        sort = self.sort_field or ("key" if self.query else "created_at")
-        direction = self.sort_direction or ("asc" if sort == "key" else "desc")
-        return sort, direction == "asc"
-
-    def created_range(self) -> tuple[int, int] | None:
-        if self.created_at_from is None and self.created_at_to is None:
-            return None
-        return self.created_at_from or 0, self.created_at_to if self.created_at_to is not None else 10**10 - 1
-
-    def matches(self, product: Product) -> bool:
-        created = self.created_range()
-        return ((not self.query or product.key.startswith(self.query))
-                and (self.status is None or product.status == self.status)
-                and (created is None or created[0] <= product.created_at <= created[1])
-                and (not self.taxonomy_query or taxonomies_match(product.taxonomies, self.taxonomy_query,
-                                                                 match_all=self.match_all)))
-
-
-class _FindPosition(Model):
-    """A cursor names the list it belongs to: another order or other index filters make it a 400."""
-
-    model_config = {"extra": "forbid"}
-    sort: str
-    forward: bool
-    status: str | None
-    query: str | None
-    created: tuple[int, int] | None
-    key: dict[str, str]
-
-
-SORT_VALUES: dict[str, Callable[[Product], tuple[Any, ...]]] = {
-    "created_at": lambda p: (p.created_at, p.id), "updated_at": lambda p: (p.updated_at, p.id),
-    "key": lambda p: (p.key,)}
+    def matches(self, found: Any) -> bool:
+        return super().matches(found) and (not self.taxonomy_query or taxonomies_match(
+            found.taxonomies, self.taxonomy_query, match_all=self.match_all))
 
 
 # ---------------------------------------------------------------- rules
@@ -261,9 +217,6 @@ def product_event(type_: str, product: Product) -> OutboxEvent:
 
 
 # ---------------------------------------------------------------- lookup by id, key or slug
-Load = Callable[[list["Key"]], dict["Key", "Item"]]
-
-
 class ProductLookup:
     """Reading products, shared by staff and storefront calls; each caller says how items are read (`load`):
     staff with their access check, shoppers with the store, in one BatchGetItem.
@@ -273,6 +226,7 @@ class ProductLookup:
 
     def __init__(self, products: ProductRepository) -> None:
         self.products = products
+        self.finder = KeyedFind(products)
 
     def keys(self, store_id: str, ref: str) -> list[Key]:
         return [self.products.item_key(store_id, ref), self._marker_key(store_id, ref)]
@@ -287,32 +241,7 @@ class ProductLookup:
         return product
 
     def find(self, store_id: str, q: ProductQuery, load: Load) -> tuple[list[Product], str | None]:
-        """`ids`: those products (one read). Otherwise one Query on the index of the order (and status), a
-        key prefix or a created_at range as its key condition where that order serves it.
-
-        A key prefix in a time order, a created_at range in another order, and taxonomy queries cannot be the
-        index's key condition: they filter the page read, so a page may hold fewer than `limit` products
-        while the cursor goes on."""
-        created = q.created_range()
-        if created is not None and created[0] > created[1]:
-            raise ValidationFailed.on("created_at_to", "must not be before created_at_from")
-        sort, forward = q.ordering()
-        if q.ids is not None:
-            wanted = [self.products.item_key(store_id, i) for i in dict.fromkeys(q.ids)]
-            found = load(wanted)
-            listed = [p for k in wanted if (p := self.products.from_item(found.get(k)))]
-            return sorted(filter(q.matches, listed), key=SORT_VALUES[sort], reverse=not forward), None
-        start = cursors.decode(q.cursor, _FindPosition)
-        position = _FindPosition(sort=sort, forward=forward, status=q.status, query=q.query, created=created, key={})
-        if start and start.model_dump(exclude={"key"}) != position.model_dump(exclude={"key"}):
-            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
-        load([])
-        page, last = self.products.list_page(
-            store_id, sort, q.status, key_prefix=(q.query or None) if sort == "key" else None,
-            created=created if sort == "created_at" else None, forward=forward, limit=q.limit,
-            after=start.key if start else None)
-        cursor = cursors.encode(position.model_copy(update={"key": last})) if last else None
-        return list(filter(q.matches, page)), cursor
+        return self.finder.find(store_id, q, load)
 
     def _marker_key(self, store_id: str, ref: str) -> Key:
         named = key_in_ref(store_id, ref)
