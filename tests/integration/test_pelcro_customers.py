@@ -441,3 +441,15 @@ def test_unknown_route_in_the_pelcro_shape(api: Api) -> None:
     result = handler.invoke(event)
     assert result["statusCode"] == 404
     assert '"error"' in result["body"] and '"status": 404' in result["body"]
+
+
+def test_deleting_the_site_erases_its_customers(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    from storecrm.repositories.base import default_table
+
+    made = customer(register(api, store, username="Gone"))
+    assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200
+    table = default_table()
+    for partition in [f"STORE#{store['id']}#USERNAME#gone", f"STORE#{store['id']}#EMAIL#reader@example.com"]:
+        assert list(table.query_all(partition)) == [], partition
+    assert_error(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=made["token"]), 401)
+    assert_field_error(register(api, store), "site_id")

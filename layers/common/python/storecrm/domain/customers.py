@@ -26,7 +26,7 @@ from storecrm.domain.models.accounts import CodeSummary, Session
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
-from storecrm.domain.profile_sessions import check_live_session, listing_session, session_summary
+from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
 from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import PendingSession, SessionService
 
@@ -208,7 +208,7 @@ class Customers:
             self.session_store.create(pending.session, [consume, *self.profiles.create_writes(
                 created, [profile_event("profile.created", created)])])
             return self._view(created, [], pending.session)
-        changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:20]}
+        changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
         if not profile.verified:
             changes["verified"] = True
         return self._open(profile, listed, changes, also=[consume])
@@ -242,8 +242,7 @@ class Customers:
                                                                         profile.password_hash):
                 raise ValidationFailed.on("current_password", "does not match the current password")
             given["password_hash"] = passwords.hash_password(changes.password)
-        email_changed = "email" in given and given["email"] != profile.email
-        if email_changed:
+        if "email" in given and given["email"] != profile.email:
             # What was confirmed was the old address. Mailing a link for the new one is the email
             # verification flow's to add here (Pelcro section 4), in this same branch.
             given["verified"] = False
