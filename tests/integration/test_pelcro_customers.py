@@ -453,3 +453,19 @@ def test_deleting_the_site_erases_its_customers(api: Api, owner: dict[str, Any],
         assert list(table.query_all(partition)) == [], partition
     assert_error(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=made["token"]), 401)
     assert_field_error(register(api, store), "site_id")
+
+
+def test_passwords_never_reach_the_logs(api: Api, store: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    made = customer(register(api, store))
+    api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], "email": "reader@example.com",
+                                           "password": "wrong-password-77"})
+    api.call("PUT", f"{SDK}/customer", {"site_id": store["id"], "password": "new-secret-99",
+                                        "current_password": "not-it-55"}, token=made["token"])
+    api.call("POST", f"{SDK}/auth/register", {"site_id": store["id"], "email": "x@example.com", "password": "short-1"})
+    from storecrm.pelcro.errors import logger
+
+    logger.warning("capture probe")  # the functions' logger writes where this test reads
+    assert "capture probe" in caplog.text
+    for secret in (PASSWORD, "wrong-password-77", "new-secret-99", "not-it-55", "short-1"):
+        assert secret not in caplog.text

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 INVALID_CREDENTIALS = "Invalid credentials"
 
 Password = Annotated[str, Field(max_length=passwords.MAX_LENGTH), AfterValidator(passwords.check_password)]
+AnyPassword = Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
+# Every password field is declared with repr=False: a model's repr is what debug logs show (Powertools
+# logs a route's arguments at DEBUG), and a password must never reach a log.
 Username = Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Name = Annotated[str, Field(max_length=100)]
 Phone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()./-]{3,40}$")]
@@ -55,7 +58,7 @@ class _CustomerCommand(Command):
 
 class NewCustomer(_CustomerCommand):
     email: Email
-    password: Password
+    password: Password = Field(repr=False)
     first_name: Name | None = None
     last_name: Name | None = None
     display_name: Name | None = None
@@ -76,8 +79,8 @@ class CustomerChanges(_CustomerCommand):
     phone: Phone | None = None
     language: LanguageCode | None = None
     metadata: Metadata | None = None
-    password: Password | None = None
-    current_password: str | None = Field(default=None, max_length=passwords.MAX_LENGTH)
+    password: Password | None = Field(default=None, repr=False)
+    current_password: AnyPassword | None = Field(default=None, repr=False)
 
     @model_validator(mode="after")
     def _no_null_credentials(self) -> CustomerChanges:
@@ -92,7 +95,7 @@ class Credentials(_CustomerCommand):
 
     email: Email | None = None
     username: str | None = Field(default=None, max_length=50)
-    password: str = Field(min_length=1, max_length=passwords.MAX_LENGTH)
+    password: AnyPassword = Field(repr=False)
 
     @model_validator(mode="after")
     def _one_name(self) -> Credentials:
