@@ -208,6 +208,14 @@ class Flow:
         return str(self.ok("POST", self.storefront("/profiles/verify"), {"code": latest_code(email)}, token=bearer)[
             "token"])
 
+    def pelcro(self, tail: str) -> str:
+        return f"/api/v1/sdk{tail}"
+
+    def pelcro_register(self) -> str:
+        """A new Pelcro-dialect customer with a password: its token."""
+        body = {"site_id": self.store_id, "email": self.email(), "password": "bench-plum-tree-42"}
+        return str(self.ok("POST", self.pelcro("/auth/register"), body)["data"]["token"])
+
     def scheduler(self) -> Call:
         from localrunner.consumers import run_schedule
         from tests.support import HOSTS
@@ -315,6 +323,22 @@ def _revoke_all(f: Flow) -> Call:
 def _connect(f: Flow) -> Call:
     guest = f.ok("POST", f.profiles("/initialize"))
     return f.http("POST", f.profiles("/connect"), {"email": f.email()}, token=guest["access_token"])
+
+
+def _pelcro_login(f: Flow) -> Call:
+    email = f.email()
+    f.ok("POST", f.pelcro("/auth/register"), {"site_id": f.store_id, "email": email, "password": "bench-plum-tree-42"})
+    return f.http("POST", f.pelcro("/auth/login"), {"site_id": f.store_id, "email": email,
+                                                    "password": "bench-plum-tree-42"})
+
+
+def _pelcro_passwordless_login(f: Flow) -> Call:
+    from tests.support import latest_code
+
+    email = f.email()
+    f.ok("POST", f.pelcro("/auth/passwordless/request"), {"site_id": f.store_id, "email": email})
+    return f.http("POST", f.pelcro("/auth/passwordless/login"), {"site_id": f.store_id, "email": email,
+                                                                 "token": latest_code(email)})
 
 
 def _profile_verify(f: Flow) -> Call:
@@ -439,6 +463,14 @@ BUDGETS: dict[str, Budget | None] = {
     "storefront product": GET_BY_ID,
     "delete store (+ purge)": None,
     "scheduler run (nothing due)": None,
+    "pelcro register": WRITE,
+    "pelcro login": None,
+    "pelcro logout": WRITE,
+    "pelcro passwordless request": CODE,
+    "pelcro passwordless login": None,
+    "pelcro get customer": CURRENT,
+    "pelcro update customer": WRITE,
+    "pelcro refresh": WRITE,
 }
 WHY: dict[str, str] = {
     "verify": "a login: the code, the account, then the session's transaction",
@@ -451,6 +483,10 @@ WHY: dict[str, str] = {
     "create webhook": "one over: the secret is sealed with KMS before it is stored (kms.Encrypt)",
     "create integration": "one over: the secret fields are sealed with KMS before they are stored (kms.Encrypt)",
     "stripe event (ignored type)": "Stripe's request, not a client's: the store's integration and its sealed secret",
+    "pelcro login": "a login: the name's marker with both failure counters, the profile with its subscriptions, "
+                    "then the session's transaction",
+    "pelcro passwordless login": "a login: the code, the email's owner (with its subscriptions), a customer number "
+                                 "for a new profile, then the session's transaction",
 }
 
 STEPS: list[Step] = [
@@ -538,6 +574,21 @@ STEPS: list[Step] = [
     ("storefront product", lambda f: f.http("GET", f.storefront(f"/products/{f.create_product()}"))),
     ("delete store (+ purge)", _delete_store),
     ("scheduler run (nothing due)", lambda f: f.scheduler()),
+    # the Pelcro-style customer API
+    ("pelcro register", lambda f: f.http("POST", f.pelcro("/auth/register"), {
+        "site_id": f.store_id, "email": f.email(), "password": "bench-plum-tree-42"})),
+    ("pelcro login", _pelcro_login),
+    ("pelcro logout", lambda f: f.http("POST", f.pelcro("/auth/logout"), {"site_id": f.store_id},
+                                       token=f.pelcro_register())),
+    ("pelcro passwordless request", lambda f: f.http("POST", f.pelcro("/auth/passwordless/request"), {
+        "site_id": f.store_id, "email": f.email()})),
+    ("pelcro passwordless login", _pelcro_passwordless_login),
+    ("pelcro get customer", lambda f: f.http("POST", f.pelcro("/customer"), {"site_id": f.store_id},
+                                             token=f.pelcro_register())),
+    ("pelcro update customer", lambda f: f.http("PUT", f.pelcro("/customer"), {
+        "site_id": f.store_id, "first_name": "Ada"}, token=f.pelcro_register())),
+    ("pelcro refresh", lambda f: f.http("POST", f.pelcro("/customer/refresh"), {"site_id": f.store_id},
+                                        token=f.pelcro_register())),
 ]
 
 
@@ -606,6 +657,8 @@ def warm_up(flow: Flow) -> list[list[str]]:
     first("StorefrontFunction", flow.http("GET", flow.storefront()))
     flow.bearer = flow.storefront_login(flow.email())
     first("ProductsFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/products", token=flow.token))
+    first("PelcroFunction", flow.http("POST", flow.pelcro("/customer"), {"site_id": flow.store_id},
+                                      token=flow.pelcro_register()))
     first("SchedulerFunction", flow.scheduler())
     first("DocsFunction", flow.http("GET", "/openapi.json"))
     signing_keys.signing_keys()  # in-process every function shares one cache: leave it warm for the flow

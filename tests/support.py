@@ -63,7 +63,10 @@ class Api:
             parsed = json.loads(text) if text else None
         except json.JSONDecodeError:
             parsed = text
-        return Reply(result["statusCode"], parsed, {k.lower(): v for k, v in (result.get("headers") or {}).items()})
+        # API Gateway answers with both maps merged (Powertools puts a route's own headers in the multi-value one).
+        multi = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v}
+        headers = {**multi, **(result.get("headers") or {})}
+        return Reply(result["statusCode"], parsed, {k.lower(): v for k, v in headers.items()})
 
 
 @dataclass

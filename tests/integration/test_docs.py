@@ -21,18 +21,29 @@ def test_swagger_ui_bundles_its_assets(api: Api) -> None:
     assert "unpkg.com" not in page and "cdn.jsdelivr" not in page
 
 
-def test_every_operation_documents_the_arky_errors_it_can_answer_and_never_422(api: Api) -> None:
+def test_every_operation_documents_its_dialects_errors_and_never_422(api: Api) -> None:
     document = api.call("GET", "/openapi.json").body
     error_schema = document["components"]["schemas"]["ArkyError"]
     assert set(error_schema["properties"]) == {"message", "error", "statusCode", "validationErrors"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, item in document["paths"].items():
+        pelcro = path.startswith("/api/v1/sdk/")
         for method, operation in item.items():
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
             for status in ("400", "413", "415"):
                 schema = responses[status]["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/ArkyError"}, (method, path, status)
+                expected = ("PelcroValidationError" if status == "400" else "PelcroError") if pelcro else "ArkyError"
+                assert schema == {"$ref": f"#/components/schemas/{expected}"}, (method, path, status)
+
+
+def test_a_pelcro_error_answer_matches_its_documented_schema(api: Api) -> None:
+    schemas = api.call("GET", "/openapi.json").body["components"]["schemas"]
+    invalid = api.call("POST", "/api/v1/sdk/auth/register", {"email": "not-an-email"})
+    assert invalid.status == 400 and set(invalid.body) == set(schemas["PelcroValidationError"]["required"])
+    refused = api.call("POST", "/api/v1/sdk/customer", {"site_id": "any"})
+    assert refused.status == 401 and set(refused.body) == set(schemas["PelcroError"]["required"])
+    assert set(refused.body["error"]) == set(schemas["PelcroErrorDetail"]["required"])
 
 
 def test_an_error_answer_matches_the_documented_error_schema(api: Api) -> None:

@@ -32,6 +32,11 @@ class Settings:
     code_max_attempts: int = 5
     code_requests_per_email: int = 5
     code_requests_per_ip: int = 30
+    # Pelcro dialect (CONTRACTS.md section 2): a customer token lasts as long as its session.
+    customer_session_ttl: int = 60 * 24 * 3600
+    # Failed password logins per account and per source address in one window, then 429.
+    login_failures_allowed: int = 10
+    login_failure_window: int = 5 * 60
     rate_window: int = 10 * 60
     event_retention: int = 30 * 24 * 3600
     max_body_bytes: int = 256 * 1024

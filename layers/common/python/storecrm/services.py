@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
     from storecrm.domain.codes import LoginCodes
+    from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
@@ -76,6 +77,18 @@ def profile_sessions() -> ProfileSessions:
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
                            SessionRepository(), AudienceRepository())
+
+
+@lru_cache(maxsize=1)
+def customers() -> Customers:
+    from storecrm.domain.customers import Customers
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return Customers(ProfileRepository(), StoreRepository(), login_codes(), CodeRepository(), session_service(),
+                     SessionRepository(), AudienceRepository(), settings())
 
 
 @lru_cache(maxsize=1)
@@ -284,6 +297,6 @@ def reset() -> None:
                     team_service, market_service, profile_service, storefront_service, secret_box, outbound,
                     webhook_queue, webhook_service, integration_service, event_fanout, dispatcher,
                     delivery_idempotency, delivery_once, email_template_service, audience_service, audience_signup,
-                    stripe_events):
+                    stripe_events, customers):
         builder.cache_clear()
     settings.cache_clear()

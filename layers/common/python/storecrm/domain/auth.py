@@ -16,7 +16,9 @@ from storecrm.domain.errors import Unauthorized
 
 ISSUER = "storecrm"
 INVALID_CODE = "Invalid or expired code"
-PrincipalKind = Literal["account", "profile", "client"]
+# "customer" is a profile session's token in the Pelcro dialect: the same sessions, but a token kind
+# of its own, so neither dialect accepts the other's tokens.
+PrincipalKind = Literal["account", "profile", "client", "customer"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ def split_refresh_token(token: str) -> RefreshToken:
 
 
 # ---------------------------------------------------------------- access tokens
-def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: int, ttl: int) -> tuple[str, int]:
+def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: int, ttl: int,
+                       token_id: str | None = None) -> tuple[str, int]:
+    """`token_id` (the `jti` claim) makes each token distinct, even two issued in the same second."""
     expires_at = issued_at + ttl
     claims: dict[str, object] = {
         "iss": ISSUER, "sub": principal.subject, "typ": principal.kind, "iat": issued_at, "exp": expires_at,
@@ -106,6 +110,8 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
         claims["sid"] = principal.session_id
     if principal.store_id:
         claims["store"] = principal.store_id
+    if token_id:
+        claims["jti"] = token_id
     import jwt  # see read_access_token
 
     token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
@@ -127,7 +133,7 @@ def read_access_token(token: str, signing: SigningKeys) -> Principal:
                             options={"require": ["exp", "iat", "sub", "typ"]})
     except jwt.PyJWTError:
         raise invalid from None
-    if claims["typ"] not in ("account", "profile", "client"):
+    if claims["typ"] not in ("account", "profile", "client", "customer"):
         raise invalid
     return Principal(kind=claims["typ"], subject=claims["sub"], session_id=claims.get("sid"),
                      store_id=claims.get("store"), verified=bool(claims.get("ver", False)))

@@ -32,8 +32,9 @@ class LoginCodes:
         self.config = config
 
     def send(self, scope: str, email: str, source_ip: str, *, sender_name: str = "storecrm",
-             also: Sequence[Write] = ()) -> None:
-        """Stores a fresh code (replacing any earlier one) and mails it. `also` joins the transaction."""
+             also: Sequence[Write] = (), link_for: Callable[[str], str] | None = None) -> None:
+        """Stores a fresh code (replacing any earlier one) and mails it, and the link `link_for` makes
+        of it if given. `also` joins the transaction."""
         signing = self.signing()
         code = new_code()
         at = now()
@@ -42,10 +43,11 @@ class LoginCodes:
                           code_hash=hash_code(code, scope, email, signing, signing.current_kid))
         self.codes.issue(record, self._limits(scope, email, source_ip), also)
         minutes = self.config.code_ttl // 60
+        link = f"\n\nOr log in with this link: {link_for(code)}" if link_for else ""
         self.mailer.send(
             email,
             f"Your login code: {code}",
-            f"Your {sender_name} login code is {code}.\n\nIt expires in {minutes} minutes. "
+            f"Your {sender_name} login code is {code}.{link}\n\nIt expires in {minutes} minutes. "
             "If you did not ask for it, ignore this mail.",
         )
         metrics.count(metrics.LOGIN_CODES_SENT)

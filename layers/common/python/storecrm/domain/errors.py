@@ -62,8 +62,10 @@ class AlreadyMember(Conflict):
 
 
 class RateLimited(DomainError):
-    def __init__(self, message: str = "Too many requests, try again later") -> None:
+    def __init__(self, message: str = "Too many requests, try again later", retry_after: int | None = None) -> None:
         super().__init__(message, "GENERAL.RATE_LIMITED", 429)
+        # Seconds until the counting window that refused the request ends, when known.
+        self.retry_after = retry_after
 
 
 class Unavailable(DomainError):

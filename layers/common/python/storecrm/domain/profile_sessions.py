@@ -149,7 +149,7 @@ class ProfileSessions:
         at = now()
         pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=verified)
         profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=verified,
-                          origin_session_id=pending.session.id, auth_tokens=[_summary(pending)],
+                          origin_session_id=pending.session.id, auth_tokens=[session_summary(pending)],
                           verification_codes=[code] if code else [], created_at=at, updated_at=at)
         tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
             profile, [profile_event("profile.created", profile)])])
@@ -160,11 +160,7 @@ class ProfileSessions:
               also: Sequence[Write] = ()) -> ProfileLogin:
         """A new session on an existing profile, listed on it in the same transaction."""
         pending = self.sessions.prepare("profile", profile.id, store_id=profile.store_id, verified=verified)
-        changes: dict[str, object] = {
-            "auth_tokens": [_summary(pending), *profile.auth_tokens][:LISTED],
-            "revision": profile.revision + 1,
-            "updated_at": now(),
-        }
+        changes: dict[str, object] = {}
         events: list[OutboxEvent] = []
         changed: list[str] = []
         if email is not None:
@@ -175,7 +171,7 @@ class ProfileSessions:
             changed.append("verified")
         if code is not None:
             changes["verification_codes"] = [code, *profile.verification_codes][:LISTED]
-        updated = profile.model_copy(update=changes)
+        updated = listing_session(profile, pending, changes)
         if changed:
             events.append(profile_event("profile.updated", updated, changed=changed))
         tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events)])
@@ -203,7 +199,13 @@ def check_live_session(session: Session | None, profile: Profile | None, store_i
         raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
 
 
-def _summary(pending: PendingSession) -> SessionSummary:
+def listing_session(profile: Profile, pending: PendingSession, changes: dict[str, object]) -> Profile:
+    """The profile with `changes`, listing a new session first (the newest LISTED are kept)."""
+    return profile.model_copy(update={"auth_tokens": [session_summary(pending), *profile.auth_tokens][:LISTED],
+                                      "revision": profile.revision + 1, "updated_at": now(), **changes})
+
+
+def session_summary(pending: PendingSession) -> SessionSummary:
     return SessionSummary(id=pending.session.id, created_at=pending.session.created_at,
                           verified=pending.session.verified)
 

@@ -87,13 +87,15 @@ def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
         uses[usage.promo_code_id] = uses.get(usage.promo_code_id, 0) + usage.uses
     email_from_source = target.email is None and source.email is not None
     filled = {name: getattr(target, name) or getattr(source, name)
-              for name in ("first_name", "last_name", "display_name", "phone", "password_hash", "display_id")}
+              for name in ("first_name", "last_name", "display_name", "phone", "password_hash", "display_id",
+                           "username", "language")}
     return target.model_copy(update={
         **filled,
         "email": source.email if email_from_source else target.email,
         "verified": target.verified or (email_from_source and source.verified),
         "taxonomies": taxonomies,
         "promo_usage": [PromoUsage(promo_code_id=k, uses=v) for k, v in uses.items()],
+        "metadata": {**source.metadata, **target.metadata},
         "addresses": [*target.addresses, *[a for a in source.addresses if a not in target.addresses]],
         "extended_attributes": [*target.extended_attributes, *[
             a for a in source.extended_attributes

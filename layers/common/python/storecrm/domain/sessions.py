@@ -56,13 +56,13 @@ class SessionService:
         self.config = config
 
     def prepare(self, owner_kind: str, owner_id: str, *, store_id: str | None = None,
-                verified: bool = True) -> PendingSession:
+                verified: bool = True, lifetime: int | None = None) -> PendingSession:
         """A session not stored yet, so its id can go into the writes that open it."""
         at = now()
         secret = new_refresh_secret()
         session = Session(id=new_id(), owner_kind=owner_kind, owner_id=owner_id,
                           store_id=store_id, verified=verified, refresh_hash=hash_secret(secret),
-                          created_at=at, refresh_expires_at=at + self.config.refresh_token_ttl)
+                          created_at=at, refresh_expires_at=at + (lifetime or self.config.refresh_token_ttl))
         return PendingSession(session, secret)
 
     def open(self, pending: PendingSession, with_writes: Sequence[Write] = ()) -> IssuedTokens:
@@ -127,6 +127,22 @@ class SessionService:
         principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,
                               store_id=session.store_id, verified=session.verified)
         return issue_access_token(principal, self.signing(), now(), self.config.refresh_token_ttl)
+
+    def customer_token(self, session: Session) -> tuple[str, int]:
+        """A Pelcro-dialect token (kind "customer") that lasts as long as its session; every use
+        checks the session, so ending the session ends the token at once."""
+        principal = Principal(kind="customer", subject=session.owner_id, session_id=session.id,
+                              store_id=session.store_id, verified=session.verified)
+        at = now()
+        return issue_access_token(principal, self.signing(), at, max(session.refresh_expires_at - at, 1),
+                                  token_id=new_id())
+
+    def prolong(self, session: Session, lifetime: int, with_writes: Sequence[Write] = ()) -> Session:
+        """The session, lasting `lifetime` seconds from now, stored with `with_writes` (all of it fails
+        if the session ended meanwhile)."""
+        expires = now() + lifetime
+        self.sessions.prolong(session.id, expires, with_writes)
+        return session.model_copy(update={"refresh_expires_at": expires})
 
     def _issue(self, session: Session, secret: str, at: int) -> IssuedTokens:
         principal = Principal(kind=session.owner_kind, subject=session.owner_id, session_id=session.id,

@@ -121,10 +121,16 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
     return response
 
 
-def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
+def arky_rejection(error: DomainError) -> tuple[int, dict[str, Any]]:
+    return error.status, error_body(error.status, error.code, error.message, error.field_errors)
+
+
+def lambda_entry(app: APIGatewayRestResolver,
+                 rejection: Callable[[DomainError], tuple[int, dict[str, Any]]] = arky_rejection) -> LambdaHandler:
     """The function's `lambda_handler`: logging context, body checks, request id, security headers,
-    business metrics flushed once per invocation, and the trace when tracing is on. Also hands the
-    function's SnapStart hooks to the runtime (storecrm.snapstart)."""
+    business metrics flushed once per invocation, and the trace when tracing is on. `rejection` renders
+    a body the checks refuse, in the function's dialect (status and body). Also hands the function's
+    SnapStart hooks to the runtime (storecrm.snapstart)."""
     snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -137,12 +143,12 @@ def lambda_entry(app: APIGatewayRestResolver) -> LambdaHandler:
         try:
             check_request(event)
         except DomainError as rejected:
+            status, body = rejection(rejected)
             response: dict[str, Any] = {
-                "statusCode": rejected.status,
+                "statusCode": status,
                 "headers": {"Content-Type": "application/json",
                             "Access-Control-Allow-Origin": settings().cors_allow_origin},
-                "body": json.dumps(error_body(rejected.status, rejected.code, rejected.message,
-                                              rejected.field_errors)),
+                "body": json.dumps(body),
                 "isBase64Encoded": False,
             }
             return finish_response(response, request_id)

@@ -3,7 +3,8 @@
 Routes declare the errors their own logic can answer (`responses=errors(401, 403, 404)`);
 `finish_document` adds the ones every operation can meet before any route runs (400, 413, 415
 from the body checks) and removes Powertools' 422, which this API never sends: validation
-failures are 400s in the arky error shape.
+failures are 400s in the arky error shape. Operations of the Pelcro dialect (under PELCRO_BASE)
+answer in that dialect's shapes instead: PelcroValidationError for 400s, PelcroError for the rest.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ _DESCRIPTIONS = {
 # Checked in the Lambda entry for every request (storecrm.http.app.check_request).
 EVERY_OPERATION = (400, 413, 415)
 _POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+PELCRO_BASE = "/api/v1/sdk"
+PELCRO_ERROR_REF = "#/components/schemas/PelcroError"
+PELCRO_VALIDATION_REF = "#/components/schemas/PelcroValidationError"
 
 
 class FieldErrorOut(Model):
@@ -46,14 +50,38 @@ class ArkyError(Model):
     validationErrors: list[FieldErrorOut]  # noqa: N815
 
 
-def _response(status: int) -> dict[str, Any]:
-    return {"description": _DESCRIPTIONS[status], "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": ERROR_REF}}}}
+class PelcroErrorDetail(Model):
+    status: int
+    message: str
+
+
+class PelcroError(Model):
+    """Every Pelcro-dialect error but validation: {"error": {status, message}}."""
+
+    error: PelcroErrorDetail
+
+
+class PelcroValidationError(Model):
+    """A Pelcro-dialect 400: each field's messages."""
+
+    errors: dict[str, list[str]]
+
+
+def _response(status: int, pelcro: bool = False) -> dict[str, Any]:
+    ref = (PELCRO_VALIDATION_REF if status == 400 else PELCRO_ERROR_REF) if pelcro else ERROR_REF
+    return {"description": _DESCRIPTIONS[status], "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": ref}}}}
 
 
 def errors(*statuses: int) -> dict[int, Any]:
     """A route's `responses=` for the errors its own logic answers, beside its 200 answer (a 200
     without `content` is filled by Powertools from the route's return type, as without `responses`)."""
     return {200: {"description": "Successful Response"}, **{status: _response(status) for status in statuses}}
+
+
+def pelcro_errors(*statuses: int) -> dict[int, Any]:
+    """`errors` for a route of the Pelcro dialect, in its error shapes."""
+    return {200: {"description": "Successful Response"}, **{status: _response(status, pelcro=True)
+                                                           for status in statuses}}
 
 
 # The usual sets, named for who calls and what the route does.
@@ -68,16 +96,21 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_SCHEMA] = ArkyError.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schemas[ERROR_SCHEMA].pop("$defs", {}))
-    for path_item in document.get("paths", {}).values():
+    for path, path_item in document.get("paths", {}).items():
+        pelcro = path.startswith(PELCRO_BASE)
+        if pelcro:
+            for model in (PelcroError, PelcroValidationError):
+                schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schemas[model.__name__].pop("$defs", {}))
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             for status in EVERY_OPERATION:
-                responses.setdefault(str(status), _response(status))
+                responses.setdefault(str(status), _response(status, pelcro))
             for response in responses.values():
                 for content in (response.get("content") or {}).values():
                     if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
-                        content["schema"] = {"$ref": ERROR_REF}
+                        content["schema"] = {"$ref": PELCRO_VALIDATION_REF if pelcro else ERROR_REF}
     for name in _POWERTOOLS_ONLY:
         schemas.pop(name, None)
     return document

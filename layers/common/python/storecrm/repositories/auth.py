@@ -38,8 +38,20 @@ class CodeRepository:
             "ADD hits :one SET expires_at = :expires",
             condition="attribute_not_exists(hits) OR hits < :max",
             values={":one": 1, ":max": limit.limit, ":expires": window_start + 2 * limit.window},
-            error=RateLimited(),
+            error=RateLimited(retry_after=window_start + limit.window - at),
         )
+
+    @staticmethod
+    def counter_key(limit: RateLimit, at: int) -> keys.Key:
+        """The counter `limit` counts in at `at` (read it with other items, then `exhausted`)."""
+        return keys.rate_counter(limit.bucket, limit.subject, at - at % limit.window)
+
+    @staticmethod
+    def exhausted(limit: RateLimit, counter: Item | None, at: int) -> RateLimited | None:
+        """The refusal, if the counter read for `limit` has no request left in its window."""
+        if counter is None or int(str(counter.get("hits", 0))) < limit.limit:
+            return None
+        return RateLimited(retry_after=at - at % limit.window + limit.window - at)
 
     def get(self, scope: str, email: str) -> AuthCode | None:
         return from_item(AuthCode, self.table.get(keys.auth_code(scope, email), consistent=True))
@@ -110,6 +122,14 @@ class SessionRepository:
             values={":new": new_hash, ":rotated": rotated, ":exp": refresh_expires_at, ":old": session.refresh_hash},
             error=Unauthorized("Refresh token already used", "GENERAL.TOKEN_REUSED"),
         ))
+
+    def prolong(self, session_id: str, refresh_expires_at: int, with_writes: Sequence[Write] = ()) -> None:
+        """Moves a session's end if the session still exists (a logout or revocation wins), in one
+        transaction with `with_writes`."""
+        self.table.transact([*with_writes, update(
+            keys.session(session_id), "SET refresh_expires_at = :exp, expires_at = :exp",
+            condition="attribute_exists(PK)", values={":exp": refresh_expires_at},
+            error=Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN"))])
 
     def delete(self, session_id: str) -> None:
         self.table.write(delete(keys.session(session_id)))

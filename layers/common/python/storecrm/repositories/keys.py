@@ -33,6 +33,7 @@ active integration   STORE#{id}                  INTEGRATIONACTIVE#{category}  (
 idempotency record   IDEMPOTENCY#{function}      {hash}               (Powertools idempotency, TTL)
 profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
 profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
+profile username     STORE#{id}#USERNAME#{name}  USERNAME             (unique marker, lower case)
 search term          STORE#{id}#TERM#{WORD|WHOLE}#{2 chars}  {term}#{profileId}  (words; whole emails and ids)
 taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values encoded to sort, see search.py)
 
@@ -318,6 +319,10 @@ def profile(profile_id: str) -> Key:
 
 def profile_email(store_id: str, email: str) -> Key:
     return f"STORE#{store_id}#EMAIL#{email}", "EMAIL"
+
+
+def profile_username(store_id: str, username: str) -> Key:
+    return f"STORE#{store_id}#USERNAME#{username.lower()}", "USERNAME"
 
 
 ALL = "ALL"

@@ -23,6 +23,10 @@ def email_taken(email: str) -> Conflict:
     return Conflict(f"Another profile in this store already has the email {email}", "PROFILE.EMAIL_TAKEN")
 
 
+def username_taken(username: str) -> Conflict:
+    return Conflict(f"Another profile in this store already has the username {username}", "PROFILE.USERNAME_TAKEN")
+
+
 class ProfileRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
@@ -34,6 +38,10 @@ class ProfileRepository:
     @staticmethod
     def email_key(store_id: str, email: str) -> keys.Key:
         return keys.profile_email(store_id, email)
+
+    @staticmethod
+    def username_key(store_id: str, username: str) -> keys.Key:
+        return keys.profile_username(store_id, username)
 
     @staticmethod
     def from_item(item: Item | None) -> Profile | None:
@@ -57,6 +65,8 @@ class ProfileRepository:
         writes = [put(_item(profile), unless_exists=Conflict("Profile id collision"))]
         if profile.email:
             writes.append(_email_marker(profile))
+        if profile.username:
+            writes.append(_username_marker(profile))
         writes += [put(item) for item in _index_items(profile).values()]
         return [*writes, *[outbox_write(e) for e in events]]
 
@@ -71,6 +81,12 @@ class ProfileRepository:
                                      condition="profile_id = :id", values={":id": profile.id}))
             if profile.email:
                 writes.append(_email_marker(profile))
+        if (profile.username or "").lower() != (previous.username or "").lower():
+            if previous.username:
+                writes.append(delete(keys.profile_username(previous.store_id, previous.username),
+                                     condition="profile_id = :id", values={":id": profile.id}))
+            if profile.username:
+                writes.append(_username_marker(profile))
         before, after = _index_items(previous), _index_items(profile)
         writes += [delete(key) for key in before.keys() - after.keys()]
         writes += [put(item) for key, item in after.items() if key not in before]
@@ -132,6 +148,10 @@ class ProfileRepository:
             erase.append(delete(keys.profile_email(source.store_id, source.email)))
         if target.email and target.email != target_before.email:
             erase.append(_moved_marker(target))
+        if source.username and source.username != target.username:
+            erase.append(delete(keys.profile_username(source.store_id, source.username)))
+        if target.username and target.username != target_before.username:
+            erase.append(_moved_marker(target, username=True))
         before, after = _index_items(target_before), _index_items(target)
         erase += [delete(key) for key in before.keys() - after.keys()]
         erase += [put(item) for key, item in after.items() if key not in before]
@@ -145,7 +165,6 @@ class ProfileRepository:
 
     def id_for_email(self, store_id: str, email: str) -> str | None:
         return self.id_from_marker(self.table.get(keys.profile_email(store_id, email)))
-
     def search_page(self, store_id: str, word: str, *, limit: int, after: dict[str, str] | None) -> IdPage:
         """Profile ids with a term starting with `word`, in term order."""
         partition = keys.search_partition(store_id, word)
@@ -193,11 +212,22 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
     return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
 
 
-def _moved_marker(profile: Profile) -> Write:
-    """The email marker handed to `profile` (it was the merged source's)."""
+def _moved_marker(profile: Profile, *, username: bool = False) -> Write:
+    """The email (or username) marker handed to `profile` (it was the merged source's)."""
+    if username:
+        assert profile.username
+        pk, sk = keys.profile_username(profile.store_id, profile.username)
+        return put({"PK": pk, "SK": sk, "entity": "PROFILEUSERNAME", "profile_id": profile.id})
     assert profile.email
     pk, sk = keys.profile_email(profile.store_id, profile.email)
     return put({"PK": pk, "SK": sk, "entity": "PROFILEEMAIL", "profile_id": profile.id})
+
+
+def _username_marker(profile: Profile) -> Write:
+    assert profile.username
+    pk, sk = keys.profile_username(profile.store_id, profile.username)
+    return put({"PK": pk, "SK": sk, "entity": "PROFILEUSERNAME", "profile_id": profile.id},
+               unless_exists=username_taken(profile.username))
 
 
 def _email_marker(profile: Profile) -> Write:

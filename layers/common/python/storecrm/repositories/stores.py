@@ -59,6 +59,11 @@ class StoreRepository:
     def get(self, store_id: str) -> Store | None:
         return from_item(Store, self.table.get(keys.store(store_id)))
 
+    def next_customer_number(self, store_id: str) -> int:
+        """The store's next customer number (a profile's display id): a counter on the store item, so
+        two are never the same and a missing store is STORE_GONE (a failed sign-up leaves a gap)."""
+        return self.table.increment(keys.store(store_id), "last_customer_number", error=STORE_GONE)
+
     @staticmethod
     def exists_check(store_id: str) -> Write:
         """Joins a transaction to make it fail when the store does not exist (or was deleted)."""
@@ -131,9 +136,9 @@ class StoreRepository:
     def purge(self, store_id: str) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
-        The store's own partitions, plus its profiles, their subscription lists and email markers, which live in
-        partitions of their own and are found through the store's profile list index, and its
-        audiences' subscriber partitions, found through the audiences (so those go first).
+        The store's own partitions, plus its profiles, their subscription lists and email and username
+        markers, which live in partitions of their own and are found through the store's profile list
+        index, and its audiences' subscriber partitions, found through the audiences (so those go first).
         """
         removed = 0
         audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
@@ -149,7 +154,8 @@ class StoreRepository:
         removed += self._delete_all(
             key for item in profiles
             for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
-                        *([keys.profile_email(store_id, item["email"])] if item.get("email") else [])])
+                        *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
+                        *([keys.profile_username(store_id, item["username"])] if item.get("username") else [])])
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
 

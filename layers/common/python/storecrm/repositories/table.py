@@ -220,6 +220,21 @@ class Table:
                 raise op.error or ConditionFailed(op.kind) from None
             raise
 
+    def increment(self, key: Key, attribute: str, *, error: DomainError) -> int:
+        """Adds one to a counter of an existing item (`error` when there is none) and returns the new
+        value, atomically."""
+        try:
+            raw = self._client.update_item(TableName=self.name, Key=key_of(key), UpdateExpression="ADD #n :one",
+                                           ConditionExpression="attribute_exists(PK)",
+                                           ExpressionAttributeNames={"#n": attribute},
+                                           ExpressionAttributeValues=serialize({":one": 1}),
+                                           ReturnValues="UPDATED_NEW")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise error from None
+            raise
+        return int(deserialize(raw["Attributes"])[attribute])
+
     def transact(self, writes: Sequence[Write]) -> None:
         """All or nothing. A failed condition raises the domain error its write named."""
         if len(writes) == 1:

@@ -80,7 +80,12 @@ class Profile(Entity):
     addresses: list[dict[str, Any]] = Field(default_factory=list)
     extended_attributes: list[ExtendedAttribute] = Field(default_factory=list)
     password_hash: str | None = None
+    # A short public id unique per store (the Pelcro dialect's integer customer id, as digits).
     display_id: str | None = None
+    # Unique per store (a marker item, like the email), compared case-insensitively.
+    username: str | None = None
+    language: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
     # The session that created the record; an unverified session sees full data only of its own.
     origin_session_id: str | None = None
     # Bumped on every write; writes are conditional on the revision they read.

@@ -1,0 +1,322 @@
+"""Customers who sign in with a password (or a mailed code) and manage their own profile.
+
+The rules behind the Pelcro-style dialect, over the same store-scoped profile the arky routes use:
+registering creates a profile (email marker, search terms, `profile.created`), a login opens a
+profile session, and the customer's token is a token of that session with a kind of its own
+("customer"), checked against the session on every use, so a logout or a staff revocation ends it
+at once. Each customer gets a store-wide customer number (the profile's display id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from storecrm.clock import new_id, now
+from storecrm.config import Settings
+from storecrm.domain import audiences, passwords
+from storecrm.domain.auth import Principal, RateLimit
+from storecrm.domain.codes import LoginCodes
+from storecrm.domain.errors import Unauthorized, ValidationFailed
+from storecrm.domain.fields import Command, Email
+from storecrm.domain.models.accounts import CodeSummary, Session
+from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.profiles import Profile
+from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
+from storecrm.domain.profiles import profile_event
+from storecrm.domain.sessions import PendingSession, SessionService
+
+if TYPE_CHECKING:
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+    from storecrm.repositories.table import Write
+
+# One answer for an unknown email or username, a profile without a password and a wrong password.
+INVALID_CREDENTIALS = "Invalid credentials"
+
+Password = Annotated[str, Field(max_length=passwords.MAX_LENGTH), AfterValidator(passwords.check_password)]
+AnyPassword = Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
+# Every password field is declared with repr=False: a model's repr is what debug logs show (Powertools
+# logs a route's arguments at DEBUG), and a password must never reach a log.
+Username = Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Name = Annotated[str, Field(max_length=100)]
+Phone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()./-]{3,40}$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+Metadata = Annotated[dict[str, str | int | float | bool | None], Field(max_length=50)]
+
+
+class _CustomerCommand(Command):
+    # Passwords are taken as typed: a space at either end is part of them.
+    model_config = {"extra": "ignore", "str_strip_whitespace": False}
+
+
+class NewCustomer(_CustomerCommand):
+    email: Email
+    password: Password = Field(repr=False)
+    first_name: Name | None = None
+    last_name: Name | None = None
+    display_name: Name | None = None
+    username: Username | None = None
+    phone: Phone | None = None
+    language: LanguageCode | None = None
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class CustomerChanges(_CustomerCommand):
+    """Only the fields sent change; a name, phone or language sent as null is removed."""
+
+    email: Email | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    display_name: Name | None = None
+    username: Username | None = None
+    phone: Phone | None = None
+    language: LanguageCode | None = None
+    metadata: Metadata | None = None
+    password: Password | None = Field(default=None, repr=False)
+    current_password: AnyPassword | None = Field(default=None, repr=False)
+
+    @model_validator(mode="after")
+    def _no_null_credentials(self) -> CustomerChanges:
+        for name in ("email", "password", "metadata"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class Credentials(_CustomerCommand):
+    """Email or username, and the password."""
+
+    email: Email | None = None
+    username: str | None = Field(default=None, max_length=50)
+    password: AnyPassword = Field(repr=False)
+
+    @model_validator(mode="after")
+    def _one_name(self) -> Credentials:
+        if (self.email is None) == (self.username is None):
+            raise ValueError("send either email or username")
+        return self
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """A customer as the dialect shows them: the profile, its audience subscriptions and the session."""
+
+    profile: Profile
+    subscriptions: list[Subscription]
+    session: Session
+    token: str | None = None  # a new token for the session, when the answer hands one out
+
+    @property
+    def number(self) -> int:
+        """The customer number (every profile a customer session opens on has one: `_open`)."""
+        assert self.profile.display_id is not None
+        return int(self.profile.display_id)
+
+
+def customer_session_id(caller: Principal, store_id: str) -> str:
+    """The session of a customer token of this store; any other token (staff, an arky profile
+    session, another store's customer) is a 401."""
+    if caller.kind != "customer" or caller.store_id != store_id or not caller.session_id:
+        raise Unauthorized("This token is not a customer session of this site", "GENERAL.INVALID_TOKEN")
+    return caller.session_id
+
+
+class Customers:
+    def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
+                 counters: CodeRepository, sessions: SessionService, session_store: SessionRepository,
+                 subscriptions: AudienceRepository, config: Settings) -> None:
+        self.profiles = profiles
+        self.stores = stores
+        self.codes = codes
+        self.counters = counters
+        self.sessions = sessions
+        self.session_store = session_store
+        self.subscriptions = subscriptions
+        self.config = config
+
+    # ------------------------------------------------------------------ signing in
+    def register(self, store_id: str, data: NewCustomer) -> CustomerView:
+        """A new profile with a password and its first session, in one transaction (a taken email or
+        username fails it). Two calls: the customer number (which also proves the store exists), then
+        the transaction."""
+        number = self.stores.next_customer_number(store_id)
+        pending = self._prepare(new_id(), store_id)
+        at = now()
+        profile = Profile(
+            id=pending.session.owner_id, store_id=store_id, email=data.email, display_id=str(number),
+            password_hash=passwords.hash_password(data.password), first_name=data.first_name,
+            last_name=data.last_name, display_name=data.display_name, username=data.username, phone=data.phone,
+            language=data.language, metadata=data.metadata, origin_session_id=pending.session.id,
+            auth_tokens=[session_summary(pending)], created_at=at, updated_at=at)
+        self.session_store.create(pending.session, self.profiles.create_writes(
+            profile, [profile_event("profile.created", profile)]))
+        return self._view(profile, [], pending.session)
+
+    def login(self, store_id: str, credentials: Credentials, source_ip: str) -> CustomerView:
+        """Every failure is the same 401. Failures are counted per account name and per source address
+        (`login_failures_allowed` in `login_failure_window`); once either is used up, every attempt is a
+        429 until the window ends, a right password included."""
+        name = credentials.email or (credentials.username or "").lower()
+        limits = self._login_limits(store_id, name, source_ip)
+        at = now()
+        marker = (self.profiles.email_key(store_id, credentials.email) if credentials.email
+                  else self.profiles.username_key(store_id, name))
+        counters = [self.counters.counter_key(limit, at) for limit in limits]
+        # One BatchGetItem for the account's marker and both failure counters, then the profile.
+        _, _, found = self.profiles.load(None, store_id, None, extra=[marker, *counters])
+        for limit, key in zip(limits, counters, strict=True):
+            refused = self.counters.exhausted(limit, found.get(key), at)
+            if refused:
+                raise refused
+        profile, listed = self._with_subscriptions(self.profiles.id_from_marker(found.get(marker)), store_id)
+        if profile is None or not profile.password_hash:
+            passwords.burn_time(credentials.password)  # as long as a wrong password takes
+            raise self._failed(limits, at)
+        if not passwords.password_matches(credentials.password, profile.password_hash):
+            raise self._failed(limits, at)
+        changes: dict[str, object] = {}
+        if passwords.needs_upgrade(profile.password_hash):
+            changes["password_hash"] = passwords.hash_password(credentials.password)
+        return self._open(profile, listed, changes)
+
+    def request_code(self, store_id: str, email: str, source_ip: str,
+                     link_for: Callable[[str], str] | None = None) -> None:
+        """Mails a login code (and a link carrying it), whether or not the email has a profile, with the
+        limits of the arky codes; the store's existence is checked in the code's own transaction."""
+        self.codes.send(code_scope(store_id), email, source_ip, also=[self.stores.exists_check(store_id)],
+                        link_for=link_for)
+
+    def login_with_code(self, store_id: str, email: str, code: str) -> CustomerView:
+        """A correct code logs in to the profile that has the email (one is created if none has) and
+        proves the email. A profile made by the arky flows gets its customer number here."""
+        record = self.codes.check(code_scope(store_id), email, code)
+        consume = self.codes.consume_write(record)
+        used = CodeSummary(created_at=record.created_at, used=True)
+        profile, listed = self._with_subscriptions(self.profiles.id_for_email(store_id, email), store_id)
+        if profile is None:
+            number = self.stores.next_customer_number(store_id)
+            pending = self._prepare(new_id(), store_id)
+            at = now()
+            created = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
+                              display_id=str(number), origin_session_id=pending.session.id,
+                              auth_tokens=[session_summary(pending)], verification_codes=[used],
+                              created_at=at, updated_at=at)
+            self.session_store.create(pending.session, [consume, *self.profiles.create_writes(
+                created, [profile_event("profile.created", created)])])
+            return self._view(created, [], pending.session)
+        changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
+        if not profile.verified:
+            changes["verified"] = True
+        return self._open(profile, listed, changes, also=[consume])
+
+    def logout(self, store_id: str, caller: Principal) -> None:
+        """Ends the token's session; its tokens stop working at once. An ended session is a 401."""
+        session_id = customer_session_id(caller, store_id)
+        if not self.sessions.end(session_id, "profile", caller.subject):
+            raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
+
+    # ------------------------------------------------------------------ the customer
+    def current(self, store_id: str, caller: Principal) -> CustomerView:
+        """The caller's profile, session and subscription list in one BatchGetItem (budget 1)."""
+        profile, session, listed = self._current(store_id, caller)
+        return self._view(profile, listed, session, token=False)
+
+    def refresh(self, store_id: str, caller: Principal) -> CustomerView:
+        """A new token, the session prolonged to a full lifetime: the read, then one write."""
+        profile, session, listed = self._current(store_id, caller)
+        return self._view(profile, listed, self.sessions.prolong(session, self.config.customer_session_ttl))
+
+    def update(self, store_id: str, caller: Principal, changes: CustomerChanges) -> CustomerView:
+        """Changes only what was sent, and hands out a new token: the read, then one transaction that
+        also moves the email and username markers (a taken one fails it) and prolongs the session."""
+        profile, session, listed = self._current(store_id, caller)
+        sent = changes.model_fields_set & set(CustomerChanges.model_fields)  # a dialect's own fields aside
+        given = {name: getattr(changes, name) for name in sent - {"password", "current_password"}}
+        if "password" in sent:
+            assert changes.password is not None
+            if profile.password_hash and not passwords.password_matches(changes.current_password or "",
+                                                                        profile.password_hash):
+                raise ValidationFailed.on("current_password", "does not match the current password")
+            given["password_hash"] = passwords.hash_password(changes.password)
+        if "email" in given and given["email"] != profile.email:
+            # What was confirmed was the old address. Mailing a link for the new one is the email
+            # verification flow's to add here (Pelcro section 4), in this same branch.
+            given["verified"] = False
+        changed = sorted(name for name, value in given.items() if getattr(profile, name) != value)
+        lifetime = self.config.customer_session_ttl
+        if not changed:
+            return self._view(profile, listed, self.sessions.prolong(session, lifetime))
+        updated = profile.model_copy(update={**given, "revision": profile.revision + 1, "updated_at": now()})
+        shown = [name for name in changed if name != "password_hash"]  # events never carry credentials
+        events = [profile_event("profile.updated", updated, changed=shown)] if shown else []
+        prolonged = self.sessions.prolong(session, lifetime, self.profiles.update_writes(updated, profile, events))
+        return self._view(updated, listed, prolonged)
+
+    # ------------------------------------------------------------------ helpers
+    def _current(self, store_id: str, caller: Principal) -> tuple[Profile, Session, list[Subscription]]:
+        session_id = customer_session_id(caller, store_id)
+        session_key = self.session_store.item_key(session_id)
+        listing = self.subscriptions.listing_key(caller.subject)
+        profile, _, found = self.profiles.load(caller.subject, store_id, None, extra=[session_key, listing])
+        session = self.session_store.from_item(found.get(session_key))
+        check_live_session(session, profile, store_id)
+        assert profile is not None and session is not None
+        return profile, session, audiences.profile_subscriptions(
+            self.subscriptions.listed_subscriptions(found.get(listing)), profile)
+
+    def _prepare(self, profile_id: str, store_id: str) -> PendingSession:
+        # A password or a code proved who this is: the session sees the whole profile.
+        return self.sessions.prepare("profile", profile_id, store_id=store_id, verified=True,
+                                     lifetime=self.config.customer_session_ttl)
+
+    def _with_subscriptions(self, profile_id: str | None, store_id: str) -> tuple[Profile | None, list[Subscription]]:
+        """A profile of this store and its audience subscriptions, in one BatchGetItem."""
+        if profile_id is None:
+            return None, []
+        listing = self.subscriptions.listing_key(profile_id)
+        profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[listing])
+        if profile is None or profile.store_id != store_id:
+            return None, []
+        return profile, audiences.profile_subscriptions(
+            self.subscriptions.listed_subscriptions(found.get(listing)), profile)
+
+    def _open(self, profile: Profile, listed: list[Subscription], changes: dict[str, object],
+              also: Sequence[Write] = ()) -> CustomerView:
+        """A new session on an existing profile, listed on it in the same transaction (with `changes`)."""
+        if profile.display_id is None:
+            changes = {**changes, "display_id": str(self.stores.next_customer_number(profile.store_id))}
+        pending = self._prepare(profile.id, profile.store_id)
+        updated = listing_session(profile, pending, changes)
+        events: list[OutboxEvent] = []
+        if "verified" in changes:
+            events.append(profile_event("profile.updated", updated, changed=["verified"]))
+        self.session_store.create(pending.session, [*also, *self.profiles.update_writes(updated, profile, events)])
+        return self._view(updated, listed, pending.session)
+
+    def _view(self, profile: Profile, subscriptions: list[Subscription], session: Session,
+              token: bool = True) -> CustomerView:
+        issued = self.sessions.customer_token(session)[0] if token else None
+        return CustomerView(profile, subscriptions, session, issued)
+
+    def _login_limits(self, store_id: str, name: str, source_ip: str) -> list[RateLimit]:
+        allowed, window = self.config.login_failures_allowed, self.config.login_failure_window
+        return [RateLimit("login-account", f"{store_id}#{name}", allowed, window),
+                RateLimit("login-ip", f"{store_id}#{source_ip}", allowed, window)]
+
+    def _failed(self, limits: list[RateLimit], at: int) -> Unauthorized:
+        """Counts a failed login and gives the refusal. A failure that finds a limit used up (by a
+        concurrent attempt since the counters were read) is the 429 instead."""
+        self.counters.count(limits, at)
+        return Unauthorized(INVALID_CREDENTIALS, "CUSTOMER.INVALID_CREDENTIALS")
+
+
+def code_scope(store_id: str) -> str:
+    """Customer codes are their own: an arky profile code does not log in here, nor the reverse."""
+    return f"customer#{store_id}"

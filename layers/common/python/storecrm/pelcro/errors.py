@@ -1,0 +1,86 @@
+"""Every error of the Pelcro dialect in its own shape, in one place.
+
+Validation: 400 `{"errors": {"<field>": ["message", ...]}}`; anything else `{"error": {"status",
+"message"}}`; a 429 also says when to retry (`Retry-After`). Domain errors that concern one input
+field of this dialect (the site, a taken email or username) are shown as that field's validation error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from storecrm.domain.errors import DomainError, FieldError, RateLimited
+from storecrm.http.errors import field_errors_from_pydantic
+
+logger = Logger()
+
+# Domain error code -> (the request field it concerns here, what to say about that field).
+FIELD_ERRORS = {
+    "STORE.NOT_FOUND": ("site_id", "does not name a site"),
+    "PROFILE.EMAIL_TAKEN": ("email", "has already been taken"),
+    "PROFILE.USERNAME_TAKEN": ("username", "has already been taken"),
+}
+
+
+def validation_body(fields: Sequence[FieldError]) -> dict[str, Any]:
+    grouped: dict[str, list[str]] = {}
+    for f in fields:
+        grouped.setdefault(f.field, []).append(f.error)
+    return {"errors": grouped}
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    return {"error": {"status": status, "message": message}}
+
+
+def body_of(error: DomainError) -> tuple[int, dict[str, Any]]:
+    """The status and body a domain error answers with in this dialect."""
+    if error.code in FIELD_ERRORS:
+        field, message = FIELD_ERRORS[error.code]
+        return 400, validation_body([FieldError(field, message)])
+    if error.status == 400:
+        return 400, validation_body(error.field_errors or [FieldError("body", error.message)])
+    return error.status, error_body(error.status, error.message)
+
+
+def response_of(error: DomainError) -> Response:
+    status, body = body_of(error)
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(max(error.retry_after or 1, 1))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body),
+                    headers=headers)
+
+
+def use_pelcro_errors(app: APIGatewayRestResolver) -> None:
+    """Every error the resolver can meet, in the Pelcro shape (the arky functions use `use_arky_errors`)."""
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        if error.status >= 500:
+            logger.error("Service error", error=str(error))
+        return response_of(error)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        body = validation_body(field_errors_from_pydantic(error.errors()))
+        return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @app.not_found
+    def no_route(_: NotFoundError) -> Response:
+        event = app.current_event
+        body = error_body(404, f"No route for {event.http_method} {event.path}")
+        return Response(status_code=404, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("Unhandled error")
+        body = error_body(500, "Something went wrong on our side; try again")
+        return Response(status_code=500, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))

@@ -1,0 +1,119 @@
+"""Request and response bodies of the Pelcro-style customer API (CONTRACTS.md section 2).
+
+Every request may carry `site_id` (the store id) in its body; it may come in the query string
+instead. Every answer wraps its resource: `{"data": ...}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from storecrm.domain.base_model import Model
+from storecrm.domain.customers import Credentials, CustomerChanges, CustomerView, NewCustomer
+from storecrm.domain.fields import Command, Email, ReturnUrl
+from storecrm.domain.models.audiences import Subscription
+
+SiteId = Field(default=None, max_length=64, description="The site (store) id; or send it in the query string")
+
+
+class SiteRequest(Command):
+    site_id: str | None = SiteId
+
+
+class RegisterRequest(NewCustomer):
+    site_id: str | None = SiteId
+
+
+class LoginRequest(Credentials):
+    site_id: str | None = SiteId
+
+
+class CustomerUpdateRequest(CustomerChanges):
+    site_id: str | None = SiteId
+
+
+class PasswordlessRequest(SiteRequest):
+    email: Email
+    redirect_url: ReturnUrl | None = Field(
+        default=None, description="The page the mailed link opens, with `email` and `token` added to its query")
+
+
+class PasswordlessLoginRequest(SiteRequest):
+    email: Email
+    token: str = Field(pattern=r"^\d{6}$", description="The code from the mail (or from the link)")
+
+
+class MembershipOut(Model):
+    """An audience subscription: paid ones are `subscriptions`, free ones `memberships`."""
+
+    id: str
+    audience_id: str
+    status: str
+    plan_id: str | None = Field(description="The chosen price, for a paid audience")
+    currency: str | None
+    current_period_end: int | None = Field(description="Paid up to (Unix seconds); null when open-ended")
+    subscribed_at: int
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> MembershipOut:
+        return cls(id=subscription.id, audience_id=subscription.audience_id, status=subscription.status,
+                   plan_id=subscription.price_id, currency=subscription.currency,
+                   current_period_end=subscription.current_period_end, subscribed_at=subscription.subscribed_at,
+                   created_at=subscription.created_at, updated_at=subscription.updated_at)
+
+
+class CustomerOut(Model):
+    id: int = Field(description="The customer number, unique per site")
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    display_name: str | None
+    username: str | None
+    phone: str | None
+    language: str | None
+    email_confirm: bool
+    metadata: dict[str, Any]
+    subscriptions: list[MembershipOut]
+    memberships: list[MembershipOut]
+    addresses: list[dict[str, Any]]
+    sources: list[dict[str, Any]] = Field(description="Payment methods (none are stored yet)")
+    profile_photo: str | None
+    auth_token: str
+    token: str
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, view: CustomerView, token: str) -> CustomerOut:
+        p = view.profile
+        return cls(id=view.number, email=p.email, first_name=p.first_name, last_name=p.last_name,
+                   display_name=p.display_name, username=p.username, phone=p.phone, language=p.language,
+                   email_confirm=p.verified, metadata=p.metadata,
+                   subscriptions=[MembershipOut.of(s) for s in view.subscriptions if s.price_id],
+                   memberships=[MembershipOut.of(s) for s in view.subscriptions if not s.price_id],
+                   addresses=p.addresses, sources=[], profile_photo=None, auth_token=token, token=token,
+                   created_at=p.created_at, updated_at=p.updated_at)
+
+
+class CustomerAnswer(Model):
+    data: CustomerOut
+
+
+class LoggedOut(Model):
+    logged_out: bool
+
+
+class LogoutAnswer(Model):
+    data: LoggedOut
+
+
+class CodeSent(Model):
+    sent: bool
+
+
+class CodeSentAnswer(Model):
+    data: CodeSent
