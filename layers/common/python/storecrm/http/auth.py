@@ -10,7 +10,9 @@ from storecrm.gateways.signing_keys import signing_keys
 from storecrm.http.app import logger
 
 # The `caller` key of the request's log lines (storecrm.http.app.lambda_entry starts it as `public`).
-CALLER_KINDS: dict[PrincipalKind, str] = {"account": "staff", "profile": "profile", "client": "api_client"}
+# A Pelcro-style customer is a profile signed in through that dialect.
+CALLER_KINDS: dict[PrincipalKind, str] = {"account": "staff", "profile": "profile", "customer": "profile",
+                                          "client": "api_client"}
 
 
 def bearer_token(app: APIGatewayRestResolver) -> str | None:
