@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from storecrm import aws
-from storecrm.domain.errors import DomainError
+from storecrm.domain.errors import Conflict, DomainError
 from storecrm.repositories.keys import INDEX_KEYS, Key
 
 Item = dict[str, Any]
@@ -130,6 +130,13 @@ class ConditionFailed(Exception):
     """A condition failed and the write named no domain error for it."""
 
 
+class TransactionConflict(Conflict):
+    """Another transaction was changing one of the same items at that moment; trying again may succeed."""
+
+    def __init__(self) -> None:
+        super().__init__("Another change to the same records was under way; try again", "GENERAL.BUSY")
+
+
 @dataclass
 class Page:
     items: list[Item]
@@ -234,6 +241,8 @@ class Table:
             for write, reason in zip(writes, reasons, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     raise write.error or ConditionFailed(write.kind) from None
+            if any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+                raise TransactionConflict() from None
             raise
 
     def delete_many(self, keys: Sequence[Key]) -> None:
