@@ -35,6 +35,7 @@ from storecrm.domain.models.commerce import (
     HistoryEntry,
     Order,
     OrderItem,
+    OrderPayment,
     OrderQuote,
     PendingStatus,
     StripePayment,
@@ -55,13 +56,13 @@ if TYPE_CHECKING:
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository, StockTake
     from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.table import Item
+    from storecrm.repositories.table import Item, Write
 
 CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
 FIRST_ORDER_NUMBER = 1001
-# A checkout that loses a race for the next order number (or meets another transaction on the same items)
-# reads and tries again; each lost race costs one more read and transaction.
-CHECKOUT_TRIES = 5
+# Writes a checkout tries when another transaction is changing the same items at that moment (DynamoDB's
+# TransactionConflict); its conditions keep every try correct without reading again.
+CHECKOUT_TRIES = 3
 # How long an unpaid order's lines hold their stock (the client's pending item status carries the time).
 PAYMENT_HOLD_SECONDS = 24 * 3600
 MAX_LINES = 100
@@ -167,6 +168,19 @@ class _FindPosition(Model):
     model_config = {"extra": "forbid"}
     profile_id: str | None
     key: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Sale:
+    """A cart checked for sale, priced, and (for cards) with its PaymentIntent: what the transaction writes."""
+
+    cart: Cart
+    verified: bool
+    quote: OrderQuote
+    payment: OrderPayment
+    client_secret: str | None
+    order_id: str
+    products: dict[str, Product]
 
 
 @dataclass(frozen=True)
@@ -288,19 +302,27 @@ class CartService:
         return quote(cart, market, products)
 
     def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest) -> CheckoutResult:
-        """Three calls when no other checkout of the store races it: the cart with the session and the order
-        counter, the market with the products, then the transaction (plus, for card payments, the store's
-        Stripe key and the PaymentIntent). The number is the counter's next value written in the order's own
-        transaction on the condition that the counter still holds what was read, so numbers have no gaps
-        and a checkout that fails takes none; a lost race reads again."""
-        own_session_id(caller, store_id)
-        order_id = new_id()  # kept across tries: it is the PaymentIntent's idempotency key
+        """Three calls: the cart with the session and the order counter, the market with the products, then the
+        transaction (plus, for card payments, the store's Stripe key and the PaymentIntent).
+
+        The order number: TransactWriteItems cannot answer a counter's new value, so the transaction moves the
+        counter from the value read to the next one, on the condition that it still holds what was read: no
+        extra call, and a checkout that fails takes no number. A checkout that loses that race (another one
+        of the store committed in between) takes its number with an atomic ADD instead and writes again, two
+        more calls, so bursts of checkouts all go through; a number taken that way and then not used (the
+        stock ran out meanwhile) leaves a gap."""
+        cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id)])
+        sale = self._sale(cart, session.verified, request.payment_method_id)
+        seen = self.carts.last_number(found.get(self.carts.number_key(store_id)))
+        try:
+            return self._record(sale, (seen or 0) + 1, self.carts.number_claim(store_id, seen, NumberTaken()))
+        except (NumberTaken, TransactionConflict):
+            pass
+        number = self.carts.reserve_number(store_id)
         for attempt in range(CHECKOUT_TRIES):
-            cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id)])
             try:
-                return self._convert(cart, session.verified, found.get(self.carts.number_key(store_id)), order_id,
-                                     request.payment_method_id)
-            except (NumberTaken, TransactionConflict):
+                return self._record(sale, number, None)
+            except TransactionConflict:
                 if attempt == CHECKOUT_TRIES - 1:
                     raise
         raise AssertionError("unreachable")
@@ -442,8 +464,9 @@ class CartService:
                     created_by_account_id=created_by, market=market.key, currency=market.currency,
                     last_activity_at=at, created_at=at, updated_at=at)
 
-    def _convert(self, cart: Cart, verified: bool, counter: Item | None, order_id: str,
-                 payment_method_id: str | None) -> CheckoutResult:
+    def _sale(self, cart: Cart, verified: bool, payment_method_id: str | None) -> _Sale:
+        """The cart priced again and checked for sale; a card payment's PaymentIntent is opened here, so the
+        transaction records it with the order."""
         self._check_open(cart)
         if not cart.items:
             raise ValidationFailed.on("items", "the cart is empty")
@@ -454,17 +477,20 @@ class CartService:
         short = short_lines(priced)
         if short:
             raise _out_of_stock(short)
-        at = now()
-        seen = self.carts.last_number(counter)
-        number = seen + 1 if seen is not None else FIRST_ORDER_NUMBER
-        payment = priced.payment
-        client_secret = None
+        order_id = new_id()
+        payment, client_secret = priced.payment, None
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
             payment = payment.model_copy(update={"provider": provider})
+        return _Sale(cart, verified, priced, payment, client_secret, order_id, products)
+
+    def _record(self, sale: _Sale, number: int, number_claim: Write | None) -> CheckoutResult:
+        """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
+        stock, the converted cart and `order.created`."""
+        cart, priced, at = sale.cart, sale.quote, now()
         order = Order(
-            id=order_id, number=f"#{number}", store_id=cart.store_id, source_cart_id=cart.id,
-            profile_id=cart.profile_id, verified=verified, payment=payment,
+            id=sale.order_id, number=f"#{FIRST_ORDER_NUMBER - 1 + number}", store_id=cart.store_id,
+            source_cart_id=cart.id, profile_id=cart.profile_id, verified=sale.verified, payment=sale.payment,
             items=[OrderItem(id=line.line_id, product_id=line.product_id, variant_id=line.variant_id,
                              quantity=line.quantity, location_id=line.location_id, snapshot=line.snapshot,
                              status=PendingStatus(expires_at=at + PAYMENT_HOLD_SECONDS)) for line in priced.items],
@@ -474,12 +500,13 @@ class CartService:
             "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
             "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
         event = OutboxEvent.new("order.created", cart.store_id, {"order": order.model_dump(mode="json")})
-        writes = self.carts.checkout_writes(order, cart, converted, number_seen=seen, number=number,
-                                            number_taken=NumberTaken(), events=[event])
+        writes = self.carts.checkout_writes(order, cart, converted, [event])
+        if number_claim is not None:
+            writes.append(number_claim)
         for product_id, takes, fields in self._stock_takes(priced):
-            writes.append(self.products.stock_taken(products[product_id], takes, _out_of_stock(fields)))
+            writes.append(self.products.stock_taken(sale.products[product_id], takes, _out_of_stock(fields)))
         self.carts.transact(writes)
-        return CheckoutResult(order, client_secret)
+        return CheckoutResult(order, sale.client_secret)
 
     @staticmethod
     def _stock_takes(priced: OrderQuote) -> list[tuple[str, list[StockTake], list[FieldError]]]:

@@ -91,20 +91,29 @@ class CartRepository:
                              names={"#status": "status"}, values={":seen": previous.revision, ":active": "active"},
                              error=CART_CHANGED))
 
-    def checkout_writes(self, order: Order, cart: Cart, converted: Cart, *, number_seen: int | None, number: int,
-                        number_taken: DomainError, events: Sequence[OutboxEvent]) -> list[Write]:
-        """The order, its number, the converted cart (its session's current marker goes) and the events; the
-        caller adds the stock writes. The number is the counter's next value, on the condition that nobody
-        took it since it was read."""
+    def number_claim(self, store_id: str, seen: int | None, taken: DomainError) -> Write:
+        """Moves the counter from `seen` (what was read; None: no order yet) to the next value, inside the
+        order's transaction, on the condition that nobody moved it since (else `taken`)."""
+        if seen is None:
+            return update(self.number_key(store_id), "SET #last = :next", condition="attribute_not_exists(PK)",
+                          names={"#last": "last"}, values={":next": 1}, error=taken)
+        return update(self.number_key(store_id), "SET #last = :next", condition="#last = :seen",
+                      names={"#last": "last"}, values={":next": seen + 1, ":seen": seen}, error=taken)
+
+    def reserve_number(self, store_id: str) -> int:
+        """The counter's next value by an atomic ADD, for a checkout that lost the race for the one it read."""
+        raw = self.table.update_returning(self.number_key(store_id), "ADD #last :one", names={"#last": "last"},
+                                          values={":one": 1})
+        return int(raw["last"])
+
+    def checkout_writes(self, order: Order, cart: Cart, converted: Cart,
+                        events: Sequence[OutboxEvent]) -> list[Write]:
+        """The order, the converted cart (its session's current marker goes) and the events; the caller adds
+        the number and stock writes."""
         writes = [
             put(to_item(order, keys.order(order.store_id, order.id), "ORDER",
                         **keys.order_index_keys(order.store_id, order.id, order.profile_id, order.created_at)),
                 unless_exists=Conflict("Order id collision")),
-            update(self.number_key(order.store_id), "SET #last = :number",
-                   condition="attribute_not_exists(PK)" if number_seen is None else "#last = :seen",
-                   names={"#last": "last"},
-                   values={":number": number, **({":seen": number_seen} if number_seen is not None else {})},
-                   error=number_taken),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
         ]

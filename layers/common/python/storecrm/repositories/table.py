@@ -227,6 +227,13 @@ class Table:
                 raise op.error or ConditionFailed(op.kind) from None
             raise
 
+    def update_returning(self, key: Key, expression: str, *, names: dict[str, str], values: Item) -> Item:
+        """One unconditional UpdateItem that answers the attributes it changed (an atomic counter)."""
+        raw = self._client.update_item(TableName=self.name, Key=key_of(key), UpdateExpression=expression,
+                                       ExpressionAttributeNames=names, ExpressionAttributeValues=serialize(values),
+                                       ReturnValues="UPDATED_NEW")
+        return deserialize(raw["Attributes"])
+
     def transact(self, writes: Sequence[Write]) -> None:
         """All or nothing. A failed condition raises the domain error its write named."""
         if len(writes) == 1:
