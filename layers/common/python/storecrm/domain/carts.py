@@ -23,7 +23,7 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.commerce import (
@@ -46,7 +46,6 @@ from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.permissions import Action
 from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
-from storecrm.repositories.table import TransactionConflict
 
 if TYPE_CHECKING:
     from storecrm.gateways.stripe_payments import StripePayments

@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from storecrm import aws
-from storecrm.domain.errors import Conflict, DomainError
+from storecrm.domain.errors import DomainError, TransactionConflict
 from storecrm.repositories.keys import INDEX_KEYS, Key
 
 Item = dict[str, Any]
@@ -128,13 +128,6 @@ def check(key: Key, condition: str, *, names: dict[str, str] | None = None, valu
 
 class ConditionFailed(Exception):
     """A condition failed and the write named no domain error for it."""
-
-
-class TransactionConflict(Conflict):
-    """Another transaction was changing one of the same items at that moment; trying again may succeed."""
-
-    def __init__(self) -> None:
-        super().__init__("Another change to the same records was under way; try again", "GENERAL.BUSY")
 
 
 @dataclass
