@@ -46,6 +46,9 @@ WRITE = Budget("create/update", 1, 2)
 LIST = Budget("list", 1, 2)
 CODE = Budget("request code", 2, 2)
 CURRENT = Budget("current profile", 1, 1)
+# Issue 12: a quote reads the cart, then its market and products; checkout adds the transaction.
+QUOTE = Budget("cart quote", 1, 2)
+CHECKOUT = Budget("checkout", 1, 3)
 
 
 @dataclass
@@ -179,6 +182,20 @@ class Flow:
         body = {**PRODUCT, "key": self.slug("product"), "status": status}
         return str(self.ok("POST", f"/v1/stores/{self.store_id}/products", body, token=self.token)["id"])
 
+    def shopping_cart(self, quantity: int = 1) -> tuple[str, str]:
+        """A guest's current cart in the `us` market holding an active product (the market takes cash)."""
+        [us] = [m for m in self.ok("GET", f"/v1/stores/{self.store_id}/markets", token=self.token) if m["key"] == "us"]
+        if not us["payment_methods"]:
+            self.ok("PUT", f"/v1/stores/{self.store_id}/markets/{us['id']}", {"payment_methods": [{"id": "cash"}]},
+                    token=self.token)
+        product_id = self.create_product()
+        product = self.ok("GET", f"/v1/stores/{self.store_id}/products/{product_id}", token=self.token)
+        bearer = self.storefront_guest()
+        cart_id = str(self.ok("POST", self.storefront("/carts/current"), {"market": "us"}, token=bearer)["id"])
+        item = {"product_id": product_id, "variant_id": product["variants"][0]["id"], "quantity": quantity}
+        self.ok("PUT", self.storefront(f"/carts/{cart_id}"), {"items": [item]}, token=bearer)
+        return bearer, cart_id
+
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
 
@@ -274,6 +291,19 @@ def _remove_member(f: Flow) -> Call:
 def _update_product(f: Flow) -> Call:
     status = "draft" if next(f.serial) % 2 else "active"
     return f.http("PUT", f"/v1/stores/{f.store_id}/products/{f.create_product()}", {"status": status}, token=f.token)
+
+
+def _on_cart(f: Flow, method: str, tail: str, body: Any = None) -> Call:
+    bearer, cart_id = f.shopping_cart()
+    return f.http(method, f.storefront(f"/carts/{cart_id}{tail}"), body, token=bearer)
+
+
+def _add_cart_item(f: Flow) -> Call:
+    bearer, cart_id = f.shopping_cart()
+    product_id = f.create_product()
+    variant_id = f.ok("GET", f"/v1/stores/{f.store_id}/products/{product_id}", token=f.token)["variants"][0]["id"]
+    item = {"product_id": product_id, "variant_id": variant_id, "quantity": 1}
+    return f.http("POST", f.storefront(f"/carts/{cart_id}/items"), {"item": item}, token=bearer)
 
 
 def _update_market(f: Flow) -> Call:
@@ -461,6 +491,12 @@ BUDGETS: dict[str, Budget | None] = {
     "delete product": WRITE,
     "storefront products": LIST,
     "storefront product": GET_BY_ID,
+    "cart current (new)": WRITE,
+    "cart get": GET_BY_ID,
+    "cart update": WRITE,
+    "cart add item": WRITE,
+    "cart quote": QUOTE,
+    "cart checkout (cash)": CHECKOUT,
     "delete store (+ purge)": None,
     "scheduler run (nothing due)": None,
     "pelcro register": WRITE,
@@ -572,6 +608,14 @@ STEPS: list[Step] = [
                                         token=f.token)),
     ("storefront products", lambda f: f.http("GET", f.storefront("/products"))),
     ("storefront product", lambda f: f.http("GET", f.storefront(f"/products/{f.create_product()}"))),
+    # carts (a guest's bearer)
+    ("cart current (new)", lambda f: f.http("POST", f.storefront("/carts/current"), {"market": "us"},
+                                            token=f.storefront_guest())),
+    ("cart get", lambda f: _on_cart(f, "GET", "")),
+    ("cart update", lambda f: _on_cart(f, "PUT", "", {"shipping_address": {"country": "US"}})),
+    ("cart add item", _add_cart_item),
+    ("cart quote", lambda f: _on_cart(f, "POST", "/quote", {})),
+    ("cart checkout (cash)", lambda f: _on_cart(f, "POST", "/checkout", {})),
     ("delete store (+ purge)", _delete_store),
     ("scheduler run (nothing due)", lambda f: f.scheduler()),
     # the Pelcro-style customer API

@@ -70,13 +70,16 @@ FIXTURES = [
     ("STORECRM_FUZZ_PRODUCT_ID", "products", {"key": "fuzz", "status": "active", "variants": [
         {"sku": "FUZZ-1", "prices": [{"currency": "USD", "market": "us", "amount": 1000}],
          "inventory": [{"location_id": "main", "available": 5}]}]}),
+    # A cart staff make for the fuzz profile (made above).
+    ("STORECRM_FUZZ_CART_ID", "carts", lambda made: {"profile_id": made["STORECRM_FUZZ_PROFILE_ID"], "market": "us"}),
 ]
 
 
 def _fixtures(url: str, token: str, store_id: str) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for variable, collection, body in FIXTURES:
-        reply = requests.post(f"{url}/v1/stores/{store_id}/{collection}", json=body, timeout=30,
+        reply = requests.post(f"{url}/v1/stores/{store_id}/{collection}", timeout=30,
+                              json=body(found) if callable(body) else body,
                               headers={"Authorization": f"Bearer {token}"})
         reply.raise_for_status()
         found[variable] = reply.json()["id"]

@@ -127,6 +127,7 @@ class FakeStripe:
         ("GET", re.compile(r"/v1/checkout/sessions/([^/]+)"), "_retrieve_checkout_session"),
         ("POST", re.compile(r"/v1/billing_portal/sessions"), "_create_portal_session"),
         ("POST", re.compile(r"/v1/refunds"), "_create_refund"),
+        ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
     )
 
@@ -293,6 +294,22 @@ class FakeStripe:
             "metadata": _mapping(params, "metadata"), "created": int(time.time()),
         }
         return refund
+
+    def _create_payment_intent(self, params: Json) -> Json:
+        amount = _integer(_required(params, "amount"), "amount", minimum=1)
+        currency = str(_required(params, "currency"))
+        if not re.fullmatch(r"[a-z]{3}", currency):
+            raise StripeError(400, f"Invalid currency: {currency}.", param="currency")
+        intent_id = _new_id("pi")
+        self._payments[intent_id] = (amount, currency)
+        self.payment_intents[intent_id] = intent = {
+            "id": intent_id, "object": "payment_intent", "amount": amount, "currency": currency,
+            "customer": params.get("customer"), "status": "requires_payment_method",
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(12)}",
+            "automatic_payment_methods": _mapping(params, "automatic_payment_methods") or None,
+            "metadata": dict(_mapping(params, "metadata")), "created": int(time.time()), "livemode": False,
+        }
+        return intent
 
     def _retrieve_subscription(self, params: Json, subscription_id: str) -> Json:
         return self._find(self.subscriptions, subscription_id, "subscription", "id")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
+    from storecrm.domain.carts import CartService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from storecrm.domain.webhooks import WebhookService
     from storecrm.gateways.outbound import Outbound
     from storecrm.gateways.secret_box import SecretBox
+    from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.gateways.webhook_queue import WebhookQueue
 
 
@@ -243,6 +245,27 @@ def product_catalog() -> ProductCatalog:
 
 
 @lru_cache(maxsize=1)
+def cart_service() -> CartService:
+    from storecrm.domain.carts import CartService
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.carts import CartRepository
+    from storecrm.repositories.markets import MarketRepository
+    from storecrm.repositories.products import ProductRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    def stripe_key(store_id: str, integration_id: str | None) -> str:
+        return integration_service().stripe_credentials(store_id, integration_id)["secret_key"]
+
+    def payments() -> StripePayments:
+        from storecrm.gateways.stripe_payments import StripePayments
+
+        return StripePayments()
+
+    return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
+                       ProfileRepository(), store_guard(), stripe_key, payments)
+
+
+@lru_cache(maxsize=1)
 def email_template_service() -> EmailTemplateService:
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.repositories.audiences import AudienceRepository
@@ -292,11 +315,8 @@ def stripe_events() -> StripeEvents:
 
 
 def reset() -> None:
-    """Forget every cached service and setting (tests change the environment between cases)."""
-    for builder in (session_service, login_codes, account_login, profile_sessions, store_guard, store_service,
-                    team_service, market_service, profile_service, storefront_service, secret_box, outbound,
-                    webhook_queue, webhook_service, integration_service, event_fanout, dispatcher,
-                    delivery_idempotency, delivery_once, email_template_service, audience_service, audience_signup,
-                    stripe_events, customers):
-        builder.cache_clear()
-    settings.cache_clear()
+    """Forget every cached service and setting (tests change the environment between cases). Every
+    builder above is cached, so each is found here rather than kept in a second list."""
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()

@@ -56,6 +56,13 @@ class Conflict(DomainError):
         super().__init__(message, code, 409)
 
 
+class TransactionConflict(Conflict):
+    """Another transaction was changing one of the same items at that moment; trying again may succeed."""
+
+    def __init__(self) -> None:
+        super().__init__("Another change to the same records was under way; try again", "GENERAL.BUSY")
+
+
 class AlreadyMember(Conflict):
     def __init__(self) -> None:
         super().__init__("Already a member of this store", "MEMBER.EXISTS")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import Field
 
@@ -121,7 +121,17 @@ class ProductQuery(KeyedQuery):
 
 
 # ---------------------------------------------------------------- rules
-def price_in(variant: ProductVariant, market: Market, field: str = "variant_id") -> Price:
+class SellingMarket(Protocol):
+    """What pricing needs of a market: its key and currency (a Market, or what a cart keeps of one)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def currency(self) -> str: ...
+
+
+def price_in(variant: ProductVariant, market: SellingMarket, field: str = "variant_id") -> Price:
     """The variant's price in the market (the one for everyone, not an audience's); a variant without one
     cannot be sold there, which is the caller's mistake: a 400 naming `field`."""
     for price in variant.prices:

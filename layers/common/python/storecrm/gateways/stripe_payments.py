@@ -40,6 +40,12 @@ class StripePayments:
             params=params, options={"idempotency_key": idempotency_key}))
         return str(session.url)
 
+    def payment_intent(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> tuple[str, str]:
+        """A PaymentIntent; returns its id and the client secret the storefront confirms it with."""
+        intent = _call(lambda: _client(secret_key).v1.payment_intents.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return str(intent.id), str(intent.client_secret)
+
     def subscription(self, secret_key: str, subscription_id: str) -> dict[str, Any]:
         found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))
         return dict(found.to_dict())

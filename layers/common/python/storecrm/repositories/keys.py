@@ -15,6 +15,10 @@ email template key   STORE#{id}                  EMAILTEMPLATEKEY#{key} (unique 
 product              STORE#{id}                  PRODUCT#{id}         GSI1-GSI6, see product_index_keys
 product key          STORE#{id}                  PRODUCTKEY#{key}     (unique marker)
 product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
+cart                 STORE#{id}                  CART#{id}            GSI1 ...#CARTS#{profileId}, GSI2 ...#CARTS#ALL
+current cart         STORE#{id}                  CARTCURRENT#{sessionId}#{market}  (the session's open cart there)
+order                STORE#{id}                  ORDER#{id}           GSI1 ...#ORDERS#{profileId}, GSI2 ...#ORDERS#ALL
+order number         STORE#{id}                  ORDERNUMBER          (the last number given)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
@@ -184,6 +188,39 @@ def product_index_keys(store_id: str, product_id: str, status: str, created_at: 
             attributes[f"{index}PK"] = products_of(store_id, scope)
             attributes[f"{index}SK"] = sort_values[field]
     return attributes
+
+
+def cart(store_id: str, cart_id: str) -> Key:
+    return f"STORE#{store_id}", f"CART#{cart_id}"
+
+
+def current_cart(store_id: str, session_id: str, market: str) -> Key:
+    return f"STORE#{store_id}", f"CARTCURRENT#{session_id}#{market}"
+
+
+def carts_of(store_id: str, scope: str) -> str:
+    """A cart-list partition: scope is a profile id or ALL."""
+    return f"STORE#{store_id}#CARTS#{scope}"
+
+
+def cart_index_keys(store_id: str, cart_id: str, profile_id: str, created_at: int) -> dict[str, str]:
+    order = time_order(created_at, cart_id)
+    return {"GSI1PK": carts_of(store_id, profile_id), "GSI1SK": order,
+            "GSI2PK": carts_of(store_id, ALL), "GSI2SK": order}
+
+
+def order(store_id: str, order_id: str) -> Key:
+    return f"STORE#{store_id}", f"ORDER#{order_id}"
+
+
+def order_index_keys(store_id: str, order_id: str, profile_id: str, created_at: int) -> dict[str, str]:
+    at = time_order(created_at, order_id)
+    return {"GSI1PK": f"STORE#{store_id}#ORDERS#{profile_id}", "GSI1SK": at,
+            "GSI2PK": f"STORE#{store_id}#ORDERS#{ALL}", "GSI2SK": at}
+
+
+def order_number(store_id: str) -> Key:
+    return f"STORE#{store_id}", "ORDERNUMBER"
 
 
 def subscribers_of(audience_id: str) -> str:

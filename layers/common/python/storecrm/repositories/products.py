@@ -9,7 +9,10 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Product
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
-from storecrm.repositories.table import Item, Table, Write, delete, put
+from storecrm.repositories.table import Item, Table, Write, delete, put, update
+
+# (variant id, location id, quantity): units a checkout takes from one variant's stock at one location.
+StockTake = tuple[str, str, int]
 
 PRODUCT_CHANGED = Conflict("The product changed meanwhile; read it again and retry", "PRODUCT.CONFLICT")
 
@@ -102,6 +105,26 @@ class ProductRepository:
         writes += [put(_slug_marker(product, language, slug), unless_exists=_slug_taken(language, slug))
                    for language, slug in sorted(new_slugs - old_slugs)]
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
+
+    @staticmethod
+    def stock_taken(product: Product, takes: Sequence[StockTake], error: Conflict) -> Write:
+        """One update of the product item for a checkout's lines of it: each moves `quantity` from `available`
+        to `reserved` at its location, on the condition that the location still holds that many (so stock is
+        never oversold) and that the variant and location are still where they were when the product was read.
+        The revision goes up, so a staff update made from an earlier read cannot write the old counts back."""
+        names = {"#v": "variants", "#i": "inventory", "#a": "available", "#r": "reserved", "#id": "id",
+                 "#loc": "location_id", "#rev": "revision"}
+        values: Item = {":one": 1}
+        sets, conditions = ["#rev = #rev + :one"], ["attribute_exists(PK)"]
+        for n, (variant_id, location_id, quantity) in enumerate(takes):
+            v = next(i for i, variant in enumerate(product.variants) if variant.id == variant_id)
+            s = next(i for i, stock in enumerate(product.variants[v].inventory) if stock.location_id == location_id)
+            at = f"#v[{v}].#i[{s}]"
+            values.update({f":q{n}": quantity, f":vid{n}": variant_id, f":loc{n}": location_id})
+            sets += [f"{at}.#a = {at}.#a - :q{n}", f"{at}.#r = {at}.#r + :q{n}"]
+            conditions += [f"#v[{v}].#id = :vid{n}", f"{at}.#loc = :loc{n}", f"{at}.#a >= :q{n}"]
+        return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
+                      condition=" AND ".join(conditions), names=names, values=values, error=error)
 
     def delete(self, product: Product, events: Sequence[OutboxEvent]) -> None:
         writes: list[Write] = [

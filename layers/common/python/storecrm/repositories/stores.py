@@ -62,7 +62,7 @@ class StoreRepository:
     def next_customer_number(self, store_id: str) -> int:
         """The store's next customer number (a profile's display id): a counter on the store item, so
         two are never the same and a missing store is STORE_GONE (a failed sign-up leaves a gap)."""
-        return self.table.increment(keys.store(store_id), "last_customer_number", error=STORE_GONE)
+        return self.table.increment(keys.store(store_id), "last_customer_number", unless_missing=STORE_GONE)
 
     @staticmethod
     def exists_check(store_id: str) -> Write:

@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from storecrm import aws
-from storecrm.domain.errors import DomainError
+from storecrm.domain.errors import DomainError, TransactionConflict
 from storecrm.repositories.keys import INDEX_KEYS, Key
 
 Item = dict[str, Any]
@@ -220,18 +220,18 @@ class Table:
                 raise op.error or ConditionFailed(op.kind) from None
             raise
 
-    def increment(self, key: Key, attribute: str, *, error: DomainError) -> int:
-        """Adds one to a counter of an existing item (`error` when there is none) and returns the new
-        value, atomically."""
+    def increment(self, key: Key, attribute: str, *, unless_missing: DomainError | None = None) -> int:
+        """Adds one to a counter and returns the new value, atomically. With `unless_missing`, the item
+        must exist already (that error otherwise); without, the first call creates it."""
+        condition = {"ConditionExpression": "attribute_exists(PK)"} if unless_missing else {}
         try:
             raw = self._client.update_item(TableName=self.name, Key=key_of(key), UpdateExpression="ADD #n :one",
-                                           ConditionExpression="attribute_exists(PK)",
                                            ExpressionAttributeNames={"#n": attribute},
                                            ExpressionAttributeValues=serialize({":one": 1}),
-                                           ReturnValues="UPDATED_NEW")
+                                           ReturnValues="UPDATED_NEW", **condition)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise error from None
+            if unless_missing and exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise unless_missing from None
             raise
         return int(deserialize(raw["Attributes"])[attribute])
 
@@ -249,6 +249,8 @@ class Table:
             for write, reason in zip(writes, reasons, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     raise write.error or ConditionFailed(write.kind) from None
+            if any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+                raise TransactionConflict() from None
             raise
 
     def delete_many(self, keys: Sequence[Key]) -> None:

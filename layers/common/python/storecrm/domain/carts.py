@@ -1,0 +1,531 @@
+"""Carts (arky-sdk 0.9.1 `eshop.cart` and the admin cart calls), their quotes, and checkout into an order.
+
+A storefront cart belongs to the profile session that made it: only that session reads or changes it (any
+other caller, another session of the same profile included, gets the 404 of a cart that does not exist). Each
+session has one open (current) cart per market, made on its first `current` call. Staff find, read and make
+carts for a profile of their store; a cart staff make belongs to no session.
+
+Checkout re-prices the cart and, in ONE transaction, writes the order with the store's next order number,
+moves the sold units from `available` to `reserved` on the condition that they are still there, converts the
+cart and writes `order.created`. A line that ran out makes it a 409 naming the line, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field
+
+from storecrm.clock import new_id, now
+from storecrm.domain import cursors
+from storecrm.domain.access import StoreGuard
+from storecrm.domain.auth import Principal
+from storecrm.domain.base_model import Model
+from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
+from storecrm.domain.fields import Command, MarketKey, WholeNumber
+from storecrm.domain.models.accounts import Session
+from storecrm.domain.models.commerce import (
+    Address,
+    Cart,
+    CartItem,
+    CartOrigin,
+    CartStatus,
+    HistoryEntry,
+    Order,
+    OrderItem,
+    OrderPayment,
+    OrderQuote,
+    PendingStatus,
+    StripePayment,
+)
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.products import Product
+from storecrm.domain.models.stores import Market, PaymentMethodId
+from storecrm.domain.permissions import Action
+from storecrm.domain.profile_sessions import own_session_id
+from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
+
+if TYPE_CHECKING:
+    from storecrm.gateways.stripe_payments import StripePayments
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.carts import CartRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.markets import MarketRepository
+    from storecrm.repositories.products import ProductRepository, StockTake
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.table import Item, Write
+
+CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
+FIRST_ORDER_NUMBER = 1001
+# Writes a checkout tries when another transaction is changing the same items at that moment (DynamoDB's
+# TransactionConflict); its conditions keep every try correct without reading again.
+CHECKOUT_TRIES = 3
+# How long an unpaid order's lines hold their stock (the client's pending item status carries the time).
+PAYMENT_HOLD_SECONDS = 24 * 3600
+MAX_LINES = 100
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Text = Annotated[str, Field(max_length=200)]
+
+
+# ---------------------------------------------------------------- commands
+class CartItemIn(Command):
+    """A product line as the client sends it (`price` is ignored: prices come from the catalog)."""
+
+    type: Literal["product"] = Field(default="product", description="Only product lines are sold here yet")
+    id: Id | None = Field(default=None, description="Kept when given; a new line gets one")
+    product_id: Id
+    variant_id: Id
+    quantity: WholeNumber = Field(ge=1, le=10_000)
+
+    def item(self) -> CartItem:
+        return CartItem(id=self.id or new_id(), product_id=self.product_id, variant_id=self.variant_id,
+                        quantity=self.quantity)
+
+
+class AddressIn(Command):
+    name: Text | None = None
+    company: Text | None = None
+    street1: Text | None = None
+    street2: Text | None = None
+    city: Text | None = None
+    state: Text | None = None
+    postal_code: Annotated[str, Field(max_length=32)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    phone: Annotated[str, Field(max_length=64)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+
+
+class CurrentCartRequest(Command):
+    store_id: str | None = Field(default=None, max_length=64)
+    market: MarketKey | None = Field(default=None, description="The market's key")
+
+
+class CartChanges(Command):
+    """A cart update: the fields sent replace the cart's; null clears an address, code or method."""
+
+    store_id: str | None = Field(default=None, max_length=64)
+    market: MarketKey | None = Field(default=None, description="May repeat the cart's market; another is a 400")
+    items: list[CartItemIn] | None = Field(default=None, max_length=MAX_LINES)
+    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = None
+    forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+    promo_code: Annotated[str, Field(max_length=64)] | None = Field(default=None, description="Stored; not "
+                                                                    "applied until promo codes exist")
+    payment_method_id: PaymentMethodId | None = None
+    shipping_method_id: Id | None = None
+
+
+CHANGEABLE = ("items", "shipping_address", "billing_address", "forms", "promo_code", "payment_method_id",
+              "shipping_method_id")
+
+
+class AddItemRequest(Command):
+    store_id: str | None = Field(default=None, max_length=64)
+    item: CartItemIn
+
+
+class RemoveItemRequest(Command):
+    """The line by its id, or by product and variant."""
+
+    store_id: str | None = Field(default=None, max_length=64)
+    item_id: Id | None = None
+    product_id: Id | None = None
+    variant_id: Id | None = None
+
+
+class CheckoutRequest(Command):
+    store_id: str | None = Field(default=None, max_length=64)
+    payment_method_id: PaymentMethodId | None = Field(default=None, description="Else the cart's, else the "
+                                                                                "market's only method")
+
+
+class NewCart(CartChanges):
+    """A cart staff make for a profile of the store."""
+
+    profile_id: Id
+    market: MarketKey
+
+
+class CartQuery(Command):
+    profile_id: Id | None = None
+    statuses: list[CartStatus] | None = Field(default=None, max_length=4)
+    origins: list[CartOrigin] | None = Field(default=None, max_length=2)
+    has_items: bool | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+    def matches(self, cart: Cart) -> bool:
+        return ((not self.statuses or cart.status in self.statuses)
+                and (not self.origins or cart.origin in self.origins)
+                and (self.has_items is None or bool(cart.items) == self.has_items))
+
+
+class _FindPosition(Model):
+    model_config = {"extra": "forbid"}
+    profile_id: str | None
+    key: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Sale:
+    """A cart checked for sale, priced, and (for cards) with its PaymentIntent: what the transaction writes."""
+
+    cart: Cart
+    verified: bool
+    quote: OrderQuote
+    payment: OrderPayment
+    client_secret: str | None
+    order_id: str
+    products: dict[str, Product]
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    client_secret: str | None
+
+
+def _out_of_stock(fields: Sequence[FieldError]) -> Conflict:
+    error = Conflict("Some lines are no longer in stock; quote the cart again", "CART.OUT_OF_STOCK")
+    error.field_errors = list(fields)
+    return error
+
+
+def _converted(cart: Cart) -> Conflict:
+    error = Conflict("This cart was checked out already; start a new one", "CART.CONVERTED")
+    error.field_errors = [FieldError("id", f"converted into order {cart.converted_order_id}")]
+    return error
+
+
+class NumberTaken(Conflict):
+    """Another checkout took the order number this one read; it reads the counter again."""
+
+    def __init__(self) -> None:
+        super().__init__("Another order took this number", "ORDER.NUMBER_TAKEN")
+
+
+StripeKey = Callable[[str, str | None], str]
+
+
+class CartService:
+    def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
+                 sessions: SessionRepository, profiles: ProfileRepository, guard: StoreGuard,
+                 stripe_key: StripeKey, payments: Callable[[], StripePayments]) -> None:
+        self.carts = carts
+        self.products = products
+        self.markets = markets
+        self.sessions = sessions
+        self.profiles = profiles
+        self.guard = guard
+        self.stripe_key = stripe_key
+        self.payments = payments
+
+    # ------------------------------------------------------------------ storefront
+    def current(self, store_id: str, caller: Principal, request: CurrentCartRequest) -> Cart:
+        """The session's open cart in the market, made on the first call: one read (marker, session and
+        market together) and one more for the cart or its creation."""
+        session_id = own_session_id(caller, store_id)
+        if request.market is None:
+            raise ValidationFailed.on("market", "is required")
+        marker_key = self.carts.current_key(store_id, session_id, request.market)
+        market_key = self.markets.marker_key(store_id, request.market)
+        found = self.carts.load([marker_key, self.sessions.item_key(session_id), market_key])
+        session = self._live(found, caller, store_id)
+        market = self.markets.from_marker(found.get(market_key))
+        if market is None:
+            raise ValidationFailed.on("market", "no market with this key in this store")
+        current_id = self.carts.current_id(found.get(marker_key))
+        if current_id is not None:
+            cart = self.carts.get(store_id, current_id)
+            if cart is not None and cart.status == "active":
+                return cart
+            new = self._new_cart(store_id, session.owner_id, market, session_id=session.id)
+            self.carts.replace_current(new, session.id, current_id)
+            return new
+        new = self._new_cart(store_id, session.owner_id, market, session_id=session.id)
+        taken = Conflict("This session made its cart meanwhile", "CART.CONFLICT")
+        try:
+            self.carts.create(new, current_for=session.id, taken=taken)
+        except Conflict as error:
+            if error is not taken:
+                raise
+            return self.current(store_id, caller, request)  # the session's other call made it: read that one
+        return new
+
+    def get(self, store_id: str, caller: Principal, cart_id: str) -> Cart:
+        """One BatchGetItem: the cart and the caller's session."""
+        cart, _, _ = self._own(store_id, caller, cart_id)
+        return cart
+
+    def update(self, store_id: str, caller: Principal, cart_id: str, changes: CartChanges) -> Cart:
+        """The cart, the session and the products the new lines name in one read; one write."""
+        items = merged([i.item() for i in changes.items]) if changes.items is not None else None
+        cart, _, found = self._own(store_id, caller, cart_id, self._product_keys(store_id, items or []))
+        return self._save(cart, self._changed(cart, changes, items, found))
+
+    def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest) -> Cart:
+        """A variant already in the cart gets the quantity added to its line."""
+        line = request.item.item()
+        cart, _, found = self._own(store_id, caller, cart_id, self._product_keys(store_id, [line]))
+        items = merged([*cart.items, line])
+        self._check_open(cart)
+        self._check_lines(store_id, cart, items, found, prefix="item", only=line)
+        return self._save(cart, cart.model_copy(update={"items": items}))
+
+    def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest) -> Cart:
+        if request.item_id is None and (request.product_id is None or request.variant_id is None):
+            raise ValidationFailed.on("item_id", "name the line by item_id, or by product_id and variant_id")
+        cart, _, _ = self._own(store_id, caller, cart_id)
+        self._check_open(cart)
+        kept = [i for i in cart.items if not (
+            i.id == request.item_id if request.item_id is not None
+            else (i.product_id, i.variant_id) == (request.product_id, request.variant_id))]
+        if len(kept) == len(cart.items):
+            raise ValidationFailed.on("item_id" if request.item_id is not None else "variant_id",
+                                      "no such line in this cart")
+        return self._save(cart, cart.model_copy(update={"items": kept}))
+
+    def clear(self, store_id: str, caller: Principal, cart_id: str) -> Cart:
+        """Empties the lines; addresses and chosen methods stay."""
+        cart, _, _ = self._own(store_id, caller, cart_id)
+        self._check_open(cart)
+        return self._save(cart, cart.model_copy(update={"items": []}))
+
+    def quote(self, store_id: str, caller: Principal, cart_id: str) -> OrderQuote:
+        """Two reads: the cart with the session, then its market with its products (one BatchGetItem)."""
+        cart, _, _ = self._own(store_id, caller, cart_id)
+        market, products = self._market_and_products(cart)
+        return quote(cart, market, products)
+
+    def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest) -> CheckoutResult:
+        """Three calls: the cart with the session and the order counter, the market with the products, then the
+        transaction (plus, for card payments, the store's Stripe key and the PaymentIntent).
+
+        The order number: TransactWriteItems cannot answer a counter's new value, so the transaction moves the
+        counter from the value read to the next one, on the condition that it still holds what was read: no
+        extra call, and a checkout that fails takes no number. A checkout that loses that race (another one
+        of the store committed in between) takes its number with an atomic ADD instead and writes again, two
+        more calls, so bursts of checkouts all go through; a number taken that way and then not used (the
+        stock ran out meanwhile) leaves a gap."""
+        cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id)])
+        sale = self._sale(cart, session.verified, request.payment_method_id)
+        seen = self.carts.last_number(found.get(self.carts.number_key(store_id)))
+        try:
+            return self._record(sale, (seen or 0) + 1, self.carts.number_claim(store_id, seen, NumberTaken()))
+        except (NumberTaken, TransactionConflict):
+            pass
+        number = self.carts.reserve_number(store_id)
+        for attempt in range(CHECKOUT_TRIES):
+            try:
+                return self._record(sale, number, None)
+            except TransactionConflict:
+                if attempt == CHECKOUT_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ staff
+    def find(self, principal: Principal, store_id: str, q: CartQuery) -> tuple[list[Cart], str | None]:
+        """Newest first, one Query on the profile's or the store's carts; statuses, origins and has_items
+        filter the page read, so a page may hold fewer than `limit` while the cursor goes on."""
+        self.guard.enter(principal, store_id, Action.MANAGE_ORDERS)
+        start = cursors.decode(q.cursor, _FindPosition)
+        if start is not None and start.profile_id != q.profile_id:
+            raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
+        page, last = self.carts.list_page(store_id, q.profile_id, limit=q.limit, after=start.key if start else None)
+        cursor = cursors.encode(_FindPosition(profile_id=q.profile_id, key=last)) if last else None
+        return [c for c in page if q.matches(c)], cursor
+
+    def staff_get(self, principal: Principal, store_id: str, cart_id: str) -> Cart:
+        access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
+                                  extra=[self.carts.item_key(store_id, cart_id)])
+        cart = self.carts.from_item(access.view.extras.get(self.carts.item_key(store_id, cart_id)))
+        if cart is None or cart.store_id != store_id:
+            raise CART_NOT_FOUND
+        return cart
+
+    def staff_create(self, principal: Principal, store_id: str, request: NewCart) -> Cart:
+        """The store, membership, profile, market and products in one read; one write."""
+        items = merged([i.item() for i in request.items or []])
+        profile_key = self.profiles.item_key(request.profile_id)
+        market_key = self.markets.marker_key(store_id, request.market)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
+                                  extra=[profile_key, market_key, *self._product_keys(store_id, items)])
+        found = access.view.extras
+        profile = self.profiles.from_item(found.get(profile_key))
+        if profile is None or profile.store_id != store_id:
+            raise ValidationFailed.on("profile_id", "no profile with this id in this store")
+        market = self.markets.from_marker(found.get(market_key))
+        if market is None:
+            raise ValidationFailed.on("market", "no market with this key in this store")
+        cart = self._new_cart(store_id, profile.id, market, origin="admin", created_by=principal.subject)
+        cart = self._changed(cart, request, items, found)
+        self.carts.create(cart)
+        return cart
+
+    # ------------------------------------------------------------------ helpers
+    def _live(self, found: dict[Key, Item], caller: Principal, store_id: str) -> Session:
+        """The caller's session, read with the cart: revoking it ends its cart access at once."""
+        session = self.sessions.from_item(found.get(self.sessions.item_key(caller.session_id or "")))
+        if (session is None or session.owner_id != caller.subject or session.store_id != store_id
+                or session.refresh_expires_at <= now()):
+            raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
+        return session
+
+    def _own(self, store_id: str, caller: Principal, cart_id: str,
+             extra: Sequence[Key] = ()) -> tuple[Cart, Session, dict[Key, Item]]:
+        """The caller's cart and live session (and `extra`) in one BatchGetItem; a cart of another session or
+        store is the 404 of one that does not exist."""
+        session_id = own_session_id(caller, store_id)
+        cart_key = self.carts.item_key(store_id, cart_id)
+        found = self.carts.load([cart_key, self.sessions.item_key(session_id), *extra])
+        session = self._live(found, caller, store_id)
+        cart = self.carts.from_item(found.get(cart_key))
+        if cart is None or cart.store_id != store_id or cart.session_id != session.id:
+            raise CART_NOT_FOUND
+        return cart, session, found
+
+    def _product_keys(self, store_id: str, items: Sequence[CartItem]) -> list[Key]:
+        return [self.products.item_key(store_id, pid) for pid in dict.fromkeys(i.product_id for i in items)]
+
+    def _products(self, store_id: str, items: Sequence[CartItem], found: dict[Key, Item]) -> dict[str, Product]:
+        products: dict[str, Product] = {}
+        for key in self._product_keys(store_id, items):
+            product = self.products.from_item(found.get(key))
+            if product is not None and product.store_id == store_id:
+                products[product.id] = product
+        return products
+
+    def _market_and_products(self, cart: Cart) -> tuple[Market, dict[str, Product]]:
+        market_key = self.markets.marker_key(cart.store_id, cart.market)
+        found = self.products.load([market_key, *self._product_keys(cart.store_id, cart.items)])
+        market = self.markets.from_marker(found.get(market_key))
+        if market is None:
+            raise Conflict(f"The cart's market '{cart.market}' no longer exists; start a new cart", "MARKET.NOT_FOUND")
+        return market, self._products(cart.store_id, cart.items, found)
+
+    def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartItem], found: dict[Key, Item], *,
+                     prefix: str = "items", only: CartItem | None = None) -> None:
+        """The lines the call adds or changes must be for sale in the cart's market, in stock."""
+        checked = [i for i in items if only is None or (i.product_id, i.variant_id) == (only.product_id,
+                                                                                         only.variant_id)]
+        try:
+            check_items(checked, self._products(store_id, checked, found), CartMarket(cart.market, cart.currency))
+        except ValidationFailed as error:
+            if prefix != "items":  # one line: name its fields under the request's `item`
+                error.field_errors = [FieldError(f"{prefix}.{e.field.split('.', 2)[2]}", e.error)
+                                      for e in error.field_errors]
+            raise
+
+    def _changed(self, cart: Cart, changes: CartChanges, items: list[CartItem] | None,
+                 found: dict[Key, Item]) -> Cart:
+        self._check_open(cart)
+        if changes.market is not None and changes.market != cart.market:
+            raise ValidationFailed.on("market", "a cart stays in the market it was made in")
+        if items is not None:
+            self._check_lines(cart.store_id, cart, items, found)
+        values: dict[str, Any] = {}
+        for name in CHANGEABLE:
+            if name not in changes.model_fields_set:
+                continue
+            value = getattr(changes, name)
+            if name == "items":
+                value = items or []
+            elif name in ("shipping_address", "billing_address") and value is not None:
+                value = Address(**value.model_dump())
+            elif name == "forms":
+                value = value or []
+            values[name] = value
+        return cart.model_copy(update=values)
+
+    @staticmethod
+    def _check_open(cart: Cart) -> None:
+        if cart.status == "converted":
+            raise _converted(cart)
+        if cart.status != "active":
+            raise Conflict(f"This cart is {cart.status}; start a new one", "CART.CLOSED")
+
+    def _save(self, cart: Cart, changed: Cart) -> Cart:
+        if changed == cart:
+            return cart
+        at = now()
+        saved = changed.model_copy(update={"revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
+        self.carts.save(saved, cart)
+        return saved
+
+    @staticmethod
+    def _new_cart(store_id: str, profile_id: str, market: Market, *, session_id: str | None = None,
+                  origin: CartOrigin = "storefront", created_by: str | None = None) -> Cart:
+        at = now()
+        return Cart(id=new_id(), store_id=store_id, profile_id=profile_id, session_id=session_id, origin=origin,
+                    created_by_account_id=created_by, market=market.key, currency=market.currency,
+                    last_activity_at=at, created_at=at, updated_at=at)
+
+    def _sale(self, cart: Cart, verified: bool, payment_method_id: str | None) -> _Sale:
+        """The cart priced again and checked for sale; a card payment's PaymentIntent is opened here, so the
+        transaction records it with the order."""
+        self._check_open(cart)
+        if not cart.items:
+            raise ValidationFailed.on("items", "the cart is empty")
+        market, products = self._market_and_products(cart)
+        priced = quote(cart, market, products, payment_method_id)
+        if priced.payment_method is None:
+            raise ValidationFailed.on("payment_method_id", "choose one of the market's payment methods")
+        short = short_lines(priced)
+        if short:
+            raise _out_of_stock(short)
+        order_id = new_id()
+        payment, client_secret = priced.payment, None
+        if priced.payment_method.id == "credit_card":
+            provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
+            payment = payment.model_copy(update={"provider": provider})
+        return _Sale(cart, verified, priced, payment, client_secret, order_id, products)
+
+    def _record(self, sale: _Sale, number: int, number_claim: Write | None) -> CheckoutResult:
+        """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
+        stock, the converted cart and `order.created`."""
+        cart, priced, at = sale.cart, sale.quote, now()
+        order = Order(
+            id=sale.order_id, number=f"#{FIRST_ORDER_NUMBER - 1 + number}", store_id=cart.store_id,
+            source_cart_id=cart.id, profile_id=cart.profile_id, verified=sale.verified, payment=sale.payment,
+            items=[OrderItem(id=line.line_id, product_id=line.product_id, variant_id=line.variant_id,
+                             quantity=line.quantity, location_id=line.location_id, snapshot=line.snapshot,
+                             status=PendingStatus(expires_at=at + PAYMENT_HOLD_SECONDS)) for line in priced.items],
+            shipping_address=cart.shipping_address, billing_address=cart.billing_address, forms=cart.forms,
+            history=[HistoryEntry(action="created", timestamp=at)], created_at=at, updated_at=at)
+        converted = cart.model_copy(update={
+            "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
+            "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
+        event = OutboxEvent.new("order.created", cart.store_id, {"order": order.model_dump(mode="json")})
+        writes = self.carts.checkout_writes(order, cart, converted, [event])
+        if number_claim is not None:
+            writes.append(number_claim)
+        for product_id, takes, fields in self._stock_takes(priced):
+            writes.append(self.products.stock_taken(sale.products[product_id], takes, _out_of_stock(fields)))
+        self.carts.transact(writes)
+        return CheckoutResult(order, sale.client_secret)
+
+    @staticmethod
+    def _stock_takes(priced: OrderQuote) -> list[tuple[str, list[StockTake], list[FieldError]]]:
+        """Per product (one update of its item), the units each line takes and the line's name for the 409."""
+        grouped: dict[str, tuple[list[StockTake], list[FieldError]]] = {}
+        for i, line in enumerate(priced.items):
+            assert line.location_id is not None
+            takes, fields = grouped.setdefault(line.product_id, ([], []))
+            takes.append((line.variant_id, line.location_id, line.quantity))
+            fields.append(FieldError(f"items.{i}.quantity", "no longer in stock"))
+        return [(product_id, takes, fields) for product_id, (takes, fields) in grouped.items()]
+
+    def _payment_intent(self, cart: Cart, priced: OrderQuote, order_id: str,
+                        integration_id: str | None) -> tuple[StripePayment, str]:
+        """A PaymentIntent on the store's own Stripe account for the order total; the order id is its
+        idempotency key, so a retried checkout does not charge twice."""
+        secret_key = self.stripe_key(cart.store_id, integration_id)
+        params = {"amount": priced.total, "currency": priced.payment.currency.lower(),
+                  "automatic_payment_methods": {"enabled": True},
+                  "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id}}
+        intent_id, client_secret = self.payments().payment_intent(secret_key, params, order_id)
+        return StripePayment(payment_intent_id=intent_id), client_secret
+

@@ -1,0 +1,190 @@
+"""Carts, their quotes, and the orders checkout writes, in the arky client's shapes (src/types/index.ts)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from storecrm.domain.base_model import Model
+from storecrm.domain.models.base import Entity
+from storecrm.domain.models.products import Block, Price
+from storecrm.domain.models.stores import PaymentMethod, PaymentMethodId, ShippingMethod, Zone
+from storecrm.domain.tax import OrderTax
+
+CartStatus = Literal["active", "abandoned", "converted", "expired"]
+CartOrigin = Literal["storefront", "admin"]
+OrderStatus = Literal["pending", "partially_confirmed", "confirmed", "partially_cancelled", "cancelled"]
+
+
+class Address(Model):
+    name: str | None = None
+    company: str | None = None
+    street1: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class CartItem(Model):
+    """A product line of a cart (the client's ProductCheckoutItemInput); `id` names the line."""
+
+    type: Literal["product"] = "product"
+    id: str
+    product_id: str
+    variant_id: str
+    quantity: int
+
+
+class Cart(Entity):
+    id: str
+    store_id: str
+    profile_id: str
+    # The profile session that made it: only that session reads or changes it (none for staff-made carts).
+    session_id: str | None = None
+    token: str = ""
+    status: CartStatus = "active"
+    origin: CartOrigin = "storefront"
+    created_by_account_id: str | None = None
+    market: str = Field(description="The market's key")
+    # Kept from the market when the cart is made, so a cart change checks prices without reading the market.
+    currency: str
+    items: list[CartItem] = Field(default_factory=list)
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    forms: list[dict[str, Any]] = Field(default_factory=list)
+    promo_code: str | None = None
+    payment_method_id: str | None = None
+    shipping_method_id: str | None = None
+    quote_snapshot: dict[str, Any] | None = None
+    converted_order_id: str | None = None
+    last_activity_at: int
+    abandoned_at: int | None = None
+    recovery_sent_at: int | None = None
+    revision: int = 1
+    created_at: int
+    updated_at: int
+
+    @property
+    def item_count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+
+class LineSnapshot(Model):
+    """What a line was when it was priced (the client's ProductLineItemSnapshot)."""
+
+    product_key: str
+    variant_sku: str | None = None
+    variant_attributes: list[Block] = Field(default_factory=list)
+    price: Price
+
+
+class Availability(Model):
+    ok: bool
+    available: int | None = None
+    reason: str | None = None
+
+
+class QuoteLine(Model):
+    type: Literal["product"] = "product"
+    line_id: str
+    product_id: str
+    variant_id: str
+    quantity: int
+    unit_price: int
+    subtotal: int
+    discount: int = 0
+    tax: int
+    total: int
+    snapshot: LineSnapshot
+    availability: Availability
+    # Where the line ships from: the first of the variant's stock locations that holds the whole quantity.
+    location_id: str | None = Field(default=None, exclude=True)
+
+
+class StripePayment(Model):
+    type: Literal["stripe"] = "stripe"
+    profile_id: str = ""
+    payment_intent_id: str | None = None
+
+
+class OrderPayment(Model):
+    currency: str
+    market: str
+    subtotal: int
+    shipping: int
+    discount: int = 0
+    total: int
+    paid: int = 0
+    tax: OrderTax | None = None
+    promo_code: dict[str, Any] | None = None
+    provider: StripePayment | None = None
+    refunds: list[dict[str, Any]] = Field(default_factory=list)
+    zone_id: str | None = None
+    payment_method_id: str | None = None
+    shipping_method_id: str | None = None
+    method_type: PaymentMethodId
+
+
+class OrderQuote(Model):
+    market: str
+    zone: Zone | None
+    items: list[QuoteLine]
+    subtotal: int
+    shipping: int
+    discount: int = 0
+    tax: int
+    total: int
+    shipping_method: ShippingMethod | None
+    payment_method: PaymentMethod | None
+    payment_methods: list[PaymentMethod]
+    promo_code: dict[str, Any] | None = None
+    payment: OrderPayment
+    charge_amount: int
+
+
+class PendingStatus(Model):
+    status: Literal["pending"] = "pending"
+    expires_at: int
+
+
+class OrderItem(Model):
+    type: Literal["product"] = "product"
+    id: str
+    product_id: str
+    variant_id: str
+    quantity: int
+    location_id: str | None = None
+    snapshot: LineSnapshot
+    status: PendingStatus
+
+
+class HistoryEntry(Model):
+    action: str
+    reason: str | None = None
+    timestamp: int
+
+
+class Order(Entity):
+    id: str
+    number: str
+    store_id: str
+    source_cart_id: str
+    profile_id: str
+    status: OrderStatus = "pending"
+    verified: bool
+    items: list[OrderItem]
+    payment: OrderPayment
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    forms: list[dict[str, Any]] = Field(default_factory=list)
+    shipments: list[dict[str, Any]] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    audience_id: str | None = None
+    fired_reminders: list[int] = Field(default_factory=list)
+    created_at: int
+    updated_at: int
