@@ -14,8 +14,8 @@ def _put(url: str, body: object, token: str) -> requests.Response:
 
 
 def test_seed_checkout_flow(runner_url: str, mailbox: LatestCode) -> None:
-    store_id = _store(runner_url, mailbox, "checkout-shop")
-    owner = _owner_token(runner_url, mailbox, "checkout-shop")
+    store_id = _store(runner_url, mailbox, "seed-checkout-shop")
+    owner = _owner_token(runner_url, mailbox, "seed-checkout-shop")
     admin = f"{runner_url}/v1/stores/{store_id}"
     [us] = [m for m in _get(f"{admin}/markets", owner).json() if m["key"] == "us"]
     assert _put(f"{admin}/markets/{us['id']}", {"payment_methods": [{"id": "cash"}], "zones": [
