@@ -93,7 +93,7 @@ def checkout_cart(storeId: str, cartId: CartId, body: CheckoutRequest) -> Checko
 @app.get("/v1/stores/<storeId>/carts", summary="Find carts", tags=["Carts"], responses=STAFF_READ)
 def find_carts(
     storeId: str,  # noqa: N803
-    profile_id: Annotated[str | None, Query(max_length=64)] = None,
+    profile_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     statuses: Annotated[str | None, Query(max_length=200, description="JSON array of statuses")] = None,
     origins: Annotated[str | None, Query(max_length=100, description="JSON array of origins")] = None,
     has_items: Annotated[bool | None, Query()] = None,

@@ -275,6 +275,8 @@ def test_staff_find_get_and_create_carts(api: Api, owner: dict[str, Any], store:
         assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == field, reply.body
     bad_status = api.call("GET", f"/v1/stores/{store['id']}/carts", token=token, query={"statuses": '["open"]'})
     assert bad_status.status == 400
+    empty_profile = api.call("GET", f"/v1/stores/{store['id']}/carts", token=token, query={"profile_id": ""})
+    assert empty_profile.status == 400, empty_profile.body
 
     # Another store's staff: the 404 of a store they cannot see; its profiles are not this store's.
     rival_token = login(api, "rival@example.com")["access_token"]
