@@ -54,6 +54,8 @@ def test_code_requests_are_rate_limited_per_email_and_per_ip(api: Api) -> None:
     assert len(sent_mail("c@example.com")) == 5
     other = Api(source_ip="198.51.100.9")
     assert other.call("POST", "/v1/auth/code", {"email": "c@example.com"}).status == 429  # per email
+    limited = other.call("POST", "/v1/auth/code", {"email": "c@example.com"})
+    assert int(limited.headers["retry-after"]) > 0  # when to retry, as the Pelcro dialect says it
     flood = Api(source_ip="198.51.100.10")
     statuses = [flood.call("POST", "/v1/auth/code", {"email": f"u{i}@example.com"}).status for i in range(31)]
     assert statuses[-1] == 429 and statuses[:30] == [200] * 30

@@ -16,8 +16,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from storecrm.domain.errors import DomainError, FieldError, RateLimited
-from storecrm.http.errors import field_errors_from_pydantic
+from storecrm.domain.errors import DomainError, FieldError
+from storecrm.http.errors import error_headers, field_errors_from_pydantic
 
 logger = Logger()
 
@@ -52,11 +52,8 @@ def body_of(error: DomainError) -> tuple[int, dict[str, Any]]:
 
 def response_of(error: DomainError) -> Response:
     status, body = body_of(error)
-    headers = {}
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(error.retry_after or 1, 1))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body),
-                    headers=headers)
+                    headers=error_headers(error))
 
 
 def use_pelcro_errors(app: APIGatewayRestResolver) -> None:
