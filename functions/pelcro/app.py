@@ -16,7 +16,7 @@ from storecrm.domain.errors import ValidationFailed
 from storecrm.http.app import cors_config, lambda_entry
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.http.openapi import pelcro_errors
-from storecrm.pelcro.errors import body_of, use_pelcro_errors
+from storecrm.pelcro.errors import response_of, use_pelcro_errors
 from storecrm.pelcro.schemas import (
     CodeSent,
     CodeSentAnswer,
@@ -118,4 +118,4 @@ def refresh(body: OptionalSite = None) -> CustomerAnswer:
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
 
-lambda_handler = lambda_entry(app, rejection=body_of)
+lambda_handler = lambda_entry(app, response_of)

@@ -463,7 +463,7 @@ def test_passwords_never_reach_the_logs(api: Api, store: dict[str, Any], caplog:
     api.call("PUT", f"{SDK}/customer", {"site_id": store["id"], "password": "new-secret-99",
                                         "current_password": "not-it-55"}, token=made["token"])
     api.call("POST", f"{SDK}/auth/register", {"site_id": store["id"], "email": "x@example.com", "password": "short-1"})
-    from storecrm.pelcro.errors import logger
+    from storecrm.http.app import logger
 
     logger.warning("capture probe")  # the functions' logger writes where this test reads
     assert "capture probe" in caplog.text

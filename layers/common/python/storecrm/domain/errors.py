@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
 @dataclass
@@ -29,6 +33,13 @@ class ValidationFailed(DomainError):
     @classmethod
     def on(cls, field_name: str, error: str) -> ValidationFailed:
         return cls(error, [FieldError(field_name, error)])
+
+    @classmethod
+    def from_pydantic(cls, errors: Sequence[Any]) -> ValidationFailed:
+        """Pydantic's error list (of a request, or of a command a handler built) as a 400 naming each field."""
+        fields = field_errors_from_pydantic(errors)
+        summary = "; ".join(f"{f.field}: {f.error}" for f in fields[:5])
+        return cls(f"Validation failed: {summary}", fields)
 
 
 class PayloadTooLarge(DomainError):
@@ -78,3 +89,22 @@ class RateLimited(DomainError):
 class Unavailable(DomainError):
     def __init__(self, message: str) -> None:
         super().__init__(message, "GENERAL.UNAVAILABLE", 503)
+
+
+def field_errors_from_pydantic(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's error list as field errors; `field` is a dotted path without the location."""
+    result = []
+    for e in errors:
+        loc = [str(part) for part in e.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            where, loc = loc[0], loc[1:]
+        else:
+            where = "body"
+        if e.get("type") == "json_invalid":
+            result.append(FieldError("body", "is not valid JSON"))
+            continue
+        message = str(e.get("msg", "is invalid"))
+        for prefix in _PYDANTIC_PREFIXES:
+            message = message.removeprefix(prefix)
+        result.append(FieldError(".".join(loc) or where, message))
+    return result

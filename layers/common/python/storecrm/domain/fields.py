@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, Field, Strict, ValidationError
 
 from storecrm.domain import rules
 from storecrm.domain.base_model import Model
+from storecrm.domain.errors import ValidationFailed
 
 # JSON numbers of the right kind only. Pydantic would read `true` as 1 and "5" or 5.0 as 5; amounts, counts,
 # coordinates and timestamps in request bodies refuse them (a 400 naming the field). Query parameters arrive
@@ -29,3 +30,17 @@ class Command(Model):
     """Input to a domain call. Unknown fields are ignored: clients may send more than we use."""
 
     model_config = {"extra": "ignore", "str_strip_whitespace": True}
+
+    # The name of every command: pydantic names the model its error is about, and what a command refuses is
+    # the client's mistake, a 400, even where a handler built the command itself from path or query values.
+    names: ClassVar[set[str]] = set()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        Command.names.add(cls.__name__)
+
+
+def refused_command(error: ValidationError) -> ValidationFailed | None:
+    """A pydantic error about a command, as the 400 it is; None when it is about anything else (our fault)."""
+    return ValidationFailed.from_pydantic(error.errors()) if error.title in Command.names else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +17,13 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from storecrm import snapstart
 from storecrm.config import settings
-from storecrm.domain.errors import DomainError, PayloadTooLarge, ValidationFailed
-from storecrm.http.errors import error_body, error_response, field_errors_from_pydantic, from_domain
+from storecrm.domain.errors import DomainError, NotFound, PayloadTooLarge, ValidationFailed
+from storecrm.domain.fields import refused_command
+from storecrm.http.errors import from_domain
 from storecrm.http.json_input import JSON_MEDIA_TYPE, check_json, check_media_type, decode_utf8
 from storecrm.metrics import flushed_per_invocation
 from storecrm.tracing import traced
@@ -41,8 +42,11 @@ def cors_config() -> CORSConfig:
     )
 
 
-def use_arky_errors(app: APIGatewayRestResolver) -> None:
-    """Every error the resolver can meet, in the arky error shape.
+ErrorRenderer = Callable[[DomainError], Response]
+
+
+def use_errors(app: APIGatewayRestResolver, render: ErrorRenderer) -> None:
+    """Every error the resolver can meet, as a domain error in the dialect's shape (`render`).
 
     Functions create their resolver themselves (`app = APIGatewayRestResolver(...)`), which is
     also how Powertools' OpenAPI merge finds them for the single API document.
@@ -52,23 +56,30 @@ def use_arky_errors(app: APIGatewayRestResolver) -> None:
     def domain_error(error: DomainError) -> Response:
         if error.status >= 500:
             logger.error("Service error", error=str(error))
-        return from_domain(error)
+        return render(error)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
-        fields = field_errors_from_pydantic(error.errors())
-        summary = "; ".join(f"{f.field}: {f.error}" for f in fields[:5])
-        return error_response(400, "GENERAL.VALIDATION_ERROR", f"Validation failed: {summary}", fields)
+        return render(ValidationFailed.from_pydantic(error.errors()))
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response:
         event = app.current_event
-        return error_response(404, "GENERAL.NOT_FOUND", f"No route for {event.http_method} {event.path}")
+        return render(NotFound(f"No route for {event.http_method} {event.path}"))
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("Unhandled error")
-        return error_response(500, "GENERAL.INTERNAL_ERROR", "Something went wrong on our side; try again")
+        return render(DomainError("Something went wrong on our side; try again", "GENERAL.INTERNAL_ERROR", 500))
+
+    @app.exception_handler(ValidationError)
+    def invalid_model(error: ValidationError) -> Response:
+        refused = refused_command(error)
+        return render(refused) if refused is not None else unexpected(error)
+
+
+def use_arky_errors(app: APIGatewayRestResolver) -> None:
+    use_errors(app, from_domain)
 
 
 def _normalize_content_type(event: dict[str, Any]) -> None:
@@ -121,15 +132,10 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
     return response
 
 
-def arky_rejection(error: DomainError) -> tuple[int, dict[str, Any]]:
-    return error.status, error_body(error.status, error.code, error.message, error.field_errors)
-
-
-def lambda_entry(app: APIGatewayRestResolver,
-                 rejection: Callable[[DomainError], tuple[int, dict[str, Any]]] = arky_rejection) -> LambdaHandler:
+def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domain) -> LambdaHandler:
     """The function's `lambda_handler`: logging context, body checks, request id, security headers,
-    business metrics flushed once per invocation, and the trace when tracing is on. `rejection` renders
-    a body the checks refuse, in the function's dialect (status and body). Also hands the function's
+    business metrics flushed once per invocation, and the trace when tracing is on. `render` answers a
+    body the checks refuse in the function's dialect. Also hands the function's
     SnapStart hooks to the runtime (storecrm.snapstart)."""
     snapstart.register(app)
 
@@ -143,12 +149,12 @@ def lambda_entry(app: APIGatewayRestResolver,
         try:
             check_request(event)
         except DomainError as rejected:
-            status, body = rejection(rejected)
+            answer = render(rejected)
             response: dict[str, Any] = {
-                "statusCode": status,
+                "statusCode": answer.status_code,
                 "headers": {"Content-Type": "application/json",
-                            "Access-Control-Allow-Origin": settings().cors_allow_origin},
-                "body": json.dumps(body),
+                            "Access-Control-Allow-Origin": settings().cors_allow_origin, **answer.headers},
+                "body": answer.body,
                 "isBase64Encoded": False,
             }
             return finish_response(response, request_id)

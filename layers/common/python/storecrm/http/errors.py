@@ -10,8 +10,6 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from storecrm.domain.errors import DomainError, FieldError, RateLimited
 
-_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
-
 
 def error_body(status: int, code: str, message: str, field_errors: Sequence[FieldError] = ()) -> dict[str, Any]:
     return {
@@ -37,22 +35,3 @@ def error_headers(error: DomainError) -> dict[str, str]:
 
 def from_domain(error: DomainError) -> Response:
     return error_response(error.status, error.code, error.message, error.field_errors, error_headers(error))
-
-
-def field_errors_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[FieldError]:
-    """Pydantic's error list as arky field errors; `field` is a dotted path without the location."""
-    result = []
-    for e in errors:
-        loc = [str(part) for part in e.get("loc", ())]
-        if loc and loc[0] in ("body", "query", "path", "header"):
-            where, loc = loc[0], loc[1:]
-        else:
-            where = "body"
-        if e.get("type") == "json_invalid":
-            result.append(FieldError("body", "is not valid JSON"))
-            continue
-        message = str(e.get("msg", "is invalid"))
-        for prefix in _PYDANTIC_PREFIXES:
-            message = message.removeprefix(prefix)
-        result.append(FieldError(".".join(loc) or where, message))
-    return result

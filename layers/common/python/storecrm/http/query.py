@@ -7,8 +7,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from storecrm.domain.errors import FieldError, ValidationFailed
-from storecrm.http.errors import field_errors_from_pydantic
+from storecrm.domain.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 from storecrm.http.json_input import check_json
 
 T = TypeVar("T")

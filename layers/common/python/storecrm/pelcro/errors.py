@@ -11,15 +11,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from storecrm.domain.errors import DomainError, FieldError
-from storecrm.http.errors import error_headers, field_errors_from_pydantic
-
-logger = Logger()
+from storecrm.http.app import use_errors
+from storecrm.http.errors import error_headers
 
 # Domain error code -> (the request field it concerns here, what to say about that field).
 FIELD_ERRORS = {
@@ -58,26 +54,4 @@ def response_of(error: DomainError) -> Response:
 
 def use_pelcro_errors(app: APIGatewayRestResolver) -> None:
     """Every error the resolver can meet, in the Pelcro shape (the arky functions use `use_arky_errors`)."""
-
-    @app.exception_handler(DomainError)
-    def domain_error(error: DomainError) -> Response:
-        if error.status >= 500:
-            logger.error("Service error", error=str(error))
-        return response_of(error)
-
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(error: RequestValidationError) -> Response:
-        body = validation_body(field_errors_from_pydantic(error.errors()))
-        return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
-
-    @app.not_found
-    def no_route(_: NotFoundError) -> Response:
-        event = app.current_event
-        body = error_body(404, f"No route for {event.http_method} {event.path}")
-        return Response(status_code=404, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
-
-    @app.exception_handler(Exception)
-    def unexpected(error: Exception) -> Response:
-        logger.exception("Unhandled error")
-        body = error_body(500, "Something went wrong on our side; try again")
-        return Response(status_code=500, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+    use_errors(app, response_of)
