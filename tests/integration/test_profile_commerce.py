@@ -289,8 +289,7 @@ def test_merge_re_points_carts_and_orders(api: Api, store: dict[str, Any], shop:
     assert reply.status == 200, reply.body
 
     detail = api.call("GET", _profiles(store, f"/{target}"), token=token).body
-    assert {c["id"] for c in detail["carts"]} == {target_cart["id"], open_cart["id"], order_cart_id(api, store, order,
-                                                                                                     token)}
+    assert {c["id"] for c in detail["carts"]} == {target_cart["id"], open_cart["id"], _source_cart(store, order)}
     assert all(c["profile_id"] == target for c in detail["carts"])
     assert [(o["id"], o["profile_id"]) for o in detail["orders"]] == [(order["order_id"], target)]
     # The counts moved with the carts; the source's facts, index partitions and session markers are gone.
@@ -306,7 +305,7 @@ def test_merge_re_points_carts_and_orders(api: Api, store: dict[str, Any], shop:
     assert open_cart["id"] in {c["id"] for c in found["items"]}
 
 
-def order_cart_id(api: Api, store: dict[str, Any], order: dict[str, Any], token: str) -> str:
+def _source_cart(store: dict[str, Any], order: dict[str, Any]) -> str:
     [item] = [i for i in _table().query_all(f"STORE#{store['id']}", sk_prefix="ORDER#") if i["id"] == order["order_id"]]
     return str(item["source_cart_id"])
 

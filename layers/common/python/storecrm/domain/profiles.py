@@ -294,8 +294,8 @@ class ProfileService:
         return merged
 
     def _move_commerce(self, store_id: str, source_id: str, target_id: str, facts: ProfileCommerce) -> None:
-        """Up to four more calls on a merge, for a source that had carts (a Query, a consistent read and a
-        transaction per batch) or orders (a Query and a transaction per batch); none for one that had not."""
+        """More calls on a merge for a source that had carts (a Query, a consistent read and a transaction per
+        batch) or orders (a Query and a transaction per batch); none for one that had not."""
         if facts.has_carts:
             self.commerce.move_carts(store_id, source_id, target_id)
         if facts.has_orders:
