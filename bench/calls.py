@@ -196,6 +196,13 @@ class Flow:
         self.ok("PUT", self.storefront(f"/carts/{cart_id}"), {"items": [item]}, token=bearer)
         return bearer, cart_id
 
+    def buyer(self) -> str:
+        """A guest who checked out a cart (so has a cart and an order): the profile id."""
+        bearer, cart_id = self.shopping_cart()
+        profile_id = str(self.ok("GET", self.storefront(f"/carts/{cart_id}"), token=bearer)["profile_id"])
+        self.ok("POST", self.storefront(f"/carts/{cart_id}/checkout"), {}, token=bearer)
+        return profile_id
+
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
 
@@ -336,6 +343,11 @@ def _merge(f: Flow) -> Call:
     return f.http("POST", f.profiles(f"/{target}/merge"), {"source_id": source}, token=f.token)
 
 
+def _merge_buyer(f: Flow) -> Call:
+    target = f.create_profile(f.email())
+    return f.http("POST", f.profiles(f"/{target}/merge"), {"source_id": f.buyer()}, token=f.token)
+
+
 def _revoke_one(f: Flow) -> Call:
     email = f.email()
     first = f.profile_login(email)
@@ -459,6 +471,11 @@ BUDGETS: dict[str, Budget | None] = {
     "find profiles: query": LIST,
     "find profiles: taxonomy_query": LIST,
     "merge profiles": None,
+    "merge profiles (source with carts and orders)": None,
+    "get profile (with carts and orders)": None,
+    "profile carts page": LIST,
+    "profile orders page": LIST,
+    "find profiles: has_cart": LIST,
     "revoke one session": WRITE,
     "revoke all sessions": WRITE,
     "profile initialize (guest)": WRITE,
@@ -511,6 +528,11 @@ BUDGETS: dict[str, Budget | None] = {
 WHY: dict[str, str] = {
     "verify": "a login: the code, the account, then the session's transaction",
     "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction",
+    "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
+                                                     "transaction) and orders (Query, transaction) moved before "
+                                                     "the erase, looked for again after it, and its facts deleted",
+    "get profile (with carts and orders)": "the one read of a get by id, then one Query each for the newest carts "
+                                           "and orders (skipped when the profile has none)",
     "profile verify": "a login: the code, the email's owner, then the session's transaction",
     "storefront identify (email, verify)": "the owner's read, the session, then the code's write and the mail",
     "storefront verify": "the bearer's profile, the code, then the session's transaction",
@@ -559,6 +581,11 @@ STEPS: list[Step] = [
     ("find profiles: taxonomy_query", lambda f: f.http(
         "GET", f.profiles(), token=f.token, query={"taxonomy_query": GOLD})),
     ("merge profiles", _merge),
+    ("merge profiles (source with carts and orders)", _merge_buyer),
+    ("get profile (with carts and orders)", lambda f: f.http("GET", f.profiles(f"/{f.buyer()}"), token=f.token)),
+    ("profile carts page", lambda f: f.http("GET", f.profiles(f"/{f.buyer()}/carts"), token=f.token)),
+    ("profile orders page", lambda f: f.http("GET", f.profiles(f"/{f.buyer()}/orders"), token=f.token)),
+    ("find profiles: has_cart", lambda f: f.http("GET", f.profiles(), token=f.token, query={"has_cart": "true"})),
     ("revoke one session", _revoke_one),
     ("revoke all sessions", _revoke_all),
     # public profile sessions, as shoppers

@@ -8,10 +8,18 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import TypeAdapter
 
+from storecrm.arky.schemas.commerce import CartOut, OrderOut
 from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.arky.schemas.profiles import ProfileDetail, ProfileOut
+from storecrm.arky.schemas.profiles import ProfileOut, StaffProfileDetail
 from storecrm.domain.models.profiles import ProfileStatus
-from storecrm.domain.profiles import MergeRequest, NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
+from storecrm.domain.profiles import (
+    MergeRequest,
+    NewProfile,
+    ProfileChanges,
+    ProfileQuery,
+    ProfileRecordsQuery,
+    ProfileSortField,
+)
 from storecrm.domain.search import TaxonomyQuery
 from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
@@ -40,20 +48,50 @@ def find_profiles(
     status: Annotated[ProfileStatus | None, Query()] = None,
     sort_field: Annotated[ProfileSortField, Query()] = "created_at",
     sort_direction: Annotated[SortDirection, Query()] = "desc",
+    has_cart: Annotated[bool | None, Query(description="Holds a cart with items that was not checked out")] = None,
+    has_activity: Annotated[bool | None, Query(description="Has had any cart or order")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[ProfileOut]:
     q = ProfileQuery(query=query, taxonomy_query=json_param(taxonomy_query, TAXONOMY_QUERY, "taxonomy_query"),
-                     status=status, sort_field=sort_field, sort_direction=sort_direction, limit=limit, cursor=cursor)
+                     status=status, sort_field=sort_field, sort_direction=sort_direction, has_cart=has_cart,
+                     has_activity=has_activity, limit=limit, cursor=cursor)
     profiles, next_cursor = profile_service().find(principal(app), storeId, q)
     return Page[ProfileOut](items=[ProfileOut.of(p) for p in profiles], cursor=next_cursor)
 
 
 @app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
          tags=["Profiles"], responses=STAFF_READ)
-def get_profile(storeId: str, profileId: str) -> ProfileDetail:  # noqa: N803
-    # One AWS call (budget 1): access check, profile and its subscription list; see ProfileService.detail.
-    return ProfileDetail.of(*profile_service().detail(principal(app), storeId, profileId))
+def get_profile(storeId: str, profileId: str) -> StaffProfileDetail:  # noqa: N803
+    # One AWS call (budget 1): access check, profile, its subscription list and commerce facts; one Query more
+    # each for its newest carts and orders when it has some (up to 3); see ProfileService.detail.
+    return StaffProfileDetail.of_view(profile_service().detail(principal(app), storeId, profileId))
+
+
+@app.get("/v1/stores/<storeId>/profiles/<profileId>/carts", summary="A profile's carts, newest first",
+         tags=["Profiles"], responses=STAFF_READ)
+def profile_carts(
+    storeId: str,  # noqa: N803
+    profileId: str,  # noqa: N803
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[CartOut]:
+    carts, next_cursor = profile_service().carts(principal(app), storeId, profileId,
+                                                 ProfileRecordsQuery(limit=limit, cursor=cursor))
+    return Page[CartOut](items=[CartOut.of(c) for c in carts], cursor=next_cursor)
+
+
+@app.get("/v1/stores/<storeId>/profiles/<profileId>/orders", summary="A profile's orders, newest first",
+         tags=["Profiles"], responses=STAFF_READ)
+def profile_orders(
+    storeId: str,  # noqa: N803
+    profileId: str,  # noqa: N803
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[OrderOut]:
+    orders, next_cursor = profile_service().orders(principal(app), storeId, profileId,
+                                                   ProfileRecordsQuery(limit=limit, cursor=cursor))
+    return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
 
 
 @app.put("/v1/stores/<storeId>/profiles/<profileId>", summary="Update a profile's email, taxonomies or status",

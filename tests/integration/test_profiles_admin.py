@@ -51,8 +51,8 @@ def test_get_returns_profile_detail_in_one_call(api: Api, owner: dict[str, Any],
         reply = api.call("GET", f"{_base(store)}/{profile['id']}", token=token)
     assert reply.status == 200
     assert reply.body == {"profile": profile, "carts": [], "orders": [], "audience_subscriptions": [],
-                          "form_submissions": []}
-    # Store, membership, profile and its subscription list: one BatchGetItem (budget 1).
+                          "form_submissions": [], "carts_cursor": None, "orders_cursor": None}
+    # Store, membership, profile, its subscription list and commerce facts: one BatchGetItem (budget 1).
     assert calls.calls == ["dynamodb.BatchGetItem"]
     audiences = f"/v1/stores/{store['id']}/audiences"
     kept, left = (api.call("POST", audiences, {"key": key}, token=token).body for key in ("kept", "left"))

@@ -133,9 +133,12 @@ def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.carts import CartRepository
+    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository())
+    return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
+                          commerce=ProfileCommerceRepository(CartRepository()))
 
 
 @lru_cache(maxsize=1)

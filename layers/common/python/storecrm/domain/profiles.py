@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
 from storecrm import metrics
 from storecrm.clock import new_id, now
-from storecrm.domain import audiences, cursors, search
+from storecrm.domain import audiences, cursors, profile_commerce, search
 from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
@@ -16,8 +17,9 @@ from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models.accounts import SessionSummary
 from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
+from storecrm.domain.models.profiles import Profile, ProfileCommerce, ProfileStatus, PromoUsage, TaxonomyEntry
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 
@@ -25,13 +27,18 @@ if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.keys import Key
+    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.table import Write
+    from storecrm.repositories.table import Item, Write
 
 PROFILE_NOT_FOUND = "Profile not found"
 # A search page's profiles are read with the access check's two items in one BatchGetItem,
 # which takes at most 100 keys.
 SEARCH_PAGE_MAX = 98
+# With has_cart or has_activity, each profile of a search page is read with its commerce facts item.
+FILTERED_SEARCH_PAGE_MAX = SEARCH_PAGE_MAX // 2
+# The newest carts and orders a profile detail shows; the profile's carts and orders routes page on.
+DETAIL_LIST_CAP = 10
 # Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
 # and the profile's update); more take one more call each way.
 REVOKE_ALL_AT_ONCE = 97
@@ -59,8 +66,33 @@ class ProfileQuery(Command):
     status: ProfileStatus | None = None
     sort_field: ProfileSortField = "created_at"
     sort_direction: Literal["asc", "desc"] = "desc"
+    has_cart: bool | None = None
+    has_activity: bool | None = None
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = None
+
+    @property
+    def by_commerce(self) -> bool:
+        return self.has_cart is not None or self.has_activity is not None
+
+
+class ProfileRecordsQuery(Command):
+    """A page of a profile's carts or orders, newest first."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A profile with what links to it: the newest of its carts and orders, and cursors for the rest."""
+
+    profile: Profile
+    subscriptions: list[Subscription] = field(default_factory=list)
+    carts: list[Cart] = field(default_factory=list)
+    carts_cursor: str | None = None
+    orders: list[Order] = field(default_factory=list)
+    orders_cursor: str | None = None
 
 
 class MergeRequest(Command):
@@ -118,17 +150,34 @@ class _ListPosition(Model):
     key: dict[str, str]
 
 
+class _RecordsPosition(Model):
+    """Where a page of a profile's carts or orders ends (the key names the list: store, profile and kind)."""
+
+    model_config = {"extra": "forbid"}
+    key: dict[str, str]
+
+
+def _records_cursor(last: dict[str, str] | None) -> str | None:
+    return cursors.encode(_RecordsPosition(key=last)) if last else None
+
+
+def _records_start(cursor: str | None) -> dict[str, str] | None:
+    start = cursors.decode(cursor, _RecordsPosition)
+    return start.key if start else None
+
+
 def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
     return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
 
 
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
-                 subscriptions: AudienceRepository | None = None) -> None:
+                 subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository) -> None:
         self.profiles = profiles
         self.sessions = sessions
         self.guard = guard
         self.subscriptions = subscriptions
+        self.commerce = commerce
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
         """Returns the existing profile when the email is already known (case and spaces ignored)."""
@@ -157,16 +206,44 @@ class ProfileService:
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key])
         return self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
 
-    def detail(self, principal: Principal, store_id: str, profile_id: str) -> tuple[Profile, list[Subscription]]:
-        """The profile and its audience subscriptions: store, membership, profile and the profile's
-        subscription list in one BatchGetItem (budget 1)."""
-        if self.subscriptions is None:
-            return self.get(principal, store_id, profile_id), []
-        key, listing = self.profiles.item_key(profile_id), self.subscriptions.listing_key(profile_id)
-        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key, listing])
-        profile = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
-        listed = self.subscriptions.listed_subscriptions(access.view.extras.get(listing))
-        return profile, audiences.profile_subscriptions(listed, profile)
+    def detail(self, principal: Principal, store_id: str, profile_id: str) -> ProfileView:
+        """The profile, its audience subscriptions and its newest carts and orders.
+
+        Store, membership, profile, its subscription list and its commerce facts in one BatchGetItem: one
+        call (the budget of a get by id) for a profile that never had a cart. The carts and the orders are
+        each one Query on the profile's index (newest first, DETAIL_LIST_CAP of them), made only when the
+        facts say there are some: up to two more calls, for profiles with carts and orders."""
+        key, facts_key = self.profiles.item_key(profile_id), self.commerce.facts_key(store_id, profile_id)
+        listing = self.subscriptions.listing_key(profile_id) if self.subscriptions else None
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[key, facts_key, *([listing] if listing else [])])
+        found = access.view.extras
+        profile = self._in_store(self.profiles.from_item(found.get(key)), store_id)
+        subscriptions = (audiences.profile_subscriptions(self.subscriptions.listed_subscriptions(found.get(listing)),
+                                                         profile) if self.subscriptions and listing else [])
+        facts = self.commerce.facts(found.get(facts_key))
+        carts, carts_last = (self.commerce.carts_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
+                             if facts.has_carts else ([], None))
+        orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
+                               if facts.has_orders else ([], None))
+        return ProfileView(profile, subscriptions, carts, _records_cursor(carts_last), orders,
+                           _records_cursor(orders_last))
+
+    def carts(self, principal: Principal, store_id: str, profile_id: str,
+              q: ProfileRecordsQuery) -> tuple[list[Cart], str | None]:
+        """The profile's carts, newest first: the access check with the profile, then one Query."""
+        self.get(principal, store_id, profile_id)
+        start = _records_start(q.cursor)
+        carts, last = self.commerce.carts_page(store_id, profile_id, limit=q.limit, after=start)
+        return carts, _records_cursor(last)
+
+    def orders(self, principal: Principal, store_id: str, profile_id: str,
+               q: ProfileRecordsQuery) -> tuple[list[Order], str | None]:
+        """The profile's orders, newest first: the access check with the profile, then one Query."""
+        self.get(principal, store_id, profile_id)
+        start = _records_start(q.cursor)
+        orders, last = self.commerce.orders_page(store_id, profile_id, limit=q.limit, after=start)
+        return orders, _records_cursor(last)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)
@@ -188,11 +265,17 @@ class ProfileService:
         if request.source_id == target_id:
             raise ValidationFailed.on("source_id", "a profile cannot be merged into itself")
         target_key, source_key = self.profiles.item_key(target_id), self.profiles.item_key(request.source_id)
-        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[target_key, source_key])
+        source_facts_key = self.commerce.facts_key(store_id, request.source_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[target_key, source_key, source_facts_key])
         target = self._in_store(self.profiles.from_item(access.view.extras.get(target_key)), store_id)
         source = referenced(self.profiles.from_item(access.view.extras.get(source_key)), store_id, "source_id",
                             "profile")
         merged = merge_profiles(target, source, now())
+        source_commerce = self.commerce.facts(access.view.extras.get(source_facts_key))
+        # The source's carts and orders move first, batch by batch, while it still exists: a merge cut short
+        # leaves them with the target, and running it again finishes it.
+        self._move_commerce(store_id, source.id, target.id, source_commerce)
         events = [
             profile_event("profile.merged", merged, source_id=source.id),
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
@@ -201,10 +284,22 @@ class ProfileService:
         source_sessions = self.profiles.session_keys(source.id)
         self.profiles.merge(merged, target, source, source_sessions, events,
                             also=self._moved_subscriptions(source, merged))
+        if source_commerce.has_activity:
+            # A cart or order the source's sessions made while the merge ran; then its facts go too.
+            self._move_commerce(store_id, source.id, target.id, source_commerce)
+            self.commerce.forget(store_id, source.id)
         metrics.count(metrics.PROFILES_MERGED)
         metrics.count(metrics.PROFILES_DELETED)  # the source, erased
         metrics.count(metrics.SESSIONS_REVOKED, len(source_sessions))
         return merged
+
+    def _move_commerce(self, store_id: str, source_id: str, target_id: str, facts: ProfileCommerce) -> None:
+        """More calls on a merge for a source that had carts (a Query, a consistent read and a transaction per
+        batch) or orders (a Query and a transaction per batch); none for one that had not."""
+        if facts.has_carts:
+            self.commerce.move_carts(store_id, source_id, target_id)
+        if facts.has_orders:
+            self.commerce.move_orders(store_id, source_id, target_id)
 
     def _moved_subscriptions(self, source: Profile, target: Profile) -> list[Write]:
         """The source's audience subscriptions, re-pointed to the target (the better of two stays),
@@ -264,17 +359,31 @@ class ProfileService:
         else the longest query word) in that index's order; the profiles of the page are then read
         together with the access check, and the other conditions and the status filter applied to
         them, so a page may hold fewer than `limit` items while the cursor goes on.
+
+        `has_cart` and `has_activity` filter a page the same way: its profiles' commerce facts items are
+        read with the access check (no Scan, still two calls; the facts are kept exact by the cart and
+        checkout transactions).
         """
         if q.query or q.taxonomy_query:
             return self._search(principal, store_id, q)
-        self.guard.enter(principal, store_id, Action.MANAGE_PROFILES)
+        if not q.by_commerce:
+            self.guard.enter(principal, store_id, Action.MANAGE_PROFILES)
         start = cursors.decode(q.cursor, _ListPosition)
         if start and (start.sort != q.sort_field or start.status != q.status):
             raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
         items, last = self.profiles.list_page(store_id, q.sort_field, q.status, forward=q.sort_direction == "asc",
-                                              limit=q.limit, after=start.key if start else None)
+                                              limit=min(q.limit, SEARCH_PAGE_MAX) if q.by_commerce else q.limit,
+                                              after=start.key if start else None)
+        if q.by_commerce:
+            # The page's commerce facts are read with the access check: still two calls.
+            facts_keys = {p.id: self.commerce.facts_key(store_id, p.id) for p in items}
+            access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=list(facts_keys.values()))
+            items = [p for p in items if self._commerce_matches(access.view.extras.get(facts_keys[p.id]), q)]
         cursor = cursors.encode(_ListPosition(sort=q.sort_field, status=q.status, key=last)) if last else None
         return items, cursor
+
+    def _commerce_matches(self, facts_item: Item | None, q: ProfileQuery) -> bool:
+        return profile_commerce.matches(self.commerce.facts(facts_item), q.has_cart, q.has_activity)
 
     def _search(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:
         words = search.query_words(q.query or "")
@@ -291,14 +400,18 @@ class ProfileService:
         if start and start.driver != driver:
             raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
         after = start.key if start else None
+        limit = min(q.limit, FILTERED_SEARCH_PAGE_MAX if q.by_commerce else SEARCH_PAGE_MAX)
         if q.taxonomy_query:
             ids, last = self.profiles.taxonomy_page(store_id, tq.taxonomy_id, condition.key,
                                                     condition.sort_key_range(), forward=q.sort_direction == "asc",
-                                                    limit=min(q.limit, SEARCH_PAGE_MAX), after=after)
+                                                    limit=limit, after=after)
         else:
-            ids, last = self.profiles.search_page(store_id, word, limit=min(q.limit, SEARCH_PAGE_MAX), after=after)
+            ids, last = self.profiles.search_page(store_id, word, limit=limit, after=after)
         item_keys = [self.profiles.item_key(profile_id) for profile_id in ids]
-        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=item_keys)
+        facts_keys = {profile_id: self.commerce.facts_key(store_id, profile_id) for profile_id in ids
+                      if q.by_commerce}
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[*item_keys, *facts_keys.values()])
         found = [p for key in item_keys if (p := self.profiles.from_item(access.view.extras.get(key)))]
         items = [
             p for p in found
@@ -306,6 +419,7 @@ class ProfileService:
             and (q.status is None or p.status == q.status)
             and (not q.taxonomy_query or search.profile_matches(p, q.taxonomy_query))
             and (q.query is None or search.query_matches(p, q.query))
+            and (not q.by_commerce or self._commerce_matches(access.view.extras.get(facts_keys[p.id]), q))
         ]
         cursor = cursors.encode(_SearchPosition(driver=driver, key=last)) if last else None
         return items, cursor

@@ -1,5 +1,6 @@
 """Carts, the marker of each session's current cart per market, the orders checkout writes and the store's
-order-number counter; all in the store partition (purged with the store)."""
+order-number counter; all in the store partition (purged with the store). Every write that changes what a
+profile's carts and orders say about it (profile_commerce) changes its facts item in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Sequence
 from storecrm.domain.errors import Conflict, DomainError
 from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.profile_commerce import open_cart_change
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.repositories.profile_commerce import facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 CART_CHANGED = Conflict("The cart changed meanwhile; read it again and retry", "CART.CONFLICT")
@@ -69,7 +72,7 @@ class CartRepository:
     def create(self, cart: Cart, *, current_for: str | None = None, taken: DomainError | None = None) -> None:
         """A new cart; with `current_for` (a session id) it becomes that session's current cart in its market,
         unless the session has one already (`taken`)."""
-        writes = [put(_item(cart), unless_exists=Conflict("Cart id collision"))]
+        writes = [put(_item(cart), unless_exists=Conflict("Cart id collision")), _new_cart_facts(cart)]
         if current_for is not None:
             pk, sk = self.current_key(cart.store_id, current_for, cart.market)
             writes.append(put({"PK": pk, "SK": sk, "entity": "CARTCURRENT", "cart_id": cart.id},
@@ -83,13 +86,18 @@ class CartRepository:
             put(_item(cart), unless_exists=Conflict("Cart id collision")),
             put({"PK": pk, "SK": sk, "entity": "CARTCURRENT", "cart_id": cart.id}, condition="cart_id = :previous",
                 values={":previous": previous_id}, error=CART_CHANGED),
+            _new_cart_facts(cart),
         ])
 
     def save(self, cart: Cart, previous: Cart) -> None:
-        """Writes `cart` if nobody wrote it since `previous` was read and it is still open."""
-        self.table.write(put(_item(cart), condition="revision = :seen AND #status = :active",
-                             names={"#status": "status"}, values={":seen": previous.revision, ":active": "active"},
-                             error=CART_CHANGED))
+        """Writes `cart` if nobody wrote it since `previous` was read and it is still open; with its profile's
+        open-cart count when the write fills or empties it (one PutItem otherwise)."""
+        writes = [put(_item(cart), condition="revision = :seen AND #status = :active", names={"#status": "status"},
+                      values={":seen": previous.revision, ":active": "active"}, error=CART_CHANGED)]
+        change = open_cart_change(previous, cart)
+        if change:
+            writes.append(facts_change(cart.store_id, cart.profile_id, open_carts=change))
+        self.table.transact(writes)
 
     def number_claim(self, store_id: str, seen: int | None, taken: DomainError) -> Write:
         """Moves the counter from `seen` (what was read; None: no order yet) to the next value, inside the
@@ -114,6 +122,7 @@ class CartRepository:
                 unless_exists=Conflict("Order id collision")),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
+            facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True),
         ]
         if cart.session_id is not None:
             writes.append(delete(self.current_key(cart.store_id, cart.session_id, cart.market),
@@ -122,6 +131,10 @@ class CartRepository:
 
     def transact(self, writes: Sequence[Write]) -> None:
         self.table.transact(writes)
+
+
+def _new_cart_facts(cart: Cart) -> Write:
+    return facts_change(cart.store_id, cart.profile_id, open_carts=open_cart_change(None, cart), carts=True)
 
 
 def _item(cart: Cart) -> Item:

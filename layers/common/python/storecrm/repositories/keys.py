@@ -19,6 +19,7 @@ cart                 STORE#{id}                  CART#{id}            GSI1 ...#C
 current cart         STORE#{id}                  CARTCURRENT#{sessionId}#{market}  (the session's open cart there)
 order                STORE#{id}                  ORDER#{id}           GSI1 ...#ORDERS#{profileId}, GSI2 ...#ORDERS#ALL
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
+profile's commerce   STORE#{id}                  PROFILECOMMERCE#{profileId}  (has_cart / has_activity facts)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
@@ -213,14 +214,26 @@ def order(store_id: str, order_id: str) -> Key:
     return f"STORE#{store_id}", f"ORDER#{order_id}"
 
 
+def orders_of(store_id: str, scope: str) -> str:
+    """An order-list partition: scope is a profile id or ALL."""
+    return f"STORE#{store_id}#ORDERS#{scope}"
+
+
 def order_index_keys(store_id: str, order_id: str, profile_id: str, created_at: int) -> dict[str, str]:
     at = time_order(created_at, order_id)
-    return {"GSI1PK": f"STORE#{store_id}#ORDERS#{profile_id}", "GSI1SK": at,
-            "GSI2PK": f"STORE#{store_id}#ORDERS#{ALL}", "GSI2SK": at}
+    return {"GSI1PK": orders_of(store_id, profile_id), "GSI1SK": at,
+            "GSI2PK": orders_of(store_id, ALL), "GSI2SK": at}
 
 
 def order_number(store_id: str) -> Key:
     return f"STORE#{store_id}", "ORDERNUMBER"
+
+
+def profile_commerce(store_id: str, profile_id: str) -> Key:
+    """What a profile's carts and orders make true of it, kept in the transactions that change them. It
+    lives in the store partition, so the store's purge removes it and a profile detail reads it in its
+    one BatchGetItem."""
+    return f"STORE#{store_id}", f"PROFILECOMMERCE#{profile_id}"
 
 
 def subscribers_of(audience_id: str) -> str:

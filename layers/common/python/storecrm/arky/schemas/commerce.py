@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.commerce import Address, Cart, CartItem, CartOrigin, CartStatus, OrderPayment
+from storecrm.domain.models.commerce import (
+    Address,
+    Cart,
+    CartItem,
+    CartOrigin,
+    CartStatus,
+    HistoryEntry,
+    Order,
+    OrderItem,
+    OrderPayment,
+    OrderStatus,
+)
 
 
 class CartOut(Out):
@@ -37,6 +48,33 @@ class CartOut(Out):
     def of(cls, cart: Cart) -> CartOut:
         return cls.model_validate({**cart.model_dump(exclude={"session_id", "currency", "revision"}),
                                    "item_count": cart.item_count})
+
+
+class OrderOut(Out):
+    """The client's Order."""
+
+    id: str
+    number: str
+    store_id: str
+    source_cart_id: str
+    profile_id: str
+    status: OrderStatus
+    verified: bool
+    items: list[OrderItem]
+    payment: OrderPayment
+    shipping_address: Address | None
+    billing_address: Address | None
+    forms: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    history: list[HistoryEntry]
+    audience_id: str | None
+    fired_reminders: list[int]
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderOut:
+        return cls.model_validate(order.model_dump())
 
 
 class CheckoutOut(Out):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from storecrm.arky.schemas.audiences import SubscriptionOut
 from storecrm.arky.schemas.auth import Tokens
+from storecrm.arky.schemas.commerce import CartOut, OrderOut
 from storecrm.arky.schemas.common import Out
 from storecrm.arky.schemas.stores import MarketOut, StoreOut
 from storecrm.domain.fields import Command, Email
@@ -18,6 +19,7 @@ from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, 
 
 if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileLogin
+    from storecrm.domain.profiles import ProfileView
 
 
 class ProfileOut(Out):
@@ -39,11 +41,11 @@ class ProfileOut(Out):
 
 
 class ProfileDetail(Out):
-    """A profile with what other modules link to it (empty until those modules exist)."""
+    """A profile with what other modules link to it (form submissions: empty until forms exist)."""
 
     profile: ProfileOut
-    carts: list[dict[str, object]] = Field(default_factory=list)
-    orders: list[dict[str, object]] = Field(default_factory=list)
+    carts: list[CartOut] = Field(default_factory=list)
+    orders: list[OrderOut] = Field(default_factory=list)
     audience_subscriptions: list[SubscriptionOut] = Field(default_factory=list)
     form_submissions: list[dict[str, object]] = Field(default_factory=list)
 
@@ -51,6 +53,22 @@ class ProfileDetail(Out):
     def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = ()) -> ProfileDetail:
         return cls(profile=ProfileOut.of(profile),
                    audience_subscriptions=[SubscriptionOut.of(s) for s in subscriptions])
+
+
+class StaffProfileDetail(ProfileDetail):
+    """The detail staff read: `carts` and `orders` are the newest few, newest first; `carts_cursor` and
+    `orders_cursor` (beyond the client's type, which ignores them) continue them on the profile's carts and
+    orders routes."""
+
+    carts_cursor: str | None = None
+    orders_cursor: str | None = None
+
+    @classmethod
+    def of_view(cls, view: ProfileView) -> StaffProfileDetail:
+        return cls(profile=ProfileOut.of(view.profile), carts=[CartOut.of(c) for c in view.carts],
+                   carts_cursor=view.carts_cursor, orders=[OrderOut.of(o) for o in view.orders],
+                   orders_cursor=view.orders_cursor,
+                   audience_subscriptions=[SubscriptionOut.of(s) for s in view.subscriptions])
 
 
 class ProfileEmailRequest(Command):

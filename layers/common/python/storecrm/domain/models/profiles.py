@@ -101,3 +101,24 @@ class Profile(Entity):
     def public_view(self) -> dict[str, Any]:
         """The profile as events and the arky dialect show it (no credentials, no revision)."""
         return self.model_dump(mode="json", include=self.PUBLIC_FIELDS)
+
+
+class ProfileCommerce(Model):
+    """What a profile's carts and orders make true of it, for profile find's `has_cart` and `has_activity`.
+
+    `open_carts` counts the profile's carts that hold items and were not checked out; every cart write that
+    changes this adds its difference in the cart's own transaction, so the count stays exact however many
+    sessions shop at once. The flags only ever turn on (carts and orders are never deleted but with the store).
+    """
+
+    open_carts: int = 0
+    has_carts: bool = False
+    has_orders: bool = False
+
+    @property
+    def has_cart(self) -> bool:
+        return self.open_carts > 0
+
+    @property
+    def has_activity(self) -> bool:
+        return self.has_carts or self.has_orders
