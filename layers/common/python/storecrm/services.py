@@ -84,13 +84,16 @@ def profile_sessions() -> ProfileSessions:
 @lru_cache(maxsize=1)
 def customers() -> Customers:
     from storecrm.domain.customers import Customers
+    from storecrm.gateways.mail import SesMailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.repositories.email_verifications import EmailVerificationRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return Customers(ProfileRepository(), StoreRepository(), login_codes(), CodeRepository(), session_service(),
-                     SessionRepository(), AudienceRepository(), settings())
+                     SessionRepository(), AudienceRepository(), EmailVerificationRepository(), SesMailer(),
+                     settings())
 
 
 @lru_cache(maxsize=1)

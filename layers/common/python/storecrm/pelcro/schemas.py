@@ -45,6 +45,10 @@ class PasswordlessLoginRequest(SiteRequest):
     token: str = Field(pattern=r"^\d{6}$", description="The code from the mail (or from the link)")
 
 
+class EmailVerifyRequest(SiteRequest):
+    email_verify_token: str = Field(min_length=1, max_length=200, description="The token from the verification mail")
+
+
 class MembershipOut(Model):
     """An audience subscription: paid ones are `subscriptions`, free ones `memberships`."""
 
@@ -117,3 +121,11 @@ class CodeSent(Model):
 
 class CodeSentAnswer(Model):
     data: CodeSent
+
+
+class EmailConfirmed(Model):
+    email_confirm: bool
+
+
+class EmailConfirmedAnswer(Model):
+    data: EmailConfirmed

@@ -22,6 +22,7 @@ order number         STORE#{id}                  ORDERNUMBER          (the last 
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
+email verification   EMAILVERIFY#{profileId}     EMAILVERIFY          (the latest mailed token's hash, TTL expires_at)
 session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
 auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
@@ -253,6 +254,10 @@ def listed_subscription(audience_id: str) -> str:
 
 def used_audience_token(token_id: str) -> Key:
     return f"AUDTOKEN#{token_id}", "AUDTOKEN"
+
+
+def email_verification(profile_id: str) -> Key:
+    return f"EMAILVERIFY#{profile_id}", "EMAILVERIFY"
 
 
 def session(session_id: str) -> Key:
