@@ -11,8 +11,9 @@ from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, File, Form, Query
 
+from storecrm.domain import pictures
 from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.fields import ReturnUrl
 from storecrm.http.app import cors_config, lambda_entry
@@ -147,4 +148,23 @@ def confirm_email(body: EmailVerifyRequest) -> EmailConfirmedAnswer:
     return EmailConfirmedAnswer(data=EmailConfirmed(email_confirm=profile.verified))
 
 
-lambda_handler = lambda_entry(app, rejection=body_of)
+PICTURE = "/api/v1/sdk/customer/picture"
+
+
+@app.post(PICTURE, summary="Upload the customer's picture (square PNG or JPEG, at least 150x150, at most 5 MB)",
+          tags=[TAG], responses=pelcro_errors(401, 409))
+def upload_picture(profile_photo: Annotated[bytes, File(description="The picture")],
+                   site: Annotated[str | None, Form(alias="site_id", max_length=64)] = None) -> CustomerAnswer:
+    # Three AWS calls: the customer, the picture stored, the profile pointed at it (a fourth deletes a previous one).
+    view = customers().set_picture(site_id(site), principal(app), profile_photo)
+    return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
+
+
+@app.delete(PICTURE, summary="Delete the customer's picture", tags=[TAG], responses=pelcro_errors(401, 409))
+def delete_picture() -> CustomerAnswer:
+    view = customers().remove_picture(site_id(None), principal(app))
+    return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
+
+
+# A multipart body carries the picture and its framing: the picture's limit plus room for the rest.
+lambda_handler = lambda_entry(app, rejection=body_of, uploads={("POST", PICTURE): pictures.MAX_BYTES + 64 * 1024})

@@ -88,12 +88,13 @@ def customers() -> Customers:
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import CodeRepository, SessionRepository
     from storecrm.repositories.email_verifications import EmailVerificationRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return Customers(ProfileRepository(), StoreRepository(), login_codes(), CodeRepository(), session_service(),
                      SessionRepository(), AudienceRepository(), EmailVerificationRepository(), SesMailer(),
-                     settings())
+                     ProfilePhotoRepository(), settings())
 
 
 @lru_cache(maxsize=1)

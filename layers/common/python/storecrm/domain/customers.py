@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
-from storecrm.domain import audiences, passwords
+from storecrm.domain import audiences, passwords, pictures
 from storecrm.domain.auth import Principal, RateLimit, hash_secret
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import NotFound, Unauthorized, ValidationFailed
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from storecrm.repositories.auth import CodeRepository, SessionRepository
     from storecrm.repositories.email_verifications import EmailVerificationRepository
     from storecrm.repositories.keys import Key
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
     from storecrm.repositories.table import Item, Write
@@ -123,6 +124,7 @@ class CustomerView:
     subscriptions: list[Subscription]
     session: Session
     token: str | None = None  # a new token for the session, when the answer hands one out
+    photo_url: str | None = None  # a presigned link to the picture, for a while (`picture_link_ttl`)
 
     @property
     def number(self) -> int:
@@ -143,7 +145,7 @@ class Customers:
     def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
                  counters: CodeRepository, sessions: SessionService, session_store: SessionRepository,
                  subscriptions: AudienceRepository, verifications: EmailVerificationRepository, mailer: Mailer,
-                 config: Settings) -> None:
+                 photos: ProfilePhotoRepository, config: Settings) -> None:
         self.profiles = profiles
         self.stores = stores
         self.codes = codes
@@ -153,6 +155,7 @@ class Customers:
         self.subscriptions = subscriptions
         self.verifications = verifications
         self.mailer = mailer
+        self.photos = photos
         self.config = config
 
     # ------------------------------------------------------------------ signing in
@@ -289,6 +292,35 @@ class Customers:
             self._mail_verification(updated, token, link_for)
         return self._view(updated, listed, prolonged)
 
+    # ------------------------------------------------------------------ picture
+    def set_picture(self, store_id: str, caller: Principal, data: bytes) -> CustomerView:
+        """Stores an acceptable picture (`pictures.check_picture`) under a new name, then points the profile
+        at it; the previous picture is deleted once nothing points at it. Three calls, four with a
+        previous picture."""
+        picture = pictures.check_picture(data)
+        profile, session, listed, _ = self._current(store_id, caller)
+        key = self.photos.new_key(store_id, profile.id, picture.extension)
+        self.photos.put(key, data, picture.content_type)
+        try:
+            updated = self._photo_changed(profile, key)
+        except Exception:
+            self.photos.delete(key)  # nothing points at it
+            raise
+        return self._view(updated, listed, session, token=False)
+
+    def remove_picture(self, store_id: str, caller: Principal) -> CustomerView:
+        """The profile without its picture, and the picture deleted (nothing to do without one)."""
+        profile, session, listed, _ = self._current(store_id, caller)
+        updated = self._photo_changed(profile, None) if profile.photo_key else profile
+        return self._view(updated, listed, session, token=False)
+
+    def _photo_changed(self, profile: Profile, key: str | None) -> Profile:
+        updated = profile.model_copy(update={"photo_key": key, "revision": profile.revision + 1, "updated_at": now()})
+        self.profiles.update(updated, profile, [])
+        if profile.photo_key:
+            self.photos.delete(profile.photo_key)
+        return updated
+
     # ------------------------------------------------------------------ email verification
     def request_email_verification(self, store_id: str, caller: Principal,
                                    link_for: Callable[[str], str] | None = None) -> None:
@@ -394,7 +426,8 @@ class Customers:
     def _view(self, profile: Profile, subscriptions: list[Subscription], session: Session,
               token: bool = True) -> CustomerView:
         issued = self.sessions.customer_token(session)[0] if token else None
-        return CustomerView(profile, subscriptions, session, issued)
+        photo = self.photos.link(profile.photo_key, self.config.picture_link_ttl) if profile.photo_key else None
+        return CustomerView(profile, subscriptions, session, issued, photo)
 
     def _login_limits(self, store_id: str, name: str, source_ip: str) -> list[RateLimit]:
         allowed, window = self.config.login_failures_allowed, self.config.login_failure_window

@@ -85,7 +85,7 @@ class CustomerOut(Model):
     memberships: list[MembershipOut]
     addresses: list[dict[str, Any]]
     sources: list[dict[str, Any]] = Field(description="Payment methods (none are stored yet)")
-    profile_photo: str | None
+    profile_photo: str | None = Field(description="A link to the picture that works for a limited time")
     auth_token: str
     token: str
     created_at: int
@@ -99,7 +99,7 @@ class CustomerOut(Model):
                    email_confirm=p.verified, metadata=p.metadata,
                    subscriptions=[MembershipOut.of(s) for s in view.subscriptions if s.price_id],
                    memberships=[MembershipOut.of(s) for s in view.subscriptions if not s.price_id],
-                   addresses=p.addresses, sources=[], profile_photo=None, auth_token=token, token=token,
+                   addresses=p.addresses, sources=[], profile_photo=view.photo_url, auth_token=token, token=token,
                    created_at=p.created_at, updated_at=p.updated_at)
 
 
