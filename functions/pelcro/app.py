@@ -23,6 +23,8 @@ from storecrm.pelcro.errors import body_of, use_pelcro_errors
 from storecrm.pelcro.schemas import (
     CodeSent,
     CodeSentAnswer,
+    CouponOut,
+    CouponsAnswer,
     CustomerAnswer,
     CustomerOut,
     CustomerUpdateRequest,
@@ -34,10 +36,14 @@ from storecrm.pelcro.schemas import (
     LogoutAnswer,
     PasswordlessLoginRequest,
     PasswordlessRequest,
+    PlanOut,
+    PlansAnswer,
+    ProductSkuOut,
+    ProductSkusAnswer,
     RegisterRequest,
     SiteRequest,
 )
-from storecrm.services import customers
+from storecrm.services import customers, eligibility
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_pelcro_errors(app)
@@ -130,6 +136,29 @@ def update_customer(body: CustomerUpdateRequest, redirect_url: LinkPage = None) 
 def refresh(body: OptionalSite = None) -> CustomerAnswer:
     view = customers().refresh(site_id(body.site_id if body else None), principal(app))
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
+
+
+# One read of the customer and the store's offers (a Query, kept per container for a minute).
+ELIGIBLE = pelcro_errors(401, 404)
+
+
+@app.get("/api/v1/sdk/customer/plans", summary="Plans the customer is eligible for", tags=[TAG], responses=ELIGIBLE)
+def eligible_plans() -> PlansAnswer:
+    return PlansAnswer(data=[PlanOut.of(o) for o in eligibility().eligible(site_id(None), principal(app), "plan")])
+
+
+@app.get("/api/v1/sdk/customer/coupons", summary="Coupons the customer is eligible for", tags=[TAG],
+         responses=ELIGIBLE)
+def eligible_coupons() -> CouponsAnswer:
+    return CouponsAnswer(data=[CouponOut.of(o) for o in eligibility().eligible(site_id(None), principal(app),
+                                                                                "coupon")])
+
+
+@app.get("/api/v1/sdk/customer/product_sku", summary="Product SKUs the customer is eligible for", tags=[TAG],
+         responses=ELIGIBLE)
+def eligible_product_skus() -> ProductSkusAnswer:
+    return ProductSkusAnswer(data=[ProductSkuOut.of(o) for o in eligibility().eligible(site_id(None), principal(app),
+                                                                                        "product_sku")])
 
 
 @app.get("/api/v1/sdk/customer/email/verify", summary="Mail a token that confirms the customer's email",

@@ -14,6 +14,7 @@ from storecrm.domain.base_model import Model
 from storecrm.domain.customers import Credentials, CustomerChanges, CustomerView, NewCustomer
 from storecrm.domain.fields import Command, Email, ReturnUrl
 from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.offers import Offer
 
 SiteId = Field(default=None, max_length=64, description="The site (store) id; or send it in the query string")
 
@@ -129,3 +130,71 @@ class EmailConfirmed(Model):
 
 class EmailConfirmedAnswer(Model):
     data: EmailConfirmed
+
+
+class PlanOut(Model):
+    id: str
+    nickname: str
+    description: str | None
+    amount: int | None = Field(description="Smallest currency unit (cents)")
+    currency: str | None
+    interval: str | None
+    interval_count: int | None
+    trial_period_days: int | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> PlanOut:
+        return cls(id=offer.id, nickname=offer.name, description=offer.description, amount=offer.amount,
+                   currency=offer.currency, interval=offer.interval, interval_count=offer.interval_count,
+                   trial_period_days=offer.trial_period_days, created_at=offer.created_at,
+                   updated_at=offer.updated_at)
+
+
+class CouponOut(Model):
+    id: str
+    name: str
+    code: str | None
+    percent_off: float | None
+    amount_off: int | None = Field(description="Smallest currency unit of `currency`")
+    currency: str | None
+    duration: str | None
+    duration_in_months: int | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> CouponOut:
+        return cls(id=offer.id, name=offer.name, code=offer.code, percent_off=offer.percent_off,
+                   amount_off=offer.amount_off, currency=offer.currency, duration=offer.duration,
+                   duration_in_months=offer.duration_in_months, created_at=offer.created_at,
+                   updated_at=offer.updated_at)
+
+
+class ProductSkuOut(Model):
+    id: str
+    name: str
+    description: str | None
+    sku: str | None
+    price: int | None = Field(description="Smallest currency unit (cents)")
+    currency: str | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> ProductSkuOut:
+        return cls(id=offer.id, name=offer.name, description=offer.description, sku=offer.sku, price=offer.amount,
+                   currency=offer.currency, created_at=offer.created_at, updated_at=offer.updated_at)
+
+
+class PlansAnswer(Model):
+    data: list[PlanOut]
+
+
+class CouponsAnswer(Model):
+    data: list[CouponOut]
+
+
+class ProductSkusAnswer(Model):
+    data: list[ProductSkuOut]

@@ -8,6 +8,7 @@ store key            STOREKEY#{key}              STOREKEY             (unique ma
 membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
 market               STORE#{id}                  MARKET#{id}
 market key           STORE#{id}                  MARKETKEY#{key}      (unique marker, with a copy of the market)
+offer                STORE#{id}                  OFFER#{id}           (plan, coupon, product SKU; one Query reads all)
 audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
@@ -101,6 +102,13 @@ def market(store_id: str, market_id: str) -> Key:
 
 
 MARKET_PREFIX = "MARKET#"
+
+
+def offer(store_id: str, offer_id: str) -> Key:
+    return f"STORE#{store_id}", f"{OFFER_PREFIX}{offer_id}"
+
+
+OFFER_PREFIX = "OFFER#"
 
 
 def market_key(store_id: str, key: str) -> Key:
