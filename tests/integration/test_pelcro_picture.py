@@ -132,3 +132,18 @@ def test_picture_is_per_site(api: Api, owner: dict[str, Any], provisioned: Any, 
     assert_error(upload(api, made["token"], "no-such-site", png(150, 150)), 401)
     assert_error(api.call("DELETE", PICTURE, token=made["token"], query={"site_id": second["id"]}), 401)
     assert stored_objects(provisioned) == {}
+
+
+def test_malformed_forms_are_400s(api: Api, store: dict[str, Any]) -> None:
+    made = customer(register(api, store))
+    query = {"site_id": store["id"]}
+    part = b'--b\r\nContent-Disposition: form-data; name="profile_photo"%s\r\n\r\n%s\r\n--b--\r\n'
+    for content_type, body in [
+        ("multipart/form-data; boundary=b", part % (b"\xff\xfe", b"x")),  # undecodable part headers
+        ("multipart/form-data; boundary=b", part % (b"", png(150, 150))),  # a picture sent as a text field
+        ('multipart/form-data; boundary=""; boundary=b', part % (b"", b"x")),  # the first boundary is empty
+        ("multipart/form-data; boundary=b", b"no parts at all"),
+    ]:
+        reply = api.call("POST", PICTURE, raw_body=body, token=made["token"], query=query,
+                         headers={"Content-Type": content_type})
+        assert reply.status == 400 and set(reply.body) == {"errors"}, (content_type, reply.body)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -124,7 +123,10 @@ def _check_multipart(event: dict[str, Any]) -> None:
             media_type, _, parameters = str(value[-1] if isinstance(value, list) else value).partition(";")
             if media_type.strip().lower() != MULTIPART_MEDIA_TYPE:
                 raise UnsupportedMediaType(media_type.strip(), expected=MULTIPART_MEDIA_TYPE)
-            if not re.search(r"(^|;)\s*boundary=\S", parameters):
+            # The first boundary parameter, unquoted, as Powertools reads it.
+            boundary = next((p.strip()[len("boundary="):] for p in parameters.split(";")
+                             if p.strip().startswith("boundary=")), "")
+            if not boundary.removeprefix('"').removesuffix('"'):
                 raise ValidationFailed.on("body", "multipart/form-data needs a boundary")
             normalized = f"{MULTIPART_MEDIA_TYPE};{parameters}"
             headers[key] = [normalized] if isinstance(value, list) else normalized

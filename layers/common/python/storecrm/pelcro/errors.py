@@ -70,6 +70,14 @@ def use_pelcro_errors(app: APIGatewayRestResolver) -> None:
         body = validation_body(field_errors_from_pydantic(error.errors()))
         return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable_form(_: UnicodeDecodeError) -> Response:
+        # Powertools' multipart parser decodes part headers and non-file parts as UTF-8 and lets the error
+        # through; JSON bodies never get this far undecodable (storecrm.http.app.check_request).
+        body = validation_body([FieldError("body", "form parts need UTF-8 headers; send the picture as a file part "
+                                                   "(with a filename)")])
+        return Response(status_code=400, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
     @app.not_found
     def no_route(_: NotFoundError) -> Response:
         event = app.current_event
