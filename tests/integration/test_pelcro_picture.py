@@ -147,3 +147,23 @@ def test_malformed_forms_are_400s(api: Api, store: dict[str, Any]) -> None:
         reply = api.call("POST", PICTURE, raw_body=body, token=made["token"], query=query,
                          headers={"Content-Type": content_type})
         assert reply.status == 400 and set(reply.body) == {"errors"}, (content_type, reply.body)
+
+
+def test_a_merge_keeps_the_source_picture_for_a_target_without_one(api: Api, owner: dict[str, Any],
+                                                                   store: dict[str, Any]) -> None:
+    from tests.support import latest_code
+
+    staff = owner["access_token"]
+    source = customer(register(api, store))
+    link = customer(upload(api, source["token"], store["id"], png(150, 150)))["profile_photo"]
+    source_id = api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "reader@example.com"},
+                         token=staff).body["id"]
+    target_id = api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "keeper@example.com"},
+                         token=staff).body["id"]
+    merged = api.call("POST", f"/v1/stores/{store['id']}/profiles/{target_id}/merge", {"source_id": source_id},
+                      token=staff)
+    assert merged.status == 200, merged.body
+    api.call("POST", f"{SDK}/auth/passwordless/request", {"site_id": store["id"], "email": "keeper@example.com"})
+    keeper = customer(api.call("POST", f"{SDK}/auth/passwordless/login", {
+        "site_id": store["id"], "email": "keeper@example.com", "token": latest_code("keeper@example.com")}))
+    assert keeper["profile_photo"] and urlsplit(keeper["profile_photo"]).path == urlsplit(link).path
