@@ -191,3 +191,9 @@ def test_eligibility_is_per_site(api: Api, owner: dict[str, Any], store: dict[st
     assert_error(eligible(api, store, owner["access_token"], "coupons"), 401)  # staff are not customers
     reply = api.call("GET", f"{SDK}/customer/coupons", token=made["token"])
     assert reply.status == 400 and "site_id" in reply.body["errors"]
+
+
+def test_oversized_ids_are_400s(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    assert api.call("GET", offers_path(store, f"/{'x' * 65}"), token=token).status == 400
+    assert api.call("GET", f"/v1/stores/{'y' * 65}/offers", token=token).status == 400

@@ -333,7 +333,8 @@ class Customers:
         counter = self.counters.counter_key(limit, at)
         profile, _, _, found = self._current(store_id, caller, extra=[counter])
         if profile.verified or not profile.email:
-            raise NotFound("The email is already confirmed", "CUSTOMER.EMAIL_CONFIRMED")
+            raise NotFound("The email is already confirmed" if profile.email else "There is no email to confirm",
+                           "CUSTOMER.EMAIL_CONFIRMED")
         refused = self.counters.exhausted(limit, found.get(counter), at)
         if refused:
             raise refused
