@@ -171,7 +171,7 @@ def request_email_verification(redirect_url: LinkPage = None) -> CodeSentAnswer:
 
 
 @app.post("/api/v1/sdk/customer/email/verify", summary="Confirm the email with the mailed token (public)",
-          tags=[TAG], responses=SIGN_UP)
+          tags=[TAG], responses=pelcro_errors(409))
 def confirm_email(body: EmailVerifyRequest) -> EmailConfirmedAnswer:
     profile = customers().confirm_email(site_id(body.site_id), body.email_verify_token)
     return EmailConfirmedAnswer(data=EmailConfirmed(email_confirm=profile.verified))
