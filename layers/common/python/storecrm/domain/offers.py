@@ -83,7 +83,7 @@ class ProductSkuIn(_OfferIn):
 OfferIn = Annotated[PlanIn | CouponIn | ProductSkuIn, Field(discriminator="kind")]
 
 
-def eligible(offer: Offer, profile: Profile) -> bool:
+def is_eligible(offer: Offer, profile: Profile) -> bool:
     return not offer.segments or any(taxonomies_match(profile.taxonomies, segment.taxonomy_query)
                                      for segment in offer.segments)
 
@@ -148,7 +148,7 @@ class Eligibility:
         """One BatchGetItem for the customer, and a Query of the store's offers unless this container read
         them less than OFFERS_CACHE_SECONDS ago; 404 when none is eligible."""
         profile = self.customers.current(store_id, caller).profile
-        found = [o for o in self._store_offers(store_id) if o.kind == kind and eligible(o, profile)]
+        found = [o for o in self._store_offers(store_id) if o.kind == kind and is_eligible(o, profile)]
         if not found:
             raise NOTHING_ELIGIBLE
         return found
