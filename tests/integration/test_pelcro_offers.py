@@ -197,3 +197,15 @@ def test_oversized_ids_are_400s(api: Api, owner: dict[str, Any], store: dict[str
     token = owner["access_token"]
     assert api.call("GET", offers_path(store, f"/{'x' * 65}"), token=token).status == 400
     assert api.call("GET", f"/v1/stores/{'y' * 65}/offers", token=token).status == 400
+
+
+@pytest.mark.parametrize("kind", ["plans", "coupons", "product_sku"])
+def test_eligible_routes_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any], kind: str) -> None:
+    made = customer(register(api, store))
+    missing = api.call("GET", f"{SDK}/customer/{kind}", token=made["token"])
+    assert missing.status == 400 and set(missing.body["errors"]) == {"site_id"}
+    long_site = api.call("GET", f"{SDK}/customer/{kind}", token=made["token"], query={"site_id": "s" * 65})
+    assert long_site.status == 400 and set(long_site.body["errors"]) == {"site_id"}
+    assert_error(api.call("GET", f"{SDK}/customer/{kind}", query={"site_id": store["id"]}), 401)
+    assert_error(api.call("GET", f"{SDK}/customer/{kind}", token="not-a-token", query={"site_id": store["id"]}), 401)
+    assert_error(eligible(api, store, made["token"], kind), 404)  # the store offers nothing yet
