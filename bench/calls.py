@@ -261,6 +261,8 @@ Step = tuple[str, Callable[[Flow], Call]]
 TAXONOMIES = [{"taxonomy_id": "segments", "fields": [
     {"key": "tier", "type": "text", "value": "gold"}, {"key": "ltv", "type": "number", "value": 1250},
     {"key": "vip", "type": "boolean", "value": True}]}]
+# For everyone: a customer just registered has no taxonomies for a segment to match.
+OFFER = {"kind": "coupon", "name": "Bench", "code": "BENCH10", "percent_off": 10}
 PRODUCT = {"variants": [{"sku": "BENCH-1", "prices": [{"currency": "USD", "market": "us", "amount": 2500}],
                          "inventory": [{"location_id": "main", "available": 10}]}]}
 GOLD = json.dumps([{"taxonomy_id": "segments", "query": [{"key": "tier", "type": "text", "value": "gold"}]}])
@@ -381,6 +383,30 @@ def _pelcro_passwordless_login(f: Flow) -> Call:
     f.ok("POST", f.pelcro("/auth/passwordless/request"), {"site_id": f.store_id, "email": email})
     return f.http("POST", f.pelcro("/auth/passwordless/login"), {"site_id": f.store_id, "email": email,
                                                                  "token": latest_code(email)})
+
+
+def _pelcro_eligible_coupons(f: Flow) -> Call:
+    f.ok("POST", f"/v1/stores/{f.store_id}/offers", OFFER, token=f.token)
+    return f.http("GET", f.pelcro("/customer/coupons"), query={"site_id": f.store_id}, token=f.pelcro_register())
+
+
+def _get_offer(f: Flow) -> Call:
+    offer_id = f.ok("POST", f"/v1/stores/{f.store_id}/offers", OFFER, token=f.token)["id"]
+    return f.http("GET", f"/v1/stores/{f.store_id}/offers/{offer_id}", token=f.token)
+
+
+def _pelcro_confirm_email(f: Flow) -> Call:
+    import re
+
+    from tests.support import sent_mail
+
+    sent = f.api().call("GET", f.pelcro("/customer/email/verify"), query={"site_id": f.store_id},
+                        token=f.pelcro_register())
+    assert sent.status == 200, sent.body
+    found = re.search(r"verification token is (\S+)", str(sent_mail()[-1]["body"]))
+    assert found, "no verification token in the mail"
+    return f.http("POST", f.pelcro("/customer/email/verify"), {"site_id": f.store_id,
+                                                               "email_verify_token": found.group(1)})
 
 
 def _profile_verify(f: Flow) -> Call:
@@ -524,6 +550,12 @@ BUDGETS: dict[str, Budget | None] = {
     "pelcro get customer": CURRENT,
     "pelcro update customer": WRITE,
     "pelcro refresh": WRITE,
+    "pelcro eligible coupons": LIST,
+    "pelcro request email verification": None,
+    "pelcro confirm email": WRITE,
+    "create offer": WRITE,
+    "get offer": GET_BY_ID,
+    "list offers": LIST,
 }
 WHY: dict[str, str] = {
     "verify": "a login: the code, the account, then the session's transaction",
@@ -545,6 +577,8 @@ WHY: dict[str, str] = {
                     "then the session's transaction",
     "pelcro passwordless login": "a login: the code, the email's owner (with its subscriptions), a customer number "
                                  "for a new profile, then the session's transaction",
+    "pelcro request email verification": "mails a token: the customer with the request counter, the token "
+                                         "stored and counted, the mail",
 }
 
 STEPS: list[Step] = [
@@ -660,6 +694,14 @@ STEPS: list[Step] = [
         "site_id": f.store_id, "first_name": "Ada"}, token=f.pelcro_register())),
     ("pelcro refresh", lambda f: f.http("POST", f.pelcro("/customer/refresh"), {"site_id": f.store_id},
                                         token=f.pelcro_register())),
+    ("pelcro eligible coupons", _pelcro_eligible_coupons),
+    ("pelcro request email verification", lambda f: f.http("GET", f.pelcro("/customer/email/verify"),
+                                                           query={"site_id": f.store_id}, token=f.pelcro_register())),
+    ("pelcro confirm email", _pelcro_confirm_email),
+    # offers (staff)
+    ("create offer", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/offers", OFFER, token=f.token)),
+    ("get offer", _get_offer),
+    ("list offers", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/offers", token=f.token)),
 ]
 
 

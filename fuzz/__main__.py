@@ -70,6 +70,7 @@ FIXTURES = [
     ("STORECRM_FUZZ_PRODUCT_ID", "products", {"key": "fuzz", "status": "active", "variants": [
         {"sku": "FUZZ-1", "prices": [{"currency": "USD", "market": "us", "amount": 1000}],
          "inventory": [{"location_id": "main", "available": 5}]}]}),
+    ("STORECRM_FUZZ_OFFER_ID", "offers", {"kind": "coupon", "name": "Fuzz", "code": "FUZZ", "percent_off": 10}),
     # A cart staff make for the fuzz profile (made above).
     ("STORECRM_FUZZ_CART_ID", "carts", lambda made: {"profile_id": made["STORECRM_FUZZ_PROFILE_ID"], "market": "us"}),
 ]

@@ -31,8 +31,10 @@ def proxy_event(
     path_parameters: dict[str, str],
     request_id: str,
     stage: str = STAGE,
+    binary_types: list[str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy-integration event; path and parameters arrive URL-decoded."""
+    """An API Gateway REST proxy-integration event; path and parameters arrive URL-decoded. A body whose
+    Content-Type is one of the API's `binary_types` arrives base64-encoded, whatever its bytes."""
     single_headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
@@ -43,7 +45,8 @@ def proxy_event(
     for name, value in parse_qsl(query, keep_blank_values=True):
         single_query[name] = value
         multi_query.setdefault(name, []).append(value)
-    text, is_base64 = _body_text(body)
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
+    text, is_base64 = _body_text(body, is_binary(content_type, binary_types or []))
     now = datetime.now(UTC)
     user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
     host = next((value for name, value in headers if name.lower() == "host"), "127.0.0.1")
@@ -92,9 +95,18 @@ def proxy_event(
     }
 
 
-def _body_text(body: bytes) -> tuple[str | None, bool]:
+def is_binary(content_type: str, binary_types: list[str]) -> bool:
+    """API Gateway's test: the media type (parameters aside) is listed, or a listed `type/*` covers it."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return any(media_type == t.lower() or (t.endswith("/*") and media_type.startswith(t[:-1].lower()))
+               for t in binary_types)
+
+
+def _body_text(body: bytes, binary: bool = False) -> tuple[str | None, bool]:
     if not body:
         return None, False
+    if binary:
+        return base64.b64encode(body).decode("ascii"), True
     try:
         return body.decode("utf-8"), False
     except UnicodeDecodeError:

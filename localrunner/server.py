@@ -17,7 +17,7 @@ from localrunner.cfn import Provisioned
 from localrunner.events import InvalidResponse, error_body, http_response, proxy_event
 from localrunner.invoker import FunctionHost
 from localrunner.mailbox import Mailbox
-from localrunner.template import Routes
+from localrunner.template import Routes, binary_media_types
 
 log = logging.getLogger("localrunner.http")
 
@@ -44,6 +44,7 @@ class App:
     aws_endpoint_url: str = ""
     cors: dict[str, str] = field(default_factory=dict)
     gateway_responses: dict[str, Any] = field(default_factory=dict)
+    binary_types: list[str] = field(default_factory=list)
 
     @classmethod
     def from_template(
@@ -71,6 +72,7 @@ class App:
             aws_endpoint_url=aws_endpoint_url,
             cors={key: _unquote_cfn(value) for key, value in cors.items()},
             gateway_responses=api.get("GatewayResponses") or {},
+            binary_types=binary_media_types(provisioned.template),
         )
 
     # ------------------------------------------------------------------------ request handling
@@ -101,6 +103,7 @@ class App:
             resource=route.path,
             path_parameters={name: unquote(value) for name, value in raw_params.items()},
             request_id=request_id,
+            binary_types=self.binary_types,
         )
         try:
             status, out_headers, payload = http_response(self.hosts[route.function].invoke(event))

@@ -133,3 +133,13 @@ def api_routes(template: dict[str, Any]) -> Routes:
             routes.append(Route(str(props["Method"]).upper(), str(props["Path"]), logical_id, name))
     routes.sort(key=lambda route: (route.specificity(), route.method), reverse=True)
     return Routes(routes)
+
+
+def binary_media_types(template: dict[str, Any]) -> list[str]:
+    """The API's BinaryMediaTypes as media types (the template writes "/" as "~1", as API Gateway does)."""
+    types: list[str] = []
+    for resource in (template.get("Resources") or {}).values():
+        if resource.get("Type") == "AWS::Serverless::Api":
+            listed = (resource.get("Properties") or {}).get("BinaryMediaTypes") or []
+            types += [str(t).replace("~1", "/") for t in listed]
+    return types

@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 
 from localrunner.events import proxy_event
 from localrunner.invoker import FunctionHost, add_layers_to_path, hosts
-from localrunner.template import api_routes, functions, load_template
+from localrunner.template import api_routes, binary_media_types, functions, load_template
 
 add_layers_to_path()
 
 TEMPLATE = load_template()
 ROUTES = api_routes(TEMPLATE)
+BINARY_TYPES = binary_media_types(TEMPLATE)
 FUNCTIONS = functions(TEMPLATE)
 # Imported once per test session, like warm containers; state lives in moto, reset per test.
 HOSTS: dict[str, FunctionHost] = hosts(FUNCTIONS, "us-east-1")
@@ -48,14 +49,17 @@ class Api:
         found = ROUTES.match(method, path)
         assert found is not None, f"no route in template.yaml for {method} {path}"
         route, params = found
-        sent_headers = [("Content-Type", "application/json"), *(headers or {}).items()]
+        given = headers or {}
+        # The JSON a client sends unless it says otherwise (an upload names its multipart type).
+        content_type = [] if any(k.lower() == "content-type" for k in given) else [("Content-Type", "application/json")]
+        sent_headers = [*content_type, *given.items()]
         if token:
             sent_headers.append(("Authorization", f"Bearer {token}"))
         payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
         event = proxy_event(method=method, path=path, query=urlencode(query or {}), headers=sent_headers,
                             body=payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass"),
                             source_ip=self.source_ip, resource=route.path,
-                            path_parameters=params, request_id=str(uuid.uuid4()))
+                            path_parameters=params, request_id=str(uuid.uuid4()), binary_types=BINARY_TYPES)
         self.last_function = route.function
         result = HOSTS[route.function].invoke(event)
         text = result.get("body") or ""

@@ -6,13 +6,16 @@ arky routes show. `site_id` (the store id) comes in the query string or the body
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, File, Form, Query
 
+from storecrm.domain import pictures
 from storecrm.domain.errors import ValidationFailed
+from storecrm.domain.fields import ReturnUrl
 from storecrm.http.app import cors_config, lambda_entry
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.http.openapi import pelcro_errors
@@ -20,18 +23,27 @@ from storecrm.pelcro.errors import response_of, use_pelcro_errors
 from storecrm.pelcro.schemas import (
     CodeSent,
     CodeSentAnswer,
+    CouponOut,
+    CouponsAnswer,
     CustomerAnswer,
     CustomerOut,
     CustomerUpdateRequest,
+    EmailConfirmed,
+    EmailConfirmedAnswer,
+    EmailVerifyRequest,
     LoggedOut,
     LoginRequest,
     LogoutAnswer,
     PasswordlessLoginRequest,
     PasswordlessRequest,
+    PlanOut,
+    PlansAnswer,
+    ProductSkuOut,
+    ProductSkusAnswer,
     RegisterRequest,
     SiteRequest,
 )
-from storecrm.services import customers
+from storecrm.services import customers, eligibility
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_pelcro_errors(app)
@@ -42,6 +54,8 @@ SIGN_UP = pelcro_errors()
 LOGIN = pelcro_errors(401, 429)
 BEARER = pelcro_errors(401)
 OptionalSite = Annotated[SiteRequest | None, Body()]
+LinkPage = Annotated[ReturnUrl | None, Query(description="A page for the mailed link to open, with the token added "
+                                                        "to its query as `email_verify_token`")]
 
 
 def site_id(body_site_id: str | None) -> str:
@@ -57,6 +71,15 @@ def site_id(body_site_id: str | None) -> str:
 def answer(view_token: str | None) -> str:
     """The token an answer carries: a new one, else the bearer it was called with (echoed)."""
     return view_token or bearer_token(app) or ""
+
+
+def link_maker(page: str | None, token_name: str, **fixed: str) -> Callable[[str], str] | None:
+    """What turns a mailed token into a link to `page` (None without a page): the page's own query is
+    kept, and `fixed` and the token (as `token_name`) are added to it."""
+    if page is None:
+        return None
+    joiner = "&" if urlsplit(page).query else "?"
+    return lambda token: f"{page}{joiner}{urlencode({**fixed, token_name: token})}"
 
 
 @app.post("/api/v1/sdk/auth/register", summary="Register a customer", tags=[TAG], responses=SIGN_UP)
@@ -81,13 +104,8 @@ def logout(body: OptionalSite = None) -> LogoutAnswer:
 @app.post("/api/v1/sdk/auth/passwordless/request", summary="Mail a login code and link", tags=[TAG],
           responses=pelcro_errors(429))
 def passwordless_request(body: PasswordlessRequest) -> CodeSentAnswer:
-    def link(code: str) -> str:
-        assert body.redirect_url
-        joiner = "&" if urlsplit(body.redirect_url).query else "?"
-        return f"{body.redirect_url}{joiner}{urlencode({'email': body.email, 'token': code})}"
-
     customers().request_code(site_id(body.site_id), body.email, source_ip(app),
-                             link_for=link if body.redirect_url else None)
+                             link_for=link_maker(body.redirect_url, "token", email=body.email))
     return CodeSentAnswer(data=CodeSent(sent=True))
 
 
@@ -106,9 +124,11 @@ def get_customer(body: OptionalSite = None) -> CustomerAnswer:
 
 @app.put("/api/v1/sdk/customer", summary="Update the customer (only the fields sent; a new token)", tags=[TAG],
          responses=pelcro_errors(401, 409))
-def update_customer(body: CustomerUpdateRequest) -> CustomerAnswer:
-    # Two AWS calls (budget 1-2): the profile with its session, then one transaction.
-    view = customers().update(site_id(body.site_id), principal(app), body)
+def update_customer(body: CustomerUpdateRequest, redirect_url: LinkPage = None) -> CustomerAnswer:
+    # Two AWS calls (budget 1-2): the profile with its session, then one transaction; a changed email
+    # also mails its verification token (a third).
+    view = customers().update(site_id(body.site_id), principal(app), body,
+                              link_for=link_maker(redirect_url, "email_verify_token"))
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
 
@@ -118,4 +138,62 @@ def refresh(body: OptionalSite = None) -> CustomerAnswer:
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
 
-lambda_handler = lambda_entry(app, response_of)
+# One read of the customer and the store's offers (a Query, kept per container for a minute).
+ELIGIBLE = pelcro_errors(401, 404)
+
+
+@app.get("/api/v1/sdk/customer/plans", summary="Plans the customer is eligible for", tags=[TAG], responses=ELIGIBLE)
+def eligible_plans() -> PlansAnswer:
+    return PlansAnswer(data=[PlanOut.of(o) for o in eligibility().eligible(site_id(None), principal(app), "plan")])
+
+
+@app.get("/api/v1/sdk/customer/coupons", summary="Coupons the customer is eligible for", tags=[TAG],
+         responses=ELIGIBLE)
+def eligible_coupons() -> CouponsAnswer:
+    return CouponsAnswer(data=[CouponOut.of(o) for o in eligibility().eligible(site_id(None), principal(app),
+                                                                                "coupon")])
+
+
+@app.get("/api/v1/sdk/customer/product_sku", summary="Product SKUs the customer is eligible for", tags=[TAG],
+         responses=ELIGIBLE)
+def eligible_product_skus() -> ProductSkusAnswer:
+    return ProductSkusAnswer(data=[ProductSkuOut.of(o) for o in eligibility().eligible(site_id(None), principal(app),
+                                                                                        "product_sku")])
+
+
+@app.get("/api/v1/sdk/customer/email/verify", summary="Mail a token that confirms the customer's email",
+         tags=[TAG], responses=pelcro_errors(401, 404, 429))
+def request_email_verification(redirect_url: LinkPage = None) -> CodeSentAnswer:
+    # Three AWS calls: the customer with the request counter, the token stored and counted, the mail.
+    customers().request_email_verification(site_id(None), principal(app),
+                                           link_for=link_maker(redirect_url, "email_verify_token"))
+    return CodeSentAnswer(data=CodeSent(sent=True))
+
+
+@app.post("/api/v1/sdk/customer/email/verify", summary="Confirm the email with the mailed token (public)",
+          tags=[TAG], responses=pelcro_errors(409))
+def confirm_email(body: EmailVerifyRequest) -> EmailConfirmedAnswer:
+    profile = customers().confirm_email(site_id(body.site_id), body.email_verify_token)
+    return EmailConfirmedAnswer(data=EmailConfirmed(email_confirm=profile.verified))
+
+
+PICTURE = "/api/v1/sdk/customer/picture"
+
+
+@app.post(PICTURE, summary="Upload the customer's picture (square PNG or JPEG, at least 150x150, at most 5 MB)",
+          tags=[TAG], responses=pelcro_errors(401, 409))
+def upload_picture(profile_photo: Annotated[bytes, File(description="The picture")],
+                   site: Annotated[str | None, Form(alias="site_id", max_length=64)] = None) -> CustomerAnswer:
+    # Three AWS calls: the customer, the picture stored, the profile pointed at it (a fourth deletes a previous one).
+    view = customers().set_picture(site_id(site), principal(app), profile_photo)
+    return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
+
+
+@app.delete(PICTURE, summary="Delete the customer's picture", tags=[TAG], responses=pelcro_errors(401, 409))
+def delete_picture() -> CustomerAnswer:
+    view = customers().remove_picture(site_id(None), principal(app))
+    return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
+
+
+# A multipart body carries the picture and its framing: the picture's limit plus room for the rest.
+lambda_handler = lambda_entry(app, response_of, uploads={("POST", PICTURE): pictures.MAX_BYTES + 64 * 1024})

@@ -43,6 +43,9 @@ class Settings:
     webhook_timeout: float = 10.0
     webhook_test_timeout: float = 5.0
     webhook_retry_cap: int = 3600
+    # The stack's bucket (customer pictures), and how long a presigned link to a picture works.
+    media_bucket: str = ""
+    picture_link_ttl: int = 3600
 
 
 @lru_cache(maxsize=1)
@@ -61,4 +64,5 @@ def settings() -> Settings:
         webhook_max_attempts=int(env.get("WEBHOOK_MAX_ATTEMPTS", "8")),
         google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
         stripe_api_base=env.get("STRIPE_API_BASE", "https://api.stripe.com"),
+        media_bucket=env.get("MEDIA_BUCKET", ""),
     )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.memberships import StripeEvents
+    from storecrm.domain.offers import Eligibility, OfferService
     from storecrm.domain.products import ProductCatalog, ProductService
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
@@ -84,13 +85,34 @@ def profile_sessions() -> ProfileSessions:
 @lru_cache(maxsize=1)
 def customers() -> Customers:
     from storecrm.domain.customers import Customers
+    from storecrm.gateways.mail import SesMailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.repositories.email_verifications import EmailVerificationRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return Customers(ProfileRepository(), StoreRepository(), login_codes(), CodeRepository(), session_service(),
-                     SessionRepository(), AudienceRepository(), settings())
+                     SessionRepository(), AudienceRepository(), EmailVerificationRepository(), SesMailer(),
+                     ProfilePhotoRepository(), settings())
+
+
+@lru_cache(maxsize=1)
+def offer_service() -> OfferService:
+    from storecrm.domain.offers import OfferService
+    from storecrm.repositories.offers import OfferRepository
+
+    return OfferService(OfferRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def eligibility() -> Eligibility:
+    """Kept per container with the store offers it read (domain.offers.OFFERS_CACHE_SECONDS)."""
+    from storecrm.domain.offers import Eligibility
+    from storecrm.repositories.offers import OfferRepository
+
+    return Eligibility(OfferRepository(), customers())
 
 
 @lru_cache(maxsize=1)

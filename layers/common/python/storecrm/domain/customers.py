@@ -9,6 +9,9 @@ at once. Each customer gets a store-wide customer number (the profile's display 
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -17,13 +20,14 @@ from pydantic import AfterValidator, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
-from storecrm.domain import audiences, passwords
-from storecrm.domain.auth import Principal, RateLimit
+from storecrm.domain import audiences, passwords, pictures
+from storecrm.domain.auth import Principal, RateLimit, hash_secret
 from storecrm.domain.codes import LoginCodes
-from storecrm.domain.errors import Unauthorized, ValidationFailed
+from storecrm.domain.errors import NotFound, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models.accounts import CodeSummary, Session
 from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.customers import EmailVerification
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
@@ -31,14 +35,22 @@ from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import PendingSession, SessionService
 
 if TYPE_CHECKING:
+    from storecrm.gateways.mail import Mailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.repositories.email_verifications import EmailVerificationRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
-    from storecrm.repositories.table import Write
+    from storecrm.repositories.table import Item, Write
 
 # One answer for an unknown email or username, a profile without a password and a wrong password.
 INVALID_CREDENTIALS = "Invalid credentials"
+# A mailed email-verification token: `{profileId}.{secret}`, valid this long, spent by its first use.
+EMAIL_TOKEN_TTL = 24 * 3600
+EMAIL_TOKEN = re.compile(r"^[A-Za-z0-9-]{1,64}\.[A-Za-z0-9_-]{20,100}$")
+BAD_EMAIL_TOKEN = ValidationFailed.on("email_verify_token", "is invalid, used or expired")
 
 Password = Annotated[str, Field(max_length=passwords.MAX_LENGTH), AfterValidator(passwords.check_password)]
 AnyPassword = Annotated[str, Field(min_length=1, max_length=passwords.MAX_LENGTH)]
@@ -112,6 +124,7 @@ class CustomerView:
     subscriptions: list[Subscription]
     session: Session
     token: str | None = None  # a new token for the session, when the answer hands one out
+    photo_url: str | None = None  # a presigned link to the picture, for a while (`picture_link_ttl`)
 
     @property
     def number(self) -> int:
@@ -131,7 +144,8 @@ def customer_session_id(caller: Principal, store_id: str) -> str:
 class Customers:
     def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
                  counters: CodeRepository, sessions: SessionService, session_store: SessionRepository,
-                 subscriptions: AudienceRepository, config: Settings) -> None:
+                 subscriptions: AudienceRepository, verifications: EmailVerificationRepository, mailer: Mailer,
+                 photos: ProfilePhotoRepository, config: Settings) -> None:
         self.profiles = profiles
         self.stores = stores
         self.codes = codes
@@ -139,6 +153,9 @@ class Customers:
         self.sessions = sessions
         self.session_store = session_store
         self.subscriptions = subscriptions
+        self.verifications = verifications
+        self.mailer = mailer
+        self.photos = photos
         self.config = config
 
     # ------------------------------------------------------------------ signing in
@@ -212,9 +229,17 @@ class Customers:
                 created, [profile_event("profile.created", created)])])
             return self._view(created, [], pending.session)
         changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
+        ended: list[Write] = []
         if not profile.verified:
             changes["verified"] = True
-        return self._open(profile, listed, changes, also=[consume])
+            if profile.password_hash:
+                # Pre-registration takeover: whoever registered this address may not own it, and proving
+                # it now is the owner's first word. The unproven password goes, and so does every session
+                # it opened; the owner sets a password of their own with PUT /customer.
+                changes["password_hash"] = None
+                ended = self.session_store.end_all(self.profiles.session_keys(profile.id))
+                profile = profile.model_copy(update={"auth_tokens": []})  # the new session is the only one
+        return self._open(profile, listed, changes, also=[consume, *ended])
 
     def logout(self, store_id: str, caller: Principal) -> None:
         """Ends the token's session; its tokens stop working at once. An ended session is a 401."""
@@ -225,18 +250,20 @@ class Customers:
     # ------------------------------------------------------------------ the customer
     def current(self, store_id: str, caller: Principal) -> CustomerView:
         """The caller's profile, session and subscription list in one BatchGetItem (budget 1)."""
-        profile, session, listed = self._current(store_id, caller)
+        profile, session, listed, _ = self._current(store_id, caller)
         return self._view(profile, listed, session, token=False)
 
     def refresh(self, store_id: str, caller: Principal) -> CustomerView:
         """A new token, the session prolonged to a full lifetime: the read, then one write."""
-        profile, session, listed = self._current(store_id, caller)
+        profile, session, listed, _ = self._current(store_id, caller)
         return self._view(profile, listed, self.sessions.prolong(session, self.config.customer_session_ttl))
 
-    def update(self, store_id: str, caller: Principal, changes: CustomerChanges) -> CustomerView:
+    def update(self, store_id: str, caller: Principal, changes: CustomerChanges,
+               link_for: Callable[[str], str] | None = None) -> CustomerView:
         """Changes only what was sent, and hands out a new token: the read, then one transaction that
-        also moves the email and username markers (a taken one fails it) and prolongs the session."""
-        profile, session, listed = self._current(store_id, caller)
+        also moves the email and username markers (a taken one fails it) and prolongs the session. A
+        changed email is unconfirmed, and a verification token for it is mailed (a third call)."""
+        profile, session, listed, _ = self._current(store_id, caller)
         sent = changes.model_fields_set & set(CustomerChanges.model_fields)  # a dialect's own fields aside
         given = {name: getattr(changes, name) for name in sent - {"password", "current_password"}}
         if "password" in sent:
@@ -246,9 +273,7 @@ class Customers:
                 raise ValidationFailed.on("current_password", "does not match the current password")
             given["password_hash"] = passwords.hash_password(changes.password)
         if "email" in given and given["email"] != profile.email:
-            # What was confirmed was the old address. Mailing a link for the new one is the email
-            # verification flow's to add here (Pelcro section 4), in this same branch.
-            given["verified"] = False
+            given["verified"] = False  # what was confirmed was the old address
         changed = sorted(name for name, value in given.items() if getattr(profile, name) != value)
         lifetime = self.config.customer_session_ttl
         if not changed:
@@ -256,20 +281,119 @@ class Customers:
         updated = profile.model_copy(update={**given, "revision": profile.revision + 1, "updated_at": now()})
         shown = [name for name in changed if name != "password_hash"]  # events never carry credentials
         events = [profile_event("profile.updated", updated, changed=shown)] if shown else []
-        prolonged = self.sessions.prolong(session, lifetime, self.profiles.update_writes(updated, profile, events))
+        writes = self.profiles.update_writes(updated, profile, events)
+        token = None
+        if "email" in changed:
+            # The new address gets its verification mail; the token is stored in the same transaction.
+            record, token = self._verification_token(updated)
+            writes.append(self.verifications.issue_write(record))
+        prolonged = self.sessions.prolong(session, lifetime, writes)
+        if token is not None:
+            self._mail_verification(updated, token, link_for)
         return self._view(updated, listed, prolonged)
 
+    # ------------------------------------------------------------------ picture
+    def set_picture(self, store_id: str, caller: Principal, data: bytes) -> CustomerView:
+        """Stores an acceptable picture (`pictures.check_picture`) under a new name, then points the profile
+        at it; the previous picture is deleted once nothing points at it. Three calls, four with a
+        previous picture."""
+        picture = pictures.check_picture(data)
+        profile, session, listed, _ = self._current(store_id, caller)
+        key = self.photos.new_key(store_id, profile.id, picture.extension)
+        self.photos.put(key, data, picture.content_type)
+        try:
+            updated = self._photo_changed(profile, key)
+        except Exception:
+            self.photos.delete(key)  # nothing points at it
+            raise
+        return self._view(updated, listed, session, token=False)
+
+    def remove_picture(self, store_id: str, caller: Principal) -> CustomerView:
+        """The profile without its picture, and the picture deleted (nothing to do without one)."""
+        profile, session, listed, _ = self._current(store_id, caller)
+        updated = self._photo_changed(profile, None) if profile.photo_key else profile
+        return self._view(updated, listed, session, token=False)
+
+    def _photo_changed(self, profile: Profile, key: str | None) -> Profile:
+        updated = profile.model_copy(update={"photo_key": key, "revision": profile.revision + 1, "updated_at": now()})
+        self.profiles.update(updated, profile, [])
+        if profile.photo_key:
+            self.photos.delete(profile.photo_key)
+        return updated
+
+    # ------------------------------------------------------------------ email verification
+    def request_email_verification(self, store_id: str, caller: Principal,
+                                   link_for: Callable[[str], str] | None = None) -> None:
+        """Mails a token that proves the customer's email (replacing any earlier one); 404 when the email
+        is confirmed already. Three calls: the customer with the request counter, the token stored and
+        counted in one transaction, the mail."""
+        at = now()
+        limit = RateLimit("email-verify", f"{store_id}#{caller.subject}", self.config.code_requests_per_email,
+                          self.config.rate_window)
+        counter = self.counters.counter_key(limit, at)
+        profile, _, _, found = self._current(store_id, caller, extra=[counter])
+        if profile.verified or not profile.email:
+            raise NotFound("The email is already confirmed" if profile.email else "There is no email to confirm",
+                           "CUSTOMER.EMAIL_CONFIRMED")
+        refused = self.counters.exhausted(limit, found.get(counter), at)
+        if refused:
+            raise refused
+        record, token = self._verification_token(profile)
+        self.verifications.issue(record, also=[self.counters.count_write(limit, at)])
+        self._mail_verification(profile, token, link_for)
+
+    def confirm_email(self, store_id: str, token: str) -> Profile:
+        """Confirms the email a mailed token was made for, if it is still the profile's email; the token
+        is spent in the same transaction (a replay, or a token of another site, is a 400). Two calls."""
+        profile_id, _, secret = token.partition(".")
+        if not EMAIL_TOKEN.match(token):
+            raise BAD_EMAIL_TOKEN
+        key = self.verifications.item_key(profile_id)
+        profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[key])
+        record = self.verifications.from_item(found.get(key))
+        if (profile is None or record is None or profile.store_id != store_id or record.store_id != store_id
+                or record.expires_at <= now() or record.email != profile.email
+                or not hmac.compare_digest(hash_secret(secret), record.secret_hash)):
+            raise BAD_EMAIL_TOKEN
+        if profile.verified:
+            self.verifications.consume(record, BAD_EMAIL_TOKEN, also=[])
+            return profile
+        updated = profile.model_copy(update={"verified": True, "revision": profile.revision + 1,
+                                             "updated_at": now()})
+        self.verifications.consume(record, BAD_EMAIL_TOKEN, also=self.profiles.update_writes(
+            updated, profile, [profile_event("profile.updated", updated, changed=["verified"])]))
+        return updated
+
+    def _verification_token(self, profile: Profile) -> tuple[EmailVerification, str]:
+        assert profile.email is not None
+        secret = secrets.token_urlsafe(32)
+        at = now()
+        record = EmailVerification(profile_id=profile.id, store_id=profile.store_id, email=profile.email,
+                                   secret_hash=hash_secret(secret), created_at=at, expires_at=at + EMAIL_TOKEN_TTL)
+        return record, f"{profile.id}.{secret}"
+
+    def _mail_verification(self, profile: Profile, token: str, link_for: Callable[[str], str] | None) -> None:
+        assert profile.email is not None
+        link = f"\n\nOr open this link: {link_for(token)}" if link_for else ""
+        hours = EMAIL_TOKEN_TTL // 3600
+        self.mailer.send(
+            profile.email, "Confirm your email address",
+            f"Your email verification token is {token}{link}\n\nIt works once, for {hours} hours. If you did "
+            "not create an account with this address, do not confirm it: ignore this mail.")
+
     # ------------------------------------------------------------------ helpers
-    def _current(self, store_id: str, caller: Principal) -> tuple[Profile, Session, list[Subscription]]:
+    def _current(self, store_id: str, caller: Principal, extra: Sequence[Key] = ()
+                 ) -> tuple[Profile, Session, list[Subscription], dict[Key, Item]]:
+        """The caller's profile, live session and subscriptions, with the `extra` items, in one BatchGetItem."""
         session_id = customer_session_id(caller, store_id)
         session_key = self.session_store.item_key(session_id)
         listing = self.subscriptions.listing_key(caller.subject)
-        profile, _, found = self.profiles.load(caller.subject, store_id, None, extra=[session_key, listing])
+        profile, _, found = self.profiles.load(caller.subject, store_id, None, extra=[session_key, listing, *extra])
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
         return profile, session, audiences.profile_subscriptions(
-            self.subscriptions.listed_subscriptions(found.get(listing)), profile)
+            self.subscriptions.listed_subscriptions(found.get(listing)), profile), found
 
     def _prepare(self, profile_id: str, store_id: str) -> PendingSession:
         # A password or a code proved who this is: the session sees the whole profile.
@@ -303,7 +427,8 @@ class Customers:
     def _view(self, profile: Profile, subscriptions: list[Subscription], session: Session,
               token: bool = True) -> CustomerView:
         issued = self.sessions.customer_token(session)[0] if token else None
-        return CustomerView(profile, subscriptions, session, issued)
+        photo = self.photos.link(profile.photo_key, self.config.picture_link_ttl) if profile.photo_key else None
+        return CustomerView(profile, subscriptions, session, issued, photo)
 
     def _login_limits(self, store_id: str, name: str, source_ip: str) -> list[RateLimit]:
         allowed, window = self.config.login_failures_allowed, self.config.login_failure_window

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -24,7 +24,14 @@ from storecrm.config import settings
 from storecrm.domain.errors import DomainError, NotFound, PayloadTooLarge, ValidationFailed
 from storecrm.domain.fields import refused_command
 from storecrm.http.errors import from_domain
-from storecrm.http.json_input import JSON_MEDIA_TYPE, check_json, check_media_type, decode_utf8
+from storecrm.http.json_input import (
+    JSON_MEDIA_TYPE,
+    MULTIPART_MEDIA_TYPE,
+    UnsupportedMediaType,
+    check_json,
+    check_media_type,
+    decode_utf8,
+)
 from storecrm.metrics import flushed_per_invocation
 from storecrm.tracing import traced
 
@@ -62,6 +69,13 @@ def use_errors(app: APIGatewayRestResolver, render: ErrorRenderer) -> None:
     def invalid_request(error: RequestValidationError) -> Response:
         return render(ValidationFailed.from_pydantic(error.errors()))
 
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable_form(_: UnicodeDecodeError) -> Response:
+        # Powertools' multipart parser decodes part headers and non-file parts as UTF-8 and lets the error
+        # through; JSON bodies never get this far undecodable (check_request).
+        return render(ValidationFailed.on(
+            "body", "form parts need UTF-8 headers; send files as file parts (with a filename)"))
+
     @app.not_found
     def no_route(_: NotFoundError) -> Response:
         event = app.current_event
@@ -92,8 +106,12 @@ def _normalize_content_type(event: dict[str, Any]) -> None:
             headers[key] = [JSON_MEDIA_TYPE] if isinstance(value, list) else JSON_MEDIA_TYPE
 
 
-def check_request(event: dict[str, Any]) -> None:
-    """What every route needs of a body before Powertools parses it: size, media type, UTF-8, sane JSON."""
+def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] | None = None) -> None:
+    """What every route needs of a body before Powertools parses it: size, media type, UTF-8, sane JSON.
+    A route in `uploads` ((method, resource path) -> most bytes) takes multipart/form-data instead of JSON."""
+    upload_limit = (uploads or {}).get((str(event.get("httpMethod")), str(event.get("resource"))))
+    if upload_limit is not None:
+        _check_multipart(event)
     body = event.get("body")
     if not body:
         return
@@ -105,10 +123,33 @@ def check_request(event: dict[str, Any]) -> None:
         size = len(raw)
     else:
         size = len(body.encode("utf-8", "surrogatepass"))
-    if size > settings().max_body_bytes:
-        raise PayloadTooLarge(settings().max_body_bytes)
+    limit = upload_limit or settings().max_body_bytes
+    if size > limit:
+        raise PayloadTooLarge(limit)
+    if upload_limit is not None:
+        return
     _normalize_content_type(event)
     check_json(decode_utf8(raw) if event.get("isBase64Encoded") else body)
+
+
+def _check_multipart(event: dict[str, Any]) -> None:
+    """An upload is multipart/form-data with a boundary (Powertools' parser fails without one); the media
+    type is passed on in lower case, as Powertools compares it case-sensitively."""
+    for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            value = headers[key]
+            media_type, _, parameters = str(value[-1] if isinstance(value, list) else value).partition(";")
+            if media_type.strip().lower() != MULTIPART_MEDIA_TYPE:
+                raise UnsupportedMediaType(media_type.strip(), expected=MULTIPART_MEDIA_TYPE)
+            # The first boundary parameter, unquoted, as Powertools reads it.
+            boundary = next((p.strip()[len("boundary="):] for p in parameters.split(";")
+                             if p.strip().startswith("boundary=")), "")
+            if not boundary.removeprefix('"').removesuffix('"'):
+                raise ValidationFailed.on("body", "multipart/form-data needs a boundary")
+            normalized = f"{MULTIPART_MEDIA_TYPE};{parameters}"
+            headers[key] = [normalized] if isinstance(value, list) else normalized
+            return
+    raise UnsupportedMediaType("no media type", expected=MULTIPART_MEDIA_TYPE)
 
 
 # On every answer of every dialect. Answers carry tokens and personal data and are never meant
@@ -132,11 +173,13 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
     return response
 
 
-def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domain) -> LambdaHandler:
+def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domain,
+                 uploads: Mapping[tuple[str, str], int] | None = None) -> LambdaHandler:
     """The function's `lambda_handler`: logging context, body checks, request id, security headers,
     business metrics flushed once per invocation, and the trace when tracing is on. `render` answers a
-    body the checks refuse in the function's dialect. Also hands the function's
-    SnapStart hooks to the runtime (storecrm.snapstart)."""
+    body the checks refuse in the function's dialect; `uploads` names the routes that take
+    multipart/form-data (`check_request`). Also hands the function's SnapStart hooks to the runtime
+    (storecrm.snapstart)."""
     snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -147,7 +190,7 @@ def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domai
         request_id = str((event.get("requestContext") or {}).get("requestId")
                          or getattr(context, "aws_request_id", ""))
         try:
-            check_request(event)
+            check_request(event, uploads)
         except DomainError as rejected:
             answer = render(rejected)
             response: dict[str, Any] = {

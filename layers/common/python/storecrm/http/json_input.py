@@ -16,6 +16,7 @@ from storecrm.domain.errors import DomainError, FieldError, ValidationFailed
 
 MAX_DEPTH = 32
 JSON_MEDIA_TYPE = "application/json"
+MULTIPART_MEDIA_TYPE = "multipart/form-data"
 
 # DynamoDB numbers: 38 digits, magnitude 1e-130 to below 1e126. Digits are counted as written,
 # trailing zeros included, because boto3 refuses to round an integer such as 10**40 too.
@@ -26,8 +27,8 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class UnsupportedMediaType(DomainError):
-    def __init__(self, media_type: str) -> None:
-        super().__init__(f"Send the body as {JSON_MEDIA_TYPE}, not {media_type[:100]}",
+    def __init__(self, media_type: str, expected: str = JSON_MEDIA_TYPE) -> None:
+        super().__init__(f"Send the body as {expected}, not {media_type[:100]}",
                          "GENERAL.UNSUPPORTED_MEDIA_TYPE", 415)
 
 

@@ -14,6 +14,7 @@ from storecrm.domain.base_model import Model
 from storecrm.domain.customers import Credentials, CustomerChanges, CustomerView, NewCustomer
 from storecrm.domain.fields import Command, Email, ReturnUrl
 from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.models.offers import Offer
 
 SiteId = Field(default=None, max_length=64, description="The site (store) id; or send it in the query string")
 
@@ -43,6 +44,10 @@ class PasswordlessRequest(SiteRequest):
 class PasswordlessLoginRequest(SiteRequest):
     email: Email
     token: str = Field(pattern=r"^\d{6}$", description="The code from the mail (or from the link)")
+
+
+class EmailVerifyRequest(SiteRequest):
+    email_verify_token: str = Field(min_length=1, max_length=200, description="The token from the verification mail")
 
 
 class MembershipOut(Model):
@@ -81,7 +86,7 @@ class CustomerOut(Model):
     memberships: list[MembershipOut]
     addresses: list[dict[str, Any]]
     sources: list[dict[str, Any]] = Field(description="Payment methods (none are stored yet)")
-    profile_photo: str | None
+    profile_photo: str | None = Field(description="A link to the picture that works for a limited time")
     auth_token: str
     token: str
     created_at: int
@@ -95,7 +100,7 @@ class CustomerOut(Model):
                    email_confirm=p.verified, metadata=p.metadata,
                    subscriptions=[MembershipOut.of(s) for s in view.subscriptions if s.price_id],
                    memberships=[MembershipOut.of(s) for s in view.subscriptions if not s.price_id],
-                   addresses=p.addresses, sources=[], profile_photo=None, auth_token=token, token=token,
+                   addresses=p.addresses, sources=[], profile_photo=view.photo_url, auth_token=token, token=token,
                    created_at=p.created_at, updated_at=p.updated_at)
 
 
@@ -117,3 +122,79 @@ class CodeSent(Model):
 
 class CodeSentAnswer(Model):
     data: CodeSent
+
+
+class EmailConfirmed(Model):
+    email_confirm: bool
+
+
+class EmailConfirmedAnswer(Model):
+    data: EmailConfirmed
+
+
+class PlanOut(Model):
+    id: str
+    nickname: str
+    description: str | None
+    amount: int | None = Field(description="Smallest currency unit (cents)")
+    currency: str | None
+    interval: str | None
+    interval_count: int | None
+    trial_period_days: int | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> PlanOut:
+        return cls(id=offer.id, nickname=offer.name, description=offer.description, amount=offer.amount,
+                   currency=offer.currency, interval=offer.interval, interval_count=offer.interval_count,
+                   trial_period_days=offer.trial_period_days, created_at=offer.created_at,
+                   updated_at=offer.updated_at)
+
+
+class CouponOut(Model):
+    id: str
+    name: str
+    code: str | None
+    percent_off: float | None
+    amount_off: int | None = Field(description="Smallest currency unit of `currency`")
+    currency: str | None
+    duration: str | None
+    duration_in_months: int | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> CouponOut:
+        return cls(id=offer.id, name=offer.name, code=offer.code, percent_off=offer.percent_off,
+                   amount_off=offer.amount_off, currency=offer.currency, duration=offer.duration,
+                   duration_in_months=offer.duration_in_months, created_at=offer.created_at,
+                   updated_at=offer.updated_at)
+
+
+class ProductSkuOut(Model):
+    id: str
+    name: str
+    description: str | None
+    sku: str | None
+    price: int | None = Field(description="Smallest currency unit (cents)")
+    currency: str | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, offer: Offer) -> ProductSkuOut:
+        return cls(id=offer.id, name=offer.name, description=offer.description, sku=offer.sku, price=offer.amount,
+                   currency=offer.currency, created_at=offer.created_at, updated_at=offer.updated_at)
+
+
+class PlansAnswer(Model):
+    data: list[PlanOut]
+
+
+class CouponsAnswer(Model):
+    data: list[CouponOut]
+
+
+class ProductSkusAnswer(Model):
+    data: list[ProductSkuOut]

@@ -21,17 +21,18 @@ class CodeRepository:
 
         A new code replaces the previous one for the same email, so only the latest mail works.
         """
-        writes = [*also, *[self._count(limit, code.created_at) for limit in limits]]
+        writes = [*also, *[self.count_write(limit, code.created_at) for limit in limits]]
         writes.append(put(to_item(code, keys.auth_code(code.scope, code.email), "CODE",
                                   expires_at=code.expires_at)))
         self.table.transact(writes)
 
     def count(self, limits: list[RateLimit], at: int) -> None:
         """Counts a request against every limit without storing a code."""
-        self.table.transact([self._count(limit, at) for limit in limits])
+        self.table.transact([self.count_write(limit, at) for limit in limits])
 
     @staticmethod
-    def _count(limit: RateLimit, at: int) -> Write:
+    def count_write(limit: RateLimit, at: int) -> Write:
+        """Counts a request against `limit`, in a transaction (a used-up limit fails it)."""
         window_start = at - at % limit.window
         return update(
             keys.rate_counter(limit.bucket, limit.subject, window_start),
@@ -133,3 +134,11 @@ class SessionRepository:
 
     def delete(self, session_id: str) -> None:
         self.table.write(delete(keys.session(session_id)))
+
+    def end_all(self, session_keys: Sequence[keys.Key], in_one_transaction: int = 90) -> list[Write]:
+        """Deletes for these sessions, to join a transaction; when there are too many for one, they are
+        deleted right away instead (in batches) and nothing is left to join."""
+        if len(session_keys) > in_one_transaction:
+            self.table.delete_many(list(session_keys))
+            return []
+        return [delete(key) for key in session_keys]

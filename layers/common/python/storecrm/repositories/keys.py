@@ -8,6 +8,7 @@ store key            STOREKEY#{key}              STOREKEY             (unique ma
 membership           STORE#{id}                  MEMBER#{accountId}   GSI1 ACCOUNT#{accountId} / STORE#{id}
 market               STORE#{id}                  MARKET#{id}
 market key           STORE#{id}                  MARKETKEY#{key}      (unique marker, with a copy of the market)
+offer                STORE#{id}                  OFFER#{id}           (plan, coupon, product SKU; one Query reads all)
 audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
@@ -23,6 +24,7 @@ profile's commerce   STORE#{id}                  PROFILECOMMERCE#{profileId}  (h
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
+email verification   EMAILVERIFY#{profileId}     EMAILVERIFY          (the latest mailed token's hash, TTL expires_at)
 session              SESSION#{id}                SESSION              GSI1 {OWNER}#{ownerId}#SESSIONS / {created}
 auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
@@ -101,6 +103,13 @@ def market(store_id: str, market_id: str) -> Key:
 
 
 MARKET_PREFIX = "MARKET#"
+
+
+def offer(store_id: str, offer_id: str) -> Key:
+    return f"STORE#{store_id}", f"{OFFER_PREFIX}{offer_id}"
+
+
+OFFER_PREFIX = "OFFER#"
 
 
 def market_key(store_id: str, key: str) -> Key:
@@ -266,6 +275,10 @@ def listed_subscription(audience_id: str) -> str:
 
 def used_audience_token(token_id: str) -> Key:
     return f"AUDTOKEN#{token_id}", "AUDTOKEN"
+
+
+def email_verification(profile_id: str) -> Key:
+    return f"EMAILVERIFY#{profile_id}", "EMAILVERIFY"
 
 
 def session(session_id: str) -> Key:

@@ -86,6 +86,8 @@ class Profile(Entity):
     username: str | None = None
     language: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # The customer's picture: its object key in the stack's bucket (shown as a presigned link).
+    photo_key: str | None = None
     # The session that created the record; an unverified session sees full data only of its own.
     origin_session_id: str | None = None
     # Bumped on every write; writes are conditional on the revision they read.
