@@ -10,6 +10,7 @@ from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.repositories.orders import order_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 CART_CHANGED = Conflict("The cart changed meanwhile; read it again and retry", "CART.CONFLICT")
@@ -109,9 +110,7 @@ class CartRepository:
         """The order, the converted cart (its session's current marker goes) and the events; the caller adds
         the number and stock writes."""
         writes = [
-            put(to_item(order, keys.order(order.store_id, order.id), "ORDER",
-                        **keys.order_index_keys(order.store_id, order.id, order.profile_id, order.created_at)),
-                unless_exists=Conflict("Order id collision")),
+            put(order_item(order), unless_exists=Conflict("Order id collision")),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
         ]

@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.commerce import Address, Cart, CartItem, CartOrigin, CartStatus, OrderPayment
+from storecrm.domain.models.commerce import (
+    Address,
+    Cart,
+    CartItem,
+    CartOrigin,
+    CartStatus,
+    HistoryEntry,
+    Order,
+    OrderItem,
+    OrderPayment,
+    OrderStatus,
+)
+from storecrm.domain.order_events import order_data
 
 
 class CartOut(Out):
@@ -46,3 +58,32 @@ class CheckoutOut(Out):
     number: str
     client_secret: str | None
     payment: OrderPayment
+
+
+class OrderOut(Out):
+    """The client's Order, plus `email` (what staff find it by) and `revision` (what an update may send back)."""
+
+    id: str
+    number: str
+    store_id: str
+    source_cart_id: str
+    profile_id: str
+    email: str | None
+    status: OrderStatus
+    verified: bool
+    items: list[OrderItem]
+    payment: OrderPayment
+    shipping_address: Address | None
+    billing_address: Address | None
+    forms: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    history: list[HistoryEntry]
+    audience_id: str | None
+    fired_reminders: list[int]
+    revision: int
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderOut:
+        return cls.model_validate(order_data(order))
