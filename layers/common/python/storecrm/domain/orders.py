@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from storecrm.clock import now
 from storecrm.domain import cursors
@@ -106,8 +106,8 @@ class OrderChanges(Command):
 
     id: Id | None = Field(default=None, description="May repeat the path's order id")
     store_id: str | None = Field(default=None, max_length=64)
-    confirm: bool | None = None
-    cancel: bool | None = None
+    confirm: StrictBool | None = None
+    cancel: StrictBool | None = None
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None
     forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
