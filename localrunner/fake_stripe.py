@@ -129,6 +129,7 @@ class FakeStripe:
         ("POST", re.compile(r"/v1/refunds"), "_create_refund"),
         ("GET", re.compile(r"/v1/refunds"), "_list_refunds"),
         ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
+        ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), "_confirm_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
     )
 
@@ -327,6 +328,24 @@ class FakeStripe:
         }
         return intent
 
+    def _confirm_payment_intent(self, params: Json, intent_id: str) -> Json:
+        """What Stripe.js does with the client secret: Stripe's test card `pm_card_chargeDeclined` is declined,
+        any other payment method pays. Returns the intent (the test sends the event itself: the fake knows no
+        webhook endpoint)."""
+        intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+        if intent["status"] == "succeeded":
+            raise StripeError(400, "This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+        self._settle_intent(intent, params.get("payment_method") != "pm_card_chargeDeclined", "Your card was declined.")
+        return intent
+
+    def _settle_intent(self, intent: Json, succeeded: bool, message: str) -> None:
+        if succeeded:
+            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=_new_id("ch"),
+                          last_payment_error=None)
+        else:
+            intent.update(status="requires_payment_method",
+                          last_payment_error={"type": "card_error", "code": "card_declined", "message": message})
+
     def _retrieve_subscription(self, params: Json, subscription_id: str) -> Json:
         return self._find(self.subscriptions, subscription_id, "subscription", "id")
 
@@ -400,13 +419,8 @@ class FakeStripe:
             intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
             if intent["status"] == "succeeded":
                 raise ValueError(f"payment intent {intent_id} is paid already")
-            if not succeeded:
-                intent.update(status="requires_payment_method",
-                              last_payment_error={"type": "card_error", "code": "card_declined", "message": message})
-                return self._event("payment_intent.payment_failed", intent)
-            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=_new_id("ch"),
-                          last_payment_error=None)
-            return self._event("payment_intent.succeeded", intent)
+            self._settle_intent(intent, succeeded, message)
+            return self._event("payment_intent.succeeded" if succeeded else "payment_intent.payment_failed", intent)
 
     def charge_refunded(self, intent_id: str) -> Json:
         """`charge.refunded` for the PaymentIntent's charge after refunds (made here or "in the dashboard"):
