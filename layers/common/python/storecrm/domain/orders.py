@@ -281,15 +281,20 @@ class OrderService:
         """Writes giving back the units the order's held lines reserved (per product, one update). A product,
         variant or location removed from the catalog since has no stock to give back to."""
         returns: dict[str, list[StockTake]] = defaultdict(list)
+        # Reserved units per (product, variant, location): staff may have corrected a count since the checkout,
+        # so no more than it holds goes back.
+        held = {(p.id, v.id, s.location_id): s.reserved for p in products.values() for v in p.variants
+                for s in v.inventory}
         for item in order.items:
             product = products.get(item.product_id)
             if isinstance(item.status, CancelledStatus) or item.location_id is None or product is None \
                     or product.store_id != order.store_id:
                 continue
-            variant = next((v for v in product.variants if v.id == item.variant_id), None)
-            if variant is None or all(s.location_id != item.location_id for s in variant.inventory):
-                continue
-            returns[product.id].append((item.variant_id, item.location_id, item.quantity))
+            where = (product.id, item.variant_id, item.location_id)
+            units = min(held.get(where, 0), item.quantity)
+            if units > 0:
+                held[where] -= units
+                returns[product.id].append((item.variant_id, item.location_id, units))
         return [self.products.stock_returned(products[pid], lines, STOCK_CHANGED) for pid, lines in returns.items()]
 
 
