@@ -23,8 +23,8 @@ class Received(Model):
     outcome: str
 
 
-@app.post("/v1/stores/<storeId>/stripe/webhook", summary="Stripe events for paid audience memberships and order payments",
-          tags=["Audiences"], responses=errors(409))
+@app.post("/v1/stores/<storeId>/stripe/webhook", tags=["Audiences"], responses=errors(409),
+          summary="Stripe events for paid audience memberships and order payments")
 def stripe_webhook(storeId: str) -> Received:  # noqa: N803 - path parameter name from the template
     event = app.current_event
     # The signature covers the raw body, so it is read as sent rather than parsed into a model.

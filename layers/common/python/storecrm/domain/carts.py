@@ -23,7 +23,7 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.commerce import (
@@ -46,6 +46,7 @@ from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
 from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
+from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
     from storecrm.gateways.stripe_payments import StripePayments
@@ -82,19 +83,6 @@ class CartItemIn(Command):
     def item(self) -> CartItem:
         return CartItem(id=self.id or new_id(), product_id=self.product_id, variant_id=self.variant_id,
                         quantity=self.quantity)
-
-
-class AddressIn(Command):
-    name: Text | None = None
-    company: Text | None = None
-    street1: Text | None = None
-    street2: Text | None = None
-    city: Text | None = None
-    state: Text | None = None
-    postal_code: Annotated[str, Field(max_length=32)] | None = None
-    country: Annotated[str, Field(max_length=64)] | None = None
-    phone: Annotated[str, Field(max_length=64)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
 
 
 class CurrentCartRequest(Command):
@@ -210,14 +198,6 @@ class NumberTaken(Conflict):
 
 
 StripeKey = Callable[[str, str | None], str]
-
-
-def live_session(session: Session | None, caller: Principal, store_id: str) -> Session:
-    """The caller's session, read with the cart or order it asks for: revoking it ends that access at once."""
-    if (session is None or session.owner_id != caller.subject or session.store_id != store_id
-            or session.refresh_expires_at <= now()):
-        raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
-    return session
 
 
 class CartService:

@@ -20,7 +20,6 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
-from storecrm.domain.carts import AddressIn, live_session
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
 from storecrm.domain.models.commerce import (
@@ -36,7 +35,7 @@ from storecrm.domain.models.commerce import (
 from storecrm.domain.models.products import Product
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.profile_sessions import own_session_id
+from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
 
 if TYPE_CHECKING:
     from storecrm.repositories.auth import SessionRepository
@@ -211,7 +210,7 @@ class OrderService:
     # ------------------------------------------------------------------ storefront
     def own_order(self, store_id: str, caller: Principal, order_id: str) -> Order:
         """One BatchGetItem: the order and the caller's session; an order another session placed is a 404."""
-        session_id = own_session_id(caller, store_id)
+        session_id = shopper_session_id(caller, store_id)
         key = self.orders.item_key(store_id, order_id)
         found = self.orders.load([key, self.sessions.item_key(session_id)])
         session = live_session(self.sessions.from_item(found.get(self.sessions.item_key(session_id))), caller,
@@ -224,7 +223,7 @@ class OrderService:
     def own_orders(self, store_id: str, caller: Principal, q: OrderQuery) -> tuple[list[Order], str | None]:
         """Two calls: the session, then one Query of its own orders (`query`, `profile_id` and the other
         filters thin that page)."""
-        session_id = own_session_id(caller, store_id)
+        session_id = shopper_session_id(caller, store_id)
         live_session(self.sessions.from_item(self.orders.load([self.sessions.item_key(session_id)]).get(
             self.sessions.item_key(session_id))), caller, store_id)
         orders, cursor = self._page(store_id, q, "session_id", session_id)
