@@ -76,7 +76,11 @@ def test_payment_events_confirm_the_order_once_and_in_any_order(api: Api, store:
                                     "timestamp": order["history"][-1]["timestamp"]}
 
     succeeded = stripe_fake.pay_intent(intent_id)
-    assert send_event(api, store, succeeded).body["outcome"] == "applied"
+    with counting_calls() as log:
+        assert send_event(api, store, succeeded).body["outcome"] == "applied"
+    # The store's Stripe integration (its signing secret unsealed by the first event already), the order, then
+    # the order with order.updated.
+    assert log.calls == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     order = _order(api, store, token, order_id)
     assert (order["status"], order["payment"]["paid"]) == ("confirmed", placed["payment"]["total"])
     assert order["items"][0]["status"] == {"status": "confirmed"}
