@@ -253,3 +253,30 @@ def test_refunds_refuse_bad_input_and_other_stores(api: Api, store: dict[str, An
     assert api.call("POST", path, {"amount": 1}, token=bearer).status in (401, 403)
     assert api.call("POST", path, {"amount": 1}).status == 401
     assert outbox(store["id"], "order.updated") == []
+
+
+def test_a_refund_recorded_by_its_stripe_event_first_is_not_recorded_twice(
+        api: Api, store: dict[str, Any], shop: dict[str, Any], stripe_fake: FakeStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stripe's charge.refunded arrives between Stripe's answer and the refund's own write: the write finds the
+    order changed, reads it again and finds the refund there by its Stripe id."""
+    from storecrm.gateways.stripe_payments import StripePayments
+
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    intent_id = placed["payment"]["provider"]["payment_intent_id"]
+    send_event(api, store, stripe_fake.pay_intent(intent_id))
+    original = StripePayments.refund
+
+    def refund_then_event(self: StripePayments, *args: Any) -> dict[str, Any]:
+        made = original(self, *args)
+        assert send_event(api, store, stripe_fake.charge_refunded(intent_id)).body["outcome"] == "applied"
+        return made
+
+    monkeypatch.setattr(StripePayments, "refund", refund_then_event)
+    reply = api.call("POST", orders_path(store, f"/{placed['order_id']}/refund"), {"amount": 300},
+                     token=shop["token"])
+    assert reply.status == 200, reply.body
+    [refund] = reply.body["payment"]["refunds"]
+    assert (refund["total"], refund["provider_refund_id"]) == (300, next(iter(stripe_fake.refunds)))
+    assert _order(api, store, shop["token"], placed["order_id"])["payment"]["refunds"] == [refund]
+    assert _reasons(store["id"]) == ["payment_succeeded", "refunded"]

@@ -23,7 +23,7 @@ from pydantic import Field
 from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.domain.auth import Principal
-from storecrm.domain.errors import Conflict, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
 from storecrm.domain.models.commerce import HistoryEntry, Order, OrderRefund, RefundStatus, StripeState
 from storecrm.domain.order_events import order_event
@@ -52,6 +52,14 @@ class StoreRefundRequest(RefundRequest):
 
 def _refund_status(value: Any) -> RefundStatus:
     return cast(RefundStatus, value) if value in REFUND_STATUSES else "pending"
+
+
+def _check_left(order: Order, amount: int) -> None:
+    left = order.payment.paid - order.refunded
+    if amount > left:
+        error = Conflict(f"Only {left} of the order's payment is left to refund", "ORDER.REFUND_TOO_LARGE")
+        error.field_errors = [FieldError("amount", f"at most {left}")]
+        raise error
 
 
 def _with_refunds(order: Order, found: list[dict[str, Any]], at: int) -> Order:
@@ -83,11 +91,7 @@ class OrderPayments:
     def refund(self, principal: Principal, store_id: str, order_id: str, amount: int) -> Order:
         """The order with the access check (one read), Stripe's refund for a card order, then one write."""
         order = self.order_service.get(principal, store_id, order_id)
-        left = order.payment.paid - order.refunded
-        if amount > left:
-            error = Conflict(f"Only {left} of the order's payment is left to refund", "ORDER.REFUND_TOO_LARGE")
-            error.field_errors = [ValidationFailed.on("amount", f"at most {left}").field_errors[0]]
-            raise error
+        _check_left(order, amount)
         at = now()
         intent_id = order.payment.provider.payment_intent_id if order.payment.provider else None
         if order.payment.method_type == "credit_card" and intent_id:
@@ -108,6 +112,8 @@ class OrderPayments:
             if refund.provider_refund_id and any(r.provider_refund_id == refund.provider_refund_id
                                                  for r in order.payment.refunds):
                 return order
+            if refund.provider_refund_id is None and attempt:
+                _check_left(order, refund.total)  # another manual refund may have come in between
             at = now()
             saved = order.model_copy(update={
                 "payment": order.payment.model_copy(update={"refunds": [*order.payment.refunds, refund]}),
