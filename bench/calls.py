@@ -49,6 +49,8 @@ CURRENT = Budget("current profile", 1, 1)
 # Issue 12: a quote reads the cart, then its market and products; checkout adds the transaction.
 QUOTE = Budget("cart quote", 1, 2)
 CHECKOUT = Budget("checkout", 1, 3)
+# A cancellation gives the stock back: the order, its products, then one transaction.
+CANCEL = Budget("order cancel", 1, 3)
 
 
 @dataclass
@@ -202,6 +204,10 @@ class Flow:
         profile_id = str(self.ok("GET", self.storefront(f"/carts/{cart_id}"), token=bearer)["profile_id"])
         self.ok("POST", self.storefront(f"/carts/{cart_id}/checkout"), {}, token=bearer)
         return profile_id
+    def placed_order(self) -> tuple[str, str]:
+        """A guest's cash order (checked out): its bearer and the order id."""
+        bearer, cart_id = self.shopping_cart()
+        return bearer, str(self.ok("POST", self.storefront(f"/carts/{cart_id}/checkout"), {}, token=bearer)["order_id"])
 
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
@@ -313,6 +319,23 @@ def _add_cart_item(f: Flow) -> Call:
     variant_id = f.ok("GET", f"/v1/stores/{f.store_id}/products/{product_id}", token=f.token)["variants"][0]["id"]
     item = {"product_id": product_id, "variant_id": variant_id, "quantity": 1}
     return f.http("POST", f.storefront(f"/carts/{cart_id}/items"), {"item": item}, token=bearer)
+
+
+def _on_order(f: Flow, method: str, tail: str = "", body: Any = None) -> Call:
+    _, order_id = f.placed_order()
+    return f.http(method, f"/v1/stores/{f.store_id}/orders/{order_id}{tail}", body, token=f.token)
+
+
+def _cash_refund(f: Flow) -> Call:
+    _, order_id = f.placed_order()
+    path = f"/v1/stores/{f.store_id}/orders/{order_id}"
+    f.ok("PUT", path, {"payment": {"paid": 100}}, token=f.token)  # the cash the store took
+    return f.http("POST", f"{path}/refund", {"amount": 100}, token=f.token)
+
+
+def _own_order(f: Flow) -> Call:
+    bearer, order_id = f.placed_order()
+    return f.http("GET", f.storefront(f"/orders/{order_id}"), token=bearer)
 
 
 def _update_market(f: Flow) -> Call:
@@ -540,6 +563,13 @@ BUDGETS: dict[str, Budget | None] = {
     "cart add item": WRITE,
     "cart quote": QUOTE,
     "cart checkout (cash)": CHECKOUT,
+    "find orders": LIST,
+    "get order": GET_BY_ID,
+    "confirm order": WRITE,
+    "cancel order (+ stock back)": CANCEL,
+    "refund order (cash)": WRITE,
+    "storefront orders": LIST,
+    "storefront order": GET_BY_ID,
     "delete store (+ purge)": None,
     "scheduler run (nothing due)": None,
     "pelcro register": WRITE,
@@ -677,6 +707,15 @@ STEPS: list[Step] = [
     ("cart add item", _add_cart_item),
     ("cart quote", lambda f: _on_cart(f, "POST", "/quote", {})),
     ("cart checkout (cash)", lambda f: _on_cart(f, "POST", "/checkout", {})),
+    # orders (staff, then the shopper who placed one)
+    ("find orders", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/orders", token=f.token,
+                                     query={"statuses": json.dumps(["pending"])})),
+    ("get order", lambda f: _on_order(f, "GET")),
+    ("confirm order", lambda f: _on_order(f, "PUT", "", {"confirm": True})),
+    ("cancel order (+ stock back)", lambda f: _on_order(f, "PUT", "", {"cancel": True})),
+    ("refund order (cash)", _cash_refund),
+    ("storefront orders", lambda f: f.http("GET", f.storefront("/orders"), token=f.placed_order()[0])),
+    ("storefront order", _own_order),
     ("delete store (+ purge)", _delete_store),
     ("scheduler run (nothing due)", lambda f: f.scheduler()),
     # the Pelcro-style customer API
@@ -770,6 +809,7 @@ def warm_up(flow: Flow) -> list[list[str]]:
     first("StorefrontFunction", flow.http("GET", flow.storefront()))
     flow.bearer = flow.storefront_login(flow.email())
     first("ProductsFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/products", token=flow.token))
+    first("OrdersFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/orders", token=flow.token))
     first("PelcroFunction", flow.http("POST", flow.pelcro("/customer"), {"site_id": flow.store_id},
                                       token=flow.pelcro_register()))
     first("SchedulerFunction", flow.scheduler())

@@ -87,6 +87,26 @@ def _fixtures(url: str, token: str, store_id: str) -> dict[str, str]:
     return found
 
 
+def _order(url: str, token: str, store_id: str, product_id: str) -> str:
+    """A cash order of the fuzz product, checked out by a storefront guest the way a shop would."""
+    staff = {"Authorization": f"Bearer {token}"}
+    [us] = [m for m in requests.get(f"{url}/v1/stores/{store_id}/markets", headers=staff, timeout=30).json()
+            if m["key"] == "us"]
+    requests.put(f"{url}/v1/stores/{store_id}/markets/{us['id']}", json={"payment_methods": [{"id": "cash"}]},
+                 headers=staff, timeout=30).raise_for_status()
+    product = requests.get(f"{url}/v1/stores/{store_id}/products/{product_id}", headers=staff, timeout=30).json()
+    shop = f"{url}/v1/storefront/{store_id}"
+    identified = requests.post(f"{shop}/profiles/identify", json={"market": "us"}, timeout=30)
+    identified.raise_for_status()
+    guest = {"Authorization": f"Bearer {identified.json()['token']['token']}"}
+    cart = requests.post(f"{shop}/carts/current", json={"market": "us"}, headers=guest, timeout=30).json()
+    requests.put(f"{shop}/carts/{cart['id']}", headers=guest, timeout=30, json={"items": [
+        {"product_id": product_id, "variant_id": product["variants"][0]["id"], "quantity": 1}]}).raise_for_status()
+    checkout = requests.post(f"{shop}/carts/{cart['id']}/checkout", json={}, headers=guest, timeout=30)
+    checkout.raise_for_status()
+    return str(checkout.json()["order_id"])
+
+
 def _staff_store(url: str) -> tuple[str, str]:
     """A staff access token and a store it owns, made the way a person would make them."""
     requests.post(f"{url}/v1/auth/code", json={"email": STAFF_EMAIL}, timeout=30).raise_for_status()
@@ -138,8 +158,9 @@ def main() -> int:
         token, store_id = _staff_store(url)
         before = _count_requests(log_path)
         started = time.monotonic()
-        env = {**os.environ, **_fixtures(url, token, store_id),
-               "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id}
+        made = _fixtures(url, token, store_id)
+        env = {**os.environ, **made, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id,
+               "STORECRM_FUZZ_ORDER_ID": _order(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"])}
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
              str(_document(url, work)), "--url", url, "--checks", CHECKS, "--seed", str(args.seed),

@@ -127,7 +127,9 @@ class FakeStripe:
         ("GET", re.compile(r"/v1/checkout/sessions/([^/]+)"), "_retrieve_checkout_session"),
         ("POST", re.compile(r"/v1/billing_portal/sessions"), "_create_portal_session"),
         ("POST", re.compile(r"/v1/refunds"), "_create_refund"),
+        ("GET", re.compile(r"/v1/refunds"), "_list_refunds"),
         ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
+        ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), "_confirm_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
     )
 
@@ -286,7 +288,17 @@ class FakeStripe:
             if value and not str(value).startswith(prefix):
                 raise StripeError(404, f"No such {name}: '{value}'", param=name, code="resource_missing")
         paid, currency = self._payments.get(payment_intent or "", (None, "usd"))
-        amount = _integer(params["amount"], "amount", minimum=1) if "amount" in params else paid
+        intent = self.payment_intents.get(payment_intent or "")
+        if intent is not None and intent.get("object") == "payment_intent" and intent["status"] != "succeeded":
+            raise StripeError(400, f"PaymentIntent {payment_intent} does not have a successful charge to refund.",
+                              param="payment_intent", code="charge_not_refundable")
+        refunded = sum(r["amount"] or 0 for r in self.refunds.values()
+                       if payment_intent and r["payment_intent"] == payment_intent)
+        left = None if paid is None else paid - refunded
+        amount = _integer(params["amount"], "amount", minimum=1) if "amount" in params else left
+        if left is not None and amount is not None and amount > left:
+            raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                              param="amount", code="amount_too_large")
         refund_id = _new_id("re")
         self.refunds[refund_id] = refund = {
             "id": refund_id, "object": "refund", "status": "succeeded", "amount": amount, "currency": currency,
@@ -294,6 +306,11 @@ class FakeStripe:
             "metadata": _mapping(params, "metadata"), "created": int(time.time()),
         }
         return refund
+
+    def _list_refunds(self, params: Json) -> Json:
+        payment_intent = params.get("payment_intent")
+        data = [r for r in self.refunds.values() if not payment_intent or r["payment_intent"] == payment_intent]
+        return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": data}
 
     def _create_payment_intent(self, params: Json) -> Json:
         amount = _integer(_required(params, "amount"), "amount", minimum=1)
@@ -310,6 +327,24 @@ class FakeStripe:
             "metadata": dict(_mapping(params, "metadata")), "created": int(time.time()), "livemode": False,
         }
         return intent
+
+    def _confirm_payment_intent(self, params: Json, intent_id: str) -> Json:
+        """What Stripe.js does with the client secret: Stripe's test card `pm_card_chargeDeclined` is declined,
+        any other payment method pays. Returns the intent (the test sends the event itself: the fake knows no
+        webhook endpoint)."""
+        intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+        if intent["status"] == "succeeded":
+            raise StripeError(400, "This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+        self._settle_intent(intent, params.get("payment_method") != "pm_card_chargeDeclined", "Your card was declined.")
+        return intent
+
+    def _settle_intent(self, intent: Json, succeeded: bool, message: str) -> None:
+        if succeeded:
+            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=_new_id("ch"),
+                          last_payment_error=None)
+        else:
+            intent.update(status="requires_payment_method",
+                          last_payment_error={"type": "card_error", "code": "card_declined", "message": message})
 
     def _retrieve_subscription(self, params: Json, subscription_id: str) -> Json:
         return self._find(self.subscriptions, subscription_id, "subscription", "id")
@@ -376,6 +411,39 @@ class FakeStripe:
                 session["payment_status"] = "paid"
             kind = "succeeded" if succeeded else "failed"
             return self._event(f"checkout.session.async_payment_{kind}", session)
+
+    def pay_intent(self, intent_id: str, *, succeeded: bool = True, message: str = "Your card was declined.") -> Json:
+        """The shopper confirms a PaymentIntent; returns `payment_intent.succeeded` (with its charge) or
+        `payment_intent.payment_failed`, as Stripe sends them."""
+        with self._lock:
+            intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+            if intent["status"] == "succeeded":
+                raise ValueError(f"payment intent {intent_id} is paid already")
+            self._settle_intent(intent, succeeded, message)
+            return self._event("payment_intent.succeeded" if succeeded else "payment_intent.payment_failed", intent)
+
+    def charge_refunded(self, intent_id: str) -> Json:
+        """`charge.refunded` for the PaymentIntent's charge after refunds (made here or "in the dashboard"):
+        like Stripe's current API versions, the charge carries `amount_refunded` but no refund list."""
+        with self._lock:
+            intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+            refunded = sum(r["amount"] or 0 for r in self.refunds.values() if r["payment_intent"] == intent_id)
+            charge = {"id": intent.get("latest_charge") or _new_id("ch"), "object": "charge",
+                      "amount": intent["amount"], "amount_captured": intent["amount"], "amount_refunded": refunded,
+                      "refunded": refunded >= intent["amount"], "currency": intent["currency"],
+                      "payment_intent": intent_id, "metadata": dict(intent["metadata"]), "status": "succeeded"}
+            return self._event("charge.refunded", charge)
+
+    def dashboard_refund(self, intent_id: str, amount: int) -> Json:
+        """A refund the store makes in Stripe's dashboard (not through this API); returns it."""
+        with self._lock:
+            refund_id = _new_id("re")
+            self.refunds[refund_id] = refund = {
+                "id": refund_id, "object": "refund", "status": "succeeded", "amount": amount,
+                "currency": self.payment_intents[intent_id]["currency"], "payment_intent": intent_id, "charge": None,
+                "reason": None, "metadata": {}, "created": int(time.time()),
+            }
+            return copy.deepcopy(refund)
 
     def _subscribe(self, session: Json, customer: str, start: int, end: int) -> str:
         subscription_data = _mapping(self._session_params[session["id"]], "subscription_data")

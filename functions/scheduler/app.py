@@ -1,4 +1,5 @@
-"""Scheduled work (EventBridge rule): finishes store purges that were cut short."""
+"""Scheduled work (EventBridge rule): finishes store purges that were cut short, and releases the stock of unpaid
+card orders whose payment hold ended."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.metrics import flushed_per_invocation
-from storecrm.services import store_service
+from storecrm.services import order_service, store_service
 from storecrm.tracing import traced
 
 logger = Logger()
@@ -21,4 +22,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     purged = store_service().purge_due()
     if purged:
         logger.info("Finished store purges", count=purged)
-    return {"purged_stores": purged}
+    released = order_service().release_due_holds()
+    if released:
+        logger.info("Released the stock of unpaid card orders", count=released)
+    return {"purged_stores": purged, "released_holds": released}

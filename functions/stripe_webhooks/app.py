@@ -1,7 +1,8 @@
 """Stripe's events for one store: POST /v1/stores/{storeId}/stripe/webhook (signature-checked).
 
 Point the store's Stripe webhook endpoint here with the checkout.session.completed and
-customer.subscription.* events; the signing secret goes into the store's stripe integration.
+customer.subscription.* events (paid audiences) and payment_intent.succeeded, payment_intent.payment_failed and
+charge.refunded (orders); the signing secret goes into the store's stripe integration.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ class Received(Model):
     outcome: str
 
 
-@app.post("/v1/stores/<storeId>/stripe/webhook", summary="Stripe events for paid audience memberships",
-          tags=["Audiences"], responses=errors(409))
+@app.post("/v1/stores/<storeId>/stripe/webhook", tags=["Audiences"], responses=errors(409),
+          summary="Stripe events for paid audience memberships and order payments")
 def stripe_webhook(storeId: str) -> Received:  # noqa: N803 - path parameter name from the template
     event = app.current_event
     # The signature covers the raw body, so it is read as sent rather than parsed into a model.

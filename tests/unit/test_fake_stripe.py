@@ -121,6 +121,31 @@ def test_refunds_default_to_the_paid_amount_and_replay_by_idempotency_key(
     assert len(fake.refunds) == 2
 
 
+def test_payment_intents_confirm_then_refund_no_more_than_was_paid(fake: FakeStripe,
+                                                                   client: stripe.StripeClient) -> None:
+    intent = client.v1.payment_intents.create(params={"amount": 3000, "currency": "usd",
+                                                       "metadata": {"order_id": "o1"}})
+    with pytest.raises(stripe.InvalidRequestError):  # nothing paid yet
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 100})
+    declined = client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_chargeDeclined"})
+    assert declined.status == "requires_payment_method" and declined.last_payment_error.code == "card_declined"
+    paid = client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    assert (paid.status, paid.amount_received, paid.metadata["order_id"]) == ("succeeded", 3000, "o1")
+
+    client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 1000})
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 2001})
+    assert refused.value.code == "amount_too_large"
+    rest = client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert rest.amount == 2000
+    listed = client.v1.refunds.list(params={"payment_intent": intent.id})
+    assert sorted(r.amount for r in listed.data) == [1000, 2000]
+    event = fake.charge_refunded(intent.id)
+    charge = event["data"]["object"]
+    assert (event["type"], charge["amount_refunded"], charge["refunded"], charge["metadata"]) == (
+        "charge.refunded", 3000, True, {"order_id": "o1"})
+
+
 @pytest.mark.parametrize("key", ["sk_live_abcdefgh1234", "pk_test_x"])
 def test_keys_other_than_secret_test_keys_are_rejected(fake: FakeStripe, key: str) -> None:
     client = stripe.StripeClient(key, base_addresses={"api": fake.url}, max_network_retries=0)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from storecrm.domain.markets import MarketService
     from storecrm.domain.memberships import StripeEvents
     from storecrm.domain.offers import Eligibility, OfferService
+    from storecrm.domain.orders import OrderService
+    from storecrm.domain.payments import OrderPayments
     from storecrm.domain.products import ProductCatalog, ProductService
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
@@ -277,17 +279,38 @@ def cart_service() -> CartService:
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
     from storecrm.repositories.profiles import ProfileRepository
-
-    def stripe_key(store_id: str, integration_id: str | None) -> str:
-        return integration_service().stripe_credentials(store_id, integration_id)["secret_key"]
-
-    def payments() -> StripePayments:
-        from storecrm.gateways.stripe_payments import StripePayments
-
-        return StripePayments()
+    from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
-                       ProfileRepository(), store_guard(), stripe_key, payments)
+                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments)
+
+
+def _stripe_key(store_id: str, integration_id: str | None) -> str:
+    return integration_service().stripe_credentials(store_id, integration_id)["secret_key"]
+
+
+def _stripe_payments() -> StripePayments:
+    from storecrm.gateways.stripe_payments import StripePayments
+
+    return StripePayments()
+
+
+@lru_cache(maxsize=1)
+def order_service() -> OrderService:
+    from storecrm.domain.orders import OrderService
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.products import ProductRepository
+
+    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def order_payments() -> OrderPayments:
+    from storecrm.domain.payments import OrderPayments
+    from storecrm.repositories.orders import OrderRepository
+
+    return OrderPayments(OrderRepository(), order_service(), _stripe_key, _stripe_payments)
 
 
 @lru_cache(maxsize=1)
@@ -336,7 +359,8 @@ def stripe_events() -> StripeEvents:
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository())
+    return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository(),
+                        order_payments())
 
 
 def reset() -> None:

@@ -23,7 +23,7 @@ from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.commerce import (
@@ -40,12 +40,13 @@ from storecrm.domain.models.commerce import (
     PendingStatus,
     StripePayment,
 )
-from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
+from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
 from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
+from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
     from storecrm.gateways.stripe_payments import StripePayments
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository, StockTake
     from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
     from storecrm.repositories.table import Item, Write
 
 CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
@@ -62,8 +64,6 @@ FIRST_ORDER_NUMBER = 1001
 # Writes a checkout tries when another transaction is changing the same items at that moment (DynamoDB's
 # TransactionConflict); its conditions keep every try correct without reading again.
 CHECKOUT_TRIES = 3
-# How long an unpaid order's lines hold their stock (the client's pending item status carries the time).
-PAYMENT_HOLD_SECONDS = 24 * 3600
 MAX_LINES = 100
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -83,19 +83,6 @@ class CartItemIn(Command):
     def item(self) -> CartItem:
         return CartItem(id=self.id or new_id(), product_id=self.product_id, variant_id=self.variant_id,
                         quantity=self.quantity)
-
-
-class AddressIn(Command):
-    name: Text | None = None
-    company: Text | None = None
-    street1: Text | None = None
-    street2: Text | None = None
-    city: Text | None = None
-    state: Text | None = None
-    postal_code: Annotated[str, Field(max_length=32)] | None = None
-    country: Annotated[str, Field(max_length=64)] | None = None
-    phone: Annotated[str, Field(max_length=64)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
 
 
 class CurrentCartRequest(Command):
@@ -174,7 +161,10 @@ class _Sale:
     """A cart checked for sale, priced, and (for cards) with its PaymentIntent: what the transaction writes."""
 
     cart: Cart
+    session_id: str
     verified: bool
+    email: str | None
+    hold_seconds: int
     quote: OrderQuote
     payment: OrderPayment
     client_secret: str | None
@@ -212,13 +202,14 @@ StripeKey = Callable[[str, str | None], str]
 
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
-                 sessions: SessionRepository, profiles: ProfileRepository, guard: StoreGuard,
+                 sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
                  stripe_key: StripeKey, payments: Callable[[], StripePayments]) -> None:
         self.carts = carts
         self.products = products
         self.markets = markets
         self.sessions = sessions
         self.profiles = profiles
+        self.stores = stores
         self.guard = guard
         self.stripe_key = stripe_key
         self.payments = payments
@@ -310,8 +301,16 @@ class CartService:
         of the store committed in between) takes its number with an atomic ADD instead and writes again, two
         more calls, so bursts of checkouts all go through; a number taken that way and then not used (the
         stock ran out meanwhile) leaves a gap."""
-        cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id)])
-        sale = self._sale(cart, session.verified, request.payment_method_id)
+        store_key, profile_key = self.stores.item_key(store_id), self.profiles.item_key(caller.subject)
+        cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id), store_key,
+                                                                     profile_key])
+        store, profile = self.stores.from_item(found.get(store_key)), self.profiles.from_item(found.get(profile_key))
+        if store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
+        own = profile.email if profile is not None and profile.store_id == store_id else None
+        email = own or next(iter(addresses), None)
+        sale = self._sale(cart, session, email, store.payment_hold_minutes * 60, request.payment_method_id)
         seen = self.carts.last_number(found.get(self.carts.number_key(store_id)))
         try:
             return self._record(sale, (seen or 0) + 1, self.carts.number_claim(store_id, seen, NumberTaken()))
@@ -367,12 +366,8 @@ class CartService:
 
     # ------------------------------------------------------------------ helpers
     def _live(self, found: dict[Key, Item], caller: Principal, store_id: str) -> Session:
-        """The caller's session, read with the cart: revoking it ends its cart access at once."""
-        session = self.sessions.from_item(found.get(self.sessions.item_key(caller.session_id or "")))
-        if (session is None or session.owner_id != caller.subject or session.store_id != store_id
-                or session.refresh_expires_at <= now()):
-            raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
-        return session
+        return live_session(self.sessions.from_item(found.get(self.sessions.item_key(caller.session_id or ""))),
+                            caller, store_id)
 
     def _own(self, store_id: str, caller: Principal, cart_id: str,
              extra: Sequence[Key] = ()) -> tuple[Cart, Session, dict[Key, Item]]:
@@ -463,7 +458,8 @@ class CartService:
                     created_by_account_id=created_by, market=market.key, currency=market.currency,
                     last_activity_at=at, created_at=at, updated_at=at)
 
-    def _sale(self, cart: Cart, verified: bool, payment_method_id: str | None) -> _Sale:
+    def _sale(self, cart: Cart, session: Session, email: str | None, hold_seconds: int,
+              payment_method_id: str | None) -> _Sale:
         """The cart priced again and checked for sale; a card payment's PaymentIntent is opened here, so the
         transaction records it with the order."""
         self._check_open(cart)
@@ -481,7 +477,8 @@ class CartService:
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
             payment = payment.model_copy(update={"provider": provider})
-        return _Sale(cart, verified, priced, payment, client_secret, order_id, products)
+        return _Sale(cart, session.id, session.verified, email.lower() if email else None, hold_seconds, priced,
+                     payment, client_secret, order_id, products)
 
     def _record(self, sale: _Sale, number: int, number_claim: Write | None) -> CheckoutResult:
         """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
@@ -489,16 +486,17 @@ class CartService:
         cart, priced, at = sale.cart, sale.quote, now()
         order = Order(
             id=sale.order_id, number=f"#{FIRST_ORDER_NUMBER - 1 + number}", store_id=cart.store_id,
-            source_cart_id=cart.id, profile_id=cart.profile_id, verified=sale.verified, payment=sale.payment,
+            source_cart_id=cart.id, profile_id=cart.profile_id, session_id=sale.session_id, email=sale.email,
+            verified=sale.verified, payment=sale.payment,
             items=[OrderItem(id=line.line_id, product_id=line.product_id, variant_id=line.variant_id,
                              quantity=line.quantity, location_id=line.location_id, snapshot=line.snapshot,
-                             status=PendingStatus(expires_at=at + PAYMENT_HOLD_SECONDS)) for line in priced.items],
+                             status=PendingStatus(expires_at=at + sale.hold_seconds)) for line in priced.items],
             shipping_address=cart.shipping_address, billing_address=cart.billing_address, forms=cart.forms,
             history=[HistoryEntry(action="created", timestamp=at)], created_at=at, updated_at=at)
         converted = cart.model_copy(update={
             "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
             "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
-        event = OutboxEvent.new("order.created", cart.store_id, {"order": order.model_dump(mode="json")})
+        event = order_event("order.created", order)
         writes = self.carts.checkout_writes(order, cart, converted, [event])
         if number_claim is not None:
             writes.append(number_claim)

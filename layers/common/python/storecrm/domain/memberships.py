@@ -1,4 +1,5 @@
-"""Paid audience memberships through the store's own Stripe account.
+"""Paid audience memberships through the store's own Stripe account (and the dispatch of a store's Stripe
+events: those about orders go to domain.payments).
 
 Subscribing opens a Stripe Checkout session whose metadata names the store, audience, profile,
 price and the subscribing session (which the subscription records, see profile_sessions.sees_record):
@@ -21,9 +22,11 @@ from storecrm.domain.audiences import SUBSCRIBED, new_subscription, subscriber_a
 from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
 from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience, SubscriptionStatus
 from storecrm.domain.models.profiles import Profile
+from storecrm.domain.order_events import ORDER_PAYMENT_EVENTS
 
 if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService
+    from storecrm.domain.payments import OrderPayments
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.profiles import ProfileRepository
@@ -92,11 +95,12 @@ class StripeEvents:
     """Signed Stripe events for one store -> subscription changes."""
 
     def __init__(self, integrations: IntegrationService, payments: StripePayments, audiences: AudienceRepository,
-                 profiles: ProfileRepository) -> None:
+                 profiles: ProfileRepository, orders: OrderPayments) -> None:
         self.integrations = integrations
         self.payments = payments
         self.audiences = audiences
         self.profiles = profiles
+        self.orders = orders
 
     def receive(self, store_id: str, payload: str, signature: str | None) -> metrics.StripeOutcome:
         """What the event did: applied, unchanged, ignored or stale."""
@@ -132,6 +136,8 @@ class StripeEvents:
                     "customer.subscription.deleted"):
             return self._apply_subscription(store_id, found.get("metadata") or {}, found, at,
                                             deleted=kind.endswith(".deleted"))
+        if kind in ORDER_PAYMENT_EVENTS:
+            return self.orders.apply(store_id, kind, found, at, secrets["secret_key"])
         return "ignored"
 
     def _apply_subscription(self, store_id: str, metadata: dict[str, Any], stripe_sub: dict[str, Any],

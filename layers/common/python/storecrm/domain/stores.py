@@ -46,6 +46,8 @@ class StoreChanges(Command):
     billing_email: Email | None = None
     languages: list[LanguageIn] | None = Field(default=None, max_length=50)
     emails: StoreEmailsIn | None = None
+    payment_hold_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60, description="How long an unpaid "
+                                             "card order holds its stock (default 30)")
 
 
 SortField = Literal["created_at", "updated_at", "key"]

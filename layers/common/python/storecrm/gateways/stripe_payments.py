@@ -46,6 +46,18 @@ class StripePayments:
             params=params, options={"idempotency_key": idempotency_key}))
         return str(intent.id), str(intent.client_secret)
 
+    def refund(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A Refund of (part of) a PaymentIntent; returns it (id, status, amount)."""
+        made = _call(lambda: _client(secret_key).v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return dict(made.to_dict())
+
+    def refunds(self, secret_key: str, payment_intent_id: str) -> list[dict[str, Any]]:
+        """The PaymentIntent's refunds (the first 100, more than any order here makes)."""
+        found = _call(lambda: _client(secret_key).v1.refunds.list(
+            params={"payment_intent": payment_intent_id, "limit": 100}))
+        return [dict(r.to_dict()) for r in found.data]
+
     def subscription(self, secret_key: str, subscription_id: str) -> dict[str, Any]:
         found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))
         return dict(found.to_dict())

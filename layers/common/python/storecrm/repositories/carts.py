@@ -12,6 +12,7 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.profile_commerce import open_cart_change
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.repositories.orders import order_item
 from storecrm.repositories.profile_commerce import facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
@@ -117,9 +118,7 @@ class CartRepository:
         """The order, the converted cart (its session's current marker goes) and the events; the caller adds
         the number and stock writes."""
         writes = [
-            put(to_item(order, keys.order(order.store_id, order.id), "ORDER",
-                        **keys.order_index_keys(order.store_id, order.id, order.profile_id, order.created_at)),
-                unless_exists=Conflict("Order id collision")),
+            put(order_item(order), unless_exists=Conflict("Order id collision")),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
             facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True),

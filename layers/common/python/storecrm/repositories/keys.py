@@ -18,7 +18,8 @@ product key          STORE#{id}                  PRODUCTKEY#{key}     (unique ma
 product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
 cart                 STORE#{id}                  CART#{id}            GSI1 ...#CARTS#{profileId}, GSI2 ...#CARTS#ALL
 current cart         STORE#{id}                  CARTCURRENT#{sessionId}#{market}  (the session's open cart there)
-order                STORE#{id}                  ORDER#{id}           GSI1 ...#ORDERS#{profileId}, GSI2 ...#ORDERS#ALL
+order                STORE#{id}                  ORDER#{id}           GSI1-GSI6, see order_index_keys, order_find_keys;
+                                                                      an unpaid card order: DueIndex DUE#PAYMENTHOLD
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
 profile's commerce   STORE#{id}                  PROFILECOMMERCE#{profileId}  (has_cart / has_activity facts)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
@@ -54,6 +55,13 @@ Email template lists, the same way (a key prefix or a created_at range is a key 
   GSI1 / GSI2  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {created_at}#{templateId}
   GSI3 / GSI4  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {updated_at}#{templateId}
   GSI5 / GSI6  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {key}
+
+Order lists, newest first by default; each find filter with an index of its own is a key condition, the rest
+filter the page read (a created_at range is a key condition on every one):
+  GSI1 / GSI2  STORE#{id}#ORDERS#{profileId} / #ALL          {created_at}#{orderId}
+  GSI3         STORE#{id}#ORDERS#STATUS#{status}              {created_at}#{orderId}
+  GSI4 / GSI5  STORE#{id}#ORDERS#EMAIL#{email} / #NUMBER#{n}  {created_at}#{orderId}  (the find's `query`)
+  GSI6         STORE#{id}#ORDERS#SESSION#{sessionId}          {created_at}#{orderId}  (a shopper's own orders)
 
 Product lists, the same way (storefronts read the `active` ones):
   GSI1 / GSI2  STORE#{id}#PRODUCTS#ALL / #{status}    {created_at}#{productId}
@@ -223,15 +231,41 @@ def order(store_id: str, order_id: str) -> Key:
     return f"STORE#{store_id}", f"ORDER#{order_id}"
 
 
-def orders_of(store_id: str, scope: str) -> str:
-    """An order-list partition: scope is a profile id or ALL."""
-    return f"STORE#{store_id}#ORDERS#{scope}"
-
-
 def order_index_keys(store_id: str, order_id: str, profile_id: str, created_at: int) -> dict[str, str]:
     at = time_order(created_at, order_id)
     return {"GSI1PK": orders_of(store_id, profile_id), "GSI1SK": at,
             "GSI2PK": orders_of(store_id, ALL), "GSI2SK": at}
+
+
+def orders_of(store_id: str, scope: str) -> str:
+    """An order-list partition: scope is a profile id, ALL, or STATUS#, EMAIL#, NUMBER#, SESSION# and a value."""
+    return f"STORE#{store_id}#ORDERS#{scope}"
+
+
+# find filter -> the index whose partition holds the orders that match it
+ORDER_FIND_INDEXES = {"profile_id": "GSI1", "all": "GSI2", "status": "GSI3", "email": "GSI4", "number": "GSI5",
+                      "session_id": "GSI6"}
+
+
+def order_find_keys(store_id: str, order_id: str, created_at: int, status: str, email: str | None, number: str,
+                    session_id: str | None) -> dict[str, str]:
+    """The index keys of an order beside `order_index_keys` (status, email, number and session lists)."""
+    at = time_order(created_at, order_id)
+    scopes = {"GSI3": f"STATUS#{status}", "GSI4": f"EMAIL#{email}" if email else None, "GSI5": f"NUMBER#{number}",
+              "GSI6": f"SESSION#{session_id}" if session_id else None}
+    attributes: dict[str, str] = {}
+    for index, scope in scopes.items():
+        if scope is not None:
+            attributes.update({f"{index}PK": orders_of(store_id, scope), f"{index}SK": at})
+    return attributes
+
+
+PAYMENT_HOLDS_DUE = "DUE#PAYMENTHOLD"
+
+
+def payment_hold_due(store_id: str, order_id: str, until: int) -> dict[str, str]:
+    """DueIndex keys of an unpaid card order: the scheduler releases its stock at `until`."""
+    return {"DUEPK": PAYMENT_HOLDS_DUE, "DUESK": due_sort(until, f"{store_id}#{order_id}")}
 
 
 def order_number(store_id: str) -> Key:

@@ -126,6 +126,25 @@ class ProductRepository:
         return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
                       condition=" AND ".join(conditions), names=names, values=values, error=error)
 
+    @staticmethod
+    def stock_returned(product: Product, returns: Sequence[StockTake], error: Conflict) -> Write:
+        """The reverse of `stock_taken` for a cancelled order's lines: each moves `quantity` back from `reserved`
+        to `available`, on the condition that the variant and location are where they were read and still
+        hold that many reserved units."""
+        names = {"#v": "variants", "#i": "inventory", "#a": "available", "#r": "reserved", "#id": "id",
+                 "#loc": "location_id", "#rev": "revision"}
+        values: Item = {":one": 1}
+        sets, conditions = ["#rev = #rev + :one"], ["attribute_exists(PK)"]
+        for n, (variant_id, location_id, quantity) in enumerate(returns):
+            v = next(i for i, variant in enumerate(product.variants) if variant.id == variant_id)
+            s = next(i for i, stock in enumerate(product.variants[v].inventory) if stock.location_id == location_id)
+            at = f"#v[{v}].#i[{s}]"
+            values.update({f":q{n}": quantity, f":vid{n}": variant_id, f":loc{n}": location_id})
+            sets += [f"{at}.#a = {at}.#a + :q{n}", f"{at}.#r = {at}.#r - :q{n}"]
+            conditions += [f"#v[{v}].#id = :vid{n}", f"{at}.#loc = :loc{n}", f"{at}.#r >= :q{n}"]
+        return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
+                      condition=" AND ".join(conditions), names=names, values=values, error=error)
+
     def delete(self, product: Product, events: Sequence[OutboxEvent]) -> None:
         writes: list[Write] = [
             delete(self.item_key(product.store_id, product.id), condition="revision = :seen",

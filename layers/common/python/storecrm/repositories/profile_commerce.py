@@ -106,16 +106,19 @@ class ProfileCommerceRepository:
 
     def move_orders(self, store_id: str, source_id: str, target_id: str) -> int:
         """Re-points the source's orders (profile and GSI1 keys) to the target. Setting the same values twice
-        changes nothing, so a rerun after a crash (or an index that still lists a moved order) is harmless."""
+        changes nothing but the revision, so a rerun after a crash (or an index that still lists a moved order) is
+        harmless."""
         orders = [str(item["id"]) for item in self.table.query_all(keys.orders_of(store_id, source_id),
                                                                    index="GSI1")]
         at = now()
         for start in range(0, len(orders), ORDERS_PER_MOVE):
             self.table.transact([
+                # The revision goes up so that an order change read before the move (they write the whole
+                # order on the revision they read) fails and is retried, instead of putting the source back.
                 *[update(keys.order(store_id, order_id), "SET profile_id = :target, GSI1PK = :partition, "
-                         "updated_at = :at", condition="attribute_exists(PK)",
+                         "updated_at = :at ADD revision :one", condition="attribute_exists(PK)",
                          values={":target": target_id, ":partition": keys.orders_of(store_id, target_id),
-                                 ":at": at}, error=ORDER_GONE)
+                                 ":at": at, ":one": 1}, error=ORDER_GONE)
                   for order_id in orders[start:start + ORDERS_PER_MOVE]],
                 facts_change(store_id, target_id, orders=True)])
         return len(orders)

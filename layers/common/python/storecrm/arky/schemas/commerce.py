@@ -17,6 +17,7 @@ from storecrm.domain.models.commerce import (
     OrderPayment,
     OrderStatus,
 )
+from storecrm.domain.order_events import order_data
 
 
 class CartOut(Out):
@@ -50,14 +51,24 @@ class CartOut(Out):
                                    "item_count": cart.item_count})
 
 
+class CheckoutOut(Out):
+    """The client's OrderCheckoutResult: `client_secret` confirms a card payment (null for cash)."""
+
+    order_id: str
+    number: str
+    client_secret: str | None
+    payment: OrderPayment
+
+
 class OrderOut(Out):
-    """The client's Order."""
+    """The client's Order, plus `email` (what staff find it by) and `revision` (what an update may send back)."""
 
     id: str
     number: str
     store_id: str
     source_cart_id: str
     profile_id: str
+    email: str | None
     status: OrderStatus
     verified: bool
     items: list[OrderItem]
@@ -69,18 +80,10 @@ class OrderOut(Out):
     history: list[HistoryEntry]
     audience_id: str | None
     fired_reminders: list[int]
+    revision: int
     created_at: int
     updated_at: int
 
     @classmethod
     def of(cls, order: Order) -> OrderOut:
-        return cls.model_validate(order.model_dump())
-
-
-class CheckoutOut(Out):
-    """The client's OrderCheckoutResult: `client_secret` confirms a card payment (null for cash)."""
-
-    order_id: str
-    number: str
-    client_secret: str | None
-    payment: OrderPayment
+        return cls.model_validate(order_data(order))

@@ -15,6 +15,7 @@ class StoreOut(Out):
     status: StoreStatus
     is_network: bool
     subscription: dict[str, object] | None
+    payment_hold_minutes: int
     created_at: int
     updated_at: int
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,8 @@ from storecrm.domain.tax import OrderTax
 CartStatus = Literal["active", "abandoned", "converted", "expired"]
 CartOrigin = Literal["storefront", "admin"]
 OrderStatus = Literal["pending", "partially_confirmed", "confirmed", "partially_cancelled", "cancelled"]
+CancellationReason = Literal["admin_rejected", "profile_cancelled", "payment_failed", "expired", "other"]
+RefundStatus = Literal["pending", "succeeded", "failed", "canceled", "requires_action"]
 
 
 class Address(Model):
@@ -112,6 +114,16 @@ class StripePayment(Model):
     payment_intent_id: str | None = None
 
 
+class OrderRefund(Model):
+    """The client's OrderPaymentRefund: a Stripe refund (its id in `provider_refund_id`) or a manual one."""
+
+    id: str
+    total: int
+    provider_refund_id: str | None = None
+    status: RefundStatus
+    created_at: int
+
+
 class OrderPayment(Model):
     currency: str
     market: str
@@ -123,7 +135,7 @@ class OrderPayment(Model):
     tax: OrderTax | None = None
     promo_code: dict[str, Any] | None = None
     provider: StripePayment | None = None
-    refunds: list[dict[str, Any]] = Field(default_factory=list)
+    refunds: list[OrderRefund] = Field(default_factory=list)
     zone_id: str | None = None
     payment_method_id: str | None = None
     shipping_method_id: str | None = None
@@ -152,6 +164,18 @@ class PendingStatus(Model):
     expires_at: int
 
 
+class ConfirmedStatus(Model):
+    status: Literal["confirmed"] = "confirmed"
+
+
+class CancelledStatus(Model):
+    status: Literal["cancelled"] = "cancelled"
+    reason: CancellationReason
+
+
+ItemStatus = Annotated[PendingStatus | ConfirmedStatus | CancelledStatus, Field(discriminator="status")]
+
+
 class OrderItem(Model):
     type: Literal["product"] = "product"
     id: str
@@ -160,7 +184,7 @@ class OrderItem(Model):
     quantity: int
     location_id: str | None = None
     snapshot: LineSnapshot
-    status: PendingStatus
+    status: ItemStatus
 
 
 class HistoryEntry(Model):
@@ -169,12 +193,24 @@ class HistoryEntry(Model):
     timestamp: int
 
 
+class StripeState(Model):
+    """The PaymentIntent's state as the last Stripe event applied said it, and that event's time: an older
+    event, or one after `succeeded` (final), changes nothing."""
+
+    intent_status: str
+    event_at: int
+
+
 class Order(Entity):
     id: str
     number: str
     store_id: str
     source_cart_id: str
     profile_id: str
+    # The profile session that checked it out: the only storefront caller that reads it (none for staff orders).
+    session_id: str | None = None
+    # The profile's email when it was placed (or the billing/shipping address's), for staff finds by email.
+    email: str | None = None
     status: OrderStatus = "pending"
     verified: bool
     items: list[OrderItem]
@@ -186,5 +222,19 @@ class Order(Entity):
     history: list[HistoryEntry] = Field(default_factory=list)
     audience_id: str | None = None
     fired_reminders: list[int] = Field(default_factory=list)
+    stripe: StripeState | None = None
+    revision: int = 1
     created_at: int
     updated_at: int
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.total for r in self.payment.refunds if r.status not in ("failed", "canceled"))
+
+    @property
+    def hold_until(self) -> int | None:
+        """When an unpaid card order's stock goes back on sale (None: nothing is held for a payment)."""
+        if self.status != "pending" or self.payment.method_type != "credit_card" or self.payment.paid:
+            return None
+        ends = [i.status.expires_at for i in self.items if isinstance(i.status, PendingStatus)]
+        return min(ends) if ends else None

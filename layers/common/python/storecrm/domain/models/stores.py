@@ -35,6 +35,8 @@ class Store(Entity):
     subscription: dict[str, Any] | None = None
     # Kept on the store so "never remove the last owner" holds under concurrent removals.
     owner_count: int = 0
+    # How long an unpaid card order holds its stock before the scheduler puts it back on sale.
+    payment_hold_minutes: int = 30
     created_at: int
     updated_at: int
 

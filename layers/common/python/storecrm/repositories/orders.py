@@ -1,0 +1,84 @@
+"""Orders: items in the store partition (purged with it) with their list indexes, and the DueIndex entry of an
+unpaid card order's payment hold. Checkout writes the first version of an order (CartRepository.checkout_writes,
+with `order_item`); every later change is a put of the whole order on the condition of the revision read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storecrm.domain.errors import Conflict
+from storecrm.domain.models.commerce import Order
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.repositories import keys
+from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.repositories.table import Item, Table, Write, put
+
+ORDER_CHANGED = Conflict("The order changed meanwhile; read it again and retry", "ORDER.CONFLICT")
+
+Position = dict[str, str]
+
+
+def order_item(order: Order) -> Item:
+    """The order with every index key its state calls for; a paid, confirmed or cancelled order leaves the
+    DueIndex (a put without the attributes removes them)."""
+    hold = order.hold_until
+    return to_item(order, keys.order(order.store_id, order.id), "ORDER",
+                   **keys.order_index_keys(order.store_id, order.id, order.profile_id, order.created_at),
+                   **keys.order_find_keys(order.store_id, order.id, order.created_at, order.status, order.email,
+                                          order.number, order.session_id),
+                   **(keys.payment_hold_due(order.store_id, order.id, hold) if hold is not None else {}))
+
+
+class OrderRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    @staticmethod
+    def item_key(store_id: str, order_id: str) -> keys.Key:
+        return keys.order(store_id, order_id)
+
+    @staticmethod
+    def from_item(item: Item | None) -> Order | None:
+        return from_item(Order, item)
+
+    # ------------------------------------------------------------------ reads
+    def load(self, wanted: Sequence[keys.Key]) -> dict[keys.Key, Item]:
+        """One BatchGetItem (an order with its caller's session, orders with their products, ...)."""
+        return self.table.get_many(wanted)
+
+    def get(self, store_id: str, order_id: str) -> Order | None:
+        return self.from_item(self.table.get(self.item_key(store_id, order_id)))
+
+    def list_page(self, store_id: str, filter_name: str, value: str | None, *, created: tuple[int, int] | None,
+                  forward: bool, limit: int, after: Position | None) -> tuple[list[Order], Position | None]:
+        """One Query on the index of `filter_name` (see keys.ORDER_FIND_INDEXES) for orders whose value is
+        `value`, reading only the page; `created` (inclusive) is a key condition."""
+        index = keys.ORDER_FIND_INDEXES[filter_name]
+        scope = {"profile_id": value, "all": keys.ALL, "status": f"STATUS#{value}", "email": f"EMAIL#{value}",
+                 "number": f"NUMBER#{value}", "session_id": f"SESSION#{value}"}[filter_name]
+        partition = keys.orders_of(store_id, str(scope))
+        check_cursor(after, partition, index)
+        between = None
+        if created is not None:
+            between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids
+        page = self.table.query(partition, index=index, sk_between=between, limit=limit, start_key=after,
+                                forward=forward)
+        orders = [o for item in page.items if (o := self.from_item(item)) is not None]
+        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
+        return orders, last
+
+    def due_holds(self, now: int, limit: int) -> list[keys.Key]:
+        """The orders whose payment hold has ended, oldest first (one Query of the sparse DueIndex)."""
+        page = self.table.query(keys.PAYMENT_HOLDS_DUE, index="DueIndex", limit=limit,
+                                sk_between=("0", f"{now:010d}~"))
+        return [(str(item["PK"]), str(item["SK"])) for item in page.items]
+
+    # ------------------------------------------------------------------ writes
+    def save_writes(self, order: Order, previous: Order, events: Sequence[OutboxEvent]) -> list[Write]:
+        """`order` in place of `previous` if nobody wrote it since it was read, and its events; the caller adds
+        the stock it gives back."""
+        return [put(order_item(order), condition="revision = :seen", values={":seen": previous.revision},
+                    error=ORDER_CHANGED), *[outbox_write(e) for e in events]]
+
+    def transact(self, writes: Sequence[Write]) -> None:
+        self.table.transact(writes)
