@@ -261,3 +261,69 @@ def test_billing_without_an_operator_secret_is_a_clear_conflict(api: Api, owner:
     reply = subscribe(api, store, owner["access_token"])
     assert reply.status == 409 and reply.error == "BILLING.NOT_CONFIGURED"
     assert stripe_fake.requests == []
+
+
+def _activate(api: Api, store: dict[str, Any], token: str, stripe_fake: FakeStripe, plan_id: str) -> str:
+    assert subscribe(api, store, token, plan_id=plan_id).status == 200
+    session = list(stripe_fake.sessions.values())[-1]
+    completed = stripe_fake.complete_checkout(session["id"])
+    assert send_event(api, completed).body["outcome"] == "applied"
+    return str(completed["data"]["object"]["subscription"])
+
+
+def test_plan_caps_refuse_one_more_audience_or_webhook_until_a_larger_plan(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import services
+
+    capped = [{**PLANS[0], "limits": {"audiences": 1, "webhooks": 1}}, *PLANS[1:]]
+    monkeypatch.setenv("BILLING_PLANS", json.dumps(capped))
+    services.reset()
+    token = owner["access_token"]
+    base = f"/v1/stores/{store['id']}"
+
+    def add_webhook(key: str) -> Any:
+        return api.call("POST", f"{base}/webhooks", {"key": key, "url": "https://hooks.example.com/in",
+                                                     "events": [{"event": "store.updated"}]}, token=token)
+
+    def add_audience(key: str) -> Any:
+        return api.call("POST", f"{base}/audiences", {"key": key}, token=token)
+
+    assert add_webhook("first").status == 200 and add_audience("first").status == 200
+    for reply, limit in ((add_webhook("second"), "limits.webhooks"), (add_audience("second"), "limits.audiences")):
+        assert reply.status == 402 and reply.error == "BILLING.LIMIT_REACHED", reply.body
+        assert limit in reply.body["message"] and "Free" in reply.body["message"]
+    assert len(api.call("GET", f"{base}/webhooks", token=token).body) == 1
+
+    _activate(api, store, token, stripe_fake, "plan_pro")  # no caps on Pro
+    assert add_webhook("second").status == 200 and add_audience("second").status == 200
+
+
+def test_a_lapsed_subscription_stops_staff_writes_but_not_customers(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe) -> None:
+    token = owner["access_token"]
+    base = f"/v1/stores/{store['id']}"
+    subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
+    unpaid = stripe_fake.subscription_event(subscription_id, status="unpaid")
+    unpaid["created"] += 1
+    assert send_event(api, unpaid).body["outcome"] == "applied"
+    assert read_store(api, store, token)["subscription"]["status"] == "expired"
+
+    for reply in (api.call("PUT", base, {"timezone": "UTC"}, token=token),
+                  api.call("POST", f"{base}/audiences", {"key": "news"}, token=token),
+                  api.call("POST", f"{base}/profiles", {"email": "staff.added@example.com"}, token=token)):
+        assert reply.status == 402 and reply.error == "BILLING.SUBSCRIPTION_LAPSED", reply.body
+    assert read_store(api, store, token)["timezone"] == "America/New_York"
+    # Staff may still look and pay; the store's customers are not stopped.
+    portal = api.call("POST", f"{base}/subscription/portal", {"return_url": "https://admin.example.com"}, token=token)
+    assert portal.status == 200, portal.body
+    guest = api.call("POST", f"{base}/profiles/initialize", {})
+    assert guest.status == 200, guest.body
+    connected = api.call("POST", f"{base}/profiles/connect", {"email": "shopper@example.com"},
+                         token=guest.body["access_token"])
+    assert connected.status == 200, connected.body
+
+    paid = stripe_fake.subscription_event(subscription_id, status="active")
+    paid["created"] = unpaid["created"] + 1
+    assert send_event(api, paid).body["outcome"] == "applied"
+    assert api.call("PUT", base, {"timezone": "UTC"}, token=token).status == 200

@@ -79,11 +79,19 @@ class StoreRepository:
                 check(keys.member(store_id, account_id), "attribute_exists(PK)", error=error)]
 
     @staticmethod
-    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError) -> list[Write]:
-        """Join a transaction to make it fail with `error` unless the store exists and the account is
-        its member in one of `roles`: the access check of a write that reads nothing first."""
+    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError,
+                      refused_statuses: Sequence[str] = ()) -> list[Write]:
+        """Join a transaction to make it fail with `error` unless the store exists, its subscription is in
+        none of `refused_statuses`, and the account is its member in one of `roles`: the access check of a
+        write that reads nothing first."""
         allowed = {f":role{i}": role for i, role in enumerate(roles)}
-        return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
+        refused = {f":refused{i}": status for i, status in enumerate(refused_statuses)}
+        store_condition = "attribute_exists(PK)"
+        if refused:
+            store_condition += (" AND (attribute_not_exists(subscription.#status) "
+                                f"OR NOT subscription.#status IN ({', '.join(refused)}))")
+        return [check(keys.store(store_id), store_condition, names={"#status": "status"} if refused else None,
+                      values=refused or None, error=error),
                 check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
                       names={"#role": "role"}, values=dict(allowed), error=error)]
 
