@@ -102,6 +102,8 @@ def test_subscribe_opens_checkout_on_one_customer_and_the_event_activates_the_pl
     paid_until = stripe_fake.subscriptions[subscription_id]["current_period_end"]
     assert read_store(api, store, token)["subscription"] == {
         "plan_id": "plan_pro", "status": "active", "current_period_end": paid_until, "cancel_at_period_end": False}
+    # Shoppers do not see the store's plan.
+    assert api.call("GET", f"/v1/storefront/{store['id']}").body["subscription"] is None
     [event] = store_events(store["id"])
     assert event["data"] == {"store_id": store["id"], "change": "subscription", "subscription": {
         "plan_id": "plan_pro", "status": "active", "current_period_end": paid_until, "cancel_at_period_end": False}}

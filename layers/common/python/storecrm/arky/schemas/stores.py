@@ -38,6 +38,6 @@ class MarketOut(Market):
 
 
 def public_store(store: Store) -> StoreOut:
-    """A store as shoppers may see it: no billing contact."""
+    """A store as shoppers may see it: no billing contact, no plan."""
     out = StoreOut.of(store)
-    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support)})
+    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support), "subscription": None})
