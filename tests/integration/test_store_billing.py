@@ -108,6 +108,11 @@ def test_subscribe_opens_checkout_on_one_customer_and_the_event_activates_the_pl
     assert event["data"] == {"store_id": store["id"], "change": "subscription", "subscription": {
         "plan_id": "plan_pro", "status": "active", "current_period_end": paid_until, "cancel_at_period_end": False}}
 
+    # Changing plans is the portal's job: a second Checkout would bill a second subscription.
+    twice = subscribe(api, store, token, plan_id="plan_business")
+    assert twice.status == 409 and twice.error == "BILLING.ALREADY_SUBSCRIBED"
+    assert len(stripe_fake.sessions) == 2
+
     portal = api.call("POST", f"/v1/stores/{store['id']}/subscription/portal",
                       {"returnUrl": "https://admin.example.com/settings"}, token=token)
     assert portal.status == 200, portal.body

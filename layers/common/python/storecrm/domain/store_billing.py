@@ -61,6 +61,10 @@ class StoreBilling:
             raise ValidationFailed.on("plan_id", "is not a plan of this platform (see GET /v1/stores/plans)")
         if not plan.provider_price_id:
             raise Conflict(f"The plan '{plan.id}' has no Stripe price to subscribe to", "BILLING.PLAN_NOT_FOR_SALE")
+        if store.subscription is not None and store.subscription.status in LIVE:
+            # A second Checkout would start a second subscription, billed beside the first.
+            raise Conflict("The store already pays for a plan; change or cancel it in the billing portal",
+                           "BILLING.ALREADY_SUBSCRIBED")
         secret_key = self._keys()["secret_key"]
         customer = self._customer(store, secret_key)
         metadata = {"store_id": store.id, "plan_id": plan.id}
