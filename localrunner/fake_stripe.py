@@ -2,8 +2,8 @@
 
 It speaks Stripe's wire format (form-encoded requests, JSON objects, Stripe's error shape) well enough for the real
 `stripe` client: Checkout sessions (subscription mode, and payment mode for one-time purchases, paid at once or
-settled later), billing portal sessions, refunds and the subscriptions and payment intents that completed checkouts
-create. It does not import `stripe`, so it also loads where only the runtime dependencies are installed.
+settled later), billing portal sessions, customers, refunds and the subscriptions and payment intents that completed
+checkouts create. It does not import `stripe`, so it also loads where only the runtime dependencies are installed.
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ class FakeStripe:
         ("POST", re.compile(r"/v1/checkout/sessions"), "_create_checkout_session"),
         ("GET", re.compile(r"/v1/checkout/sessions/([^/]+)"), "_retrieve_checkout_session"),
         ("POST", re.compile(r"/v1/billing_portal/sessions"), "_create_portal_session"),
+        ("POST", re.compile(r"/v1/customers"), "_create_customer"),
         ("POST", re.compile(r"/v1/refunds"), "_create_refund"),
         ("GET", re.compile(r"/v1/refunds"), "_list_refunds"),
         ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
@@ -142,6 +143,7 @@ class FakeStripe:
         self.events: list[Json] = []
         self.sessions: dict[str, Json] = {}  # by id, as the API returns them; likewise below
         self.portal_sessions: dict[str, Json] = {}
+        self.customers: dict[str, Json] = {}
         self.refunds: dict[str, Json] = {}
         self.subscriptions: dict[str, Json] = {}
         self.payment_intents: dict[str, Json] = {}
@@ -278,6 +280,14 @@ class FakeStripe:
             "locale": params.get("locale"), "created": int(time.time()), "livemode": False,
         }
         return portal
+
+    def _create_customer(self, params: Json) -> Json:
+        customer_id = _new_id("cus")
+        self.customers[customer_id] = customer = {
+            "id": customer_id, "object": "customer", "email": params.get("email"), "name": params.get("name"),
+            "metadata": dict(_mapping(params, "metadata")), "created": int(time.time()), "livemode": False,
+        }
+        return customer
 
     def _create_refund(self, params: Json) -> Json:
         payment_intent, charge = params.get("payment_intent"), params.get("charge")

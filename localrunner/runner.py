@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from localrunner.aws import REGION, MotoServer, SentMailHeaders, configure_environment
 from localrunner.consumers import Consumers
@@ -24,12 +26,33 @@ from localrunner.template import (
     provision,
 )
 
+if TYPE_CHECKING:
+    import boto3
+
 log = logging.getLogger("localrunner")
 
 # Webhooks may target a receiver on this machine, and a failed delivery is retried after 1, 2, 4... s.
 # No X-Ray daemon here: the functions make no Tracer (POWERTOOLS_TRACE_DISABLED=true).
 LOCAL_PARAMETERS = {"Stage": "dev", "AllowLoopbackWebhooks": "true", "WebhookRetryBaseSeconds": "1",
                     "EnableTracing": "false"}
+
+
+# Store billing against the local fake Stripe: the operator's keys (sign test events for
+# POST /v1/billing/stripe/webhook with LOCAL_BILLING_KEYS["webhook_secret"]) and a Price per paid plan.
+LOCAL_BILLING_SECRET = "storecrm-local-platform-stripe"
+LOCAL_BILLING_KEYS = {"secret_key": "sk_test_local_platform", "webhook_secret": "whsec_local_platform"}
+
+
+def local_billing(session: boto3.session.Session, template: Template) -> dict[str, str]:
+    """Parameters that sell the template's default plans through the fake Stripe (paid plans get a
+    `price_local_<plan id>` Price, which the fake accepts like any other)."""
+    session.client("secretsmanager").create_secret(Name=LOCAL_BILLING_SECRET,
+                                                   SecretString=json.dumps(LOCAL_BILLING_KEYS))
+    plans = json.loads(template["Parameters"]["BillingPlans"]["Default"])
+    for plan in plans:
+        if plan.get("amount"):
+            plan["provider_price_id"] = f"price_local_{plan['id']}"
+    return {"PlatformStripeSecretName": LOCAL_BILLING_SECRET, "BillingPlans": json.dumps(plans)}
 
 
 # Meant to differ: each function names itself (its log lines' and metrics' `service`). Here the
@@ -106,6 +129,8 @@ class Runner:
         if "StripeApiBase" not in overrides:
             self._stripe = FakeStripe(self.host)
             overrides["StripeApiBase"] = self._stripe.start()
+            if "PlatformStripeSecretName" not in overrides:
+                overrides = {**local_billing(session, self.template), **overrides}
         self.provisioned = prov = provision(session, overrides, self.template)
         os.environ.update(shared_environment(self.template, prov))
         add_layers_to_path()

@@ -1,4 +1,5 @@
-"""Stores: /v1/stores (list, create), /v1/stores/plans, /v1/stores/{storeId} (get, update, delete)."""
+"""Stores: /v1/stores (list, create), /v1/stores/plans, /v1/stores/{storeId} (get, update, delete), the
+store's plan (/subscribe, /subscription/portal) and the operator's Stripe events (/v1/billing/stripe/webhook)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.stores import StoreOut
+from storecrm.domain.models.billing import BillingEventReceived, CheckoutStarted, PortalOpened, PortalRequest, Subscribe
 from storecrm.domain.models.stores import StoreStatus
-from storecrm.domain.plans import PLANS, SubscriptionPlan
+from storecrm.domain.plans import SubscriptionPlan, configured_plans
 from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
-from storecrm.services import store_service
+from storecrm.services import store_billing, store_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -46,7 +48,7 @@ def create_store(body: NewStore) -> StoreOut:
 @app.get("/v1/stores/plans", summary="The subscription plans a store can choose", tags=["Stores"])
 def list_plans() -> Page[SubscriptionPlan]:
     # A page, as the arky client's type says (CONTRACTS.md DECISION); the few plans fit one page.
-    return Page[SubscriptionPlan](items=list(PLANS), cursor=None)
+    return Page[SubscriptionPlan](items=list(configured_plans()), cursor=None)
 
 
 @app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"], responses=STAFF_READ)
@@ -64,6 +66,29 @@ def update_store(storeId: str, body: StoreChanges) -> StoreOut:  # noqa: N803
 def delete_store(storeId: str) -> Deleted:  # noqa: N803
     store_service().delete(principal(app), storeId)
     return Deleted(deleted=True)
+
+
+@app.put("/v1/stores/<storeId>/subscribe", summary="Pay for a plan: a Stripe Checkout URL (owners and supers)",
+         tags=["Store billing"], responses=STAFF_CHANGE)
+@app.post("/v1/stores/<storeId>/subscribe", summary="Pay for a plan: a Stripe Checkout URL (owners and supers)",
+          tags=["Store billing"], responses=STAFF_CHANGE)
+def subscribe(storeId: str, body: Subscribe) -> CheckoutStarted:  # noqa: N803
+    return CheckoutStarted(checkout_url=store_billing().subscribe(principal(app), storeId, body))
+
+
+@app.post("/v1/stores/<storeId>/subscription/portal", summary="The Stripe billing portal for the store's plan",
+          tags=["Store billing"], responses=STAFF_CHANGE)
+def billing_portal(storeId: str, body: PortalRequest) -> PortalOpened:  # noqa: N803
+    return PortalOpened(portal_url=store_billing().portal(principal(app), storeId, body))
+
+
+@app.post("/v1/billing/stripe/webhook", summary="The operator's Stripe events for store plans (signature-checked)",
+          tags=["Store billing"], responses=errors(409))
+def billing_webhook() -> BillingEventReceived:
+    event = app.current_event
+    # The signature covers the raw body, so it is read as sent rather than parsed into a model.
+    outcome = store_billing().receive(event.decoded_body or "", event.headers.get("Stripe-Signature"))
+    return BillingEventReceived(received=True, outcome=outcome)
 
 
 lambda_handler = lambda_entry(app)

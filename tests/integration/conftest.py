@@ -15,11 +15,12 @@ from tests.support import FUNCTIONS, TEMPLATE, Api, Pipeline, Receiver, latest_c
 
 def _reset_caches() -> None:
     from storecrm import aws, services
-    from storecrm.gateways import secret_box, signing_keys
+    from storecrm.gateways import platform_stripe, secret_box, signing_keys
 
     aws.reset()
     services.reset()
     signing_keys.reset()
+    platform_stripe.reset()
     secret_box.reset()
 
 

@@ -177,7 +177,7 @@ def test_plans_are_a_page_as_the_client_reads_them(api: Api) -> None:
     assert reply.status == 200 and set(reply.body) == {"items", "cursor"} and reply.body["cursor"] is None
     assert [p["id"] for p in reply.body["items"]] == ["plan_free", "plan_pro", "plan_business"]
     assert set(reply.body["items"][0]) == {"id", "name", "tier", "amount", "currency", "interval", "interval_count",
-                                           "trial_period_days", "features"}
+                                           "trial_period_days", "features", "provider_price_id", "limits"}
 
 
 def test_update_store_changes_only_what_is_sent(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:

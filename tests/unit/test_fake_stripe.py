@@ -101,6 +101,14 @@ def test_portal_session(client: stripe.StripeClient) -> None:
     assert portal.customer == "cus_123" and portal.return_url == "http://localhost:5173/account" and portal.url
 
 
+def test_customers_are_created_and_replayed_by_idempotency_key(fake: FakeStripe, client: stripe.StripeClient) -> None:
+    params = {"email": "billing@acme.example.com", "name": "acme", "metadata": {"store_id": "s1"}}
+    first = client.v1.customers.create(params=params, options={"idempotency_key": "store-customer:s1"})
+    again = client.v1.customers.create(params=params, options={"idempotency_key": "store-customer:s1"})
+    assert first.id.startswith("cus_") and again.id == first.id and first.metadata.to_dict() == {"store_id": "s1"}
+    assert list(fake.customers) == [first.id]
+
+
 def test_refunds_default_to_the_paid_amount_and_replay_by_idempotency_key(
     fake: FakeStripe, client: stripe.StripeClient
 ) -> None:
@@ -180,7 +188,7 @@ def test_unknown_objects_and_paths_are_404(client: stripe.StripeClient) -> None:
         client.v1.subscriptions.retrieve("sub_missing")
     assert caught.value.http_status == 404 and caught.value.code == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError, match="Unrecognized request URL"):
-        client.v1.customers.create(params={"email": "fan@example.com"})
+        client.v1.products.create(params={"name": "Mug"})
     with pytest.raises(stripe.InvalidRequestError) as refund:
         client.v1.refunds.create(params={"amount": 100})
     assert refund.value.param == "payment_intent"

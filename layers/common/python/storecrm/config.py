@@ -23,6 +23,10 @@ class Settings:
     webhook_max_attempts: int
     google_token_url: str
     stripe_api_base: str
+    # Store billing: the plans the operator sells (a JSON array, see domain/plans.py) and the
+    # Secrets Manager secret holding the operator's Stripe keys; empty when billing is not set up.
+    billing_plans: str = "[]"
+    platform_stripe_secret_id: str = ""
 
     # Lifetimes in seconds. Access tokens are not checked against the session store on reads,
     # so a revoked session keeps read access for at most ACCESS_TOKEN_TTL.
@@ -65,4 +69,6 @@ def settings() -> Settings:
         google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
         stripe_api_base=env.get("STRIPE_API_BASE", "https://api.stripe.com"),
         media_bucket=env.get("MEDIA_BUCKET", ""),
+        billing_plans=env.get("BILLING_PLANS", "[]"),
+        platform_stripe_secret_id=env.get("PLATFORM_STRIPE_SECRET_ID", ""),
     )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
+    from storecrm.domain.store_billing import StoreBilling
     from storecrm.domain.storefront import StorefrontService
     from storecrm.domain.stores import StoreService
     from storecrm.domain.team import TeamService
@@ -132,6 +133,20 @@ def store_service() -> StoreService:
     from storecrm.repositories.stores import StoreRepository
 
     return StoreService(StoreRepository(), AccountRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def store_billing() -> StoreBilling:
+    from storecrm.domain.store_billing import StoreBilling
+    from storecrm.gateways.platform_stripe import platform_stripe_keys
+    from storecrm.repositories.stores import StoreRepository
+
+    def payments() -> StripePayments:
+        from storecrm.gateways.stripe_payments import StripePayments
+
+        return StripePayments()
+
+    return StoreBilling(StoreRepository(), store_guard(), platform_stripe_keys, payments)
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, Forbidden, NotFound
 from storecrm.domain.models.stores import Membership, Store
 from storecrm.domain.permissions import Action, Role, can, require
+from storecrm.domain.plan_limits import ALLOWED_WHEN_LAPSED, LAPSED, check_not_lapsed
 
 if TYPE_CHECKING:
     from storecrm.repositories.keys import Key
@@ -53,6 +54,7 @@ class StoreGuard:
         if view.store is None or caller is None:
             raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
         require(caller.role, action)
+        check_not_lapsed(view.store, action)
         return StoreAccess(view.store, caller, view)
 
     def checks(self, principal: Principal, store_id: str, action: Action) -> list[Write]:
@@ -61,7 +63,8 @@ class StoreGuard:
         if principal.kind != "account":
             raise Forbidden("This call needs a store staff login")
         return self.stores.access_checks(store_id, principal.subject, [r.value for r in Role if can(r, action)],
-                                         AccessRefused())
+                                         AccessRefused(),
+                                         refused_statuses=() if action in ALLOWED_WHEN_LAPSED else LAPSED)
 
     def refused(self, principal: Principal, store_id: str, action: Action) -> Exception:
         """The error for a transaction whose `checks` failed: `enter` raises the 404 or the 403 (one

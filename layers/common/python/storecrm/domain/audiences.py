@@ -34,6 +34,7 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.integrations import Integration
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.permissions import Action
+from storecrm.domain.plan_limits import check_room
 from storecrm.domain.references import referenced
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.template_rendering import has_confirm_link
@@ -305,6 +306,7 @@ class AudienceService:
         integration_id = kind.payment_integration_id if isinstance(kind, PaidAudience) else None
         integration_key = [self.integrations.item_key(store_id, integration_id)] if integration_id else []
         access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES, extra=[*template_key, *integration_key])
+        check_room(access.store, "audiences", lambda: self.audiences.count_in_store(store_id))
         self._check_template(access, template_key)
         if integration_key:
             check_payment_integration(self.integrations.from_item(access.view.extras.get(integration_key[0])),

@@ -67,6 +67,13 @@ class Conflict(DomainError):
         super().__init__(message, code, 409)
 
 
+class PaymentRequired(DomainError):
+    """The store's plan does not cover this (a cap reached, or its subscription lapsed)."""
+
+    def __init__(self, message: str, code: str = "BILLING.PAYMENT_REQUIRED") -> None:
+        super().__init__(message, code, 402)
+
+
 class TransactionConflict(Conflict):
     """Another transaction was changing one of the same items at that moment; trying again may succeed."""
 

@@ -24,6 +24,7 @@ Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_curren
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
+HttpsReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_https_url)]
 
 
 class Command(Model):

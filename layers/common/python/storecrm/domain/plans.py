@@ -1,30 +1,48 @@
-"""The platform's subscription plans for stores (what `GET /v1/stores/plans` lists)."""
+"""The platform's subscription plans for stores (what `GET /v1/stores/plans` lists).
+
+The operator sets them in the stack's `BillingPlans` parameter, a JSON array of these objects; a plan
+is for sale when it names a recurring Price of the operator's Stripe account (`provider_price_id`).
+"""
 
 from __future__ import annotations
 
+from pydantic import Field, TypeAdapter
+
+from storecrm.config import settings
 from storecrm.domain.base_model import Model
 
 
+class PlanLimits(Model):
+    """How much of each thing a store on the plan may have; none = no cap."""
+
+    profiles: int | None = Field(default=None, ge=0)
+    audiences: int | None = Field(default=None, ge=0)
+    webhooks: int | None = Field(default=None, ge=0)
+
+
 class SubscriptionPlan(Model):
-    id: str
+    id: str = Field(min_length=1, max_length=64)
+    provider_price_id: str | None = None
     name: str
     tier: int
     amount: int  # cents per interval
     currency: str
     interval: str
     interval_count: int
-    trial_period_days: int
-    features: list[str]
+    trial_period_days: int = 0
+    features: list[str] = Field(default_factory=list)
+    limits: PlanLimits = Field(default_factory=PlanLimits)
 
 
-PLANS: tuple[SubscriptionPlan, ...] = (
-    SubscriptionPlan(id="plan_free", name="Free", tier=0, amount=0, currency="USD", interval="month",
-                     interval_count=1, trial_period_days=0,
-                     features=["1 store", "1,000 profiles", "Email login codes"]),
-    SubscriptionPlan(id="plan_pro", name="Pro", tier=1, amount=2900, currency="USD", interval="month",
-                     interval_count=1, trial_period_days=14,
-                     features=["Unlimited profiles", "Audiences and newsletters", "Webhooks"]),
-    SubscriptionPlan(id="plan_business", name="Business", tier=2, amount=9900, currency="USD", interval="month",
-                     interval_count=1, trial_period_days=14,
-                     features=["Everything in Pro", "Paid memberships", "Back-office API clients"]),
-)
+def configured_plans() -> tuple[SubscriptionPlan, ...]:
+    """Parsed on each use (a few plans; tests change the setting); a malformed parameter fails loudly."""
+    return tuple(TypeAdapter(list[SubscriptionPlan]).validate_json(settings().billing_plans))
+
+
+def plan_named(plan_id: str) -> SubscriptionPlan | None:
+    return next((p for p in configured_plans() if p.id == plan_id), None)
+
+
+def plan_selling(price_id: str) -> SubscriptionPlan | None:
+    """The plan a Stripe Price belongs to (the billing portal may switch a store to another plan's price)."""
+    return next((p for p in configured_plans() if p.provider_price_id == price_id), None)

@@ -66,6 +66,19 @@ def check_absolute_url(value: str) -> str:
     return value
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_https_url(value: str) -> str:
+    """Where a payer is sent back to from the operator's Stripe: https only, since Stripe's pages
+    carry the session to it; plain http is accepted for loopback, where a local storefront runs."""
+    check_absolute_url(value)
+    parts = urlsplit(value)
+    if parts.scheme != "https" and (parts.hostname or "") not in _LOOPBACK_HOSTS:
+        raise ValueError("must be an https URL (http only for localhost)")
+    return value
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 

@@ -20,6 +20,7 @@ from storecrm.domain.fields import Command
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.webhooks import Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
+from storecrm.domain.plan_limits import check_room
 from storecrm.domain.rules import looks_masked, mask, refuse_control_characters, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
@@ -187,7 +188,8 @@ class WebhookService:
 
         Three calls, one over the create budget: sealing the secret with KMS is its own round trip.
         """
-        self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS)
+        store = self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS).store
+        check_room(store, "webhooks", lambda: len(self.webhooks.all_in_store(store_id)))
         self.outbound.vet(data.url)
         secret = data.secret or f"whsec_{secrets.token_urlsafe(24)}"
         at = now()

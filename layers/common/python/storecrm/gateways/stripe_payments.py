@@ -57,6 +57,16 @@ class StripePayments:
         found = _call(lambda: _client(secret_key).v1.refunds.list(
             params={"payment_intent": payment_intent_id, "limit": 100}))
         return [dict(r.to_dict()) for r in found.data]
+    def customer(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> str:
+        """A Customer; returns its id."""
+        created = _call(lambda: _client(secret_key).v1.customers.create(
+            params=params, options={"idempotency_key": idempotency_key}))
+        return str(created.id)
+
+    def portal(self, secret_key: str, params: dict[str, Any]) -> str:
+        """A Billing Portal session; returns the URL to send the customer to."""
+        session = _call(lambda: _client(secret_key).v1.billing_portal.sessions.create(params=params))
+        return str(session.url)
 
     def subscription(self, secret_key: str, subscription_id: str) -> dict[str, Any]:
         found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))

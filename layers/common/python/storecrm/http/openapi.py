@@ -86,7 +86,7 @@ def pelcro_errors(*statuses: int) -> dict[int, Any]:
 
 # The usual sets, named for who calls and what the route does.
 STAFF_READ = errors(401, 403, 404)  # a staff token on one store's data
-STAFF_CHANGE = errors(401, 403, 404, 409)  # ... that writes: unique keys, stale revisions, races
+STAFF_CHANGE = errors(401, 402, 403, 404, 409)  # ... that writes: plan limits, unique keys, stale revisions, races
 PUBLIC_STORE = errors(404)  # no token; the store (or record) named in the path may not exist
 PROFILE_BEARER = errors(401, 404)  # a profile session of this store
 CODE_REQUEST = errors(404, 429)  # mails a code: rate limited per email and per source address

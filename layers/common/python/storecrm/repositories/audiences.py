@@ -78,6 +78,10 @@ class AudienceRepository:
         return [str(item["audience_id"]) for item in page.items], last
 
     # ------------------------------------------------------------------ audience writes
+    def count_in_store(self, store_id: str) -> int:
+        return sum(1 for _ in self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
+                                                   keys_only=True))
+
     def create(self, audience: Audience) -> None:
         self.table.transact([
             put(_item(audience), unless_exists=Conflict("Audience id collision")),

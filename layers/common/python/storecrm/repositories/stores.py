@@ -17,6 +17,8 @@ from storecrm.repositories.table import Item, Table, Write, check, delete, put, 
 
 STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
 LAST_OWNER = Conflict("A store must keep at least one owner", "STORE.LAST_OWNER")
+BILLING_CUSTOMER_KEPT = Conflict("The store already has a Stripe customer", "BILLING.CUSTOMER_KEPT")
+LATER_BILLING_EVENT = Conflict("A later billing event was applied meanwhile", "BILLING.STALE_EVENT")
 
 
 def _key_taken(key: str) -> Conflict:
@@ -77,11 +79,19 @@ class StoreRepository:
                 check(keys.member(store_id, account_id), "attribute_exists(PK)", error=error)]
 
     @staticmethod
-    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError) -> list[Write]:
-        """Join a transaction to make it fail with `error` unless the store exists and the account is
-        its member in one of `roles`: the access check of a write that reads nothing first."""
+    def access_checks(store_id: str, account_id: str, roles: Sequence[str], error: DomainError,
+                      refused_statuses: Sequence[str] = ()) -> list[Write]:
+        """Join a transaction to make it fail with `error` unless the store exists, its subscription is in
+        none of `refused_statuses`, and the account is its member in one of `roles`: the access check of a
+        write that reads nothing first."""
         allowed = {f":role{i}": role for i, role in enumerate(roles)}
-        return [check(keys.store(store_id), "attribute_exists(PK)", error=error),
+        refused = {f":refused{i}": status for i, status in enumerate(refused_statuses)}
+        store_condition = "attribute_exists(PK)"
+        if refused:
+            store_condition += (" AND (attribute_not_exists(subscription.#status) "
+                                f"OR NOT subscription.#status IN ({', '.join(refused)}))")
+        return [check(keys.store(store_id), store_condition, names={"#status": "status"} if refused else None,
+                      values=refused or None, error=error),
                 check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
                       names={"#role": "role"}, values=dict(allowed), error=error)]
 
@@ -119,6 +129,36 @@ class StoreRepository:
                 put(_key_marker(store), unless_exists=_key_taken(store.key)),
             ]
         self.table.transact(writes)
+
+    # ------------------------------------------------------------------ billing writes
+    def keep_stripe_customer(self, store_id: str, customer_id: str) -> str:
+        """Records the store's Stripe customer unless one is already recorded; returns the recorded one
+        (a concurrent first subscribe may have won, and its customer is the one to keep)."""
+        try:
+            self.table.write(update(keys.store(store_id), "SET stripe_customer_id = :customer",
+                                    condition=f"attribute_exists(PK) AND {_UNSET.format('stripe_customer_id')}",
+                                    values={":customer": customer_id, ":null_type": "NULL"},
+                                    error=BILLING_CUSTOMER_KEPT))
+        except Conflict as kept:
+            if kept is not BILLING_CUSTOMER_KEPT:
+                raise
+            store = self.get(store_id)
+            if store is None or store.stripe_customer_id is None:
+                raise STORE_GONE from None
+            return store.stripe_customer_id
+        return customer_id
+
+    def save_subscription(self, store: Store, events: Sequence[OutboxEvent]) -> None:
+        """Writes the store's subscription and the time of the billing event it came from, unless a
+        later event was applied meanwhile (Stripe's events arrive in any order)."""
+        assert store.subscription is not None and store.billing_event_at is not None
+        fields = {"subscription": store.subscription.model_dump(), "billing_event_at": store.billing_event_at,
+                  "updated_at": store.updated_at}
+        write = set_fields(keys.store(store.id), fields, error=LATER_BILLING_EVENT,
+                           condition=f"attribute_exists(PK) AND ({_UNSET.format('billing_event_at')} "
+                                     "OR billing_event_at <= :at)")
+        write.values.update({":at": store.billing_event_at, ":null_type": "NULL"})
+        self.table.transact([write, *[outbox_write(e) for e in events]])
 
     def delete(self, store: Store, purge_due_at: int) -> None:
         """Makes the store disappear at once; its remaining items are purged by `purge`.
@@ -193,6 +233,10 @@ class StoreRepository:
             _owner_count(store.id, -_owners(membership)),
             *[outbox_write(e) for e in events],
         ])
+
+
+# A store attribute never set: missing on stores made before it existed, NULL on those made since.
+_UNSET = "(attribute_not_exists({0}) OR attribute_type({0}, :null_type))"
 
 
 def _key_marker(store: Store) -> Item:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus
+from storecrm.domain.base_model import Model
+from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
+
+
+class StoreSubscriptionOut(Model):
+    plan_id: str
+    status: StoreSubscriptionStatus
+    current_period_end: int | None
+    cancel_at_period_end: bool
 
 
 class StoreOut(Out):
@@ -14,14 +22,14 @@ class StoreOut(Out):
     emails: StoreEmails
     status: StoreStatus
     is_network: bool
-    subscription: dict[str, object] | None
+    subscription: StoreSubscriptionOut | None
     payment_hold_minutes: int
     created_at: int
     updated_at: int
 
     @classmethod
     def of(cls, store: Store) -> StoreOut:
-        return cls.model_validate(store)
+        return cls.model_validate(store.model_dump())
 
 
 class MarketOut(Market):
@@ -31,6 +39,6 @@ class MarketOut(Market):
 
 
 def public_store(store: Store) -> StoreOut:
-    """A store as shoppers may see it: no billing contact."""
+    """A store as shoppers may see it: no billing contact, no plan."""
     out = StoreOut.of(store)
-    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support)})
+    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support), "subscription": None})

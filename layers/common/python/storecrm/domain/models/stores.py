@@ -22,6 +22,18 @@ class StoreEmails(Model):
 
 
 StoreStatus = Literal["DRAFT", "ACTIVE", "ARCHIVED"]
+# The arky client's StoreSubscriptionStatus.
+StoreSubscriptionStatus = Literal["pending", "active", "cancellation_scheduled", "cancelled", "expired"]
+
+
+class StoreSubscription(Model):
+    """The store's plan as the operator's Stripe last reported it."""
+
+    plan_id: str
+    status: StoreSubscriptionStatus
+    current_period_end: int | None = None
+    cancel_at_period_end: bool = False
+    stripe_subscription_id: str | None = None
 
 
 class Store(Entity):
@@ -32,7 +44,11 @@ class Store(Entity):
     emails: StoreEmails = Field(default_factory=StoreEmails)
     status: StoreStatus = "ACTIVE"
     is_network: bool = False
-    subscription: dict[str, Any] | None = None
+    subscription: StoreSubscription | None = None
+    # The store as a customer of the operator's Stripe account: created on the first subscribe, then kept.
+    stripe_customer_id: str | None = None
+    # Stripe's `created` of the last billing event applied; older ones arrive late and are ignored.
+    billing_event_at: int | None = None
     # Kept on the store so "never remove the last owner" holds under concurrent removals.
     owner_count: int = 0
     # How long an unpaid card order holds its stock before the scheduler puts it back on sale.

@@ -1,0 +1,61 @@
+"""What a store's plan allows (CONTRACTS.md DECISION, limits; issue 16).
+
+- A plan may cap a store's audiences and webhooks (`limits`); creating one past the cap is a 402
+  `BILLING.LIMIT_REACHED` naming the limit. The caps that apply are those of the store's subscribed plan
+  while it is paid for (active, or cancelling at period end), else those of the base plan: the configured
+  plan without a Stripe Price and of the lowest tier (none configured: no caps).
+- A subscription Stripe gave up collecting (`expired`: unpaid, or never paid) has lapsed: the store's staff
+  may still read, manage billing and delete the store, but every other staff write is a 402
+  `BILLING.SUBSCRIPTION_LAPSED` until it is paid. Storefront customers never go through these checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from storecrm.domain.errors import PaymentRequired
+from storecrm.domain.models.stores import Store
+from storecrm.domain.permissions import Action
+from storecrm.domain.plans import SubscriptionPlan, configured_plans, plan_named
+
+Capped = Literal["audiences", "webhooks"]
+PAID_UP = ("active", "cancellation_scheduled")
+LAPSED = ("expired",)
+# What staff of a lapsed store may still do: look, pay, or leave.
+ALLOWED_WHEN_LAPSED = frozenset({Action.READ_STORE, Action.MANAGE_BILLING, Action.DELETE_STORE})
+
+
+def lapsed(store: Store) -> bool:
+    return store.subscription is not None and store.subscription.status in LAPSED
+
+
+def check_not_lapsed(store: Store, action: Action) -> None:
+    if action not in ALLOWED_WHEN_LAPSED and lapsed(store):
+        raise PaymentRequired("The store's subscription has lapsed; pay it in the billing portal to make changes",
+                              "BILLING.SUBSCRIPTION_LAPSED")
+
+
+def effective_plan(store: Store) -> SubscriptionPlan | None:
+    if store.subscription is not None and store.subscription.status in PAID_UP:
+        subscribed = plan_named(store.subscription.plan_id)
+        if subscribed is not None:
+            return subscribed
+    free = [p for p in configured_plans() if not p.provider_price_id]
+    return min(free, key=lambda p: p.tier) if free else None
+
+
+def cap(store: Store, what: Capped) -> int | None:
+    plan = effective_plan(store)
+    return getattr(plan.limits, what) if plan is not None else None
+
+
+def check_room(store: Store, what: Capped, count: Callable[[], int]) -> None:
+    """One more must fit under the cap; `count` (how many the store has now) is only called when there is
+    one. Counted before the write, so two creates at the same moment may both pass: a soft cap, not a quota."""
+    limit = cap(store, what)
+    if limit is not None and count() >= limit:
+        plan = effective_plan(store)
+        assert plan is not None
+        raise PaymentRequired(f"The {plan.name} plan allows {limit} {what} (limits.{what}); "
+                              "choose a larger plan to add more", "BILLING.LIMIT_REACHED")
