@@ -75,6 +75,10 @@ class MotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
+        from localrunner.moto_snapshots import snapshot_each_table_once
+
+        snapshot_each_table_once()
+
         # One log line per AWS call would drown the handlers' own logs.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.sent = sent or SentMailHeaders()

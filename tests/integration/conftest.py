@@ -7,10 +7,13 @@ from typing import Any
 
 import boto3
 import pytest
+from localrunner.moto_snapshots import snapshot_each_table_once
 from localrunner.template import function_environment, provision
 from moto import mock_aws
 
 from tests.support import FUNCTIONS, TEMPLATE, Api, Pipeline, Receiver, latest_code
+
+snapshot_each_table_once()
 
 
 def _reset_caches() -> None:
