@@ -1,5 +1,6 @@
 """The Pelcro-style customer's account over HTTP against the local runner: eligible offers in and out of a
-segment, the mailed email verification, and a picture uploaded as multipart bytes and read back."""
+segment, the mailed email verification, a picture uploaded as multipart bytes and read back; and the account's
+life: login, email change, staff edits, throttling, logout and merge."""
 
 from __future__ import annotations
 
@@ -79,3 +80,67 @@ def test_customer_offers_verification_and_picture(runner_url: str, mailbox: Late
                               timeout=15)
     assert removed.status_code == 200 and removed.json()["data"]["profile_photo"] is None
     assert requests.get(link, timeout=15).status_code == 404
+
+
+def test_customer_account_over_http(runner_url: str, mailbox: LatestCode) -> None:
+    """Register, log in, read, change the email (mailed verification), seen and edited by staff through the arky
+    routes, logins throttled on the 11th failure, logout, and a merge that ends the merged customer's token."""
+    store_id = _store(runner_url, mailbox, "pelcro-account")
+    owner = _owner_token(runner_url, mailbox, "pelcro-account")
+    admin = f"{runner_url}/v1/stores/{store_id}"
+
+    def customer(token: str) -> requests.Response:
+        return _post(f"{runner_url}{SDK}/customer", {"site_id": store_id}, token)
+
+    registered = _post(f"{runner_url}{SDK}/auth/register", {"site_id": store_id, "email": "first@example.com",
+                                                           "password": "plum-tree-42", "first_name": "Ada"})
+    assert registered.status_code == 200, registered.text
+    login = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "first@example.com",
+                                                   "password": "plum-tree-42"})
+    assert login.status_code == 200, login.text
+    token = login.json()["data"]["token"]
+    assert customer(token).json()["data"]["email"] == "first@example.com"
+
+    # An email change: a new token, the email unconfirmed until the mailed token comes back.
+    changed = requests.put(f"{runner_url}{SDK}/customer", json={"site_id": store_id, "email": "moved@example.com"},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["data"]["email"] == "moved@example.com"
+    assert changed.json()["data"]["email_confirm"] is False
+    token = changed.json()["data"]["token"]
+    mailed = re.search(r"verification token is (\S+)", mailbox.items("moved@example.com")[-1]["body"])
+    assert mailed, mailbox.items("moved@example.com")
+    assert _post(f"{runner_url}{SDK}/customer/email/verify",
+                 {"site_id": store_id, "email_verify_token": mailed.group(1)}).status_code == 200
+
+    # The same profile through the staff routes: found by its email, verified, editable.
+    found = requests.get(f"{admin}/profiles", params={"query": "moved@example.com"},
+                         headers={"Authorization": f"Bearer {owner}"}, timeout=15).json()["items"]
+    assert [(p["email"], p["verified"]) for p in found] == [("moved@example.com", True)]
+    profile_id = found[0]["id"]
+    tagged = requests.put(f"{admin}/profiles/{profile_id}", json={"taxonomies": [
+        {"taxonomy_id": "loyalty", "fields": [{"key": "tier", "type": "text", "value": "gold"}]}]},
+        headers={"Authorization": f"Bearer {owner}"}, timeout=15)
+    assert tagged.status_code == 200, tagged.text
+    assert customer(token).status_code == 200
+
+    # Ten wrong passwords, then the 11th attempt is refused with a time to retry.
+    for _ in range(10):
+        wrong = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
+                                                       "password": "not-the-one-1"})
+        assert wrong.json() == {"error": {"status": 401, "message": "Invalid credentials"}}, wrong.text
+    throttled = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
+                                                       "password": "plum-tree-42"})
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+
+    # Logout ends that token at once; another session of the customer lives on until the merge.
+    other = _post(f"{runner_url}{SDK}/auth/register", {"site_id": store_id, "email": "second@example.com",
+                                                      "password": "fig-tree-77"}).json()["data"]["token"]
+    assert _post(f"{runner_url}{SDK}/auth/logout", {"site_id": store_id}, other).status_code == 200
+    assert customer(other).status_code == 401
+
+    # Staff merge the customer into another profile: the merged-away customer's token stops working.
+    target = _post(f"{admin}/profiles", {"email": "keeper@example.com"}, owner).json()["id"]
+    merged = _post(f"{admin}/profiles/{target}/merge", {"source_id": profile_id}, owner)
+    assert merged.status_code == 200, merged.text
+    assert customer(token).status_code == 401

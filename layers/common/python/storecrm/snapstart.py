@@ -9,7 +9,7 @@ The hooks come from `snapshot_restore_py`, which Lambda's Python runtimes (3.12 
 Elsewhere (tests, the local runner) it is missing and nothing is registered; without SnapStart
 the runtime never calls the hooks.
 
-Left as they are on purpose: ids and secrets come from `uuid.uuid4` and `secrets`, which read
+Left as they are on purpose: ids and secrets come from `os.urandom` (storecrm.clock) and `secrets`, which read
 os.urandom at every call, so restored copies never repeat them; settings are read from the
 environment, which a version keeps.
 """
