@@ -36,8 +36,9 @@ ORIGINS = TypeAdapter(list[CartOrigin])
 CartId = Annotated[str, Path(min_length=1, max_length=64)]
 # A cart change may meet a converted cart or another change of it (409).
 CART_CHANGE = errors(401, 404, 409)
-# Staff quotes write nothing, but the cart's market may be gone (409).
-STAFF_QUOTE = errors(401, 403, 404, 409)
+# Staff calls need the orders right, which a lapsed store's staff lose (402); a quote without a cart meets no
+# cart's gone market (409).
+LINES_QUOTE = errors(401, 402, 403, 404)
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -147,7 +148,7 @@ def staff_clear_cart(storeId: str, cartId: CartId) -> CartOut:  # noqa: N803
 
 
 @app.post("/v1/stores/<storeId>/carts/<cartId>/quote", summary="Price a cart now", tags=["Carts"],
-          responses=STAFF_QUOTE)
+          responses=STAFF_CHANGE)
 def staff_quote_cart(storeId: str, cartId: CartId) -> OrderQuote:  # noqa: N803
     return cart_service().quote(storeId, principal(app), cartId, staff=True)
 
@@ -161,7 +162,7 @@ def staff_checkout_cart(storeId: str, cartId: CartId, body: CheckoutRequest) -> 
 
 
 @app.post("/v1/stores/<storeId>/orders/quote", summary="Price lines in a market without a cart", tags=["Orders"],
-          responses=STAFF_READ)
+          responses=LINES_QUOTE)
 def quote_order(storeId: str, body: QuoteRequest) -> OrderQuote:  # noqa: N803
     return cart_service().staff_quote(principal(app), storeId, body)
 
