@@ -80,6 +80,7 @@ def test_staff_cash_checkout_writes_the_order_for_the_carts_profile(api: Api, st
     assert (order["id"], order["profile_id"], order["source_cart_id"]) == (reply.body["order_id"],
                                                                            cart["profile_id"], cart["id"])
     assert order.get("session_id") is None and order["email"] == "ada@example.com"
+    assert order["verified"] is False  # the profile's: it only named its email, no code proved it
     assert _stock(api, shop["token"], store, shop["product"]["id"]) == (9, 3)
     got = api.call("GET", staff(store, f"/{cart['id']}"), token=shop["token"]).body
     assert (got["status"], got["converted_order_id"]) == ("converted", order["id"])
