@@ -313,6 +313,36 @@ def _on_cart(f: Flow, method: str, tail: str, body: Any = None) -> Call:
     return f.http(method, f.storefront(f"/carts/{cart_id}{tail}"), body, token=bearer)
 
 
+def _on_staff_cart(f: Flow, method: str, tail: str, body: Any = None) -> Call:
+    """Staff acting on a shopper's cart."""
+    _, cart_id = f.shopping_cart()
+    return f.http(method, f"/v1/stores/{f.store_id}/carts/{cart_id}{tail}", body, token=f.token)
+
+
+def _staff_add_cart_item(f: Flow) -> Call:
+    _, cart_id = f.shopping_cart()
+    return f.http("POST", f"/v1/stores/{f.store_id}/carts/{cart_id}/items", {"item": _bench_line(f)}, token=f.token)
+
+
+def _staff_remove_cart_item(f: Flow) -> Call:
+    _, cart_id = f.shopping_cart()
+    path = f"/v1/stores/{f.store_id}/carts/{cart_id}"
+    [line] = f.ok("GET", path, token=f.token)["items"]
+    return f.http("POST", f"{path}/items/remove", {"item_id": line["id"]}, token=f.token)
+
+
+def _staff_order_quote(f: Flow) -> Call:
+    return f.http("POST", f"/v1/stores/{f.store_id}/orders/quote", {"market": "us", "items": [_bench_line(f)]},
+                  token=f.token)
+
+
+def _bench_line(f: Flow) -> dict[str, Any]:
+    """One unit of a new active product."""
+    product_id = f.create_product()
+    variant_id = f.ok("GET", f"/v1/stores/{f.store_id}/products/{product_id}", token=f.token)["variants"][0]["id"]
+    return {"product_id": product_id, "variant_id": variant_id, "quantity": 1}
+
+
 def _add_cart_item(f: Flow) -> Call:
     bearer, cart_id = f.shopping_cart()
     product_id = f.create_product()
@@ -563,6 +593,13 @@ BUDGETS: dict[str, Budget | None] = {
     "cart add item": WRITE,
     "cart quote": QUOTE,
     "cart checkout (cash)": CHECKOUT,
+    "staff cart update": WRITE,
+    "staff cart add item": WRITE,
+    "staff cart remove item": WRITE,
+    "staff cart clear": WRITE,
+    "staff cart quote": QUOTE,
+    "staff cart checkout (cash)": CHECKOUT,
+    "staff quote without a cart": QUOTE,
     "find orders": LIST,
     "get order": GET_BY_ID,
     "confirm order": WRITE,
@@ -707,6 +744,14 @@ STEPS: list[Step] = [
     ("cart add item", _add_cart_item),
     ("cart quote", lambda f: _on_cart(f, "POST", "/quote", {})),
     ("cart checkout (cash)", lambda f: _on_cart(f, "POST", "/checkout", {})),
+    # carts (staff, on a shopper's cart)
+    ("staff cart update", lambda f: _on_staff_cart(f, "PUT", "", {"shipping_address": {"country": "US"}})),
+    ("staff cart add item", _staff_add_cart_item),
+    ("staff cart remove item", _staff_remove_cart_item),
+    ("staff cart clear", lambda f: _on_staff_cart(f, "POST", "/clear", {})),
+    ("staff cart quote", lambda f: _on_staff_cart(f, "POST", "/quote", {})),
+    ("staff cart checkout (cash)", lambda f: _on_staff_cart(f, "POST", "/checkout", {})),
+    ("staff quote without a cart", _staff_order_quote),
     # orders (staff, then the shopper who placed one)
     ("find orders", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/orders", token=f.token,
                                      query={"statuses": json.dumps(["pending"])})),

@@ -1,6 +1,8 @@
 """Carts (arky-sdk 0.9.1): the shopper's `eshop.cart` calls under /v1/storefront/{storeId}/carts (a profile
 session's bearer; a cart answers only the session that made it), quote and checkout into an order, and the
-staff's find, get and create under /v1/stores/{storeId}/carts."""
+staff's find, get, create, change, quote and checkout of any cart of their store under /v1/stores/{storeId}/carts
+(the same cart operations, reached through the store's orders right instead of a session), and the staff's quote
+for lines without a cart, POST /v1/stores/{storeId}/orders/quote (priced by the carts' rules, so served here)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from storecrm.domain.carts import (
     CheckoutRequest,
     CurrentCartRequest,
     NewCart,
+    QuoteRequest,
     RemoveItemRequest,
 )
 from storecrm.domain.models.commerce import CartOrigin, CartStatus, OrderQuote
@@ -33,6 +36,9 @@ ORIGINS = TypeAdapter(list[CartOrigin])
 CartId = Annotated[str, Path(min_length=1, max_length=64)]
 # A cart change may meet a converted cart or another change of it (409).
 CART_CHANGE = errors(401, 404, 409)
+# Staff calls need the orders right, which a lapsed store's staff lose (402); a quote without a cart meets no
+# cart's gone market (409).
+LINES_QUOTE = errors(401, 402, 403, 404)
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -115,6 +121,50 @@ def create_cart(storeId: str, body: NewCart) -> CartOut:  # noqa: N803
 @app.get("/v1/stores/<storeId>/carts/<cartId>", summary="Get a cart", tags=["Carts"], responses=STAFF_READ)
 def staff_get_cart(storeId: str, cartId: CartId) -> CartOut:  # noqa: N803
     return CartOut.of(cart_service().staff_get(principal(app), storeId, cartId))
+
+
+@app.put("/v1/stores/<storeId>/carts/<cartId>", summary="Change a cart's lines, addresses, promo code and "
+         "methods", tags=["Carts"], responses=STAFF_CHANGE)
+def staff_update_cart(storeId: str, cartId: CartId, body: CartChanges) -> CartOut:  # noqa: N803
+    return CartOut.of(cart_service().update(storeId, principal(app), cartId, body, staff=True))
+
+
+@app.post("/v1/stores/<storeId>/carts/<cartId>/items", summary="Add a line to a cart (or to a line's quantity)",
+          tags=["Carts"], responses=STAFF_CHANGE)
+def staff_add_cart_item(storeId: str, cartId: CartId, body: AddItemRequest) -> CartOut:  # noqa: N803
+    return CartOut.of(cart_service().add_item(storeId, principal(app), cartId, body, staff=True))
+
+
+@app.post("/v1/stores/<storeId>/carts/<cartId>/items/remove", summary="Remove a line from a cart",
+          tags=["Carts"], responses=STAFF_CHANGE)
+def staff_remove_cart_item(storeId: str, cartId: CartId, body: RemoveItemRequest) -> CartOut:  # noqa: N803
+    return CartOut.of(cart_service().remove_item(storeId, principal(app), cartId, body, staff=True))
+
+
+@app.post("/v1/stores/<storeId>/carts/<cartId>/clear", summary="Remove every line of a cart", tags=["Carts"],
+          responses=STAFF_CHANGE)
+def staff_clear_cart(storeId: str, cartId: CartId) -> CartOut:  # noqa: N803
+    return CartOut.of(cart_service().clear(storeId, principal(app), cartId, staff=True))
+
+
+@app.post("/v1/stores/<storeId>/carts/<cartId>/quote", summary="Price a cart now", tags=["Carts"],
+          responses=STAFF_CHANGE)
+def staff_quote_cart(storeId: str, cartId: CartId) -> OrderQuote:  # noqa: N803
+    return cart_service().quote(storeId, principal(app), cartId, staff=True)
+
+
+@app.post("/v1/stores/<storeId>/carts/<cartId>/checkout", summary="Turn a cart into an order for its profile "
+          "(card payments answer a Stripe client secret)", tags=["Carts"], responses=STAFF_CHANGE)
+def staff_checkout_cart(storeId: str, cartId: CartId, body: CheckoutRequest) -> CheckoutOut:  # noqa: N803
+    result = cart_service().checkout(storeId, principal(app), cartId, body, staff=True)
+    return CheckoutOut(order_id=result.order.id, number=result.order.number, client_secret=result.client_secret,
+                       payment=result.order.payment)
+
+
+@app.post("/v1/stores/<storeId>/orders/quote", summary="Price lines in a market without a cart", tags=["Orders"],
+          responses=LINES_QUOTE)
+def quote_order(storeId: str, body: QuoteRequest) -> OrderQuote:  # noqa: N803
+    return cart_service().staff_quote(principal(app), storeId, body)
 
 
 lambda_handler = lambda_entry(app)

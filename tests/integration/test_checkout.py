@@ -139,8 +139,8 @@ def test_the_stock_condition_is_checked_in_the_transaction(api: Api, store: dict
     original = CartService._market_and_products
     raced: list[bool] = []
 
-    def read_then_lose_the_race(self: CartService, cart_read: Any) -> Any:
-        found = original(self, cart_read)
+    def read_then_lose_the_race(self: CartService, cart_read: Any, *extra: Any) -> Any:
+        found = original(self, cart_read, *extra)
         if not raced:
             raced.append(True)
             # Straight to the service: the handler host runs one request at a time.

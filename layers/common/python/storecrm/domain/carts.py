@@ -3,7 +3,9 @@
 A storefront cart belongs to the profile session that made it: only that session reads or changes it (any
 other caller, another session of the same profile included, gets the 404 of a cart that does not exist). Each
 session has one open (current) cart per market, made on its first `current` call. Staff find, read and make
-carts for a profile of their store; a cart staff make belongs to no session.
+carts for a profile of their store, and change, quote and check out any cart of it: the same operations as the
+shopper's, reached through the store's orders right instead of the session (`_reach`); a cart staff make
+belongs to no session, nor does the order staff check out.
 
 Checkout re-prices the cart and, in ONE transaction, writes the order with the store's next order number,
 moves the sold units from `available` to `reserved` on the condition that they are still there, converts the
@@ -136,6 +138,13 @@ class NewCart(CartChanges):
     market: MarketKey
 
 
+class QuoteRequest(CartChanges):
+    """Lines priced in a market without a cart (the admin's `getQuote`)."""
+
+    market: MarketKey
+    items: list[CartItemIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
 class CartQuery(Command):
     profile_id: Id | None = None
     statuses: list[CartStatus] | None = Field(default=None, max_length=4)
@@ -157,11 +166,20 @@ class _FindPosition(Model):
 
 
 @dataclass(frozen=True)
+class _Reach:
+    """A cart its caller may act on, the rest of that read, and the shopper's session (None for staff)."""
+
+    cart: Cart
+    session: Session | None
+    found: dict[Key, Item]
+
+
+@dataclass(frozen=True)
 class _Sale:
     """A cart checked for sale, priced, and (for cards) with its PaymentIntent: what the transaction writes."""
 
     cart: Cart
-    session_id: str
+    session_id: str | None
     verified: bool
     email: str | None
     hold_seconds: int
@@ -248,28 +266,34 @@ class CartService:
 
     def get(self, store_id: str, caller: Principal, cart_id: str) -> Cart:
         """One BatchGetItem: the cart and the caller's session."""
-        cart, _, _ = self._own(store_id, caller, cart_id)
-        return cart
+        return self._reach(store_id, caller, cart_id, staff=False).cart
 
-    def update(self, store_id: str, caller: Principal, cart_id: str, changes: CartChanges) -> Cart:
-        """The cart, the session and the products the new lines name in one read; one write."""
+    # The operations below serve the shopper (`staff=False`: their session's carts) and the store's staff
+    # (`staff=True`: any cart of the store); only `_reach` tells them apart.
+    def update(self, store_id: str, caller: Principal, cart_id: str, changes: CartChanges, *,
+               staff: bool = False) -> Cart:
+        """The cart, the caller's session or membership and the products the new lines name in one read; one
+        write."""
         items = merged([i.item() for i in changes.items]) if changes.items is not None else None
-        cart, _, found = self._own(store_id, caller, cart_id, self._product_keys(store_id, items or []))
-        return self._save(cart, self._changed(cart, changes, items, found))
+        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._product_keys(store_id, items or []))
+        return self._save(reach.cart, self._changed(reach.cart, changes, items, reach.found))
 
-    def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest) -> Cart:
+    def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest, *,
+                 staff: bool = False) -> Cart:
         """A variant already in the cart gets the quantity added to its line."""
         line = request.item.item()
-        cart, _, found = self._own(store_id, caller, cart_id, self._product_keys(store_id, [line]))
+        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._product_keys(store_id, [line]))
+        cart, found = reach.cart, reach.found
         items = merged([*cart.items, line])
         self._check_open(cart)
         self._check_lines(store_id, cart, items, found, prefix="item", only=line)
         return self._save(cart, cart.model_copy(update={"items": items}))
 
-    def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest) -> Cart:
+    def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest, *,
+                    staff: bool = False) -> Cart:
         if request.item_id is None and (request.product_id is None or request.variant_id is None):
             raise ValidationFailed.on("item_id", "name the line by item_id, or by product_id and variant_id")
-        cart, _, _ = self._own(store_id, caller, cart_id)
+        cart = self._reach(store_id, caller, cart_id, staff=staff).cart
         self._check_open(cart)
         kept = [i for i in cart.items if not (
             i.id == request.item_id if request.item_id is not None
@@ -279,21 +303,24 @@ class CartService:
                                       "no such line in this cart")
         return self._save(cart, cart.model_copy(update={"items": kept}))
 
-    def clear(self, store_id: str, caller: Principal, cart_id: str) -> Cart:
+    def clear(self, store_id: str, caller: Principal, cart_id: str, *, staff: bool = False) -> Cart:
         """Empties the lines; addresses and chosen methods stay."""
-        cart, _, _ = self._own(store_id, caller, cart_id)
+        cart = self._reach(store_id, caller, cart_id, staff=staff).cart
         self._check_open(cart)
         return self._save(cart, cart.model_copy(update={"items": []}))
 
-    def quote(self, store_id: str, caller: Principal, cart_id: str) -> OrderQuote:
-        """Two reads: the cart with the session, then its market with its products (one BatchGetItem)."""
-        cart, _, _ = self._own(store_id, caller, cart_id)
-        market, products = self._market_and_products(cart)
+    def quote(self, store_id: str, caller: Principal, cart_id: str, *, staff: bool = False) -> OrderQuote:
+        """Two reads: the cart with the session (or the store and membership), then its market with its products
+        (one BatchGetItem)."""
+        cart = self._reach(store_id, caller, cart_id, staff=staff).cart
+        market, products, _ = self._market_and_products(cart)
         return quote(cart, market, products)
 
-    def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest) -> CheckoutResult:
-        """Three calls: the cart with the session and the order counter, the market with the products, then the
-        transaction (plus, for card payments, the store's Stripe key and the PaymentIntent).
+    def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest, *,
+                 staff: bool = False) -> CheckoutResult:
+        """Three calls: the cart with the session (or the store and membership), the market with the products, the
+        store, the profile and the order counter, then the transaction (plus, for card payments, the store's
+        Stripe key and the PaymentIntent). An order staff check out belongs to no session.
 
         The order number: TransactWriteItems cannot answer a counter's new value, so the transaction moves the
         counter from the value read to the next one, on the condition that it still holds what was read: no
@@ -301,16 +328,7 @@ class CartService:
         of the store committed in between) takes its number with an atomic ADD instead and writes again, two
         more calls, so bursts of checkouts all go through; a number taken that way and then not used (the
         stock ran out meanwhile) leaves a gap."""
-        store_key, profile_key = self.stores.item_key(store_id), self.profiles.item_key(caller.subject)
-        cart, session, found = self._own(store_id, caller, cart_id, [self.carts.number_key(store_id), store_key,
-                                                                     profile_key])
-        store, profile = self.stores.from_item(found.get(store_key)), self.profiles.from_item(found.get(profile_key))
-        if store is None:
-            raise NotFound("Store not found", "STORE.NOT_FOUND")
-        addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
-        own = profile.email if profile is not None and profile.store_id == store_id else None
-        email = own or next(iter(addresses), None)
-        sale = self._sale(cart, session, email, store.payment_hold_minutes * 60, request.payment_method_id)
+        sale, found = self._sale(self._reach(store_id, caller, cart_id, staff=staff), request.payment_method_id)
         seen = self.carts.last_number(found.get(self.carts.number_key(store_id)))
         try:
             return self._record(sale, (seen or 0) + 1, self.carts.number_claim(store_id, seen, NumberTaken()))
@@ -338,12 +356,7 @@ class CartService:
         return [c for c in page if q.matches(c)], cursor
 
     def staff_get(self, principal: Principal, store_id: str, cart_id: str) -> Cart:
-        access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
-                                  extra=[self.carts.item_key(store_id, cart_id)])
-        cart = self.carts.from_item(access.view.extras.get(self.carts.item_key(store_id, cart_id)))
-        if cart is None or cart.store_id != store_id:
-            raise CART_NOT_FOUND
-        return cart
+        return self._reach(store_id, principal, cart_id, staff=True).cart
 
     def staff_create(self, principal: Principal, store_id: str, request: NewCart) -> Cart:
         """The store, membership, profile, market and products in one read; one write."""
@@ -364,10 +377,41 @@ class CartService:
         self.carts.create(cart)
         return cart
 
+    def staff_quote(self, principal: Principal, store_id: str, request: QuoteRequest) -> OrderQuote:
+        """Priced as a cart holding the lines would be (stock shortages answer `availability`, not a 400): the
+        store, membership, market and products in one read, nothing written."""
+        items = merged([i.item() for i in request.items])
+        market_key = self.markets.marker_key(store_id, request.market)
+        found = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
+                                 extra=[market_key, *self._product_keys(store_id, items)]).view.extras
+        market = self.markets.from_marker(found.get(market_key))
+        if market is None:
+            raise ValidationFailed.on("market", "no market with this key in this store")
+        # A draft never stored, so it belongs to no profile; its lines are set after `_changed`, which would
+        # refuse the ones short of stock.
+        draft = self._new_cart(store_id, "", market, origin="admin", created_by=principal.subject)
+        draft = self._changed(draft, request, None, found).model_copy(update={"items": items})
+        return quote(draft, market, self._products(store_id, items, found))
+
     # ------------------------------------------------------------------ helpers
     def _live(self, found: dict[Key, Item], caller: Principal, store_id: str) -> Session:
         return live_session(self.sessions.from_item(found.get(self.sessions.item_key(caller.session_id or ""))),
                             caller, store_id)
+
+    def _reach(self, store_id: str, caller: Principal, cart_id: str, *, staff: bool,
+               extra: Sequence[Key] = ()) -> _Reach:
+        """The cart the caller may act on (and `extra`) in one BatchGetItem: the shopper's own session's cart, or
+        for staff whose role manages the store's orders, any cart of that store. Any other cart is the 404 of
+        one that does not exist."""
+        if not staff:
+            cart, session, found = self._own(store_id, caller, cart_id, extra)
+            return _Reach(cart, session, found)
+        cart_key = self.carts.item_key(store_id, cart_id)
+        found = self.guard.enter(caller, store_id, Action.MANAGE_ORDERS, extra=[cart_key, *extra]).view.extras
+        store_cart = self.carts.from_item(found.get(cart_key))
+        if store_cart is None or store_cart.store_id != store_id:
+            raise CART_NOT_FOUND
+        return _Reach(store_cart, None, found)
 
     def _own(self, store_id: str, caller: Principal, cart_id: str,
              extra: Sequence[Key] = ()) -> tuple[Cart, Session, dict[Key, Item]]:
@@ -393,13 +437,15 @@ class CartService:
                 products[product.id] = product
         return products
 
-    def _market_and_products(self, cart: Cart) -> tuple[Market, dict[str, Product]]:
+    def _market_and_products(self, cart: Cart, extra: Sequence[Key] = ()) -> tuple[Market, dict[str, Product],
+                                                                                   dict[Key, Item]]:
+        """The cart's market and products (and `extra`) in one BatchGetItem."""
         market_key = self.markets.marker_key(cart.store_id, cart.market)
-        found = self.products.load([market_key, *self._product_keys(cart.store_id, cart.items)])
+        found = self.products.load([market_key, *self._product_keys(cart.store_id, cart.items), *extra])
         market = self.markets.from_marker(found.get(market_key))
         if market is None:
             raise Conflict(f"The cart's market '{cart.market}' no longer exists; start a new cart", "MARKET.NOT_FOUND")
-        return market, self._products(cart.store_id, cart.items, found)
+        return market, self._products(cart.store_id, cart.items, found), found
 
     def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartItem], found: dict[Key, Item], *,
                      prefix: str = "items", only: CartItem | None = None) -> None:
@@ -458,14 +504,27 @@ class CartService:
                     created_by_account_id=created_by, market=market.key, currency=market.currency,
                     last_activity_at=at, created_at=at, updated_at=at)
 
-    def _sale(self, cart: Cart, session: Session, email: str | None, hold_seconds: int,
-              payment_method_id: str | None) -> _Sale:
-        """The cart priced again and checked for sale; a card payment's PaymentIntent is opened here, so the
-        transaction records it with the order."""
+    def _sale(self, reach: _Reach, payment_method_id: str | None) -> tuple[_Sale, dict[Key, Item]]:
+        """The cart priced again and checked for sale, read with its store, its profile and the order counter
+        (answered with the sale); a card payment's PaymentIntent is opened here, so the transaction records it
+        with the order."""
+        cart, session = reach.cart, reach.session
         self._check_open(cart)
         if not cart.items:
             raise ValidationFailed.on("items", "the cart is empty")
-        market, products = self._market_and_products(cart)
+        # The shopper's own profile is the session's; staff check out for the profile the cart was made for.
+        profile_id = session.owner_id if session is not None else cart.profile_id
+        store_key, profile_key = self.stores.item_key(cart.store_id), self.profiles.item_key(profile_id)
+        market, products, found = self._market_and_products(
+            cart, [self.carts.number_key(cart.store_id), store_key, profile_key])
+        store, profile = self.stores.from_item(found.get(store_key)), self.profiles.from_item(found.get(profile_key))
+        if store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        if profile is not None and profile.store_id != cart.store_id:
+            profile = None
+        addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
+        email = (profile.email if profile is not None else None) or next(iter(addresses), None)
+        verified = session.verified if session is not None else profile is not None and profile.verified
         priced = quote(cart, market, products, payment_method_id)
         if priced.payment_method is None:
             raise ValidationFailed.on("payment_method_id", "choose one of the market's payment methods")
@@ -477,8 +536,8 @@ class CartService:
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
             payment = payment.model_copy(update={"provider": provider})
-        return _Sale(cart, session.id, session.verified, email.lower() if email else None, hold_seconds, priced,
-                     payment, client_secret, order_id, products)
+        return _Sale(cart, session.id if session is not None else None, verified, email.lower() if email else None,
+                     store.payment_hold_minutes * 60, priced, payment, client_secret, order_id, products), found
 
     def _record(self, sale: _Sale, number: int, number_claim: Write | None) -> CheckoutResult:
         """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
