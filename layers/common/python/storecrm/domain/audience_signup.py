@@ -35,11 +35,11 @@ from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.audiences import Audience, AudiencePrice, ConfirmationAudience, PaidAudience, Subscription
 from storecrm.domain.models.profiles import Profile
-from storecrm.domain.models.stores import Store
 from storecrm.domain.profile_sessions import check_live_session, own_session_id, sees_record, sees_whole_profile
 from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 
 if TYPE_CHECKING:
+    from storecrm.domain.models.stores import Store
     from storecrm.gateways.mail import Mailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository

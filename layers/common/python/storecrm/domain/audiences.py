@@ -11,7 +11,6 @@ from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
@@ -29,9 +28,7 @@ from storecrm.domain.models.audiences import (
     Subscription,
     SubscriptionStatus,
 )
-from storecrm.domain.models.email_templates import EmailTemplate
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.integrations import Integration
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
@@ -39,6 +36,9 @@ from storecrm.domain.rules import key_in_ref
 from storecrm.domain.template_rendering import has_confirm_link
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
+    from storecrm.domain.models.email_templates import EmailTemplate
+    from storecrm.domain.models.integrations import Integration
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.integrations import IntegrationRepository

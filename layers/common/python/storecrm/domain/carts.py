@@ -20,7 +20,6 @@ from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
-from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
@@ -48,6 +47,7 @@ from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreGuard
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.carts import CartRepository

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, LanguageTag, MarketKey, WholeNumber
@@ -22,12 +21,13 @@ from storecrm.domain.keyed_find import KeyedFind, KeyedQuery, Load
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Block, Price, Product, ProductInventory, ProductStatus, ProductVariant
 from storecrm.domain.models.profiles import TaxonomyEntry
-from storecrm.domain.models.stores import Market
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.search import TaxonomyQuery, taxonomies_match
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
+    from storecrm.domain.models.stores import Market
     from storecrm.repositories.keys import Key
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository

@@ -17,16 +17,16 @@ from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.domain import audiences
 from storecrm.domain.auth import Principal
-from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import NotFound, Unauthorized
 from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.profiles import profile_event
-from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
 
 if TYPE_CHECKING:
+    from storecrm.domain.codes import LoginCodes
+    from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
