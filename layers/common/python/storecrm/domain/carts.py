@@ -20,7 +20,7 @@ from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
-from storecrm.domain.auth import Principal
+from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
@@ -43,7 +43,6 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.permissions import Action
-from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
-from storecrm.domain import audiences, passwords
+from storecrm.domain import passwords
 from storecrm.domain.auth import Principal, RateLimit
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import Unauthorized, ValidationFailed
@@ -29,6 +29,7 @@ from storecrm.domain.models.profiles import Profile
 from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
 from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import PendingSession, SessionService
+from storecrm.domain.subscriptions import profile_subscriptions
 
 if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
@@ -268,7 +269,7 @@ class Customers:
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return profile, session, audiences.profile_subscriptions(
+        return profile, session, profile_subscriptions(
             self.subscriptions.listed_subscriptions(found.get(listing)), profile)
 
     def _prepare(self, profile_id: str, store_id: str) -> PendingSession:
@@ -284,7 +285,7 @@ class Customers:
         profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[listing])
         if profile is None or profile.store_id != store_id:
             return None, []
-        return profile, audiences.profile_subscriptions(
+        return profile, profile_subscriptions(
             self.subscriptions.listed_subscriptions(found.get(listing)), profile)
 
     def _open(self, profile: Profile, listed: list[Subscription], changes: dict[str, object],

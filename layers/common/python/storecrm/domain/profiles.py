@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field
 
 from storecrm import metrics
 from storecrm.clock import new_id, now
-from storecrm.domain import audiences, cursors, search
+from storecrm.domain import cursors, search, subscriptions
 from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
@@ -166,7 +166,7 @@ class ProfileService:
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[key, listing])
         profile = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
         listed = self.subscriptions.listed_subscriptions(access.view.extras.get(listing))
-        return profile, audiences.profile_subscriptions(listed, profile)
+        return profile, subscriptions.profile_subscriptions(listed, profile)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
         current = self.get(principal, store_id, profile_id)
@@ -218,7 +218,7 @@ class ProfileService:
         if not theirs:
             return [erased]
         ours = self.subscriptions.subscriptions_of(target.id)
-        moved = audiences.repointed(theirs, ours, target, now())
+        moved = subscriptions.repointed(theirs, ours, target, now())
         return [erased, *[self.subscriptions.subscription_delete(s) for s in theirs],
                 *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved],
                 *([self.subscriptions.listing_write(target.id, listed=[new for new, _ in moved])] if moved else [])]
