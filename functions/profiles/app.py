@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.profiles import ProfileDetail, ProfileOut
+from storecrm.domain.fields import SortDirection
 from storecrm.domain.models.profiles import ProfileStatus
 from storecrm.domain.profiles import MergeRequest, NewProfile, ProfileChanges, ProfileQuery, ProfileSortField
 from storecrm.domain.search import TaxonomyQuery
-from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, Strict
 
@@ -23,6 +23,7 @@ Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_curren
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
+SortDirection = Literal["asc", "desc"]
 
 
 class Command(Model):

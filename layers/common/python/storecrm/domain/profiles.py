@@ -13,7 +13,7 @@ from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
-from storecrm.domain.fields import Command, Email
+from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.accounts import SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
@@ -58,7 +58,7 @@ class ProfileQuery(Command):
     taxonomy_query: list[search.TaxonomyQuery] | None = Field(default=None, max_length=5)
     status: ProfileStatus | None = None
     sort_field: ProfileSortField = "created_at"
-    sort_direction: Literal["asc", "desc"] = "desc"
+    sort_direction: SortDirection = "desc"
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = None
 
