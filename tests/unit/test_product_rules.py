@@ -6,8 +6,8 @@ import pytest
 
 from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.models.products import Price, Product, ProductVariant
-from storecrm.domain.models.profiles import TaxonomyEntry, TaxonomyField
 from storecrm.domain.models.stores import Market
+from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
 from storecrm.domain.products import InventoryIn, VariantIn, built_variants
 from storecrm.domain.quotes import price_in, variant_of
 from storecrm.domain.search import TaxonomyCondition, TaxonomyQuery, taxonomies_match

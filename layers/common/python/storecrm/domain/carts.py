@@ -24,7 +24,6 @@ from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
-from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.commerce import (
     Address,
     Cart,
@@ -47,6 +46,7 @@ from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short
 
 if TYPE_CHECKING:
     from storecrm.domain.access import StoreGuard
+    from storecrm.domain.models.accounts import Session
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.carts import CartRepository

@@ -20,7 +20,7 @@ from storecrm.domain.fields import Command, Currency, LanguageTag, MarketKey, Wh
 from storecrm.domain.keyed_find import KeyedFind, KeyedQuery, Load
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Block, Price, Product, ProductInventory, ProductStatus, ProductVariant
-from storecrm.domain.models.profiles import TaxonomyEntry
+from storecrm.domain.models.taxonomies import TaxonomyEntry
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.search import TaxonomyQuery, taxonomies_match
