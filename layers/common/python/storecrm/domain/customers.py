@@ -25,9 +25,8 @@ from storecrm.domain.fields import Command, Email
 from storecrm.domain.models.accounts import CodeSummary, Session
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile
+from storecrm.domain.models.profiles import Profile, profile_event
 from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
-from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import PendingSession, SessionService
 from storecrm.domain.subscriptions import profile_subscriptions
 

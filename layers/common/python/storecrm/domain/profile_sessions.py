@@ -21,8 +21,7 @@ from storecrm.domain.errors import NotFound, Unauthorized
 from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.profiles import profile_event
+from storecrm.domain.models.profiles import Profile, profile_event
 
 if TYPE_CHECKING:
     from storecrm.domain.codes import LoginCodes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -17,7 +17,7 @@ from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.accounts import SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
+from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry, profile_event
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 
@@ -117,9 +117,6 @@ class _ListPosition(Model):
     status: str | None
     key: dict[str, str]
 
-
-def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
-    return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
 
 
 class ProfileService:

@@ -9,6 +9,7 @@ from pydantic import Field
 from storecrm.domain.base_model import Model
 from storecrm.domain.models.accounts import CodeSummary, SessionSummary
 from storecrm.domain.models.base import Entity
+from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.taxonomies import TaxonomyEntry
 
 
@@ -69,3 +70,7 @@ class Profile(Entity):
     def public_view(self) -> dict[str, Any]:
         """The profile as events and the arky dialect show it (no credentials, no revision)."""
         return self.model_dump(mode="json", include=self.PUBLIC_FIELDS)
+
+
+def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
+    return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
