@@ -39,10 +39,6 @@ class CodeSent(Out):
     sent: bool
 
 
-class LoggedOut(Out):
-    logged_out: bool
-
-
 class Tokens(Out):
     access_token: str
     refresh_token: str

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from storecrm.arky.schemas.audiences import SubscriptionOut
 from storecrm.arky.schemas.common import Out
+from storecrm.arky.schemas.subscriptions import SubscriptionOut
 from storecrm.domain.models.accounts import CodeSummary, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
