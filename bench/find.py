@@ -45,7 +45,8 @@ CASES: list[tuple[str, dict[str, str], bool]] = [
 
 # ------------------------------------------------------------------- loading
 def make_profile(store_id: str, i: int, at: int) -> Profile:
-    from storecrm.domain.models.profiles import Profile, TaxonomyEntry, TaxonomyField
+    from storecrm.domain.models.profiles import Profile
+    from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
 
     fields = [TaxonomyField(key="tier", type="text", value=TIERS[i % len(TIERS)]),
               TaxonomyField(key="ltv", type="number", value=i % 5000),

@@ -12,12 +12,12 @@ from storecrm.arky.schemas.auth import (
     AuthToken,
     CodeRequest,
     CodeSent,
-    LoggedOut,
     LogoutRequest,
     RefreshRequest,
     StoreCodeRequest,
     VerifyRequest,
 )
+from storecrm.arky.schemas.common import LoggedOut
 from storecrm.domain.errors import Unauthorized
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, principal, source_ip

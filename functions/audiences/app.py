@@ -11,7 +11,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.audiences import (
     AccessResponse,
@@ -29,11 +28,11 @@ from storecrm.domain.models.audiences import AudienceStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, STAFF_CHANGE, STAFF_READ, errors
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.http.urls import public_base_url
 from storecrm.services import audience_service, audience_signup
 
-IDS = TypeAdapter(list[str])
+IDS = json_shape(list[str])
 TOKEN = Query(min_length=1, max_length=2000, description="The token from the mailed link")
 # The find parameters staff and storefronts share.
 IdsParam = Annotated[str | None, Query(max_length=4000, description="JSON array of audience ids")]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.email_templates import EmailTemplateOut, EmailTemplatePreviewOut
@@ -23,10 +22,10 @@ from storecrm.domain.models.email_templates import EmailTemplateStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.services import email_template_service
 
-IDS = TypeAdapter(list[str])
+IDS = json_shape(list[str])
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)

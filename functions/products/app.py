@@ -12,7 +12,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.products import ProductOut
@@ -23,11 +22,11 @@ from storecrm.domain.search import TaxonomyQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.services import product_catalog, product_service
 
-IDS = TypeAdapter(list[str])
-TAXONOMY_QUERY = TypeAdapter(list[TaxonomyQuery])
+IDS = json_shape(list[str])
+TAXONOMY_QUERY = json_shape(list[TaxonomyQuery])
 # The find parameters staff and storefronts share.
 IdsParam = Annotated[str | None, Query(max_length=4000, description="JSON array of product ids")]
 TaxonomyQueryParam = Annotated[str | None, Query(max_length=4000, description="JSON array of taxonomy queries")]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.arky.schemas.auth import CodeSent, RefreshRequest
-from storecrm.arky.schemas.profiles import ProfileEmailRequest, ProfileOut, ProfileSession, ProfileVerifyRequest
+from storecrm.arky.schemas.profile_sessions import ProfileEmailRequest, ProfileSession, ProfileVerifyRequest
+from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import optional_principal, principal, source_ip
 from storecrm.http.openapi import CODE_REQUEST, PROFILE_BEARER, PUBLIC_STORE

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.commerce import CartOut, OrderOut
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.profiles import ProfileOut, StaffProfileDetail
+from storecrm.domain.fields import SortDirection
 from storecrm.domain.models.profiles import ProfileStatus
 from storecrm.domain.profiles import (
     MergeRequest,
@@ -21,14 +21,13 @@ from storecrm.domain.profiles import (
     ProfileSortField,
 )
 from storecrm.domain.search import TaxonomyQuery
-from storecrm.domain.stores import SortDirection
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.services import profile_service
 
-TAXONOMY_QUERY = TypeAdapter(list[TaxonomyQuery])
+TAXONOMY_QUERY = json_shape(list[TaxonomyQuery])
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)

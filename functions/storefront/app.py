@@ -10,8 +10,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from storecrm.arky.schemas.auth import LoggedOut
-from storecrm.arky.schemas.profiles import IdentifyResponse, ProfileDetail, ProfileOut, StorefrontToken
+from storecrm.arky.schemas.common import LoggedOut
+from storecrm.arky.schemas.profiles import ProfileDetail, ProfileOut
+from storecrm.arky.schemas.storefront import IdentifyResponse, StorefrontToken
 from storecrm.arky.schemas.stores import MarketOut, StoreOut, public_store
 from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors

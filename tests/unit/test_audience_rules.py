@@ -6,9 +6,9 @@ import pytest
 
 from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
-from storecrm.domain.audiences import better_subscription, grants_access
 from storecrm.domain.auth import SigningKeys
 from storecrm.domain.models.audiences import Subscription
+from storecrm.domain.subscriptions import better_subscription, grants_access
 
 KEYS = SigningKeys(current_kid="k2", keys={"k1": "old-secret", "k2": "new-secret"})
 

@@ -6,9 +6,10 @@ import pytest
 
 from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.models.products import Price, Product, ProductVariant
-from storecrm.domain.models.profiles import TaxonomyEntry, TaxonomyField
 from storecrm.domain.models.stores import Market
-from storecrm.domain.products import InventoryIn, VariantIn, built_variants, price_in, variant_of
+from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
+from storecrm.domain.products import InventoryIn, VariantIn, built_variants
+from storecrm.domain.quotes import price_in, variant_of
 from storecrm.domain.search import TaxonomyCondition, TaxonomyQuery, taxonomies_match
 
 US = Market(id="m1", store_id="s", key="us", currency="USD", tax_mode="exclusive", created_at=0, updated_at=0)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from storecrm.domain.models.profiles import Profile, TaxonomyEntry, TaxonomyField
+from storecrm.domain.models.profiles import Profile
+from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
 from storecrm.domain.search import (
     MAX_TERMS,
     TaxonomyCondition,

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from storecrm.domain.audiences import PriceIn
 from storecrm.domain.fields import Number, WholeNumber
 from storecrm.domain.models.audiences import PriceInterval
-from storecrm.domain.models.profiles import GeoPoint
+from storecrm.domain.models.taxonomies import GeoPoint
 from storecrm.domain.providers import provider_union
 
 

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, Forbidden, NotFound
-from storecrm.domain.models.stores import Membership, Store
 from storecrm.domain.permissions import Action, Role, can, require
 from storecrm.domain.plan_limits import ALLOWED_WHEN_LAPSED, LAPSED, check_not_lapsed
 
 if TYPE_CHECKING:
+    from storecrm.domain.models.stores import Membership, Store
     from storecrm.repositories.keys import Key
     from storecrm.repositories.stores import StoreRepository, StoreView
     from storecrm.repositories.table import Write

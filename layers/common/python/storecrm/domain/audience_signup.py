@@ -20,26 +20,19 @@ from storecrm import metrics
 from storecrm.clock import now
 from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
-from storecrm.domain.audiences import (
-    AUDIENCE_NOT_FOUND,
-    SUBSCRIBED,
-    AudienceLookup,
-    AudienceQuery,
-    grants_access,
-    new_subscription,
-    subscriber_added,
-)
-from storecrm.domain.auth import Principal, SigningKeys
+from storecrm.domain.audiences import AUDIENCE_NOT_FOUND, AudienceLookup, AudienceQuery
+from storecrm.domain.auth import Principal, SigningKeys, own_session_id
 from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.audiences import Audience, AudiencePrice, ConfirmationAudience, PaidAudience, Subscription
 from storecrm.domain.models.profiles import Profile
-from storecrm.domain.models.stores import Store
-from storecrm.domain.profile_sessions import check_live_session, own_session_id, sees_record, sees_whole_profile
+from storecrm.domain.profile_sessions import check_live_session, sees_record, sees_whole_profile
+from storecrm.domain.subscriptions import SUBSCRIBED, grants_access, new_subscription, subscriber_added
 from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 
 if TYPE_CHECKING:
+    from storecrm.domain.models.stores import Store
     from storecrm.gateways.mail import Mailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository

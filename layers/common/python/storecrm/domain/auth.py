@@ -44,6 +44,13 @@ class Principal:
     verified: bool = True
 
 
+def own_session_id(caller: Principal, store_id: str) -> str:
+    """The session of a profile bearer of this store; any other token is a 401."""
+    if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
+        raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
+    return caller.session_id
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """At most `limit` requests per `window` seconds for one subject (an email, an IP)."""

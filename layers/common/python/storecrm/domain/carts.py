@@ -22,12 +22,10 @@ from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
-from storecrm.domain.access import StoreGuard
-from storecrm.domain.auth import Principal
+from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
-from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.commerce import (
     Address,
     Cart,
@@ -46,11 +44,12 @@ from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.profile_sessions import own_session_id
 from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreGuard
+    from storecrm.domain.models.accounts import Session
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.carts import CartRepository

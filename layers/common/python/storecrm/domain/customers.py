@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
-from storecrm.domain import audiences, passwords, pictures
+from storecrm.domain import passwords, pictures
 from storecrm.domain.auth import Principal, RateLimit, hash_secret
 from storecrm.domain.codes import LoginCodes
 from storecrm.domain.errors import NotFound, Unauthorized, ValidationFailed
@@ -29,10 +29,10 @@ from storecrm.domain.models.accounts import CodeSummary, Session
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.customers import EmailVerification
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile
+from storecrm.domain.models.profiles import Profile, profile_event
 from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
-from storecrm.domain.profiles import profile_event
 from storecrm.domain.sessions import PendingSession, SessionService
+from storecrm.domain.subscriptions import profile_subscriptions
 
 if TYPE_CHECKING:
     from storecrm.gateways.mail import Mailer
@@ -392,7 +392,7 @@ class Customers:
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
-        return profile, session, audiences.profile_subscriptions(
+        return profile, session, profile_subscriptions(
             self.subscriptions.listed_subscriptions(found.get(listing)), profile), found
 
     def _prepare(self, profile_id: str, store_id: str) -> PendingSession:
@@ -408,7 +408,7 @@ class Customers:
         profile, _, found = self.profiles.load(profile_id, store_id, None, extra=[listing])
         if profile is None or profile.store_id != store_id:
             return None, []
-        return profile, audiences.profile_subscriptions(
+        return profile, profile_subscriptions(
             self.subscriptions.listed_subscriptions(found.get(listing)), profile)
 
     def _open(self, profile: Profile, listed: list[Subscription], changes: dict[str, object],

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag
@@ -32,6 +31,7 @@ from storecrm.domain.template_rendering import (
 )
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.keys import Key

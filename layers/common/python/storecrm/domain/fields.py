@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, Strict, ValidationError
 
@@ -25,6 +25,7 @@ LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_la
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
 HttpsReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_https_url)]
+SortDirection = Literal["asc", "desc"]
 
 
 class Command(Model):

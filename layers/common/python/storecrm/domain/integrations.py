@@ -12,7 +12,6 @@ from pydantic import Field, ValidationError
 
 from storecrm.clock import new_id, now
 from storecrm.config import Settings
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
@@ -22,6 +21,7 @@ from storecrm.domain.providers import CONFIG_CATEGORIES, PROVIDER_MODELS, Provid
 from storecrm.domain.rules import mask, secret_edit
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
     from storecrm.gateways.oauth import TokenEndpoint
     from storecrm.gateways.secret_box import SecretBox
     from storecrm.repositories.integrations import IntegrationRepository

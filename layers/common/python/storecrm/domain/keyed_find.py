@@ -16,7 +16,7 @@ from pydantic import Field
 from storecrm.domain import cursors
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.fields import Command
+from storecrm.domain.fields import Command, SortDirection
 
 if TYPE_CHECKING:
     from storecrm.repositories.keys import Key
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 # A find by ids reads them with the access check's two items in one BatchGetItem (100 keys).
 FIND_MAX = 98
 SortField = Literal["created_at", "updated_at", "key"]
-SortDirection = Literal["asc", "desc"]
 # Reads `wanted` (with whatever the caller checks access by) in one BatchGetItem.
 Load = Callable[[list["Key"]], dict["Key", "Item"]]
 

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, CountryCode, Currency, MarketKey, WholeNumber
-from storecrm.domain.models.integrations import Integration
 from storecrm.domain.models.stores import Market, PaymentMethod, PaymentMethodId, TaxMode, Zone
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
+    from storecrm.domain.models.integrations import Integration
     from storecrm.repositories.integrations import IntegrationRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.markets import MarketRepository

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from storecrm import metrics
 from storecrm.clock import now
-from storecrm.domain.audiences import SUBSCRIBED, new_subscription, subscriber_added
 from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
 from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience, SubscriptionStatus
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.order_events import ORDER_PAYMENT_EVENTS
+from storecrm.domain.subscriptions import SUBSCRIBED, new_subscription, subscriber_added
 
 if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
 from storecrm.clock import new_id, now
-from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, LanguageTag, MarketKey, WholeNumber
 from storecrm.domain.keyed_find import KeyedFind, KeyedQuery, Load
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Block, Price, Product, ProductInventory, ProductStatus, ProductVariant
-from storecrm.domain.models.profiles import TaxonomyEntry
-from storecrm.domain.models.stores import Market
+from storecrm.domain.models.taxonomies import TaxonomyEntry
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.search import TaxonomyQuery, taxonomies_match
 
 if TYPE_CHECKING:
+    from storecrm.domain.access import StoreAccess, StoreGuard
+    from storecrm.domain.models.stores import Market
     from storecrm.repositories.keys import Key
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
@@ -121,33 +121,6 @@ class ProductQuery(KeyedQuery):
 
 
 # ---------------------------------------------------------------- rules
-class SellingMarket(Protocol):
-    """What pricing needs of a market: its key and currency (a Market, or what a cart keeps of one)."""
-
-    @property
-    def key(self) -> str: ...
-
-    @property
-    def currency(self) -> str: ...
-
-
-def price_in(variant: ProductVariant, market: SellingMarket, field: str = "variant_id") -> Price:
-    """The variant's price in the market (the one for everyone, not an audience's); a variant without one
-    cannot be sold there, which is the caller's mistake: a 400 naming `field`."""
-    for price in variant.prices:
-        if price.market == market.key and price.currency == market.currency and price.audience_id is None:
-            return price
-    raise ValidationFailed.on(field, f"this variant has no {market.currency} price in the '{market.key}' market")
-
-
-def variant_of(product: Product, variant_id: str, field: str = "variant_id") -> ProductVariant:
-    """One of the product's variants; another id is a 400 naming `field`."""
-    for variant in product.variants:
-        if variant.id == variant_id:
-            return variant
-    raise ValidationFailed.on(field, "no variant with this id in this product")
-
-
 def market_keys(variants: Sequence[VariantIn]) -> list[str]:
     """The markets the prices name, once each."""
     return list(dict.fromkeys(p.market for v in variants for p in v.prices or []))

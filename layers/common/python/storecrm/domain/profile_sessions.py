@@ -15,18 +15,17 @@ from typing import TYPE_CHECKING
 
 from storecrm import metrics
 from storecrm.clock import new_id, now
-from storecrm.domain import audiences
-from storecrm.domain.auth import Principal
-from storecrm.domain.codes import LoginCodes
+from storecrm.domain import subscriptions
+from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.errors import NotFound, Unauthorized
 from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.profiles import profile_event
-from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
+from storecrm.domain.models.profiles import Profile, profile_event
 
 if TYPE_CHECKING:
+    from storecrm.domain.codes import LoginCodes
+    from storecrm.domain.sessions import IssuedTokens, PendingSession, SessionService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.profiles import ProfileRepository
@@ -119,7 +118,7 @@ class ProfileSessions:
         (budget 1)."""
         profile, session, listed = self._me(store_id, caller, with_subscriptions=True)
         return visible_profile(profile, session), [
-            s for s in audiences.profile_subscriptions(listed, profile)
+            s for s in subscriptions.profile_subscriptions(listed, profile)
             if sees_record(profile, session, s.origin_session_id)]
 
     def _me(self, store_id: str, caller: Principal,
@@ -183,13 +182,6 @@ class ProfileSessions:
             return None
         own_session_id(caller, store_id)
         return caller.subject
-
-
-def own_session_id(caller: Principal, store_id: str) -> str:
-    """The session of a profile bearer of this store; any other token is a 401."""
-    if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
-        raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
-    return caller.session_id
 
 
 def check_live_session(session: Session | None, profile: Profile | None, store_id: str) -> None:

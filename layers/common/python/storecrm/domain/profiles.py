@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from storecrm import metrics
 from storecrm.clock import new_id, now
-from storecrm.domain import audiences, cursors, profile_commerce, search
+from storecrm.domain import cursors, profile_commerce, search, subscriptions
 from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
-from storecrm.domain.fields import Command, Email
+from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.accounts import SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.models.profiles import Profile, ProfileCommerce, ProfileStatus, PromoUsage, TaxonomyEntry
+from storecrm.domain.models.profiles import (
+    Profile,
+    ProfileCommerce,
+    ProfileStatus,
+    PromoUsage,
+    TaxonomyEntry,
+    profile_event,
+)
 from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 
@@ -65,7 +72,7 @@ class ProfileQuery(Command):
     taxonomy_query: list[search.TaxonomyQuery] | None = Field(default=None, max_length=5)
     status: ProfileStatus | None = None
     sort_field: ProfileSortField = "created_at"
-    sort_direction: Literal["asc", "desc"] = "desc"
+    sort_direction: SortDirection = "desc"
     has_cart: bool | None = None
     has_activity: bool | None = None
     limit: int = Field(default=20, ge=1, le=100)
@@ -166,9 +173,6 @@ def _records_start(cursor: str | None) -> dict[str, str] | None:
     return start.key if start else None
 
 
-def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
-    return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
-
 
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
@@ -219,14 +223,14 @@ class ProfileService:
                                   extra=[key, facts_key, *([listing] if listing else [])])
         found = access.view.extras
         profile = self._in_store(self.profiles.from_item(found.get(key)), store_id)
-        subscriptions = (audiences.profile_subscriptions(self.subscriptions.listed_subscriptions(found.get(listing)),
-                                                         profile) if self.subscriptions and listing else [])
+        listed = (subscriptions.profile_subscriptions(self.subscriptions.listed_subscriptions(found.get(listing)),
+                                                      profile) if self.subscriptions and listing else [])
         facts = self.commerce.facts(found.get(facts_key))
         carts, carts_last = (self.commerce.carts_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                              if facts.has_carts else ([], None))
         orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                                if facts.has_orders else ([], None))
-        return ProfileView(profile, subscriptions, carts, _records_cursor(carts_last), orders,
+        return ProfileView(profile, listed, carts, _records_cursor(carts_last), orders,
                            _records_cursor(orders_last))
 
     def carts(self, principal: Principal, store_id: str, profile_id: str,
@@ -313,7 +317,7 @@ class ProfileService:
         if not theirs:
             return [erased]
         ours = self.subscriptions.subscriptions_of(target.id)
-        moved = audiences.repointed(theirs, ours, target, now())
+        moved = subscriptions.repointed(theirs, ours, target, now())
         return [erased, *[self.subscriptions.subscription_delete(s) for s in theirs],
                 *[self.subscriptions.subscription_write(new, replaced) for new, replaced in moved],
                 *([self.subscriptions.listing_write(target.id, listed=[new for new, _ in moved])] if moved else [])]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from storecrm.domain.errors import FieldError, ValidationFailed
 from storecrm.domain.models.commerce import (
@@ -22,7 +23,6 @@ from storecrm.domain.models.commerce import (
 )
 from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
 from storecrm.domain.models.stores import Market, PaymentMethod, ShippingMethod, Zone
-from storecrm.domain.products import SellingMarket, price_in, variant_of
 from storecrm.domain.tax import TaxableLine, order_tax, zone_for
 
 
@@ -32,6 +32,33 @@ class CartMarket:
 
     key: str
     currency: str
+
+
+class SellingMarket(Protocol):
+    """What pricing needs of a market: its key and currency (a Market, or what a cart keeps of one)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def currency(self) -> str: ...
+
+
+def price_in(variant: ProductVariant, market: SellingMarket, field: str = "variant_id") -> Price:
+    """The variant's price in the market (the one for everyone, not an audience's); a variant without one
+    cannot be sold there, which is the caller's mistake: a 400 naming `field`."""
+    for price in variant.prices:
+        if price.market == market.key and price.currency == market.currency and price.audience_id is None:
+            return price
+    raise ValidationFailed.on(field, f"this variant has no {market.currency} price in the '{market.key}' market")
+
+
+def variant_of(product: Product, variant_id: str, field: str = "variant_id") -> ProductVariant:
+    """One of the product's variants; another id is a 400 naming `field`."""
+    for variant in product.variants:
+        if variant.id == variant_id:
+            return variant
+    raise ValidationFailed.on(field, "no variant with this id in this product")
 
 
 def priced(index: int, item: CartItem, products: Mapping[str, Product],

@@ -7,12 +7,15 @@ change, so a search never scans and never sees a half-written profile.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
 from storecrm.domain.base_model import Model
-from storecrm.domain.models.profiles import GeoPoint, Profile, TaxonomyEntry, TaxonomyFieldType
+from storecrm.domain.models.taxonomies import GeoPoint, TaxonomyEntry, TaxonomyFieldType
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.profiles import Profile
 
 MIN_QUERY = 2
 # Index items are rewritten inside the profile's transaction (at most 100 writes), so a profile

@@ -13,10 +13,10 @@ from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.models.stores import Market, Store
-from storecrm.domain.profile_sessions import ProfileLogin, ProfileSessions
-from storecrm.domain.sessions import SessionService
 
 if TYPE_CHECKING:
+    from storecrm.domain.profile_sessions import ProfileLogin, ProfileSessions
+    from storecrm.domain.sessions import SessionService
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.stores import StoreRepository
 

@@ -12,7 +12,7 @@ from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Forbidden, NotFound, ValidationFailed
-from storecrm.domain.fields import Command, Email, LanguageTag, Slug, Timezone
+from storecrm.domain.fields import Command, Email, LanguageTag, Slug, SortDirection, Timezone
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.stores import Language, Market, Membership, Store, StoreEmails, StoreStatus, Zone
 from storecrm.domain.permissions import Action, Role
@@ -51,7 +51,6 @@ class StoreChanges(Command):
 
 
 SortField = Literal["created_at", "updated_at", "key"]
-SortDirection = Literal["asc", "desc"]
 
 
 class StoreQuery(Command):

@@ -12,11 +12,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.models.email_templates import EmailTemplate
-from storecrm.domain.models.stores import Store
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.stores import Store
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 CONFIRM_URL = "confirm_url"

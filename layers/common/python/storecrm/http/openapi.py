@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from storecrm.domain.base_model import Model
 from storecrm.http.json_input import JSON_MEDIA_TYPE
 
 ERROR_SCHEMA = "ArkyError"
@@ -34,37 +33,6 @@ _POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidatio
 PELCRO_BASE = "/api/v1/sdk"
 PELCRO_ERROR_REF = "#/components/schemas/PelcroError"
 PELCRO_VALIDATION_REF = "#/components/schemas/PelcroValidationError"
-
-
-class FieldErrorOut(Model):
-    field: str
-    error: str
-
-
-class ArkyError(Model):
-    """Every error answer: {message, error, statusCode, validationErrors}."""
-
-    message: str
-    error: str
-    statusCode: int  # noqa: N815 - the wire name
-    validationErrors: list[FieldErrorOut]  # noqa: N815
-
-
-class PelcroErrorDetail(Model):
-    status: int
-    message: str
-
-
-class PelcroError(Model):
-    """Every Pelcro-dialect error but validation: {"error": {status, message}}."""
-
-    error: PelcroErrorDetail
-
-
-class PelcroValidationError(Model):
-    """A Pelcro-dialect 400: each field's messages."""
-
-    errors: dict[str, list[str]]
 
 
 def _response(status: int, pelcro: bool = False) -> dict[str, Any]:
@@ -93,6 +61,10 @@ CODE_REQUEST = errors(404, 429)  # mails a code: rate limited per email and per 
 
 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
+    # The error models are defined by the one function that renders the document, not by every function
+    # that declares its routes' errors.
+    from storecrm.http.error_schemas import ArkyError, PelcroError, PelcroValidationError
+
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_SCHEMA] = ArkyError.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schemas[ERROR_SCHEMA].pop("$defs", {}))

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from typing import TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from storecrm.domain.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 from storecrm.http.json_input import check_json
 
 T = TypeVar("T")
+
+
+def json_shape(shape: type[T]) -> TypeAdapter[T]:
+    """The validator of a JSON-encoded parameter, built by the first request that sends it: a
+    TypeAdapter is otherwise built at import (list[TaxonomyQuery] takes about 35 ms of a cold start)."""
+    return TypeAdapter(shape, config=ConfigDict(defer_build=True))
 
 
 def json_param(raw: str | None, adapter: TypeAdapter[T], name: str) -> T | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
 from storecrm.domain.fields import Command, Email
-from storecrm.domain.sessions import IssuedTokens
+
+if TYPE_CHECKING:
+    from storecrm.domain.sessions import IssuedTokens
 
 
 class CodeRequest(Command):
@@ -33,10 +37,6 @@ class LogoutRequest(Command):
 
 class CodeSent(Out):
     sent: bool
-
-
-class LoggedOut(Out):
-    logged_out: bool
 
 
 class Tokens(Out):

@@ -1,4 +1,4 @@
-"""What every arky-style answer builds on: the base, pages, deletions."""
+"""What every arky-style answer builds on: the base, pages, deletions, logouts."""
 
 from __future__ import annotations
 
@@ -24,3 +24,7 @@ class Deleted(Out):
 
 class Removed(Out):
     removed: bool
+
+
+class LoggedOut(Out):
+    logged_out: bool

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
 from storecrm.domain.models.products import Block, Product, ProductStatus, ProductVariant
-from storecrm.domain.models.profiles import TaxonomyEntry
+from storecrm.domain.models.taxonomies import TaxonomyEntry
 
 
 class ProductOut(Out):

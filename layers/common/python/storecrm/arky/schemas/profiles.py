@@ -1,4 +1,5 @@
-"""CRM profiles, profile sessions and the storefront's identify answer."""
+"""CRM profiles as staff and shoppers read them (profile sessions and the storefront's identify answer are in
+profile_sessions.py and storefront.py beside this module)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from storecrm.arky.schemas.audiences import SubscriptionOut
-from storecrm.arky.schemas.auth import Tokens
 from storecrm.arky.schemas.commerce import CartOut, OrderOut
 from storecrm.arky.schemas.common import Out
-from storecrm.arky.schemas.stores import MarketOut, StoreOut
-from storecrm.domain.fields import Command, Email
+from storecrm.arky.schemas.subscriptions import SubscriptionOut
 from storecrm.domain.models.accounts import CodeSummary, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
 
 if TYPE_CHECKING:
-    from storecrm.domain.profile_sessions import ProfileLogin
     from storecrm.domain.profiles import ProfileView
 
 
@@ -70,40 +67,3 @@ class StaffProfileDetail(ProfileDetail):
                    orders_cursor=view.orders_cursor,
                    audience_subscriptions=[SubscriptionOut.of(s) for s in view.subscriptions])
 
-
-class ProfileEmailRequest(Command):
-    email: Email
-
-
-class ProfileVerifyRequest(Command):
-    email: Email
-    code: str = Field(pattern=r"^\d{6}$", description="The six digits from the mail")
-
-
-class ProfileSession(Tokens):
-    """A profile session: `id` is the profile's id (the seed's connect flow reads it as profileId)."""
-
-    id: str
-    profile: ProfileOut
-    session_id: str
-
-    @classmethod
-    def of(cls, login: ProfileLogin) -> ProfileSession:
-        return cls.model_validate({"id": login.profile.id, "profile": ProfileOut.of(login.profile),
-                                   "session_id": login.tokens.session.id, **cls.fields(login.tokens)})
-
-
-class StorefrontToken(Out):
-    """`token` is the bearer the client keeps; it lasts as long as the session."""
-
-    id: str
-    token: str
-    created_at: int
-
-
-class IdentifyResponse(Out):
-    profile: ProfileOut
-    token: StorefrontToken
-    store: StoreOut
-    market: MarketOut | None
-    code_sent: bool

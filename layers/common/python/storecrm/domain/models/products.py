@@ -8,7 +8,7 @@ from pydantic import Field
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.models.base import Entity
-from storecrm.domain.models.profiles import TaxonomyEntry
+from storecrm.domain.models.taxonomies import TaxonomyEntry
 
 ProductStatus = Literal["draft", "active", "archived"]
 

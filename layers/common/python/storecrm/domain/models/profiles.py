@@ -4,44 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from storecrm.domain.base_model import Model
-from storecrm.domain.fields import Number
 from storecrm.domain.models.accounts import CodeSummary, SessionSummary
 from storecrm.domain.models.base import Entity
-
-# Taxonomy ids and field keys become parts of index keys, so they may not contain "#".
-SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"
-TaxonomyFieldType = Literal["text", "number", "boolean", "geo_location"]
-
-
-class GeoPoint(Model):
-    lat: Number = Field(ge=-90, le=90)
-    lon: Number = Field(ge=-180, le=180)
-
-
-class TaxonomyField(Model):
-    id: str | None = Field(default=None, max_length=64)
-    key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
-    type: TaxonomyFieldType
-    value: bool | float | str | GeoPoint
-
-    @model_validator(mode="after")
-    def _value_matches_type(self) -> TaxonomyField:
-        expected: dict[str, tuple[type, ...]] = {"text": (str,), "number": (int, float), "boolean": (bool,),
-                                                  "geo_location": (GeoPoint,)}
-        value = self.value
-        if (isinstance(value, bool) and self.type == "number") or not isinstance(value, expected[self.type]):
-            raise ValueError(f"value of '{self.key}' must be a {self.type}")
-        if isinstance(value, str) and len(value) > 500:
-            raise ValueError(f"value of '{self.key}' is longer than 500 characters")
-        return self
-
-
-class TaxonomyEntry(Model):
-    taxonomy_id: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
-    fields: list[TaxonomyField] = Field(default_factory=list, max_length=20)
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.taxonomies import TaxonomyEntry
 
 
 class PromoUsage(Model):
@@ -124,3 +93,7 @@ class ProfileCommerce(Model):
     @property
     def has_activity(self) -> bool:
         return self.has_carts or self.has_orders
+
+
+def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:
+    return OutboxEvent.new(type_, profile.store_id, {"profile": profile.public_view(), **extra})
