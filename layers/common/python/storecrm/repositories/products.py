@@ -112,38 +112,13 @@ class ProductRepository:
         to `reserved` at its location, on the condition that the location still holds that many (so stock is
         never oversold) and that the variant and location are still where they were when the product was read.
         The revision goes up, so a staff update made from an earlier read cannot write the old counts back."""
-        names = {"#v": "variants", "#i": "inventory", "#a": "available", "#r": "reserved", "#id": "id",
-                 "#loc": "location_id", "#rev": "revision"}
-        values: Item = {":one": 1}
-        sets, conditions = ["#rev = #rev + :one"], ["attribute_exists(PK)"]
-        for n, (variant_id, location_id, quantity) in enumerate(takes):
-            v = next(i for i, variant in enumerate(product.variants) if variant.id == variant_id)
-            s = next(i for i, stock in enumerate(product.variants[v].inventory) if stock.location_id == location_id)
-            at = f"#v[{v}].#i[{s}]"
-            values.update({f":q{n}": quantity, f":vid{n}": variant_id, f":loc{n}": location_id})
-            sets += [f"{at}.#a = {at}.#a - :q{n}", f"{at}.#r = {at}.#r + :q{n}"]
-            conditions += [f"#v[{v}].#id = :vid{n}", f"{at}.#loc = :loc{n}", f"{at}.#a >= :q{n}"]
-        return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
-                      condition=" AND ".join(conditions), names=names, values=values, error=error)
+        return _stock_moved(product, takes, error, source="#a", target="#r")
 
     @staticmethod
     def stock_returned(product: Product, returns: Sequence[StockTake], error: Conflict) -> Write:
         """The reverse of `stock_taken` for a cancelled order's lines: each moves `quantity` back from `reserved`
-        to `available`, on the condition that the variant and location are where they were read and still
-        hold that many reserved units."""
-        names = {"#v": "variants", "#i": "inventory", "#a": "available", "#r": "reserved", "#id": "id",
-                 "#loc": "location_id", "#rev": "revision"}
-        values: Item = {":one": 1}
-        sets, conditions = ["#rev = #rev + :one"], ["attribute_exists(PK)"]
-        for n, (variant_id, location_id, quantity) in enumerate(returns):
-            v = next(i for i, variant in enumerate(product.variants) if variant.id == variant_id)
-            s = next(i for i, stock in enumerate(product.variants[v].inventory) if stock.location_id == location_id)
-            at = f"#v[{v}].#i[{s}]"
-            values.update({f":q{n}": quantity, f":vid{n}": variant_id, f":loc{n}": location_id})
-            sets += [f"{at}.#a = {at}.#a + :q{n}", f"{at}.#r = {at}.#r - :q{n}"]
-            conditions += [f"#v[{v}].#id = :vid{n}", f"{at}.#loc = :loc{n}", f"{at}.#r >= :q{n}"]
-        return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
-                      condition=" AND ".join(conditions), names=names, values=values, error=error)
+        to `available`, on the same conditions (the reserved units still there)."""
+        return _stock_moved(product, returns, error, source="#r", target="#a")
 
     def delete(self, product: Product, events: Sequence[OutboxEvent]) -> None:
         writes: list[Write] = [
@@ -169,3 +144,21 @@ def _marker(product: Product) -> Item:
 def _slug_marker(product: Product, language: str, slug: str) -> Item:
     pk, sk = keys.product_slug(product.store_id, language, slug)
     return {"PK": pk, "SK": sk, "entity": "PRODUCTSLUG", "product_id": product.id}
+
+
+def _stock_moved(product: Product, moves: Sequence[StockTake], error: Conflict, *, source: str, target: str) -> Write:
+    """Moves each line's quantity from `source` to `target` (`#a` available, `#r` reserved) at its location,
+    if the variant and location are where they were read and `source` still holds that many."""
+    names = {"#v": "variants", "#i": "inventory", "#a": "available", "#r": "reserved", "#id": "id",
+             "#loc": "location_id", "#rev": "revision"}
+    values: Item = {":one": 1}
+    sets, conditions = ["#rev = #rev + :one"], ["attribute_exists(PK)"]
+    for n, (variant_id, location_id, quantity) in enumerate(moves):
+        v = next(i for i, variant in enumerate(product.variants) if variant.id == variant_id)
+        s = next(i for i, stock in enumerate(product.variants[v].inventory) if stock.location_id == location_id)
+        at = f"#v[{v}].#i[{s}]"
+        values.update({f":q{n}": quantity, f":vid{n}": variant_id, f":loc{n}": location_id})
+        sets += [f"{at}.{source} = {at}.{source} - :q{n}", f"{at}.{target} = {at}.{target} + :q{n}"]
+        conditions += [f"#v[{v}].#id = :vid{n}", f"{at}.#loc = :loc{n}", f"{at}.{source} >= :q{n}"]
+    return update(keys.product(product.store_id, product.id), "SET " + ", ".join(sets),
+                  condition=" AND ".join(conditions), names=names, values=values, error=error)
