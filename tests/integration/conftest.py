@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from localrunner.fake_stripe import FakeStripe
 from localrunner.moto_snapshots import snapshot_each_table_once
 from localrunner.template import function_environment, provision
 from moto import mock_aws
@@ -117,3 +118,14 @@ def pipeline(provisioned: Any, store: dict[str, Any]) -> Pipeline:
     found = Pipeline(provisioned)
     found.run()
     return found
+
+
+@pytest.fixture
+def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
+    """The fake Stripe on loopback, with every Stripe client pointed at it."""
+    from storecrm import services
+
+    with FakeStripe() as fake:
+        monkeypatch.setenv("STRIPE_API_BASE", fake.url)
+        services.reset()
+        yield fake

@@ -4,7 +4,6 @@ storefront sessions cannot reach them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -91,16 +90,6 @@ def test_staff_cash_checkout_writes_the_order_for_the_carts_profile(api: Api, st
         again = api.call(method, staff(store, f"/{cart['id']}{tail}"), body, token=shop["token"])
         assert (again.status, again.error) == (409, "CART.CONVERTED"), (tail, again.body)
     assert len(_orders(store["id"])) == 1
-
-
-@pytest.fixture
-def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    from storecrm import services
-
-    with FakeStripe() as fake:
-        monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-        services.reset()
-        yield fake
 
 
 def test_staff_card_checkout_opens_a_payment_intent(api: Api, owner: dict[str, Any], store: dict[str, Any],

@@ -5,7 +5,6 @@ open a Stripe PaymentIntent on the store's own account; stock is never oversold 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -205,16 +204,6 @@ def test_fifty_concurrent_checkouts_of_ten_units_sell_ten(api: Api, store: dict[
     assert sorted(set(outcomes) - set(numbers)) == ["CART.OUT_OF_STOCK"]
     assert _stock(api, shop["token"], store, shop["product"]["id"]) == (0, 10)
     assert len(_orders(store["id"])) == 10 and len(_outbox(store["id"], "order.created")) == 10
-
-
-@pytest.fixture
-def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    from storecrm import services
-
-    with FakeStripe() as fake:
-        monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-        services.reset()
-        yield fake
 
 
 def test_card_checkout_opens_a_payment_intent_with_the_stores_key(

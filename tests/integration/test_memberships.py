@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,16 +20,6 @@ STRIPE = {"type": "stripe", "secret_key": "sk_test_51StoreKey0001", "publishable
 PRICES = [{"id": "monthly", "currency": "USD", "amount": 900, "interval": {"period": "month"}},
           {"id": "yearly", "currency": "USD", "amount": 9000, "interval": {"period": "year"}}]
 URLS = {"success_url": "https://shop.example.com/welcome", "cancel_url": "https://shop.example.com/pricing"}
-
-
-@pytest.fixture
-def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    from storecrm import services
-
-    with FakeStripe() as fake:
-        monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-        services.reset()
-        yield fake
 
 
 @pytest.fixture

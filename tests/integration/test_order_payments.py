@@ -4,7 +4,6 @@ Stripe Refunds (idempotency key) or recorded by hand for cash, never more than p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,6 @@ from tests.integration.test_carts import make_product, set_up_market
 from tests.integration.test_memberships import STRIPE, send_event
 from tests.integration.test_orders import orders_path, outbox, place, stock
 from tests.support import HOSTS, Api, counting_calls
-
-
-@pytest.fixture
-def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    from storecrm import services
-
-    with FakeStripe() as fake:
-        monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-        services.reset()
-        yield fake
 
 
 @pytest.fixture
