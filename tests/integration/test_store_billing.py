@@ -321,7 +321,10 @@ def test_a_lapsed_subscription_stops_staff_writes_but_not_customers(
                   api.call("POST", f"{base}/profiles", {"email": "staff.added@example.com"}, token=token)):
         assert reply.status == 402 and reply.error == "BILLING.SUBSCRIPTION_LAPSED", reply.body
     assert read_store(api, store, token)["timezone"] == "America/New_York"
-    # Staff may still look and pay; the store's customers are not stopped.
+    # Staff may still look (reads under rights that also change things too) and pay; customers are not stopped.
+    for path in ("/profiles", "/orders", "/carts", "/audiences", "/webhooks"):
+        looked = api.call("GET", f"{base}{path}", token=token)
+        assert looked.status == 200, (path, looked.body)
     portal = api.call("POST", f"{base}/subscription/portal", {"return_url": "https://admin.example.com"}, token=token)
     assert portal.status == 200, portal.body
     guest = api.call("POST", f"{base}/profiles/initialize", {})

@@ -54,7 +54,7 @@ class StoreGuard:
         if view.store is None or caller is None:
             raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
         require(caller.role, action)
-        check_not_lapsed(view.store, action)
+        check_not_lapsed(view.store, action, reading=principal.reading)
         return StoreAccess(view.store, caller, view)
 
     def checks(self, principal: Principal, store_id: str, action: Action) -> list[Write]:

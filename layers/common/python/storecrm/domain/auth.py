@@ -42,6 +42,8 @@ class Principal:
     session_id: str | None = None
     store_id: str | None = None
     verified: bool = True
+    # The request only reads (GET): what a lapsed store's staff may still do whatever the action's right.
+    reading: bool = False
 
 
 def own_session_id(caller: Principal, store_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.domain.auth import Principal, PrincipalKind, read_access_token
@@ -29,7 +31,7 @@ def principal(app: APIGatewayRestResolver) -> Principal:
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'")
     caller = read_access_token(token, signing_keys())
     logger.append_keys(caller=CALLER_KINDS[caller.kind])
-    return caller
+    return replace(caller, reading=app.current_event.http_method in ("GET", "HEAD"))
 
 
 def source_ip(app: APIGatewayRestResolver) -> str:
