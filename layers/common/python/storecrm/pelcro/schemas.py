@@ -132,6 +132,11 @@ class EmailConfirmedAnswer(Model):
     data: EmailConfirmed
 
 
+def _offer_fields(answer: type[Model], offer: Offer, **renamed: Any) -> dict[str, Any]:
+    """The offer's fields an answer shows under the same name, plus those Pelcro names otherwise."""
+    return {**offer.model_dump(include=set(answer.model_fields)), **renamed}
+
+
 class PlanOut(Model):
     id: str
     nickname: str
@@ -146,10 +151,7 @@ class PlanOut(Model):
 
     @classmethod
     def of(cls, offer: Offer) -> PlanOut:
-        return cls(id=offer.id, nickname=offer.name, description=offer.description, amount=offer.amount,
-                   currency=offer.currency, interval=offer.interval, interval_count=offer.interval_count,
-                   trial_period_days=offer.trial_period_days, created_at=offer.created_at,
-                   updated_at=offer.updated_at)
+        return cls.model_validate(_offer_fields(cls, offer, nickname=offer.name))
 
 
 class CouponOut(Model):
@@ -166,10 +168,7 @@ class CouponOut(Model):
 
     @classmethod
     def of(cls, offer: Offer) -> CouponOut:
-        return cls(id=offer.id, name=offer.name, code=offer.code, percent_off=offer.percent_off,
-                   amount_off=offer.amount_off, currency=offer.currency, duration=offer.duration,
-                   duration_in_months=offer.duration_in_months, created_at=offer.created_at,
-                   updated_at=offer.updated_at)
+        return cls.model_validate(_offer_fields(cls, offer))
 
 
 class ProductSkuOut(Model):
@@ -184,8 +183,7 @@ class ProductSkuOut(Model):
 
     @classmethod
     def of(cls, offer: Offer) -> ProductSkuOut:
-        return cls(id=offer.id, name=offer.name, description=offer.description, sku=offer.sku, price=offer.amount,
-                   currency=offer.currency, created_at=offer.created_at, updated_at=offer.updated_at)
+        return cls.model_validate(_offer_fields(cls, offer, price=offer.amount))
 
 
 class PlansAnswer(Model):
