@@ -86,13 +86,13 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def reset_caches() -> None:
-    """Forget clients, services and the signing-key cache (as tests/integration/conftest.py does)."""
+    """Forget clients, services and the secrets cache (as tests/integration/conftest.py does)."""
     from storecrm import aws, services
-    from storecrm.gateways import signing_keys
+    from storecrm.gateways import secrets
 
     aws.reset()
     services.reset()
-    signing_keys.reset()
+    secrets.reset()
 
 
 class Flow:
@@ -828,12 +828,12 @@ def warm_up(flow: Flow) -> list[list[str]]:
     """
     from tests.support import counting_calls, latest_code
 
-    from storecrm.gateways import signing_keys
+    from storecrm.gateways import secrets, signing_keys
 
     rows = [["function", "first request", "status", "AWS calls", "operations"]]
 
     def first(function: str, call: Call) -> None:
-        signing_keys.reset()  # every function is its own container with its own cache
+        secrets.reset()  # every function is its own container with its own cache
         with counting_calls() as log:
             status = call.send()
         rows.append([function, f"{call.method} {call.path}", str(status), str(len(log)), operations(log.calls)])

@@ -19,12 +19,11 @@ snapshot_each_table_once()
 
 def _reset_caches() -> None:
     from storecrm import aws, services
-    from storecrm.gateways import platform_stripe, secret_box, signing_keys
+    from storecrm.gateways import secret_box, secrets
 
     aws.reset()
     services.reset()
-    signing_keys.reset()
-    platform_stripe.reset()
+    secrets.reset()
     secret_box.reset()
 
 

@@ -30,7 +30,7 @@ WEBHOOK = "/v1/billing/stripe/webhook"
 @pytest.fixture
 def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
     from storecrm import services
-    from storecrm.gateways import platform_stripe
+    from storecrm.gateways import secrets
 
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name="operator-stripe", SecretString=json.dumps(OPERATOR))
@@ -39,7 +39,7 @@ def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
         monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "operator-stripe")
         monkeypatch.setenv("BILLING_PLANS", json.dumps(PLANS))
         services.reset()
-        platform_stripe.reset()
+        secrets.reset()
         yield fake
 
 

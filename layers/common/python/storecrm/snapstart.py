@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 # Libraries a function imports on the first request that needs them (storecrm.domain.rules for
-# emails, storecrm.domain.auth for tokens, storecrm.gateways.signing_keys for the signing keys) so
+# emails, storecrm.domain.auth for tokens, storecrm.gateways.secrets for secrets) so
 # that instances without SnapStart start sooner.
 FIRST_REQUEST_IMPORTS = ("email_validator", "jwt", "aws_lambda_powertools.utilities.parameters")
 
