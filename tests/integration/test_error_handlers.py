@@ -15,6 +15,8 @@ from pydantic import Field
 from storecrm.domain.base_model import Model
 from storecrm.domain.fields import Command
 from storecrm.http.app import lambda_entry, use_arky_errors
+from storecrm.http.errors import from_domain
+from storecrm.newstore import errors as newstore
 from storecrm.pelcro.errors import response_of, use_pelcro_errors
 
 
@@ -28,7 +30,7 @@ class ProbeRecord(Model):
 
 def _entry(dialect: str) -> Any:
     app = APIGatewayRestResolver(enable_validation=True)
-    (use_arky_errors if dialect == "arky" else use_pelcro_errors)(app)
+    {"arky": use_arky_errors, "pelcro": use_pelcro_errors, "newstore": newstore.use_newstore_errors}[dialect](app)
 
     @app.get("/probe/find")
     def find() -> dict[str, str]:
@@ -40,12 +42,12 @@ def _entry(dialect: str) -> Any:
     def record() -> dict[str, int]:
         return {"count": ProbeRecord.model_validate({"count": "corrupted"}).count}
 
-    return lambda_entry(app) if dialect == "arky" else lambda_entry(app, response_of)
+    return lambda_entry(app, {"arky": from_domain, "pelcro": response_of, "newstore": newstore.response_of}[dialect])
 
 
-def _get(handler: Any, path: str, query: str = "") -> tuple[int, dict[str, Any]]:
+def _get(handler: Any, path: str, query: str = "", request_id: str | None = None) -> tuple[int, dict[str, Any]]:
     event = proxy_event(method="GET", path=path, query=query, headers=[], body=b"", source_ip="203.0.113.7",
-                        resource=path, path_parameters={}, request_id=str(uuid.uuid4()))
+                        resource=path, path_parameters={}, request_id=request_id or str(uuid.uuid4()))
     reply = handler(event, LambdaContext(function_name="probe", memory_limit_in_mb=512, timeout_seconds=15))
     return reply["statusCode"], json.loads(reply["body"])
 
@@ -69,3 +71,14 @@ def test_arky_dialect(provisioned: Any) -> None:
 ])
 def test_pelcro_dialect(provisioned: Any, path: str, query: str, expected: tuple[int, dict[str, Any]]) -> None:
     assert _get(_entry("pelcro"), path, query) == expected
+
+
+@pytest.mark.parametrize(("path", "query", "expected"), [
+    ("/probe/find", "profile_id=", (400, "GENERAL.VALIDATION_ERROR",
+                                    "Validation failed: profile_id: String should have at least 1 character")),
+    ("/probe/record", "", (500, "GENERAL.INTERNAL_ERROR", "Something went wrong on our side; try again")),
+    ("/probe/nowhere", "", (404, "GENERAL.NOT_FOUND", "No route for GET /probe/nowhere")),
+])
+def test_newstore_dialect(provisioned: Any, path: str, query: str, expected: tuple[int, str, str]) -> None:
+    status, body = _get(_entry("newstore"), path, query, request_id="req-7")
+    assert (status, body) == (expected[0], {"error_code": expected[1], "message": expected[2], "request_id": "req-7"})

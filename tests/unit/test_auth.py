@@ -36,6 +36,14 @@ def test_access_tokens_round_trip_and_name_their_key() -> None:
     assert read_access_token(token, KEYS) == principal
 
 
+def test_an_api_clients_token_carries_its_store_and_scopes() -> None:
+    principal = Principal(kind="client", subject="client-1", store_id="store-1",
+                          scopes=frozenset({"profiles:read", "profiles:write"}))
+    token, _ = issue_access_token(principal, KEYS, int(time.time()), 900)
+    assert jwt.decode(token, options={"verify_signature": False})["scope"] == "profiles:read profiles:write"
+    assert read_access_token(token, KEYS) == principal
+
+
 def test_tokens_signed_with_an_older_key_still_verify_after_rotation() -> None:
     old = SigningKeys(current_kid="k1", keys=KEYS.keys)
     token, _ = issue_access_token(Principal(kind="account", subject="a"), old, int(time.time()), 900)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from storecrm.domain.errors import Unauthorized
+from storecrm.domain.errors import Forbidden, Unauthorized
 
 ISSUER = "storecrm"
 INVALID_CODE = "Invalid or expired code"
@@ -44,6 +44,8 @@ class Principal:
     verified: bool = True
     # The request only reads (GET): what a lapsed store's staff may still do whatever the action's right.
     reading: bool = False
+    # What an API client's token allows (OAuth2 scopes, e.g. `profiles:read`); empty for every other kind.
+    scopes: frozenset[str] = frozenset()
 
 
 def own_session_id(caller: Principal, store_id: str) -> str:
@@ -51,6 +53,19 @@ def own_session_id(caller: Principal, store_id: str) -> str:
     if caller.kind != "profile" or caller.store_id != store_id or not caller.session_id:
         raise Unauthorized("This token is not a session of this store", "GENERAL.INVALID_TOKEN")
     return caller.session_id
+
+
+ClientScope = Literal["profiles:read", "profiles:write", "profiles:delete"]
+
+
+def client_store_id(caller: Principal, scope: ClientScope) -> str:
+    """The store (tenant) of an API client's token that grants `scope`: any other token is a 401, a
+    client token without the scope a 403."""
+    if caller.kind != "client" or not caller.store_id:
+        raise Unauthorized("This call needs an API client's access token", "GENERAL.INVALID_TOKEN")
+    if scope not in caller.scopes:
+        raise Forbidden(f"The token does not grant the '{scope}' scope", "GENERAL.INSUFFICIENT_SCOPE")
+    return caller.store_id
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,8 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
         claims["store"] = principal.store_id
     if token_id:
         claims["jti"] = token_id
+    if principal.scopes:
+        claims["scope"] = " ".join(sorted(principal.scopes))
     import jwt  # see read_access_token
 
     token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
@@ -144,5 +161,7 @@ def read_access_token(token: str, signing: SigningKeys) -> Principal:
         raise invalid from None
     if claims["typ"] not in ("account", "profile", "client", "customer"):
         raise invalid
+    scope = claims.get("scope")
     return Principal(kind=claims["typ"], subject=claims["sub"], session_id=claims.get("sid"),
-                     store_id=claims.get("store"), verified=bool(claims.get("ver", False)))
+                     store_id=claims.get("store"), verified=bool(claims.get("ver", False)),
+                     scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset())

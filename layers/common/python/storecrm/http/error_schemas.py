@@ -1,5 +1,5 @@
 """The error answers' shapes as the OpenAPI document describes them (storecrm.http.openapi.finish_document):
-the arky error shape, and the Pelcro dialect's two."""
+the arky error shape, the Pelcro dialect's two and the NewStore dialect's one."""
 
 from __future__ import annotations
 
@@ -35,3 +35,12 @@ class PelcroValidationError(Model):
     """A Pelcro-dialect 400: each field's messages."""
 
     errors: dict[str, list[str]]
+
+
+class NewStoreError(Model):
+    """Every NewStore-dialect error: the domain's error code, a message naming refused fields, and the
+    request id of the answer's `x-request-id` header."""
+
+    error_code: str
+    message: str
+    request_id: str

@@ -4,12 +4,13 @@ Routes declare the errors their own logic can answer (`responses=errors(401, 403
 `finish_document` adds the ones every operation can meet before any route runs (400, 413, 415
 from the body checks) and removes Powertools' 422, which this API never sends: validation
 failures are 400s in the arky error shape. Operations of the Pelcro dialect (under PELCRO_BASE)
-answer in that dialect's shapes instead: PelcroValidationError for 400s, PelcroError for the rest.
+answer in that dialect's shapes instead: PelcroValidationError for 400s, PelcroError for the rest;
+those of the NewStore dialect (under NEWSTORE_BASE) answer NewStoreError for every error.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from storecrm.http.json_input import JSON_MEDIA_TYPE
 
@@ -33,11 +34,26 @@ _POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidatio
 PELCRO_BASE = "/api/v1/sdk"
 PELCRO_ERROR_REF = "#/components/schemas/PelcroError"
 PELCRO_VALIDATION_REF = "#/components/schemas/PelcroValidationError"
+NEWSTORE_BASE = "/v0/"
+NEWSTORE_ERROR_REF = "#/components/schemas/NewStoreError"
+Dialect = Literal["arky", "pelcro", "newstore"]
 
 
-def _response(status: int, pelcro: bool = False) -> dict[str, Any]:
-    ref = (PELCRO_VALIDATION_REF if status == 400 else PELCRO_ERROR_REF) if pelcro else ERROR_REF
-    return {"description": _DESCRIPTIONS[status], "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": ref}}}}
+def _error_ref(status: int, dialect: Dialect) -> str:
+    if dialect == "pelcro":
+        return PELCRO_VALIDATION_REF if status == 400 else PELCRO_ERROR_REF
+    return NEWSTORE_ERROR_REF if dialect == "newstore" else ERROR_REF
+
+
+def _response(status: int, dialect: Dialect = "arky") -> dict[str, Any]:
+    return {"description": _DESCRIPTIONS[status],
+            "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": _error_ref(status, dialect)}}}}
+
+
+def _dialect(path: str) -> Dialect:
+    if path.startswith(PELCRO_BASE):
+        return "pelcro"
+    return "newstore" if path.startswith(NEWSTORE_BASE) else "arky"
 
 
 def errors(*statuses: int) -> dict[int, Any]:
@@ -48,7 +64,13 @@ def errors(*statuses: int) -> dict[int, Any]:
 
 def pelcro_errors(*statuses: int) -> dict[int, Any]:
     """`errors` for a route of the Pelcro dialect, in its error shapes."""
-    return {200: {"description": "Successful Response"}, **{status: _response(status, pelcro=True)
+    return {200: {"description": "Successful Response"}, **{status: _response(status, "pelcro")
+                                                           for status in statuses}}
+
+
+def newstore_errors(*statuses: int) -> dict[int, Any]:
+    """`errors` for a route of the NewStore dialect, in its error shape."""
+    return {200: {"description": "Successful Response"}, **{status: _response(status, "newstore")
                                                            for status in statuses}}
 
 
@@ -63,26 +85,26 @@ CODE_REQUEST = errors(404, 429)  # mails a code: rate limited per email and per 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     # The error models are defined by the one function that renders the document, not by every function
     # that declares its routes' errors.
-    from storecrm.http.error_schemas import ArkyError, PelcroError, PelcroValidationError
+    from storecrm.http.error_schemas import ArkyError, NewStoreError, PelcroError, PelcroValidationError
 
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_SCHEMA] = ArkyError.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schemas[ERROR_SCHEMA].pop("$defs", {}))
+    dialect_models = {"pelcro": (PelcroError, PelcroValidationError), "newstore": (NewStoreError,)}
     for path, path_item in document.get("paths", {}).items():
-        pelcro = path.startswith(PELCRO_BASE)
-        if pelcro:
-            for model in (PelcroError, PelcroValidationError):
-                schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schemas[model.__name__].pop("$defs", {}))
+        dialect = _dialect(path)
+        for model in dialect_models.get(dialect, ()):
+            schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schemas[model.__name__].pop("$defs", {}))
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             for status in EVERY_OPERATION:
-                responses.setdefault(str(status), _response(status, pelcro))
+                responses.setdefault(str(status), _response(status, dialect))
             for response in responses.values():
                 for content in (response.get("content") or {}).values():
                     if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
-                        content["schema"] = {"$ref": PELCRO_VALIDATION_REF if pelcro else ERROR_REF}
+                        content["schema"] = {"$ref": _error_ref(400, dialect)}
     for name in _POWERTOOLS_ONLY:
         schemas.pop(name, None)
     return document
