@@ -1,4 +1,4 @@
-"""python -m bench [--repeat N] [--only imports|calls|find] [--profiles N]"""
+"""python -m bench [--repeat N] [--only imports|calls|find] [--profiles N] [--no-instructions]"""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
     parser.add_argument("--only", choices=["imports", "calls", "find"], help="run one part only")
     parser.add_argument("--profiles", type=int, default=20000, help="profiles in the store the find part searches")
+    parser.add_argument("--no-instructions", action="store_true",
+                        help="skip counting each import's CPU instructions with valgrind (slow: minutes)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -20,7 +22,7 @@ def main() -> None:
     if args.only in (None, "imports"):
         from bench import imports
 
-        imports.run(args.repeat)
+        imports.run(args.repeat, instructions=not args.no_instructions)
     if args.only is None:
         print()
     if args.only in (None, "calls"):
