@@ -386,3 +386,36 @@ def test_public_base_url_replaces_presigned_links(api: Api, token: str, store: d
     services.reset()
     [media] = uploaded(api, token, store["id"], ("a.png", png(4, 4)))
     assert media["url"] == f"https://media.example.com/{media['key']}"
+
+
+# ---------------------------------------------------------------- store delete
+def test_deleting_a_store_deletes_its_objects_a_page_at_a_time_even_after_a_crash(
+        api: Api, provisioned: Any, token: str, store: dict[str, Any], stranger: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import services
+    from storecrm.repositories import objects as object_store
+    from tests.support import HOSTS
+
+    uploaded(api, token, store["id"], ("a.png", png(4, 4)), ("b.png", png(5, 5)), ("c.png", png(6, 6)))
+    [kept] = uploaded(api, stranger["token"], stranger["store"]["id"], ("d.png", png(7, 7)))
+    monkeypatch.setattr(object_store, "PAGE", 2)
+    first_page_only = object_store.ObjectStore.keys_under
+
+    def cut_short(self: object_store.ObjectStore, prefix: str) -> Any:
+        pages = first_page_only(self, prefix)
+        yield next(pages)
+        raise RuntimeError("lambda timed out")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(object_store.ObjectStore, "keys_under", cut_short)
+        assert api.call("DELETE", f"/v1/stores/{store['id']}", token=token).status == 500
+    left = [k for k in objects(provisioned) if k.startswith(f"stores/{store['id']}/")]
+    assert len(left) == 1  # one page of two went before the crash
+
+    monkeypatch.setattr("storecrm.domain.stores.now", lambda: 2**31)  # the purge job is due
+    services.reset()
+    with counting_calls() as calls:
+        assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["purged_stores"] == 1
+    assert calls.calls.count("s3.DeleteObjects") == 1
+    assert list(objects(provisioned)) == [kept["key"]]  # the other store's file stays
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["purged_stores"] == 0

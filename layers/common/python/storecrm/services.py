@@ -131,9 +131,10 @@ def store_guard() -> StoreGuard:
 def store_service() -> StoreService:
     from storecrm.domain.stores import StoreService
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
-    return StoreService(StoreRepository(), AccountRepository(), store_guard())
+    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore())
 
 
 @lru_cache(maxsize=1)

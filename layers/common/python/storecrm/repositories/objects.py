@@ -95,9 +95,10 @@ class ObjectStore:
             if keys:
                 yield keys
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Deletes every object under `prefix`, a page at a time; safe to run again after a crash (what is
+    def delete_store_objects(self, store_id: str) -> int:
+        """Deletes every object of the store, a page at a time; safe to run again after a crash (what is
         gone is not listed again)."""
+        prefix = store_prefix(store_id)
         removed = 0
         for keys in self.keys_under(prefix):
             answer = aws.client("s3").delete_objects(
