@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import File, Form, Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.media import MediaOut, UploadFormOut
-from storecrm.domain.errors import ValidationFailed
 from storecrm.domain.media import MAX_DIRECT_BYTES, IncomingFile, MediaChanges, MediaQuery, UploadRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
@@ -53,13 +52,11 @@ def upload_media(storeId: str,  # noqa: N803
                  files: Annotated[list[UploadFile] | UploadFile | None, File(description="The files")] = None,
                  urls: Annotated[list[str] | None, Form(description="Not supported: upload the files")] = None,
                  ) -> list[MediaOut]:
-    if urls:
-        # Fetching a URL the caller names would make this function a proxy into wherever it runs.
-        raise ValidationFailed.on("urls", "uploading from a URL is not supported; send the file itself")
     parts = files if isinstance(files, list) else [files] if files is not None else []  # one part is no list
     incoming = [IncomingFile(name=f.filename or "upload", content_type=f.content_type, data=f.content) for f in parts]
     library = media_library()
-    return [MediaOut.of(m, library.link(m)) for m in library.upload(principal(app), storeId, incoming)]
+    made = library.upload(principal(app), storeId, incoming, urls or ())
+    return [MediaOut.of(m, library.link(m)) for m in made]
 
 
 @app.post(f"{MEDIA}/uploads", summary="Start a presigned upload of one larger file straight to storage",

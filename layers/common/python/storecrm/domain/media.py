@@ -178,9 +178,13 @@ class MediaLibrary:
         return self.objects.link(media.key, self.config.media_link_ttl, media.mime_type)
 
     # ------------------------------------------------------------------ uploads
-    def upload(self, principal: Principal, store_id: str, files: Sequence[IncomingFile]) -> list[Media]:
+    def upload(self, principal: Principal, store_id: str, files: Sequence[IncomingFile],
+               urls: Sequence[str] = ()) -> list[Media]:
         """Files sent in the request: checked, stored, then recorded with the usage in one transaction (calls:
         the store access, one PutObject a file, the transaction)."""
+        if urls:
+            # Fetching a URL the caller names would make this function a proxy into wherever it runs.
+            raise ValidationFailed.on("urls", "uploading from a URL is not supported; send the file itself")
         if not files:
             raise ValidationFailed.on("files", "send at least one file part named files")
         if len(files) > MAX_FILES:
