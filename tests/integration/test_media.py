@@ -247,6 +247,30 @@ def test_presigned_uploads_that_are_not_what_was_announced_are_refused(api: Api,
     assert complete(api, token, store_id, waiting["media_id"]).status == 200
 
 
+def test_uploads_never_completed_are_deleted_by_the_scheduler(api: Api, provisioned: Any, token: str,
+                                                              store: dict[str, Any],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import clock
+    from tests.support import HOSTS
+
+    store_id = store["id"]
+    picture = png(8, 8)
+    abandoned = start(api, token, store_id, filename="a.png", mime_type="image/png", size=len(picture)).body
+    post_form(abandoned, picture)
+    finished = start(api, token, store_id, filename="b.png", mime_type="image/png", size=len(picture)).body
+    post_form(finished, picture)
+    kept = complete(api, token, store_id, finished["media_id"]).body
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0  # not yet due
+
+    later = clock.now() + 2 * 3600
+    monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 1
+    assert list(objects(provisioned)) == [kept["key"]]
+    assert_error(complete(api, token, store_id, abandoned["media_id"]), 404)
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
+    assert api.call("GET", f"/v1/stores/{store_id}/media/{kept['id']}", token=token).status == 200
+
+
 # ---------------------------------------------------------------- list
 def test_the_list_pages_with_a_cursor_and_filters_by_ids_name_and_type(api: Api, token: str,
                                                                        store: dict[str, Any]) -> None:

@@ -47,8 +47,10 @@ MAX_FILES = 10
 MAX_UPLOAD_BYTES = 1024 * MB
 # An SVG is read whole to look for scripts.
 MAX_SVG_BYTES = 2 * MB
-# How long a presigned POST works; its pending upload is forgotten after that.
+# How long a presigned POST works, and how long after it was handed out the upload may be completed (a large
+# file started late in the window may take a while); after that the scheduler deletes it and its object.
 UPLOAD_WINDOW = 3600
+COMPLETE_WITHIN = 2 * UPLOAD_WINDOW
 MAX_IDS = 50
 ALLOWED_TYPES = frozenset({
     "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif", "image/heic", "image/svg+xml",
@@ -231,7 +233,7 @@ class MediaLibrary:
         at, media_id = now(), new_id()
         pending = MediaUpload(id=media_id, store_id=store_id, name=request.filename, mime_type=mime_type,
                               size=request.size, key=self.media.object_key(store_id, media_id, _EXTENSIONS[mime_type]),
-                              created_at=at, expires_at=at + UPLOAD_WINDOW)
+                              created_at=at, complete_by=at + COMPLETE_WITHIN)
         self.media.start_upload(pending)
         url, fields = self.objects.upload_form(pending.key, mime_type, pending.size, UPLOAD_WINDOW)
         return UploadForm(url=url, fields=fields, media_id=media_id)
@@ -247,7 +249,7 @@ class MediaLibrary:
         if done is not None:
             return done  # completed before: a retry gets the same answer
         pending = self.media.upload_from_item(access.view.extras.get(upload_key))
-        if pending is None or pending.expires_at <= now():
+        if pending is None or pending.complete_by <= now():
             raise NotFound("No upload is waiting for this media id (or it expired); start one with "
                            "POST /v1/stores/{storeId}/media/uploads", "MEDIA.UPLOAD_NOT_FOUND")
         stored = self.objects.head(pending.key)
@@ -278,6 +280,17 @@ class MediaLibrary:
             raise UnsupportedMedia(f"The uploaded object is {kind.mime_type} sent as {content_type or 'no type'}, "
                                    f"not the {pending.mime_type} announced; it was deleted")
         return kind
+
+    def expire_uploads(self) -> int:
+        """Forgets presigned uploads nobody completed in time, and deletes what was uploaded for them (run by the
+        scheduler). The pending item goes first: a completion that got there before keeps its object, and one
+        coming after finds no upload."""
+        expired = 0
+        for pending in self.media.due_uploads(now()):
+            if self.media.forget_upload(pending):
+                self.objects.delete(pending.key)
+                expired += 1
+        return expired
 
     # ------------------------------------------------------------------ reads
     def get(self, principal: Principal, store_id: str, media_id: str) -> Media:

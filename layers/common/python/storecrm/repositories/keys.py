@@ -33,7 +33,8 @@ outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 webhook              STORE#{id}                  WEBHOOK#{id}
 media                STORE#{id}                  MEDIA#{id}           (UUIDv7 ids: key order is upload order)
-media upload         STORE#{id}                  MEDIAUPLOAD#{id}     (a presigned upload not completed yet, TTL)
+media upload         STORE#{id}                  MEDIAUPLOAD#{id}     a presigned upload not completed yet:
+                                                                      DueIndex DUE#MEDIAUPLOAD (its object goes)
 media usage          STORE#{id}                  MEDIAUSAGE           (bytes and items, kept in each media write)
 webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
 webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
@@ -371,6 +372,14 @@ def media(store_id: str, media_id: str) -> Key:
 
 def media_upload(store_id: str, media_id: str) -> Key:
     return f"STORE#{store_id}", f"MEDIAUPLOAD#{media_id}"
+
+
+MEDIA_UPLOADS_DUE = "DUE#MEDIAUPLOAD"
+
+
+def media_upload_due(store_id: str, media_id: str, at: int) -> dict[str, str]:
+    """DueIndex keys of a presigned upload: the scheduler deletes it and its object if not completed by `at`."""
+    return {"DUEPK": MEDIA_UPLOADS_DUE, "DUESK": due_sort(at, f"{store_id}#{media_id}")}
 
 
 def media_usage(store_id: str) -> Key:

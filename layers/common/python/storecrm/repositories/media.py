@@ -93,8 +93,26 @@ class MediaRepository:
         ])
 
     def start_upload(self, pending: MediaUpload) -> None:
-        self.table.write(put(to_item(pending, self.upload_key(pending.store_id, pending.id), "MEDIAUPLOAD"),
+        self.table.write(put(to_item(pending, self.upload_key(pending.store_id, pending.id), "MEDIAUPLOAD",
+                                     **keys.media_upload_due(pending.store_id, pending.id, pending.complete_by)),
                              unless_exists=Conflict("Media id collision")))
+
+    def due_uploads(self, now: int, limit: int = 50) -> list[MediaUpload]:
+        """Uploads not completed in time, oldest first: one Query of the sparse DueIndex (keys only), then
+        one BatchGetItem for the object keys."""
+        page = self.table.query(keys.MEDIA_UPLOADS_DUE, index="DueIndex", limit=limit,
+                                sk_between=("0", f"{now:010d}~"))
+        found = self.table.get_many([(str(i["PK"]), str(i["SK"])) for i in page.items]) if page.items else {}
+        return [u for item in found.values() if (u := self.upload_from_item(item)) is not None]
+
+    def forget_upload(self, pending: MediaUpload) -> bool:
+        """Deletes the pending upload unless it was completed meanwhile (then False)."""
+        try:
+            self.table.write(delete(self.upload_key(pending.store_id, pending.id), condition="attribute_exists(PK)",
+                                    error=UPLOAD_GONE))
+        except NotFound:
+            return False
+        return True
 
     def complete(self, media: Media, cap: int | None, event: OutboxEvent) -> None:
         """The pending upload becomes the media item: a second complete at the same moment finds it gone."""

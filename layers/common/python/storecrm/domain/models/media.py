@@ -34,4 +34,5 @@ class MediaUpload(Entity):
     mime_type: str  # what the client said it will send; the completed object must be that
     size: int  # likewise, in bytes
     created_at: int
-    expires_at: int
+    # Not `expires_at`, the table's TTL attribute: the scheduler, not TTL, forgets it, so that its object goes too.
+    complete_by: int
