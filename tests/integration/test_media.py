@@ -157,6 +157,11 @@ def test_bad_uploads_are_refused_and_change_nothing(api: Api, provisioned: Any, 
     from_url = api.call("POST", f"/v1/stores/{store_id}/media", raw_body=body, token=token,
                         headers={"Content-Type": content_type})
     assert_error(from_url, 400, "urls")
+    body, content_type = form(extra=b'--BOUNDARY\r\nContent-Disposition: form-data; name="files"\r\n\r\nnot a file\r\n')
+    as_text = api.call("POST", f"/v1/stores/{store_id}/media", raw_body=body, token=token,
+                       headers={"Content-Type": content_type})
+    assert_error(as_text, 400)
+    assert all(e["field"].startswith("files") for e in as_text.body["validationErrors"]), as_text.body
     assert_error(api.call("POST", f"/v1/stores/{store_id}/media", {"files": []}, token=token), 415)
     assert_error(upload(api, "", store_id, ("a.png", png(4, 4))), 401)
     assert objects(provisioned) == {} and usage(provisioned, store_id) == {}
