@@ -60,6 +60,14 @@ def usage(provisioned: Any, store_id: str) -> dict[str, int]:
     return {name: int(found[name]["N"]) for name in ("bytes", "items") if name in found}
 
 
+def outbox(provisioned: Any, store_id: str, prefix: str) -> list[tuple[str, str]]:
+    """The store's outbox events whose type starts with `prefix`: (type, data.id)."""
+    items = boto3.client("dynamodb", region_name="us-east-1").query(
+        TableName=provisioned.refs["Table"], KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"STORE#{store_id}#EVENT"}})["Items"]
+    return [(i["type"]["S"], i["data"]["M"]["id"]["S"]) for i in items if i["type"]["S"].startswith(prefix)]
+
+
 def assert_error(reply: Reply, status: int, field: str | None = None) -> None:
     assert reply.status == status, reply.body
     assert reply.body["statusCode"] == status and reply.body["message"], reply.body
@@ -121,6 +129,8 @@ def test_an_image_uploads_lists_with_its_size_and_deletes(api: Api, provisioned:
     assert_error(api.call("GET", f"/v1/stores/{store_id}/media/{logo['id']}", token=token), 404)
     assert_error(api.call("DELETE", f"/v1/stores/{store_id}/media/{logo['id']}", token=token), 404)
     assert [m["id"] for m in list_media(api, token, store_id).body["items"]] == [banner["id"]]
+    assert sorted(outbox(provisioned, store_id, "media.")) == sorted([
+        ("media.created", logo["id"]), ("media.created", banner["id"]), ("media.deleted", logo["id"])])
 
 
 def test_documents_sound_and_safe_svg_are_kept_as_their_bytes_say(api: Api, token: str,
