@@ -20,7 +20,7 @@ use_arky_errors(app)
 
 TAG = "Media"
 MEDIA = "/v1/stores/<storeId>/media"
-UPLOAD = "/v1/stores/{storeId}/media"
+UPLOAD_RESOURCE = "/v1/stores/{storeId}/media"  # as API Gateway names it, which the body checks compare
 # An upload may also answer 413 (too large) and 415 (a type the library does not keep).
 STAFF_UPLOAD = errors(401, 402, 403, 404, 409, 413, 415)
 
@@ -50,12 +50,13 @@ def list_media(storeId: str, limit: LimitParam = 20, cursor: CursorParam = None,
           tags=[TAG], responses=STAFF_UPLOAD)
 def upload_media(storeId: str,  # noqa: N803
                  files: Annotated[list[UploadFile] | UploadFile | None, File(description="The files")] = None,
-                 urls: Annotated[list[str] | None, Form(description="Not supported: upload the files")] = None,
+                 urls: Annotated[list[str] | str | None, Form(description="Not supported: upload the files")] = None,
                  ) -> list[MediaOut]:
-    parts = files if isinstance(files, list) else [files] if files is not None else []  # one part is no list
+    # Powertools gives one part as itself, several as a list.
+    parts = files if isinstance(files, list) else [files] if files is not None else []
     incoming = [IncomingFile(name=f.filename or "upload", content_type=f.content_type, data=f.content) for f in parts]
     library = media_library()
-    made = library.upload(principal(app), storeId, incoming, urls or ())
+    made = library.upload(principal(app), storeId, incoming, [urls] if isinstance(urls, str) else urls or [])
     return [MediaOut.of(m, library.link(m)) for m in made]
 
 
@@ -94,4 +95,4 @@ def delete_media(storeId: str, mediaId: str) -> Deleted:  # noqa: N803
 
 
 # The multipart body carries the files and their framing: what API Gateway passes on to a function.
-lambda_handler = lambda_entry(app, uploads={("POST", UPLOAD): MAX_DIRECT_BYTES})
+lambda_handler = lambda_entry(app, uploads={("POST", UPLOAD_RESOURCE): MAX_DIRECT_BYTES})

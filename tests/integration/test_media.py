@@ -167,6 +167,7 @@ def test_bad_uploads_are_refused_and_change_nothing(api: Api, provisioned: Any, 
     from_url = api.call("POST", f"/v1/stores/{store_id}/media", raw_body=body, token=token,
                         headers={"Content-Type": content_type})
     assert_error(from_url, 400, "urls")
+    assert "not supported" in from_url.body["message"]
     body, content_type = form(extra=b'--BOUNDARY\r\nContent-Disposition: form-data; name="files"\r\n\r\nnot a file\r\n')
     as_text = api.call("POST", f"/v1/stores/{store_id}/media", raw_body=body, token=token,
                        headers={"Content-Type": content_type})
