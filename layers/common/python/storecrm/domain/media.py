@@ -98,7 +98,7 @@ def _refused_type(name: str, found: str | None) -> UnsupportedMedia:
 def checked_file(name: str, start: bytes, whole: bool, declared: str | None = None) -> FileType:
     """What the file beginning with `start` is, if the library keeps it; `whole` says `start` is all of it
     (an SVG is only judged whole)."""
-    found = identify(start, filename=name, declared=declared)
+    found = identify(start[:HEAD_BYTES], filename=name, declared=declared)  # the head tells the type
     if found is None or found.mime_type not in ALLOWED_TYPES:
         raise _refused_type(name, found.mime_type if found else None)
     if found.mime_type == "image/svg+xml" and not (whole and svg_is_inert(start)):
