@@ -522,6 +522,50 @@ def _add_subscriber(f: Flow) -> Call:
                   {"profile_id": profile_id}, token=f.token)
 
 
+def _media_png() -> bytes:
+    """The smallest PNG header the library takes (its size in pixels is all it reads)."""
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + b"\x00\x00\x00\x10" * 2 + b"\x08\x02\x00\x00\x00"
+
+
+def _media_form(data: bytes) -> tuple[bytes, str]:
+    boundary = "benchboundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="bench.png"\r\n'
+            "Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _upload_media(f: Flow) -> Call:
+    body, content_type = _media_form(_media_png())
+    path = f"/v1/stores/{f.store_id}/media"
+    api = f.api()
+
+    def send() -> int:
+        return api.call("POST", path, raw_body=body, token=f.token, headers={"Content-Type": content_type}).status
+
+    return Call("POST", "/v1/stores/{storeId}/media", send)
+
+
+def _media_id(f: Flow) -> str:
+    body, content_type = _media_form(_media_png())
+    reply = f.api().call("POST", f"/v1/stores/{f.store_id}/media", raw_body=body, token=f.token,
+                         headers={"Content-Type": content_type})
+    if reply.status != 200:
+        raise RuntimeError(f"setup media upload answered {reply.status}: {reply.body}")
+    return str(reply.body[0]["id"])
+
+
+def _complete_media(f: Flow) -> Call:
+    import requests
+
+    data = _media_png()
+    started = f.ok("POST", f"/v1/stores/{f.store_id}/media/uploads",
+                   {"filename": "bench.png", "mime_type": "image/png", "size": len(data)}, token=f.token)
+    # The browser's part: the form posted to S3 (moto answers it in-process).
+    requests.post(started["url"], data=started["fields"], files={"file": ("bench.png", data, "image/png")},
+                  timeout=10).raise_for_status()
+    return f.http("POST", f"/v1/stores/{f.store_id}/media/{started['media_id']}/complete", token=f.token)
+
+
 # The one table of budgets: every measured route's (DESIGN.md, "Round-trip budgets"). None is a route
 # with no budget there (a login, a merge, a purge); WHY says why a route is above its budget or has none.
 BUDGETS: dict[str, Budget | None] = {
@@ -623,8 +667,19 @@ BUDGETS: dict[str, Budget | None] = {
     "create offer": WRITE,
     "get offer": GET_BY_ID,
     "list offers": LIST,
+    "upload media (one file)": None,
+    "start media upload": WRITE,
+    "complete media upload": None,
+    "list media": LIST,
+    "get media": GET_BY_ID,
+    "update media": WRITE,
+    "delete media": None,
 }
 WHY: dict[str, str] = {
+    "upload media (one file)": "the store access with the media usage, one PutObject a file, then the transaction",
+    "complete media upload": "the store access with the upload, the object's size (HeadObject) and first bytes "
+                             "(GetObject), then the transaction",
+    "delete media": "the store access with the item, the transaction, then the object (DeleteObject)",
     "verify": "a login: the code, the account, then the session's transaction",
     "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction",
     "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
@@ -786,6 +841,16 @@ STEPS: list[Step] = [
     ("create offer", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/offers", OFFER, token=f.token)),
     ("get offer", _get_offer),
     ("list offers", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/offers", token=f.token)),
+    # media (staff)
+    ("upload media (one file)", _upload_media),
+    ("start media upload", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/media/uploads", {
+        "filename": "bench.png", "mime_type": "image/png", "size": 1000}, token=f.token)),
+    ("complete media upload", _complete_media),
+    ("list media", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/media", query={"limit": 20}, token=f.token)),
+    ("get media", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/media/{_media_id(f)}", token=f.token)),
+    ("update media", lambda f: f.http("PUT", f"/v1/stores/{f.store_id}/media/{_media_id(f)}", {"alt": "Bench"},
+                                      token=f.token)),
+    ("delete media", lambda f: f.http("DELETE", f"/v1/stores/{f.store_id}/media/{_media_id(f)}", token=f.token)),
 ]
 
 

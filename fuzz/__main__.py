@@ -107,6 +107,16 @@ def _order(url: str, token: str, store_id: str, product_id: str) -> str:
     return str(checkout.json()["order_id"])
 
 
+def _media(url: str, token: str, store_id: str) -> str:
+    """A file in the fuzz store's media library, uploaded as the arky client sends one (multipart)."""
+    # The smallest PNG header the library takes (its size in pixels is all it reads).
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR" + b"\x00\x00\x00\x10" * 2 + b"\x08\x02\x00\x00\x00"
+    reply = requests.post(f"{url}/v1/stores/{store_id}/media", headers={"Authorization": f"Bearer {token}"},
+                          files=[("files", ("fuzz.png", png, "image/png"))], timeout=30)
+    reply.raise_for_status()
+    return str(reply.json()[0]["id"])
+
+
 def _staff_store(url: str) -> tuple[str, str]:
     """A staff access token and a store it owns, made the way a person would make them."""
     requests.post(f"{url}/v1/auth/code", json={"email": STAFF_EMAIL}, timeout=30).raise_for_status()
@@ -160,7 +170,8 @@ def main() -> int:
         started = time.monotonic()
         made = _fixtures(url, token, store_id)
         env = {**os.environ, **made, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id,
-               "STORECRM_FUZZ_ORDER_ID": _order(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"])}
+               "STORECRM_FUZZ_ORDER_ID": _order(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"]),
+               "STORECRM_FUZZ_MEDIA_ID": _media(url, token, store_id)}
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
              str(_document(url, work)), "--url", url, "--checks", CHECKS, "--seed", str(args.seed),

@@ -21,11 +21,11 @@ def jpeg_header(width: int, height: int, marker: int = 0xC2, before: bytes = b""
 
 
 def test_dimensions_come_from_the_header() -> None:
-    assert (check_picture(png_header(150, 150)).content_type, check_picture(png_header(150, 150)).width) == \
+    assert (check_picture(png_header(150, 150)).mime_type, check_picture(png_header(150, 150)).width) == \
         ("image/png", 150)
     exif = b"\xff\xe1" + struct.pack(">H", 10) + b"Exif\x00\x00\x00\x00"
     found = check_picture(jpeg_header(4000, 4000, before=exif + b"\xff\x01"))  # a bare marker is skipped
-    assert (found.content_type, found.extension, found.width, found.height) == ("image/jpeg", "jpg", 4000, 4000)
+    assert (found.mime_type, found.extension, found.width, found.height) == ("image/jpeg", "jpg", 4000, 4000)
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -47,9 +47,13 @@ class Settings:
     webhook_timeout: float = 10.0
     webhook_test_timeout: float = 5.0
     webhook_retry_cap: int = 3600
-    # The stack's bucket (customer pictures), and how long a presigned link to a picture works.
+    # The stack's bucket (customer pictures, store media), and how long a presigned link to a picture works.
     media_bucket: str = ""
     picture_link_ttl: int = 3600
+    # Store media: links are presigned GETs working this long, unless the operator serves the bucket at a
+    # public base URL (a CDN in front of it), which media links then start with.
+    media_link_ttl: int = 3600
+    media_public_base_url: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +73,7 @@ def settings() -> Settings:
         google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
         stripe_api_base=env.get("STRIPE_API_BASE", "https://api.stripe.com"),
         media_bucket=env.get("MEDIA_BUCKET", ""),
+        media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", ""),
         billing_plans=env.get("BILLING_PLANS", "[]"),
         platform_stripe_secret_id=env.get("PLATFORM_STRIPE_SECRET_ID", ""),
     )

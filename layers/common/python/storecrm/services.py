@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
+    from storecrm.domain.media import MediaLibrary
     from storecrm.domain.memberships import StripeEvents
     from storecrm.domain.offers import Eligibility, OfferService
     from storecrm.domain.orders import OrderService
@@ -130,9 +131,10 @@ def store_guard() -> StoreGuard:
 def store_service() -> StoreService:
     from storecrm.domain.stores import StoreService
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
-    return StoreService(StoreRepository(), AccountRepository(), store_guard())
+    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore())
 
 
 @lru_cache(maxsize=1)
@@ -208,6 +210,15 @@ def webhook_queue() -> WebhookQueue:
     from storecrm.gateways.webhook_queue import SqsWebhookQueue
 
     return SqsWebhookQueue()
+
+
+@lru_cache(maxsize=1)
+def media_library() -> MediaLibrary:
+    from storecrm.domain.media import MediaLibrary
+    from storecrm.repositories.media import MediaRepository
+    from storecrm.repositories.objects import ObjectStore
+
+    return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings())
 
 
 @lru_cache(maxsize=1)

@@ -300,7 +300,7 @@ class Customers:
         picture = pictures.check_picture(data)
         profile, session, listed, _ = self._current(store_id, caller)
         key = self.photos.new_key(store_id, profile.id, picture.extension)
-        self.photos.put(key, data, picture.content_type)
+        self.photos.put(key, data, picture.mime_type)
         try:
             updated = self._photo_changed(profile, key)
         except Exception:

@@ -40,7 +40,7 @@ PLATFORM_EVENTS = (
 EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)
 # What this platform emits today; the other names are accepted for the subscriptions to come.
 EMITTED = frozenset({
-    "account.updated", "audience.subscriber_added",
+    "account.updated", "audience.subscriber_added", "media.created", "media.deleted",
     "product.created", "product.updated", "product.deleted",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
 })

@@ -1,9 +1,10 @@
 """What a store's plan allows (CONTRACTS.md DECISION, limits; issue 16).
 
 - A plan may cap a store's audiences and webhooks (`limits`); creating one past the cap is a 402
-  `BILLING.LIMIT_REACHED` naming the limit. The caps that apply are those of the store's subscribed plan
-  while it is paid for (active, or cancelling at period end), else those of the base plan: the configured
-  plan without a Stripe Price and of the lowest tier (none configured: no caps).
+  `BILLING.LIMIT_REACHED` naming the limit. It may also cap the bytes of the store's media library
+  (`limits.media_bytes`): an upload that would go past it is the same 402. The caps that apply are those
+  of the store's subscribed plan while it is paid for (active, or cancelling at period end), else those of
+  the base plan: the configured plan without a Stripe Price and of the lowest tier (none configured: no caps).
 - A subscription Stripe gave up collecting (`expired`: unpaid, or never paid) has lapsed: the store's staff
   may still read, manage billing and delete the store, but every other staff write is a 402
   `BILLING.SUBSCRIPTION_LAPSED` until it is paid. Storefront customers never go through these checks.
@@ -19,7 +20,7 @@ from storecrm.domain.models.stores import Store
 from storecrm.domain.permissions import Action
 from storecrm.domain.plans import SubscriptionPlan, configured_plans, plan_named
 
-Capped = Literal["audiences", "webhooks"]
+Capped = Literal["audiences", "webhooks", "media_bytes"]
 PAID_UP = ("active", "cancellation_scheduled")
 LAPSED = ("expired",)
 # What staff of a lapsed store may still do: look, pay, or leave.
@@ -60,3 +61,16 @@ def check_room(store: Store, what: Capped, count: Callable[[], int]) -> None:
         assert plan is not None
         raise PaymentRequired(f"The {plan.name} plan allows {limit} {what} (limits.{what}); "
                               "choose a larger plan to add more", "BILLING.LIMIT_REACHED")
+
+
+def check_bytes_room(store: Store, used: int, adding: int) -> int | None:
+    """`adding` more bytes of media must fit beside the `used` ones; the cap (None: none) is returned so the
+    write can make it a condition too, which makes it a quota even for uploads at the same moment."""
+    limit = cap(store, "media_bytes")
+    if limit is not None and used + adding > limit:
+        plan = effective_plan(store)
+        assert plan is not None
+        raise PaymentRequired(f"The {plan.name} plan allows {limit} bytes of media (limits.media_bytes), "
+                              f"{used} are used and this upload is {adding}; delete media or choose a larger "
+                              "plan", "BILLING.LIMIT_REACHED")
+    return limit

@@ -18,6 +18,7 @@ class PlanLimits(Model):
     profiles: int | None = Field(default=None, ge=0)
     audiences: int | None = Field(default=None, ge=0)
     webhooks: int | None = Field(default=None, ge=0)
+    media_bytes: int | None = Field(default=None, ge=0, description="Bytes of the store's media library")
 
 
 class SubscriptionPlan(Model):

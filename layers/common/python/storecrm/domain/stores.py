@@ -19,6 +19,7 @@ from storecrm.domain.permissions import Action, Role
 
 if TYPE_CHECKING:
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
 
@@ -97,10 +98,12 @@ class StoreService:
     # did not finish after this long.
     PURGE_RETRY_AFTER = 60
 
-    def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard) -> None:
+    def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard,
+                 objects: ObjectStore) -> None:
         self.stores = stores
         self.accounts = accounts
         self.guard = guard
+        self.objects = objects  # the store's files (media, customers' pictures), under its prefix
 
     def create(self, principal: Principal, data: NewStore) -> Store:
         if principal.kind != "account":
@@ -179,11 +182,17 @@ class StoreService:
         store = self.guard.enter(principal, store_id, Action.DELETE_STORE).store
         self.stores.delete(store, purge_due_at=now() + self.PURGE_RETRY_AFTER)
         # Best effort now; if this is cut short the scheduler finishes it from the DueIndex.
-        self.stores.purge(store.id)
+        self._purge(store.id)
 
     def purge_due(self) -> int:
         """Finishes purges that were cut short. Run by the scheduler."""
         due = self.stores.due_purges(now())
         for store_id in due:
-            self.stores.purge(store_id)
+            self._purge(store_id)
         return len(due)
+
+    def _purge(self, store_id: str) -> None:
+        """The store's objects first, a page at a time, then its items: the table's purge removes the purge job
+        last, so a purge cut short anywhere is run again whole (both halves skip what is already gone)."""
+        self.objects.delete_store_objects(store_id)
+        self.stores.purge(store_id)

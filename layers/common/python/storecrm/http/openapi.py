@@ -24,8 +24,8 @@ _DESCRIPTIONS = {
     403: "The token is valid but may not do this",
     404: "The store or record does not exist, or is not visible to this token",
     409: "The change conflicts with existing data (a key or email in use, a stale revision)",
-    413: "The body is larger than the API accepts",
-    415: "The body is not JSON",
+    413: "The body (or a file it announces) is larger than the API accepts",
+    415: "The body is not JSON (an upload: not multipart/form-data, or a file of a type the route does not take)",
     429: "Too many requests; retry after the time in Retry-After",
 }
 # Checked in the Lambda entry for every request (storecrm.http.app.check_request).

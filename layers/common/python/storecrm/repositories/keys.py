@@ -32,6 +32,10 @@ rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 webhook              STORE#{id}                  WEBHOOK#{id}
+media                STORE#{id}                  MEDIA#{id}           (UUIDv7 ids: key order is upload order)
+media upload         STORE#{id}                  MEDIAUPLOAD#{id}     a presigned upload not completed yet:
+                                                                      DueIndex DUE#MEDIAUPLOAD (its object goes)
+media usage          STORE#{id}                  MEDIAUSAGE           (bytes and items, kept in each media write)
 webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
 webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
                      GSI1 STORE#{id}#WEBHOOK#{webhookId}#DELIVERIES / {event ts}#{eventId} (newest last)
@@ -357,6 +361,29 @@ def store_partitions(store_id: str) -> list[str]:
     through the audience items in the store partition.
     """
     return [store_partition(store_id), store_events(store_id), store_deliveries(store_id)]
+
+
+MEDIA_PREFIX = "MEDIA#"
+
+
+def media(store_id: str, media_id: str) -> Key:
+    return f"STORE#{store_id}", f"{MEDIA_PREFIX}{media_id}"
+
+
+def media_upload(store_id: str, media_id: str) -> Key:
+    return f"STORE#{store_id}", f"MEDIAUPLOAD#{media_id}"
+
+
+MEDIA_UPLOADS_DUE = "DUE#MEDIAUPLOAD"
+
+
+def media_upload_due(store_id: str, media_id: str, at: int) -> dict[str, str]:
+    """DueIndex keys of a presigned upload: the scheduler deletes it and its object if not completed by `at`."""
+    return {"DUEPK": MEDIA_UPLOADS_DUE, "DUESK": due_sort(at, f"{store_id}#{media_id}")}
+
+
+def media_usage(store_id: str) -> Key:
+    return f"STORE#{store_id}", "MEDIAUSAGE"
 
 
 def webhook(store_id: str, webhook_id: str) -> Key:
