@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.api_clients import ApiClientService
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
     from storecrm.domain.carts import CartService
@@ -124,6 +125,18 @@ def store_guard() -> StoreGuard:
     from storecrm.repositories.stores import StoreRepository
 
     return StoreGuard(StoreRepository())
+
+
+@lru_cache(maxsize=1)
+def api_client_service() -> ApiClientService:
+    from storecrm.domain.api_clients import ApiClientService
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.api_clients import ApiClientRepository
+    from storecrm.repositories.auth import CodeRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(), signing_keys,
+                            settings())
 
 
 @lru_cache(maxsize=1)
