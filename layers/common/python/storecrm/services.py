@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
+    from storecrm.domain.locations import LocationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.memberships import StripeEvents
     from storecrm.domain.offers import Eligibility, OfferService
@@ -178,6 +179,14 @@ def market_service() -> MarketService:
     from storecrm.repositories.markets import MarketRepository
 
     return MarketService(MarketRepository(), IntegrationRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def location_service() -> LocationService:
+    from storecrm.domain.locations import LocationService
+    from storecrm.repositories.locations import LocationRepository
+
+    return LocationService(LocationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

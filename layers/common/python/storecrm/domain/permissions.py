@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "team:members"
     MANAGE_OWNERS = "team:owners"
     MANAGE_MARKETS = "markets:manage"
+    MANAGE_LOCATIONS = "locations:manage"
     MANAGE_PRODUCTS = "products:manage"
     MANAGE_OFFERS = "offers:manage"
     MANAGE_PROFILES = "profiles:manage"

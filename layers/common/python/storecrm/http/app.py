@@ -45,7 +45,7 @@ def cors_config() -> CORSConfig:
     return CORSConfig(
         allow_origin=settings().cors_allow_origin,
         allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
-        expose_headers=["x-request-id"],
+        expose_headers=["x-request-id", "x-next-cursor"],
         max_age=600,
     )
 
