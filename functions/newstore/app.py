@@ -7,13 +7,19 @@ tenant is the store of the API client's token (storecrm.domain.auth.client_store
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from typing import Annotated
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from storecrm.domain.clienteling import ClientelingChange, ConsumerQuery
 from storecrm.http.app import cors_config, lambda_entry
+from storecrm.http.auth import principal
 from storecrm.http.openapi import newstore_errors
+from storecrm.newstore.clienteling import ConsumerList, ConsumerOut
 from storecrm.newstore.clients import TokenOut, token_request
 from storecrm.newstore.errors import response_of, use_newstore_errors
-from storecrm.services import api_client_service
+from storecrm.services import api_client_service, clienteling_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_newstore_errors(app)
@@ -30,6 +36,25 @@ def token() -> TokenOut:
     request = token_request(event.headers.get("content-type"), event.decoded_body or "",
                             event.headers.get("authorization"))
     return TokenOut.of(api_client_service().issue_token(request))
+
+
+@app.put("/v0/clienteling/stores/<store_id>/consumers/<consumer_id>",
+         summary="Set a consumer's clienteling consent at a store location (rejected there: rejected at all)",
+         tags=[TAG], responses=newstore_errors(401, 402, 403, 404, 409))
+def set_clienteling_state(store_id: str, consumer_id: str, body: ClientelingChange) -> ConsumerOut:
+    return ConsumerOut.of(clienteling_service().set_state(principal(app), store_id, consumer_id, body))
+
+
+@app.get("/v0/clienteling/stores/<store_id>/consumers",
+         summary="A store location's clienteling consumers with their consent, in profile id order",
+         tags=[TAG], responses=newstore_errors(401, 403, 404))
+def clienteling_consumers(
+    store_id: str,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    count: Annotated[int, Query(ge=1, le=500)] = 10,
+) -> ConsumerList:
+    page = clienteling_service().consumers(principal(app), store_id, ConsumerQuery(offset=offset, count=count))
+    return ConsumerList.of(page)
 
 
 lambda_handler = lambda_entry(app, render=response_of, forms=[TOKEN_ROUTE])

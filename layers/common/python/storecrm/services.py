@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
     from storecrm.domain.carts import CartService
+    from storecrm.domain.clienteling import ClientelingService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
@@ -138,6 +139,17 @@ def api_client_service() -> ApiClientService:
 
     return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(), signing_keys,
                             settings())
+
+
+@lru_cache(maxsize=1)
+def clienteling_service() -> ClientelingService:
+    from storecrm.domain.clienteling import ClientelingService
+    from storecrm.repositories.clienteling import ClientelingRepository
+    from storecrm.repositories.locations import LocationRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ClientelingService(ClientelingRepository(), ProfileRepository(), LocationRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)
