@@ -53,6 +53,9 @@ def clienteling_consumers(
     offset: Annotated[int, Query(ge=0)] = 0,
     count: Annotated[int, Query(ge=1, le=500)] = 10,
 ) -> ConsumerList:
+    # Three AWS calls, one over a list's budget: the store, the location and its count (BatchGetItem), the
+    # page's entries (Query), then their profiles (BatchGetItem), which the entries do not copy so that a
+    # consumer's name, email and phone are the profile's own; see ClientelingService.consumers.
     page = clienteling_service().consumers(principal(app), store_id, ConsumerQuery(offset=offset, count=count))
     return ConsumerList.of(page)
 
