@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration.api_client_support import ALL_SCOPES, basic, client_token, new_client, request_token
 from tests.integration.conftest import login
-from tests.support import Api
+from tests.support import Api, counting_calls
 
 
 def _other_store(api: Api, email: str = "rival@example.com", key: str = "rival-shop") -> tuple[str, dict[str, Any]]:
@@ -32,8 +32,10 @@ def test_owner_creates_lists_and_revokes_a_client(api: Api, owner: dict[str, Any
     assert "client_secret" not in shown and "secret_hash" not in shown
     assert shown == {k: v for k, v in created.items() if k != "client_secret"}
 
-    issued = request_token(api, created)
+    with counting_calls() as calls:
+        issued = request_token(api, created)
     assert issued.status == 200, issued.body
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem"]
     assert issued.body["token_type"] == "bearer" and issued.body["expires_in"] == 900
     assert issued.body["scope"] == "profiles:read profiles:write"
 
@@ -101,6 +103,8 @@ def test_token_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any])
     for body in bad_create:
         reply = api.call("POST", f"/v1/stores/{store['id']}/api-clients", body, token=owner["access_token"])
         assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (body, reply.body)
+    unknown = api.call("DELETE", f"/v1/stores/{store['id']}/api-clients/no-such-client", token=owner["access_token"])
+    assert unknown.status == 404 and unknown.error == "API_CLIENT.NOT_FOUND"
 
 
 def test_failed_token_requests_are_rate_limited_per_client(api: Api, owner: dict[str, Any],

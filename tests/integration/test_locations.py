@@ -22,7 +22,9 @@ def test_location_crud(api: Api, owner: dict[str, Any], store: dict[str, Any]) -
     assert set(location) == {"id", "store_id", "key", "address", "is_pickup_location", "created_at", "updated_at"}
     assert location["store_id"] == store["id"] and location["is_pickup_location"] is True
     assert location["address"] == {**FIFTH_AVENUE, "company": None, "street2": None, "email": None}
-    assert api.call("GET", f"{base}/{location['id']}", token=token).body == location
+    with counting_calls() as calls:
+        assert api.call("GET", f"{base}/{location['id']}", token=token).body == location
+    assert calls.calls == ["dynamodb.BatchGetItem"]
 
     updated = api.call("PUT", f"{base}/{location['id']}", {"id": location["id"], "key": "NYC_5th",
                                                             "address": {**FIFTH_AVENUE, "street2": "Floor 2"},
