@@ -171,6 +171,8 @@ def test_client_token_on_the_admin_profile_routes(api: Api, owner: dict[str, Any
     assert api.call("GET", f"/v1/stores/{rival_store['id']}/profiles", token=full).status == 404
     assert api.call("POST", f"/v1/stores/{rival_store['id']}/profiles", {"email": "x@example.com"},
                     token=full).status == 404
+    assert api.call("DELETE", f"/v1/stores/{rival_store['id']}/profiles/{profile_id}/sessions",
+                    token=full).status == 404
 
 
 def test_a_lapsed_store_stops_client_writes_and_a_deleted_one_its_tokens(
