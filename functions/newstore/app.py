@@ -30,6 +30,9 @@ TOKEN_ROUTE = ("POST", "/v0/token")
 
 # ---------------------------------------------------------------- client credentials and clienteling
 @app.post("/v0/token", summary="An access token for an API client (OAuth2 client_credentials, form or JSON)",
+          description=("Body (application/x-www-form-urlencoded or JSON): `grant_type=client_credentials`, `scope` "
+                       "(optional, space-separated, a subset of the client's), and `client_id` with `client_secret` "
+                       "unless they are sent as HTTP Basic credentials. The token lives 15 minutes."),
           tags=[TAG], responses=newstore_errors(401, 429))
 def token() -> TokenOut:
     event = app.current_event
