@@ -91,6 +91,10 @@ def test_token_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any])
         (api.call("POST", "/v0/token", {"grant_type": "client_credentials"}), 401, "OAUTH.INVALID_CLIENT"),
         (api.call("POST", "/v0/token", raw_body="grant_type=client_credentials",
                   headers={"Content-Type": "text/plain"}), 415, "GENERAL.UNSUPPORTED_MEDIA_TYPE"),
+        # Forms are taken by the token route only.
+        (api.call("PUT", f"/v0/clienteling/stores/{store['id']}/consumers/x", raw_body="state=accepted",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"}), 415,
+         "GENERAL.UNSUPPORTED_MEDIA_TYPE"),
         (request_token(api, client, "wrong-secret"), 401, "OAUTH.INVALID_CLIENT"),
         (request_token(api, {"client_id": "no-such-client"}, "secret"), 401, "OAUTH.INVALID_CLIENT"),
     ]
