@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 import boto3
+import pytest
 
 from tests.integration.api_client_support import client_token, new_client
 from tests.integration.conftest import login
@@ -171,3 +172,19 @@ def test_a_lapsed_store_keeps_reading_but_not_writing(api: Api, owner: dict[str,
     refused = _set(api, token, shop, ada, "accepted")
     assert (refused.status, refused.body["error_code"]) == (402, "BILLING.SUBSCRIPTION_LAPSED")
     assert _list(api, token, shop).status == 200
+
+
+def test_a_profile_has_states_at_a_bounded_number_of_locations(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Opting out rewrites every location of the profile in one transaction, so their number is capped.
+    monkeypatch.setattr("storecrm.domain.clienteling.MAX_LOCATIONS_PER_PROFILE", 2)
+    staff = owner["access_token"]
+    token = client_token(api, new_client(api, staff, store["id"]))
+    first, second, third = (_location(api, staff, store["id"], key) for key in ("one", "two", "three"))
+    ada = _profile(api, staff, store["id"], "ada@example.com")
+    assert _set(api, token, first, ada, "accepted").status == 200
+    assert _set(api, token, second, ada, "waiting").status == 200
+    refused = _set(api, token, third, ada, "accepted")
+    assert (refused.status, refused.body["error_code"]) == (400, "GENERAL.VALIDATION_ERROR"), refused.body
+    assert _set(api, token, second, ada, "rejected").status == 200  # a location it has a state at still works
+    assert _list(api, token, third).body["pagination_info"]["total"] == 0
