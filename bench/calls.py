@@ -209,6 +209,21 @@ class Flow:
         bearer, cart_id = self.shopping_cart()
         return bearer, str(self.ok("POST", self.storefront(f"/carts/{cart_id}/checkout"), {}, token=bearer)["order_id"])
 
+    def api_client(self) -> dict[str, Any]:
+        """A new API client of the store with every scope: its body, secret included."""
+        body = {"name": self.slug("client"), "scopes": ["profiles:read", "profiles:write", "profiles:delete"]}
+        return dict(self.ok("POST", f"/v1/stores/{self.store_id}/api-clients", body, token=self.token))
+
+    def client_token(self) -> str:
+        client = self.api_client()
+        body = {"grant_type": "client_credentials", "client_id": client["client_id"],
+                "client_secret": client["client_secret"]}
+        return str(self.ok("POST", "/v0/token", body)["access_token"])
+
+    def create_location(self) -> str:
+        body = {"key": self.slug("shop"), "address": {"country": "US"}}
+        return str(self.ok("POST", f"/v1/stores/{self.store_id}/locations", body, token=self.token)["id"])
+
     def add_member(self, email: str) -> None:
         self.ok("POST", f"/v1/stores/{self.store_id}/members", {"email": email}, token=self.token)
 
@@ -564,6 +579,24 @@ def _complete_media(f: Flow) -> Call:
     requests.post(started["url"], data=started["fields"], files={"file": ("bench.png", data, "image/png")},
                   timeout=10).raise_for_status()
     return f.http("POST", f"/v1/stores/{f.store_id}/media/{started['media_id']}/complete", token=f.token)
+def _client_token(f: Flow) -> Call:
+    client = f.api_client()
+    return f.http("POST", "/v0/token", {"grant_type": "client_credentials", "client_id": client["client_id"],
+                                       "client_secret": client["client_secret"]})
+
+
+def _set_consent(f: Flow) -> Call:
+    location_id, profile_id = f.create_location(), f.create_profile(f.email())
+    return f.http("PUT", f"/v0/clienteling/stores/{location_id}/consumers/{profile_id}", {"state": "accepted"},
+                  token=f.client_token())
+
+
+def _consumers(f: Flow) -> Call:
+    token, location_id = f.client_token(), f.create_location()
+    for _ in range(3):
+        f.ok("PUT", f"/v0/clienteling/stores/{location_id}/consumers/{f.create_profile(f.email())}",
+             {"state": "accepted"}, token=token)
+    return f.http("GET", f"/v0/clienteling/stores/{location_id}/consumers", token=token)
 
 
 # The one table of budgets: every measured route's (DESIGN.md, "Round-trip budgets"). None is a route
@@ -674,12 +707,24 @@ BUDGETS: dict[str, Budget | None] = {
     "get media": GET_BY_ID,
     "update media": WRITE,
     "delete media": None,
+    "create API client": WRITE,
+    "list API clients": LIST,
+    "revoke API client": WRITE,
+    "client token": None,
+    "create location": WRITE,
+    "list locations": LIST,
+    "get location": GET_BY_ID,
+    "clienteling set consent": WRITE,
+    "clienteling consumers": LIST,
 }
 WHY: dict[str, str] = {
     "upload media (one file)": "the store access with the media usage, one PutObject a file, then the transaction",
     "complete media upload": "the store access with the upload, the object's size (HeadObject) and first bytes "
                              "(GetObject), then the transaction",
     "delete media": "the store access with the item, the transaction, then the object (DeleteObject)",
+    "client token": "a login: the client with its failure counter, then its store",
+    "clienteling consumers": "one over: the store, the location and its count, the page's entries (Query), "
+                             "then their profiles",
     "verify": "a login: the code, the account, then the session's transaction",
     "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction",
     "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
@@ -851,6 +896,20 @@ STEPS: list[Step] = [
     ("update media", lambda f: f.http("PUT", f"/v1/stores/{f.store_id}/media/{_media_id(f)}", {"alt": "Bench"},
                                       token=f.token)),
     ("delete media", lambda f: f.http("DELETE", f"/v1/stores/{f.store_id}/media/{_media_id(f)}", token=f.token)),
+    # API clients, locations and the NewStore dialect's clienteling
+    ("create API client", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/api-clients", {
+        "name": f.slug("client"), "scopes": ["profiles:read"]}, token=f.token)),
+    ("list API clients", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/api-clients", token=f.token)),
+    ("revoke API client", lambda f: f.http(
+        "DELETE", f"/v1/stores/{f.store_id}/api-clients/{f.api_client()['id']}", token=f.token)),
+    ("client token", _client_token),
+    ("create location", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/locations", {
+        "key": f.slug("shop"), "address": {"country": "US"}}, token=f.token)),
+    ("list locations", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/locations", token=f.token)),
+    ("get location", lambda f: f.http(
+        "GET", f"/v1/stores/{f.store_id}/locations/{f.create_location()}", token=f.token)),
+    ("clienteling set consent", _set_consent),
+    ("clienteling consumers", _consumers),
 ]
 
 
@@ -920,6 +979,7 @@ def warm_up(flow: Flow) -> list[list[str]]:
     flow.bearer = flow.storefront_login(flow.email())
     first("ProductsFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/products", token=flow.token))
     first("OrdersFunction", flow.http("GET", f"/v1/stores/{flow.store_id}/orders", token=flow.token))
+    first("NewStoreFunction", _client_token(flow))
     first("PelcroFunction", flow.http("POST", flow.pelcro("/customer"), {"site_id": flow.store_id},
                                       token=flow.pelcro_register()))
     first("SchedulerFunction", flow.scheduler())

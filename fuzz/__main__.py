@@ -71,6 +71,8 @@ FIXTURES = [
         {"sku": "FUZZ-1", "prices": [{"currency": "USD", "market": "us", "amount": 1000}],
          "inventory": [{"location_id": "main", "available": 5}]}]}),
     ("STORECRM_FUZZ_OFFER_ID", "offers", {"kind": "coupon", "name": "Fuzz", "code": "FUZZ", "percent_off": 10}),
+    ("STORECRM_FUZZ_LOCATION_ID", "locations", {"key": "fuzz", "address": {"country": "US"}}),
+    ("STORECRM_FUZZ_API_CLIENT_ID", "api-clients", {"name": "Fuzz", "scopes": ["profiles:read"]}),
     # A cart staff make for the fuzz profile (made above).
     ("STORECRM_FUZZ_CART_ID", "carts", lambda made: {"profile_id": made["STORECRM_FUZZ_PROFILE_ID"], "market": "us"}),
 ]

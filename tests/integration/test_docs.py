@@ -27,13 +27,14 @@ def test_every_operation_documents_its_dialects_errors_and_never_422(api: Api) -
     assert set(error_schema["properties"]) == {"message", "error", "statusCode", "validationErrors"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, item in document["paths"].items():
-        pelcro = path.startswith("/api/v1/sdk/")
+        pelcro, newstore = path.startswith("/api/v1/sdk/"), path.startswith("/v0/")
         for method, operation in item.items():
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
             for status in ("400", "413", "415"):
                 schema = responses[status]["content"]["application/json"]["schema"]
-                expected = ("PelcroValidationError" if status == "400" else "PelcroError") if pelcro else "ArkyError"
+                expected = ("PelcroValidationError" if status == "400" else "PelcroError") if pelcro else (
+                    "NewStoreError" if newstore else "ArkyError")
                 assert schema == {"$ref": f"#/components/schemas/{expected}"}, (method, path, status)
 
 
@@ -44,6 +45,12 @@ def test_a_pelcro_error_answer_matches_its_documented_schema(api: Api) -> None:
     refused = api.call("POST", "/api/v1/sdk/customer", {"site_id": "any"})
     assert refused.status == 401 and set(refused.body) == set(schemas["PelcroError"]["required"])
     assert set(refused.body["error"]) == set(schemas["PelcroErrorDetail"]["required"])
+
+
+def test_a_newstore_error_answer_matches_its_documented_schema(api: Api) -> None:
+    schemas = api.call("GET", "/openapi.json").body["components"]["schemas"]
+    refused = api.call("POST", "/v0/token", {"grant_type": "client_credentials"})
+    assert refused.status == 401 and set(refused.body) == set(schemas["NewStoreError"]["required"])
 
 
 def test_an_error_answer_matches_the_documented_error_schema(api: Api) -> None:

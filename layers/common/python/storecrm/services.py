@@ -17,14 +17,17 @@ if TYPE_CHECKING:
 
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.api_clients import ApiClientService
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
     from storecrm.domain.carts import CartService
+    from storecrm.domain.clienteling import ClientelingService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
+    from storecrm.domain.locations import LocationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.media import MediaLibrary
     from storecrm.domain.memberships import StripeEvents
@@ -128,6 +131,29 @@ def store_guard() -> StoreGuard:
 
 
 @lru_cache(maxsize=1)
+def api_client_service() -> ApiClientService:
+    from storecrm.domain.api_clients import ApiClientService
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.api_clients import ApiClientRepository
+    from storecrm.repositories.auth import CodeRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(), signing_keys,
+                            settings())
+
+
+@lru_cache(maxsize=1)
+def clienteling_service() -> ClientelingService:
+    from storecrm.domain.clienteling import ClientelingService
+    from storecrm.repositories.clienteling import ClientelingRepository
+    from storecrm.repositories.locations import LocationRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ClientelingService(ClientelingRepository(), ProfileRepository(), LocationRepository(), StoreRepository())
+
+
+@lru_cache(maxsize=1)
 def store_service() -> StoreService:
     from storecrm.domain.stores import StoreService
     from storecrm.repositories.accounts import AccountRepository
@@ -167,6 +193,14 @@ def market_service() -> MarketService:
     from storecrm.repositories.markets import MarketRepository
 
     return MarketService(MarketRepository(), IntegrationRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def location_service() -> LocationService:
+    from storecrm.domain.locations import LocationService
+    from storecrm.repositories.locations import LocationRepository
+
+    return LocationService(LocationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """Authorization for store-scoped calls, in one place.
 
 A caller who is not a member gets the same 404 as for a store that does not exist, so store ids
-cannot be probed; a member whose role lacks the right gets a 403.
+cannot be probed; a member whose role lacks the right gets a 403. An API client's token (issue 15) acts
+for its own store only (any other is that 404), for the profile actions its scopes grant (else a 403).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, Forbidden, NotFound
-from storecrm.domain.permissions import Action, Role, can, require
+from storecrm.domain.permissions import Action, Role, can, client_scopes_needed, require
 from storecrm.domain.plan_limits import ALLOWED_WHEN_LAPSED, LAPSED, check_not_lapsed
 
 if TYPE_CHECKING:
@@ -33,11 +34,19 @@ class AccessRefused(Forbidden):
 
 @dataclass
 class StoreAccess:
-    """What an authorized call works with: the store, the caller's membership, the rest of the read."""
+    """What an authorized call works with: the store, the caller's membership (None for an API client),
+    the rest of the read."""
 
     store: Store
-    caller: Membership
+    caller: Membership | None
     view: StoreView
+
+    @property
+    def role(self) -> Role:
+        """The caller's role; an API client has none, so a rule that needs one refuses it."""
+        if self.caller is None:
+            raise Forbidden("This call needs a store staff login")
+        return self.caller.role
 
 
 class StoreGuard:
@@ -47,6 +56,13 @@ class StoreGuard:
     def enter(self, principal: Principal, store_id: str, action: Action, *,
               other_accounts: Sequence[str] = (), extra: Sequence[Key] = ()) -> StoreAccess:
         """One BatchGetItem reads the store, the caller's membership and whatever else the call needs."""
+        if principal.kind == "client":
+            self._client_allowed(principal, store_id, action)
+            view = self.stores.load(store_id, other_accounts, extra)
+            if view.store is None:
+                raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
+            check_not_lapsed(view.store, action, reading=principal.reading)
+            return StoreAccess(view.store, None, view)
         if principal.kind != "account":
             raise Forbidden("This call needs a store staff login")
         view = self.stores.load(store_id, [principal.subject, *other_accounts], extra)
@@ -60,14 +76,30 @@ class StoreGuard:
     def checks(self, principal: Principal, store_id: str, action: Action) -> list[Write]:
         """`enter` as conditions of a transaction, for a write that needs nothing read first. When they
         fail (AccessRefused), `refused` tells why."""
+        refused_statuses = () if action in ALLOWED_WHEN_LAPSED else LAPSED
+        if principal.kind == "client":
+            self._client_allowed(principal, store_id, action)
+            return [self.stores.store_check(store_id, AccessRefused(), refused_statuses=refused_statuses)]
         if principal.kind != "account":
             raise Forbidden("This call needs a store staff login")
         return self.stores.access_checks(store_id, principal.subject, [r.value for r in Role if can(r, action)],
-                                         AccessRefused(),
-                                         refused_statuses=() if action in ALLOWED_WHEN_LAPSED else LAPSED)
+                                         AccessRefused(), refused_statuses=refused_statuses)
 
     def refused(self, principal: Principal, store_id: str, action: Action) -> Exception:
         """The error for a transaction whose `checks` failed: `enter` raises the 404 or the 403 (one
         more read, on the refused path only)."""
         self.enter(principal, store_id, action)
         return Conflict("The store's team changed meanwhile; try again", "STORE.CONFLICT")
+
+    @staticmethod
+    def _client_allowed(principal: Principal, store_id: str, action: Action) -> None:
+        """Checked from the token alone: another store is the non-member's 404, a missing scope a 403."""
+        if principal.store_id != store_id:
+            raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
+        needed = client_scopes_needed(action, principal.reading)
+        if needed is None:
+            raise Forbidden("An API client may only work with the store's profiles", "GENERAL.INSUFFICIENT_SCOPE")
+        missing = needed - principal.scopes
+        if missing:
+            raise Forbidden(f"The token does not grant the {', '.join(sorted(missing))} scope",
+                            "GENERAL.INSUFFICIENT_SCOPE")

@@ -270,7 +270,7 @@ class ProfileService:
             raise ValidationFailed.on("source_id", "a profile cannot be merged into itself")
         target_key, source_key = self.profiles.item_key(target_id), self.profiles.item_key(request.source_id)
         source_facts_key = self.commerce.facts_key(store_id, request.source_id)
-        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+        access = self.guard.enter(principal, store_id, Action.DELETE_PROFILES,
                                   extra=[target_key, source_key, source_facts_key])
         target = self._in_store(self.profiles.from_item(access.view.extras.get(target_key)), store_id)
         source = referenced(self.profiles.from_item(access.view.extras.get(source_key)), store_id, "source_id",

@@ -46,7 +46,7 @@ class TeamService:
             account = Account(id=new_id(), email=data.email, created_at=at, updated_at=at)
             account_writes = self.accounts.create_writes(account)
             account_id = account.id
-        require(access.caller.role, action_for_member_change(data.role))
+        require(access.role, action_for_member_change(data.role))
         membership = Membership(store_id=store_id, account_id=account_id, email=data.email, role=data.role,
                                 created_at=at, updated_at=at)
         try:
@@ -58,7 +58,7 @@ class TeamService:
         previous = self.stores.load(store_id, [account_id]).members.get(account_id)
         if previous is None:  # removed meanwhile
             raise Conflict("The team changed meanwhile, try again")
-        require(access.caller.role, action_for_member_change(data.role, previous.role))
+        require(access.role, action_for_member_change(data.role, previous.role))
         if previous.role == data.role:
             return previous
         membership = membership.model_copy(update={"created_at": previous.created_at})
@@ -71,5 +71,5 @@ class TeamService:
         target = access.view.members.get(account_id)
         if target is None:
             raise NotFound("No such member in this store", "MEMBER.NOT_FOUND")
-        require(access.caller.role, action_for_member_change(target.role))
+        require(access.role, action_for_member_change(target.role))
         self.stores.remove_member(access.store, target, [membership_event(store_id, target, "member_removed")])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -25,6 +25,7 @@ from storecrm.domain.errors import DomainError, NotFound, PayloadTooLarge, Valid
 from storecrm.domain.fields import refused_command
 from storecrm.http.errors import from_domain
 from storecrm.http.json_input import (
+    FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
     MULTIPART_MEDIA_TYPE,
     UnsupportedMediaType,
@@ -44,7 +45,7 @@ def cors_config() -> CORSConfig:
     return CORSConfig(
         allow_origin=settings().cors_allow_origin,
         allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
-        expose_headers=["x-request-id"],
+        expose_headers=["x-request-id", "x-next-cursor"],
         max_age=600,
     )
 
@@ -106,10 +107,19 @@ def _normalize_content_type(event: dict[str, Any]) -> None:
             headers[key] = [JSON_MEDIA_TYPE] if isinstance(value, list) else JSON_MEDIA_TYPE
 
 
-def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] | None = None) -> None:
+def _is_form(event: dict[str, Any]) -> bool:
+    headers = event.get("headers") or {}
+    value = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    return value.split(";", 1)[0].strip().lower() == FORM_MEDIA_TYPE
+
+
+def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] | None = None,
+                  forms: Collection[tuple[str, str]] = ()) -> None:
     """What every route needs of a body before Powertools parses it: size, media type, UTF-8, sane JSON.
-    A route in `uploads` ((method, resource path) -> most bytes) takes multipart/form-data instead of JSON."""
-    upload_limit = (uploads or {}).get((str(event.get("httpMethod")), str(event.get("resource"))))
+    A route in `uploads` ((method, resource path) -> most bytes) takes multipart/form-data instead of JSON;
+    one in `forms` takes application/x-www-form-urlencoded as well (the route parses it)."""
+    route = (str(event.get("httpMethod")), str(event.get("resource")))
+    upload_limit = (uploads or {}).get(route)
     if upload_limit is not None:
         _check_multipart(event)
     body = event.get("body")
@@ -127,6 +137,9 @@ def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] 
     if size > limit:
         raise PayloadTooLarge(limit)
     if upload_limit is not None:
+        return
+    if route in forms and _is_form(event):
+        decode_utf8(raw if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass"))
         return
     _normalize_content_type(event)
     check_json(decode_utf8(raw) if event.get("isBase64Encoded") else body)
@@ -174,12 +187,13 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
 
 
 def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domain,
-                 uploads: Mapping[tuple[str, str], int] | None = None) -> LambdaHandler:
+                 uploads: Mapping[tuple[str, str], int] | None = None,
+                 forms: Collection[tuple[str, str]] = ()) -> LambdaHandler:
     """The function's `lambda_handler`: logging context, body checks, request id, security headers,
     business metrics flushed once per invocation, and the trace when tracing is on. `render` answers a
     body the checks refuse in the function's dialect; `uploads` names the routes that take
-    multipart/form-data (`check_request`). Also hands the function's SnapStart hooks to the runtime
-    (storecrm.snapstart)."""
+    multipart/form-data and `forms` those that take a urlencoded form too (`check_request`). Also hands the
+    function's SnapStart hooks to the runtime (storecrm.snapstart)."""
     snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -190,7 +204,7 @@ def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domai
         request_id = str((event.get("requestContext") or {}).get("requestId")
                          or getattr(context, "aws_request_id", ""))
         try:
-            check_request(event, uploads)
+            check_request(event, uploads, forms)
         except DomainError as rejected:
             answer = render(rejected)
             response: dict[str, Any] = {

@@ -17,6 +17,7 @@ from storecrm.domain.errors import DomainError, FieldError, ValidationFailed
 MAX_DEPTH = 32
 JSON_MEDIA_TYPE = "application/json"
 MULTIPART_MEDIA_TYPE = "multipart/form-data"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 # DynamoDB numbers: 38 digits, magnitude 1e-130 to below 1e126. Digits are counted as written,
 # trailing zeros included, because boto3 refuses to round an integer such as 10**40 too.

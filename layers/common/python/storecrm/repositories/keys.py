@@ -43,6 +43,13 @@ integration          STORE#{id}                  INTEGRATION#{id}
 integration key      STORE#{id}                  INTEGRATIONKEY#{key} (unique marker)
 active integration   STORE#{id}                  INTEGRATIONACTIVE#{category}  (at most one per category)
 idempotency record   IDEMPOTENCY#{function}      {hash}               (Powertools idempotency, TTL)
+api client           APICLIENT#{id}              APICLIENT            GSI1 STORE#{id}#APICLIENTS / {created}#{clientId}
+                     (its own partition: a token request knows only the client id; the store's purge finds it by GSI1)
+location             STORE#{id}                  LOCATION#{id}
+location key         STORE#{id}                  LOCATIONKEY#{key}    (unique marker)
+clienteling opt-in   STORE#{id}                  CLIENTELING#{locationId}#{profileId}  (one per profile and location)
+profile's opt-ins    STORE#{id}                  CLIENTELINGPROFILE#{profileId}  (location id -> state, for opting out)
+location's consumers STORE#{id}                  CLIENTELINGCOUNT#{locationId}   (how many opt-ins it holds)
 profile              PROFILE#{id}                PROFILE              GSI1-GSI6, see profile_index_keys
 profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique marker)
 profile username     STORE#{id}#USERNAME#{name}  USERNAME             (unique marker, lower case)
@@ -429,6 +436,15 @@ def active_integration(store_id: str, category: str) -> Key:
     return f"STORE#{store_id}", f"INTEGRATIONACTIVE#{category}"
 
 
+def api_client(client_id: str) -> Key:
+    return f"APICLIENT#{client_id}", "APICLIENT"
+
+
+def api_clients_of(store_id: str) -> str:
+    """GSI1 partition listing a store's API clients, oldest first."""
+    return f"STORE#{store_id}#APICLIENTS"
+
+
 def idempotency_partition(function: str) -> str:
     return f"IDEMPOTENCY#{function}"
 
@@ -492,3 +508,31 @@ def taxonomy_partition(store_id: str, taxonomy_id: str, field_key: str) -> str:
 
 def taxonomy_value(store_id: str, taxonomy_id: str, field_key: str, encoded: str, profile_id: str) -> Key:
     return taxonomy_partition(store_id, taxonomy_id, field_key), f"{encoded}#{profile_id}"
+
+
+def location(store_id: str, location_id: str) -> Key:
+    return f"STORE#{store_id}", f"{LOCATION_PREFIX}{location_id}"
+
+
+LOCATION_PREFIX = "LOCATION#"
+
+
+def location_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"LOCATIONKEY#{key}"
+
+
+def clienteling_prefix(location_id: str) -> str:
+    """The sort-key prefix of one location's opt-ins in the store partition, in profile id order."""
+    return f"CLIENTELING#{location_id}#"
+
+
+def clienteling(store_id: str, location_id: str, profile_id: str) -> Key:
+    return f"STORE#{store_id}", f"{clienteling_prefix(location_id)}{profile_id}"
+
+
+def clienteling_of_profile(store_id: str, profile_id: str) -> Key:
+    return f"STORE#{store_id}", f"CLIENTELINGPROFILE#{profile_id}"
+
+
+def clienteling_count(store_id: str, location_id: str) -> Key:
+    return f"STORE#{store_id}", f"CLIENTELINGCOUNT#{location_id}"

@@ -85,15 +85,21 @@ class StoreRepository:
         none of `refused_statuses`, and the account is its member in one of `roles`: the access check of a
         write that reads nothing first."""
         allowed = {f":role{i}": role for i, role in enumerate(roles)}
+        return [StoreRepository.store_check(store_id, error, refused_statuses),
+                check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
+                      names={"#role": "role"}, values=dict(allowed), error=error)]
+
+    @staticmethod
+    def store_check(store_id: str, error: DomainError, refused_statuses: Sequence[str] = ()) -> Write:
+        """Joins a transaction to make it fail with `error` unless the store exists and its subscription is
+        in none of `refused_statuses` (an API client's access check: it has no membership)."""
         refused = {f":refused{i}": status for i, status in enumerate(refused_statuses)}
         store_condition = "attribute_exists(PK)"
         if refused:
             store_condition += (" AND (attribute_not_exists(subscription.#status) "
                                 f"OR NOT subscription.#status IN ({', '.join(refused)}))")
-        return [check(keys.store(store_id), store_condition, names={"#status": "status"} if refused else None,
-                      values=refused or None, error=error),
-                check(keys.member(store_id, account_id), f"#role IN ({', '.join(allowed)})",
-                      names={"#role": "role"}, values=dict(allowed), error=error)]
+        return check(keys.store(store_id), store_condition, names={"#status": "status"} if refused else None,
+                     values=refused or None, error=error)
 
     def memberships_of(self, account_id: str) -> list[Membership]:
         items = self.table.query_all(keys.memberships_of(account_id), index="GSI1")
@@ -179,7 +185,8 @@ class StoreRepository:
 
         The store's own partitions, plus its profiles, their subscription lists and email and username
         markers, which live in partitions of their own and are found through the store's profile list
-        index, and its audiences' subscriber partitions, found through the audiences (so those go first).
+        index, its API clients (found through their list index, the same way), and its audiences'
+        subscriber partitions, found through the audiences (so those go first).
         """
         removed = 0
         audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
@@ -197,6 +204,8 @@ class StoreRepository:
             for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
                         *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
                         *([keys.profile_username(store_id, item["username"])] if item.get("username") else [])])
+        clients = self.table.query_all(keys.api_clients_of(store_id), index="GSI1")
+        removed += self._delete_all((item["PK"], item["SK"]) for item in clients)
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from storecrm.arky.schemas.common import Out
 from storecrm.domain.base_model import Model
+from storecrm.domain.models.commerce import Address
+from storecrm.domain.models.locations import Location
 from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
 
 
@@ -36,6 +38,22 @@ class MarketOut(Market):
     @classmethod
     def of(cls, market: Market) -> MarketOut:
         return cls.model_validate(market.model_dump())
+
+
+class LocationOut(Out):
+    """The arky-sdk 0.9.1 Location."""
+
+    id: str
+    store_id: str
+    key: str
+    address: Address
+    is_pickup_location: bool
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, location: Location) -> LocationOut:
+        return cls.model_validate(location.model_dump(exclude={"revision"}))
 
 
 def public_store(store: Store) -> StoreOut:

@@ -1,0 +1,51 @@
+"""Clienteling opt-ins as the NewStore dialect answers them: a consumer at a store location (seed 004's
+opted-in customer `{id, name, phone_number, opt_in_date, store_id}`, with its state)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storecrm.domain.base_model import Model
+from storecrm.domain.clienteling import Consumer, ConsumerPage
+from storecrm.domain.models.clienteling import ClientelingState
+
+
+def iso(at: int | None) -> str | None:
+    """The dialect's timestamps: ISO-8601 in UTC."""
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z") if at is not None else None
+
+
+class ConsumerOut(Model):
+    id: str  # the consumer profile's id
+    name: str | None
+    email: str | None
+    phone_number: str | None
+    store_id: str  # the store location's id
+    store_name: str  # the location's key
+    state: ClientelingState
+    opt_in_date: str | None  # when it became `accepted`; null while it is not
+    updated_at: str
+
+    @classmethod
+    def of(cls, consumer: Consumer) -> ConsumerOut:
+        profile, opt_in = consumer.profile, consumer.opt_in
+        name = " ".join(part for part in (profile.first_name, profile.last_name) if part) or profile.display_name
+        return cls(id=profile.id, name=name or None, email=profile.email, phone_number=profile.phone,
+                   store_id=consumer.location.id, store_name=consumer.location.key, state=opt_in.state,
+                   opt_in_date=iso(opt_in.opt_in_date), updated_at=iso(opt_in.updated_at) or "")
+
+
+class PaginationInfo(Model):
+    count: int
+    total: int
+    offset: int
+
+
+class ConsumerList(Model):
+    items: list[ConsumerOut]
+    pagination_info: PaginationInfo
+
+    @classmethod
+    def of(cls, page: ConsumerPage) -> ConsumerList:
+        return cls(items=[ConsumerOut.of(c) for c in page.items],
+                   pagination_info=PaginationInfo(count=len(page.items), total=page.total, offset=page.offset))
