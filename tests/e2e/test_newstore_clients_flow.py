@@ -49,9 +49,9 @@ def test_api_client_token_clienteling_and_revocation(runner_url: str, mailbox: L
     opted_in = _call("PUT", f"{consent}/{profile_id}", {"state": "accepted"}, token)
     assert opted_in.status_code == 200 and opted_in.json()["state"] == "accepted", opted_in.text
     listed = _call("GET", consent, token=token).json()
-    assert [(c["id"], c["state"], c["store_name"]) for c in listed["items"]] == [
+    assert [(c["id"], c["state"], c["store_name"]) for c in listed["consumers"]] == [
         (profile_id, "accepted", "NYC_1_5thave")]
-    assert listed["pagination_info"] == {"count": 1, "total": 1, "offset": 0}
+    assert (listed["count"], listed["total"], listed["offset"]) == (1, 1, 0)
 
     read = _call("GET", f"{admin}/profiles/{profile_id}", token=token)
     assert read.status_code == 200 and read.json()["profile"]["email"] == "ada@example.com", read.text

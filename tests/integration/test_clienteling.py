@@ -14,6 +14,10 @@ from tests.integration.conftest import login
 from tests.support import Api, counting_calls
 
 
+def _counts(listed: dict[str, Any]) -> dict[str, int]:
+    return {name: listed[name] for name in ("count", "total", "offset")}
+
+
 def _location(api: Api, token: str, store_id: str, key: str) -> str:
     reply = api.call("POST", f"/v1/stores/{store_id}/locations", {"key": key, "address": {"country": "US"}},
                      token=token)
@@ -37,7 +41,7 @@ def _list(api: Api, token: str, location_id: str, **query: Any) -> Any:
 
 
 def _states(api: Api, token: str, location_id: str) -> dict[str, str]:
-    return {c["id"]: c["state"] for c in _list(api, token, location_id, count=500).body["items"]}
+    return {c["id"]: c["state"] for c in _list(api, token, location_id, count=500).body["consumers"]}
 
 
 def test_consent_per_location_and_opting_out_everywhere(api: Api, owner: dict[str, Any],
@@ -57,15 +61,15 @@ def test_consent_per_location_and_opting_out_everywhere(api: Api, owner: dict[st
     assert _set(api, token, fifth, ada, "accepted").body["opt_in_date"] == accepted.body["opt_in_date"]
     listed = _list(api, token, fifth)
     assert listed.status == 200, listed.body
-    assert listed.body["pagination_info"] == {"count": 1, "total": 1, "offset": 0}
-    assert listed.body["items"][0]["id"] == ada and listed.body["items"][0]["state"] == "accepted"
-    assert _list(api, token, mall).body == {"items": [], "pagination_info": {"count": 0, "total": 0, "offset": 0}}
+    assert _counts(listed.body) == {"count": 1, "total": 1, "offset": 0}
+    assert listed.body["consumers"][0]["id"] == ada and listed.body["consumers"][0]["state"] == "accepted"
+    assert _list(api, token, mall).body == {"count": 0, "total": 0, "offset": 0, "consumers": []}
 
     # Opting out at one location opts out at every location the profile has a state at.
     rejected = _set(api, token, soho, ada, "rejected")
     assert rejected.status == 200 and rejected.body["state"] == "rejected", rejected.body
     assert _states(api, token, fifth) == {ada: "rejected"} and _states(api, token, soho) == {ada: "rejected"}
-    assert _list(api, token, fifth).body["items"][0]["opt_in_date"] is None
+    assert _list(api, token, fifth).body["consumers"][0]["opt_in_date"] is None
     # Consent given again afterwards is for that location only.
     assert _set(api, token, mall, ada, "accepted").status == 200
     assert (_states(api, token, fifth), _states(api, token, mall)) == ({ada: "rejected"}, {ada: "accepted"})
@@ -81,9 +85,9 @@ def test_consumer_list_pages_by_offset_and_count(api: Api, owner: dict[str, Any]
     with counting_calls() as calls:
         page = _list(api, token, shop, offset=1, count=1).body
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.Query", "dynamodb.BatchGetItem"]
-    assert page["pagination_info"] == {"count": 1, "total": 3, "offset": 1}
-    assert [c["id"] for c in page["items"]] == [profiles[1]]
-    assert _list(api, token, shop, offset=3).body["pagination_info"] == {"count": 0, "total": 3, "offset": 3}
+    assert _counts(page) == {"count": 1, "total": 3, "offset": 1}
+    assert [c["id"] for c in page["consumers"]] == [profiles[1]]
+    assert _counts(_list(api, token, shop, offset=3).body) == {"count": 0, "total": 3, "offset": 3}
     with counting_calls() as calls:
         assert _set(api, token, shop, profiles[0], "waiting").status == 200
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
@@ -137,7 +141,7 @@ def test_another_stores_client_sees_none_of_it(api: Api, owner: dict[str, Any], 
                         (_set(api, token, rival_shop, ada, "accepted"), "LOCATION.NOT_FOUND")]:
         assert (reply.status, reply.body["error_code"]) == (404, code), reply.body
     assert _states(api, token, shop) == {ada: "accepted"}
-    assert _list(api, rival_token, rival_shop).body["pagination_info"]["total"] == 0
+    assert _list(api, rival_token, rival_shop).body["total"] == 0
 
 
 def test_a_gone_profile_leaves_every_list(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
@@ -152,9 +156,9 @@ def test_a_gone_profile_leaves_every_list(api: Api, owner: dict[str, Any], store
     merge = api.call("POST", f"/v1/stores/{store['id']}/profiles/{kept}/merge", {"source_id": merged}, token=staff)
     assert merge.status == 200, merge.body
     page = _list(api, token, shop).body
-    assert [c["id"] for c in page["items"]] == [kept] and page["pagination_info"]["total"] == 1
+    assert [c["id"] for c in page["consumers"]] == [kept] and page["total"] == 1
     # Its opt-ins went everywhere at once: the other location counts it no more either.
-    assert _list(api, token, other).body["pagination_info"] == {"count": 1, "total": 1, "offset": 0}
+    assert _counts(_list(api, token, other).body) == {"count": 1, "total": 1, "offset": 0}
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["TABLE_NAME"])
     assert "Item" not in table.get_item(Key={"PK": f"STORE#{store['id']}", "SK": f"CLIENTELINGPROFILE#{merged}"})
     assert _set(api, token, shop, merged, "accepted").status == 404
@@ -187,4 +191,4 @@ def test_a_profile_has_states_at_a_bounded_number_of_locations(api: Api, owner: 
     refused = _set(api, token, third, ada, "accepted")
     assert (refused.status, refused.body["error_code"]) == (400, "GENERAL.VALIDATION_ERROR"), refused.body
     assert _set(api, token, second, ada, "rejected").status == 200  # a location it has a state at still works
-    assert _list(api, token, third).body["pagination_info"]["total"] == 0
+    assert _list(api, token, third).body["total"] == 0

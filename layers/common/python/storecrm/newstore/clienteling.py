@@ -35,17 +35,16 @@ class ConsumerOut(Model):
                    opt_in_date=iso(opt_in.opt_in_date), updated_at=iso(opt_in.updated_at) or "")
 
 
-class PaginationInfo(Model):
+class ConsumerList(Model):
+    """Seed 004's own list shape for this call (`{count, total, offset, consumers}`), not the
+    `{items, pagination_info}` of the profile lists: where the seed is explicit it wins."""
+
     count: int
     total: int
     offset: int
-
-
-class ConsumerList(Model):
-    items: list[ConsumerOut]
-    pagination_info: PaginationInfo
+    consumers: list[ConsumerOut]
 
     @classmethod
     def of(cls, page: ConsumerPage) -> ConsumerList:
-        return cls(items=[ConsumerOut.of(c) for c in page.items],
-                   pagination_info=PaginationInfo(count=len(page.items), total=page.total, offset=page.offset))
+        return cls(count=len(page.items), total=page.total, offset=page.offset,
+                   consumers=[ConsumerOut.of(c) for c in page.items])
