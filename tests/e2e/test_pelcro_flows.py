@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import zlib
 
 import requests
@@ -124,13 +125,20 @@ def test_customer_account_over_http(runner_url: str, mailbox: LatestCode) -> Non
     assert tagged.status_code == 200, tagged.text
     assert customer(token).status_code == 200
 
-    # Ten wrong passwords, then the 11th attempt is refused with a time to retry.
-    for _ in range(10):
-        wrong = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
-                                                       "password": "not-the-one-1"})
-        assert wrong.json() == {"error": {"status": 401, "message": "Invalid credentials"}}, wrong.text
-    throttled = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
-                                                       "password": "plum-tree-42"})
+    # Ten wrong passwords, then the 11th attempt is refused with a time to retry. The counters are per
+    # fixed window (5 minutes): attempts that straddle a window's end are counted in two, so a round
+    # that does is run again, wholly inside the next window.
+    for _ in range(2):
+        window = int(time.time()) // 300
+        for _ in range(10):
+            wrong = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
+                                                           "password": "not-the-one-1"})
+            assert wrong.status_code == 429 or wrong.json() == {
+                "error": {"status": 401, "message": "Invalid credentials"}}, wrong.text
+        throttled = _post(f"{runner_url}{SDK}/auth/login", {"site_id": store_id, "email": "moved@example.com",
+                                                           "password": "plum-tree-42"})
+        if int(time.time()) // 300 == window:
+            break
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
 
     # Logout ends that token at once; another session of the customer lives on until the merge.
