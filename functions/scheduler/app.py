@@ -1,5 +1,5 @@
-"""Scheduled work (EventBridge rule): finishes store purges that were cut short, and releases the stock of unpaid
-card orders whose payment hold ended."""
+"""Scheduled work (EventBridge rule): finishes store purges that were cut short, releases the stock of unpaid
+card orders whose payment hold ended, and erases the profiles whose deletion was requested."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.metrics import flushed_per_invocation
-from storecrm.services import order_service, store_service
+from storecrm.services import order_service, profile_erasure, store_service
 from storecrm.tracing import traced
 
 logger = Logger()
@@ -25,4 +25,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     released = order_service().release_due_holds()
     if released:
         logger.info("Released the stock of unpaid card orders", count=released)
-    return {"purged_stores": purged, "released_holds": released}
+    erased = profile_erasure().erase_due()
+    if erased:
+        logger.info("Erased profiles whose deletion was requested", count=erased)
+    return {"purged_stores": purged, "released_holds": released, "erased_profiles": erased}

@@ -44,6 +44,12 @@ profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique ma
 profile username     STORE#{id}#USERNAME#{name}  USERNAME             (unique marker, lower case)
 search term          STORE#{id}#TERM#{WORD|WHOLE}#{2 chars}  {term}#{profileId}  (words; whole emails and ids)
 taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values encoded to sort, see search.py)
+contact term         STORE#{id}#CONTACT#{2 chars}  {n|e|p}:{term}#{profileId}  (name words, whole email, phone digits)
+profile by creator   STORE#{id}#CREATEDBY#{who}  {created_at}#{profileId}
+extended attribute   STORE#{id}#XATTR#{name}     {len}:{value}#{profileId}  (lower case; the length keeps values apart)
+profile count        STORE#{id}                  PROFILECOUNT         (kept by each transaction adding or erasing one)
+profile display id   STORE#{id}                  DISPLAYID#{displayId}  (unique marker)
+profile deletion     PROFILEDELETION#{id}        PROFILEDELETION      DueIndex DUE#PROFILEDELETION / {due at}#...
 
 Profile lists: each sort order has one index over all of a store's profiles and one per status,
 so a page is a single Query that reads only that page.
@@ -465,3 +471,48 @@ def taxonomy_partition(store_id: str, taxonomy_id: str, field_key: str) -> str:
 
 def taxonomy_value(store_id: str, taxonomy_id: str, field_key: str, encoded: str, profile_id: str) -> Key:
     return taxonomy_partition(store_id, taxonomy_id, field_key), f"{encoded}#{profile_id}"
+
+
+def contact_partition(store_id: str, term: str) -> str:
+    return f"STORE#{store_id}#CONTACT#{term[:2]}"
+
+
+def contact_term(store_id: str, kind: str, term: str, profile_id: str) -> Key:
+    return contact_partition(store_id, term), f"{kind}:{term}#{profile_id}"
+
+
+def profiles_created_by(store_id: str, created_by: str) -> str:
+    return f"STORE#{store_id}#CREATEDBY#{created_by}"
+
+
+def profile_created_by(store_id: str, created_by: str, created_at: int, profile_id: str) -> Key:
+    return profiles_created_by(store_id, created_by), f"{created_at:010d}#{profile_id}"
+
+
+def extended_attribute_partition(store_id: str, name: str) -> str:
+    return f"STORE#{store_id}#XATTR#{name}"
+
+
+def extended_attribute_value(value: str) -> str:
+    """The sort-key start of one value: its length first, so no value's range holds a longer value that
+    starts with it and a "#"."""
+    return f"{len(value):04d}:{value}#"
+
+
+def extended_attribute(store_id: str, name: str, value: str, profile_id: str) -> Key:
+    return extended_attribute_partition(store_id, name), f"{extended_attribute_value(value)}{profile_id}"
+
+
+def profile_count(store_id: str) -> Key:
+    return f"STORE#{store_id}", "PROFILECOUNT"
+
+
+def profile_display_id(store_id: str, display_id: str) -> Key:
+    return f"STORE#{store_id}", f"DISPLAYID#{display_id}"
+
+
+PROFILE_DELETIONS_DUE = "DUE#PROFILEDELETION"
+
+
+def profile_deletion(profile_id: str) -> Key:
+    return f"PROFILEDELETION#{profile_id}", "PROFILEDELETION"
