@@ -373,3 +373,18 @@ def test_orders_in_the_order_summary_shape(api: Api, store: dict[str, Any], shop
     assert_error(api.call("GET", f"{BASE}/{profile_id}/orders", token=client_token(rival["store"]["id"])), 404)
     assert_error(api.call("GET", f"{BASE}/{profile_id}/orders", token=client_token(store["id"], "profiles:write")),
                  403)
+
+
+def test_the_store_purge_removes_the_profiles_index_items_and_count(api: Api, owner: dict[str, Any],
+                                                                    store: dict[str, Any], token: str) -> None:
+    from storecrm.repositories import keys
+    from storecrm.repositories.base import default_table
+
+    create(api, token, "gone@example.com", first_name="Gwen")
+    table = default_table()
+    partitions = [keys.contact_partition(store["id"], "gwen"), keys.profiles_created_by(store["id"], "client-7"),
+                  keys.extended_attribute_partition(store["id"], "shirt_fit")]
+    assert all(list(table.query_all(p)) for p in partitions)
+    assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200
+    assert [list(table.query_all(p)) for p in partitions] == [[], [], []]
+    assert table.get(keys.profile_count(store["id"])) is None

@@ -341,6 +341,12 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
     return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
 
 
+def index_keys(item: Item) -> list[keys.Key]:
+    """The index items of a stored profile (for the store purge, which reads profiles as items)."""
+    profile = from_item(Profile, item)
+    return list(_index_items(profile)) if profile else []
+
+
 def count_change(store_id: str, delta: int) -> Write:
     """The store's profile count, changed in the transaction that adds or erases a profile."""
     return update(keys.profile_count(store_id), "SET #entity = :entity ADD #count :delta",

@@ -13,6 +13,7 @@ from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.keys import Key
 from storecrm.repositories.markets import MarketRepository
+from storecrm.repositories.profiles import index_keys
 from storecrm.repositories.table import Item, Table, Write, check, delete, put, set_fields, update
 
 STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
@@ -177,9 +178,10 @@ class StoreRepository:
     def purge(self, store_id: str) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
-        The store's own partitions, plus its profiles, their subscription lists and email and username
-        markers, which live in partitions of their own and are found through the store's profile list
-        index, and its audiences' subscriber partitions, found through the audiences (so those go first).
+        The store's own partitions, plus its profiles, their subscription lists, email and username
+        markers and search index items, which live in partitions of their own and are found through the
+        store's profile list index, and its audiences' subscriber partitions, found through the audiences
+        (so those go first).
         """
         removed = 0
         audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
@@ -196,7 +198,8 @@ class StoreRepository:
             key for item in profiles
             for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
                         *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
-                        *([keys.profile_username(store_id, item["username"])] if item.get("username") else [])])
+                        *([keys.profile_username(store_id, item["username"])] if item.get("username") else []),
+                        *index_keys(item)])
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
 
