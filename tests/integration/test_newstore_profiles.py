@@ -265,6 +265,9 @@ def test_filters_by_creator_and_extended_attribute(api: Api, store: dict[str, An
     assert len(found(**{"filter[extended_attributes.name]": "shirt_fit"})) == 3
     paged = api.call("GET", BASE, token=token, query={"filter[extended_attributes.name]": "shirt_fit", "count": 2})
     assert paged.body["pagination_info"]["count"] == 2 and paged.body["pagination_info"]["total"] == 3
+    # Past the end, the entries passed over are all there are.
+    past = api.call("GET", BASE, token=token, query={"filter[created_by]": "client-7", "offset": 50}).body
+    assert past == {"items": [], "pagination_info": {"count": 0, "total": 2, "offset": 50}}
 
 
 # ---------------------------------------------------------------------------- deletion

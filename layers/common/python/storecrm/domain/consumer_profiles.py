@@ -151,8 +151,8 @@ class Consumer:
 class ConsumerPage:
     items: list[Profile]
     store: Store
-    # Without q or filters, the store's profile count; with them, the matches up to this page, plus one when
-    # the index holds more (a full count would read every match).
+    # Without q or filters, the store's profile count; with them, the driving index's entries up to the end of
+    # this page, plus one when it holds more (a full count would read every match).
     total: int
 
 
@@ -185,13 +185,13 @@ class ConsumerProfiles:
                                               count=q.count)
             total = self.profiles.count_from_item(found.get(self.profiles.count_key(store_id)))
             return ConsumerPage(items, store, total)
-        ids, more = self._driving_ids(store_id, q)
-        loaded = self.profiles.read([self.profiles.item_key(i) for i in ids])
+        ids, matches = self._driving_ids(store_id, q)
+        loaded = self.profiles.read([self.profiles.item_key(i) for i in ids]) if ids else {}
         profiles = [p for i in ids if (p := self.profiles.from_item(loaded.get(self.profiles.item_key(i))))]
         items = [p for p in profiles if p.store_id == store_id and self._matches(p, q)]
-        return ConsumerPage(items, store, q.offset + len(ids) + (1 if more else 0))
+        return ConsumerPage(items, store, matches)
 
-    def _driving_ids(self, store_id: str, q: ConsumerQuery) -> tuple[list[str], bool]:
+    def _driving_ids(self, store_id: str, q: ConsumerQuery) -> tuple[list[str], int]:
         if q.attribute_name:
             return self.profiles.attribute_ids(store_id, q.attribute_name, q.attribute_value, offset=q.offset,
                                                count=q.count)

@@ -14,6 +14,8 @@ from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 # Profile ids in index order, and the position to continue from.
 IdPage = tuple[list[str], dict[str, str] | None]
+# Profile ids of an offset page, and the index entries known up to its end (plus one when more follow).
+MatchPage = tuple[list[str], int]
 
 PROFILE_GONE = NotFound("Profile not found", "PROFILE.NOT_FOUND")
 # A new display id met one given before; the caller draws another.
@@ -243,35 +245,35 @@ class ProfileRepository:
         return [p for item in page.items if (p := from_item(Profile, item)) is not None]
 
     def contact_ids(self, store_id: str, kind: str, term: str, *, whole: bool, offset: int,
-                    count: int) -> tuple[list[str], bool]:
-        """Profile ids with a contact term equal to (or, not `whole`, starting with) `term`, in term order;
-        and whether more may follow."""
+                    count: int) -> MatchPage:
+        """Profile ids with a contact term equal to (or, not `whole`, starting with) `term`, in term order."""
         low = f"{kind}:{term}" + ("#" if whole else "")
         return self._offset_ids(keys.contact_partition(store_id, term), (low, low + ("~" if whole else "\uffff")),
                                 offset=offset, count=count, forward=True)
 
     def created_by_ids(self, store_id: str, created_by: str, *, forward: bool, offset: int,
-                       count: int) -> tuple[list[str], bool]:
+                       count: int) -> MatchPage:
         """Profile ids one API client created, in creation order."""
         return self._offset_ids(keys.profiles_created_by(store_id, created_by), None, offset=offset, count=count,
                                 forward=forward)
 
     def attribute_ids(self, store_id: str, name: str, value: str | None, *, offset: int,
-                      count: int) -> tuple[list[str], bool]:
+                      count: int) -> MatchPage:
         """Profile ids with the extended attribute `name` (equal to `value`, case ignored, when given)."""
         start = keys.extended_attribute_value(value.lower()) if value is not None else None
         return self._offset_ids(keys.extended_attribute_partition(store_id, name),
                                 (start, start + "~") if start else None, offset=offset, count=count, forward=True)
 
     def _offset_ids(self, partition: str, sk_between: tuple[str, str] | None, *, offset: int, count: int,
-                    forward: bool) -> tuple[list[str], bool]:
+                    forward: bool) -> MatchPage:
         start = None
         if offset:
-            _, start = self.table.skip(partition, offset, sk_between=sk_between, forward=forward)
+            passed, start = self.table.skip(partition, offset, sk_between=sk_between, forward=forward)
             if start is None:
-                return [], False
+                return [], passed  # the entries ended before the offset: that is all of them
         page = self.table.query(partition, sk_between=sk_between, limit=count, start_key=start, forward=forward)
-        return list(dict.fromkeys(str(item["profile_id"]) for item in page.items)), page.last_key is not None
+        ids = list(dict.fromkeys(str(item["profile_id"]) for item in page.items))
+        return ids, offset + len(page.items) + (1 if page.last_key else 0)
 
     # ------------------------------------------------------------------ erasure
     def request_deletion(self, profile: Profile, due_at: int) -> None:
