@@ -196,6 +196,11 @@ def test_lists_page_by_offset_with_the_store_total(api: Api, store: dict[str, An
     assert page.body["pagination_info"] == {"count": 2, "total": 5, "offset": 1}
     ascending = api.call("GET", BASE, token=token, query={"sort": "email|asc", "count": 500}).body
     assert [p["email"] for p in ascending["items"]] == sorted(p["email"] for p in made)
+    # Each order's offset: created_at and email pass over entries of their own, updated_at over its index.
+    for sort, ordered in (("email|desc", sorted(made, key=lambda p: p["email"], reverse=True)),
+                          ("created_at|asc", made), ("updated_at|asc", made)):
+        page = api.call("GET", BASE, token=token, query={"sort": sort, "offset": 2, "count": 2}).body
+        assert [p["id"] for p in page["items"]] == [p["id"] for p in ordered[2:4]], sort
     simple = api.call("GET", f"{BASE}/simplified", token=token, query={"sort": "created_at|asc", "count": 1}).body
     assert simple["items"] == [{"email": "p0@example.com", "id": made[0]["id"], "first_name": "Name0",
                                 "last_name": "DoubleYou", "phone_number": "202-555-0182", "country_code": "",

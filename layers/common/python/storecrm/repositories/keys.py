@@ -50,6 +50,7 @@ extended attribute   STORE#{id}#XATTR#{name}     {len}:{value}#{profileId}  (low
 profile count        STORE#{id}                  PROFILECOUNT         (kept by each transaction adding or erasing one)
 profile display id   STORE#{id}                  DISPLAYID#{displayId}  (unique marker)
 profile deletion     PROFILEDELETION#{id}        PROFILEDELETION      DueIndex DUE#PROFILEDELETION / {due at}#...
+profile order entry  STORE#{id}#ORDER#{field}    {sort value}#{profileId}  (created_at, email: deep offsets)
 
 Profile lists: each sort order has one index over all of a store's profiles and one per status,
 so a page is a single Query that reads only that page.
@@ -438,9 +439,13 @@ def profiles_of(store_id: str, scope: str) -> str:
     return f"STORE#{store_id}#PROFILES#{scope}"
 
 
+def profile_sort_values(created_at: int, updated_at: int, email: str | None) -> dict[str, str]:
+    return {"created_at": f"{created_at:010d}", "updated_at": f"{updated_at:010d}", "email": email or "~"}
+
+
 def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: int, updated_at: int,
                        email: str | None) -> dict[str, str]:
-    sort_values = {"created_at": f"{created_at:010d}", "updated_at": f"{updated_at:010d}", "email": email or "~"}
+    sort_values = profile_sort_values(created_at, updated_at, email)
     attributes: dict[str, str] = {}
     for field, (all_index, status_index) in PROFILE_LIST_INDEXES.items():
         for index, scope in ((all_index, ALL), (status_index, status)):
@@ -516,3 +521,20 @@ PROFILE_DELETIONS_DUE = "DUE#PROFILEDELETION"
 
 def profile_deletion(profile_id: str) -> Key:
     return f"PROFILEDELETION#{profile_id}", "PROFILEDELETION"
+
+
+# The list orders whose position a deep offset page finds on small entries of their own (same sort key as the
+# order's index) instead of on the index of whole profiles; updated_at changes on every write and has none.
+PROFILE_ORDER_ENTRIES = ("created_at", "email")
+
+
+def profile_order_partition(store_id: str, field: str) -> str:
+    return f"STORE#{store_id}#ORDER#{field}"
+
+
+def profile_list_start(store_id: str, field: str, entry_sk: str) -> dict[str, str]:
+    """The index position (ExclusiveStartKey) of the profile an order entry stands for."""
+    index = PROFILE_LIST_INDEXES[field][0]
+    profile_id = entry_sk.rsplit("#", 1)[1]
+    pk, sk = profile(profile_id)
+    return {"PK": pk, "SK": sk, f"{index}PK": profiles_of(store_id, ALL), f"{index}SK": entry_sk}
