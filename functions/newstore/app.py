@@ -7,7 +7,7 @@ tenant is the store of the API client's token (storecrm.domain.auth.client_store
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -20,6 +20,7 @@ from storecrm.domain.consumer_profiles import (
     AddressWrite,
     ConsumerQuery,
     ConsumerReplacement,
+    ConsumerSortField,
     NewConsumer,
     PageWindow,
 )
@@ -65,8 +66,9 @@ def consumer_query(q: str | None, sort: str | None, offset: int, count: int) -> 
     field, direction = None, "desc"
     if sort is not None:
         field, bar, direction = sort.partition("|")
-        if not bar or direction not in ("asc", "desc"):
-            raise ValidationFailed.on("sort", "must be 'field|asc' or 'field|desc'")
+        if not bar or direction not in ("asc", "desc") or field not in get_args(ConsumerSortField):
+            raise ValidationFailed.on("sort", f"must be 'field|asc' or 'field|desc', the field one of "
+                                              f"{', '.join(get_args(ConsumerSortField))}")
     read = app.current_event.get_query_string_value
     return ConsumerQuery.model_validate({
         "q": q, "sort_field": field, "sort_direction": direction, "offset": offset, "count": count,

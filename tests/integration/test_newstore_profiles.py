@@ -225,6 +225,8 @@ def test_list_bad_input(api: Api, token: str) -> None:
                   {"sort": "email"}, {"sort": "email|up"}, {"sort": "password|asc"},
                   {"filter[extended_attributes.value]": "slim"}, {"q": "a"}, {"q": "jay", "sort": "email|asc"}):
         assert_error(api.call("GET", BASE, token=token, query=query), 400)
+    refused = api.call("GET", BASE, token=token, query={"sort": "password|asc"})
+    assert "created_at, updated_at, email" in refused.body["message"]
     assert api.call("GET", BASE, token=token, query={"offset": 9_990, "count": 10}).status == 200
 
 

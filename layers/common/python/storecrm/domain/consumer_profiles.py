@@ -172,10 +172,10 @@ class ConsumerProfiles:
 
     # ------------------------------------------------------------------ reads
     def find(self, store_id: str, q: ConsumerQuery) -> ConsumerPage:
-        """The store and its profile count in one BatchGetItem; then, without q or filters, the index entries
-        before `offset` are passed over (counted, not returned) and one Query reads `count` profiles. With q
-        or filters, one index drives: a contact term, the creating client, or an extended attribute, its
-        entries passed over the same way, then `count` of them read and their profiles in one BatchGetItem;
+        """The store and its profile count in one BatchGetItem; then, without q or filters, the entries before
+        `offset` are passed over (counted, not returned) and one Query reads `count` profiles. With q or
+        filters, one index drives (a contact term, the creating client, or an extended attribute): its entries
+        passed over the same way, then `count` of them read, and their profiles (BatchGetItem, 100 a call);
         the other conditions filter that page, so it may hold fewer than `count`."""
         found = self.profiles.read([self.stores.item_key(store_id), self.profiles.count_key(store_id)])
         store = self._store(found.get(self.stores.item_key(store_id)))
