@@ -224,7 +224,8 @@ def test_list_bad_input(api: Api, token: str) -> None:
     for query in ({"count": 501}, {"count": 0}, {"offset": -1}, {"offset": 9_991, "count": 10},
                   {"sort": "email"}, {"sort": "email|up"}, {"sort": "password|asc"},
                   {"filter[extended_attributes.value]": "slim"}, {"q": "a"}, {"q": "jay", "sort": "email|asc"}):
-        assert_error(api.call("GET", BASE, token=token, query=query), 400)
+        for path in (BASE, f"{BASE}/simplified"):
+            assert_error(api.call("GET", path, token=token, query=query), 400)
     refused = api.call("GET", BASE, token=token, query={"sort": "password|asc"})
     assert "created_at, updated_at, email" in refused.body["message"]
     assert api.call("GET", BASE, token=token, query={"offset": 9_990, "count": 10}).status == 200
@@ -398,3 +399,38 @@ def test_the_store_purge_removes_the_profiles_index_items_and_count(api: Api, ow
     assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200
     assert [list(table.query_all(p)) for p in partitions] == [[], [], []]
     assert table.get(keys.profile_count(store["id"])) is None
+
+
+# ---------------------------------------------------------------------------- every route: scope and store
+# (method, path after /v0/consumer_profiles, body, the scope it needs); {id} and {address} are filled in.
+ROUTES = [
+    ("GET", "", None, "profiles:read"),
+    ("GET", "/simplified", None, "profiles:read"),
+    ("POST", "", {"email": "new@example.com"}, "profiles:write"),
+    ("GET", "/{id}", None, "profiles:read"),
+    ("PUT", "/{id}", {"first_name": "A", "last_name": "B", "extended_attributes": [], "revision": 2}, "profiles:write"),
+    ("DELETE", "/{id}", None, "profiles:delete"),
+    ("POST", "/{id}/addresses", {"type": "billing"}, "profiles:write"),
+    ("GET", "/{id}/addresses/{address}", None, "profiles:read"),
+    ("PUT", "/{id}/addresses/{address}", {"city": "X"}, "profiles:write"),
+    ("DELETE", "/{id}/addresses/{address}", {"profile_revision": 2}, "profiles:write"),
+    ("GET", "/{id}/orders", None, "profiles:read"),
+]
+
+
+@pytest.mark.parametrize(("method", "tail", "body", "scope"), ROUTES)
+def test_every_route_needs_its_scope_and_its_store(api: Api, store: dict[str, Any], token: str,
+                                                   rival: dict[str, Any], method: str, tail: str, body: Any,
+                                                   scope: str) -> None:
+    made = create(api, token)
+    address = api.call("POST", f"{BASE}/{made['id']}/addresses", {"type": "billing"}, token=token).body
+    path = BASE + tail.format(id=made["id"], address=address["id"])
+    others = [s for s in ALL_SCOPES if s != scope]
+    assert_error(api.call(method, path, body, token=client_token(store["id"], *others)), 403,
+                 "GENERAL.INSUFFICIENT_SCOPE")
+    elsewhere = api.call(method, path, body, token=client_token(rival["store"]["id"]))
+    if "{id}" in tail:
+        assert_error(elsewhere, 404)
+    else:
+        assert elsewhere.status == 200, elsewhere.body  # the other store's own (empty) list, or its new profile
+    assert api.call("GET", f"{BASE}/{made['id']}", token=token).body["revision"] == 2  # nothing changed
