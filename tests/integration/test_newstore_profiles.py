@@ -434,3 +434,23 @@ def test_every_route_needs_its_scope_and_its_store(api: Api, store: dict[str, An
     else:
         assert elsewhere.status == 200, elsewhere.body  # the other store's own (empty) list, or its new profile
     assert api.call("GET", f"{BASE}/{made['id']}", token=token).body["revision"] == 2  # nothing changed
+
+
+def test_erasure_ends_sessions_and_subscriptions(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                 token: str) -> None:
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    bearer, profile_id = _identify(api, store, "shopper@example.com")
+    audience = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "news"}, token=owner["access_token"])
+    added = api.call("POST", f"/v1/stores/{store['id']}/audiences/{audience.body['id']}/subscribers",
+                     {"profile_id": profile_id}, token=owner["access_token"])
+    assert added.status == 200, added.body
+    assert ProfileRepository().session_keys(profile_id) and AudienceRepository().subscriptions_of(profile_id)
+    assert api.call("DELETE", f"{BASE}/{profile_id}", token=token).status == 202
+    assert api.call("GET", f"/v1/storefront/{store['id']}/profiles/me", token=bearer).status in (401, 404)
+    assert run_scheduler()["erased_profiles"] == 1
+    assert ProfileRepository().session_keys(profile_id) == []
+    assert AudienceRepository().subscriptions_of(profile_id) == []
+    assert api.call("GET", f"/v1/stores/{store['id']}/audiences/{audience.body['id']}/subscribers",
+                    token=owner["access_token"]).body["items"] == []
