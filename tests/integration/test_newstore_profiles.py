@@ -454,3 +454,11 @@ def test_erasure_ends_sessions_and_subscriptions(api: Api, owner: dict[str, Any]
     assert AudienceRepository().subscriptions_of(profile_id) == []
     assert api.call("GET", f"/v1/stores/{store['id']}/audiences/{audience.body['id']}/subscribers",
                     token=owner["access_token"]).body["items"] == []
+
+
+def test_an_id_no_profile_can_have_is_not_found(api: Api, token: str) -> None:
+    made = create(api, token)
+    long_id = "x" * 3000
+    assert_error(api.call("GET", f"{BASE}/{long_id}", token=token), 404)
+    assert_error(api.call("GET", f"{BASE}/{long_id}/orders", token=token), 404)
+    assert_error(api.call("GET", f"{BASE}/{made['id']}/addresses/{long_id}", token=token), 404)

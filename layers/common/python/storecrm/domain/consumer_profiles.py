@@ -45,6 +45,7 @@ ORDERS_COUNTED = WINDOW
 ConsumerSortField = Literal["created_at", "updated_at", "email"]
 AddressType = Literal["billing", "shipping"]
 PROFILE_NOT_FOUND = "Consumer profile not found"
+ID_MAX = 64
 
 
 def new_display_id() -> str:
@@ -226,6 +227,8 @@ class ConsumerProfiles:
 
     def get(self, store_id: str, profile_id: str) -> Consumer:
         """Profile and store in one BatchGetItem."""
+        if len(profile_id) > ID_MAX:  # no profile has one; and a key that long is refused by DynamoDB
+            raise NotFound(PROFILE_NOT_FOUND, "PROFILE.NOT_FOUND")
         key, store_key = self.profiles.item_key(profile_id), self.stores.item_key(store_id)
         found = self.profiles.read([key, store_key])
         return Consumer(self._in_store(self.profiles.from_item(found.get(key)), store_id),
