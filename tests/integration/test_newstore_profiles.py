@@ -462,3 +462,21 @@ def test_an_id_no_profile_can_have_is_not_found(api: Api, token: str) -> None:
     assert_error(api.call("GET", f"{BASE}/{long_id}", token=token), 404)
     assert_error(api.call("GET", f"{BASE}/{long_id}/orders", token=token), 404)
     assert_error(api.call("GET", f"{BASE}/{made['id']}/addresses/{long_id}", token=token), 404)
+
+
+def test_a_newstore_profile_gets_a_pelcro_customer_number_beside_its_display_id(api: Api, store: dict[str, Any],
+                                                                                token: str) -> None:
+    from tests.support import latest_code
+
+    made = create(api, token, "both@example.com")
+    sdk = "/api/v1/sdk"
+    assert api.call("POST", f"{sdk}/auth/passwordless/request", {"site_id": store["id"],
+                                                                 "email": "both@example.com"}).status == 200
+    logged = api.call("POST", f"{sdk}/auth/passwordless/login", {"site_id": store["id"], "email": "both@example.com",
+                                                                 "token": latest_code("both@example.com")})
+    assert logged.status == 200, logged.body
+    assert isinstance(logged.body["data"]["id"], int)
+    again = api.call("GET", f"{BASE}/{made['id']}", token=token).body
+    assert again["display_id"] == made["display_id"] and again["email"] == "both@example.com"
+    customer = api.call("POST", f"{sdk}/customer", {"site_id": store["id"]}, token=logged.body["data"]["token"])
+    assert customer.status == 200 and customer.body["data"]["id"] == logged.body["data"]["id"]

@@ -54,6 +54,9 @@ class Profile(Entity):
     # A short public id unique per store (a marker item): the Pelcro dialect's integer customer id as digits,
     # or the NewStore dialect's letters and digits (always with a letter, so the two never meet).
     display_id: str | None = None
+    # The Pelcro dialect's customer id of a profile whose display id is not a number (one the NewStore dialect
+    # made): drawn from the same store counter when its first customer session opens.
+    customer_number: int | None = None
     # Unique per store (a marker item, like the email), compared case-insensitively.
     username: str | None = None
     language: str | None = None
