@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
-    from storecrm.repositories.table import Item
 
 # The deepest a page may reach (offset + count): deeper pages are refused, not served slowly.
 WINDOW = 10_000
@@ -179,7 +178,7 @@ class ConsumerProfiles:
         passed over the same way, then `count` of them read, and their profiles (BatchGetItem, 100 a call);
         the other conditions filter that page, so it may hold fewer than `count`."""
         found = self.profiles.read([self.stores.item_key(store_id), self.profiles.count_key(store_id)])
-        store = self._store(found.get(self.stores.item_key(store_id)))
+        store = self._existing(self.stores.from_item(found.get(self.stores.item_key(store_id))))
         if not q.filtered:
             field = q.sort_field or "created_at"
             items = self.profiles.offset_page(store_id, field, forward=q.sort_direction == "asc", offset=q.offset,
@@ -232,13 +231,13 @@ class ConsumerProfiles:
         key, store_key = self.profiles.item_key(profile_id), self.stores.item_key(store_id)
         found = self.profiles.read([key, store_key])
         return Consumer(self._in_store(self.profiles.from_item(found.get(key)), store_id),
-                        self._store(found.get(store_key)))
+                        self._existing(self.stores.from_item(found.get(store_key))))
 
     # ------------------------------------------------------------------ writes
     def create(self, store_id: str, created_by: str, data: NewConsumer) -> Consumer:
         """The store read, then one transaction: record, email and display id markers, index items, the store's
         count and the event. A display id met before is drawn again."""
-        store = self._store(self.profiles.read([self.stores.item_key(store_id)]).get(self.stores.item_key(store_id)))
+        store = self._existing(self.stores.get(store_id))
         at = now()
         addresses = [_address(a, at) for a in (data.billing_address, data.shipping_address) if a is not None]
         profile = Profile(id=new_id(), store_id=store_id, email=data.email, first_name=data.first_name,
@@ -334,8 +333,8 @@ class ConsumerProfiles:
             raise Conflict(f"The profile is at revision {profile.revision}, not {given} ({field_name}); read it "
                            "again and retry", "PROFILE.REVISION_MISMATCH")
 
-    def _store(self, item: Item | None) -> Store:
-        store = self.stores.from_item(item)
+    @staticmethod
+    def _existing(store: Store | None) -> Store:
         if store is None:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
         return store
