@@ -86,7 +86,7 @@ def load(prov: Provisioned, store_id: str, count: int) -> None:
                 continue  # the store's profile count: written once below
             assert write.kind == "Put" and write.item is not None
             raw.append(serialize(write.item))
-    count_pk, count_sk = ProfileRepository.count_key(store_id)
+    count_pk, count_sk = ProfileRepository.count_keys(store_id)[0]
     raw.append(serialize({"PK": count_pk, "SK": count_sk, "entity": "PROFILECOUNT", "count": count}))
     built = time.perf_counter()
     for attrs in raw:

@@ -398,7 +398,7 @@ def test_the_store_purge_removes_the_profiles_index_items_and_count(api: Api, ow
     assert all(list(table.query_all(p)) for p in partitions)
     assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200
     assert [list(table.query_all(p)) for p in partitions] == [[], [], []]
-    assert table.get(keys.profile_count(store["id"])) is None
+    assert all(table.get(keys.profile_count(store["id"], shard)) is None for shard in range(keys.PROFILE_COUNT_SHARDS))
 
 
 # ---------------------------------------------------------------------------- every route: scope and store
@@ -480,3 +480,19 @@ def test_a_newstore_profile_gets_a_pelcro_customer_number_beside_its_display_id(
     assert again["display_id"] == made["display_id"] and again["email"] == "both@example.com"
     customer = api.call("POST", f"{sdk}/customer", {"site_id": store["id"]}, token=logged.body["data"]["token"])
     assert customer.status == 200 and customer.body["data"]["id"] == logged.body["data"]["id"]
+
+
+def test_the_count_is_kept_by_every_dialects_creates(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                     token: str) -> None:
+    create(api, token, "ns@example.com")
+    assert api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "arky@example.com"},
+                    token=owner["access_token"]).status == 200
+    _identify(api, store)  # a storefront guest: a profile of its own
+    assert api.call("POST", "/api/v1/sdk/auth/passwordless/request", {"site_id": store["id"],
+                                                                      "email": "pel@example.com"}).status == 200
+    from tests.support import latest_code
+
+    assert api.call("POST", "/api/v1/sdk/auth/passwordless/login", {
+        "site_id": store["id"], "email": "pel@example.com", "token": latest_code("pel@example.com")}).status == 200
+    page = api.call("GET", BASE, token=token, query={"count": 500}).body
+    assert page["pagination_info"]["total"] == len(page["items"]) == 4

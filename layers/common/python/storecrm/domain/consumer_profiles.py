@@ -177,13 +177,13 @@ class ConsumerProfiles:
         filters, one index drives (a contact term, the creating client, or an extended attribute): its entries
         passed over the same way, then `count` of them read, and their profiles (BatchGetItem, 100 a call);
         the other conditions filter that page, so it may hold fewer than `count`."""
-        found = self.profiles.read([self.stores.item_key(store_id), self.profiles.count_key(store_id)])
+        found = self.profiles.read([self.stores.item_key(store_id), *self.profiles.count_keys(store_id)])
         store = self._existing(self.stores.from_item(found.get(self.stores.item_key(store_id))))
         if not q.filtered:
             field = q.sort_field or "created_at"
             items = self.profiles.offset_page(store_id, field, forward=q.sort_direction == "asc", offset=q.offset,
                                               count=q.count)
-            total = self.profiles.count_from_item(found.get(self.profiles.count_key(store_id)))
+            total = self.profiles.count_from_items(store_id, found)
             return ConsumerPage(items, store, total)
         ids, matches = self._driving_ids(store_id, q)
         loaded = self.profiles.read([self.profiles.item_key(i) for i in ids]) if ids else {}

@@ -47,7 +47,7 @@ taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values en
 contact term         STORE#{id}#CONTACT#{2 chars}  {n|e|p}:{term}#{profileId}  (name words, whole email, phone digits)
 profile by creator   STORE#{id}#CREATEDBY#{who}  {created_at}#{profileId}
 extended attribute   STORE#{id}#XATTR#{name}     {len}:{value}#{profileId}  (lower case; the length keeps values apart)
-profile count        STORE#{id}                  PROFILECOUNT         (kept by each transaction adding or erasing one)
+profile count        STORE#{id}                  PROFILECOUNT#{shard} (kept by each transaction adding or erasing one)
 profile display id   STORE#{id}                  DISPLAYID#{displayId}  (unique marker)
 profile deletion     PROFILEDELETION#{id}        PROFILEDELETION      DueIndex DUE#PROFILEDELETION / {due at}#...
 profile order entry  STORE#{id}#ORDER#{field}    {sort value}#{profileId}  (created_at, email: deep offsets)
@@ -77,6 +77,8 @@ Product lists, the same way (storefronts read the `active` ones):
 """
 
 from __future__ import annotations
+
+import zlib
 
 Key = tuple[str, str]
 
@@ -508,8 +510,17 @@ def extended_attribute(store_id: str, name: str, value: str, profile_id: str) ->
     return extended_attribute_partition(store_id, name), f"{extended_attribute_value(value)}{profile_id}"
 
 
-def profile_count(store_id: str) -> Key:
-    return f"STORE#{store_id}", "PROFILECOUNT"
+# The store's profile count is split over this many items, summed on read: every profile's create and erase
+# changes one of them inside its own transaction, and transactions on one item at the same moment conflict.
+PROFILE_COUNT_SHARDS = 10
+
+
+def profile_count(store_id: str, shard: int) -> Key:
+    return f"STORE#{store_id}", f"PROFILECOUNT#{shard}"
+
+
+def profile_count_shard(profile_id: str) -> int:
+    return zlib.crc32(profile_id.encode()) % PROFILE_COUNT_SHARDS
 
 
 def profile_display_id(store_id: str, display_id: str) -> Key:

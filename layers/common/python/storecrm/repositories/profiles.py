@@ -73,7 +73,7 @@ class ProfileRepository:
     @staticmethod
     def create_writes(profile: Profile, events: Sequence[OutboxEvent]) -> list[Write]:
         writes = [put(_item(profile), unless_exists=Conflict("Profile id collision")),
-                  count_change(profile.store_id, 1)]
+                  count_change(profile, 1)]
         if profile.email:
             writes.append(_email_marker(profile))
         if profile.username:
@@ -175,7 +175,7 @@ class ProfileRepository:
             erase.append(delete(keys.profile_display_id(source.store_id, source.display_id)))
         if target.display_id and target.display_id != target_before.display_id:
             erase.append(put(_display_id_item(target)))  # the source's, handed over
-        erase.append(count_change(source.store_id, -1))
+        erase.append(count_change(source, -1))
         before, after = _index_items(target_before), _index_items(target)
         erase += [delete(key) for key in before.keys() - after.keys()]
         erase += [put(item) for key, item in after.items() if key not in before]
@@ -223,12 +223,12 @@ class ProfileRepository:
 
     # ------------------------------------------------------------------ the store's count, offset pages
     @staticmethod
-    def count_key(store_id: str) -> keys.Key:
-        return keys.profile_count(store_id)
+    def count_keys(store_id: str) -> list[keys.Key]:
+        return [keys.profile_count(store_id, shard) for shard in range(keys.PROFILE_COUNT_SHARDS)]
 
     @staticmethod
-    def count_from_item(item: Item | None) -> int:
-        return max(int(item["count"]), 0) if item else 0
+    def count_from_items(store_id: str, found: dict[keys.Key, Item]) -> int:
+        return max(sum(int(found[key]["count"]) for key in ProfileRepository.count_keys(store_id) if key in found), 0)
 
     def offset_page(self, store_id: str, sort_field: str, *, forward: bool, offset: int,
                     count: int) -> list[Profile]:
@@ -289,7 +289,7 @@ class ProfileRepository:
         dialect stops finding it at once; the store's count drops; an erasure job for the rest is due."""
         writes: list[Write] = [delete(keys.profile(profile.id), condition="revision = :seen",
                                       values={":seen": profile.revision}, error=CHANGED_MEANWHILE),
-                               count_change(profile.store_id, -1)]
+                               count_change(profile, -1)]
         if profile.email:
             writes.append(delete(keys.profile_email(profile.store_id, profile.email)))
         if profile.username:
@@ -360,9 +360,11 @@ def index_keys(item: Item) -> list[keys.Key]:
     return list(_index_items(profile)) if profile else []
 
 
-def count_change(store_id: str, delta: int) -> Write:
-    """The store's profile count, changed in the transaction that adds or erases a profile."""
-    return update(keys.profile_count(store_id), "SET #entity = :entity ADD #count :delta",
+def count_change(profile: Profile, delta: int) -> Write:
+    """The store's profile count, changed in the transaction that adds or erases a profile (on the profile's
+    shard of it)."""
+    key = keys.profile_count(profile.store_id, keys.profile_count_shard(profile.id))
+    return update(key, "SET #entity = :entity ADD #count :delta",
                   names={"#entity": "entity", "#count": "count"}, values={":entity": "PROFILECOUNT", ":delta": delta})
 
 
