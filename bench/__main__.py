@@ -1,4 +1,4 @@
-"""python -m bench [--repeat N] [--only imports|calls|find] [--profiles N] [--no-instructions]"""
+"""python -m bench [--repeat N] [--only imports|calls|find|newstore] [--profiles N] [--no-instructions]"""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
-    parser.add_argument("--only", choices=["imports", "calls", "find"], help="run one part only")
-    parser.add_argument("--profiles", type=int, default=20000, help="profiles in the store the find part searches")
+    parser.add_argument("--only", choices=["imports", "calls", "find", "newstore"], help="run one part only")
+    parser.add_argument("--profiles", type=int, default=20000,
+                        help="profiles in the store the find and newstore parts read")
     parser.add_argument("--no-instructions", action="store_true",
                         help="skip counting each import's CPU instructions with valgrind (slow: minutes)")
     args = parser.parse_args()
@@ -35,6 +36,12 @@ def main() -> None:
         from bench import find
 
         find.run(args.profiles)
+    if args.only is None:
+        print()
+    if args.only in (None, "newstore"):
+        from bench import newstore
+
+        newstore.run(args.profiles)
     print(f"\nbench finished in {time.perf_counter() - started:.1f} s (timings are informational, never a failure)")
 
 

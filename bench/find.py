@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from storecrm.domain.models.profiles import Profile
 
 TIERS = ("gold", "silver", "bronze", "platinum")
+FITS = ("slim", "regular")
+# The API client that "created" every bench profile (the NewStore dialect's filter[created_by]).
+BENCH_CLIENT = "bench-client"
 PAGE_SIZES = (20, 100)
 FOLLOW_PAGES = 3
 
@@ -45,7 +48,7 @@ CASES: list[tuple[str, dict[str, str], bool]] = [
 
 # ------------------------------------------------------------------- loading
 def make_profile(store_id: str, i: int, at: int) -> Profile:
-    from storecrm.domain.models.profiles import Profile
+    from storecrm.domain.models.profiles import ExtendedAttribute, Profile
     from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
 
     fields = [TaxonomyField(key="tier", type="text", value=TIERS[i % len(TIERS)]),
@@ -54,6 +57,8 @@ def make_profile(store_id: str, i: int, at: int) -> Profile:
     return Profile(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-profile-{i}")), store_id=store_id,
                    email=f"user{i}@example.com", status="archived" if i % 10 == 9 else "active",
                    taxonomies=[TaxonomyEntry(taxonomy_id="segments", fields=fields)],
+                   first_name=f"Jo{i % 4}", last_name=f"Bench{i}", created_by=BENCH_CLIENT,
+                   extended_attributes=[ExtendedAttribute(name="fit", value=FITS[i % len(FITS)])],
                    created_at=at + i, updated_at=at + i)
 
 
@@ -77,8 +82,12 @@ def load(prov: Provisioned, store_id: str, count: int) -> None:
     raw: list[dict[str, Any]] = []
     for i in range(count):
         for write in ProfileRepository.create_writes(make_profile(store_id, i, at), []):
+            if write.kind == "Update":
+                continue  # the store's profile count: written once below
             assert write.kind == "Put" and write.item is not None
             raw.append(serialize(write.item))
+    count_pk, count_sk = ProfileRepository.count_keys(store_id)[0]
+    raw.append(serialize({"PK": count_pk, "SK": count_sk, "entity": "PROFILECOUNT", "count": count}))
     built = time.perf_counter()
     for attrs in raw:
         pk, sk = DynamoType(attrs["PK"]), DynamoType(attrs["SK"])

@@ -1,5 +1,6 @@
 """Scheduled work (EventBridge rule): finishes store purges that were cut short, releases the stock of unpaid
-card orders whose payment hold ended, and deletes presigned media uploads nobody completed."""
+card orders whose payment hold ended, deletes presigned media uploads nobody completed, and erases the profiles
+whose deletion was requested."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storecrm.metrics import flushed_per_invocation
-from storecrm.services import media_library, order_service, store_service
+from storecrm.services import media_library, order_service, profile_erasure, store_service
 from storecrm.tracing import traced
 
 logger = Logger()
@@ -28,4 +29,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     expired = media_library().expire_uploads()
     if expired:
         logger.info("Deleted media uploads that were never completed", count=expired)
-    return {"purged_stores": purged, "released_holds": released, "expired_uploads": expired}
+    erased = profile_erasure().erase_due()
+    if erased:
+        logger.info("Erased profiles whose deletion was requested", count=erased)
+    return {"purged_stores": purged, "released_holds": released, "expired_uploads": expired,
+            "erased_profiles": erased}

@@ -129,9 +129,8 @@ def test_the_scheduler_releases_unpaid_card_orders_after_the_hold(api: Api, stor
     monkeypatch.setattr("storecrm.domain.orders.now", lambda: int(time.time()) + 601)
     services.reset()
     with counting_calls() as log:
-        assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {"purged_stores": 0,
-                                                                               "released_holds": 1,
-                                                                               "expired_uploads": 0}
+        assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {
+            "purged_stores": 0, "released_holds": 1, "expired_uploads": 0, "erased_profiles": 0}
     assert log.calls.count("dynamodb.TransactWriteItems") == 1
     released = _order(api, store, token, unpaid["order_id"])
     assert released["status"] == "cancelled"

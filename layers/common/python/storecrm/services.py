@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from storecrm.domain.carts import CartService
     from storecrm.domain.clienteling import ClientelingService
     from storecrm.domain.codes import LoginCodes
+    from storecrm.domain.consumer_profiles import ConsumerProfiles
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.email_templates import EmailTemplateService
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from storecrm.domain.orders import OrderService
     from storecrm.domain.payments import OrderPayments
     from storecrm.domain.products import ProductCatalog, ProductService
+    from storecrm.domain.profile_erasure import ProfileErasure
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
@@ -214,6 +216,27 @@ def profile_service() -> ProfileService:
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(CartRepository()))
+
+
+@lru_cache(maxsize=1)
+def profile_erasure() -> ProfileErasure:
+    from storecrm.domain.profile_erasure import ProfileErasure
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    return ProfileErasure(ProfileRepository(), AudienceRepository())
+
+
+@lru_cache(maxsize=1)
+def consumer_profiles() -> ConsumerProfiles:
+    from storecrm.domain.consumer_profiles import ConsumerProfiles
+    from storecrm.repositories.carts import CartRepository
+    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ConsumerProfiles(ProfileRepository(), StoreRepository(), ProfileCommerceRepository(CartRepository()),
+                            profile_erasure())
 
 
 @lru_cache(maxsize=1)

@@ -45,7 +45,7 @@ class ClientelingChange(Command):
     state: ClientelingState
 
 
-class ConsumerQuery(Command):
+class ClientelingQuery(Command):
     offset: int = Field(default=0, ge=0)
     count: int = Field(default=10, ge=1, le=500)
 
@@ -110,7 +110,7 @@ class ClientelingService:
         return Consumer(ClientelingOptIn(**consents[location_id].model_dump(), store_id=store_id,
                                          location_id=location_id, profile_id=profile_id), profile, location)
 
-    def consumers(self, caller: Principal, location_id: str, q: ConsumerQuery) -> ConsumerPage:
+    def consumers(self, caller: Principal, location_id: str, q: ClientelingQuery) -> ConsumerPage:
         """The store, the location and its consumer count in one BatchGetItem; the window's opt-ins (one
         Query for up to 1 MB of them); their profiles (one BatchGetItem)."""
         if q.offset + q.count > MAX_WINDOW:

@@ -4,7 +4,8 @@ The rules behind the Pelcro-style dialect, over the same store-scoped profile th
 registering creates a profile (email marker, search terms, `profile.created`), a login opens a
 profile session, and the customer's token is a token of that session with a kind of its own
 ("customer"), checked against the session on every use, so a logout or a staff revocation ends it
-at once. Each customer gets a store-wide customer number (the profile's display id).
+at once. Each customer gets a store-wide customer number (the profile's display id, or beside it when
+the NewStore dialect gave the profile a display id of letters).
 """
 
 from __future__ import annotations
@@ -129,8 +130,15 @@ class CustomerView:
     @property
     def number(self) -> int:
         """The customer number (every profile a customer session opens on has one: `_open`)."""
-        assert self.profile.display_id is not None
-        return int(self.profile.display_id)
+        return customer_number(self.profile)
+
+
+def customer_number(profile: Profile) -> int:
+    """The Pelcro dialect's integer id: the display id when that is a number, else the number kept beside it."""
+    if profile.customer_number is not None:
+        return profile.customer_number
+    assert profile.display_id is not None and profile.display_id.isdigit()
+    return int(profile.display_id)
 
 
 def customer_session_id(caller: Principal, store_id: str) -> str:
@@ -416,6 +424,8 @@ class Customers:
         """A new session on an existing profile, listed on it in the same transaction (with `changes`)."""
         if profile.display_id is None:
             changes = {**changes, "display_id": str(self.stores.next_customer_number(profile.store_id))}
+        elif not profile.display_id.isdigit() and profile.customer_number is None:
+            changes = {**changes, "customer_number": self.stores.next_customer_number(profile.store_id)}
         pending = self._prepare(profile.id, profile.store_id)
         updated = listing_session(profile, pending, changes)
         events: list[OutboxEvent] = []

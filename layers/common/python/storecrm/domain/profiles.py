@@ -127,7 +127,8 @@ def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
     email_from_source = target.email is None and source.email is not None
     filled = {name: getattr(target, name) or getattr(source, name)
               for name in ("first_name", "last_name", "display_name", "phone", "password_hash", "display_id",
-                           "username", "language", "photo_key")}
+                           "username", "language", "photo_key", "country_code", "created_by",
+                           "customer_number")}
     return target.model_copy(update={
         **filled,
         "email": source.email if email_from_source else target.email,

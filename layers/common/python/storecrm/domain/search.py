@@ -47,6 +47,57 @@ def search_terms(profile: Profile) -> set[str]:
     return set(kept[:MAX_TERMS])
 
 
+# A profile's contact terms for the NewStore dialect's `q`: name words (matched by prefix), the whole email and
+# the phone's digits (matched whole). Kept apart from the search terms above, so a name search never meets the
+# same profile again through its email words, and a page of one term is exactly the profiles that match it.
+ContactKind = Literal["n", "e", "p"]
+MAX_CONTACT_TERMS = 10
+# An extended attribute value longer than this is kept but not indexed (a sort key holds 1 KB).
+MAX_INDEXED_ATTRIBUTE = 500
+_PHONE = re.compile(r"^[+\d\s().-]+$")
+
+
+def phone_digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def contact_terms(profile: Profile) -> set[tuple[ContactKind, str]]:
+    ordered: list[tuple[ContactKind, str]] = []
+    if profile.email:
+        ordered.append(("e", profile.email.lower()))
+    if profile.phone and len(digits := phone_digits(profile.phone)) >= MIN_QUERY:
+        ordered.append(("p", digits))
+    ordered += [("n", w) for name in (profile.first_name, profile.last_name) if name for w in words(name)
+                if len(w) >= MIN_QUERY]
+    return set(list(dict.fromkeys(ordered))[:MAX_CONTACT_TERMS])
+
+
+def contact_query(q: str) -> tuple[ContactKind, str, list[str]]:
+    """The term a `q` is looked up by, and the other words every match must also start a name word with.
+
+    An email is matched whole, a phone number by its digits, else the longest word is a name-word prefix."""
+    stripped = q.strip().lower()
+    if "@" in stripped:
+        return "e", stripped, []
+    if _PHONE.match(stripped) and len(digits := phone_digits(stripped)) >= MIN_QUERY:
+        return "p", digits, []
+    found = words(stripped)
+    if not found or min(len(w) for w in found) < MIN_QUERY:
+        raise ValueError(f"search words need at least {MIN_QUERY} characters")
+    driver = max(found, key=len)
+    return "n", driver, [w for w in found if w != driver]
+
+
+def name_words_match(profile: Profile, wanted: list[str]) -> bool:
+    names = [w for name in (profile.first_name, profile.last_name) if name for w in words(name)]
+    return all(any(n.startswith(w) for n in names) for w in wanted)
+
+
+def extended_attribute_values(profile: Profile) -> set[tuple[str, str]]:
+    """(name, lower-case value) of every indexed extended attribute of the profile."""
+    return {(a.name, a.value.lower()) for a in profile.extended_attributes if len(a.value) <= MAX_INDEXED_ATTRIBUTE}
+
+
 def _plain_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 

@@ -15,7 +15,7 @@ def iso(at: int | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z") if at is not None else None
 
 
-class ConsumerOut(Model):
+class ClientelingConsumerOut(Model):
     id: str  # the consumer profile's id
     name: str | None
     email: str | None
@@ -27,7 +27,7 @@ class ConsumerOut(Model):
     updated_at: str
 
     @classmethod
-    def of(cls, consumer: Consumer) -> ConsumerOut:
+    def of(cls, consumer: Consumer) -> ClientelingConsumerOut:
         profile, opt_in = consumer.profile, consumer.opt_in
         name = " ".join(part for part in (profile.first_name, profile.last_name) if part) or profile.display_name
         return cls(id=profile.id, name=name or None, email=profile.email, phone_number=profile.phone,
@@ -35,16 +35,16 @@ class ConsumerOut(Model):
                    opt_in_date=iso(opt_in.opt_in_date), updated_at=iso(opt_in.updated_at) or "")
 
 
-class ConsumerList(Model):
+class ClientelingConsumerList(Model):
     """Seed 004's own list shape for this call (`{count, total, offset, consumers}`), not the
     `{items, pagination_info}` of the profile lists: where the seed is explicit it wins."""
 
     count: int
     total: int
     offset: int
-    consumers: list[ConsumerOut]
+    consumers: list[ClientelingConsumerOut]
 
     @classmethod
-    def of(cls, page: ConsumerPage) -> ConsumerList:
+    def of(cls, page: ConsumerPage) -> ClientelingConsumerList:
         return cls(count=len(page.items), total=page.total, offset=page.offset,
-                   consumers=[ConsumerOut.of(c) for c in page.items])
+                   consumers=[ClientelingConsumerOut.of(c) for c in page.items])

@@ -55,6 +55,13 @@ profile email        STORE#{id}#EMAIL#{email}    EMAIL                (unique ma
 profile username     STORE#{id}#USERNAME#{name}  USERNAME             (unique marker, lower case)
 search term          STORE#{id}#TERM#{WORD|WHOLE}#{2 chars}  {term}#{profileId}  (words; whole emails and ids)
 taxonomy value       STORE#{id}#TAX#{tax}#{key}  {value}#{profileId}  (values encoded to sort, see search.py)
+contact term         STORE#{id}#CONTACT#{2 chars}  {n|e|p}:{term}#{profileId}  (name words, whole email, phone digits)
+profile by creator   STORE#{id}#CREATEDBY#{who}  {created_at}#{profileId}
+extended attribute   STORE#{id}#XATTR#{name}     {len}:{value}#{profileId}  (lower case; the length keeps values apart)
+profile count        STORE#{id}                  PROFILECOUNT#{shard} (kept by each transaction adding or erasing one)
+profile display id   STORE#{id}                  DISPLAYID#{displayId}  (unique marker)
+profile deletion     PROFILEDELETION#{id}        PROFILEDELETION      DueIndex DUE#PROFILEDELETION / {due at}#...
+profile order entry  STORE#{id}#ORDER#{field}    {sort value}#{profileId}  (created_at, email: deep offsets)
 
 Profile lists: each sort order has one index over all of a store's profiles and one per status,
 so a page is a single Query that reads only that page.
@@ -81,6 +88,8 @@ Product lists, the same way (storefronts read the `active` ones):
 """
 
 from __future__ import annotations
+
+import zlib
 
 Key = tuple[str, str]
 
@@ -475,9 +484,13 @@ def profiles_of(store_id: str, scope: str) -> str:
     return f"STORE#{store_id}#PROFILES#{scope}"
 
 
+def profile_sort_values(created_at: int, updated_at: int, email: str | None) -> dict[str, str]:
+    return {"created_at": f"{created_at:010d}", "updated_at": f"{updated_at:010d}", "email": email or "~"}
+
+
 def profile_index_keys(store_id: str, profile_id: str, status: str, created_at: int, updated_at: int,
                        email: str | None) -> dict[str, str]:
-    sort_values = {"created_at": f"{created_at:010d}", "updated_at": f"{updated_at:010d}", "email": email or "~"}
+    sort_values = profile_sort_values(created_at, updated_at, email)
     attributes: dict[str, str] = {}
     for field, (all_index, status_index) in PROFILE_LIST_INDEXES.items():
         for index, scope in ((all_index, ALL), (status_index, status)):
@@ -536,3 +549,72 @@ def clienteling_of_profile(store_id: str, profile_id: str) -> Key:
 
 def clienteling_count(store_id: str, location_id: str) -> Key:
     return f"STORE#{store_id}", f"CLIENTELINGCOUNT#{location_id}"
+def contact_partition(store_id: str, term: str) -> str:
+    return f"STORE#{store_id}#CONTACT#{term[:2]}"
+
+
+def contact_term(store_id: str, kind: str, term: str, profile_id: str) -> Key:
+    return contact_partition(store_id, term), f"{kind}:{term}#{profile_id}"
+
+
+def profiles_created_by(store_id: str, created_by: str) -> str:
+    return f"STORE#{store_id}#CREATEDBY#{created_by}"
+
+
+def profile_created_by(store_id: str, created_by: str, created_at: int, profile_id: str) -> Key:
+    return profiles_created_by(store_id, created_by), f"{created_at:010d}#{profile_id}"
+
+
+def extended_attribute_partition(store_id: str, name: str) -> str:
+    return f"STORE#{store_id}#XATTR#{name}"
+
+
+def extended_attribute_value(value: str) -> str:
+    """The sort-key start of one value: its length first, so no value's range holds a longer value that
+    starts with it and a "#"."""
+    return f"{len(value):04d}:{value}#"
+
+
+def extended_attribute(store_id: str, name: str, value: str, profile_id: str) -> Key:
+    return extended_attribute_partition(store_id, name), f"{extended_attribute_value(value)}{profile_id}"
+
+
+# The store's profile count is split over this many items, summed on read: every profile's create and erase
+# changes one of them inside its own transaction, and transactions on one item at the same moment conflict.
+PROFILE_COUNT_SHARDS = 10
+
+
+def profile_count(store_id: str, shard: int) -> Key:
+    return f"STORE#{store_id}", f"PROFILECOUNT#{shard}"
+
+
+def profile_count_shard(profile_id: str) -> int:
+    return zlib.crc32(profile_id.encode()) % PROFILE_COUNT_SHARDS
+
+
+def profile_display_id(store_id: str, display_id: str) -> Key:
+    return f"STORE#{store_id}", f"DISPLAYID#{display_id}"
+
+
+PROFILE_DELETIONS_DUE = "DUE#PROFILEDELETION"
+
+
+def profile_deletion(profile_id: str) -> Key:
+    return f"PROFILEDELETION#{profile_id}", "PROFILEDELETION"
+
+
+# The list orders whose position a deep offset page finds on small entries of their own (same sort key as the
+# order's index) instead of on the index of whole profiles; updated_at changes on every write and has none.
+PROFILE_ORDER_ENTRIES = ("created_at", "email")
+
+
+def profile_order_partition(store_id: str, field: str) -> str:
+    return f"STORE#{store_id}#ORDER#{field}"
+
+
+def profile_list_start(store_id: str, field: str, entry_sk: str) -> dict[str, str]:
+    """The index position (ExclusiveStartKey) of the profile an order entry stands for."""
+    index = PROFILE_LIST_INDEXES[field][0]
+    profile_id = entry_sk.rsplit("#", 1)[1]
+    pk, sk = profile(profile_id)
+    return {"PK": pk, "SK": sk, f"{index}PK": profiles_of(store_id, ALL), f"{index}SK": entry_sk}

@@ -80,6 +80,20 @@ class ProfileCommerceRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return orders, last
 
+    def orders_window(self, store_id: str, profile_id: str, *, offset: int, count: int,
+                      counted: int) -> tuple[list[Order], int]:
+        """Newest first from `offset`, and how many orders the profile has (up to `counted`): the count and the
+        entries before the page are read with Select=COUNT (nothing returned), then one Query reads the page."""
+        partition = keys.orders_of(store_id, profile_id)
+        total, _ = self.table.skip(partition, counted, index="GSI1")
+        if offset >= total:
+            return [], total
+        start = None
+        if offset:
+            _, start = self.table.skip(partition, offset, index="GSI1", forward=False)
+        page = self.table.query(partition, index="GSI1", limit=count, start_key=start, forward=False)
+        return [o for item in page.items if (o := from_item(Order, item)) is not None], total
+
     # ------------------------------------------------------------------ merge
     def move_carts(self, store_id: str, source_id: str, target_id: str) -> int:
         """Re-points the source's carts (profile and GSI1 keys) to the target, with the open-cart counts, a

@@ -14,8 +14,14 @@ from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 # Profile ids in index order, and the position to continue from.
 IdPage = tuple[list[str], dict[str, str] | None]
+# Profile ids of an offset page, and the index entries known up to its end (plus one when more follow).
+MatchPage = tuple[list[str], int]
 
 PROFILE_GONE = NotFound("Profile not found", "PROFILE.NOT_FOUND")
+# A new display id met one given before; the caller draws another.
+DISPLAY_ID_TAKEN = Conflict("The display id is taken", "PROFILE.DISPLAY_ID_TAKEN")
+# Another scheduler run finished this erasure (and told of it) first.
+DELETION_FINISHED = Conflict("The profile's erasure is finished already", "PROFILE.ERASED")
 CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
 
 
@@ -51,6 +57,10 @@ class ProfileRepository:
     def id_from_marker(marker: Item | None) -> str | None:
         return str(marker["profile_id"]) if marker else None
 
+    def read(self, wanted: Sequence[keys.Key]) -> dict[keys.Key, Item]:
+        """Profiles and what is read with them (their store, its profile count) in one BatchGetItem."""
+        return self.table.get_many(wanted)
+
     def get(self, profile_id: str) -> Profile | None:
         return from_item(Profile, self.table.get(keys.profile(profile_id)))
 
@@ -62,11 +72,14 @@ class ProfileRepository:
 
     @staticmethod
     def create_writes(profile: Profile, events: Sequence[OutboxEvent]) -> list[Write]:
-        writes = [put(_item(profile), unless_exists=Conflict("Profile id collision"))]
+        writes = [put(_item(profile), unless_exists=Conflict("Profile id collision")),
+                  count_change(profile, 1)]
         if profile.email:
             writes.append(_email_marker(profile))
         if profile.username:
             writes.append(_username_marker(profile))
+        if profile.display_id:
+            writes.append(_display_id_marker(profile))
         writes += [put(item) for item in _index_items(profile).values()]
         return [*writes, *[outbox_write(e) for e in events]]
 
@@ -87,6 +100,12 @@ class ProfileRepository:
                                      condition="profile_id = :id", values={":id": profile.id}))
             if profile.username:
                 writes.append(_username_marker(profile))
+        if profile.display_id != previous.display_id:
+            if previous.display_id:
+                writes.append(delete(keys.profile_display_id(previous.store_id, previous.display_id),
+                                     condition="profile_id = :id", values={":id": profile.id}))
+            if profile.display_id:
+                writes.append(_display_id_marker(profile))
         before, after = _index_items(previous), _index_items(profile)
         writes += [delete(key) for key in before.keys() - after.keys()]
         writes += [put(item) for key, item in after.items() if key not in before]
@@ -152,6 +171,11 @@ class ProfileRepository:
             erase.append(delete(keys.profile_username(source.store_id, source.username)))
         if target.username and target.username != target_before.username:
             erase.append(_moved_marker(target, username=True))
+        if source.display_id and source.display_id != target.display_id:
+            erase.append(delete(keys.profile_display_id(source.store_id, source.display_id)))
+        if target.display_id and target.display_id != target_before.display_id:
+            erase.append(put(_display_id_item(target)))  # the source's, handed over
+        erase.append(count_change(source, -1))
         before, after = _index_items(target_before), _index_items(target)
         erase += [delete(key) for key in before.keys() - after.keys()]
         erase += [put(item) for key, item in after.items() if key not in before]
@@ -197,6 +221,115 @@ class ProfileRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return profiles, last
 
+    # ------------------------------------------------------------------ the store's count, offset pages
+    @staticmethod
+    def count_keys(store_id: str) -> list[keys.Key]:
+        return [keys.profile_count(store_id, shard) for shard in range(keys.PROFILE_COUNT_SHARDS)]
+
+    @staticmethod
+    def count_from_items(store_id: str, found: dict[keys.Key, Item]) -> int:
+        return max(sum(int(found[key]["count"]) for key in ProfileRepository.count_keys(store_id) if key in found), 0)
+
+    def offset_page(self, store_id: str, sort_field: str, *, forward: bool, offset: int,
+                    count: int) -> list[Profile]:
+        """`count` profiles from `offset` in one list order: the entries before them are passed over without
+        being returned (Select=COUNT), then one Query of the order's index reads the page. Where the order has
+        small entries of its own, those are passed over (a 1 MB response holds ~8,000 of them, against ~1,000
+        whole profiles), and the last one names the index position to read on from."""
+        index = keys.PROFILE_LIST_INDEXES[sort_field][0]
+        partition = keys.profiles_of(store_id, keys.ALL)
+        start: dict[str, str] | None = None
+        if offset and sort_field in keys.PROFILE_ORDER_ENTRIES:
+            _, passed_to = self.table.skip(keys.profile_order_partition(store_id, sort_field), offset,
+                                           forward=forward)
+            if passed_to is None:
+                return []
+            start = keys.profile_list_start(store_id, sort_field, str(passed_to["SK"]))
+        elif offset:
+            _, start = self.table.skip(partition, offset, index=index, forward=forward)
+            if start is None:
+                return []
+        page = self.table.query(partition, index=index, limit=count, start_key=start, forward=forward)
+        return [p for item in page.items if (p := from_item(Profile, item)) is not None]
+
+    def contact_ids(self, store_id: str, kind: str, term: str, *, whole: bool, offset: int,
+                    count: int) -> MatchPage:
+        """Profile ids with a contact term equal to (or, not `whole`, starting with) `term`, in term order."""
+        low = f"{kind}:{term}" + ("#" if whole else "")
+        return self._offset_ids(keys.contact_partition(store_id, term), (low, low + ("~" if whole else "\uffff")),
+                                offset=offset, count=count, forward=True)
+
+    def created_by_ids(self, store_id: str, created_by: str, *, forward: bool, offset: int,
+                       count: int) -> MatchPage:
+        """Profile ids one API client created, in creation order."""
+        return self._offset_ids(keys.profiles_created_by(store_id, created_by), None, offset=offset, count=count,
+                                forward=forward)
+
+    def attribute_ids(self, store_id: str, name: str, value: str | None, *, offset: int,
+                      count: int) -> MatchPage:
+        """Profile ids with the extended attribute `name` (equal to `value`, case ignored, when given)."""
+        start = keys.extended_attribute_value(value.lower()) if value is not None else None
+        return self._offset_ids(keys.extended_attribute_partition(store_id, name),
+                                (start, start + "~") if start else None, offset=offset, count=count, forward=True)
+
+    def _offset_ids(self, partition: str, sk_between: tuple[str, str] | None, *, offset: int, count: int,
+                    forward: bool) -> MatchPage:
+        start = None
+        if offset:
+            passed, start = self.table.skip(partition, offset, sk_between=sk_between, forward=forward)
+            if start is None:
+                return [], passed  # the entries ended before the offset: that is all of them
+        page = self.table.query(partition, sk_between=sk_between, limit=count, start_key=start, forward=forward)
+        ids = list(dict.fromkeys(str(item["profile_id"]) for item in page.items))
+        return ids, offset + len(page.items) + (1 if page.last_key else 0)
+
+    # ------------------------------------------------------------------ erasure
+    def request_deletion(self, profile: Profile, due_at: int) -> None:
+        """One transaction: the record goes (on the revision read), with its markers and index items, so every
+        dialect stops finding it at once; the store's count drops; an erasure job for the rest is due."""
+        writes: list[Write] = [delete(keys.profile(profile.id), condition="revision = :seen",
+                                      values={":seen": profile.revision}, error=CHANGED_MEANWHILE),
+                               count_change(profile, -1)]
+        if profile.email:
+            writes.append(delete(keys.profile_email(profile.store_id, profile.email)))
+        if profile.username:
+            writes.append(delete(keys.profile_username(profile.store_id, profile.username)))
+        if profile.display_id:
+            writes.append(delete(keys.profile_display_id(profile.store_id, profile.display_id)))
+        writes += [delete(key) for key in _index_items(profile)]
+        pk, sk = keys.profile_deletion(profile.id)
+        writes.append(put({"PK": pk, "SK": sk, "entity": "PROFILEDELETION", "store_id": profile.store_id,
+                           "profile_id": profile.id, "requested_at": due_at,
+                           "DUEPK": keys.PROFILE_DELETIONS_DUE, "DUESK": keys.due_sort(due_at, pk)}))
+        self.table.transact(writes)
+
+    def due_deletions(self, at: int, limit: int = 50) -> list[tuple[str, str]]:
+        """(store id, profile id) of erasure jobs due by `at`: the due index holds keys only, so the jobs are
+        read after it."""
+        page = self.table.query(keys.PROFILE_DELETIONS_DUE, index="DueIndex", limit=limit,
+                                sk_between=("0", f"{at:010d}~"))
+        jobs = self.table.get_many([(item["PK"], item["SK"]) for item in page.items])
+        return [(str(job["store_id"]), str(job["profile_id"])) for job in jobs.values()]
+
+    def finish_deletion(self, store_id: str, profile_id: str, also: Sequence[Write],
+                        events: Sequence[OutboxEvent]) -> bool:
+        """Deletes what is left of an erased profile (its sessions, commerce facts and pending email
+        verification, and the `also` writes), then the job with its events in one transaction. Each step may
+        run again after a crash; False when another run finished the job first."""
+        leftovers = [*self.session_keys(profile_id), keys.profile_commerce(store_id, profile_id),
+                     keys.email_verification(profile_id)]
+        self.table.delete_many(leftovers)
+        for start in range(0, len(also), 90):
+            self.table.transact(also[start:start + 90])
+        try:
+            self.table.transact([delete(keys.profile_deletion(profile_id), condition="attribute_exists(PK)",
+                                        error=DELETION_FINISHED), *[outbox_write(e) for e in events]])
+        except Conflict as error:
+            if error is not DELETION_FINISHED:
+                raise
+            return False
+        return True
+
 
 def _item(profile: Profile) -> Item:
     return to_item(profile, keys.profile(profile.id), "PROFILE", **keys.profile_index_keys(
@@ -209,7 +342,40 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
                              for term in search.search_terms(profile)]
     found += [keys.taxonomy_value(profile.store_id, taxonomy_id, field_key, encoded, profile.id)
               for taxonomy_id, field_key, encoded in search.taxonomy_values(profile)]
+    found += [keys.contact_term(profile.store_id, kind, term, profile.id)
+              for kind, term in search.contact_terms(profile)]
+    found += [keys.extended_attribute(profile.store_id, name, value, profile.id)
+              for name, value in search.extended_attribute_values(profile)]
+    if profile.created_by:
+        found.append(keys.profile_created_by(profile.store_id, profile.created_by, profile.created_at, profile.id))
+    sort_values = keys.profile_sort_values(profile.created_at, profile.updated_at, profile.email)
+    found += [(keys.profile_order_partition(profile.store_id, field), f"{sort_values[field]}#{profile.id}")
+              for field in keys.PROFILE_ORDER_ENTRIES]
     return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+
+
+def index_keys(item: Item) -> list[keys.Key]:
+    """The index items of a stored profile (for the store purge, which reads profiles as items)."""
+    profile = from_item(Profile, item)
+    return list(_index_items(profile)) if profile else []
+
+
+def count_change(profile: Profile, delta: int) -> Write:
+    """The store's profile count, changed in the transaction that adds or erases a profile (on the profile's
+    shard of it)."""
+    key = keys.profile_count(profile.store_id, keys.profile_count_shard(profile.id))
+    return update(key, "SET #entity = :entity ADD #count :delta",
+                  names={"#entity": "entity", "#count": "count"}, values={":entity": "PROFILECOUNT", ":delta": delta})
+
+
+def _display_id_item(profile: Profile) -> Item:
+    assert profile.display_id
+    pk, sk = keys.profile_display_id(profile.store_id, profile.display_id)
+    return {"PK": pk, "SK": sk, "entity": "PROFILEDISPLAYID", "profile_id": profile.id}
+
+
+def _display_id_marker(profile: Profile) -> Write:
+    return put(_display_id_item(profile), unless_exists=DISPLAY_ID_TAKEN)
 
 
 def _moved_marker(profile: Profile, *, username: bool = False) -> Write:

@@ -13,6 +13,7 @@ from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.keys import Key
 from storecrm.repositories.markets import MarketRepository
+from storecrm.repositories.profiles import index_keys
 from storecrm.repositories.table import Item, Table, Write, check, delete, put, set_fields, update
 
 STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
@@ -183,10 +184,10 @@ class StoreRepository:
     def purge(self, store_id: str) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
-        The store's own partitions, plus its profiles, their subscription lists and email and username
-        markers, which live in partitions of their own and are found through the store's profile list
-        index, its API clients (found through their list index, the same way), and its audiences'
-        subscriber partitions, found through the audiences (so those go first).
+        The store's own partitions, plus its profiles, their subscription lists, email and username
+        markers and search index items, which live in partitions of their own and are found through the
+        store's profile list index, its API clients (found through their list index, the same way), and its
+        audiences' subscriber partitions, found through the audiences (so those go first).
         """
         removed = 0
         audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
@@ -203,7 +204,8 @@ class StoreRepository:
             key for item in profiles
             for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
                         *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
-                        *([keys.profile_username(store_id, item["username"])] if item.get("username") else [])])
+                        *([keys.profile_username(store_id, item["username"])] if item.get("username") else []),
+                        *index_keys(item)])
         clients = self.table.query_all(keys.api_clients_of(store_id), index="GSI1")
         removed += self._delete_all((item["PK"], item["SK"]) for item in clients)
         self.table.write(delete(keys.purge_job(store_id)))

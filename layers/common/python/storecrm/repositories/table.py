@@ -199,6 +199,35 @@ class Table:
         last = raw.get("LastEvaluatedKey")
         return Page([deserialize(i) for i in raw["Items"]], deserialize(last) if last else None)
 
+    def skip(self, partition: str, count: int, *, sk_between: tuple[str, str] | None = None,
+             index: str | None = None, forward: bool = True) -> tuple[int, dict[str, Any] | None]:
+        """Passes over `count` items in query order without returning them (Select=COUNT reads each once):
+        how many it passed, and the key to go on from (None when the partition ended first)."""
+        pk_name, sk_name = INDEX_KEYS[index]
+        condition = "#pk = :pk"
+        names = {"#pk": pk_name}
+        values: Item = {":pk": partition}
+        if sk_between is not None:
+            condition += " AND #sk BETWEEN :lo AND :hi"
+            names["#sk"] = sk_name
+            values[":lo"], values[":hi"] = sk_between
+        kwargs: dict[str, Any] = {
+            "TableName": self.name, "KeyConditionExpression": condition, "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values), "ScanIndexForward": forward, "Select": "COUNT"}
+        if index:
+            kwargs["IndexName"] = index
+        passed, start = 0, None
+        while passed < count:
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            # A response stops at 1 MB before the limit; the next one goes on from where it stopped.
+            raw = self._client.query(**kwargs, Limit=count - passed)
+            passed += int(raw["Count"])
+            start = raw.get("LastEvaluatedKey")
+            if not start:
+                return passed, None
+        return passed, deserialize(start) if start else None
+
     def query_all(self, partition: str, **kwargs: Any) -> Iterator[Item]:
         start: dict[str, Any] | None = None
         while True:

@@ -46,17 +46,25 @@ class Profile(Entity):
     last_name: str | None = None
     display_name: str | None = None
     phone: str | None = None
+    # The phone number's country code (the NewStore dialect's `country_code`).
+    country_code: str | None = None
     addresses: list[dict[str, Any]] = Field(default_factory=list)
     extended_attributes: list[ExtendedAttribute] = Field(default_factory=list)
     password_hash: str | None = None
-    # A short public id unique per store (the Pelcro dialect's integer customer id, as digits).
+    # A short public id unique per store (a marker item): the Pelcro dialect's integer customer id as digits,
+    # or the NewStore dialect's letters and digits (always with a letter, so the two never meet).
     display_id: str | None = None
+    # The Pelcro dialect's customer id of a profile whose display id is not a number (one the NewStore dialect
+    # made): drawn from the same store counter when its first customer session opens.
+    customer_number: int | None = None
     # Unique per store (a marker item, like the email), compared case-insensitively.
     username: str | None = None
     language: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     # The customer's picture: its object key in the stack's bucket (shown as a presigned link).
     photo_key: str | None = None
+    # The API client (NewStore dialect) that created the record; none for the other dialects' profiles.
+    created_by: str | None = None
     # The session that created the record; an unverified session sees full data only of its own.
     origin_session_id: str | None = None
     # Bumped on every write; writes are conditional on the revision they read.

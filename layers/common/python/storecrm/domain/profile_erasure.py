@@ -1,0 +1,42 @@
+"""A profile's erasure on request (GDPR): it disappears from every dialect at once, and the scheduler erases
+what is left of it (sessions, subscriptions, commerce facts, the pending email verification) and tells of it
+with `profile.deleted`. Orders stay with the store: they are its commercial records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storecrm import metrics
+from storecrm.clock import now
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.profiles import Profile
+
+if TYPE_CHECKING:
+    from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.table import Write
+
+
+class ProfileErasure:
+    def __init__(self, profiles: ProfileRepository, subscriptions: AudienceRepository) -> None:
+        self.profiles = profiles
+        self.subscriptions = subscriptions
+
+    def request(self, profile: Profile) -> None:
+        """One transaction (see ProfileRepository.request_deletion); the job is due at once, the scheduler's
+        next minute finishes it."""
+        self.profiles.request_deletion(profile, due_at=now())
+
+    def erase_due(self) -> int:
+        """Finishes the erasures that are due. Run by the scheduler."""
+        finished = 0
+        for store_id, profile_id in self.profiles.due_deletions(now()):
+            theirs = self.subscriptions.subscriptions_of(profile_id)
+            also: list[Write] = [*[self.subscriptions.subscription_delete(s) for s in theirs],
+                                 self.subscriptions.listing_delete(profile_id)]
+            event = OutboxEvent.new("profile.deleted", store_id, {"profile_id": profile_id,
+                                                                  "reason": "erasure_requested"})
+            if self.profiles.finish_deletion(store_id, profile_id, also, [event]):
+                metrics.count(metrics.PROFILES_DELETED)
+                finished += 1
+        return finished
