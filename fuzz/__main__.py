@@ -67,6 +67,7 @@ FIXTURES = [
         "from_name": "Fuzz", "from_email": "shop@example.com", "status": "active"}),
     ("STORECRM_FUZZ_AUDIENCE_ID", "audiences", {"key": "fuzz"}),
     ("STORECRM_FUZZ_PROFILE_ID", "profiles", {"email": "fuzz-customer@example.com"}),
+    ("STORECRM_FUZZ_CONSUMER_ID", "profiles", {"email": "fuzz-consumer@example.com"}),
     ("STORECRM_FUZZ_PRODUCT_ID", "products", {"key": "fuzz", "status": "active", "variants": [
         {"sku": "FUZZ-1", "prices": [{"currency": "USD", "market": "us", "amount": 1000}],
          "inventory": [{"location_id": "main", "available": 5}]}]}),
@@ -87,6 +88,20 @@ def _fixtures(url: str, token: str, store_id: str) -> dict[str, str]:
         reply.raise_for_status()
         found[variable] = reply.json()["id"]
     return found
+
+
+def _client_token(url: str, token: str, store_id: str) -> str:
+    """A token of an API client with every scope, for the /v0 routes (not the fixture client, which the
+    fuzzed revoke route may revoke)."""
+    client = requests.post(f"{url}/v1/stores/{store_id}/api-clients", timeout=30, headers={
+        "Authorization": f"Bearer {token}"}, json={
+        "name": "Fuzz back office", "scopes": ["profiles:read", "profiles:write", "profiles:delete"]})
+    client.raise_for_status()
+    issued = requests.post(f"{url}/v0/token", timeout=30, json={
+        "grant_type": "client_credentials", "client_id": client.json()["client_id"],
+        "client_secret": client.json()["client_secret"]})
+    issued.raise_for_status()
+    return str(issued.json()["access_token"])
 
 
 def _order(url: str, token: str, store_id: str, product_id: str) -> str:
@@ -173,7 +188,8 @@ def main() -> int:
         made = _fixtures(url, token, store_id)
         env = {**os.environ, **made, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id,
                "STORECRM_FUZZ_ORDER_ID": _order(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"]),
-               "STORECRM_FUZZ_MEDIA_ID": _media(url, token, store_id)}
+               "STORECRM_FUZZ_MEDIA_ID": _media(url, token, store_id),
+               "STORECRM_FUZZ_CLIENT_TOKEN": _client_token(url, token, store_id)}
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run",
              str(_document(url, work)), "--url", url, "--checks", CHECKS, "--seed", str(args.seed),
