@@ -3,16 +3,10 @@ opted-in customer `{id, name, phone_number, opt_in_date, store_id}`, with its st
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from storecrm.domain.base_model import Model
 from storecrm.domain.clienteling import Consumer, ConsumerPage
 from storecrm.domain.models.clienteling import ClientelingState
-
-
-def iso(at: int | None) -> str | None:
-    """The dialect's timestamps: ISO-8601 in UTC."""
-    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z") if at is not None else None
+from storecrm.newstore.schemas import iso
 
 
 class ClientelingConsumerOut(Model):
@@ -32,7 +26,8 @@ class ClientelingConsumerOut(Model):
         name = " ".join(part for part in (profile.first_name, profile.last_name) if part) or profile.display_name
         return cls(id=profile.id, name=name or None, email=profile.email, phone_number=profile.phone,
                    store_id=consumer.location.id, store_name=consumer.location.key, state=opt_in.state,
-                   opt_in_date=iso(opt_in.opt_in_date), updated_at=iso(opt_in.updated_at) or "")
+                   opt_in_date=iso(opt_in.opt_in_date) if opt_in.opt_in_date is not None else None,
+                   updated_at=iso(opt_in.updated_at))
 
 
 class ClientelingConsumerList(Model):

@@ -15,6 +15,7 @@ from storecrm.domain.models.stores import Store
 
 
 def iso(at: int) -> str:
+    """The dialect's timestamps, as the seed's samples write them: ISO-8601 in UTC with milliseconds."""
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
