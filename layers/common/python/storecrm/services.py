@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
+    from storecrm.domain.bookings import BookingCatalog, CatalogEntryService, ServiceProviderService
     from storecrm.domain.carts import CartService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.memberships import StripeEvents
+    from storecrm.domain.models.bookings import Provider, Service
     from storecrm.domain.offers import Eligibility, OfferService
     from storecrm.domain.orders import OrderService
     from storecrm.domain.payments import OrderPayments
@@ -284,6 +286,46 @@ def product_catalog() -> ProductCatalog:
     from storecrm.repositories.stores import StoreRepository
 
     return ProductCatalog(ProductRepository(), StoreRepository())
+
+
+@lru_cache(maxsize=1)
+def service_catalog_service() -> CatalogEntryService[Service]:
+    from storecrm.domain.bookings import CatalogEntryService
+    from storecrm.domain.models.bookings import Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+
+    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def provider_service() -> CatalogEntryService[Provider]:
+    from storecrm.domain.bookings import CatalogEntryService
+    from storecrm.domain.models.bookings import Provider
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+
+    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def service_provider_service() -> ServiceProviderService:
+    from storecrm.domain.bookings import ServiceProviderService
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.markets import MarketRepository
+
+    return ServiceProviderService(ServiceProviderRepository(), CatalogEntries(Service, "SERVICE"),
+                                  CatalogEntries(Provider, "PROVIDER"), MarketRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def booking_catalog() -> BookingCatalog:
+    from storecrm.domain.bookings import BookingCatalog
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return BookingCatalog(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
+                          ServiceProviderRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)

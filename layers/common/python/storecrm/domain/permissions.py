@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_OWNERS = "team:owners"
     MANAGE_MARKETS = "markets:manage"
     MANAGE_PRODUCTS = "products:manage"
+    MANAGE_SERVICES = "services:manage"
     MANAGE_OFFERS = "offers:manage"
     MANAGE_PROFILES = "profiles:manage"
     MANAGE_AUDIENCES = "audiences:manage"

@@ -18,6 +18,15 @@ product key          STORE#{id}                  PRODUCTKEY#{key}     (unique ma
 product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
 cart                 STORE#{id}                  CART#{id}            GSI1 ...#CARTS#{profileId}, GSI2 ...#CARTS#ALL
 current cart         STORE#{id}                  CARTCURRENT#{sessionId}#{market}  (the session's open cart there)
+service              STORE#{id}                  SERVICE#{id}         (ids are UUIDv7: SK order is creation order)
+service key / slug   STORE#{id}                  SERVICEKEY#{key}, SERVICESLUG#{language}#{slug}  (unique markers)
+provider             STORE#{id}                  PROVIDER#{id}
+provider key / slug  STORE#{id}                  PROVIDERKEY#{key}, PROVIDERSLUG#{language}#{slug}  (unique markers)
+service provider     STORE#{id}                  SERVICEPROVIDER#{serviceId}#{providerId}  (one per pair)
+                     GSI1 STORE#{id}#PROVIDERSERVICES#{providerId} / {serviceId}  (a provider's services)
+service provider id  STORE#{id}                  SERVICEPROVIDERID#{id}  (names the pair: the client's paths use the id)
+booked time          STORE#{id}                  BOOKING#{providerId}#{cell start}  one per 5-minute cell a
+                                                 booked service line covers (unique: no double booking)
 order                STORE#{id}                  ORDER#{id}           GSI1-GSI6, see order_index_keys, order_find_keys;
                                                                       an unpaid card order: DueIndex DUE#PAYMENTHOLD
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
@@ -225,6 +234,45 @@ def cart_index_keys(store_id: str, cart_id: str, profile_id: str, created_at: in
     order = time_order(created_at, cart_id)
     return {"GSI1PK": carts_of(store_id, profile_id), "GSI1SK": order,
             "GSI2PK": carts_of(store_id, ALL), "GSI2SK": order}
+
+
+def catalog_entry(store_id: str, kind: str, entry_id: str) -> Key:
+    """A service or provider (`kind` SERVICE or PROVIDER)."""
+    return f"STORE#{store_id}", f"{kind}#{entry_id}"
+
+
+def catalog_entry_key(store_id: str, kind: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"{kind}KEY#{key}"
+
+
+def catalog_entry_slug(store_id: str, kind: str, language: str, slug: str) -> Key:
+    return f"STORE#{store_id}", f"{kind}SLUG#{language}#{slug}"
+
+
+def service_provider(store_id: str, service_id: str, provider_id: str) -> Key:
+    return f"STORE#{store_id}", f"{SERVICE_PROVIDER_PREFIX}{service_id}#{provider_id}"
+
+
+SERVICE_PROVIDER_PREFIX = "SERVICEPROVIDER#"
+
+
+def service_provider_id(store_id: str, link_id: str) -> Key:
+    return f"STORE#{store_id}", f"SERVICEPROVIDERID#{link_id}"
+
+
+def services_of_provider(store_id: str, provider_id: str) -> str:
+    """GSI1 partition of the service providers of one provider."""
+    return f"STORE#{store_id}#PROVIDERSERVICES#{provider_id}"
+
+
+BOOKING_CELL_SECONDS = 300
+
+
+def booked_cell(store_id: str, provider_id: str, cell_start: int) -> Key:
+    return f"STORE#{store_id}", f"{BOOKING_PREFIX}{provider_id}#{cell_start:010d}"
+
+
+BOOKING_PREFIX = "BOOKING#"
 
 
 def order(store_id: str, order_id: str) -> Key:
