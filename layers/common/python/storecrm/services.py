@@ -332,6 +332,7 @@ def booking_catalog() -> BookingCatalog:
 def cart_service() -> CartService:
     from storecrm.domain.carts import CartService
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
@@ -339,7 +340,8 @@ def cart_service() -> CartService:
     from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
-                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments)
+                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments,
+                       BookingLedger())
 
 
 def _stripe_key(store_id: str, integration_id: str | None) -> str:
@@ -356,10 +358,11 @@ def _stripe_payments() -> StripePayments:
 def order_service() -> OrderService:
     from storecrm.domain.orders import OrderService
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository
 
-    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard())
+    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger())
 
 
 @lru_cache(maxsize=1)

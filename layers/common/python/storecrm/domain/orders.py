@@ -19,6 +19,7 @@ from storecrm.clock import now
 from storecrm.domain import cursors
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.availability import cells
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
@@ -39,6 +40,7 @@ from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
 
 if TYPE_CHECKING:
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.keys import Key
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository, StockTake
@@ -90,7 +92,7 @@ class OrderQuery(Command):
     def matches(self, order: Order) -> bool:
         return ((not self.profile_id or order.profile_id == self.profile_id)
                 and (not self.statuses or order.status in self.statuses)
-                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.items)))
+                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.product_items)))
 
 
 class PaymentChange(Command):
@@ -125,11 +127,12 @@ class _FindPosition(Model):
 
 class OrderService:
     def __init__(self, orders: OrderRepository, products: ProductRepository, sessions: SessionRepository,
-                 guard: StoreGuard) -> None:
+                 guard: StoreGuard, ledger: BookingLedger) -> None:
         self.orders = orders
         self.products = products
         self.sessions = sessions
         self.guard = guard
+        self.ledger = ledger
 
     # ------------------------------------------------------------------ staff
     def find(self, principal: Principal, store_id: str, q: OrderQuery) -> tuple[list[Order], str | None]:
@@ -185,7 +188,7 @@ class OrderService:
                                            "updated_at": at})
         writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved, ",".join(reasons))])
         if changes.cancel:
-            writes += self.stock_back(order, self._products([order]))
+            writes += self.stock_back(order, self._products([order])) + self.time_back(order)
         self.orders.transact(writes)
         return saved
 
@@ -251,7 +254,7 @@ class OrderService:
             writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved,
                                                                         "payment_hold_expired")])
             try:
-                self.orders.transact([*writes, *self.stock_back(order, products)])
+                self.orders.transact([*writes, *self.stock_back(order, products), *self.time_back(order)])
             except Conflict:
                 continue
             released += 1
@@ -271,7 +274,7 @@ class OrderService:
 
     def _products(self, orders: Sequence[Order]) -> dict[str, Product]:
         """The products the orders' held lines are of, in one BatchGetItem."""
-        wanted: list[Key] = [self.products.item_key(o.store_id, i.product_id) for o in orders for i in o.items
+        wanted: list[Key] = [self.products.item_key(o.store_id, i.product_id) for o in orders for i in o.product_items
                              if not isinstance(i.status, CancelledStatus)]
         found: dict[Key, Item] = self.products.load(wanted) if wanted else {}
         return {p.id: p for item in found.values() if (p := self.products.from_item(item)) is not None}
@@ -284,7 +287,7 @@ class OrderService:
         # so no more than it holds goes back.
         held = {(p.id, v.id, s.location_id): s.reserved for p in products.values() for v in p.variants
                 for s in v.inventory}
-        for item in order.items:
+        for item in order.product_items:
             product = products.get(item.product_id)
             if isinstance(item.status, CancelledStatus) or item.location_id is None or product is None \
                     or product.store_id != order.store_id:
@@ -295,6 +298,12 @@ class OrderService:
                 held[where] -= units
                 returns[product.id].append((item.variant_id, item.location_id, units))
         return [self.products.stock_returned(products[pid], lines, STOCK_CHANGED) for pid, lines in returns.items()]
+
+
+    def time_back(self, order: Order) -> list[Write]:
+        """Writes freeing the provider time the order's booked service lines hold (for its cancellation)."""
+        return self.ledger.released_writes(order.store_id, order.id,
+                                           [(i.provider_id, cells(i.from_, i.to)) for i in order.booked_items])
 
 
 def confirmed(order: Order) -> Order:

@@ -3,11 +3,11 @@ slug markers, and the booked-time cells that keep two bookings of a provider fro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from storecrm.domain.errors import Conflict, DomainError
-from storecrm.domain.models.bookings import CatalogEntry, ServiceProvider
+from storecrm.domain.models.bookings import CatalogEntry, Provider, Service, ServiceProvider
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
@@ -179,3 +179,79 @@ def _id_marker(link: ServiceProvider) -> Item:
     pk, sk = keys.service_provider_id(link.store_id, link.id)
     return {"PK": pk, "SK": sk, "entity": "SERVICEPROVIDERID", "service_id": link.service_id,
             "provider_id": link.provider_id}
+
+
+class BookingLedger:
+    """What carts and orders read and write about bookings: the catalog items a service line names, and the
+    5-minute cells of a provider's booked time (one item each, written only if absent, so two orders can never
+    hold the same provider's time; each expires a day after the cell)."""
+
+    @staticmethod
+    def service_key(store_id: str, service_id: str) -> keys.Key:
+        return keys.catalog_entry(store_id, "SERVICE", service_id)
+
+    @staticmethod
+    def provider_key(store_id: str, provider_id: str) -> keys.Key:
+        return keys.catalog_entry(store_id, "PROVIDER", provider_id)
+
+    @staticmethod
+    def terms_key(store_id: str, service_id: str, provider_id: str) -> keys.Key:
+        return keys.service_provider(store_id, service_id, provider_id)
+
+    @staticmethod
+    def cell_key(store_id: str, provider_id: str, cell: int) -> keys.Key:
+        return keys.booked_cell(store_id, provider_id, cell)
+
+    @staticmethod
+    def service_from(item: Item | None) -> Service | None:
+        return from_item(Service, item)
+
+    @staticmethod
+    def provider_from(item: Item | None) -> Provider | None:
+        return from_item(Provider, item)
+
+    @staticmethod
+    def terms_from(item: Item | None) -> ServiceProvider | None:
+        return from_item(ServiceProvider, item)
+
+    @staticmethod
+    def taken_cells(found: dict[keys.Key, Item]) -> dict[str, set[int]]:
+        """The booked cells among items read, per provider."""
+        taken: dict[str, set[int]] = {}
+        for item in found.values():
+            if item.get("entity") == "BOOKING":
+                taken.setdefault(str(item["provider_id"]), set()).add(int(item["cell"]))
+        return taken
+
+    @staticmethod
+    def booked_writes(store_id: str, order_id: str, bookings: Sequence[tuple[str, str, Sequence[int]]],
+                      taken: Callable[[str], DomainError]) -> list[Write]:
+        """The cells of each (line id, provider id, cells), each only if nobody holds it (else `taken(line id)`)."""
+        writes = []
+        for line_id, provider_id, cells in bookings:
+            for cell in cells:
+                pk, sk = keys.booked_cell(store_id, provider_id, cell)
+                writes.append(put({"PK": pk, "SK": sk, "entity": "BOOKING", "provider_id": provider_id, "cell": cell,
+                                   "order_id": order_id, "line_id": line_id,
+                                   "expires_at": cell + keys.BOOKING_CELL_SECONDS + 24 * 3600},
+                                  unless_exists=taken(line_id)))
+        return writes
+
+    @staticmethod
+    def released_writes(store_id: str, order_id: str, bookings: Sequence[tuple[str, Sequence[int]]]) -> list[Write]:
+        """Deletes of the cells (provider id, cells) the order holds; a cell another order holds stays."""
+        return [delete(keys.booked_cell(store_id, provider_id, cell), condition="attribute_not_exists(PK) OR "
+                       "order_id = :order", values={":order": order_id})
+                for provider_id, cells in bookings for cell in cells]
+
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or default_table()
+
+    def load(self, wanted: Sequence[keys.Key]) -> dict[keys.Key, Item]:
+        return self.table.get_many(wanted)
+
+    def busy(self, store_id: str, provider_id: str, start: int, end: int) -> set[int]:
+        """The provider's booked cells in [start, end): one Query of its cells (the pages it spans)."""
+        partition, low = keys.booked_cell(store_id, provider_id, start - start % keys.BOOKING_CELL_SECONDS)
+        _, high = keys.booked_cell(store_id, provider_id, max(start, end - 1))
+        return {int(item["cell"]) for item in self.table.query_all(partition, sk_between=(low, high))}
