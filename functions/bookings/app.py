@@ -9,9 +9,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from storecrm.arky.schemas.bookings import ProviderOut, ServiceOut, ServiceProviderOut
+from storecrm.arky.schemas.bookings import AvailabilityOut, ProviderOut, ServiceOut, ServiceProviderOut
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.domain.bookings import (
+    AvailabilityQuery,
     CatalogQuery,
     NewProvider,
     NewService,
@@ -25,7 +26,13 @@ from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
-from storecrm.services import booking_catalog, provider_service, service_catalog_service, service_provider_service
+from storecrm.services import (
+    availability_finder,
+    booking_catalog,
+    provider_service,
+    service_catalog_service,
+    service_provider_service,
+)
 
 IDS = json_shape(list[str])
 IdsParam = Annotated[str | None, Query(max_length=4000, description="JSON array of ids")]
@@ -36,6 +43,9 @@ LimitParam = Annotated[int, Query(ge=1, le=100)]
 CursorParam = Annotated[str | None, Query(max_length=2048)]
 Ref = Annotated[str, Path(min_length=1, max_length=300)]
 LinkId = Annotated[str, Path(min_length=1, max_length=64)]
+ServiceIdParam = Annotated[str, Query(min_length=1, max_length=64)]
+FromParam = Annotated[int, Query(alias="from", ge=0, le=10**10, description="Unix seconds")]
+ToParam = Annotated[int, Query(ge=0, le=10**10, description="Unix seconds; at most 31 days after from")]
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -60,6 +70,14 @@ def find_services(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = No
     found, next_cursor = service_catalog_service().find(principal(app), storeId, _query(
         ids, query, status, None, provider_id, limit, cursor))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
+
+
+@app.get("/v1/stores/<storeId>/services/availability", summary="Free slots of a service's providers",
+         tags=["Bookings"], responses=STAFF_READ)
+def service_availability(storeId: str, service_id: ServiceIdParam, start: FromParam, to: ToParam,  # noqa: N803
+                         provider_id: IdParam = None) -> AvailabilityOut:
+    query = AvailabilityQuery(service_id=service_id, provider_id=provider_id, from_=start, to=to)
+    return AvailabilityOut.of(availability_finder().staff(principal(app), storeId, query))
 
 
 @app.get("/v1/stores/<storeId>/services/<serviceId>", summary="Get a service by id, storeId:key or "
@@ -154,6 +172,14 @@ def storefront_find_services(storeId: str, ids: IdsParam = None, query: KeyPrefi
     found, next_cursor = booking_catalog().find_services(storeId, _query(ids, query, status, None, provider_id,
                                                                          limit, cursor))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
+
+
+@app.get("/v1/storefront/<storeId>/services/availability", summary="Free slots of an active service's active "
+         "providers", tags=["Storefront"], responses=PUBLIC_STORE)
+def storefront_service_availability(storeId: str, service_id: ServiceIdParam, start: FromParam,  # noqa: N803
+                                    to: ToParam, provider_id: IdParam = None) -> AvailabilityOut:
+    query = AvailabilityQuery(service_id=service_id, provider_id=provider_id, from_=start, to=to)
+    return AvailabilityOut.of(availability_finder().shopper(storeId, query))
 
 
 @app.get("/v1/storefront/<storeId>/services/<serviceId>", summary="An active service by id, storeId:key or "

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
-    from storecrm.domain.bookings import BookingCatalog, CatalogEntryService, ServiceProviderService
+    from storecrm.domain.bookings import (
+        AvailabilityFinder,
+        BookingCatalog,
+        CatalogEntryService,
+        ServiceProviderService,
+    )
     from storecrm.domain.carts import CartService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
@@ -326,6 +331,17 @@ def booking_catalog() -> BookingCatalog:
 
     return BookingCatalog(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
                           ServiceProviderRepository(), StoreRepository())
+
+
+@lru_cache(maxsize=1)
+def availability_finder() -> AvailabilityFinder:
+    from storecrm.domain.bookings import AvailabilityFinder
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return AvailabilityFinder(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
+                              ServiceProviderRepository(), BookingLedger(), StoreRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal
+from storecrm.domain.availability import bookable_from, free, slots
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, MarketKey, WholeNumber
@@ -50,7 +51,7 @@ from storecrm.domain.rules import key_in_ref
 if TYPE_CHECKING:
     from storecrm.domain.access import StoreAccess, StoreGuard
     from storecrm.domain.models.stores import Market
-    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.stores import StoreRepository
@@ -553,3 +554,114 @@ class BookingCatalog:
         if store_key not in found:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
         return found
+
+
+# ---------------------------------------------------------------- availability
+MAX_AVAILABILITY_DAYS = 31
+
+
+class AvailabilityQuery(Command):
+    """The client's GetAvailabilityParams."""
+
+    service_id: Id
+    provider_id: Id | None = None
+    from_: int = Field(alias="from", ge=0, le=10**10, description="Unix seconds")
+    to: int = Field(ge=0, le=10**10, description="Unix seconds")
+
+    model_config = ConfigDict(defer_build=True, extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+
+class FreeSlot(Model):
+    model_config = ConfigDict(defer_build=True, serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    from_: int = Field(alias="from")
+    to: int
+    spots: int = 1
+
+
+class DaySlots(Model):
+    date: str = Field(description="The local date (store timezone), YYYY-MM-DD")
+    slots: list[FreeSlot]
+
+
+class ProviderAvailability(Model):
+    provider_id: str
+    provider_key: str
+    days: list[DaySlots]
+
+
+class Availability(Model):
+    model_config = ConfigDict(defer_build=True, serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    from_: int = Field(alias="from")
+    to: int
+    providers: list[ProviderAvailability]
+
+
+class AvailabilityFinder:
+    """Free slots of a service (and provider) in a time range: its providers' working windows in the store's
+    timezone, on their slot grid, within their advances, minus the time confirmed and held orders book."""
+
+    def __init__(self, services: CatalogEntries[Service], providers: CatalogEntries[Provider],
+                 links: ServiceProviderRepository, ledger: BookingLedger, stores: StoreRepository,
+                 guard: StoreGuard) -> None:
+        self.services = services
+        self.providers = providers
+        self.links = links
+        self.ledger = ledger
+        self.stores = stores
+        self.guard = guard
+
+    def staff(self, principal: Principal, store_id: str, q: AvailabilityQuery) -> Availability:
+        """Staff see every provider with terms, whatever the statuses."""
+        _check_range(q)
+        access = self.guard.enter(principal, store_id, Action.READ_STORE,
+                                  extra=[self.services.item_key(store_id, q.service_id)])
+        service = self.services.from_item(access.view.extras.get(self.services.item_key(store_id, q.service_id)))
+        if service is None:
+            raise ValidationFailed.on("service_id", "no service with this id in this store")
+        return self._free(store_id, access.store.timezone, q, active_only=False)
+
+    def shopper(self, store_id: str, q: AvailabilityQuery) -> Availability:
+        """Storefronts see active services and providers only."""
+        _check_range(q)
+        store_key, service_key = self.stores.item_key(store_id), self.services.item_key(store_id, q.service_id)
+        found = self.links.load([store_key, service_key])
+        store = self.stores.from_item(found.get(store_key))
+        if store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        service = self.services.from_item(found.get(service_key))
+        if service is None or service.status != "active":
+            raise ValidationFailed.on("service_id", "no active service with this id in this store")
+        return self._free(store_id, store.timezone, q, active_only=True)
+
+    def _free(self, store_id: str, timezone: str, q: AvailabilityQuery, *, active_only: bool) -> Availability:
+        """One Query of the service's terms, one read of their providers, one Query of each provider's booked
+        cells in the range."""
+        zone, at = ZoneInfo(timezone), now()
+        terms = [t for t in self.links.of_service(store_id, q.service_id)
+                 if q.provider_id is None or t.provider_id == q.provider_id]
+        found = self.providers.load([self.providers.item_key(store_id, t.provider_id) for t in terms]) if terms else {}
+        answer = []
+        for link in terms:
+            provider = self.providers.from_item(found.get(self.providers.item_key(store_id, link.provider_id)))
+            if provider is None or (active_only and provider.status != "active"):
+                continue
+            earliest, latest = bookable_from(link, at)
+            start, end = max(q.from_, earliest), q.to if latest is None else min(q.to, latest + 1)
+            busy = self.ledger.busy(store_id, link.provider_id, start, end + link.length_minutes * 60) \
+                if start < end else set()
+            days: dict[str, list[FreeSlot]] = {}
+            for day, begins, ends in slots(link, start, end, zone):
+                if free(begins, ends, busy):
+                    days.setdefault(day.isoformat(), []).append(FreeSlot(from_=begins, to=ends))
+            answer.append(ProviderAvailability(provider_id=provider.id, provider_key=provider.key, days=[
+                DaySlots(date=day, slots=found_slots) for day, found_slots in days.items()]))
+        return Availability(from_=q.from_, to=q.to, providers=answer)
+
+
+def _check_range(q: AvailabilityQuery) -> None:
+    if q.to <= q.from_:
+        raise ValidationFailed.on("to", "must be after from")
+    if q.to - q.from_ > MAX_AVAILABILITY_DAYS * 24 * 3600:
+        raise ValidationFailed.on("to", f"at most {MAX_AVAILABILITY_DAYS} days after from")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from storecrm.arky.schemas.common import Out
+from storecrm.domain.bookings import Availability
 from storecrm.domain.models.bookings import (
     Provider,
     ProviderStatus,
@@ -80,3 +81,36 @@ class ServiceProviderOut(Out):
     @classmethod
     def of(cls, link: ServiceProvider) -> ServiceProviderOut:
         return cls.model_validate(link.model_dump(exclude={"revision"}))
+
+
+class SlotOut(Out):
+    model_config = ConfigDict(defer_build=True, from_attributes=True, serialize_by_alias=True,
+                              validate_by_name=True, validate_by_alias=True)
+    from_: int = Field(alias="from")
+    to: int
+    spots: int
+
+
+class DaySlotsOut(Out):
+    date: str = Field(description="The local date in the store's timezone")
+    slots: list[SlotOut]
+
+
+class ProviderAvailabilityOut(Out):
+    provider_id: str
+    provider_key: str
+    days: list[DaySlotsOut]
+
+
+class AvailabilityOut(Out):
+    """The client's AvailabilityResponse."""
+
+    model_config = ConfigDict(defer_build=True, from_attributes=True, serialize_by_alias=True,
+                              validate_by_name=True, validate_by_alias=True)
+    from_: int = Field(alias="from")
+    to: int
+    providers: list[ProviderAvailabilityOut]
+
+    @classmethod
+    def of(cls, availability: Availability) -> AvailabilityOut:
+        return cls.model_validate(availability.model_dump())
