@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
+    from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.markets import MarketService
@@ -342,6 +343,24 @@ def availability_finder() -> AvailabilityFinder:
 
     return AvailabilityFinder(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
                               ServiceProviderRepository(), BookingLedger(), StoreRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def due_scheduler() -> DueScheduler:
+    """The every-minute walk through due work; each kind of due item names the work that does it."""
+    from storecrm.domain.due import DueScheduler
+    from storecrm.domain.reminders import OrderReminders
+    from storecrm.gateways.mail import SesMailer
+    from storecrm.repositories import keys
+    from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
+    from storecrm.repositories.due import DueRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), EmailTemplateRepository(),
+                               SesMailer())
+    return DueScheduler(DueRepository(), {REMINDER_KIND: reminders}, shards=keys.DUE_SHARDS)
 
 
 @lru_cache(maxsize=1)

@@ -76,6 +76,7 @@ FIRST_ORDER_NUMBER = 1001
 CHECKOUT_TRIES = 3
 MAX_LINES = 100
 MAX_BOOKING_SECONDS = 6 * 3600
+MAX_TRANSACTION_WRITES = 100  # DynamoDB's limit for one TransactWriteItems
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Text = Annotated[str, Field(max_length=200)]
@@ -670,6 +671,12 @@ class CartService:
         writes += self.ledger.booked_writes(
             order.store_id, order.id, [(i.id, i.provider_id, cells(i.from_, i.to)) for i in order.booked_items],
             lambda line_id: _slot_unavailable([FieldError(slot_fields[line_id], "is booked already")]))
+        # A reminder whose time has passed already is never sent.
+        writes += self.ledger.reminder_writes(order.store_id, order.id, [
+            (i.id, offset, i.from_ - offset) for i in order.booked_items for offset in i.reminders
+            if i.from_ - offset > at])
+        if len(writes) > MAX_TRANSACTION_WRITES:
+            raise ValidationFailed.on("items", "too many bookings and reminders for one checkout; split the cart")
         self.carts.transact(writes)
         return CheckoutResult(order, sale.client_secret)
 

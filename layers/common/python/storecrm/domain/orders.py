@@ -301,9 +301,13 @@ class OrderService:
 
 
     def time_back(self, order: Order) -> list[Write]:
-        """Writes freeing the provider time the order's booked service lines hold (for its cancellation)."""
-        return self.ledger.released_writes(order.store_id, order.id,
-                                           [(i.provider_id, cells(i.from_, i.to)) for i in order.booked_items])
+        """Writes freeing the provider time the order's booked service lines hold and dropping their reminders
+        (for its cancellation)."""
+        booked = order.booked_items
+        return [*self.ledger.released_writes(order.store_id, order.id, [(i.provider_id, cells(i.from_, i.to))
+                                                                         for i in booked]),
+                *self.ledger.reminders_dropped(order.store_id, order.id, [(i.id, offset) for i in booked
+                                                                          for offset in i.reminders])]
 
 
 def confirmed(order: Order) -> Order:

@@ -255,3 +255,35 @@ class BookingLedger:
         partition, low = keys.booked_cell(store_id, provider_id, start - start % keys.BOOKING_CELL_SECONDS)
         _, high = keys.booked_cell(store_id, provider_id, max(start, end - 1))
         return {int(item["cell"]) for item in self.table.query_all(partition, sk_between=(low, high))}
+
+    # ------------------------------------------------------------------ reminders
+    @staticmethod
+    def reminder_writes(store_id: str, order_id: str, reminders: Sequence[tuple[str, int, int]]) -> list[Write]:
+        """A due item per (line id, offset, due at): the scheduler's DueIndex finds it in the minute it is due."""
+        writes = []
+        for line_id, offset, due_at in reminders:
+            pk, sk = keys.order_reminder(store_id, order_id, line_id, offset)
+            sort = f"{REMINDER_KIND}#{store_id}#{order_id}#{line_id}#{offset}"
+            writes.append(put({"PK": pk, "SK": sk, "entity": REMINDER_KIND, "store_id": store_id, "order_id": order_id,
+                               "line_id": line_id, "offset": offset, "due_at": due_at,
+                               **keys.minute_due_attributes(due_at, sort)}))
+        return writes
+
+    @staticmethod
+    def reminders_dropped(store_id: str, order_id: str, reminders: Sequence[tuple[str, int]]) -> list[Write]:
+        """Deletes of the due items of (line id, offset) (a fired or past one is gone already: no condition)."""
+        return [delete(keys.order_reminder(store_id, order_id, line_id, offset)) for line_id, offset in reminders]
+
+    @staticmethod
+    def reminder_taken(key: keys.Key, gone: DomainError) -> Write:
+        """Removes a due reminder on the condition that it is still there (else `gone`: another run fired it)."""
+        return delete(key, condition="attribute_exists(PK)", error=gone)
+
+    def dismiss(self, key: keys.Key) -> None:
+        self.table.write(delete(key))
+
+    def transact(self, writes: Sequence[Write]) -> None:
+        self.table.transact(writes)
+
+
+REMINDER_KIND = "REMINDER"

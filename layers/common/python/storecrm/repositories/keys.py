@@ -27,6 +27,7 @@ service provider     STORE#{id}                  SERVICEPROVIDER#{serviceId}#{pr
 service provider id  STORE#{id}                  SERVICEPROVIDERID#{id}  (names the pair: the client's paths use the id)
 booked time          STORE#{id}                  BOOKING#{providerId}#{cell start}  one per 5-minute cell a
                                                  booked service line covers (unique: no double booking)
+order reminder       STORE#{id}                  REMINDER#{orderId}#{lineId}#{offset}  DueIndex, see minute_due
 order                STORE#{id}                  ORDER#{id}           GSI1-GSI6, see order_index_keys, order_find_keys;
                                                                       an unpaid card order: DueIndex DUE#PAYMENTHOLD
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
@@ -40,6 +41,7 @@ auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
+scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
 webhook              STORE#{id}                  WEBHOOK#{id}
 webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
 webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
@@ -65,6 +67,11 @@ Email template lists, the same way (a key prefix or a created_at range is a key 
   GSI3 / GSI4  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {updated_at}#{templateId}
   GSI5 / GSI6  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {key}
 
+Work due at a minute (order reminders, idle carts): the DueIndex (sparse, keys only) partition of the minute,
+spread over DUE_SHARDS shards so a minute with many items does not write one partition; its sort key names the
+item's kind and what the work needs to find its records:
+  DUEPK DUEMIN#{epoch minute}#{shard}   DUESK {kind}#{storeId}#...
+
 Order lists, newest first by default; each find filter with an index of its own is a key condition, the rest
 filter the page read (a created_at range is a key condition on every one):
   GSI1 / GSI2  STORE#{id}#ORDERS#{profileId} / #ALL          {created_at}#{orderId}
@@ -79,6 +86,8 @@ Product lists, the same way (storefronts read the `active` ones):
 """
 
 from __future__ import annotations
+
+import zlib
 
 Key = tuple[str, str]
 
@@ -392,6 +401,25 @@ def purge_job(store_id: str) -> Key:
 
 
 DUE_PARTITION = "DUE"
+DUE_SHARDS = 8
+
+
+def minute_due(minute: int, shard: int) -> str:
+    return f"DUEMIN#{minute:09d}#{shard}"
+
+
+def minute_due_attributes(due_at: int, sort: str) -> dict[str, str]:
+    """DueIndex keys of work due at `due_at` (its minute), on the shard its sort key hashes to."""
+    shard = zlib.crc32(sort.encode()) % DUE_SHARDS
+    return {"DUEPK": minute_due(due_at // 60, shard), "DUESK": sort}
+
+
+def due_minutes_cursor() -> Key:
+    return "SCHEDULER", "DUEMINUTES"
+
+
+def order_reminder(store_id: str, order_id: str, line_id: str, offset: int) -> Key:
+    return f"STORE#{store_id}", f"REMINDER#{order_id}#{line_id}#{offset}"
 
 
 def due_sort(due_at: int, job_pk: str) -> str:
