@@ -51,17 +51,18 @@ class DueScheduler:
         self.clock = clock
 
     def run(self, budget_seconds: float) -> DueRun:
-        """Walks the minutes that have ended since the cursor until the budget is spent (checked before each
-        page). Work is written due after the time it is written at, so an ended minute gets no new work: once
-        its shards are empty it is finished for good."""
+        """Walks the minutes since the cursor, up to the one in progress (read up to now), until the budget is
+        spent (checked before each page). Work is written due after the time it is written at, so an ended minute
+        gets no new work: once its shards are empty it is finished for good and the cursor moves past it."""
         clock = self.clock or time.monotonic
         deadline = clock() + budget_seconds
         result = DueRun()
-        last = now() // 60 - 1
+        at = now()
+        current = at // 60
         done = self.due.done_through()
-        first = last - FIRST_LOOK_BACK_MINUTES if done is None else done + 1
+        first = current - FIRST_LOOK_BACK_MINUTES if done is None else done + 1
         all_done = True  # every minute so far is empty: the cursor may move on
-        for minute in range(first, min(last, first + MAX_MINUTES_PER_RUN - 1) + 1):
+        for minute in range(first, min(current, first + MAX_MINUTES_PER_RUN - 1) + 1):
             minute_done = True
             for shard in range(self.shards):
                 after = None
@@ -69,12 +70,13 @@ class DueScheduler:
                     if clock() >= deadline:
                         result.out_of_time = True
                         return result
-                    entries, after = self.due.page(minute, shard, limit=self.page_size, after=after)
+                    entries, after = self.due.page(minute, shard, limit=self.page_size, after=after,
+                                                   due_by=at if minute == current else None)
                     minute_done = self._do(entries, result) and minute_done
                     if after is None:
                         break
             all_done = all_done and minute_done
-            if all_done:
+            if all_done and minute < current:
                 self.due.advance(minute)
                 result.finished_through = minute
         return result

@@ -263,10 +263,10 @@ class BookingLedger:
         writes = []
         for line_id, offset, due_at in reminders:
             pk, sk = keys.order_reminder(store_id, order_id, line_id, offset)
-            sort = f"{REMINDER_KIND}#{store_id}#{order_id}#{line_id}#{offset}"
+            work = f"{REMINDER_KIND}#{store_id}#{order_id}#{line_id}#{offset}"
             writes.append(put({"PK": pk, "SK": sk, "entity": REMINDER_KIND, "store_id": store_id, "order_id": order_id,
                                "line_id": line_id, "offset": offset, "due_at": due_at,
-                               **keys.minute_due_attributes(due_at, sort)}))
+                               **keys.minute_due_attributes(due_at, work)}))
         return writes
 
     @staticmethod

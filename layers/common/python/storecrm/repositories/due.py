@@ -21,22 +21,24 @@ class DueEntry:
 
     @property
     def kind(self) -> str:
-        return self.sort.split("#", 1)[0]
+        return self.sort.split("#", 2)[1]
 
     @property
     def parts(self) -> list[str]:
-        """What the sort key names after the kind."""
-        return self.sort.split("#")[1:]
+        """What the sort key names after the due second and the kind."""
+        return self.sort.split("#")[2:]
 
 
 class DueRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
 
-    def page(self, minute: int, shard: int, *, limit: int,
-             after: dict[str, Any] | None) -> tuple[list[DueEntry], dict[str, Any] | None]:
-        """One Query of a minute's shard (keys only)."""
-        found = self.table.query(keys.minute_due(minute, shard), index="DueIndex", limit=limit, start_key=after)
+    def page(self, minute: int, shard: int, *, limit: int, after: dict[str, Any] | None,
+             due_by: int | None = None) -> tuple[list[DueEntry], dict[str, Any] | None]:
+        """One Query of a minute's shard (keys only); with `due_by`, only the work due by that second."""
+        between = ("0", f"{due_by:010d}~") if due_by is not None else None
+        found = self.table.query(keys.minute_due(minute, shard), index="DueIndex", sk_between=between, limit=limit,
+                                 start_key=after)
         return ([DueEntry((str(i["PK"]), str(i["SK"])), str(i["DUESK"])) for i in found.items], found.last_key)
 
     def done_through(self) -> int | None:

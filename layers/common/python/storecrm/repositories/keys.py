@@ -70,7 +70,7 @@ Email template lists, the same way (a key prefix or a created_at range is a key 
 Work due at a minute (order reminders, idle carts): the DueIndex (sparse, keys only) partition of the minute,
 spread over DUE_SHARDS shards so a minute with many items does not write one partition; its sort key names the
 item's kind and what the work needs to find its records:
-  DUEPK DUEMIN#{epoch minute}#{shard}   DUESK {kind}#{storeId}#...
+  DUEPK DUEMIN#{epoch minute}#{shard}   DUESK {due second}#{kind}#{storeId}#...
 
 Order lists, newest first by default; each find filter with an index of its own is a key condition, the rest
 filter the page read (a created_at range is a key condition on every one):
@@ -408,10 +408,11 @@ def minute_due(minute: int, shard: int) -> str:
     return f"DUEMIN#{minute:09d}#{shard}"
 
 
-def minute_due_attributes(due_at: int, sort: str) -> dict[str, str]:
-    """DueIndex keys of work due at `due_at` (its minute), on the shard its sort key hashes to."""
-    shard = zlib.crc32(sort.encode()) % DUE_SHARDS
-    return {"DUEPK": minute_due(due_at // 60, shard), "DUESK": sort}
+def minute_due_attributes(due_at: int, work: str) -> dict[str, str]:
+    """DueIndex keys of work due at `due_at`: the partition of its minute, on the shard `work` hashes to; the sort
+    key starts with the second it is due, so the minute in progress can be read up to now."""
+    shard = zlib.crc32(work.encode()) % DUE_SHARDS
+    return {"DUEPK": minute_due(due_at // 60, shard), "DUESK": f"{due_at:010d}#{work}"}
 
 
 def due_minutes_cursor() -> Key:
