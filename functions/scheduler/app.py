@@ -1,6 +1,6 @@
 """Scheduled work (EventBridge rule, every minute): finishes store purges that were cut short, releases the stock of
 unpaid card orders whose payment hold ended, and works through the due minutes (order reminders) within the
-run's time budget."""
+run's time budget (order reminders, abandoned carts)."""
 
 from __future__ import annotations
 
@@ -32,4 +32,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     if due.done or due.out_of_time:
         logger.info("Worked through due minutes", done=due.done, finished_through=due.finished_through,
                     out_of_time=due.out_of_time)
-    return {"purged_stores": purged, "released_holds": released, "reminders_sent": due.done.get("REMINDER", 0)}
+    return {"purged_stores": purged, "released_holds": released, "reminders_sent": due.done.get("REMINDER", 0),
+            "carts_recovered": due.done.get("CART", 0)}

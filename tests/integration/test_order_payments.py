@@ -131,7 +131,8 @@ def test_the_scheduler_releases_unpaid_card_orders_after_the_hold(api: Api, stor
     with counting_calls() as log:
         assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {"purged_stores": 0,
                                                                                "released_holds": 1,
-                                                                               "reminders_sent": 0}
+                                                                               "reminders_sent": 0,
+                                                                               "carts_recovered": 0}
     assert log.calls.count("dynamodb.TransactWriteItems") == 1
     released = _order(api, store, token, unpaid["order_id"])
     assert released["status"] == "cancelled"

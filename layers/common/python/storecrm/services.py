@@ -348,11 +348,13 @@ def availability_finder() -> AvailabilityFinder:
 @lru_cache(maxsize=1)
 def due_scheduler() -> DueScheduler:
     """The every-minute walk through due work; each kind of due item names the work that does it."""
+    from storecrm.domain.cart_recovery import CartRecovery
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.reminders import OrderReminders
     from storecrm.gateways.mail import SesMailer
     from storecrm.repositories import keys
     from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
+    from storecrm.repositories.carts import IDLE_CART_KIND, CartRepository
     from storecrm.repositories.due import DueRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.orders import OrderRepository
@@ -360,7 +362,9 @@ def due_scheduler() -> DueScheduler:
 
     reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), EmailTemplateRepository(),
                                SesMailer())
-    return DueScheduler(DueRepository(), {REMINDER_KIND: reminders}, shards=keys.DUE_SHARDS)
+    recovery = CartRecovery(CartRepository(), StoreRepository(), EmailTemplateRepository(), SesMailer())
+    return DueScheduler(DueRepository(), {REMINDER_KIND: reminders, IDLE_CART_KIND: recovery},
+                        shards=keys.DUE_SHARDS)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,8 @@ CartOrigin = Literal["storefront", "admin"]
 OrderStatus = Literal["pending", "partially_confirmed", "confirmed", "partially_cancelled", "cancelled"]
 CancellationReason = Literal["admin_rejected", "profile_cancelled", "payment_failed", "expired", "other"]
 RefundStatus = Literal["pending", "succeeded", "failed", "canceled", "requires_action"]
+# The shortest idle time a store may set before a cart counts as abandoned (stores.StoreChanges).
+SHORTEST_IDLE_SECONDS = 30 * 60
 
 
 class Address(Model):
@@ -102,6 +104,21 @@ class Cart(Entity):
     @property
     def product_items(self) -> list[CartItem]:
         return [item for item in self.items if isinstance(item, CartItem)]
+
+    @property
+    def email(self) -> str | None:
+        """Where a recovery mail goes: the billing, else the shipping address's email."""
+        return next((a.email for a in (self.billing_address, self.shipping_address) if a is not None and a.email),
+                    None)
+
+    @property
+    def idle_check_at(self) -> int | None:
+        """When the scheduler looks whether the cart was abandoned (None: it never will): an open cart with items
+        and an email, not mailed yet, after the shortest idle time a store may set; the store's own time is
+        checked then."""
+        if self.status != "active" or not self.items or self.email is None or self.recovery_sent_at is not None:
+            return None
+        return self.last_activity_at + SHORTEST_IDLE_SECONDS
 
 
 class LineSnapshot(Model):
