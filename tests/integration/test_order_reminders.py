@@ -226,3 +226,30 @@ def test_a_run_that_stops_half_way_leaves_the_rest_for_the_next(api: Api, store:
         assert len(sent_mail(f"q{n}@example.com")) == 1
         got = _ok(api.call("GET", f"/v1/stores/{store['id']}/orders/{order['id']}", token=studio["token"]))
         assert got["fired_reminders"] == [600]
+
+
+def test_cancelling_a_line_frees_its_time_and_drops_its_reminders(api: Api, store: dict[str, Any],
+                                                                  studio: dict[str, Any],
+                                                                  clock: dict[str, int]) -> None:
+    start = _eleven_minutes_ahead(clock["now"])
+    bearer = shopper(api, store, "di@example.com")
+    cart = current(api, store, bearer)
+    line = {"type": "service", "service_id": studio["service"]["id"], "provider_id": studio["provider"]["id"],
+            "slots": [{"from": start, "to": start + 300}, {"from": start + 600, "to": start + 900}]}
+    _ok(api.call("PUT", sf(store, f"/{cart['id']}"), {"items": [line]}, token=bearer))
+    done = _ok(api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=bearer))
+    path = f"/v1/stores/{store['id']}/orders/{done['order_id']}"
+    first, second = _ok(api.call("GET", path, token=studio["token"]))["items"]
+    assert len(_reminders(store["id"])) == 2
+    bad = api.call("PUT", path, {"cancel_items": ["nope"]}, token=studio["token"])
+    assert bad.status == 400 and bad.body["validationErrors"][0]["field"] == "cancel_items.0"
+    changed = _ok(api.call("PUT", path, {"cancel_items": [first["id"]]}, token=studio["token"]))
+    assert changed["status"] == "partially_cancelled"
+    assert [i["status"]["status"] for i in changed["items"]] == ["cancelled", "pending"]
+    assert [r["line_id"] for r in _reminders(store["id"])] == [second["id"]]
+    cells = list(_table().query_all(f"STORE#{store['id']}", sk_prefix="BOOKING#"))
+    assert {int(c["cell"]) for c in cells} == {start + 600}
+    clock["now"] = start + 900
+    _run()
+    assert [e["data"]["line_id"] for e in _events(store["id"])] == [second["id"]]
+    assert len(sent_mail("di@example.com")) == 1

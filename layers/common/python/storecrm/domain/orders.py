@@ -30,6 +30,7 @@ from storecrm.domain.models.commerce import (
     ConfirmedStatus,
     HistoryEntry,
     Order,
+    OrderLine,
     OrderStatus,
     PendingStatus,
 )
@@ -113,6 +114,9 @@ class OrderChanges(Command):
     billing_address: AddressIn | None = None
     forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
     items: list[dict[str, Any]] | None = Field(default=None, description="Not changeable after checkout")
+    cancel_items: list[Id] | None = Field(default=None, max_length=100, description="Lines to cancel (their ids): "
+                                          "their stock goes back, their booked time is freed and their reminders "
+                                          "dropped; the order is partially_cancelled, or cancelled with its last")
     payment: PaymentChange | None = None
     revision: WholeNumber | None = Field(default=None, description="The revision read; a stale one is a 409")
 
@@ -159,6 +163,8 @@ class OrderService:
             raise ValidationFailed.on("items", "the lines of a placed order cannot change; cancel it instead")
         if changes.confirm and changes.cancel:
             raise ValidationFailed.on("cancel", "an order is confirmed or cancelled, not both")
+        if changes.cancel and changes.cancel_items:
+            raise ValidationFailed.on("cancel_items", "cancel the order, or some of its lines, not both")
         order = self.get(principal, store_id, order_id)
         if changes.revision is not None and changes.revision != order.revision:
             raise Conflict("The order changed since that revision; read it again", "ORDER.CONFLICT")
@@ -177,6 +183,12 @@ class OrderService:
             changed = cancelled(changed, "admin_rejected")
             history.append(HistoryEntry(action="cancelled", reason="admin_rejected", timestamp=at))
             reasons.append("cancelled")
+        leaving = self._leaving(order, changes.cancel_items or [])
+        if leaving:
+            changed = lines_cancelled(changed, {i.id for i in leaving}, "admin_rejected")
+            history.append(HistoryEntry(action="items_cancelled", reason=",".join(i.id for i in leaving),
+                                        timestamp=at))
+            reasons.append("items_cancelled")
         if changed == order:
             return order
         if changed.payment != order.payment:
@@ -187,10 +199,23 @@ class OrderService:
         saved = changed.model_copy(update={"history": [*changed.history, *history], "revision": order.revision + 1,
                                            "updated_at": at})
         writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved, ",".join(reasons))])
-        if changes.cancel:
-            writes += self.stock_back(order, self._products([order])) + self.time_back(order)
+        if changes.cancel or leaving:
+            # What the cancelled lines held goes back: all of the order's, or the lines cancelled now.
+            held = order if changes.cancel else order.model_copy(update={"items": leaving})
+            writes += self.stock_back(held, self._products([held])) + self.time_back(held)
         self.orders.transact(writes)
         return saved
+
+    @staticmethod
+    def _leaving(order: Order, line_ids: Sequence[str]) -> list[OrderLine]:
+        """The lines `line_ids` names that are not cancelled yet; an id of no line is a 400 naming it."""
+        known = {i.id for i in order.items}
+        for n, line_id in enumerate(line_ids):
+            if line_id not in known:
+                raise ValidationFailed.on(f"cancel_items.{n}", "no line with this id in this order")
+        if line_ids and order.status == "cancelled":
+            raise Conflict("The order is cancelled already", "ORDER.CANCELLED")
+        return [i for i in order.items if i.id in line_ids and not isinstance(i.status, CancelledStatus)]
 
     @staticmethod
     def _changed(order: Order, changes: OrderChanges) -> Order:
@@ -299,7 +324,6 @@ class OrderService:
                 returns[product.id].append((item.variant_id, item.location_id, units))
         return [self.products.stock_returned(products[pid], lines, STOCK_CHANGED) for pid, lines in returns.items()]
 
-
     def time_back(self, order: Order) -> list[Write]:
         """Writes freeing the provider time the order's booked service lines hold and dropping their reminders
         (for its cancellation)."""
@@ -315,6 +339,14 @@ def confirmed(order: Order) -> Order:
     return order.model_copy(update={"status": "confirmed", "items": [
         i.model_copy(update={"status": ConfirmedStatus()}) if isinstance(i.status, PendingStatus) else i
         for i in order.items]})
+
+
+def lines_cancelled(order: Order, line_ids: set[str], reason: CancellationReason) -> Order:
+    """The lines cancelled; the order cancelled with its last line, else partially cancelled."""
+    items = [i.model_copy(update={"status": CancelledStatus(reason=reason)}) if i.id in line_ids else i
+             for i in order.items]
+    left = any(not isinstance(i.status, CancelledStatus) for i in items)
+    return order.model_copy(update={"items": items, "status": "partially_cancelled" if left else "cancelled"})
 
 
 def cancelled(order: Order, reason: CancellationReason) -> Order:
