@@ -253,3 +253,34 @@ def test_cancelling_a_line_frees_its_time_and_drops_its_reminders(api: Api, stor
     _run()
     assert [e["data"]["line_id"] for e in _events(store["id"])] == [second["id"]]
     assert len(sent_mail("di@example.com")) == 1
+
+
+def test_moving_a_booking_moves_its_cells_and_reminders(api: Api, store: dict[str, Any], studio: dict[str, Any],
+                                                        clock: dict[str, int]) -> None:
+    start = _eleven_minutes_ahead(clock["now"])
+    order = _book(api, store, studio, start, "ed@example.com")
+    blocker = _book(api, store, studio, start + 3600, "fi@example.com")
+    path = f"/v1/stores/{store['id']}/orders/{order['id']}"
+    line_id = order["items"][0]["id"]
+    for move, field in (({"id": "nope", "from": start + 1800, "to": start + 2100}, "move_items.0.id"),
+                        ({"id": line_id, "from": start + 1800, "to": start + 2400}, "move_items.0.from"),
+                        ({"id": line_id, "from": clock["now"] - 600, "to": clock["now"] - 300}, "move_items.0.from")):
+        bad = api.call("PUT", path, {"move_items": [move]}, token=studio["token"])
+        assert bad.status == 400 and bad.body["validationErrors"][0]["field"] == field, bad.body
+    taken = api.call("PUT", path, {"move_items": [{"id": line_id, "from": start + 3600, "to": start + 3900}]},
+                     token=studio["token"])
+    assert (taken.status, taken.error) == (409, "ORDER.SLOT_UNAVAILABLE")
+    moved = _ok(api.call("PUT", path, {"move_items": [{"id": line_id, "from": start + 1800, "to": start + 2100}]},
+                         token=studio["token"]))
+    assert (moved["items"][0]["from"], moved["items"][0]["to"]) == (start + 1800, start + 2100)
+    mine = {int(c["cell"]) for c in _table().query_all(f"STORE#{store['id']}", sk_prefix="BOOKING#")
+            if c["order_id"] == order["id"]}
+    assert mine == {start + 1800}
+    due = [r for r in _reminders(store["id"]) if r["order_id"] == order["id"]]
+    assert [r["due_at"] for r in due] == [start + 1800 - 600]
+    clock["now"] = start  # the old reminder time (and more) has passed: nothing for the moved booking yet
+    _run()
+    assert sent_mail("ed@example.com") == []
+    clock["now"] = start + 1800
+    _run()
+    assert len(sent_mail("ed@example.com")) == 1 and blocker["id"] != order["id"]

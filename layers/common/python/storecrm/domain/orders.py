@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from storecrm.clock import now
 from storecrm.domain import cursors
-from storecrm.domain.access import StoreGuard
+from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.availability import cells
+from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
 ORDER_NOT_FOUND = NotFound("Order not found", "ORDER.NOT_FOUND")
 STOCK_CHANGED = Conflict("The stock held for the order changed meanwhile; try again", "ORDER.STOCK_CHANGED")
+# A booking's cells go into one transaction: no booking is longer than this (bookings.MAX_BOOKING_MINUTES).
+MAX_BOOKING_SECONDS = 6 * 3600
 # Holds released per scheduler run (two BatchGetItem and one transaction per order released).
 HOLDS_PER_RUN = 25
 
@@ -103,6 +106,16 @@ class PaymentChange(Command):
     paid: WholeNumber = Field(ge=0)
 
 
+class MoveIn(Command):
+    """A booked service line's new time (Unix seconds)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True, validate_by_name=True,
+                              validate_by_alias=True)
+    id: Id = Field(description="The line's id")
+    from_: WholeNumber = Field(alias="from", ge=0, le=10**10)
+    to: WholeNumber = Field(ge=0, le=10**10)
+
+
 class OrderChanges(Command):
     """The client's UpdateOrderParams."""
 
@@ -117,6 +130,9 @@ class OrderChanges(Command):
     cancel_items: list[Id] | None = Field(default=None, max_length=100, description="Lines to cancel (their ids): "
                                           "their stock goes back, their booked time is freed and their reminders "
                                           "dropped; the order is partially_cancelled, or cancelled with its last")
+    move_items: list[MoveIn] | None = Field(default=None, max_length=10, description="Booked service lines to move "
+                                            "to another free slot of their provider's terms; their reminders move "
+                                            "with them")
     payment: PaymentChange | None = None
     revision: WholeNumber | None = Field(default=None, description="The revision read; a stale one is a 409")
 
@@ -148,12 +164,15 @@ class OrderService:
 
     def get(self, principal: Principal, store_id: str, order_id: str) -> Order:
         """One BatchGetItem: the store, the membership and the order."""
+        return self._reach(principal, store_id, order_id)[1]
+
+    def _reach(self, principal: Principal, store_id: str, order_id: str) -> tuple[StoreAccess, Order]:
         key = self.orders.item_key(store_id, order_id)
         access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS, extra=[key])
         order = self.orders.from_item(access.view.extras.get(key))
         if order is None or order.store_id != store_id:
             raise ORDER_NOT_FOUND
-        return order
+        return access, order
 
     def update(self, principal: Principal, store_id: str, order_id: str, changes: OrderChanges) -> Order:
         """The order with the access check, then (to cancel) its products, then one transaction."""
@@ -165,7 +184,9 @@ class OrderService:
             raise ValidationFailed.on("cancel", "an order is confirmed or cancelled, not both")
         if changes.cancel and changes.cancel_items:
             raise ValidationFailed.on("cancel_items", "cancel the order, or some of its lines, not both")
-        order = self.get(principal, store_id, order_id)
+        if changes.move_items and (changes.cancel or changes.cancel_items):
+            raise ValidationFailed.on("move_items", "move lines, or cancel, in separate changes")
+        access, order = self._reach(principal, store_id, order_id)
         if changes.revision is not None and changes.revision != order.revision:
             raise Conflict("The order changed since that revision; read it again", "ORDER.CONFLICT")
         at = now()
@@ -189,6 +210,12 @@ class OrderService:
             history.append(HistoryEntry(action="items_cancelled", reason=",".join(i.id for i in leaving),
                                         timestamp=at))
             reasons.append("items_cancelled")
+        moves: list[Write] = []
+        if changes.move_items:
+            changed, moves = self._moved(changed, changes.move_items, access.store.timezone, at)
+            history.append(HistoryEntry(action="items_moved", reason=",".join(m.id for m in changes.move_items),
+                                        timestamp=at))
+            reasons.append("items_moved")
         if changed == order:
             return order
         if changed.payment != order.payment:
@@ -203,8 +230,54 @@ class OrderService:
             # What the cancelled lines held goes back: all of the order's, or the lines cancelled now.
             held = order if changes.cancel else order.model_copy(update={"items": leaving})
             writes += self.stock_back(held, self._products([held])) + self.time_back(held)
-        self.orders.transact(writes)
+        self.orders.transact([*writes, *moves])
         return saved
+
+    def _moved(self, order: Order, moves: Sequence[MoveIn], timezone: str,
+               at: int) -> tuple[Order, list[Write]]:
+        """The lines at their new times, checked against their terms and the provider's booked time (one read of
+        both), and the writes that move their cells and reminders: cells only the old time covers are freed,
+        cells only the new one covers are taken (only if free), and each reminder's due item is rewritten (or
+        dropped when its time has passed)."""
+        lines = {i.id: i for i in order.booked_items}
+        for n, move in enumerate(moves):
+            if move.id not in lines:
+                raise ValidationFailed.on(f"move_items.{n}.id", "no booked service line with this id in this order")
+            if [m.id for m in moves].count(move.id) > 1:
+                raise ValidationFailed.on(f"move_items.{n}.id", "a line is moved twice")
+        wanted: list[Key] = []
+        for move in moves:
+            line = lines[move.id]
+            wanted.append(self.ledger.terms_key(order.store_id, line.service_id, line.provider_id))
+            if 0 < move.to - move.from_ <= MAX_BOOKING_SECONDS:
+                wanted += [self.ledger.cell_key(order.store_id, line.provider_id, cell)
+                           for cell in cells(move.from_, move.to)]
+        found = self.ledger.load(wanted)
+        taken = self.ledger.cells_of_others(found, order.id)
+        zone, writes, items = ZoneInfo(timezone), [], {i.id: i for i in order.items}
+        for n, move in enumerate(moves):
+            line = lines[move.id]
+            terms = self.ledger.terms_from(found.get(self.ledger.terms_key(order.store_id, line.service_id,
+                                                                           line.provider_id)))
+            if terms is None:
+                raise ValidationFailed.on(f"move_items.{n}.id", "its provider no longer performs this service")
+            problem = slot_problem(terms, move.from_, move.to, at, zone)
+            if problem is not None:
+                raise ValidationFailed.on(f"move_items.{n}.from", problem)
+            if not free(move.from_, move.to, taken.get(line.provider_id, set())):
+                raise Conflict("That time is booked by another order", "ORDER.SLOT_UNAVAILABLE")
+            old, new = set(cells(line.from_, line.to)), set(cells(move.from_, move.to))
+            writes += self.ledger.released_writes(order.store_id, order.id, [(line.provider_id, sorted(old - new))])
+            writes += self.ledger.booked_writes(order.store_id, order.id, [(line.id, line.provider_id,
+                                                                            sorted(new - old))],
+                                                lambda _: Conflict("That time is booked by another order",
+                                                                   "ORDER.SLOT_UNAVAILABLE"))
+            writes += self.ledger.reminder_writes(order.store_id, order.id, [
+                (line.id, offset, move.from_ - offset) for offset in line.reminders if move.from_ - offset > at])
+            writes += self.ledger.reminders_dropped(order.store_id, order.id, [
+                (line.id, offset) for offset in line.reminders if move.from_ - offset <= at])
+            items[line.id] = line.model_copy(update={"from_": move.from_, "to": move.to})
+        return order.model_copy(update={"items": list(items.values())}), writes
 
     @staticmethod
     def _leaving(order: Order, line_ids: Sequence[str]) -> list[OrderLine]:

@@ -224,6 +224,15 @@ class BookingLedger:
         return taken
 
     @staticmethod
+    def cells_of_others(found: dict[keys.Key, Item], order_id: str) -> dict[str, set[int]]:
+        """The booked cells among items read that another order holds, per provider."""
+        taken: dict[str, set[int]] = {}
+        for item in found.values():
+            if item.get("entity") == "BOOKING" and item.get("order_id") != order_id:
+                taken.setdefault(str(item["provider_id"]), set()).add(int(item["cell"]))
+        return taken
+
+    @staticmethod
     def booked_writes(store_id: str, order_id: str, bookings: Sequence[tuple[str, str, Sequence[int]]],
                       taken: Callable[[str], DomainError]) -> list[Write]:
         """The cells of each (line id, provider id, cells), each only if nobody holds it (else `taken(line id)`)."""
