@@ -51,6 +51,8 @@ QUOTE = Budget("cart quote", 1, 2)
 CHECKOUT = Budget("checkout", 1, 3)
 # A cancellation gives the stock back: the order, its products, then one transaction.
 CANCEL = Budget("order cancel", 1, 3)
+# Issue 13: the service (with the store), its terms (Query), their providers, then each provider's booked time.
+AVAILABILITY = Budget("availability", 1, 4)
 
 
 @dataclass
@@ -322,6 +324,40 @@ def _remove_member(f: Flow) -> Call:
 def _update_product(f: Flow) -> Call:
     status = "draft" if next(f.serial) % 2 else "active"
     return f.http("PUT", f"/v1/stores/{f.store_id}/products/{f.create_product()}", {"status": status}, token=f.token)
+
+
+def _service(f: Flow) -> tuple[str, str]:
+    """An active service with one active provider who works every day on a 5-minute grid."""
+    base = f"/v1/stores/{f.store_id}"
+    service = str(f.ok("POST", f"{base}/services", {"key": f.slug("service"), "status": "active"}, token=f.token)["id"])
+    provider = str(f.ok("POST", f"{base}/providers", {"key": f.slug("provider"), "status": "active"},
+                        token=f.token)["id"])
+    f.ok("POST", f"{base}/service-providers", {**_terms(service, provider)}, token=f.token)
+    return service, provider
+
+
+def _terms(service_id: str, provider_id: str) -> dict[str, Any]:
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return {"service_id": service_id, "provider_id": provider_id, "slot_interval": 5,
+            "working_days": [{"day": d, "working_hours": [{"from": 0, "to": 1440}]} for d in days],
+            "specific_dates": [], "durations": [{"duration": 30}], "reminders": [600],
+            "prices": [{"currency": "USD", "market": "us", "amount": 1000}]}
+
+
+def _new_terms(f: Flow) -> Call:
+    base = f"/v1/stores/{f.store_id}"
+    service = str(f.ok("POST", f"{base}/services", {"key": f.slug("service")}, token=f.token)["id"])
+    provider = str(f.ok("POST", f"{base}/providers", {"key": f.slug("provider")}, token=f.token)["id"])
+    return f.http("POST", f"{base}/service-providers", _terms(service, provider), token=f.token)
+
+
+def _availability(f: Flow) -> Call:
+    import time
+
+    service, _ = _service(f)
+    start = int(time.time())
+    return f.http("GET", f.storefront("/services/availability"),
+                  query={"service_id": service, "from": start, "to": start + 7 * 86400})
 
 
 def _on_cart(f: Flow, method: str, tail: str, body: Any = None) -> Call:
@@ -680,6 +716,12 @@ BUDGETS: dict[str, Budget | None] = {
     "delete product": WRITE,
     "storefront products": LIST,
     "storefront product": GET_BY_ID,
+    "create service": WRITE,
+    "get service": GET_BY_ID,
+    "find services": LIST,
+    "create service provider": WRITE,
+    "storefront services": LIST,
+    "service availability": AVAILABILITY,
     "cart current (new)": WRITE,
     "cart get": GET_BY_ID,
     "cart update": WRITE,
@@ -862,6 +904,14 @@ STEPS: list[Step] = [
                                         token=f.token)),
     ("storefront products", lambda f: f.http("GET", f.storefront("/products"))),
     ("storefront product", lambda f: f.http("GET", f.storefront(f"/products/{f.create_product()}"))),
+    # bookable services
+    ("create service", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/services", {"key": f.slug("service")},
+                                        token=f.token)),
+    ("get service", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/services/{_service(f)[0]}", token=f.token)),
+    ("find services", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/services", token=f.token)),
+    ("create service provider", _new_terms),
+    ("storefront services", lambda f: f.http("GET", f.storefront("/services"))),
+    ("service availability", _availability),
     # carts (a guest's bearer)
     ("cart current (new)", lambda f: f.http("POST", f.storefront("/carts/current"), {"market": "us"},
                                             token=f.storefront_guest())),

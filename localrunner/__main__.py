@@ -31,6 +31,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="how often Schedule events fire locally, whatever their rate() says (default 15)",
     )
     parser.add_argument(
+        "--clock-rate",
+        type=float,
+        default=1.0,
+        help="how many times faster than real time the handlers' clock runs from start-up (default 1), e.g. 10 to "
+        "see a reminder due in ten minutes arrive in one",
+    )
+    parser.add_argument(
         "--param",
         action="append",
         default=[],
@@ -56,6 +63,7 @@ storecrm local runner
   Stripe (fake)  {runner.stripe_url or "-"}   (use sk_test_... keys in a stripe integration)
   AWS (moto)     {runner.aws_endpoint_url}   (table {table}; resources: {url}/_dev/resources)
   Consumers      {consumers}
+  Clock          {"real time" if runner.clock_rate == 1 else f"{runner.clock_rate:g} x real time from start-up"}
 
 Log in with an emailed code:
   curl -s -X POST {url}/v1/auth/code {json_header} -d '{{"email": "{email}"}}'
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         schedule_seconds=args.schedule_seconds,
+        clock_rate=args.clock_rate,
         parameter_overrides=overrides,
         preload=args.preload,
     )

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,7 @@ class Runner:
     host: str = "127.0.0.1"
     port: int = 3000
     schedule_seconds: float = 15.0
+    clock_rate: float = 1.0
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     preload: bool = False
 
@@ -133,6 +135,11 @@ class Runner:
                 overrides = {**local_billing(session, self.template), **overrides}
         self.provisioned = prov = provision(session, overrides, self.template)
         os.environ.update(shared_environment(self.template, prov))
+        if self.clock_rate != 1.0:
+            if self.clock_rate <= 0:
+                raise ValueError("--clock-rate must be above 0")
+            # storecrm.clock reads these (its CLOCK_RATE and CLOCK_START).
+            os.environ.update({"STORECRM_CLOCK_RATE": repr(self.clock_rate), "STORECRM_CLOCK_START": repr(time.time())})
         add_layers_to_path()
 
         self.function_hosts = hosts(functions(self.template), prov.region)

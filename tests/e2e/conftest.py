@@ -41,7 +41,7 @@ def _tail(path: Path, limit: int = 8000) -> str:
 class RunnerProcess:
     """`python -m localrunner` with its output in a file (a pipe could fill up and block it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *flags: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         handle, name = tempfile.mkstemp(prefix="localrunner-e2e-", suffix=".log")
@@ -51,7 +51,7 @@ class RunnerProcess:
         env["PYTHONUNBUFFERED"] = "1"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "localrunner", "--port", str(self.port)],
+                [sys.executable, "-m", "localrunner", "--port", str(self.port), *flags],
                 cwd=REPO_ROOT,
                 env=env,
                 stdout=log,

@@ -175,7 +175,10 @@ def test_bad_input_names_the_field_and_changes_nothing(api: Api, owner: dict[str
         ([line(shop, -1)], "items.0.quantity"),
         ([line(shop, 13)], "items.0.quantity"),  # above the 12 in stock
         ([{**line(shop), "quantity": "2"}], "items.0.quantity"),
-        ([{"type": "service", "service_id": "s", "provider_id": "p", "slots": []}], "items.0.type"),
+        ([{"type": "service", "service_id": "s", "provider_id": "p", "slots": []}], "items.0.slots"),
+        ([{"type": "service", "service_id": "s", "provider_id": "p", "slots": [{"from": 1, "to": 2}]}],
+         "items.0.service_id"),
+        ([{"type": "gift", "product_id": product_id}], "items.0"),
     ):
         reply = api.call("PUT", sf(store, f"/{cart['id']}"), {"items": items}, token=bearer)
         assert reply.status == 400, (items, reply.body)

@@ -130,7 +130,8 @@ def test_the_scheduler_releases_unpaid_card_orders_after_the_hold(api: Api, stor
     services.reset()
     with counting_calls() as log:
         assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {
-            "purged_stores": 0, "released_holds": 1, "expired_uploads": 0, "erased_profiles": 0}
+            "purged_stores": 0, "released_holds": 1, "expired_uploads": 0, "erased_profiles": 0, "reminders_sent": 0,
+            "carts_recovered": 0}
     assert log.calls.count("dynamodb.TransactWriteItems") == 1
     released = _order(api, store, token, unpaid["order_id"])
     assert released["status"] == "cancelled"

@@ -25,4 +25,5 @@ def test_api_samples(provisioned: Any, name: str, status: int) -> None:
 def test_schedule_sample(provisioned: Any) -> None:
     event = json.loads((EVENTS / "schedule.json").read_text())
     assert HOSTS["SchedulerFunction"].invoke(event) == {"purged_stores": 0, "released_holds": 0, "expired_uploads": 0,
-                                                        "erased_profiles": 0}
+                                                        "erased_profiles": 0, "reminders_sent": 0,
+                                                        "carts_recovered": 0}

@@ -167,7 +167,8 @@ def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[st
     monkeypatch.setattr("storecrm.domain.stores.now", lambda: 2**31)  # the job is due
     services.reset()
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {
-        "purged_stores": 1, "released_holds": 0, "expired_uploads": 0, "erased_profiles": 0}
+        "purged_stores": 1, "released_holds": 0, "expired_uploads": 0, "erased_profiles": 0, "reminders_sent": 0,
+        "carts_recovered": 0}
     assert list(table.query_all(f"STORE#{store['id']}")) == []
     assert list(table.query_all(f"PURGE#{store['id']}")) == []
 

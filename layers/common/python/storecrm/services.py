@@ -20,18 +20,26 @@ if TYPE_CHECKING:
     from storecrm.domain.api_clients import ApiClientService
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
+    from storecrm.domain.bookings import (
+        AvailabilityFinder,
+        BookingCatalog,
+        CatalogEntryService,
+        ServiceProviderService,
+    )
     from storecrm.domain.carts import CartService
     from storecrm.domain.clienteling import ClientelingService
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.consumer_profiles import ConsumerProfiles
     from storecrm.domain.customers import Customers
     from storecrm.domain.delivery import Dispatcher, EventFanout
+    from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.locations import LocationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.media import MediaLibrary
     from storecrm.domain.memberships import StripeEvents
+    from storecrm.domain.models.bookings import Provider, Service
     from storecrm.domain.offers import Eligibility, OfferService
     from storecrm.domain.orders import OrderService
     from storecrm.domain.payments import OrderPayments
@@ -355,9 +363,83 @@ def product_catalog() -> ProductCatalog:
 
 
 @lru_cache(maxsize=1)
+def service_catalog_service() -> CatalogEntryService[Service]:
+    from storecrm.domain.bookings import CatalogEntryService
+    from storecrm.domain.models.bookings import Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+
+    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def provider_service() -> CatalogEntryService[Provider]:
+    from storecrm.domain.bookings import CatalogEntryService
+    from storecrm.domain.models.bookings import Provider
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+
+    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def service_provider_service() -> ServiceProviderService:
+    from storecrm.domain.bookings import ServiceProviderService
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.markets import MarketRepository
+
+    return ServiceProviderService(ServiceProviderRepository(), CatalogEntries(Service, "SERVICE"),
+                                  CatalogEntries(Provider, "PROVIDER"), MarketRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def booking_catalog() -> BookingCatalog:
+    from storecrm.domain.bookings import BookingCatalog
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return BookingCatalog(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
+                          ServiceProviderRepository(), StoreRepository())
+
+
+@lru_cache(maxsize=1)
+def availability_finder() -> AvailabilityFinder:
+    from storecrm.domain.bookings import AvailabilityFinder
+    from storecrm.domain.models.bookings import Provider, Service
+    from storecrm.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return AvailabilityFinder(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
+                              ServiceProviderRepository(), BookingLedger(), StoreRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def due_scheduler() -> DueScheduler:
+    """The every-minute walk through due work; each kind of due item names the work that does it."""
+    from storecrm.domain.cart_recovery import CartRecovery
+    from storecrm.domain.due import DueScheduler
+    from storecrm.domain.reminders import OrderReminders
+    from storecrm.gateways.mail import SesMailer
+    from storecrm.repositories import keys
+    from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
+    from storecrm.repositories.carts import IDLE_CART_KIND, CartRepository
+    from storecrm.repositories.due import DueRepository
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), EmailTemplateRepository(),
+                               SesMailer())
+    recovery = CartRecovery(CartRepository(), StoreRepository(), EmailTemplateRepository(), SesMailer())
+    return DueScheduler(DueRepository(), {REMINDER_KIND: reminders, IDLE_CART_KIND: recovery},
+                        shards=keys.DUE_SHARDS)
+
+
+@lru_cache(maxsize=1)
 def cart_service() -> CartService:
     from storecrm.domain.carts import CartService
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
@@ -365,7 +447,8 @@ def cart_service() -> CartService:
     from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
-                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments)
+                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments,
+                       BookingLedger())
 
 
 def _stripe_key(store_id: str, integration_id: str | None) -> str:
@@ -382,10 +465,11 @@ def _stripe_payments() -> StripePayments:
 def order_service() -> OrderService:
     from storecrm.domain.orders import OrderService
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository
 
-    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard())
+    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger())
 
 
 @lru_cache(maxsize=1)

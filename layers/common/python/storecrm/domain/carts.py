@@ -17,20 +17,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import ConfigDict, Discriminator, Field, Tag
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal, own_session_id
+from storecrm.domain.availability import cells
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
+from storecrm.domain.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
 from storecrm.domain.models.commerce import (
     Address,
     Cart,
     CartItem,
+    CartLine,
     CartOrigin,
+    CartServiceItem,
     CartStatus,
     HistoryEntry,
     Order,
@@ -38,13 +42,17 @@ from storecrm.domain.models.commerce import (
     OrderPayment,
     OrderQuote,
     PendingStatus,
+    QuoteLine,
+    ServiceOrderItem,
+    ServiceQuoteLine,
+    SlotRange,
     StripePayment,
 )
 from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.quotes import CartMarket, check_items, merged, quote, short_lines
+from storecrm.domain.quotes import Bookings, CartMarket, check_items, merged, quote, short_lines
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
@@ -52,6 +60,7 @@ if TYPE_CHECKING:
     from storecrm.domain.models.accounts import Session
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.markets import MarketRepository
@@ -66,6 +75,8 @@ FIRST_ORDER_NUMBER = 1001
 # TransactionConflict); its conditions keep every try correct without reading again.
 CHECKOUT_TRIES = 3
 MAX_LINES = 100
+MAX_BOOKING_SECONDS = 6 * 3600
+MAX_TRANSACTION_WRITES = 100  # DynamoDB's limit for one TransactWriteItems
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Text = Annotated[str, Field(max_length=200)]
@@ -75,7 +86,8 @@ Text = Annotated[str, Field(max_length=200)]
 class CartItemIn(Command):
     """A product line as the client sends it (`price` is ignored: prices come from the catalog)."""
 
-    type: Literal["product"] = Field(default="product", description="Only product lines are sold here yet")
+    type: Literal["product"] = Field(default="product", description="A line without a type that names a product "
+                                                                    "is a product line")
     id: Id | None = Field(default=None, description="Kept when given; a new line gets one")
     product_id: Id
     variant_id: Id
@@ -84,6 +96,40 @@ class CartItemIn(Command):
     def item(self) -> CartItem:
         return CartItem(id=self.id or new_id(), product_id=self.product_id, variant_id=self.variant_id,
                         quantity=self.quantity)
+
+
+class SlotIn(Command):
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True, validate_by_name=True,
+                              validate_by_alias=True)
+    from_: WholeNumber = Field(alias="from", ge=0, le=10**10, description="Unix seconds")
+    to: WholeNumber = Field(ge=0, le=10**10, description="Unix seconds")
+
+
+class ServiceItemIn(Command):
+    """A service line as the client sends it (ServiceCheckoutItemInput): each slot is one booking of the provider
+    (`price` is ignored: prices come from the provider's terms)."""
+
+    type: Literal["service"] = "service"
+    id: Id | None = Field(default=None, description="Kept when given; a new line gets one")
+    service_id: Id
+    provider_id: Id
+    slots: list[SlotIn] = Field(min_length=1, max_length=10)
+    forms: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+
+    def item(self) -> CartServiceItem:
+        return CartServiceItem(id=self.id or new_id(), service_id=self.service_id, provider_id=self.provider_id,
+                               slots=[SlotRange(from_=s.from_, to=s.to) for s in self.slots], forms=self.forms)
+
+
+def _line_kind(value: Any) -> str:
+    """The client's rule (normalizeOrderCheckoutItems): a line's `type`, else product when it names a product."""
+    if isinstance(value, dict):
+        return UNION_TAG + str(value.get("type") or ("product" if "product_id" in value else "service"))
+    return UNION_TAG + str(getattr(value, "type", "product"))
+
+
+LineIn = Annotated[Annotated[CartItemIn, Tag(f"{UNION_TAG}product")]
+                   | Annotated[ServiceItemIn, Tag(f"{UNION_TAG}service")], Discriminator(_line_kind)]
 
 
 class CurrentCartRequest(Command):
@@ -96,7 +142,7 @@ class CartChanges(Command):
 
     store_id: str | None = Field(default=None, max_length=64)
     market: MarketKey | None = Field(default=None, description="May repeat the cart's market; another is a 400")
-    items: list[CartItemIn] | None = Field(default=None, max_length=MAX_LINES)
+    items: list[LineIn] | None = Field(default=None, max_length=MAX_LINES)
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None
     forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
@@ -112,7 +158,7 @@ CHANGEABLE = ("items", "shipping_address", "billing_address", "forms", "promo_co
 
 class AddItemRequest(Command):
     store_id: str | None = Field(default=None, max_length=64)
-    item: CartItemIn
+    item: LineIn
 
 
 class RemoveItemRequest(Command):
@@ -141,7 +187,7 @@ class QuoteRequest(CartChanges):
     """Lines priced in a market without a cart (the admin's `getQuote`)."""
 
     market: MarketKey
-    items: list[CartItemIn] = Field(min_length=1, max_length=MAX_LINES)
+    items: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class CartQuery(Command):
@@ -201,6 +247,20 @@ def _out_of_stock(fields: Sequence[FieldError]) -> Conflict:
     return error
 
 
+def _slot_unavailable(fields: Sequence[FieldError]) -> Conflict:
+    """A booking that another order took, or that the provider no longer offers, since the cart was filled."""
+    error = Conflict("Some slots are no longer available; choose others", "CART.SLOT_UNAVAILABLE")
+    error.field_errors = list(fields)
+    return error
+
+
+def _same_line(line: CartLine, other: CartLine) -> bool:
+    """A product line is its variant (adding one again adds to it); a service line is its id."""
+    if isinstance(line, CartItem) and isinstance(other, CartItem):
+        return (line.product_id, line.variant_id) == (other.product_id, other.variant_id)
+    return isinstance(line, CartServiceItem) and isinstance(other, CartServiceItem) and line.id == other.id
+
+
 def _converted(cart: Cart) -> Conflict:
     error = Conflict("This cart was checked out already; start a new one", "CART.CONVERTED")
     error.field_errors = [FieldError("id", f"converted into order {cart.converted_order_id}")]
@@ -220,7 +280,7 @@ StripeKey = Callable[[str, str | None], str]
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
                  sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
-                 stripe_key: StripeKey, payments: Callable[[], StripePayments]) -> None:
+                 stripe_key: StripeKey, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
         self.carts = carts
         self.products = products
         self.markets = markets
@@ -230,6 +290,7 @@ class CartService:
         self.guard = guard
         self.stripe_key = stripe_key
         self.payments = payments
+        self.ledger = ledger
 
     # ------------------------------------------------------------------ storefront
     def current(self, store_id: str, caller: Principal, request: CurrentCartRequest) -> Cart:
@@ -274,14 +335,14 @@ class CartService:
         """The cart, the caller's session or membership and the products the new lines name in one read; one
         write."""
         items = merged([i.item() for i in changes.items]) if changes.items is not None else None
-        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._product_keys(store_id, items or []))
+        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._line_keys(store_id, items or []))
         return self._save(reach.cart, self._changed(reach.cart, changes, items, reach.found))
 
     def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest, *,
                  staff: bool = False) -> Cart:
         """A variant already in the cart gets the quantity added to its line."""
         line = request.item.item()
-        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._product_keys(store_id, [line]))
+        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._line_keys(store_id, [line]))
         cart, found = reach.cart, reach.found
         items = merged([*cart.items, line])
         self._check_open(cart)
@@ -296,7 +357,8 @@ class CartService:
         self._check_open(cart)
         kept = [i for i in cart.items if not (
             i.id == request.item_id if request.item_id is not None
-            else (i.product_id, i.variant_id) == (request.product_id, request.variant_id))]
+            else isinstance(i, CartItem) and (i.product_id, i.variant_id) == (request.product_id,
+                                                                              request.variant_id))]
         if len(kept) == len(cart.items):
             raise ValidationFailed.on("item_id" if request.item_id is not None else "variant_id",
                                       "no such line in this cart")
@@ -312,8 +374,8 @@ class CartService:
         """Two reads: the cart with the session (or the store and membership), then its market with its products
         (one BatchGetItem)."""
         cart = self._reach(store_id, caller, cart_id, staff=staff).cart
-        market, products, _ = self._market_and_products(cart)
-        return quote(cart, market, products)
+        market, products, found = self._market_and_products(cart)
+        return quote(cart, market, products, bookings=self._bookings(cart.store_id, cart.items, found))
 
     def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest, *,
                  staff: bool = False) -> CheckoutResult:
@@ -363,7 +425,7 @@ class CartService:
         profile_key = self.profiles.item_key(request.profile_id)
         market_key = self.markets.marker_key(store_id, request.market)
         access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
-                                  extra=[profile_key, market_key, *self._product_keys(store_id, items)])
+                                  extra=[profile_key, market_key, *self._line_keys(store_id, items)])
         found = access.view.extras
         profile = self.profiles.from_item(found.get(profile_key))
         if profile is None or profile.store_id != store_id:
@@ -382,7 +444,7 @@ class CartService:
         items = merged([i.item() for i in request.items])
         market_key = self.markets.marker_key(store_id, request.market)
         found = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
-                                 extra=[market_key, *self._product_keys(store_id, items)]).view.extras
+                                 extra=[market_key, *self._line_keys(store_id, items)]).view.extras
         market = self.markets.from_marker(found.get(market_key))
         if market is None:
             raise ValidationFailed.on("market", "no market with this key in this store")
@@ -390,7 +452,8 @@ class CartService:
         # refuse the ones short of stock.
         draft = self._new_cart(store_id, "", market, origin="admin", created_by=principal.subject)
         draft = self._changed(draft, request, None, found).model_copy(update={"items": items})
-        return quote(draft, market, self._products(store_id, items, found))
+        return quote(draft, market, self._products(store_id, items, found),
+                     bookings=self._bookings(store_id, items, found))
 
     # ------------------------------------------------------------------ helpers
     def _live(self, found: dict[Key, Item], caller: Principal, store_id: str) -> Session:
@@ -425,10 +488,45 @@ class CartService:
             raise CART_NOT_FOUND
         return cart, session, found
 
-    def _product_keys(self, store_id: str, items: Sequence[CartItem]) -> list[Key]:
-        return [self.products.item_key(store_id, pid) for pid in dict.fromkeys(i.product_id for i in items)]
+    def _line_keys(self, store_id: str, items: Sequence[CartLine]) -> list[Key]:
+        """What pricing the lines reads: their products; for service lines the store (its timezone), their
+        services, providers and terms, and the booked-time cells of their slots."""
+        wanted = self._product_keys(store_id, items)
+        services = [i for i in items if isinstance(i, CartServiceItem)]
+        if services:
+            wanted.append(self.stores.item_key(store_id))
+        for line in services:
+            wanted += [self.ledger.service_key(store_id, line.service_id),
+                       self.ledger.provider_key(store_id, line.provider_id),
+                       self.ledger.terms_key(store_id, line.service_id, line.provider_id)]
+            # A slot longer than any booking is refused by its length; its cells are not worth reading.
+            wanted += [self.ledger.cell_key(store_id, line.provider_id, cell) for slot in line.slots
+                       if 0 < slot.to - slot.from_ <= MAX_BOOKING_SECONDS for cell in cells(slot.from_, slot.to)]
+        return list(dict.fromkeys(wanted))
 
-    def _products(self, store_id: str, items: Sequence[CartItem], found: dict[Key, Item]) -> dict[str, Product]:
+    def _product_keys(self, store_id: str, items: Sequence[CartLine]) -> list[Key]:
+        return [self.products.item_key(store_id, pid)
+                for pid in dict.fromkeys(i.product_id for i in items if isinstance(i, CartItem))]
+
+    def _bookings(self, store_id: str, items: Sequence[CartLine], found: dict[Key, Item]) -> Bookings | None:
+        """The service lines' catalog and booked time among the items read (None: the lines book nothing)."""
+        services = [i for i in items if isinstance(i, CartServiceItem)]
+        if not services:
+            return None
+        store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
+        if store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
+        ledger = self.ledger
+        catalog = {line.service_id: s for line in services
+                   if (s := ledger.service_from(found.get(ledger.service_key(store_id, line.service_id))))}
+        providers = {line.provider_id: p for line in services
+                     if (p := ledger.provider_from(found.get(ledger.provider_key(store_id, line.provider_id))))}
+        terms = {(line.service_id, line.provider_id): t for line in services if (t := ledger.terms_from(
+            found.get(ledger.terms_key(store_id, line.service_id, line.provider_id))))}
+        return Bookings(zone=ZoneInfo(store.timezone), now=now(), services=catalog, providers=providers, terms=terms,
+                        taken=ledger.taken_cells(found))
+
+    def _products(self, store_id: str, items: Sequence[CartLine], found: dict[Key, Item]) -> dict[str, Product]:
         products: dict[str, Product] = {}
         for key in self._product_keys(store_id, items):
             product = self.products.from_item(found.get(key))
@@ -440,26 +538,27 @@ class CartService:
                                                                                    dict[Key, Item]]:
         """The cart's market and products (and `extra`) in one BatchGetItem."""
         market_key = self.markets.marker_key(cart.store_id, cart.market)
-        found = self.products.load([market_key, *self._product_keys(cart.store_id, cart.items), *extra])
+        found = self.products.load([market_key, *self._line_keys(cart.store_id, cart.items), *extra])
         market = self.markets.from_marker(found.get(market_key))
         if market is None:
             raise Conflict(f"The cart's market '{cart.market}' no longer exists; start a new cart", "MARKET.NOT_FOUND")
         return market, self._products(cart.store_id, cart.items, found), found
 
-    def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartItem], found: dict[Key, Item], *,
-                     prefix: str = "items", only: CartItem | None = None) -> None:
-        """The lines the call adds or changes must be for sale in the cart's market, in stock."""
-        checked = [i for i in items if only is None or (i.product_id, i.variant_id) == (only.product_id,
-                                                                                         only.variant_id)]
+    def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartLine], found: dict[Key, Item], *,
+                     prefix: str = "items", only: CartLine | None = None) -> None:
+        """The lines the call adds or changes must be for sale in the cart's market, in stock, and book slots
+        their providers offer and have free."""
+        checked = [i for i in items if only is None or _same_line(i, only)]
         try:
-            check_items(checked, self._products(store_id, checked, found), CartMarket(cart.market, cart.currency))
+            check_items(checked, self._products(store_id, checked, found), CartMarket(cart.market, cart.currency),
+                        self._bookings(store_id, checked, found))
         except ValidationFailed as error:
             if prefix != "items":  # one line: name its fields under the request's `item`
                 error.field_errors = [FieldError(f"{prefix}.{e.field.split('.', 2)[2]}", e.error)
                                       for e in error.field_errors]
             raise
 
-    def _changed(self, cart: Cart, changes: CartChanges, items: list[CartItem] | None,
+    def _changed(self, cart: Cart, changes: CartChanges, items: list[CartLine] | None,
                  found: dict[Key, Item]) -> Cart:
         self._check_open(cart)
         if changes.market is not None and changes.market != cart.market:
@@ -524,10 +623,12 @@ class CartService:
         addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
         email = (profile.email if profile is not None else None) or next(iter(addresses), None)
         verified = session.verified if session is not None else profile is not None and profile.verified
-        priced = quote(cart, market, products, payment_method_id)
+        priced = quote(cart, market, products, payment_method_id, self._bookings(cart.store_id, cart.items, found))
         if priced.payment_method is None:
             raise ValidationFailed.on("payment_method_id", "choose one of the market's payment methods")
         short = short_lines(priced)
+        if any(".slots." in f.field for f in short):
+            raise _slot_unavailable(short)
         if short:
             raise _out_of_stock(short)
         order_id = new_id()
@@ -542,13 +643,19 @@ class CartService:
         """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
         stock, the converted cart and `order.created`."""
         cart, priced, at = sale.cart, sale.quote, now()
+        waiting = PendingStatus(expires_at=at + sale.hold_seconds)
+        forms = {i.id: i.forms for i in cart.items if isinstance(i, CartServiceItem)}
         order = Order(
             id=sale.order_id, number=f"#{FIRST_ORDER_NUMBER - 1 + number}", store_id=cart.store_id,
             source_cart_id=cart.id, profile_id=cart.profile_id, session_id=sale.session_id, email=sale.email,
             verified=sale.verified, payment=sale.payment,
             items=[OrderItem(id=line.line_id, product_id=line.product_id, variant_id=line.variant_id,
                              quantity=line.quantity, location_id=line.location_id, snapshot=line.snapshot,
-                             status=PendingStatus(expires_at=at + sale.hold_seconds)) for line in priced.items],
+                             status=waiting) if isinstance(line, QuoteLine) else
+                   ServiceOrderItem(id=line.line_id, service_id=line.service_id, provider_id=line.provider_id,
+                                    from_=line.from_, to=line.to, forms=forms.get(line.line_id.split("#")[0], []),
+                                    snapshot=line.snapshot, status=waiting, reminders=line.reminders)
+                   for line in priced.items],
             shipping_address=cart.shipping_address, billing_address=cart.billing_address, forms=cart.forms,
             history=[HistoryEntry(action="created", timestamp=at)], created_at=at, updated_at=at)
         converted = cart.model_copy(update={
@@ -560,6 +667,16 @@ class CartService:
             writes.append(number_claim)
         for product_id, takes, fields in self._stock_takes(priced):
             writes.append(self.products.stock_taken(sale.products[product_id], takes, _out_of_stock(fields)))
+        slot_fields = {line.line_id: line.field for line in priced.items if isinstance(line, ServiceQuoteLine)}
+        writes += self.ledger.booked_writes(
+            order.store_id, order.id, [(i.id, i.provider_id, cells(i.from_, i.to)) for i in order.booked_items],
+            lambda line_id: _slot_unavailable([FieldError(slot_fields[line_id], "is booked already")]))
+        # A reminder whose time has passed already is never sent.
+        writes += self.ledger.reminder_writes(order.store_id, order.id, [
+            (i.id, offset, i.from_ - offset) for i in order.booked_items for offset in i.reminders
+            if i.from_ - offset > at])
+        if len(writes) > MAX_TRANSACTION_WRITES:
+            raise ValidationFailed.on("items", "too many bookings and reminders for one checkout; split the cart")
         self.carts.transact(writes)
         return CheckoutResult(order, sale.client_secret)
 
@@ -567,11 +684,13 @@ class CartService:
     def _stock_takes(priced: OrderQuote) -> list[tuple[str, list[StockTake], list[FieldError]]]:
         """Per product (one update of its item), the units each line takes and the line's name for the 409."""
         grouped: dict[str, tuple[list[StockTake], list[FieldError]]] = {}
-        for i, line in enumerate(priced.items):
+        for line in priced.items:
+            if not isinstance(line, QuoteLine):
+                continue
             assert line.location_id is not None
             takes, fields = grouped.setdefault(line.product_id, ([], []))
             takes.append((line.variant_id, line.location_id, line.quantity))
-            fields.append(FieldError(f"items.{i}.quantity", "no longer in stock"))
+            fields.append(FieldError(line.field, "no longer in stock"))
         return [(product_id, takes, fields) for product_id, (takes, fields) in grouped.items()]
 
     def _payment_intent(self, cart: Cart, priced: OrderQuote, order_id: str,

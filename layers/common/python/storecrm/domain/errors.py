@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+# A tagged union's member (pydantic puts its tag in an error's location): commands name their tags with this
+# prefix, and the client's field path leaves them out.
+UNION_TAG = "union:"
 
 
 @dataclass
@@ -102,7 +105,7 @@ def field_errors_from_pydantic(errors: Sequence[Any]) -> list[FieldError]:
     """Pydantic's error list as field errors; `field` is a dotted path without the location."""
     result = []
     for e in errors:
-        loc = [str(part) for part in e.get("loc", ())]
+        loc = [str(part) for part in e.get("loc", ()) if not str(part).startswith(UNION_TAG)]
         if loc and loc[0] in ("body", "query", "path", "header"):
             where, loc = loc[0], loc[1:]
         else:

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from storecrm.clock import now
 from storecrm.domain import cursors
-from storecrm.domain.access import StoreGuard
+from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
+from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
@@ -29,6 +31,7 @@ from storecrm.domain.models.commerce import (
     ConfirmedStatus,
     HistoryEntry,
     Order,
+    OrderLine,
     OrderStatus,
     PendingStatus,
 )
@@ -39,6 +42,7 @@ from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
 
 if TYPE_CHECKING:
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.keys import Key
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository, StockTake
@@ -46,6 +50,8 @@ if TYPE_CHECKING:
 
 ORDER_NOT_FOUND = NotFound("Order not found", "ORDER.NOT_FOUND")
 STOCK_CHANGED = Conflict("The stock held for the order changed meanwhile; try again", "ORDER.STOCK_CHANGED")
+# A booking's cells go into one transaction: no booking is longer than this (bookings.MAX_BOOKING_MINUTES).
+MAX_BOOKING_SECONDS = 6 * 3600
 # Holds released per scheduler run (two BatchGetItem and one transaction per order released).
 HOLDS_PER_RUN = 25
 
@@ -90,7 +96,7 @@ class OrderQuery(Command):
     def matches(self, order: Order) -> bool:
         return ((not self.profile_id or order.profile_id == self.profile_id)
                 and (not self.statuses or order.status in self.statuses)
-                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.items)))
+                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.product_items)))
 
 
 class PaymentChange(Command):
@@ -98,6 +104,16 @@ class PaymentChange(Command):
     the store took); a card order's payment comes from Stripe's events."""
 
     paid: WholeNumber = Field(ge=0)
+
+
+class MoveIn(Command):
+    """A booked service line's new time (Unix seconds)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True, validate_by_name=True,
+                              validate_by_alias=True)
+    id: Id = Field(description="The line's id")
+    from_: WholeNumber = Field(alias="from", ge=0, le=10**10)
+    to: WholeNumber = Field(ge=0, le=10**10)
 
 
 class OrderChanges(Command):
@@ -111,6 +127,12 @@ class OrderChanges(Command):
     billing_address: AddressIn | None = None
     forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
     items: list[dict[str, Any]] | None = Field(default=None, description="Not changeable after checkout")
+    cancel_items: list[Id] | None = Field(default=None, max_length=100, description="Lines to cancel (their ids): "
+                                          "their stock goes back, their booked time is freed and their reminders "
+                                          "dropped; the order is partially_cancelled, or cancelled with its last")
+    move_items: list[MoveIn] | None = Field(default=None, max_length=10, description="Booked service lines to move "
+                                            "to another free slot of their provider's terms; their reminders move "
+                                            "with them")
     payment: PaymentChange | None = None
     revision: WholeNumber | None = Field(default=None, description="The revision read; a stale one is a 409")
 
@@ -125,11 +147,12 @@ class _FindPosition(Model):
 
 class OrderService:
     def __init__(self, orders: OrderRepository, products: ProductRepository, sessions: SessionRepository,
-                 guard: StoreGuard) -> None:
+                 guard: StoreGuard, ledger: BookingLedger) -> None:
         self.orders = orders
         self.products = products
         self.sessions = sessions
         self.guard = guard
+        self.ledger = ledger
 
     # ------------------------------------------------------------------ staff
     def find(self, principal: Principal, store_id: str, q: OrderQuery) -> tuple[list[Order], str | None]:
@@ -141,12 +164,15 @@ class OrderService:
 
     def get(self, principal: Principal, store_id: str, order_id: str) -> Order:
         """One BatchGetItem: the store, the membership and the order."""
+        return self._reach(principal, store_id, order_id)[1]
+
+    def _reach(self, principal: Principal, store_id: str, order_id: str) -> tuple[StoreAccess, Order]:
         key = self.orders.item_key(store_id, order_id)
         access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS, extra=[key])
         order = self.orders.from_item(access.view.extras.get(key))
         if order is None or order.store_id != store_id:
             raise ORDER_NOT_FOUND
-        return order
+        return access, order
 
     def update(self, principal: Principal, store_id: str, order_id: str, changes: OrderChanges) -> Order:
         """The order with the access check, then (to cancel) its products, then one transaction."""
@@ -156,7 +182,11 @@ class OrderService:
             raise ValidationFailed.on("items", "the lines of a placed order cannot change; cancel it instead")
         if changes.confirm and changes.cancel:
             raise ValidationFailed.on("cancel", "an order is confirmed or cancelled, not both")
-        order = self.get(principal, store_id, order_id)
+        if changes.cancel and changes.cancel_items:
+            raise ValidationFailed.on("cancel_items", "cancel the order, or some of its lines, not both")
+        if changes.move_items and (changes.cancel or changes.cancel_items):
+            raise ValidationFailed.on("move_items", "move lines, or cancel, in separate changes")
+        access, order = self._reach(principal, store_id, order_id)
         if changes.revision is not None and changes.revision != order.revision:
             raise Conflict("The order changed since that revision; read it again", "ORDER.CONFLICT")
         at = now()
@@ -174,6 +204,18 @@ class OrderService:
             changed = cancelled(changed, "admin_rejected")
             history.append(HistoryEntry(action="cancelled", reason="admin_rejected", timestamp=at))
             reasons.append("cancelled")
+        leaving = self._leaving(order, changes.cancel_items or [])
+        if leaving:
+            changed = lines_cancelled(changed, {i.id for i in leaving}, "admin_rejected")
+            history.append(HistoryEntry(action="items_cancelled", reason=",".join(i.id for i in leaving),
+                                        timestamp=at))
+            reasons.append("items_cancelled")
+        moves: list[Write] = []
+        if changes.move_items:
+            changed, moves = self._moved(changed, changes.move_items, access.store.timezone, at)
+            history.append(HistoryEntry(action="items_moved", reason=",".join(m.id for m in changes.move_items),
+                                        timestamp=at))
+            reasons.append("items_moved")
         if changed == order:
             return order
         if changed.payment != order.payment:
@@ -184,10 +226,69 @@ class OrderService:
         saved = changed.model_copy(update={"history": [*changed.history, *history], "revision": order.revision + 1,
                                            "updated_at": at})
         writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved, ",".join(reasons))])
-        if changes.cancel:
-            writes += self.stock_back(order, self._products([order]))
-        self.orders.transact(writes)
+        if changes.cancel or leaving:
+            # What the cancelled lines held goes back: all of the order's, or the lines cancelled now.
+            held = order if changes.cancel else order.model_copy(update={"items": leaving})
+            writes += self.stock_back(held, self._products([held])) + self.time_back(held)
+        self.orders.transact([*writes, *moves])
         return saved
+
+    def _moved(self, order: Order, moves: Sequence[MoveIn], timezone: str,
+               at: int) -> tuple[Order, list[Write]]:
+        """The lines at their new times, checked against their terms and the provider's booked time (one read of
+        both), and the writes that move their cells and reminders: cells only the old time covers are freed,
+        cells only the new one covers are taken (only if free), and each reminder's due item is rewritten (or
+        dropped when its time has passed)."""
+        lines = {i.id: i for i in order.booked_items}
+        for n, move in enumerate(moves):
+            if move.id not in lines:
+                raise ValidationFailed.on(f"move_items.{n}.id", "no booked service line with this id in this order")
+            if [m.id for m in moves].count(move.id) > 1:
+                raise ValidationFailed.on(f"move_items.{n}.id", "a line is moved twice")
+        wanted: list[Key] = []
+        for move in moves:
+            line = lines[move.id]
+            wanted.append(self.ledger.terms_key(order.store_id, line.service_id, line.provider_id))
+            if 0 < move.to - move.from_ <= MAX_BOOKING_SECONDS:
+                wanted += [self.ledger.cell_key(order.store_id, line.provider_id, cell)
+                           for cell in cells(move.from_, move.to)]
+        found = self.ledger.load(wanted)
+        taken = self.ledger.cells_of_others(found, order.id)
+        zone, writes, items = ZoneInfo(timezone), [], {i.id: i for i in order.items}
+        for n, move in enumerate(moves):
+            line = lines[move.id]
+            terms = self.ledger.terms_from(found.get(self.ledger.terms_key(order.store_id, line.service_id,
+                                                                           line.provider_id)))
+            if terms is None:
+                raise ValidationFailed.on(f"move_items.{n}.id", "its provider no longer performs this service")
+            problem = slot_problem(terms, move.from_, move.to, at, zone)
+            if problem is not None:
+                raise ValidationFailed.on(f"move_items.{n}.from", problem)
+            if not free(move.from_, move.to, taken.get(line.provider_id, set())):
+                raise Conflict("That time is booked by another order", "ORDER.SLOT_UNAVAILABLE")
+            old, new = set(cells(line.from_, line.to)), set(cells(move.from_, move.to))
+            writes += self.ledger.released_writes(order.store_id, order.id, [(line.provider_id, sorted(old - new))])
+            writes += self.ledger.booked_writes(order.store_id, order.id, [(line.id, line.provider_id,
+                                                                            sorted(new - old))],
+                                                lambda _: Conflict("That time is booked by another order",
+                                                                   "ORDER.SLOT_UNAVAILABLE"))
+            writes += self.ledger.reminder_writes(order.store_id, order.id, [
+                (line.id, offset, move.from_ - offset) for offset in line.reminders if move.from_ - offset > at])
+            writes += self.ledger.reminders_dropped(order.store_id, order.id, [
+                (line.id, offset) for offset in line.reminders if move.from_ - offset <= at])
+            items[line.id] = line.model_copy(update={"from_": move.from_, "to": move.to})
+        return order.model_copy(update={"items": list(items.values())}), writes
+
+    @staticmethod
+    def _leaving(order: Order, line_ids: Sequence[str]) -> list[OrderLine]:
+        """The lines `line_ids` names that are not cancelled yet; an id of no line is a 400 naming it."""
+        known = {i.id for i in order.items}
+        for n, line_id in enumerate(line_ids):
+            if line_id not in known:
+                raise ValidationFailed.on(f"cancel_items.{n}", "no line with this id in this order")
+        if line_ids and order.status == "cancelled":
+            raise Conflict("The order is cancelled already", "ORDER.CANCELLED")
+        return [i for i in order.items if i.id in line_ids and not isinstance(i.status, CancelledStatus)]
 
     @staticmethod
     def _changed(order: Order, changes: OrderChanges) -> Order:
@@ -251,7 +352,7 @@ class OrderService:
             writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved,
                                                                         "payment_hold_expired")])
             try:
-                self.orders.transact([*writes, *self.stock_back(order, products)])
+                self.orders.transact([*writes, *self.stock_back(order, products), *self.time_back(order)])
             except Conflict:
                 continue
             released += 1
@@ -271,7 +372,7 @@ class OrderService:
 
     def _products(self, orders: Sequence[Order]) -> dict[str, Product]:
         """The products the orders' held lines are of, in one BatchGetItem."""
-        wanted: list[Key] = [self.products.item_key(o.store_id, i.product_id) for o in orders for i in o.items
+        wanted: list[Key] = [self.products.item_key(o.store_id, i.product_id) for o in orders for i in o.product_items
                              if not isinstance(i.status, CancelledStatus)]
         found: dict[Key, Item] = self.products.load(wanted) if wanted else {}
         return {p.id: p for item in found.values() if (p := self.products.from_item(item)) is not None}
@@ -284,7 +385,7 @@ class OrderService:
         # so no more than it holds goes back.
         held = {(p.id, v.id, s.location_id): s.reserved for p in products.values() for v in p.variants
                 for s in v.inventory}
-        for item in order.items:
+        for item in order.product_items:
             product = products.get(item.product_id)
             if isinstance(item.status, CancelledStatus) or item.location_id is None or product is None \
                     or product.store_id != order.store_id:
@@ -296,12 +397,29 @@ class OrderService:
                 returns[product.id].append((item.variant_id, item.location_id, units))
         return [self.products.stock_returned(products[pid], lines, STOCK_CHANGED) for pid, lines in returns.items()]
 
+    def time_back(self, order: Order) -> list[Write]:
+        """Writes freeing the provider time the order's booked service lines hold and dropping their reminders
+        (for its cancellation)."""
+        booked = order.booked_items
+        return [*self.ledger.released_writes(order.store_id, order.id, [(i.provider_id, cells(i.from_, i.to))
+                                                                         for i in booked]),
+                *self.ledger.reminders_dropped(order.store_id, order.id, [(i.id, offset) for i in booked
+                                                                          for offset in i.reminders])]
+
 
 def confirmed(order: Order) -> Order:
     """Status confirmed; its waiting lines confirmed (cancelled ones stay cancelled)."""
     return order.model_copy(update={"status": "confirmed", "items": [
         i.model_copy(update={"status": ConfirmedStatus()}) if isinstance(i.status, PendingStatus) else i
         for i in order.items]})
+
+
+def lines_cancelled(order: Order, line_ids: set[str], reason: CancellationReason) -> Order:
+    """The lines cancelled; the order cancelled with its last line, else partially cancelled."""
+    items = [i.model_copy(update={"status": CancelledStatus(reason=reason)}) if i.id in line_ids else i
+             for i in order.items]
+    left = any(not isinstance(i.status, CancelledStatus) for i in items)
+    return order.model_copy(update={"items": items, "status": "partially_cancelled" if left else "cancelled"})
 
 
 def cancelled(order: Order, reason: CancellationReason) -> Order:

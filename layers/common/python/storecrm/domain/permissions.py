@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_MARKETS = "markets:manage"
     MANAGE_LOCATIONS = "locations:manage"
     MANAGE_PRODUCTS = "products:manage"
+    MANAGE_SERVICES = "services:manage"
     MANAGE_OFFERS = "offers:manage"
     MANAGE_PROFILES = "profiles:manage"
     # Erasing a profile (a merge erases its source): an API client needs `profiles:delete` for it.

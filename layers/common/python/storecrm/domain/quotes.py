@@ -7,19 +7,27 @@ whole quantity. Lines name their place in the cart (`items.N...`) when they are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from storecrm.domain.availability import free, slot_problem
 from storecrm.domain.errors import FieldError, ValidationFailed
+from storecrm.domain.models.bookings import Provider, Service, ServiceProvider
 from storecrm.domain.models.commerce import (
     Availability,
     Cart,
     CartItem,
+    CartLine,
+    CartServiceItem,
     LineSnapshot,
     OrderPayment,
     OrderQuote,
     QuoteLine,
+    ServiceAvailability,
+    ServiceLineSnapshot,
+    ServiceQuoteLine,
 )
 from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
 from storecrm.domain.models.stores import Market, PaymentMethod, ShippingMethod, Zone
@@ -80,22 +88,96 @@ def stock_for(variant: ProductVariant, quantity: int) -> ProductInventory | None
     return next((s for s in variant.inventory if s.available >= quantity), None)
 
 
-def check_items(items: Sequence[CartItem], products: Mapping[str, Product], market: SellingMarket) -> None:
-    """What a cart may hold: active products of the store, their variants, a price in the cart's market, and no
-    more of a line than one location has in stock."""
+@dataclass(frozen=True)
+class Bookings:
+    """What pricing a cart's service lines needs, read with its other items: the services, providers and terms
+    the lines name (by id, of the cart's store), the 5-minute cells already booked per provider, the store's
+    timezone and the time now."""
+
+    zone: ZoneInfo
+    now: int
+    services: Mapping[str, Service] = field(default_factory=dict)
+    providers: Mapping[str, Provider] = field(default_factory=dict)
+    terms: Mapping[tuple[str, str], ServiceProvider] = field(default_factory=dict)
+    taken: Mapping[str, Collection[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A service line's slot that the terms offer: the line, the slot's place and its terms."""
+
+    index: int
+    slot_index: int
+    item: CartServiceItem
+    terms: ServiceProvider
+    price: Price
+    problem: str | None
+
+
+def booked(items: Sequence[CartLine], bookings: Bookings, market: SellingMarket) -> list[Booked]:
+    """Every slot of the service lines, checked against the catalog (a 400 naming the line's field: an inactive or
+    unknown service or provider, a provider without terms for the service or without a price in the market, two
+    slots of the cart overlapping); whether the terms offer it now and it is free is its `problem`."""
+    found: list[Booked] = []
     for i, item in enumerate(items):
+        if not isinstance(item, CartServiceItem):
+            continue
+        service = bookings.services.get(item.service_id)
+        if service is None or service.status != "active":
+            raise ValidationFailed.on(f"items.{i}.service_id", "no active service with this id in this store")
+        provider = bookings.providers.get(item.provider_id)
+        if provider is None or provider.status != "active":
+            raise ValidationFailed.on(f"items.{i}.provider_id", "no active provider with this id in this store")
+        terms = bookings.terms.get((item.service_id, item.provider_id))
+        if terms is None:
+            raise ValidationFailed.on(f"items.{i}.provider_id", "this provider does not perform this service")
+        price = next((p for p in terms.prices if p.market == market.key and p.currency == market.currency), None)
+        if price is None:
+            raise ValidationFailed.on(f"items.{i}.provider_id", f"this provider has no {market.currency} price "
+                                                                f"in the '{market.key}' market")
+        taken = bookings.taken.get(item.provider_id, ())
+        for j, slot in enumerate(item.slots):
+            problem = slot_problem(terms, slot.from_, slot.to, bookings.now, bookings.zone)
+            if problem is None and not free(slot.from_, slot.to, taken):
+                problem = "is booked already"
+            found.append(Booked(i, j, item, terms, price, problem))
+    for n, one in enumerate(found):
+        for other in found[:n]:
+            slot, earlier = one.item.slots[one.slot_index], other.item.slots[other.slot_index]
+            if one.item.provider_id == other.item.provider_id and slot.from_ < earlier.to and earlier.from_ < slot.to:
+                raise ValidationFailed.on(f"items.{one.index}.slots.{one.slot_index}",
+                                          "overlaps another booking of this provider in the cart")
+    return found
+
+
+def check_items(items: Sequence[CartLine], products: Mapping[str, Product], market: SellingMarket,
+                bookings: Bookings | None = None) -> None:
+    """What a cart may hold: active products of the store, their variants, a price in the cart's market, and no
+    more of a line than one location has in stock; services booked in slots their providers offer and have free."""
+    for i, item in enumerate(items):
+        if not isinstance(item, CartItem):
+            continue
         _, variant, _ = priced(i, item, products, market)
         if stock_for(variant, item.quantity) is None:
             raise ValidationFailed.on(f"items.{i}.quantity", f"only {most_in_one_place(variant)} in stock")
+    if bookings is not None:
+        for slot in booked(items, bookings, market):
+            if slot.problem is not None:
+                raise ValidationFailed.on(f"items.{slot.index}.slots.{slot.slot_index}", slot.problem)
 
 
-def merged(items: Sequence[CartItem]) -> list[CartItem]:
-    """One line per variant: a variant listed again adds its quantity to the first line."""
-    lines: dict[tuple[str, str], CartItem] = {}
+def merged(items: Sequence[CartLine]) -> list[CartLine]:
+    """One line per variant: a variant listed again adds its quantity to the first line. Service lines stay as
+    they are (each books its own slots)."""
+    lines: dict[tuple[str, str], CartLine] = {}
     for item in items:
+        if isinstance(item, CartServiceItem):
+            lines[("service", item.id)] = item
+            continue
         key = (item.product_id, item.variant_id)
-        if key in lines:
-            lines[key] = lines[key].model_copy(update={"quantity": lines[key].quantity + item.quantity})
+        earlier = lines.get(key)
+        if isinstance(earlier, CartItem):
+            lines[key] = earlier.model_copy(update={"quantity": earlier.quantity + item.quantity})
         else:
             lines[key] = item
     return list(lines.values())
@@ -133,19 +215,22 @@ def _shipping_method(cart: Cart, zone: Zone | None) -> ShippingMethod | None:
     raise ValidationFailed.on("shipping_method_id", "is not a shipping method of the shipping address's zone")
 
 
-def quote(cart: Cart, market: Market, products: Mapping[str, Product],
-          payment_method_id: str | None = None) -> OrderQuote:
+def quote(cart: Cart, market: Market, products: Mapping[str, Product], payment_method_id: str | None = None,
+          bookings: Bookings | None = None) -> OrderQuote:
     """The cart priced now. Unknown products, variants and missing prices are 400s naming the line; a line
-    with too little stock is priced with `availability.ok` false (checkout refuses it)."""
+    with too little stock, or a booking whose slot is no longer offered or free, is priced with `availability.ok`
+    false (checkout refuses it). Each slot of a service line is a line of its own, after the product lines."""
     if cart.currency != market.currency:
         raise ValidationFailed.on("market", f"the '{market.key}' market now sells in {market.currency}; "
                                             "start a new cart")
     address = cart.shipping_address
     zone = zone_for(market, address.country, address.state, address.postal_code) if address else None
     taxable: list[TaxableLine] = []
-    lines: list[QuoteLine] = []
+    lines: list[QuoteLine | ServiceQuoteLine] = []
     weight = 0
     for i, item in enumerate(cart.items):
+        if not isinstance(item, CartItem):
+            continue
         product, variant, price = priced(i, item, products, market)
         stock = stock_for(variant, item.quantity)
         availability = (Availability(ok=True, available=most_in_one_place(variant)) if stock is not None
@@ -157,7 +242,12 @@ def quote(cart: Cart, market: Market, products: Mapping[str, Product],
             unit_price=price.amount, subtotal=price.amount * item.quantity, tax=0, total=0,
             snapshot=LineSnapshot(product_key=product.key, variant_sku=variant.sku,
                                   variant_attributes=variant.attributes, price=price),
-            availability=availability, location_id=stock.location_id if stock else None))
+            availability=availability, location_id=stock.location_id if stock else None,
+            field=f"items.{i}.quantity"))
+    if bookings is not None:
+        for one in booked(cart.items, bookings, market):
+            taxable.append(TaxableLine(amount=one.price.amount, quantity=1, label=one.item.service_id))
+            lines.append(_service_line(one, bookings))
     subtotal = sum(line.subtotal for line in lines)
     method = _shipping_method(cart, zone)
     shipping = shipping_amount(method, subtotal, weight) if method else 0
@@ -180,7 +270,20 @@ def quote(cart: Cart, market: Market, products: Mapping[str, Product],
                       payment_methods=market.payment_methods, payment=payment, charge_amount=total)
 
 
+def _service_line(one: Booked, bookings: Bookings) -> ServiceQuoteLine:
+    slot = one.item.slots[one.slot_index]
+    return ServiceQuoteLine(
+        line_id=f"{one.item.id}#{one.slot_index}" if len(one.item.slots) > 1 else one.item.id,
+        service_id=one.item.service_id, provider_id=one.item.provider_id, from_=slot.from_, to=slot.to,
+        unit_price=one.price.amount, subtotal=one.price.amount, tax=0, total=0,
+        snapshot=ServiceLineSnapshot(service_key=bookings.services[one.item.service_id].key,
+                                     provider_key=bookings.providers[one.item.provider_id].key, price=one.price),
+        availability=(ServiceAvailability(ok=True, spots=1) if one.problem is None
+                      else ServiceAvailability(ok=False, reason=one.problem)),
+        field=f"items.{one.index}.slots.{one.slot_index}", reminders=one.terms.reminders)
+
+
 def short_lines(q: OrderQuote) -> list[FieldError]:
     """The lines that cannot be sold as quoted, named by their place in the cart."""
-    return [FieldError(f"items.{i}.quantity", line.availability.reason or "not in stock")
-            for i, line in enumerate(q.items) if not line.availability.ok]
+    return [FieldError(line.field, line.availability.reason or "not available") for line in q.items
+            if not line.availability.ok]

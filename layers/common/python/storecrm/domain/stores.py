@@ -49,6 +49,9 @@ class StoreChanges(Command):
     emails: StoreEmailsIn | None = None
     payment_hold_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60, description="How long an unpaid "
                                              "card order holds its stock (default 30)")
+    abandoned_cart_minutes: int | None = Field(default=None, ge=30, le=30 * 24 * 60, description="How long a "
+                                               "cart with items and an email may stay idle before it gets one "
+                                               "recovery mail (default 240)")
 
 
 SortField = Literal["created_at", "updated_at", "key"]

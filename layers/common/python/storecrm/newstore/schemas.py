@@ -9,7 +9,7 @@ from typing import Any
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.consumer_profiles import AddressView, Consumer, ConsumerPage
-from storecrm.domain.models.commerce import Address, Order, OrderItem
+from storecrm.domain.models.commerce import Address, Order, OrderItem, ServiceOrderItem
 from storecrm.domain.models.profiles import ExtendedAttribute, Profile
 from storecrm.domain.models.stores import Store
 
@@ -195,7 +195,12 @@ class OrderedProductOut(Model):
     product_sku: str
 
     @classmethod
-    def of(cls, item: OrderItem, currency: str) -> OrderedProductOut:
+    def of(cls, item: OrderItem | ServiceOrderItem, currency: str) -> OrderedProductOut:
+        if isinstance(item, ServiceOrderItem):
+            # A booked service is one unit of the service, named as the order shows it; it has no SKU.
+            return cls(id=item.service_id, name=f"{item.snapshot.service_key} ({item.snapshot.provider_key})",
+                       quantity=1, price=PriceOut(gross=item.snapshot.price.amount, currency=currency),
+                       product_sku="")
         return cls(id=item.product_id, name=item.snapshot.product_key, quantity=item.quantity,
                    price=PriceOut(gross=item.snapshot.price.amount, currency=currency),
                    product_sku=_text(item.snapshot.variant_sku))

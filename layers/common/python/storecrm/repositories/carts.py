@@ -131,11 +131,33 @@ class CartRepository:
     def transact(self, writes: Sequence[Write]) -> None:
         self.table.transact(writes)
 
+    def recheck_at(self, cart: Cart, at: int) -> None:
+        """Moves the cart's idle check to `at` (the store's own idle time), if the cart is as it was read."""
+        due = keys.minute_due_attributes(at, f"{IDLE_CART_KIND}#{cart.store_id}#{cart.id}")
+        self.table.write(update(self.item_key(cart.store_id, cart.id), "SET DUEPK = :pk, DUESK = :sk",
+                                condition="revision = :seen",
+                                values={":seen": cart.revision, ":pk": due["DUEPK"], ":sk": due["DUESK"]},
+                                error=CART_CHANGED))
+
+    def mark(self, cart: Cart, previous: Cart) -> None:
+        """Writes `cart` (a recovery mailed, or nothing left to check) if nobody wrote it since `previous`."""
+        self.table.write(put(_item(cart), condition="revision = :seen", values={":seen": previous.revision},
+                             error=CART_CHANGED))
+
 
 def _new_cart_facts(cart: Cart) -> Write:
     return facts_change(cart.store_id, cart.profile_id, open_carts=open_cart_change(None, cart), carts=True)
 
 
 def _item(cart: Cart) -> Item:
+    """The cart with its list indexes, and in the DueIndex while it may be abandoned (a put without the
+    attributes, after a checkout or the recovery mail, takes it out)."""
+    check_at = cart.idle_check_at
     return to_item(cart, keys.cart(cart.store_id, cart.id), "CART",
-                   **keys.cart_index_keys(cart.store_id, cart.id, cart.profile_id, cart.created_at))
+                   **keys.cart_index_keys(cart.store_id, cart.id, cart.profile_id, cart.created_at),
+                   **(keys.minute_due_attributes(check_at, f"{IDLE_CART_KIND}#{cart.store_id}#{cart.id}")
+                      if check_at is not None else {}))
+
+
+IDLE_CART_KIND = "CART"
+

@@ -18,6 +18,16 @@ product key          STORE#{id}                  PRODUCTKEY#{key}     (unique ma
 product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
 cart                 STORE#{id}                  CART#{id}            GSI1 ...#CARTS#{profileId}, GSI2 ...#CARTS#ALL
 current cart         STORE#{id}                  CARTCURRENT#{sessionId}#{market}  (the session's open cart there)
+service              STORE#{id}                  SERVICE#{id}         (ids are UUIDv7: SK order is creation order)
+service key / slug   STORE#{id}                  SERVICEKEY#{key}, SERVICESLUG#{language}#{slug}  (unique markers)
+provider             STORE#{id}                  PROVIDER#{id}
+provider key / slug  STORE#{id}                  PROVIDERKEY#{key}, PROVIDERSLUG#{language}#{slug}  (unique markers)
+service provider     STORE#{id}                  SERVICEPROVIDER#{serviceId}#{providerId}  (one per pair)
+                     GSI1 STORE#{id}#PROVIDERSERVICES#{providerId} / {serviceId}  (a provider's services)
+service provider id  STORE#{id}                  SERVICEPROVIDERID#{id}  (names the pair: the client's paths use the id)
+booked time          STORE#{id}                  BOOKING#{providerId}#{cell start}  one per 5-minute cell a
+                                                 booked service line covers (unique: no double booking)
+order reminder       STORE#{id}                  REMINDER#{orderId}#{lineId}#{offset}  DueIndex, see minute_due
 order                STORE#{id}                  ORDER#{id}           GSI1-GSI6, see order_index_keys, order_find_keys;
                                                                       an unpaid card order: DueIndex DUE#PAYMENTHOLD
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
@@ -31,6 +41,7 @@ auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
+scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
 webhook              STORE#{id}                  WEBHOOK#{id}
 media                STORE#{id}                  MEDIA#{id}           (UUIDv7 ids: key order is upload order)
 media upload         STORE#{id}                  MEDIAUPLOAD#{id}     a presigned upload not completed yet:
@@ -73,6 +84,11 @@ Email template lists, the same way (a key prefix or a created_at range is a key 
   GSI1 / GSI2  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {created_at}#{templateId}
   GSI3 / GSI4  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {updated_at}#{templateId}
   GSI5 / GSI6  STORE#{id}#EMAILTEMPLATES#ALL / #{status}    {key}
+
+Work due at a minute (order reminders, idle carts): the DueIndex (sparse, keys only) partition of the minute,
+spread over DUE_SHARDS shards so a minute with many items does not write one partition; its sort key names the
+item's kind and what the work needs to find its records:
+  DUEPK DUEMIN#{epoch minute}#{shard}   DUESK {due second}#{kind}#{storeId}#...
 
 Order lists, newest first by default; each find filter with an index of its own is a key condition, the rest
 filter the page read (a created_at range is a key condition on every one):
@@ -247,6 +263,45 @@ def cart_index_keys(store_id: str, cart_id: str, profile_id: str, created_at: in
             "GSI2PK": carts_of(store_id, ALL), "GSI2SK": order}
 
 
+def catalog_entry(store_id: str, kind: str, entry_id: str) -> Key:
+    """A service or provider (`kind` SERVICE or PROVIDER)."""
+    return f"STORE#{store_id}", f"{kind}#{entry_id}"
+
+
+def catalog_entry_key(store_id: str, kind: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"{kind}KEY#{key}"
+
+
+def catalog_entry_slug(store_id: str, kind: str, language: str, slug: str) -> Key:
+    return f"STORE#{store_id}", f"{kind}SLUG#{language}#{slug}"
+
+
+def service_provider(store_id: str, service_id: str, provider_id: str) -> Key:
+    return f"STORE#{store_id}", f"{SERVICE_PROVIDER_PREFIX}{service_id}#{provider_id}"
+
+
+SERVICE_PROVIDER_PREFIX = "SERVICEPROVIDER#"
+
+
+def service_provider_id(store_id: str, link_id: str) -> Key:
+    return f"STORE#{store_id}", f"SERVICEPROVIDERID#{link_id}"
+
+
+def services_of_provider(store_id: str, provider_id: str) -> str:
+    """GSI1 partition of the service providers of one provider."""
+    return f"STORE#{store_id}#PROVIDERSERVICES#{provider_id}"
+
+
+BOOKING_CELL_SECONDS = 300
+
+
+def booked_cell(store_id: str, provider_id: str, cell_start: int) -> Key:
+    return f"STORE#{store_id}", f"{BOOKING_PREFIX}{provider_id}#{cell_start:010d}"
+
+
+BOOKING_PREFIX = "BOOKING#"
+
+
 def order(store_id: str, order_id: str) -> Key:
     return f"STORE#{store_id}", f"ORDER#{order_id}"
 
@@ -364,6 +419,26 @@ def purge_job(store_id: str) -> Key:
 
 
 DUE_PARTITION = "DUE"
+DUE_SHARDS = 8
+
+
+def minute_due(minute: int, shard: int) -> str:
+    return f"DUEMIN#{minute:09d}#{shard}"
+
+
+def minute_due_attributes(due_at: int, work: str) -> dict[str, str]:
+    """DueIndex keys of work due at `due_at`: the partition of its minute, on the shard `work` hashes to; the sort
+    key starts with the second it is due, so the minute in progress can be read up to now."""
+    shard = zlib.crc32(work.encode()) % DUE_SHARDS
+    return {"DUEPK": minute_due(due_at // 60, shard), "DUESK": f"{due_at:010d}#{work}"}
+
+
+def due_minutes_cursor() -> Key:
+    return "SCHEDULER", "DUEMINUTES"
+
+
+def order_reminder(store_id: str, order_id: str, line_id: str, offset: int) -> Key:
+    return f"STORE#{store_id}", f"REMINDER#{order_id}#{line_id}#{offset}"
 
 
 def due_sort(due_at: int, job_pk: str) -> str:

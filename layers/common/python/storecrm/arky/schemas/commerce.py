@@ -8,12 +8,12 @@ from storecrm.arky.schemas.common import Out
 from storecrm.domain.models.commerce import (
     Address,
     Cart,
-    CartItem,
+    CartLine,
     CartOrigin,
     CartStatus,
     HistoryEntry,
     Order,
-    OrderItem,
+    OrderLine,
     OrderPayment,
     OrderStatus,
 )
@@ -29,7 +29,7 @@ class CartOut(Out):
     origin: CartOrigin
     created_by_account_id: str | None
     market: str
-    items: list[CartItem]
+    items: list[CartLine]
     shipping_address: Address | None
     billing_address: Address | None
     forms: list[dict[str, Any]]
@@ -71,7 +71,7 @@ class OrderOut(Out):
     email: str | None
     status: OrderStatus
     verified: bool
-    items: list[OrderItem]
+    items: list[OrderLine]
     payment: OrderPayment
     shipping_address: Address | None
     billing_address: Address | None

@@ -26,6 +26,7 @@ class StoreOut(Out):
     is_network: bool
     subscription: StoreSubscriptionOut | None
     payment_hold_minutes: int
+    abandoned_cart_minutes: int
     created_at: int
     updated_at: int
 

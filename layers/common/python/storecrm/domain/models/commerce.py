@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.models.base import Entity
@@ -17,6 +17,8 @@ CartOrigin = Literal["storefront", "admin"]
 OrderStatus = Literal["pending", "partially_confirmed", "confirmed", "partially_cancelled", "cancelled"]
 CancellationReason = Literal["admin_rejected", "profile_cancelled", "payment_failed", "expired", "other"]
 RefundStatus = Literal["pending", "succeeded", "failed", "canceled", "requires_action"]
+# The shortest idle time a store may set before a cart counts as abandoned (stores.StoreChanges).
+SHORTEST_IDLE_SECONDS = 30 * 60
 
 
 class Address(Model):
@@ -42,6 +44,30 @@ class CartItem(Model):
     quantity: int
 
 
+class SlotRange(Model):
+    """A booked time, Unix seconds: `from` inclusive, `to` exclusive."""
+
+    # `from` is a Python keyword: the field is `from_`, read and written as `from`.
+    model_config = ConfigDict(defer_build=True, serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    from_: int = Field(alias="from")
+    to: int
+
+
+class CartServiceItem(Model):
+    """A service line of a cart (the client's ServiceCheckoutItemInput): one booking per slot."""
+
+    type: Literal["service"] = "service"
+    id: str
+    service_id: str
+    provider_id: str
+    slots: list[SlotRange]
+    forms: list[dict[str, Any]] = Field(default_factory=list)
+
+
+CartLine = Annotated[CartItem | CartServiceItem, Field(discriminator="type")]
+
+
 class Cart(Entity):
     id: str
     store_id: str
@@ -55,7 +81,7 @@ class Cart(Entity):
     market: str = Field(description="The market's key")
     # Kept from the market when the cart is made, so a cart change checks prices without reading the market.
     currency: str
-    items: list[CartItem] = Field(default_factory=list)
+    items: list[CartLine] = Field(default_factory=list)
     shipping_address: Address | None = None
     billing_address: Address | None = None
     forms: list[dict[str, Any]] = Field(default_factory=list)
@@ -73,7 +99,26 @@ class Cart(Entity):
 
     @property
     def item_count(self) -> int:
-        return sum(item.quantity for item in self.items)
+        return sum(item.quantity if isinstance(item, CartItem) else len(item.slots) for item in self.items)
+
+    @property
+    def product_items(self) -> list[CartItem]:
+        return [item for item in self.items if isinstance(item, CartItem)]
+
+    @property
+    def email(self) -> str | None:
+        """Where a recovery mail goes: the billing, else the shipping address's email."""
+        return next((a.email for a in (self.billing_address, self.shipping_address) if a is not None and a.email),
+                    None)
+
+    @property
+    def idle_check_at(self) -> int | None:
+        """When the scheduler looks whether the cart was abandoned (None: it never will): an open cart with items
+        and an email, not mailed yet, after the shortest idle time a store may set; the store's own time is
+        checked then."""
+        if self.status != "active" or not self.items or self.email is None or self.recovery_sent_at is not None:
+            return None
+        return self.last_activity_at + SHORTEST_IDLE_SECONDS
 
 
 class LineSnapshot(Model):
@@ -106,6 +151,50 @@ class QuoteLine(Model):
     availability: Availability
     # Where the line ships from: the first of the variant's stock locations that holds the whole quantity.
     location_id: str | None = Field(default=None, exclude=True)
+    # The cart field the line came from (`items.N.quantity`), for the errors that name it.
+    field: str = Field(default="", exclude=True)
+
+
+class ServiceLineSnapshot(Model):
+    """What a booked service line was when it was priced (the client's ServiceLineItemSnapshot)."""
+
+    service_key: str
+    provider_key: str
+    price: Price
+
+
+class ServiceAvailability(Model):
+    ok: bool
+    spots: int | None = None
+    reason: str | None = None
+
+
+class ServiceQuoteLine(Model):
+    """One booking of a cart's service line (one slot), priced."""
+
+    model_config = ConfigDict(defer_build=True, serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    type: Literal["service"] = "service"
+    line_id: str
+    service_id: str
+    provider_id: str
+    from_: int = Field(alias="from")
+    to: int
+    quantity: Literal[1] = 1
+    unit_price: int
+    subtotal: int
+    discount: int = 0
+    tax: int
+    total: int
+    snapshot: ServiceLineSnapshot
+    availability: ServiceAvailability
+    # The cart field the booking came from (`items.N.slots.M`), for the errors that name it.
+    field: str = Field(default="", exclude=True)
+    # The provider's reminder offsets (seconds before `from`) when the line was priced.
+    reminders: list[int] = Field(default_factory=list, exclude=True)
+
+
+QuotedLine = Annotated[QuoteLine | ServiceQuoteLine, Field(discriminator="type")]
 
 
 class StripePayment(Model):
@@ -145,7 +234,7 @@ class OrderPayment(Model):
 class OrderQuote(Model):
     market: str
     zone: Zone | None
-    items: list[QuoteLine]
+    items: list[QuotedLine]
     subtotal: int
     shipping: int
     discount: int = 0
@@ -187,6 +276,27 @@ class OrderItem(Model):
     status: ItemStatus
 
 
+class ServiceOrderItem(Model):
+    """A booked service line of an order (the client's ServiceLineItem), with the reminder offsets its provider
+    had when it was booked."""
+
+    model_config = ConfigDict(defer_build=True, serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    type: Literal["service"] = "service"
+    id: str
+    service_id: str
+    provider_id: str
+    from_: int = Field(alias="from")
+    to: int
+    forms: list[dict[str, Any]] = Field(default_factory=list)
+    snapshot: ServiceLineSnapshot
+    status: ItemStatus
+    reminders: list[int] = Field(default_factory=list)
+
+
+OrderLine = Annotated[OrderItem | ServiceOrderItem, Field(discriminator="type")]
+
+
 class HistoryEntry(Model):
     action: str
     reason: str | None = None
@@ -213,7 +323,7 @@ class Order(Entity):
     email: str | None = None
     status: OrderStatus = "pending"
     verified: bool
-    items: list[OrderItem]
+    items: list[OrderLine]
     payment: OrderPayment
     shipping_address: Address | None = None
     billing_address: Address | None = None
@@ -226,6 +336,16 @@ class Order(Entity):
     revision: int = 1
     created_at: int
     updated_at: int
+
+    @property
+    def product_items(self) -> list[OrderItem]:
+        return [item for item in self.items if isinstance(item, OrderItem)]
+
+    @property
+    def booked_items(self) -> list[ServiceOrderItem]:
+        """The service lines that hold their time (not cancelled)."""
+        return [item for item in self.items if isinstance(item, ServiceOrderItem)
+                and not isinstance(item.status, CancelledStatus)]
 
     @property
     def refunded(self) -> int:

@@ -53,6 +53,8 @@ class Store(Entity):
     owner_count: int = 0
     # How long an unpaid card order holds its stock before the scheduler puts it back on sale.
     payment_hold_minutes: int = 30
+    # A cart with items and an email left this long gets one recovery mail.
+    abandoned_cart_minutes: int = 4 * 60
     created_at: int
     updated_at: int
 

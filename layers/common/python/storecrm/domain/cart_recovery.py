@@ -1,0 +1,99 @@
+"""Abandoned carts: an open cart with items and an email (an address's) that stays idle for the store's
+`abandoned_cart_minutes` (default 4 hours) gets `abandoned_at` and one recovery mail (`recovery_sent_at`).
+
+The cart item itself is its due item (see Cart.idle_check_at): every save moves the check to its new last
+activity plus the shortest idle time a store may set, and a checkout (or the mail) takes it out. At the check the
+store's own idle time decides: not yet, and the check moves to then; else the cart is marked on the condition of
+the revision read (a shopper who came back meanwhile wins, and two overlapping runs cannot both mail), then
+mailed, from the store's active `cart-recovery` email template when it has one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from storecrm.clock import now
+from storecrm.domain.errors import Conflict, DomainError
+from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.commerce import Cart
+    from storecrm.domain.models.email_templates import EmailTemplate
+    from storecrm.domain.models.stores import Store
+    from storecrm.gateways.mail import Mailer
+    from storecrm.repositories.carts import CartRepository
+    from storecrm.repositories.due import DueEntry
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.stores import StoreRepository
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_KEY = "cart-recovery"
+DEFAULT_MAIL = MailContent(
+    subject={"en": "You left {{item_count}} item(s) in your cart at {{store_name}}"},
+    body="<p>Your cart at {{store_name}} is waiting for you with {{item_count}} item(s).</p>", preheader=None)
+
+
+class CartRecovery:
+    def __init__(self, carts: CartRepository, stores: StoreRepository, templates: EmailTemplateRepository,
+                 mailer: Mailer) -> None:
+        self.carts = carts
+        self.stores = stores
+        self.templates = templates
+        self.mailer = mailer
+
+    def __call__(self, entries: Sequence[DueEntry]) -> tuple[int, int]:
+        """A page of idle checks: the carts and their stores in one BatchGetItem, then one write each (and a mail
+        for each cart found abandoned). Answers how many were mailed, and none left (a cart changed meanwhile
+        has its check moved by that change)."""
+        wanted: list[Key] = []
+        for entry in entries:
+            store_id, cart_id = entry.parts[0], entry.parts[1]
+            wanted += [self.carts.item_key(store_id, cart_id), self.stores.item_key(store_id)]
+        found = self.carts.load(wanted)
+        mailed, at = 0, now()
+        for entry in entries:
+            store_id, cart_id = entry.parts[0], entry.parts[1]
+            cart = self.carts.from_item(found.get(self.carts.item_key(store_id, cart_id)))
+            store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
+            if cart is None or store is None:
+                continue  # the store was deleted: its purge removes the cart
+            try:
+                if cart.idle_check_at is None:
+                    self.carts.mark(cart.model_copy(update={"revision": cart.revision + 1}), cart)
+                    continue
+                idle_until = cart.last_activity_at + store.abandoned_cart_minutes * 60
+                if at < idle_until:
+                    self.carts.recheck_at(cart, idle_until)
+                    continue
+                marked = cart.model_copy(update={"abandoned_at": at, "recovery_sent_at": at,
+                                                 "revision": cart.revision + 1})
+                self.carts.mark(marked, cart)
+            except Conflict:
+                continue  # the shopper changed the cart meanwhile: that save moved its check
+            mailed += 1
+            self._mail(store, marked)
+        return mailed, 0
+
+    def _template(self, store_id: str) -> EmailTemplate | None:
+        marker_key = self.templates.marker_key(store_id, TEMPLATE_KEY)
+        template_id = self.templates.id_from_marker(self.carts.load([marker_key]).get(marker_key))
+        template = self.templates.get(store_id, template_id) if template_id else None
+        return template if template is not None and template.status == "active" else None
+
+    def _mail(self, store: Store, cart: Cart) -> None:
+        assert cart.email
+        template = self._template(store.id)
+        mail = render_mail(MailContent.of(template) if template else DEFAULT_MAIL, {
+            "item_count": str(cart.item_count), "email": cart.email, "store_name": store.key},
+            mail_languages(store))
+        try:
+            self.mailer.send(cart.email, mail.subject, mail.text, mail.html,
+                             from_name=template.from_name if template else store.key,
+                             reply_to=(template.reply_to or template.from_email) if template else None)
+        except DomainError:
+            # Recorded as sent already: trying again could mail twice, so it is only logged.
+            log.exception("The recovery mail of cart %s could not be sent", cart.id)

@@ -1,0 +1,141 @@
+"""Order reminders (seed 002's `order.reminder`): a booked service line's provider lists offsets (seconds before
+the booking starts); checkout writes a due item per offset in the order's transaction, and the every-minute
+scheduler fires each once it is due.
+
+Firing is one transaction: the due item removed on the condition that it is still there, the offset added to the
+order's `fired_reminders` on the condition of the revision read, and `order.reminder` in the outbox. Two runs
+that overlap cannot both fire it (one finds the item gone), and a run that stops half way leaves the rest due.
+The customer's mail goes after the commit, in the store's language, from the store's `order-reminder` email
+template when it has an active one (else a plain default): at most once, never twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from storecrm.clock import now
+from storecrm.domain.errors import Conflict, DomainError, TransactionConflict
+from storecrm.domain.models.commerce import HistoryEntry, Order, ServiceOrderItem
+from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.order_events import order_data
+from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.email_templates import EmailTemplate
+    from storecrm.domain.models.stores import Store
+    from storecrm.gateways.mail import Mailer
+    from storecrm.repositories.bookings import BookingLedger
+    from storecrm.repositories.due import DueEntry
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.keys import Key
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.stores import StoreRepository
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_KEY = "order-reminder"
+DEFAULT_MAIL = MailContent(
+    subject={"en": "Reminder: {{service_key}} at {{starts_at}}"},
+    body="<p>This is a reminder of your booking of {{service_key}} with {{provider_key}}, starting at "
+         "{{starts_at}} ({{timezone}}).</p><p>Order {{order_number}}</p>",
+    preheader=None)
+
+
+class ReminderGone(Conflict):
+    """Another scheduler run fired (or dropped) the reminder first."""
+
+    def __init__(self) -> None:
+        super().__init__("The reminder was handled already", "ORDER.REMINDER_GONE")
+
+
+class OrderReminders:
+    def __init__(self, orders: OrderRepository, ledger: BookingLedger, stores: StoreRepository,
+                 templates: EmailTemplateRepository, mailer: Mailer) -> None:
+        self.orders = orders
+        self.ledger = ledger
+        self.stores = stores
+        self.templates = templates
+        self.mailer = mailer
+
+    def __call__(self, entries: Sequence[DueEntry]) -> tuple[int, int]:
+        """Fires a page of due reminders: their orders and stores in one BatchGetItem, then a transaction (and a
+        mail) each. Answers how many fired and how many are left (their order changed meanwhile)."""
+        wanted: list[Key] = []
+        for entry in entries:
+            store_id, order_id, _, _ = _parts(entry)
+            wanted += [self.orders.item_key(store_id, order_id), self.stores.item_key(store_id)]
+        found = self.orders.load(wanted)
+        orders: dict[str, Order] = {}
+        fired = left = 0
+        templates: dict[str, EmailTemplate | None] = {}
+        for entry in entries:
+            store_id, order_id, line_id, offset = _parts(entry)
+            order = orders.get(order_id) or self.orders.from_item(found.get(self.orders.item_key(store_id, order_id)))
+            line = _booked_line(order, line_id) if order is not None else None
+            if order is None or line is None or offset not in line.reminders:
+                self.ledger.dismiss(entry.key)  # cancelled or gone: nothing to remind of
+                continue
+            try:
+                orders[order_id] = self._fire(entry, order, line, offset)
+            except ReminderGone:
+                continue
+            except (TransactionConflict, Conflict):
+                left += 1  # the order changed meanwhile: the next run tries again
+                continue
+            fired += 1
+            store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
+            if store is not None and order.email:
+                if store_id not in templates:
+                    templates[store_id] = self._template(store_id)
+                self._mail(store, orders[order_id], line, templates[store_id])
+        return fired, left
+
+    def _fire(self, entry: DueEntry, order: Order, line: ServiceOrderItem, offset: int) -> Order:
+        at = now()
+        saved = order.model_copy(update={
+            "fired_reminders": [*order.fired_reminders, offset] if offset not in order.fired_reminders
+            else order.fired_reminders,
+            "history": [*order.history, HistoryEntry(action="reminder", reason=str(offset), timestamp=at)],
+            "revision": order.revision + 1, "updated_at": at})
+        event = OutboxEvent.new("order.reminder", order.store_id, {
+            "order": order_data(saved), "line_id": line.id, "offset": offset, "starts_at": line.from_})
+        self.ledger.transact([self.ledger.reminder_taken(entry.key, ReminderGone()),
+                              *self.orders.save_writes(saved, order, [event])])
+        return saved
+
+    def _template(self, store_id: str) -> EmailTemplate | None:
+        """The store's active `order-reminder` template (two reads, once per store and page)."""
+        marker = self.orders.load([self.templates.marker_key(store_id, TEMPLATE_KEY)])
+        template_id = self.templates.id_from_marker(marker.get(self.templates.marker_key(store_id, TEMPLATE_KEY)))
+        template = self.templates.get(store_id, template_id) if template_id else None
+        return template if template is not None and template.status == "active" else None
+
+    def _mail(self, store: Store, order: Order, line: ServiceOrderItem, template: EmailTemplate | None) -> None:
+        assert order.email
+        zone = ZoneInfo(store.timezone)
+        mail = render_mail(MailContent.of(template) if template else DEFAULT_MAIL, {
+            "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
+            "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
+            "timezone": store.timezone, "order_number": order.number, "email": order.email,
+            "store_name": store.key}, mail_languages(store))
+        try:
+            self.mailer.send(order.email, mail.subject, mail.text, mail.html,
+                             from_name=template.from_name if template else store.key,
+                             reply_to=(template.reply_to or template.from_email) if template else None)
+        except DomainError:
+            # Fired and recorded already: sending again could mail twice, so it is only logged.
+            log.exception("The reminder mail of order %s could not be sent", order.id)
+
+
+def _parts(entry: DueEntry) -> tuple[str, str, str, int]:
+    """store id, order id, line id (which may hold '#'), offset."""
+    parts = entry.parts
+    return parts[0], parts[1], "#".join(parts[2:-1]), int(parts[-1])
+
+
+def _booked_line(order: Order, line_id: str) -> ServiceOrderItem | None:
+    return next((i for i in order.booked_items if i.id == line_id), None)
