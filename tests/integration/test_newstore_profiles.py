@@ -303,6 +303,38 @@ def test_deletion_hides_the_profile_at_once_and_the_scheduler_erases_it(
     assert run_scheduler()["erased_profiles"] == 0
 
 
+def test_erasure_takes_the_profiles_clienteling_consents_and_picture(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], token: str) -> None:
+    import boto3
+
+    from storecrm.config import settings
+    from storecrm.repositories import keys
+    from storecrm.repositories.base import default_table
+
+    made = create(api, token)
+    location = api.call("POST", f"/v1/stores/{store['id']}/locations", {"key": "soho", "address": {"country": "US"}},
+                        token=owner["access_token"])
+    assert location.status == 200, location.body
+    consent = f"/v0/clienteling/stores/{location.body['id']}/consumers"
+    assert api.call("PUT", f"{consent}/{made['id']}", {"state": "accepted"}, token=token).status == 200
+    # A picture, as the Pelcro picture upload leaves it: an object, and its key on the profile.
+    photo_key = f"stores/{store['id']}/profiles/{made['id']}/photo-1.png"
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=settings().media_bucket, Key=photo_key, Body=b"picture")
+    table = default_table()
+    boto3.client("dynamodb").update_item(TableName=table.name, Key={"PK": {"S": keys.profile(made["id"])[0]},
+                                                                     "SK": {"S": keys.profile(made["id"])[1]}},
+                                         UpdateExpression="SET photo_key = :k",
+                                         ExpressionAttributeValues={":k": {"S": photo_key}})
+
+    assert api.call("DELETE", f"{BASE}/{made['id']}", token=token).status == 202
+    assert run_scheduler()["erased_profiles"] == 1
+    assert table.get(keys.clienteling(store["id"], location.body["id"], made["id"])) is None
+    assert table.get(keys.clienteling_of_profile(store["id"], made["id"])) is None
+    assert api.call("GET", consent, token=token).body["total"] == 0
+    assert s3.list_objects_v2(Bucket=settings().media_bucket, Prefix=photo_key).get("KeyCount") == 0
+
+
 def test_merge_keeps_the_count(api: Api, owner: dict[str, Any], store: dict[str, Any], token: str) -> None:
     first, second = create(api, token, "m1@example.com"), create(api, token, "m2@example.com")
     reply = api.call("POST", f"/v1/stores/{store['id']}/profiles/{first['id']}/merge", {"source_id": second["id"]},

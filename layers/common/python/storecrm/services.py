@@ -230,9 +230,11 @@ def profile_service() -> ProfileService:
 def profile_erasure() -> ProfileErasure:
     from storecrm.domain.profile_erasure import ProfileErasure
     from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.clienteling import ClientelingRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileErasure(ProfileRepository(), AudienceRepository())
+    return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository())
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """A profile's erasure on request (GDPR): it disappears from every dialect at once, and the scheduler erases
-what is left of it (sessions, subscriptions, commerce facts, the pending email verification) and tells of it
-with `profile.deleted`. Orders stay with the store: they are its commercial records."""
+what is left of it (sessions, subscriptions, clienteling consents, its picture, commerce facts, the pending
+email verification) and tells of it with `profile.deleted`. Orders stay with the store: they are its
+commercial records."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ from storecrm.domain.models.profiles import Profile
 
 if TYPE_CHECKING:
     from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.clienteling import ClientelingRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.table import Write
 
 
 class ProfileErasure:
-    def __init__(self, profiles: ProfileRepository, subscriptions: AudienceRepository) -> None:
+    def __init__(self, profiles: ProfileRepository, subscriptions: AudienceRepository,
+                 consents: ClientelingRepository, photos: ProfilePhotoRepository) -> None:
         self.profiles = profiles
         self.subscriptions = subscriptions
+        self.consents = consents
+        self.photos = photos
 
     def request(self, profile: Profile) -> None:
         """One transaction (see ProfileRepository.request_deletion); the job is due at once, the scheduler's
@@ -28,9 +34,13 @@ class ProfileErasure:
         self.profiles.request_deletion(profile, due_at=now())
 
     def erase_due(self) -> int:
-        """Finishes the erasures that are due. Run by the scheduler."""
+        """Finishes the erasures that are due. Run by the scheduler; every step may run again after a crash
+        (the job goes last)."""
         finished = 0
-        for store_id, profile_id in self.profiles.due_deletions(now()):
+        for store_id, profile_id, photo_key in self.profiles.due_deletions(now()):
+            self.consents.forget(store_id, profile_id)
+            if photo_key:
+                self.photos.delete(photo_key)
             theirs = self.subscriptions.subscriptions_of(profile_id)
             also: list[Write] = [*[self.subscriptions.subscription_delete(s) for s in theirs],
                                  self.subscriptions.listing_delete(profile_id)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from storecrm.domain import search
 from storecrm.domain.errors import Conflict, NotFound
@@ -300,16 +301,17 @@ class ProfileRepository:
         pk, sk = keys.profile_deletion(profile.id)
         writes.append(put({"PK": pk, "SK": sk, "entity": "PROFILEDELETION", "store_id": profile.store_id,
                            "profile_id": profile.id, "requested_at": due_at,
+                           **({"photo_key": profile.photo_key} if profile.photo_key else {}),
                            "DUEPK": keys.PROFILE_DELETIONS_DUE, "DUESK": keys.due_sort(due_at, pk)}))
         self.table.transact(writes)
 
-    def due_deletions(self, at: int, limit: int = 50) -> list[tuple[str, str]]:
-        """(store id, profile id) of erasure jobs due by `at`: the due index holds keys only, so the jobs are
-        read after it."""
+    def due_deletions(self, at: int, limit: int = 50) -> list[DueDeletion]:
+        """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it."""
         page = self.table.query(keys.PROFILE_DELETIONS_DUE, index="DueIndex", limit=limit,
                                 sk_between=("0", f"{at:010d}~"))
         jobs = self.table.get_many([(item["PK"], item["SK"]) for item in page.items])
-        return [(str(job["store_id"]), str(job["profile_id"])) for job in jobs.values()]
+        return [DueDeletion(str(job["store_id"]), str(job["profile_id"]), job.get("photo_key"))
+                for job in jobs.values()]
 
     def finish_deletion(self, store_id: str, profile_id: str, also: Sequence[Write],
                         events: Sequence[OutboxEvent]) -> bool:
@@ -329,6 +331,12 @@ class ProfileRepository:
                 raise
             return False
         return True
+
+
+class DueDeletion(NamedTuple):
+    store_id: str
+    profile_id: str
+    photo_key: str | None  # the picture the profile had, whose object goes with it
 
 
 def _item(profile: Profile) -> Item:
