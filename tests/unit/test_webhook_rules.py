@@ -121,8 +121,10 @@ def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
         assert EventSubscriptionIn(event=name).event == name
     # Seed 002's and the CRM's own stay accepted, and everything emitted can be subscribed to.
     assert {"form_submission.created", "audience.subscriber_added", "profile.merged"} <= events.EVENT_NAMES
-    assert {"account.updated", "audience.subscriber_added", "media.created", "media.deleted", "product.created",
-            "product.updated", "product.deleted", "profile.created", "profile.updated", "profile.merged",
+    assert {"account.updated", "store.updated", "audience.subscriber_added", "media.created", "media.deleted",
+            "product.created", "product.updated", "product.deleted", "service.created", "service.updated",
+            "service.deleted", "provider.created", "provider.updated", "provider.deleted", "order.created",
+            "order.updated", "order.reminder", "profile.created", "profile.updated", "profile.merged",
             "profile.deleted"} == events.EMITTED
     assert events.EMITTED <= events.EVENT_NAMES and events.TEST_EVENT not in events.EVENT_NAMES
 

@@ -40,8 +40,11 @@ PLATFORM_EVENTS = (
 EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)
 # What this platform emits today; the other names are accepted for the subscriptions to come.
 EMITTED = frozenset({
-    "account.updated", "audience.subscriber_added", "media.created", "media.deleted",
+    "account.updated", "store.updated", "audience.subscriber_added", "media.created", "media.deleted",
     "product.created", "product.updated", "product.deleted",
+    "service.created", "service.updated", "service.deleted",
+    "provider.created", "provider.updated", "provider.deleted",
+    "order.created", "order.updated", "order.reminder",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
 })
 # Subscriptions the client lets narrow: the event data field a filter compares with.
