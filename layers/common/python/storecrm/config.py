@@ -76,4 +76,7 @@ def settings() -> Settings:
         media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", ""),
         billing_plans=env.get("BILLING_PLANS", "[]"),
         platform_stripe_secret_id=env.get("PLATFORM_STRIPE_SECRET_ID", ""),
+        # Not set by the template: one machine running many people's logins (the e2e suite on the local
+        # runner, an office behind one address) may raise it.
+        code_requests_per_ip=int(env.get("CODE_REQUESTS_PER_IP", "30")),
     )
