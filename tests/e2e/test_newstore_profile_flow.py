@@ -1,14 +1,10 @@
 """A back office's consumer profile over HTTP against the local runner (the NewStore dialect): create, find
 with q and a filter, update on the right and a stale revision, an address added and edited, the orders, and
-the deletion request, after which the arky admin route answers 404 and the scheduler erases the profile.
-
-The API client's token is minted with the runner's own signing key (read from its moto), as POST /v0/token
-issues one."""
+the deletion request, after which the arky admin route answers 404 and the scheduler erases the profile. The
+token comes from an API client the owner creates, through POST /v0/token."""
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import boto3
@@ -16,8 +12,6 @@ import requests
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_profile_flows import _store
 from tests.e2e.test_storefront_client_calls import _owner_token
-
-from storecrm.domain.auth import Principal, SigningKeys, issue_access_token
 
 
 def _runner_aws(base: str, service: str) -> tuple[Any, dict[str, Any]]:
@@ -28,14 +22,16 @@ def _runner_aws(base: str, service: str) -> tuple[Any, dict[str, Any]]:
     return client, resources
 
 
-def _client_token(base: str, store_id: str) -> str:
-    secrets, resources = _runner_aws(base, "secretsmanager")
-    document = json.loads(secrets.get_secret_value(SecretId=resources["refs"]["JwtSigningSecret"])["SecretString"])
-    keys = SigningKeys(current_kid=document["current_kid"],
-                       keys={kid: value for kid, value in document.items() if kid != "current_kid"})
-    scopes = frozenset({"profiles:read", "profiles:write", "profiles:delete"})
-    principal = Principal(kind="client", subject="e2e-client", store_id=store_id, scopes=scopes)
-    return issue_access_token(principal, keys, int(time.time()), 900)[0]
+def _client_token(base: str, store_id: str, owner: str) -> str:
+    client = requests.post(f"{base}/v1/stores/{store_id}/api-clients", timeout=15, headers={
+        "Authorization": f"Bearer {owner}"}, json={
+        "name": "Back office", "scopes": ["profiles:read", "profiles:write", "profiles:delete"]})
+    assert client.status_code == 200, client.text
+    issued = requests.post(f"{base}/v0/token", timeout=15, auth=(client.json()["client_id"],
+                                                                 client.json()["client_secret"]),
+                           data={"grant_type": "client_credentials"})
+    assert issued.status_code == 200, issued.text
+    return str(issued.json()["access_token"])
 
 
 def _call(method: str, url: str, token: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
@@ -46,7 +42,7 @@ def _call(method: str, url: str, token: str, body: Any = None, query: dict[str, 
 def test_consumer_profile_life(runner_url: str, mailbox: LatestCode) -> None:
     store_id = _store(runner_url, mailbox, "newstore-shop")
     owner = _owner_token(runner_url, mailbox, "newstore-shop")
-    token = _client_token(runner_url, store_id)
+    token = _client_token(runner_url, store_id, owner)
     base = f"{runner_url}/v0/consumer_profiles"
 
     made = _call("POST", base, token, {"email": "jay@example.com", "first_name": "Jay", "last_name": "DoubleYou",
