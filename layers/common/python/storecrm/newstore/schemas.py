@@ -5,13 +5,17 @@ whose fields already carry the seed's names."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storecrm.domain.base_model import Model
 from storecrm.domain.consumer_profiles import AddressView, Consumer, ConsumerPage
-from storecrm.domain.models.commerce import Address, Order, OrderItem, ServiceOrderItem
 from storecrm.domain.models.profiles import ExtendedAttribute, Profile
-from storecrm.domain.models.stores import Store
+
+if TYPE_CHECKING:
+    # Only the orders route renders these: the commerce models are defined by its first call, not at import.
+    from storecrm.domain.models.addresses import Address
+    from storecrm.domain.models.commerce import Order, OrderItem, ServiceOrderItem
+    from storecrm.domain.models.stores import Store
 
 
 def iso(at: int) -> str:
@@ -196,7 +200,7 @@ class OrderedProductOut(Model):
 
     @classmethod
     def of(cls, item: OrderItem | ServiceOrderItem, currency: str) -> OrderedProductOut:
-        if isinstance(item, ServiceOrderItem):
+        if item.type == "service":
             # A booked service is one unit of the service, named as the order shows it; it has no SKU.
             return cls(id=item.service_id, name=f"{item.snapshot.service_key} ({item.snapshot.provider_key})",
                        quantity=1, price=PriceOut(gross=item.snapshot.price.amount, currency=currency),

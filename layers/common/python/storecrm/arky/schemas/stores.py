@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storecrm.arky.schemas.common import Out
 from storecrm.domain.base_model import Model
-from storecrm.domain.models.commerce import Address
+from storecrm.domain.models.addresses import Address
 from storecrm.domain.models.locations import Location
 from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from storecrm.domain.base_model import Model
+from storecrm.domain.models.addresses import Address
 from storecrm.domain.models.base import Entity
 from storecrm.domain.models.products import Block, Price
 from storecrm.domain.models.stores import PaymentMethod, PaymentMethodId, ShippingMethod, Zone
@@ -19,19 +20,6 @@ CancellationReason = Literal["admin_rejected", "profile_cancelled", "payment_fai
 RefundStatus = Literal["pending", "succeeded", "failed", "canceled", "requires_action"]
 # The shortest idle time a store may set before a cart counts as abandoned (stores.StoreChanges).
 SHORTEST_IDLE_SECONDS = 30 * 60
-
-
-class Address(Model):
-    name: str | None = None
-    company: str | None = None
-    street1: str | None = None
-    street2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 class CartItem(Model):

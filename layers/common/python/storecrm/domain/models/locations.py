@@ -3,8 +3,8 @@ the NewStore dialect's clienteling and `store_id`/`store_name` fields name."""
 
 from __future__ import annotations
 
+from storecrm.domain.models.addresses import Address
 from storecrm.domain.models.base import Entity
-from storecrm.domain.models.commerce import Address
 
 
 class Location(Entity):
