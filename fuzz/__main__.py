@@ -40,7 +40,10 @@ def _start_runner(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "localrunner", "--port", str(port)], cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
+            # The run takes longer than an access token's 15 minutes: tokens that ran out would turn the
+            # last operations into 401s only.
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACCESS_TOKEN_TTL": "7200"}, stdout=log,
+            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

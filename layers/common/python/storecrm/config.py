@@ -79,4 +79,6 @@ def settings() -> Settings:
         # Not set by the template: one machine running many people's logins (the e2e suite on the local
         # runner, an office behind one address) may raise it.
         code_requests_per_ip=int(env.get("CODE_REQUESTS_PER_IP", "30")),
+        # Not set by the template either: a long run against the local runner (the fuzz gate) outlives 15 minutes.
+        access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", str(15 * 60))),
     )

@@ -1,7 +1,8 @@
 """API clients: OAuth2 client credentials a store's owners hand to back-office integrations (issue 15).
 
-DECISION: a client's access token lives CLIENT_TOKEN_TTL (15 minutes) and is never checked against the
-client on later calls, so revoking a client refuses new tokens at once and lets issued ones run out.
+DECISION: a client's access token lives as long as a staff one (`access_token_ttl`, 15 minutes) and is never
+checked against the client on later calls, so revoking a client refuses new tokens at once and lets issued
+ones run out.
 Failed token requests are counted per client id (the limits of a password login); once they are used
 up, every request for that client id is a 429 until the window ends, a right secret included.
 """
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from storecrm.repositories.auth import CodeRepository
     from storecrm.repositories.stores import StoreRepository
 
-CLIENT_TOKEN_TTL = 15 * 60
 GRANT_TYPE = "client_credentials"
 ALL_SCOPES: tuple[str, ...] = get_args(ClientScope)
 INVALID_CLIENT = "Invalid client credentials"
@@ -160,5 +160,6 @@ class ApiClientService:
             raise Unauthorized(INVALID_CLIENT, "OAUTH.INVALID_CLIENT")
         scopes = granted_scopes(request.scope, client)
         principal = Principal(kind="client", subject=client.id, store_id=client.store_id, scopes=scopes)
-        token, _ = issue_access_token(principal, self.signing(), at, CLIENT_TOKEN_TTL, token_id=new_id())
-        return IssuedToken(token, CLIENT_TOKEN_TTL, scopes)
+        ttl = self.config.access_token_ttl
+        token, _ = issue_access_token(principal, self.signing(), at, ttl, token_id=new_id())
+        return IssuedToken(token, ttl, scopes)

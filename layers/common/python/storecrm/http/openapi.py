@@ -105,6 +105,10 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
                 for content in (response.get("content") or {}).values():
                     if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
                         content["schema"] = {"$ref": _error_ref(400, dialect)}
+                # A route that returns `Response[None]` (a 202 or 204) answers no body; Powertools still
+                # documents a JSON `null`.
+                if (response.get("content") or {}).get(JSON_MEDIA_TYPE, {}).get("schema", {}).get("type") == "null":
+                    del response["content"]
     for name in _POWERTOOLS_ONLY:
         schemas.pop(name, None)
     return document
