@@ -4,19 +4,26 @@ The runtime's boto3 in a bare virtualenv, the dependency layer in one folder and
 requirements in another, put on sys.path in the order Lambda uses (/var/task, /opt/python, then the
 runtime). The development virtualenv would not do: the SAM CLI brings awscrt and pyOpenSSL into it,
 which boto3 then imports, so every figure there (the floor's too) is 150-400 ms heavier than on Lambda.
-Prepared once under .bench/ and again only when a requirements file changes.
+
+The virtualenv is made with the template's runtime version (python3.13) when this machine has it: what an
+import costs depends on the interpreter (3.11's dataclasses compile each generated method on its own, 3.13's
+all of a class's in one go, so a frozen dataclass costs 3.11 several times more). Otherwise with the Python
+running the bench, and the bench says so. Prepared once under .bench/ and again only when the interpreter or a
+requirements file changes.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from localrunner.template import REPO_ROOT
+from localrunner.template import REPO_ROOT, load_template
 
 BENCH_DIR = REPO_ROOT / ".bench"
 RUNTIME = BENCH_DIR / "runtime"
@@ -36,17 +43,35 @@ def function_packages(code_uri: Path) -> Path | None:
     return target if (code_uri / "requirements.txt").exists() else None
 
 
+def runtime_version() -> str:
+    """The Lambda runtime's Python version, from the template's Globals: "3.13"."""
+    return str(load_template()["Globals"]["Function"]["Runtime"]).removeprefix("python")
+
+
+def interpreter() -> str:
+    """A Python of the runtime's version if this machine has one (on PATH or installed by pyenv), else the one
+    running the bench."""
+    name = f"python{runtime_version()}"
+    pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    for candidate in [shutil.which(name), *sorted(glob.glob(f"{pyenv_root}/versions/{runtime_version()}*/bin/{name}"))]:
+        # A pyenv shim is on PATH even where its version is not selected, and then fails.
+        if candidate and subprocess.run([candidate, "-c", ""], capture_output=True, check=False).returncode == 0:
+            return candidate
+    return sys.executable
+
+
 def prepare() -> None:
     function_requirements = sorted((REPO_ROOT / "functions").glob("*/requirements.txt"))
     boto3 = _runtime_boto3()
-    digest = hashlib.sha256(boto3.encode())
+    base = interpreter()
+    digest = hashlib.sha256(f"{base}\n{boto3}".encode())
     for path in [DEPS_REQUIREMENTS, *function_requirements]:
         digest.update(path.read_bytes())
     if STAMP.exists() and STAMP.read_text() == digest.hexdigest() and python().exists():
         return
     print(f"preparing a Lambda-shaped Python under {BENCH_DIR.relative_to(REPO_ROOT)}/ (once) ...", flush=True)
     shutil.rmtree(BENCH_DIR, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(RUNTIME)], check=True)
+    subprocess.run([base, "-m", "venv", str(RUNTIME)], check=True)
     _pip("install", boto3)
     _pip("install", "--target", str(LAYER), "-r", str(DEPS_REQUIREMENTS))
     for requirements in function_requirements:
