@@ -180,7 +180,11 @@ def run(repeat: int, instructions: bool = True) -> None:
                      f"{timed:.2f}", "-" if by_instructions is None else f"{by_instructions:.3f}", goal, mark,
                      str(t.modules_loaded), ", ".join(t.heavy) or "-", EXEMPT.get(t.name, "")])
     judged = "instructions (valgrind)" if counted else "CPU time (no valgrind here: the fastest run's ratio)"
-    print(f"Cold import, CPU ms in a fresh Lambda-shaped interpreter, {repeat} runs each, ratios of the fastest "
+    version = lambda_env.python_version()
+    if not version.startswith(f"{lambda_env.runtime_version()}."):
+        version += f", not the runtime's {lambda_env.runtime_version()}, which this machine lacks"
+    print(f"Cold import, CPU ms in a fresh Lambda-shaped interpreter (Python {version}), {repeat} runs each, "
+          f"ratios of the fastest "
           f"(checked for: {', '.join(HEAVY)}); goal: every API function at most {GOAL}x the validation floor, "
           f"judged on {judged}")
     print(table(rows, right=frozenset({2, 3, 4, 5, 6, 9})))

@@ -60,6 +60,13 @@ def interpreter() -> str:
     return sys.executable
 
 
+def python_version() -> str:
+    """The bench interpreter's version, "3.13.0"."""
+    done = subprocess.run([str(python()), "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 def prepare() -> None:
     function_requirements = sorted((REPO_ROOT / "functions").glob("*/requirements.txt"))
     boto3 = _runtime_boto3()

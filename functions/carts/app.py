@@ -10,7 +10,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import TypeAdapter
 
 from storecrm.arky.schemas.commerce import CartOut, CheckoutOut
 from storecrm.arky.schemas.common import Page
@@ -28,11 +27,11 @@ from storecrm.domain.models.commerce import CartOrigin, CartStatus, OrderQuote
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ, errors
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.services import cart_service
 
-STATUSES = TypeAdapter(list[CartStatus])
-ORIGINS = TypeAdapter(list[CartOrigin])
+STATUSES = json_shape(list[CartStatus])
+ORIGINS = json_shape(list[CartOrigin])
 CartId = Annotated[str, Path(min_length=1, max_length=64)]
 # A cart change may meet a converted cart or another change of it (409).
 CART_CHANGE = errors(401, 404, 409)

@@ -9,21 +9,21 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
-from storecrm.arky.schemas.commerce import OrderOut
 from storecrm.arky.schemas.common import Page
-from storecrm.domain.models.commerce import OrderStatus
+from storecrm.arky.schemas.orders import OrderOut
+from storecrm.domain.models.orders import OrderStatus
 from storecrm.domain.orders import OrderChanges, OrderQuery
 from storecrm.domain.payments import RefundRequest, StoreRefundRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ
-from storecrm.http.query import json_param
+from storecrm.http.query import json_param, json_shape
 from storecrm.services import order_payments, order_service
 
-STATUSES = TypeAdapter(list[OrderStatus])
-IDS = TypeAdapter(list[Annotated[str, Field(min_length=1, max_length=64)]])
+STATUSES = json_shape(list[OrderStatus])
+IDS = json_shape(list[Annotated[str, Field(min_length=1, max_length=64)]])
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 # Refunds: more than is left, or a Stripe key Stripe refuses, is a 409.
 REFUND = STAFF_CHANGE

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from storecrm.arky.schemas.commerce import CartOut, OrderOut
 from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.arky.schemas.profiles import ProfileOut, StaffProfileDetail
+from storecrm.arky.schemas.profiles import ProfileOut
+from storecrm.deferred import DeferredModule
 from storecrm.domain.fields import SortDirection
 from storecrm.domain.models.profiles import ProfileStatus
 from storecrm.domain.profiles import (
@@ -26,6 +26,15 @@ from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
 from storecrm.services import profile_service
+
+if TYPE_CHECKING:
+    from storecrm.arky.schemas import commerce as cart_schemas
+    from storecrm.arky.schemas import orders as order_schemas
+    from storecrm.arky.schemas import profile_detail
+else:  # only the detail and the profile's carts and orders answer the cart and order schemas
+    cart_schemas = DeferredModule("storecrm.arky.schemas.commerce")
+    order_schemas = DeferredModule("storecrm.arky.schemas.orders")
+    profile_detail = DeferredModule("storecrm.arky.schemas.profile_detail")
 
 TAXONOMY_QUERY = json_shape(list[TaxonomyQuery])
 
@@ -61,10 +70,10 @@ def find_profiles(
 
 @app.get("/v1/stores/<storeId>/profiles/<profileId>", summary="Get a profile with its linked records",
          tags=["Profiles"], responses=STAFF_READ)
-def get_profile(storeId: str, profileId: str) -> StaffProfileDetail:  # noqa: N803
+def get_profile(storeId: str, profileId: str) -> profile_detail.StaffProfileDetail:  # noqa: N803
     # One AWS call (budget 1): access check, profile, its subscription list and commerce facts; one Query more
     # each for its newest carts and orders when it has some (up to 3); see ProfileService.detail.
-    return StaffProfileDetail.of_view(profile_service().detail(principal(app), storeId, profileId))
+    return profile_detail.StaffProfileDetail.of_view(profile_service().detail(principal(app), storeId, profileId))
 
 
 @app.get("/v1/stores/<storeId>/profiles/<profileId>/carts", summary="A profile's carts, newest first",
@@ -74,10 +83,10 @@ def profile_carts(
     profileId: str,  # noqa: N803
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> Page[CartOut]:
+) -> Page[cart_schemas.CartOut]:
     carts, next_cursor = profile_service().carts(principal(app), storeId, profileId,
                                                  ProfileRecordsQuery(limit=limit, cursor=cursor))
-    return Page[CartOut](items=[CartOut.of(c) for c in carts], cursor=next_cursor)
+    return Page[cart_schemas.CartOut](items=[cart_schemas.CartOut.of(c) for c in carts], cursor=next_cursor)
 
 
 @app.get("/v1/stores/<storeId>/profiles/<profileId>/orders", summary="A profile's orders, newest first",
@@ -87,10 +96,10 @@ def profile_orders(
     profileId: str,  # noqa: N803
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> Page[OrderOut]:
+) -> Page[order_schemas.OrderOut]:
     orders, next_cursor = profile_service().orders(principal(app), storeId, profileId,
                                                    ProfileRecordsQuery(limit=limit, cursor=cursor))
-    return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
+    return Page[order_schemas.OrderOut](items=[order_schemas.OrderOut.of(o) for o in orders], cursor=next_cursor)
 
 
 @app.put("/v1/stores/<storeId>/profiles/<profileId>", summary="Update a profile's email, taxonomies or status",

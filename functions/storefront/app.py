@@ -5,20 +5,26 @@ The storefront's audience reads live with the other audience calls (functions/au
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from storecrm.arky.schemas.common import LoggedOut
-from storecrm.arky.schemas.profiles import ProfileDetail, ProfileOut
+from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.arky.schemas.storefront import IdentifyResponse, StorefrontToken
 from storecrm.arky.schemas.stores import MarketOut, StoreOut, public_store
+from storecrm.deferred import DeferredModule
 from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip
 from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, errors
 from storecrm.services import profile_sessions, storefront_service
+
+if TYPE_CHECKING:
+    from storecrm.arky.schemas import profile_detail
+else:  # only `me` answers a detail, which defines the cart and order schemas
+    profile_detail = DeferredModule("storecrm.arky.schemas.profile_detail")
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -70,9 +76,9 @@ def logout(storeId: str) -> LoggedOut:  # noqa: N803
 
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
          tags=["Storefront"], responses=PROFILE_BEARER)
-def me(storeId: str) -> ProfileDetail:  # noqa: N803
+def me(storeId: str) -> profile_detail.ProfileDetail:  # noqa: N803
     # One AWS call (budget 1): profile, session and subscription list; see ProfileSessions.me_detail.
-    return ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
+    return profile_detail.ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
 
 
 lambda_handler = lambda_entry(app)

@@ -8,16 +8,8 @@ from typing import Any
 import pytest
 
 from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.commerce import (
-    CancelledStatus,
-    ConfirmedStatus,
-    LineSnapshot,
-    Order,
-    OrderItem,
-    OrderPayment,
-    OrderRefund,
-    PendingStatus,
-)
+from storecrm.domain.models.commerce import LineSnapshot, OrderPayment, OrderRefund
+from storecrm.domain.models.orders import CancelledStatus, ConfirmedStatus, Order, OrderItem, PendingStatus
 from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
 from storecrm.domain.orders import OrderQuery, OrderService, cancelled, confirmed
 from storecrm.domain.payments import _with_refunds

@@ -16,6 +16,7 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm import aws, snapstart
+from storecrm.deferred import DeferredModule
 from storecrm.domain.base_model import Model
 from storecrm.http.app import lambda_entry
 
@@ -79,6 +80,8 @@ def test_the_snapshot_holds_built_models_and_the_first_requests_imports(
     lambda_entry(app)
     for name in snapstart.FIRST_REQUEST_IMPORTS:
         monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    DeferredModule("colorsys")  # as a module names what only some of its routes use
     assert not Parcel.__pydantic_complete__ and not Label.__pydantic_complete__
 
     runtime.take_snapshot()
@@ -86,6 +89,7 @@ def test_the_snapshot_holds_built_models_and_the_first_requests_imports(
     assert Parcel.__pydantic_complete__  # a route's body
     assert Label.__pydantic_complete__  # loaded, used by no route: built all the same
     assert all(name in sys.modules for name in snapstart.FIRST_REQUEST_IMPORTS)
+    assert "colorsys" in sys.modules
 
 
 def test_a_restored_copy_draws_other_random_numbers_than_the_snapshot(runtime: RuntimeHooks) -> None:

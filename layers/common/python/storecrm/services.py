@@ -218,12 +218,11 @@ def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
-                          commerce=ProfileCommerceRepository(CartRepository()))
+                          commerce=ProfileCommerceRepository())
 
 
 @lru_cache(maxsize=1)
@@ -240,12 +239,11 @@ def profile_erasure() -> ProfileErasure:
 @lru_cache(maxsize=1)
 def consumer_profiles() -> ConsumerProfiles:
     from storecrm.domain.consumer_profiles import ConsumerProfiles
-    from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
-    return ConsumerProfiles(ProfileRepository(), StoreRepository(), ProfileCommerceRepository(CartRepository()),
+    return ConsumerProfiles(ProfileRepository(), StoreRepository(), ProfileCommerceRepository(),
                             profile_erasure())
 
 

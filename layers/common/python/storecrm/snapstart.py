@@ -21,6 +21,8 @@ import random
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from storecrm import deferred
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     from pydantic import BaseModel
@@ -54,6 +56,9 @@ def prepare_snapshot(app: APIGatewayRestResolver) -> None:
     # Builds every route's request and response validation (Powertools builds them per route on
     # its first call).
     app.get_openapi_schema()
+    # The models this function's modules define only when a route first uses them (storecrm.deferred).
+    for name in sorted(deferred.NAMED):
+        importlib.import_module(name)
     # Models are built on first use (defer_build, storecrm.domain.base_model); build those this
     # function loaded. One that cannot be built yet is left to its first use, as without SnapStart.
     for model in _loaded_models():

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
 from storecrm.clock import new_id, now
+from storecrm.deferred import DeferredModule
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal, own_session_id
-from storecrm.domain.availability import cells
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
@@ -36,14 +36,9 @@ from storecrm.domain.models.commerce import (
     CartOrigin,
     CartServiceItem,
     CartStatus,
-    HistoryEntry,
-    Order,
-    OrderItem,
     OrderPayment,
     OrderQuote,
-    PendingStatus,
     QuoteLine,
-    ServiceOrderItem,
     ServiceQuoteLine,
     SlotRange,
     StripePayment,
@@ -56,8 +51,11 @@ from storecrm.domain.quotes import Bookings, CartMarket, check_items, merged, qu
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
+    from storecrm.domain import availability
     from storecrm.domain.access import StoreGuard
+    from storecrm.domain.models import orders as order_models
     from storecrm.domain.models.accounts import Session
+    from storecrm.domain.models.orders import Order
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.bookings import BookingLedger
@@ -68,6 +66,11 @@ if TYPE_CHECKING:
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
     from storecrm.repositories.table import Item, Write
+else:
+    # Only service lines are booked in cells, and the booking rules define the booking models; only checkout
+    # makes an order.
+    availability = DeferredModule("storecrm.domain.availability")
+    order_models = DeferredModule("storecrm.domain.models.orders")
 
 CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
 FIRST_ORDER_NUMBER = 1001
@@ -501,7 +504,8 @@ class CartService:
                        self.ledger.terms_key(store_id, line.service_id, line.provider_id)]
             # A slot longer than any booking is refused by its length; its cells are not worth reading.
             wanted += [self.ledger.cell_key(store_id, line.provider_id, cell) for slot in line.slots
-                       if 0 < slot.to - slot.from_ <= MAX_BOOKING_SECONDS for cell in cells(slot.from_, slot.to)]
+                       if 0 < slot.to - slot.from_ <= MAX_BOOKING_SECONDS
+                       for cell in availability.cells(slot.from_, slot.to)]
         return list(dict.fromkeys(wanted))
 
     def _product_keys(self, store_id: str, items: Sequence[CartLine]) -> list[Key]:
@@ -643,21 +647,23 @@ class CartService:
         """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
         stock, the converted cart and `order.created`."""
         cart, priced, at = sale.cart, sale.quote, now()
-        waiting = PendingStatus(expires_at=at + sale.hold_seconds)
+        waiting = order_models.PendingStatus(expires_at=at + sale.hold_seconds)
         forms = {i.id: i.forms for i in cart.items if isinstance(i, CartServiceItem)}
-        order = Order(
+        order = order_models.Order(
             id=sale.order_id, number=f"#{FIRST_ORDER_NUMBER - 1 + number}", store_id=cart.store_id,
             source_cart_id=cart.id, profile_id=cart.profile_id, session_id=sale.session_id, email=sale.email,
             verified=sale.verified, payment=sale.payment,
-            items=[OrderItem(id=line.line_id, product_id=line.product_id, variant_id=line.variant_id,
-                             quantity=line.quantity, location_id=line.location_id, snapshot=line.snapshot,
-                             status=waiting) if isinstance(line, QuoteLine) else
-                   ServiceOrderItem(id=line.line_id, service_id=line.service_id, provider_id=line.provider_id,
-                                    from_=line.from_, to=line.to, forms=forms.get(line.line_id.split("#")[0], []),
-                                    snapshot=line.snapshot, status=waiting, reminders=line.reminders)
+            items=[order_models.OrderItem(
+                       id=line.line_id, product_id=line.product_id, variant_id=line.variant_id, quantity=line.quantity,
+                       location_id=line.location_id, snapshot=line.snapshot, status=waiting)
+                   if isinstance(line, QuoteLine) else
+                   order_models.ServiceOrderItem(
+                       id=line.line_id, service_id=line.service_id, provider_id=line.provider_id, from_=line.from_,
+                       to=line.to, forms=forms.get(line.line_id.split("#")[0], []), snapshot=line.snapshot,
+                       status=waiting, reminders=line.reminders)
                    for line in priced.items],
             shipping_address=cart.shipping_address, billing_address=cart.billing_address, forms=cart.forms,
-            history=[HistoryEntry(action="created", timestamp=at)], created_at=at, updated_at=at)
+            history=[order_models.HistoryEntry(action="created", timestamp=at)], created_at=at, updated_at=at)
         converted = cart.model_copy(update={
             "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
             "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
@@ -669,7 +675,8 @@ class CartService:
             writes.append(self.products.stock_taken(sale.products[product_id], takes, _out_of_stock(fields)))
         slot_fields = {line.line_id: line.field for line in priced.items if isinstance(line, ServiceQuoteLine)}
         writes += self.ledger.booked_writes(
-            order.store_id, order.id, [(i.id, i.provider_id, cells(i.from_, i.to)) for i in order.booked_items],
+            order.store_id, order.id,
+            [(i.id, i.provider_id, availability.cells(i.from_, i.to)) for i in order.booked_items],
             lambda line_id: _slot_unavailable([FieldError(slot_fields[line_id], "is booked already")]))
         # A reminder whose time has passed already is never sent.
         writes += self.ledger.reminder_writes(order.store_id, order.id, [

@@ -22,7 +22,7 @@ from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.profiles import ExtendedAttribute, Profile, profile_event
 
 if TYPE_CHECKING:
-    from storecrm.domain.models.commerce import Order
+    from storecrm.domain.models.orders import Order
     from storecrm.domain.models.stores import Store
     from storecrm.domain.profile_erasure import ProfileErasure
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository

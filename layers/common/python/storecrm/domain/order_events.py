@@ -3,10 +3,12 @@ every later change, always in the transaction of the change."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storecrm.domain.models.commerce import Order
 from storecrm.domain.models.events import OutboxEvent
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.orders import Order
 
 # The store's Stripe events about orders (memberships.StripeEvents hands them to payments.OrderPayments).
 ORDER_PAYMENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded")

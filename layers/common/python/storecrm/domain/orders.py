@@ -24,8 +24,8 @@ from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
-from storecrm.domain.models.commerce import (
-    Address,
+from storecrm.domain.models.commerce import Address
+from storecrm.domain.models.orders import (
     CancellationReason,
     CancelledStatus,
     ConfirmedStatus,

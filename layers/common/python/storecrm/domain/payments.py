@@ -25,7 +25,8 @@ from storecrm.clock import new_id, now
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, FieldError, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
-from storecrm.domain.models.commerce import HistoryEntry, Order, OrderRefund, RefundStatus, StripeState
+from storecrm.domain.models.commerce import OrderRefund, RefundStatus
+from storecrm.domain.models.orders import HistoryEntry, Order, StripeState
 from storecrm.domain.order_events import order_event
 from storecrm.domain.orders import ORDER_NOT_FOUND, OrderService, confirmed
 

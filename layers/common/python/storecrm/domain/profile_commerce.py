@@ -6,8 +6,12 @@ checked out (active, or abandoned and so still recoverable); `has_activity` is a
 
 from __future__ import annotations
 
-from storecrm.domain.models.commerce import Cart
+from typing import TYPE_CHECKING
+
 from storecrm.domain.models.profiles import ProfileCommerce
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.commerce import Cart
 
 # A cart in these statuses with items in it is one the shopper may still buy.
 OPEN_STATUSES = ("active", "abandoned")

@@ -17,7 +17,6 @@ from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.accounts import SessionSummary
 from storecrm.domain.models.audiences import Subscription
-from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import (
     Profile,
@@ -31,6 +30,8 @@ from storecrm.domain.permissions import Action
 from storecrm.domain.references import referenced
 
 if TYPE_CHECKING:
+    from storecrm.domain.models.commerce import Cart
+    from storecrm.domain.models.orders import Order
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.keys import Key

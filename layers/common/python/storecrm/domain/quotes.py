@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from storecrm.domain.availability import free, slot_problem
+from storecrm.deferred import DeferredModule
 from storecrm.domain.errors import FieldError, ValidationFailed
-from storecrm.domain.models.bookings import Provider, Service, ServiceProvider
 from storecrm.domain.models.commerce import (
     Availability,
     Cart,
@@ -32,6 +31,12 @@ from storecrm.domain.models.commerce import (
 from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
 from storecrm.domain.models.stores import Market, PaymentMethod, ShippingMethod, Zone
 from storecrm.domain.tax import TaxableLine, order_tax, zone_for
+
+if TYPE_CHECKING:
+    from storecrm.domain import availability
+    from storecrm.domain.models.bookings import Provider, Service, ServiceProvider
+else:  # only carts with service lines check slots, and the booking rules define the booking models
+    availability = DeferredModule("storecrm.domain.availability")
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,8 @@ def booked(items: Sequence[CartLine], bookings: Bookings, market: SellingMarket)
                                                                 f"in the '{market.key}' market")
         taken = bookings.taken.get(item.provider_id, ())
         for j, slot in enumerate(item.slots):
-            problem = slot_problem(terms, slot.from_, slot.to, bookings.now, bookings.zone)
-            if problem is None and not free(slot.from_, slot.to, taken):
+            problem = availability.slot_problem(terms, slot.from_, slot.to, bookings.now, bookings.zone)
+            if problem is None and not availability.free(slot.from_, slot.to, taken):
                 problem = "is booked already"
             found.append(Booked(i, j, item, terms, price, problem))
     for n, one in enumerate(found):

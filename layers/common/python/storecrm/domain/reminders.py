@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from storecrm.clock import now
 from storecrm.domain.errors import Conflict, DomainError, TransactionConflict
-from storecrm.domain.models.commerce import HistoryEntry, Order, ServiceOrderItem
 from storecrm.domain.models.events import OutboxEvent
+from storecrm.domain.models.orders import HistoryEntry, Order, ServiceOrderItem
 from storecrm.domain.order_events import order_data
 from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
 

@@ -14,7 +14,7 @@ from storecrm.domain.models.profiles import ExtendedAttribute, Profile
 if TYPE_CHECKING:
     # Only the orders route renders these: the commerce models are defined by its first call, not at import.
     from storecrm.domain.models.addresses import Address
-    from storecrm.domain.models.commerce import Order, OrderItem, ServiceOrderItem
+    from storecrm.domain.models.orders import Order, OrderItem, ServiceOrderItem
     from storecrm.domain.models.stores import Store
 
 

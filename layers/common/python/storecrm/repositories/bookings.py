@@ -4,17 +4,23 @@ slug markers, and the booked-time cells that keep two bookings of a provider fro
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
+from storecrm.deferred import DeferredModule
 from storecrm.domain.errors import Conflict, DomainError
-from storecrm.domain.models.bookings import CatalogEntry, Provider, Service, ServiceProvider
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, check, delete, put
 
+if TYPE_CHECKING:
+    from storecrm.domain.models import bookings as booking_models
+    from storecrm.domain.models.bookings import CatalogEntry, Provider, Service, ServiceProvider
+else:  # carts use the ledger for every line, and read these models only for service lines
+    booking_models = DeferredModule("storecrm.domain.models.bookings")
+
 Position = dict[str, str]
-E = TypeVar("E", bound=CatalogEntry)
+E = TypeVar("E", bound="CatalogEntry")
 
 LINK_CHANGED = Conflict("The service provider changed meanwhile; read it again and retry", "SERVICE_PROVIDER.CONFLICT")
 
@@ -123,7 +129,7 @@ class ServiceProviderRepository:
 
     @staticmethod
     def from_item(item: Item | None) -> ServiceProvider | None:
-        return from_item(ServiceProvider, item)
+        return from_item(booking_models.ServiceProvider, item)
 
     @staticmethod
     def pair_from_marker(item: Item | None) -> tuple[str, str] | None:
@@ -204,15 +210,15 @@ class BookingLedger:
 
     @staticmethod
     def service_from(item: Item | None) -> Service | None:
-        return from_item(Service, item)
+        return from_item(booking_models.Service, item)
 
     @staticmethod
     def provider_from(item: Item | None) -> Provider | None:
-        return from_item(Provider, item)
+        return from_item(booking_models.Provider, item)
 
     @staticmethod
     def terms_from(item: Item | None) -> ServiceProvider | None:
-        return from_item(ServiceProvider, item)
+        return from_item(booking_models.ServiceProvider, item)
 
     @staticmethod
     def taken_cells(found: dict[keys.Key, Item]) -> dict[str, set[int]]:

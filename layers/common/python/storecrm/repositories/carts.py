@@ -5,9 +5,10 @@ profile's carts and orders say about it (profile_commerce) changes its facts ite
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from storecrm.domain.errors import Conflict, DomainError
-from storecrm.domain.models.commerce import Cart, Order
+from storecrm.domain.models.commerce import Cart
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.profile_commerce import open_cart_change
 from storecrm.repositories import keys
@@ -15,6 +16,9 @@ from storecrm.repositories.base import check_cursor, default_table, from_item, o
 from storecrm.repositories.orders import order_item
 from storecrm.repositories.profile_commerce import facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
+
+if TYPE_CHECKING:
+    from storecrm.domain.models.orders import Order
 
 CART_CHANGED = Conflict("The cart changed meanwhile; read it again and retry", "CART.CONFLICT")
 

@@ -5,13 +5,20 @@ with `order_item`); every later change is a put of the whole order on the condit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from storecrm.deferred import DeferredModule
 from storecrm.domain.errors import Conflict
-from storecrm.domain.models.commerce import Order
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, put
+
+if TYPE_CHECKING:
+    from storecrm.domain.models import orders as order_models
+    from storecrm.domain.models.orders import Order
+else:  # the carts function writes orders through this module and defines them only when it checks one out
+    order_models = DeferredModule("storecrm.domain.models.orders")
 
 ORDER_CHANGED = Conflict("The order changed meanwhile; read it again and retry", "ORDER.CONFLICT")
 
@@ -39,7 +46,7 @@ class OrderRepository:
 
     @staticmethod
     def from_item(item: Item | None) -> Order | None:
-        return from_item(Order, item)
+        return from_item(order_models.Order, item)
 
     # ------------------------------------------------------------------ reads
     def load(self, wanted: Sequence[keys.Key]) -> dict[keys.Key, Item]:

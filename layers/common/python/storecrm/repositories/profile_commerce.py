@@ -4,11 +4,12 @@ of a merged profile's carts and orders to the profile it was merged into."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from storecrm.clock import now
+from storecrm.deferred import DeferredModule
 from storecrm.domain.errors import Conflict
-from storecrm.domain.models.commerce import Cart, Order
 from storecrm.domain.models.profiles import ProfileCommerce
 from storecrm.domain.profile_commerce import holds_items
 from storecrm.repositories import keys
@@ -16,7 +17,12 @@ from storecrm.repositories.base import check_cursor, default_table, from_item
 from storecrm.repositories.table import Item, Table, Write, delete, update
 
 if TYPE_CHECKING:
+    from storecrm.domain.models import commerce as cart_models
+    from storecrm.domain.models import orders as order_models
     from storecrm.repositories.carts import CartRepository
+else:  # the facts item is read by every profile find and detail; the carts and orders only by their routes
+    cart_models = DeferredModule("storecrm.domain.models.commerce")
+    order_models = DeferredModule("storecrm.domain.models.orders")
 
 Position = dict[str, str]
 
@@ -52,9 +58,14 @@ def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: 
 
 
 class ProfileCommerceRepository:
-    def __init__(self, carts: CartRepository, table: Table | None = None) -> None:
-        self.carts = carts
+    def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
+
+    @cached_property
+    def carts(self) -> CartRepository:
+        from storecrm.repositories.carts import CartRepository  # it imports this module
+
+        return CartRepository(self.table)
 
     @staticmethod
     def facts_key(store_id: str, profile_id: str) -> keys.Key:
@@ -66,22 +77,22 @@ class ProfileCommerceRepository:
         return from_item(ProfileCommerce, item) or ProfileCommerce()
 
     def carts_page(self, store_id: str, profile_id: str, *, limit: int,
-                   after: Position | None) -> tuple[list[Cart], Position | None]:
+                   after: Position | None) -> tuple[list[cart_models.Cart], Position | None]:
         """Newest first: one Query on the profile's carts (GSI1)."""
         return self.carts.list_page(store_id, profile_id, limit=limit, after=after)
 
     def orders_page(self, store_id: str, profile_id: str, *, limit: int,
-                    after: Position | None) -> tuple[list[Order], Position | None]:
+                    after: Position | None) -> tuple[list[order_models.Order], Position | None]:
         """Newest first: one Query on the profile's orders (GSI1)."""
         partition = keys.orders_of(store_id, profile_id)
         check_cursor(after, partition, "GSI1")
         page = self.table.query(partition, index="GSI1", limit=limit, start_key=after, forward=False)
-        orders = [o for item in page.items if (o := from_item(Order, item)) is not None]
+        orders = [o for item in page.items if (o := from_item(order_models.Order, item)) is not None]
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return orders, last
 
     def orders_window(self, store_id: str, profile_id: str, *, offset: int, count: int,
-                      counted: int) -> tuple[list[Order], int]:
+                      counted: int) -> tuple[list[order_models.Order], int]:
         """Newest first from `offset`, and how many orders the profile has (up to `counted`): the count and the
         entries before the page are read with Select=COUNT (nothing returned), then one Query reads the page."""
         partition = keys.orders_of(store_id, profile_id)
@@ -92,7 +103,7 @@ class ProfileCommerceRepository:
         if offset:
             _, start = self.table.skip(partition, offset, index="GSI1", forward=False)
         page = self.table.query(partition, index="GSI1", limit=count, start_key=start, forward=False)
-        return [o for item in page.items if (o := from_item(Order, item)) is not None], total
+        return [o for item in page.items if (o := from_item(order_models.Order, item)) is not None], total
 
     # ------------------------------------------------------------------ merge
     def move_carts(self, store_id: str, source_id: str, target_id: str) -> int:
@@ -106,7 +117,8 @@ class ProfileCommerceRepository:
             listed = [keys.cart(store_id, str(item["id"]))
                       for item in self.table.query_all(keys.carts_of(store_id, source_id), index="GSI1")]
             found = self.table.get_many(listed, consistent=True) if listed else {}
-            carts = [c for key in listed if (c := from_item(Cart, found.get(key))) and c.profile_id == source_id]
+            carts = [c for key in listed
+                     if (c := from_item(cart_models.Cart, found.get(key))) and c.profile_id == source_id]
             try:
                 for start in range(0, len(carts), CARTS_PER_MOVE):
                     batch = carts[start:start + CARTS_PER_MOVE]
@@ -142,7 +154,7 @@ class ProfileCommerceRepository:
         self.table.write(delete(self.facts_key(store_id, profile_id)))
 
 
-def _cart_moves(carts: Sequence[Cart], store_id: str, source_id: str, target_id: str) -> list[Write]:
+def _cart_moves(carts: Sequence[cart_models.Cart], store_id: str, source_id: str, target_id: str) -> list[Write]:
     writes: list[Write] = []
     for cart in carts:
         writes.append(update(keys.cart(store_id, cart.id), "SET profile_id = :target, GSI1PK = :partition "

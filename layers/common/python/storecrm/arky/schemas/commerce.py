@@ -1,23 +1,11 @@
-"""Carts, quotes and checkout results as the arky-style API answers them."""
+"""Carts and checkout results as the arky-style API answers them (orders in orders.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.commerce import (
-    Address,
-    Cart,
-    CartLine,
-    CartOrigin,
-    CartStatus,
-    HistoryEntry,
-    Order,
-    OrderLine,
-    OrderPayment,
-    OrderStatus,
-)
-from storecrm.domain.order_events import order_data
+from storecrm.domain.models.commerce import Address, Cart, CartLine, CartOrigin, CartStatus, OrderPayment
 
 
 class CartOut(Out):
@@ -58,32 +46,3 @@ class CheckoutOut(Out):
     number: str
     client_secret: str | None
     payment: OrderPayment
-
-
-class OrderOut(Out):
-    """The client's Order, plus `email` (what staff find it by) and `revision` (what an update may send back)."""
-
-    id: str
-    number: str
-    store_id: str
-    source_cart_id: str
-    profile_id: str
-    email: str | None
-    status: OrderStatus
-    verified: bool
-    items: list[OrderLine]
-    payment: OrderPayment
-    shipping_address: Address | None
-    billing_address: Address | None
-    forms: list[dict[str, Any]]
-    shipments: list[dict[str, Any]]
-    history: list[HistoryEntry]
-    audience_id: str | None
-    fired_reminders: list[int]
-    revision: int
-    created_at: int
-    updated_at: int
-
-    @classmethod
-    def of(cls, order: Order) -> OrderOut:
-        return cls.model_validate(order_data(order))

@@ -1,0 +1,40 @@
+"""Orders as the arky-style API answers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storecrm.arky.schemas.common import Out
+from storecrm.domain.models.addresses import Address
+from storecrm.domain.models.commerce import OrderPayment
+from storecrm.domain.models.orders import HistoryEntry, Order, OrderLine, OrderStatus
+from storecrm.domain.order_events import order_data
+
+
+class OrderOut(Out):
+    """The client's Order, plus `email` (what staff find it by) and `revision` (what an update may send back)."""
+
+    id: str
+    number: str
+    store_id: str
+    source_cart_id: str
+    profile_id: str
+    email: str | None
+    status: OrderStatus
+    verified: bool
+    items: list[OrderLine]
+    payment: OrderPayment
+    shipping_address: Address | None
+    billing_address: Address | None
+    forms: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    history: list[HistoryEntry]
+    audience_id: str | None
+    fired_reminders: list[int]
+    revision: int
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderOut:
+        return cls.model_validate(order_data(order))
