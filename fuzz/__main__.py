@@ -107,8 +107,9 @@ def _client_token(url: str, token: str, store_id: str) -> str:
     return str(issued.json()["access_token"])
 
 
-def _order(url: str, token: str, store_id: str, product_id: str) -> str:
-    """A cash order of the fuzz product, checked out by a storefront guest the way a shop would."""
+def _shopper(url: str, token: str, store_id: str, product_id: str) -> dict[str, str]:
+    """A storefront guest the way a shop makes one: it checks out a cash order of the fuzz product, then opens
+    another cart. The storefront operations take its bearer, its order and its open cart."""
     staff = {"Authorization": f"Bearer {token}"}
     [us] = [m for m in requests.get(f"{url}/v1/stores/{store_id}/markets", headers=staff, timeout=30).json()
             if m["key"] == "us"]
@@ -118,13 +119,17 @@ def _order(url: str, token: str, store_id: str, product_id: str) -> str:
     shop = f"{url}/v1/storefront/{store_id}"
     identified = requests.post(f"{shop}/profiles/identify", json={"market": "us"}, timeout=30)
     identified.raise_for_status()
-    guest = {"Authorization": f"Bearer {identified.json()['token']['token']}"}
+    bearer = identified.json()["token"]["token"]
+    guest = {"Authorization": f"Bearer {bearer}"}
     cart = requests.post(f"{shop}/carts/current", json={"market": "us"}, headers=guest, timeout=30).json()
     requests.put(f"{shop}/carts/{cart['id']}", headers=guest, timeout=30, json={"items": [
         {"product_id": product_id, "variant_id": product["variants"][0]["id"], "quantity": 1}]}).raise_for_status()
     checkout = requests.post(f"{shop}/carts/{cart['id']}/checkout", json={}, headers=guest, timeout=30)
     checkout.raise_for_status()
-    return str(checkout.json()["order_id"])
+    opened = requests.post(f"{shop}/carts/current", json={"market": "us"}, headers=guest, timeout=30)
+    opened.raise_for_status()
+    return {"STORECRM_FUZZ_ORDER_ID": str(checkout.json()["order_id"]), "STORECRM_FUZZ_SHOPPER_TOKEN": bearer,
+            "STORECRM_FUZZ_SHOPPER_CART_ID": str(opened.json()["id"])}
 
 
 def _media(url: str, token: str, store_id: str) -> str:
@@ -137,8 +142,8 @@ def _media(url: str, token: str, store_id: str) -> str:
     return str(reply.json()[0]["id"])
 
 
-def _staff_store(url: str) -> tuple[str, str]:
-    """A staff access token and a store it owns, made the way a person would make them."""
+def _staff_token(url: str) -> str:
+    """A staff access token, got the way a person gets one: the emailed code."""
     requests.post(f"{url}/v1/auth/code", json={"email": STAFF_EMAIL}, timeout=30).raise_for_status()
     mail = requests.get(f"{url}/_dev/mailbox", params={"to": STAFF_EMAIL}, timeout=30).json()["items"][-1]
     found = re.search(r"\b(\d{6})\b", f"{mail['subject']}\n{mail['body']}")
@@ -146,11 +151,14 @@ def _staff_store(url: str) -> tuple[str, str]:
     verified = requests.post(f"{url}/v1/auth/verify", json={"email": STAFF_EMAIL, "code": found.group(1)},
                              timeout=30)
     verified.raise_for_status()
-    token = verified.json()["access_token"]
+    return str(verified.json()["access_token"])
+
+
+def _store(url: str, token: str, key: str) -> str:
     store = requests.post(f"{url}/v1/stores", headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                          json={"key": "fuzz-shop", "timezone": "UTC", "billing_email": "billing@example.com"})
+                          json={"key": key, "timezone": "UTC", "billing_email": "billing@example.com"})
     store.raise_for_status()
-    return token, store.json()["id"]
+    return str(store.json()["id"])
 
 
 def _document(url: str, work: Path) -> Path:
@@ -185,12 +193,14 @@ def main() -> int:
     log_path, junit = work / "runner.log", work / "junit.xml"
     runner, url = _start_runner(log_path)
     try:
-        token, store_id = _staff_store(url)
+        token = _staff_token(url)
+        store_id = _store(url, token, "fuzz-shop")
         before = _count_requests(log_path)
         started = time.monotonic()
         made = _fixtures(url, token, store_id)
-        env = {**os.environ, **made, "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id,
-               "STORECRM_FUZZ_ORDER_ID": _order(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"]),
+        env = {**os.environ, **made, **_shopper(url, token, store_id, made["STORECRM_FUZZ_PRODUCT_ID"]),
+               "STORECRM_FUZZ_TOKEN": token, "STORECRM_FUZZ_STORE_ID": store_id,
+               "STORECRM_FUZZ_DOOMED_STORE_ID": _store(url, token, "fuzz-doomed"),
                "STORECRM_FUZZ_MEDIA_ID": _media(url, token, store_id),
                "STORECRM_FUZZ_CLIENT_TOKEN": _client_token(url, token, store_id)}
         result = subprocess.run(
