@@ -419,6 +419,7 @@ def due_scheduler() -> DueScheduler:
     from storecrm.domain.cart_recovery import CartRecovery
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.reminders import OrderReminders
+    from storecrm.domain.store_mail import StoreMail
     from storecrm.gateways.mail import SesMailer
     from storecrm.repositories import keys
     from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
@@ -428,9 +429,9 @@ def due_scheduler() -> DueScheduler:
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.stores import StoreRepository
 
-    reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), EmailTemplateRepository(),
-                               SesMailer())
-    recovery = CartRecovery(CartRepository(), StoreRepository(), EmailTemplateRepository(), SesMailer())
+    mail = StoreMail(EmailTemplateRepository(), SesMailer())
+    reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), mail)
+    recovery = CartRecovery(CartRepository(), StoreRepository(), mail)
     return DueScheduler(DueRepository(), {REMINDER_KIND: reminders, IDLE_CART_KIND: recovery},
                         shards=keys.DUE_SHARDS)
 

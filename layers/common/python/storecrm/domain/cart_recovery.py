@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING
 
 from storecrm.clock import now
 from storecrm.domain.errors import Conflict, DomainError
-from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
+from storecrm.domain.template_rendering import MailContent
 
 if TYPE_CHECKING:
     from storecrm.domain.models.commerce import Cart
-    from storecrm.domain.models.email_templates import EmailTemplate
     from storecrm.domain.models.stores import Store
-    from storecrm.gateways.mail import Mailer
+    from storecrm.domain.store_mail import StoreMail
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.due import DueEntry
-    from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.stores import StoreRepository
 
@@ -38,12 +36,10 @@ DEFAULT_MAIL = MailContent(
 
 
 class CartRecovery:
-    def __init__(self, carts: CartRepository, stores: StoreRepository, templates: EmailTemplateRepository,
-                 mailer: Mailer) -> None:
+    def __init__(self, carts: CartRepository, stores: StoreRepository, mail: StoreMail) -> None:
         self.carts = carts
         self.stores = stores
-        self.templates = templates
-        self.mailer = mailer
+        self.mail = mail
 
     def __call__(self, entries: Sequence[DueEntry]) -> tuple[int, int]:
         """A page of idle checks: the carts and their stores in one BatchGetItem, then one write each (and a mail
@@ -78,22 +74,11 @@ class CartRecovery:
             self._mail(store, marked)
         return mailed, 0
 
-    def _template(self, store_id: str) -> EmailTemplate | None:
-        marker_key = self.templates.marker_key(store_id, TEMPLATE_KEY)
-        template_id = self.templates.id_from_marker(self.carts.load([marker_key]).get(marker_key))
-        template = self.templates.get(store_id, template_id) if template_id else None
-        return template if template is not None and template.status == "active" else None
-
     def _mail(self, store: Store, cart: Cart) -> None:
         assert cart.email
-        template = self._template(store.id)
-        mail = render_mail(MailContent.of(template) if template else DEFAULT_MAIL, {
-            "item_count": str(cart.item_count), "email": cart.email, "store_name": store.key},
-            mail_languages(store))
         try:
-            self.mailer.send(cart.email, mail.subject, mail.text, mail.html,
-                             from_name=template.from_name if template else store.key,
-                             reply_to=(template.reply_to or template.from_email) if template else None)
+            self.mail.send(store, cart.email, self.mail.template(store.id, TEMPLATE_KEY), DEFAULT_MAIL, {
+                "item_count": str(cart.item_count), "email": cart.email, "store_name": store.key})
         except DomainError:
             # Recorded as sent already: trying again could mail twice, so it is only logged.
             log.exception("The recovery mail of cart %s could not be sent", cart.id)

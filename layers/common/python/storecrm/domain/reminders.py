@@ -22,15 +22,14 @@ from storecrm.domain.errors import Conflict, DomainError, TransactionConflict
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.orders import HistoryEntry, Order, ServiceOrderItem
 from storecrm.domain.order_events import order_data
-from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
+from storecrm.domain.template_rendering import MailContent
 
 if TYPE_CHECKING:
     from storecrm.domain.models.email_templates import EmailTemplate
     from storecrm.domain.models.stores import Store
-    from storecrm.gateways.mail import Mailer
+    from storecrm.domain.store_mail import StoreMail
     from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.due import DueEntry
-    from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.stores import StoreRepository
@@ -54,12 +53,11 @@ class ReminderGone(Conflict):
 
 class OrderReminders:
     def __init__(self, orders: OrderRepository, ledger: BookingLedger, stores: StoreRepository,
-                 templates: EmailTemplateRepository, mailer: Mailer) -> None:
+                 mail: StoreMail) -> None:
         self.orders = orders
         self.ledger = ledger
         self.stores = stores
-        self.templates = templates
-        self.mailer = mailer
+        self.mail = mail
 
     def __call__(self, entries: Sequence[DueEntry]) -> tuple[int, int]:
         """Fires a page of due reminders: their orders and stores in one BatchGetItem, then a transaction (and a
@@ -90,7 +88,7 @@ class OrderReminders:
             store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
             if store is not None and order.email:
                 if store_id not in templates:
-                    templates[store_id] = self._template(store_id)
+                    templates[store_id] = self.mail.template(store_id, TEMPLATE_KEY)
                 self._mail(store, orders[order_id], line, templates[store_id])
         return fired, left
 
@@ -107,25 +105,15 @@ class OrderReminders:
                               *self.orders.save_writes(saved, order, [event])])
         return saved
 
-    def _template(self, store_id: str) -> EmailTemplate | None:
-        """The store's active `order-reminder` template (two reads, once per store and page)."""
-        marker = self.orders.load([self.templates.marker_key(store_id, TEMPLATE_KEY)])
-        template_id = self.templates.id_from_marker(marker.get(self.templates.marker_key(store_id, TEMPLATE_KEY)))
-        template = self.templates.get(store_id, template_id) if template_id else None
-        return template if template is not None and template.status == "active" else None
-
     def _mail(self, store: Store, order: Order, line: ServiceOrderItem, template: EmailTemplate | None) -> None:
         assert order.email
         zone = ZoneInfo(store.timezone)
-        mail = render_mail(MailContent.of(template) if template else DEFAULT_MAIL, {
-            "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
-            "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
-            "timezone": store.timezone, "order_number": order.number, "email": order.email,
-            "store_name": store.key}, mail_languages(store))
         try:
-            self.mailer.send(order.email, mail.subject, mail.text, mail.html,
-                             from_name=template.from_name if template else store.key,
-                             reply_to=(template.reply_to or template.from_email) if template else None)
+            self.mail.send(store, order.email, template, DEFAULT_MAIL, {
+                "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
+                "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
+                "timezone": store.timezone, "order_number": order.number, "email": order.email,
+                "store_name": store.key})
         except DomainError:
             # Fired and recorded already: sending again could mail twice, so it is only logged.
             log.exception("The reminder mail of order %s could not be sent", order.id)

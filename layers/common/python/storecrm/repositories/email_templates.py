@@ -57,6 +57,11 @@ class EmailTemplateRepository:
     def get(self, store_id: str, template_id: str) -> EmailTemplate | None:
         return self.from_item(self.table.get(self.item_key(store_id, template_id)))
 
+    def by_key(self, store_id: str, key: str) -> EmailTemplate | None:
+        """Two reads: the key's marker, then the template it names."""
+        template_id = self.id_from_marker(self.table.get(self.marker_key(store_id, key)))
+        return self.get(store_id, template_id) if template_id else None
+
     def list_page(self, store_id: str, sort_field: str, status: str | None, *, key: str | None = None,
                   key_prefix: str | None = None, created: tuple[int, int] | None = None, forward: bool, limit: int,
                   after: Position | None) -> tuple[list[EmailTemplate], Position | None]:
