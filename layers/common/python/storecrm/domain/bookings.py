@@ -43,9 +43,8 @@ from storecrm.domain.models.bookings import (
 )
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.products import Price
-from storecrm.domain.models.taxonomies import TaxonomyEntry
 from storecrm.domain.permissions import Action
-from storecrm.domain.products import BlockIn, ProductKey, Slugs
+from storecrm.domain.products import CatalogEntryChanges, CatalogEntryIn
 from storecrm.domain.rules import key_in_ref
 
 if TYPE_CHECKING:
@@ -74,36 +73,19 @@ Seconds = Annotated[WholeNumber, Field(ge=0, le=MAX_ADVANCE)]
 
 
 # ---------------------------------------------------------------- commands
-class _CatalogEntryIn(Command):
-    key: ProductKey
-    slug: Slugs = Field(default_factory=dict)
-    blocks: list[BlockIn] = Field(default_factory=list, max_length=100)
-    taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=20)
-    filters: list[TaxonomyEntry] | None = Field(default=None, max_length=20, description="Alias of taxonomies")
-
-
-class NewService(_CatalogEntryIn):
+class NewService(CatalogEntryIn):
     status: ServiceStatus = Field(default="draft", description="Storefronts see active services only")
 
 
-class NewProvider(_CatalogEntryIn):
+class NewProvider(CatalogEntryIn):
     status: ProviderStatus = Field(default="draft", description="Storefronts see active providers only")
 
 
-class _CatalogEntryChanges(Command):
-    id: Id | None = Field(default=None, description="May repeat the id in the path; must match it")
-    key: ProductKey | None = None
-    slug: Slugs | None = Field(default=None, description="Replaces every language's slug")
-    blocks: list[BlockIn] | None = Field(default=None, max_length=100)
-    taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=20)
-    filters: list[TaxonomyEntry] | None = Field(default=None, max_length=20, description="Alias of taxonomies")
-
-
-class ServiceChanges(_CatalogEntryChanges):
+class ServiceChanges(CatalogEntryChanges):
     status: ServiceStatus | None = None
 
 
-class ProviderChanges(_CatalogEntryChanges):
+class ProviderChanges(CatalogEntryChanges):
     status: ProviderStatus | None = None
 
 

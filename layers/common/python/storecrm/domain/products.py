@@ -83,23 +83,33 @@ class VariantIn(Command):
     weight: WholeNumber | None = Field(default=None, ge=0, le=10_000_000, description="Grams")
 
 
-class NewProduct(Command):
+class CatalogEntryIn(Command):
+    """What a new product, service or provider has alike (arky-sdk's catalog entries)."""
+
     key: ProductKey
     slug: Slugs = Field(default_factory=dict)
     blocks: list[BlockIn] = Field(default_factory=list, max_length=100)
     taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=20)
     filters: list[TaxonomyEntry] | None = Field(default=None, max_length=20, description="Alias of taxonomies")
-    variants: list[VariantIn] = Field(default_factory=list, max_length=100)
-    status: ProductStatus = Field(default="draft", description="Storefronts see active products only")
 
 
-class ProductChanges(Command):
-    id: ShortText | None = Field(default=None, description="May repeat the product's id; must match it")
+class CatalogEntryChanges(Command):
+    """What a change of a product, service or provider has alike."""
+
+    id: ShortText | None = Field(default=None, description="May repeat the id in the path; must match it")
     key: ProductKey | None = None
     slug: Slugs | None = Field(default=None, description="Replaces every language's slug")
     blocks: list[BlockIn] | None = Field(default=None, max_length=100)
     taxonomies: list[TaxonomyEntry] | None = Field(default=None, max_length=20)
     filters: list[TaxonomyEntry] | None = Field(default=None, max_length=20, description="Alias of taxonomies")
+
+
+class NewProduct(CatalogEntryIn):
+    variants: list[VariantIn] = Field(default_factory=list, max_length=100)
+    status: ProductStatus = Field(default="draft", description="Storefronts see active products only")
+
+
+class ProductChanges(CatalogEntryChanges):
     variants: list[VariantIn] | None = Field(
         default=None, max_length=100, description="The product's variants: listed ones (by id) are changed, "
                                                   "new ones added, unlisted ones removed")
