@@ -127,7 +127,8 @@ class PageResult:
     millis: float
 
 
-def fetch(api: Api, flow: Flow, params: dict[str, Any]) -> PageResult:
+def measured_get(api: Api, path: str, token: str, params: dict[str, Any]) -> tuple[Any, list[str], Reads, float]:
+    """A GET that must answer 200: its body, the AWS calls it made, the items they read and its milliseconds."""
     from tests.support import counting_calls
 
     from storecrm import aws
@@ -138,14 +139,18 @@ def fetch(api: Api, flow: Flow, params: dict[str, Any]) -> PageResult:
     try:
         with counting_calls() as log:
             started = time.perf_counter()
-            reply = api.call("GET", flow.profiles(), token=flow.token, query=params)
+            reply = api.call("GET", path, token=token, query=params)
             elapsed = time.perf_counter() - started
     finally:
         events.unregister("after-call.dynamodb", reads.hook)
     if reply.status != 200:
-        raise RuntimeError(f"find {params} answered {reply.status}: {reply.body}")
-    ids = [str(p["id"]) for p in reply.body["items"]]
-    return PageResult(list(log.calls), reads, ids, reply.body["cursor"], elapsed * 1000)
+        raise RuntimeError(f"GET {path} {params} answered {reply.status}: {reply.body}")
+    return reply.body, list(log.calls), reads, elapsed * 1000
+
+
+def fetch(api: Api, flow: Flow, params: dict[str, Any]) -> PageResult:
+    body, calls, reads, millis = measured_get(api, flow.profiles(), flow.token, params)
+    return PageResult(calls, reads, [str(p["id"]) for p in body["items"]], body["cursor"], millis)
 
 
 def row(label: str, limit: int, page: int, result: PageResult, seen: set[str]) -> list[str]:

@@ -10,15 +10,14 @@ store and its profile count, and a filtered page's profiles).
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bench import table
 from bench.calls import Flow, operations, provisioned
-from bench.find import BENCH_CLIENT, Reads, load
+from bench.find import BENCH_CLIENT, load, measured_get
 
 if TYPE_CHECKING:
-    from tests.support import Api
+    pass
 
 OFFSETS = (0, 9_500)
 COUNTS = (10, 500)
@@ -41,26 +40,6 @@ def client_token(store_id: str) -> str:
     return issue_access_token(principal, signing_keys(), now(), 900)[0]
 
 
-def fetch(api: Api, token: str, params: dict[str, Any]) -> tuple[list[str], Reads, dict[str, Any], float]:
-    from tests.support import counting_calls
-
-    from storecrm import aws
-
-    reads = Reads()
-    events = aws.client("dynamodb").meta.events
-    events.register("after-call.dynamodb", reads.hook)
-    try:
-        with counting_calls() as log:
-            started = time.perf_counter()
-            reply = api.call("GET", "/v0/consumer_profiles/simplified", token=token, query=params)
-            elapsed = time.perf_counter() - started
-    finally:
-        events.unregister("after-call.dynamodb", reads.hook)
-    if reply.status != 200:
-        raise RuntimeError(f"list {params} answered {reply.status}: {reply.body}")
-    return list(log.calls), reads, reply.body, elapsed * 1000
-
-
 def run(count: int) -> None:
     from tests.support import Api
 
@@ -74,7 +53,8 @@ def run(count: int) -> None:
         for label, params in CASES:
             for size in COUNTS:
                 for offset in OFFSETS:
-                    calls, r, body, millis = fetch(api, token, {**params, "offset": offset, "count": size})
+                    body, calls, r, millis = measured_get(api, "/v0/consumer_profiles/simplified", token,
+                                                         {**params, "offset": offset, "count": size})
                     info = body["pagination_info"]
                     rows.append([label, str(offset), str(size), str(len(calls)), operations(calls),
                                  f"{r.query + r.batch} = {r.query} + {r.batch}", str(info["count"]),
