@@ -4,8 +4,6 @@ orders never hold the same time (20 concurrent checkouts of one slot make one or
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +12,10 @@ import pytest
 
 from tests.integration.conftest import login
 from tests.integration.test_carts import current, set_up_market, sf, shopper
-from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture this module uses
+from tests.integration.test_checkout import (
+    checkouts_at_once,
+    serialized_transactions,  # noqa: F401 - a fixture this module uses
+)
 from tests.support import Api
 
 EVERY_DAY = [{"day": day, "working_hours": [{"from": 9 * 60, "to": 17 * 60}]}
@@ -149,30 +150,13 @@ def test_slots_the_terms_do_not_offer_are_refused_naming_the_field(api: Api, sto
 def test_twenty_concurrent_checkouts_of_one_slot_make_one_order(api: Api, store: dict[str, Any],
                                                                 salon: dict[str, Any],
                                                                 serialized_transactions: None) -> None:  # noqa: F811
-    from storecrm.domain.auth import read_access_token
-    from storecrm.domain.carts import CheckoutRequest
-    from storecrm.domain.errors import Conflict
-    from storecrm.gateways.signing_keys import signing_keys
-    from storecrm.services import cart_service
-
     start = _at(3, 14)
     carts = []
     for _ in range(20):
         bearer, cart, reply = _cart_with(api, store, [_line(salon, start)])
         assert reply.status == 200, reply.body
         carts.append((bearer, cart))
-    gate = threading.Barrier(len(carts))
-
-    def checkout(bearer: str, cart: dict[str, Any]) -> str:
-        caller = read_access_token(bearer, signing_keys())
-        gate.wait()
-        try:
-            return cart_service().checkout(store["id"], caller, cart["id"], CheckoutRequest()).order.number
-        except Conflict as error:
-            return error.code
-
-    with ThreadPoolExecutor(max_workers=len(carts)) as pool:
-        outcomes = list(pool.map(lambda args: checkout(*args), carts))
+    outcomes = checkouts_at_once(store["id"], carts)
     numbers = [o for o in outcomes if o.startswith("#")]
     assert len(numbers) == 1, outcomes
     assert set(outcomes) - set(numbers) == {"CART.SLOT_UNAVAILABLE"}

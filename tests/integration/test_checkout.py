@@ -175,30 +175,36 @@ def serialized_transactions(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(DynamoDBBackend, name, atomic)
 
 
-def test_fifty_concurrent_checkouts_of_ten_units_sell_ten(api: Api, store: dict[str, Any], shop: dict[str, Any],
-                                                          serialized_transactions: None) -> None:
+def checkouts_at_once(store_id: str, carts: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Checks out every (bearer, cart) at the same moment, one thread each: each one's order number, or the code
+    of the conflict that refused it."""
     from storecrm.domain.auth import read_access_token
     from storecrm.domain.carts import CheckoutRequest
     from storecrm.domain.errors import Conflict
     from storecrm.gateways.signing_keys import signing_keys
     from storecrm.services import cart_service
 
-    variants = [{"id": shop["small"]["id"], "inventory": [{"location_id": "main", "available": 10}]}]
-    assert api.call("PUT", f"/v1/stores/{store['id']}/products/{shop['product']['id']}", {"variants": variants},
-                    token=shop["token"]).status == 200
-    carts = [_filled_cart(api, store, shop, 1) for _ in range(50)]
     start = threading.Barrier(len(carts))
 
     def checkout(bearer: str, cart: dict[str, Any]) -> str:
         caller = read_access_token(bearer, signing_keys())
         start.wait()
         try:
-            return cart_service().checkout(store["id"], caller, cart["id"], CheckoutRequest()).order.number
+            return cart_service().checkout(store_id, caller, cart["id"], CheckoutRequest()).order.number
         except Conflict as error:
             return error.code
 
     with ThreadPoolExecutor(max_workers=len(carts)) as pool:
-        outcomes = list(pool.map(lambda args: checkout(*args), carts))
+        return list(pool.map(lambda args: checkout(*args), carts))
+
+
+def test_fifty_concurrent_checkouts_of_ten_units_sell_ten(api: Api, store: dict[str, Any], shop: dict[str, Any],
+                                                          serialized_transactions: None) -> None:
+    variants = [{"id": shop["small"]["id"], "inventory": [{"location_id": "main", "available": 10}]}]
+    assert api.call("PUT", f"/v1/stores/{store['id']}/products/{shop['product']['id']}", {"variants": variants},
+                    token=shop["token"]).status == 200
+    carts = [_filled_cart(api, store, shop, 1) for _ in range(50)]
+    outcomes = checkouts_at_once(store["id"], carts)
     numbers = [o for o in outcomes if o.startswith("#")]
     assert len(numbers) == len(set(numbers)) == 10 and "#1001" in numbers
     assert sorted(set(outcomes) - set(numbers)) == ["CART.OUT_OF_STOCK"]
