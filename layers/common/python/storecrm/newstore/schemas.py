@@ -125,6 +125,10 @@ class PaginationInfo(Model):
     total: int
     offset: int
 
+    @classmethod
+    def of(cls, page: ConsumerPage, offset: int) -> PaginationInfo:
+        return cls(count=len(page.items), total=page.total, offset=offset)
+
 
 class ConsumerList(Model):
     items: list[ConsumerOut]
@@ -133,7 +137,7 @@ class ConsumerList(Model):
     @classmethod
     def of(cls, page: ConsumerPage, offset: int) -> ConsumerList:
         return cls(items=[ConsumerOut.of(p, page.store) for p in page.items],
-                   pagination_info=PaginationInfo(count=len(page.items), total=page.total, offset=offset))
+                   pagination_info=PaginationInfo.of(page, offset))
 
 
 class SimplifiedConsumerList(Model):
@@ -143,7 +147,7 @@ class SimplifiedConsumerList(Model):
     @classmethod
     def of(cls, page: ConsumerPage, offset: int) -> SimplifiedConsumerList:
         return cls(items=[SimplifiedConsumerOut.of(p, page.store) for p in page.items],
-                   pagination_info=PaginationInfo(count=len(page.items), total=page.total, offset=offset))
+                   pagination_info=PaginationInfo.of(page, offset))
 
 
 # ---------------------------------------------------------------------------- orders
