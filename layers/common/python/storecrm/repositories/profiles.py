@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import NamedTuple
 
 from storecrm.domain import search
@@ -89,24 +90,10 @@ class ProfileRepository:
         """Writes `profile` if nobody wrote since `previous` was read; moves the email marker."""
         writes: list[Write] = [put(_item(profile), condition="revision = :seen", values={":seen": previous.revision},
                                    error=CHANGED_MEANWHILE)]
-        if profile.email != previous.email:
-            if previous.email:
-                writes.append(delete(keys.profile_email(previous.store_id, previous.email),
-                                     condition="profile_id = :id", values={":id": profile.id}))
-            if profile.email:
-                writes.append(_email_marker(profile))
-        if (profile.username or "").lower() != (previous.username or "").lower():
-            if previous.username:
-                writes.append(delete(keys.profile_username(previous.store_id, previous.username),
-                                     condition="profile_id = :id", values={":id": profile.id}))
-            if profile.username:
-                writes.append(_username_marker(profile))
-        if profile.display_id != previous.display_id:
-            if previous.display_id:
-                writes.append(delete(keys.profile_display_id(previous.store_id, previous.display_id),
-                                     condition="profile_id = :id", values={":id": profile.id}))
-            if profile.display_id:
-                writes.append(_display_id_marker(profile))
+        writes += _marker_moves(previous, profile, attrgetter("email"), keys.profile_email, _email_marker)
+        writes += _marker_moves(previous, profile, attrgetter("username"), keys.profile_username, _username_marker)
+        writes += _marker_moves(previous, profile, attrgetter("display_id"), keys.profile_display_id,
+                                _display_id_marker)
         before, after = _index_items(previous), _index_items(profile)
         writes += [delete(key) for key in before.keys() - after.keys()]
         writes += [put(item) for key, item in after.items() if key not in before]
@@ -380,6 +367,18 @@ def _display_id_item(profile: Profile) -> Item:
     assert profile.display_id
     pk, sk = keys.profile_display_id(profile.store_id, profile.display_id)
     return {"PK": pk, "SK": sk, "entity": "PROFILEDISPLAYID", "profile_id": profile.id}
+
+
+def _marker_moves(previous: Profile, profile: Profile, value: Callable[[Profile], str | None],
+                  key: Callable[[str, str], keys.Key], marker: Callable[[Profile], Write]) -> list[Write]:
+    """A unique value's marker follows the value: the old one released (if it is still this profile's), the new
+    one claimed. Nothing when both name the same marker (a username differing only in case)."""
+    before, after = value(previous), value(profile)
+    old = key(previous.store_id, before) if before else None
+    if old == (key(profile.store_id, after) if after else None):
+        return []
+    released = [delete(old, condition="profile_id = :id", values={":id": profile.id})] if old else []
+    return [*released, *([marker(profile)] if after else [])]
 
 
 def _display_id_marker(profile: Profile) -> Write:
