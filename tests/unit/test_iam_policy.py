@@ -143,3 +143,53 @@ def test_the_template_policies_resolve_and_judge() -> None:
     events = function_policy(template, prov, "EventsFunction")
     assert not events.judge(Request("dynamodb:PutItem", "arn:Table")).allowed
     assert function_policy(template, prov, "PlatformFunction").grant_ids() == []
+
+
+def _context(**values: str) -> dict[str, Any]:
+    return {**{f"kms:EncryptionContext:{k}": v for k, v in values.items()}, "kms:EncryptionContextKeys": sorted(values)}
+
+
+def test_sealed_secrets_open_only_for_the_kind_a_function_needs_and_naming_a_store() -> None:
+    template, prov = load_template(), _provisioned()
+    webhook = _context(store_id="s1", webhook_id="w1")
+    integration = _context(store_id="s1", integration_id="i1")
+    dispatcher = function_policy(template, prov, "WebhookDispatcherFunction")
+    assert dispatcher.judge(Request("kms:Decrypt", "arn:IntegrationsKey", webhook)).allowed
+    assert not dispatcher.judge(Request("kms:Decrypt", "arn:IntegrationsKey", integration)).allowed
+    assert not dispatcher.judge(Request("kms:Decrypt", "arn:IntegrationsKey", _context(webhook_id="w1"))).allowed
+    assert not dispatcher.judge(Request("kms:Decrypt", "arn:IntegrationsKey")).allowed
+    carts = function_policy(template, prov, "CartsFunction")
+    assert carts.judge(Request("kms:Decrypt", "arn:IntegrationsKey", integration)).allowed
+    assert not carts.judge(Request("kms:Decrypt", "arn:IntegrationsKey", webhook)).allowed
+    assert not carts.judge(Request("kms:Encrypt", "arn:IntegrationsKey", integration)).allowed
+
+
+ISSUERS = {"AccountsFunction", "ProfileSessionsFunction", "StorefrontFunction", "PelcroFunction", "NewStoreFunction"}
+
+
+def test_only_the_functions_that_issue_tokens_hold_the_signing_keys() -> None:
+    template, prov = load_template(), _provisioned()
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        policy = function_policy(template, prov, logical_id)
+        signs = policy.judge(Request("secretsmanager:GetSecretValue", "AccessTokenSigningSecret")).allowed
+        publishes = policy.judge(Request("secretsmanager:PutSecretValue", "AccessTokenPublicKeys")).allowed
+        assert signs == publishes == (logical_id in ISSUERS), logical_id
+        # Only the functions that mail or check login codes read their hash keys.
+        codes = policy.judge(Request("secretsmanager:GetSecretValue", "LoginCodeSecret")).allowed
+        assert not codes or logical_id in ISSUERS, logical_id
+
+
+def test_objects_only_under_each_functions_prefix() -> None:
+    template, prov = load_template(), _provisioned()
+    pelcro = function_policy(template, prov, "PelcroFunction")
+    assert pelcro.judge(Request("s3:PutObject", "arn:MediaBucket/stores/s1/profiles/p1/photo-1.png")).allowed
+    assert not pelcro.judge(Request("s3:PutObject", "arn:MediaBucket/stores/s1/media/m1.png")).allowed
+    media = function_policy(template, prov, "MediaFunction")
+    assert media.judge(Request("s3:GetObject", "arn:MediaBucket/stores/s1/media/m1.png")).allowed
+    assert not media.judge(Request("s3:GetObject", "arn:MediaBucket/stores/s1/profiles/p1/photo-1.png")).allowed
+    assert not media.judge(Request("s3:ListBucket", "arn:MediaBucket", {"s3:prefix": "stores/s1/"})).allowed
+    stores = function_policy(template, prov, "StoresFunction")
+    assert stores.judge(Request("s3:ListBucket", "arn:MediaBucket", {"s3:prefix": "stores/s1/"})).allowed
+    assert not stores.judge(Request("s3:ListBucket", "arn:MediaBucket", {"s3:prefix": "stores/"})).allowed
