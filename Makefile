@@ -8,6 +8,9 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: run test lint typecheck validate build bench fuzz clean
 
+# checkov pins older boto3/botocore and others than requirements-dev.txt: it gets a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/deps/requirements-tracing.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -30,10 +33,18 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy layers/common/python/storecrm functions localrunner bench fuzz
 	$(VENV)/bin/mypy --python-version 3.13 layers/common/python/storecrm functions
 
-# cfn-lint's informational checks too (stateful resources' policies, queue retention).
-validate: $(VENV)/.installed
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+# cfn-lint's informational checks too (stateful resources' policies, queue retention); checkov with the
+# skips .checkov.yaml justifies.
+validate: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/sam validate --lint
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 ## build: sam build without Docker or a python3.13 interpreter (see the build-* targets below)
 build: $(VENV)/.installed
@@ -49,7 +60,7 @@ fuzz: $(VENV)/.installed
 	$(PY) -m fuzz --max-examples $(or $(FUZZ_EXAMPLES),50) --min-requests 5000
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .schemathesis
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .schemathesis
 
 # ---------------------------------------------------------------- sam build targets
 # template.yaml builds every function and layer with `BuildMethod: makefile` and this file as

@@ -1071,7 +1071,9 @@ def warm_up(flow: Flow) -> list[list[str]]:
                                       token=flow.pelcro_register()))
     first("SchedulerFunction", flow.scheduler())
     first("DocsFunction", flow.http("GET", "/openapi.json"))
-    signing_keys.signing_keys()  # in-process every function shares one cache: leave it warm for the flow
+    # In-process every function shares one cache: leave it warm for the flow.
+    signing_keys.token_signing_keys()
+    signing_keys.token_verify_keys()
     return rows
 
 

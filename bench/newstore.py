@@ -34,10 +34,10 @@ CASES: list[tuple[str, dict[str, str]]] = [
 def client_token(store_id: str) -> str:
     from storecrm.clock import now
     from storecrm.domain.auth import Principal, issue_access_token
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_signing_keys
 
     principal = Principal(kind="client", subject=BENCH_CLIENT, store_id=store_id, scopes=frozenset({"profiles:read"}))
-    return issue_access_token(principal, signing_keys(), now(), 900)[0]
+    return issue_access_token(principal, token_signing_keys(), now(), 900)[0]
 
 
 def run(count: int) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from localrunner import iam_recording
 from localrunner.events import LambdaContext
 from localrunner.provisioning import NAME_PREFIX
 from localrunner.template import REPO_ROOT, FunctionSpec
@@ -90,7 +91,7 @@ class FunctionHost:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """Run the handler; exceptions (including import errors) propagate to the caller."""
-        with self._lock:
+        with self._lock, iam_recording.invocation(self.spec.logical_id):
             handler = self.load()
             started = time.monotonic()
             try:

@@ -13,6 +13,7 @@ import string
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from localrunner import iam_recording
 from localrunner.cfn import Provisioned, references, template_parameters
 
 if TYPE_CHECKING:
@@ -329,4 +330,5 @@ def provision(
         properties = prov.resolve(resource.get("Properties") or {})
         CREATORS[resource["Type"]](session, prov, logical_id, properties)
         log.debug("created %s (%s) -> %s", logical_id, resource["Type"], prov.refs[logical_id])
+    iam_recording.provisioned(prov)
     return prov

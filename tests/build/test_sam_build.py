@@ -18,6 +18,16 @@ from localrunner.template import REPO_ROOT, functions, load_template
 TEMPLATE = load_template()
 TARGET_RUNTIME = "python3.13"
 TARGET_SO_SUFFIX = ".cpython-313-aarch64-linux-gnu.so"
+ELF_MACHINE_AARCH64 = 0xB7
+
+
+def built_for_target(path: Path) -> bool:
+    """A CPython 3.13 extension for arm64; a stable-ABI one (cryptography's `*.abi3.so`) names no platform, so
+    its ELF header has to say aarch64."""
+    if path.name.endswith(TARGET_SO_SUFFIX):
+        return True
+    header = path.read_bytes()[:20]
+    return path.name.endswith(".abi3.so") and header[:4] == b"\x7fELF" and header[18] == ELF_MACHINE_AARCH64
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +66,8 @@ def test_no_lint_rule_is_silenced() -> None:
 def test_state_outlives_the_stack() -> None:
     """The table keeps sealed secrets and session ids; the keys that open them must stay with it."""
     resources = TEMPLATE["Resources"]
-    for logical_id in ("Table", "IntegrationsKey", "JwtSigningSecret", "MediaBucket"):
+    for logical_id in ("Table", "IntegrationsKey", "JwtSigningSecret", "AccessTokenSigningSecret",
+                       "AccessTokenPublicKeys", "LoginCodeSecret", "MediaBucket"):
         assert resources[logical_id].get("DeletionPolicy") == "Retain", logical_id
         assert resources[logical_id].get("UpdateReplacePolicy") == "Retain", logical_id
 
@@ -65,8 +76,8 @@ def test_dependency_layer_holds_the_targets_compiled_wheels(build_dir: Path) -> 
     layer = build_dir / "DepsLayer" / "python"
     compiled = sorted(layer.rglob("*.so"))
     assert any(path.name.startswith("_pydantic_core") for path in compiled), compiled
-    assert compiled and all(path.name.endswith(TARGET_SO_SUFFIX) for path in compiled), compiled
-    for package in ("aws_lambda_powertools", "pydantic", "jwt", "tzdata", "email_validator"):
+    assert compiled and all(built_for_target(path) for path in compiled), compiled
+    for package in ("aws_lambda_powertools", "pydantic", "jwt", "cryptography", "tzdata", "email_validator"):
         assert (layer / package).is_dir(), package
 
 
@@ -89,4 +100,4 @@ def test_every_function_has_its_code_and_its_own_requirements(build_dir: Path) -
                 if name:
                     assert (artifact / name.replace("-", "_")).is_dir(), f"{spec.logical_id}: {name} missing"
             compiled = list(artifact.rglob("*.so"))
-            assert all(path.name.endswith(TARGET_SO_SUFFIX) for path in compiled), compiled
+            assert all(built_for_target(path) for path in compiled), compiled

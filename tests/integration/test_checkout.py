@@ -130,7 +130,7 @@ def test_the_stock_condition_is_checked_in_the_transaction(api: Api, store: dict
     """Another checkout takes the units between this checkout's read and its write: the transaction refuses."""
     from storecrm.domain.auth import read_access_token
     from storecrm.domain.carts import CartService, CheckoutRequest
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_verify_keys
     from storecrm.services import cart_service
 
     bearer, cart = _filled_cart(api, store, shop, 8)
@@ -143,7 +143,7 @@ def test_the_stock_condition_is_checked_in_the_transaction(api: Api, store: dict
         if not raced:
             raced.append(True)
             # Straight to the service: the handler host runs one request at a time.
-            cart_service().checkout(store["id"], read_access_token(rival_bearer, signing_keys()), rival["id"],
+            cart_service().checkout(store["id"], read_access_token(rival_bearer, token_verify_keys()), rival["id"],
                                     CheckoutRequest())
         return found
 
@@ -181,13 +181,13 @@ def checkouts_at_once(store_id: str, carts: list[tuple[str, dict[str, Any]]]) ->
     from storecrm.domain.auth import read_access_token
     from storecrm.domain.carts import CheckoutRequest
     from storecrm.domain.errors import Conflict
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_verify_keys
     from storecrm.services import cart_service
 
     start = threading.Barrier(len(carts))
 
     def checkout(bearer: str, cart: dict[str, Any]) -> str:
-        caller = read_access_token(bearer, signing_keys())
+        caller = read_access_token(bearer, token_verify_keys())
         start.wait()
         try:
             return cart_service().checkout(store_id, caller, cart["id"], CheckoutRequest()).order.number

@@ -19,10 +19,10 @@ ALL_SCOPES = ("profiles:read", "profiles:write", "profiles:delete")
 def client_token(store_id: str, *scopes: str, client_id: str = "client-7") -> str:
     from storecrm.clock import now
     from storecrm.domain.auth import Principal, issue_access_token
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_signing_keys
 
     token, _ = issue_access_token(Principal(kind="client", subject=client_id, store_id=store_id,
-                                            scopes=frozenset(scopes or ALL_SCOPES)), signing_keys(), now(), 900)
+                                            scopes=frozenset(scopes or ALL_SCOPES)), token_signing_keys(), now(), 900)
     return token
 
 

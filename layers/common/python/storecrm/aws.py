@@ -19,9 +19,18 @@ from storecrm import snapstart
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
+# Called with each new session before any client is made from it; clients copy the session's botocore event
+# hooks when created, presigning clients included (the IAM conformance test records every action with them).
+SessionHook = Callable[[boto3.session.Session], None]
+session_hooks: list[SessionHook] = []
+
+
 @lru_cache(maxsize=1)
 def session() -> boto3.session.Session:
-    return boto3.session.Session()
+    created = boto3.session.Session()
+    for hook in session_hooks:
+        hook(created)
+    return created
 
 
 # Called as listener(service, operation) before every AWS API call (tests and the benchmark count

@@ -54,6 +54,10 @@ class Settings:
     # public base URL (a CDN in front of it), which media links then start with.
     media_link_ttl: int = 3600
     media_public_base_url: str = ""
+    # Access tokens' private keys (issuing functions only) and public keys; login codes' hash keys.
+    access_token_secret_id: str = ""
+    access_token_public_keys_id: str = ""
+    login_code_secret_id: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +80,9 @@ def settings() -> Settings:
         media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", ""),
         billing_plans=env.get("BILLING_PLANS", "[]"),
         platform_stripe_secret_id=env.get("PLATFORM_STRIPE_SECRET_ID", ""),
+        access_token_secret_id=env.get("ACCESS_TOKEN_SECRET_ID", ""),
+        access_token_public_keys_id=env.get("ACCESS_TOKEN_PUBLIC_KEYS_ID", ""),
+        login_code_secret_id=env.get("LOGIN_CODE_SECRET_ID", ""),
         # Not set by the template: one machine running many people's logins (the e2e suite on the local
         # runner, an office behind one address) may raise it.
         code_requests_per_ip=int(env.get("CODE_REQUESTS_PER_IP", "30")),

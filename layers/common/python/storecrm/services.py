@@ -62,20 +62,20 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def session_service() -> SessionService:
     from storecrm.domain.sessions import SessionService
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_signing_keys
     from storecrm.repositories.auth import SessionRepository
 
-    return SessionService(SessionRepository(), signing_keys, settings())
+    return SessionService(SessionRepository(), token_signing_keys, settings())
 
 
 @lru_cache(maxsize=1)
 def login_codes() -> LoginCodes:
     from storecrm.domain.codes import LoginCodes
     from storecrm.gateways.mail import SesMailer
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import login_code_keys
     from storecrm.repositories.auth import CodeRepository
 
-    return LoginCodes(CodeRepository(), SesMailer(), signing_keys, settings())
+    return LoginCodes(CodeRepository(), SesMailer(), login_code_keys, settings())
 
 
 @lru_cache(maxsize=1)
@@ -143,13 +143,13 @@ def store_guard() -> StoreGuard:
 @lru_cache(maxsize=1)
 def api_client_service() -> ApiClientService:
     from storecrm.domain.api_clients import ApiClientService
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_signing_keys
     from storecrm.repositories.api_clients import ApiClientRepository
     from storecrm.repositories.auth import CodeRepository
     from storecrm.repositories.stores import StoreRepository
 
-    return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(), signing_keys,
-                            settings())
+    return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(),
+                            token_signing_keys, settings())
 
 
 @lru_cache(maxsize=1)

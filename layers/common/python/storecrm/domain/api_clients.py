@@ -21,7 +21,14 @@ from storecrm.clock import new_id, now
 from storecrm.config import Settings
 from storecrm.domain import cursors
 from storecrm.domain.access import AccessRefused
-from storecrm.domain.auth import ClientScope, Principal, RateLimit, SigningKeys, hash_secret, issue_access_token
+from storecrm.domain.auth import (
+    ClientScope,
+    Principal,
+    RateLimit,
+    TokenSigningKeys,
+    hash_secret,
+    issue_access_token,
+)
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import DomainError, FieldError, NotFound, Unauthorized
 from storecrm.domain.fields import Command
@@ -96,7 +103,7 @@ def granted_scopes(requested: str | None, client: ApiClient) -> frozenset[str]:
 
 class ApiClientService:
     def __init__(self, clients: ApiClientRepository, counters: CodeRepository, stores: StoreRepository,
-                 guard: StoreGuard, signing: Callable[[], SigningKeys], config: Settings) -> None:
+                 guard: StoreGuard, signing: Callable[[], TokenSigningKeys], config: Settings) -> None:
         self.clients = clients
         self.counters = counters
         self.stores = stores

@@ -1,7 +1,10 @@
-"""Credentials: login codes, refresh tokens and access tokens (JWT, HS256, key id in the header).
+"""Credentials: login codes, refresh tokens and access tokens (JWT, EdDSA over Ed25519, key id in the header).
 
 Secrets are never stored: codes are kept as keyed hashes (a bare hash of six digits would be
 reversed in a second), refresh-token secrets as SHA-256 (they carry 256 bits of randomness).
+
+Access tokens are signed with a private key only the functions that issue tokens hold; every other function
+verifies them with the public keys alone, so it cannot mint a token (storecrm.gateways.signing_keys).
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from storecrm.clock import now
 from storecrm.domain.errors import Forbidden, Unauthorized
@@ -24,6 +28,8 @@ PrincipalKind = Literal["account", "profile", "client", "customer"]
 
 @dataclass(frozen=True)
 class SigningKeys:
+    """HMAC keys by key id (login-code hashes, mailed links): `current_kid` signs, every key verifies."""
+
     current_kid: str
     keys: dict[str, str]
 
@@ -32,6 +38,34 @@ class SigningKeys:
             return self.keys[kid]
         except KeyError:
             raise Unauthorized("Token signed with an unknown key", "GENERAL.INVALID_TOKEN") from None
+
+
+TOKEN_ALGORITHM = "EdDSA"  # Ed25519 through PyJWT's cryptography backend
+
+
+@dataclass(frozen=True)
+class TokenSigningKeys:
+    """The access tokens' private keys (cryptography Ed25519PrivateKey) by key id; `current_kid` signs."""
+
+    current_kid: str
+    keys: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TokenVerifyKeys:
+    """The access tokens' public keys (Ed25519PublicKey) by key id. `reload` answers the newest published
+    keys, for a key id not seen yet (a rotation published after these were read)."""
+
+    keys: Mapping[str, Any]
+    reload: Callable[[], Mapping[str, Any]] | None = None
+
+    def key(self, kid: str) -> Any:
+        found = self.keys.get(kid)
+        if found is None and self.reload is not None:
+            found = self.reload().get(kid)
+        if found is None:
+            raise Unauthorized("Token signed with an unknown key", "GENERAL.INVALID_TOKEN")
+        return found
 
 
 @dataclass(frozen=True)
@@ -123,7 +157,7 @@ def split_refresh_token(token: str) -> RefreshToken:
 
 
 # ---------------------------------------------------------------- access tokens
-def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: int, ttl: int,
+def issue_access_token(principal: Principal, signing: TokenSigningKeys, issued_at: int, ttl: int,
                        token_id: str | None = None) -> tuple[str, int]:
     """`token_id` (the `jti` claim) makes each token distinct, even two issued in the same second."""
     expires_at = issued_at + ttl
@@ -141,7 +175,7 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
         claims["scope"] = " ".join(sorted(principal.scopes))
     import jwt  # see read_access_token
 
-    token = jwt.encode(claims, signing.key(signing.current_kid), algorithm="HS256",
+    token = jwt.encode(claims, signing.keys[signing.current_kid], algorithm=TOKEN_ALGORITHM,
                        headers={"kid": signing.current_kid})
     return token, expires_at
 
@@ -150,7 +184,7 @@ def issue_access_token(principal: Principal, signing: SigningKeys, issued_at: in
 ISSUED_LEEWAY_SECONDS = 60
 
 
-def read_access_token(token: str, signing: SigningKeys) -> Principal:
+def read_access_token(token: str, verifying: TokenVerifyKeys) -> Principal:
     # PyJWT (and the cryptography package it loads) is imported by the first request that signs or
     # verifies a token, not by every function's cold start (the docs, webhook and event functions never do).
     import jwt
@@ -161,7 +195,8 @@ def read_access_token(token: str, signing: SigningKeys) -> Principal:
         if not isinstance(kid, str):
             raise invalid
         # Expiry is judged by storecrm.clock (the time tokens are issued by), not by PyJWT's own clock.
-        claims = jwt.decode(token, signing.key(kid), algorithms=["HS256"], issuer=ISSUER,
+        # Only EdDSA: a token of the HS256 era (or one naming "none") is refused whatever its key id.
+        claims = jwt.decode(token, verifying.key(kid), algorithms=[TOKEN_ALGORITHM], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "typ"], "verify_exp": False,
                                      "verify_iat": False})
     except jwt.PyJWTError:

@@ -17,7 +17,7 @@ from storecrm.clock import new_id, now
 from storecrm.config import Settings
 from storecrm.domain.auth import (
     Principal,
-    SigningKeys,
+    TokenSigningKeys,
     hash_secret,
     issue_access_token,
     new_refresh_secret,
@@ -50,7 +50,7 @@ class IssuedTokens:
 
 
 class SessionService:
-    def __init__(self, sessions: SessionRepository, signing: Callable[[], SigningKeys], config: Settings) -> None:
+    def __init__(self, sessions: SessionRepository, signing: Callable[[], TokenSigningKeys], config: Settings) -> None:
         self.sessions = sessions
         self.signing = signing
         self.config = config

@@ -14,8 +14,8 @@ CACHE_SECONDS = 300
 _provider: SecretsProvider | None = None
 
 
-def secret_document(secret_id: str) -> Any:
-    """The secret's JSON document, read again at most every CACHE_SECONDS."""
+def secret_document(secret_id: str, *, force: bool = False) -> Any:
+    """The secret's JSON document, read again at most every CACHE_SECONDS (or now, with `force`)."""
     global _provider
     if _provider is None:
         # Powertools' parameters package (a dozen modules) loads with the first secret read, not with every
@@ -23,7 +23,7 @@ def secret_document(secret_id: str) -> Any:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
         _provider = SecretsProvider(boto3_client=aws.client("secretsmanager"))
-    return _provider.get(secret_id, transform="json", max_age=CACHE_SECONDS)
+    return _provider.get(secret_id, transform="json", max_age=CACHE_SECONDS, force_fetch=force)
 
 
 def reset() -> None:

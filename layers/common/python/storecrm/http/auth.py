@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.domain.auth import Principal, PrincipalKind, read_access_token
 from storecrm.domain.errors import Unauthorized
-from storecrm.gateways.signing_keys import signing_keys
+from storecrm.gateways.signing_keys import token_verify_keys
 from storecrm.http.app import logger
 
 # The `caller` key of the request's log lines (storecrm.http.app.lambda_entry starts it as `public`).
@@ -29,7 +29,7 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     token = bearer_token(app)
     if token is None:
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'")
-    caller = read_access_token(token, signing_keys())
+    caller = read_access_token(token, token_verify_keys())
     logger.append_keys(caller=CALLER_KINDS[caller.kind])
     return replace(caller, reading=app.current_event.http_method in ("GET", "HEAD"))
 

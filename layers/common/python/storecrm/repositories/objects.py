@@ -58,7 +58,9 @@ class ObjectStore:
         try:
             found = aws.client("s3").head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            # 403 too: the functions may not list the bucket (s3:ListBucket), and S3 then answers a HEAD of a
+            # key that does not exist with 403 rather than 404; they may read every key they would ask for.
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"):
                 return None
             raise
         return StoredObject(int(found["ContentLength"]), str(found.get("ContentType") or ""))
