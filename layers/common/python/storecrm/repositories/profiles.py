@@ -292,6 +292,11 @@ class ProfileRepository:
                            "DUEPK": keys.PROFILE_DELETIONS_DUE, "DUESK": keys.due_sort(due_at, pk)}))
         self.table.transact(writes)
 
+    @staticmethod
+    def deletion_key(profile_id: str) -> keys.Key:
+        """The erasure job's item, which holds its DueIndex entry."""
+        return keys.profile_deletion(profile_id)
+
     def due_deletions(self, at: int, limit: int = 50) -> list[DueDeletion]:
         """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it."""
         page = self.table.query(keys.PROFILE_DELETIONS_DUE, index="DueIndex", limit=limit,
