@@ -449,10 +449,12 @@ def job_failures() -> JobFailures:
 @lru_cache(maxsize=1)
 def migrations() -> Migrations:
     """Every data migration, in the order they run (domain/migrations.py)."""
-    from storecrm.domain.migrations import Migrations
+    from storecrm.domain.migrations import Migrations, ProfileEntries
     from storecrm.repositories.migrations import MigrationRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.profiles import ProfileRepository
 
-    return Migrations(MigrationRepository(), [])
+    return Migrations(MigrationRepository(), [ProfileEntries(ProfileRepository(), OrderRepository())])
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,9 @@ CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and r
 # erasure before that gives back no share it never had.
 COUNTED = Conflict("The profile has its share of the store's profile count", "PROFILE.COUNTED")
 NOT_COUNTED = Conflict("The profile has no share of the store's profile count", "PROFILE.NOT_COUNTED")
+STORE_GONE = Conflict("The profile's store was deleted", "STORE.NOT_FOUND")
+# Reads of a profile the backfill makes when it changes meanwhile, before leaving it to a later run.
+BACKFILL_TRIES = 3
 
 
 def email_taken(email: str) -> Conflict:
@@ -346,6 +349,45 @@ class ProfileRepository:
                     raise
                 counted = not counted
         raise TransactionConflict()
+
+    # ------------------------------------------------------------------ the backfill migration
+    def backfill_page(self, items: Sequence[Item]) -> int:
+        """`backfill_entries` for the profiles among `items` that have no created_at entry (found with one
+        BatchGetItem, so profiles that need nothing cost no write); answers how many it changed."""
+        profiles = [p for item in items if (p := from_item(Profile, item)) is not None]
+        found = self.table.get_many([counted_entry(p) for p in profiles]) if profiles else {}
+        by_id = {str(item["id"]): item for item in items}
+        return sum(self.backfill_entries(by_id[p.id]) for p in profiles if counted_entry(p) not in found)
+
+    def backfill_entries(self, item: Item | None) -> bool:
+        """What a fresh write of this profile makes beside it, for a profile written before some of it existed: all
+        its index items (search terms, taxonomy values, contact terms, creator, extended attributes, list-order
+        entries) and its share of the store's profile count, in one transaction on the revision read and the store
+        still there. A profile whose created_at entry exists has its share and every entry (the code that writes
+        that entry writes them all) and is left: so a rerun, or a page read twice, never counts one twice. One
+        changed meanwhile is read again; one erased meanwhile is left. False when there was nothing to do."""
+        for _ in range(BACKFILL_TRIES):
+            profile = from_item(Profile, item)
+            if profile is None:
+                return False
+            entries = _index_items(profile)
+            counted = counted_entry(profile)
+            writes = [check(keys.profile(profile.id), "revision = :seen", values={":seen": profile.revision},
+                            error=CHANGED_MEANWHILE),
+                      check(keys.store(profile.store_id), "attribute_exists(PK)", error=STORE_GONE),
+                      put(entries[counted], unless_exists=COUNTED), count_change(profile, 1),
+                      *[put(entry) for key, entry in entries.items() if key != counted]]
+            try:
+                self.table.transact(writes)  # fits: a profile has at most 73 index items (see search.py)
+            except Conflict as error:
+                if error is COUNTED or error is STORE_GONE:
+                    return False
+                if error is not CHANGED_MEANWHILE and not isinstance(error, TransactionConflict):
+                    raise
+                item = self.table.get(keys.profile(profile.id), consistent=True)
+                continue
+            return True
+        raise CHANGED_MEANWHILE
 
 
 class DueDeletion(NamedTuple):
