@@ -24,6 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -101,8 +102,8 @@ class JobFailures:
     def still_due(self, entries: Sequence[DueEntry]) -> list[DueEntry]:
         """The entries whose items are still due as they were found (one BatchGetItem)."""
         states = self.entries.states([e.key for e in entries])
-        return [e for e in entries if (s := states.get(e.key)) is not None and (s.partition, s.sort) == (e.partition,
-                                                                                                          e.sort)]
+        return [e for e in entries
+                if (state := states.get(e.key)) is not None and (state.partition, state.sort) == (e.partition, e.sort)]
 
 
 @dataclass
@@ -184,16 +185,14 @@ class Scheduler:
         deadline = self.clock() + budget_seconds
         result = SchedulerRun()
         runner = StepRunner(self.failures, self.clock)
-        parts: list[tuple[str, Callable[[float], None]]] = [
-            *[(name, self._step(runner, name, step, result)) for name, step in self.steps],
-            ("due_minutes", lambda until: setattr(result, "due", self.due.run(until - self.clock()))),
-            ("migrations", lambda until: setattr(result, "migrations", self.migrations.run(until))),
-        ]
+        parts: list[tuple[str, Callable[[SchedulerRun, float], None]]] = [
+            *[(name, partial(self._jobs, runner, name, step)) for name, step in self.steps],
+            ("due_minutes", self._due_minutes), ("migrations", self._migrations)]
         for index, (name, part) in enumerate(parts):
             started = self.clock()
             until = started + max(deadline - started, 0) / (len(parts) - index)
             try:
-                part(until)
+                part(result, until)
             except Exception as error:
                 log.error("Scheduler step failed", extra={"step": name, "error": described(error)})
                 result.failed_steps.append(name)
@@ -202,11 +201,14 @@ class Scheduler:
         return result
 
     @staticmethod
-    def _step(runner: StepRunner, name: str, step: Callable[[], Jobs], result: SchedulerRun) -> Callable[[float], None]:
-        def part(until: float) -> None:
-            result.jobs[name] = runner.run(name, step, until)
+    def _jobs(runner: StepRunner, name: str, step: Callable[[], Jobs], result: SchedulerRun, until: float) -> None:
+        result.jobs[name] = runner.run(name, step, until)
 
-        return part
+    def _due_minutes(self, result: SchedulerRun, until: float) -> None:
+        result.due = self.due.run(until - self.clock())
+
+    def _migrations(self, result: SchedulerRun, until: float) -> None:
+        result.migrations = self.migrations.run(until)
 
     # ------------------------------------------------------------------ the operator's actions
     def parked(self) -> list[ParkedJob]:
