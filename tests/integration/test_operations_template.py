@@ -24,7 +24,7 @@ CLOUDWATCH_RETENTION_DAYS = [
 BUSINESS_METRICS = [
     "ColdStart", "LoginCodesSent", "LoginCodesRejected", "SessionsCreated", "SessionsRevoked",
     "ProfilesCreated", "ProfilesMerged", "ProfilesDeleted", "AudienceSubscriptions",
-    "WebhookDeliveries", "StripeEvents",
+    "WebhookDeliveries", "StripeEvents", "ScheduledJobFailures", "ParkedJobs", "MigrationItems", "MigrationsPending",
 ]
 
 

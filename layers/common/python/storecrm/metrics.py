@@ -31,20 +31,28 @@ SESSIONS_REVOKED = "SessionsRevoked"  # logout, revoke one or all, refresh-token
 PROFILES_CREATED = "ProfilesCreated"
 PROFILES_MERGED = "ProfilesMerged"
 PROFILES_DELETED = "ProfilesDeleted"
-# These three have an `outcome` dimension, with the values listed below.
+# These have an `outcome` dimension, with the values listed below.
 AUDIENCE_SUBSCRIPTIONS = "AudienceSubscriptions"
 WEBHOOK_DELIVERIES = "WebhookDeliveries"
 STRIPE_EVENTS = "StripeEvents"
+SCHEDULED_JOB_FAILURES = "ScheduledJobFailures"  # a scheduler job that raised: moved later or parked
+MIGRATION_ITEMS = "MigrationItems"  # items a data migration's pages read, by whether it changed them
+# Published by every scheduler run while above zero: the jobs parked now, the data migrations not finished yet.
+PARKED_JOBS = "ParkedJobs"
+MIGRATIONS_PENDING = "MigrationsPending"
 
 SubscriptionOutcome = Literal["subscribed", "confirmation_sent", "checkout_started", "already_subscribed",
                               "confirmed", "unsubscribed"]
 DeliveryOutcome = Literal["delivered", "skipped", "retried", "dead_lettered"]
 # What StripeEvents.receive returned, or `rejected` (bad signature, not configured, wrong store).
 StripeOutcome = Literal["applied", "unchanged", "ignored", "stale", "rejected"]
+JobFailureOutcome = Literal["retried", "parked"]
+MigrationOutcome = Literal["changed", "unchanged"]
 
 BUSINESS_METRICS = (COLD_START, LOGIN_CODES_SENT, LOGIN_CODES_REJECTED, SESSIONS_CREATED, SESSIONS_REVOKED,
                     PROFILES_CREATED, PROFILES_MERGED, PROFILES_DELETED, AUDIENCE_SUBSCRIPTIONS,
-                    WEBHOOK_DELIVERIES, STRIPE_EVENTS)
+                    WEBHOOK_DELIVERIES, STRIPE_EVENTS, SCHEDULED_JOB_FAILURES, PARKED_JOBS, MIGRATION_ITEMS,
+                    MIGRATIONS_PENDING)
 
 # Most calls (every read) count nothing: normal here, so not worth the warning Powertools prints for it.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning,

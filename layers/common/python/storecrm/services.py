@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.integrations import IntegrationService
+    from storecrm.domain.jobs import JobFailures, Scheduler
     from storecrm.domain.locations import LocationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.media import MediaLibrary
     from storecrm.domain.memberships import StripeEvents
+    from storecrm.domain.migrations import Migrations
     from storecrm.domain.models.bookings import Provider, Service
     from storecrm.domain.offers import Eligibility, OfferService
     from storecrm.domain.orders import OrderService
@@ -433,7 +435,36 @@ def due_scheduler() -> DueScheduler:
     reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), mail)
     recovery = CartRecovery(CartRepository(), StoreRepository(), mail)
     return DueScheduler(DueRepository(), {REMINDER_KIND: reminders, IDLE_CART_KIND: recovery},
-                        shards=keys.DUE_SHARDS)
+                        shards=keys.DUE_SHARDS, failures=job_failures())
+
+
+@lru_cache(maxsize=1)
+def job_failures() -> JobFailures:
+    from storecrm.domain.jobs import JobFailures
+    from storecrm.repositories.due import JobEntries
+
+    return JobFailures(JobEntries())
+
+
+@lru_cache(maxsize=1)
+def migrations() -> Migrations:
+    """Every data migration, in the order they run (domain/migrations.py)."""
+    from storecrm.domain.migrations import Migrations, ProfileEntries
+    from storecrm.repositories.migrations import MigrationRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.profiles import ProfileRepository
+
+    return Migrations(MigrationRepository(), [ProfileEntries(ProfileRepository(), OrderRepository())])
+
+
+@lru_cache(maxsize=1)
+def scheduler() -> Scheduler:
+    """The every-minute run: each step a job at a time (domain/jobs.py), the due minutes, the data migrations."""
+    from storecrm.domain.jobs import Scheduler
+
+    steps = [("store_purges", store_service().purge_due), ("payment_holds", order_service().release_due_holds),
+             ("media_uploads", media_library().expire_uploads), ("profile_erasures", profile_erasure().erase_due)]
+    return Scheduler(steps, due_scheduler(), migrations(), job_failures())
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,9 @@ shards are empty; a run that runs out of time (or crashes) leaves the rest where
 overlapping runs cannot both do one piece of work (the removal is conditional).
 
 Reads only due items: one Query per minute, shard and page, never a Scan.
+
+A page of one kind that raises is done again entry by entry (those still due), so the entries that fail are found:
+each is moved later or parked (jobs.py) and no longer holds its minute up.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from storecrm.clock import now
 
 if TYPE_CHECKING:
+    from storecrm.domain.jobs import JobFailures
     from storecrm.repositories.due import DueEntry, DueRepository
 
 # A first run (no cursor yet) looks back this far; later runs go on from their cursor.
@@ -42,13 +46,16 @@ class DueRun:
 
 class DueScheduler:
     def __init__(self, due: DueRepository, work: Mapping[str, DueWork], *, shards: int,
-                 page_size: int = PAGE_SIZE, clock: Callable[[], float] | None = None) -> None:
+                 page_size: int = PAGE_SIZE, clock: Callable[[], float] | None = None,
+                 failures: JobFailures | None = None) -> None:
         self.due = due
         self.work = work
         self.shards = shards
         self.page_size = page_size
         # Seconds, for the run's time budget only (monotonic in Lambda; a test may step it).
         self.clock = clock
+        # Where failing entries go; without it a page that raises stops the run.
+        self.failures = failures
 
     def run(self, budget_seconds: float) -> DueRun:
         """Walks the minutes since the cursor, up to the one in progress (read up to now), until the budget is
@@ -72,7 +79,7 @@ class DueScheduler:
                         return result
                     entries, after = self.due.page(minute, shard, limit=self.page_size, after=after,
                                                    due_by=at if minute == current else None)
-                    minute_done = self._do(entries, result) and minute_done
+                    minute_done = self._do(entries, result, deadline) and minute_done
                     if after is None:
                         break
             all_done = all_done and minute_done
@@ -81,7 +88,7 @@ class DueScheduler:
                 result.finished_through = minute
         return result
 
-    def _do(self, entries: Sequence[DueEntry], result: DueRun) -> bool:
+    def _do(self, entries: Sequence[DueEntry], result: DueRun, deadline: float) -> bool:
         """Hands the page to each kind's work; true when all of it was done (nothing left in the index)."""
         by_kind: dict[str, list[DueEntry]] = {}
         for entry in entries:
@@ -92,7 +99,29 @@ class DueScheduler:
             if work is None:
                 complete = False
                 continue
-            did, left = work(group)
+            did, left = self._work(kind, work, group, deadline)
             result.done[kind] = result.done.get(kind, 0) + did
             complete = complete and left == 0
         return complete
+
+    def _work(self, kind: str, work: DueWork, group: Sequence[DueEntry], deadline: float) -> tuple[int, int]:
+        """One kind's entries of a page. When the work raises, each entry still due is done again on its own: the
+        one that raises alone is recorded (moved to a later minute, or parked), the others are done."""
+        try:
+            return work(group)
+        except Exception as error:
+            if self.failures is None:
+                raise
+            if len(group) == 1:
+                [entry] = group
+                self.failures.record(kind, entry.key, error, seen=(entry.partition, entry.sort))
+                return 0, 0
+        did = left = 0
+        clock = self.clock or time.monotonic
+        for entry in self.failures.still_due(group):
+            if clock() >= deadline:
+                left += 1
+                continue
+            one_did, one_left = self._work(kind, work, [entry], deadline)
+            did, left = did + one_did, left + one_left
+        return did, left

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from storecrm.config import Settings
     from storecrm.domain.access import StoreAccess, StoreGuard
     from storecrm.domain.auth import Principal
+    from storecrm.domain.jobs import Jobs
     from storecrm.repositories.keys import Key
     from storecrm.repositories.media import MediaRepository, MediaUsage
     from storecrm.repositories.objects import ObjectStore
@@ -281,16 +282,14 @@ class MediaLibrary:
                                    f"not the {pending.mime_type} announced; it was deleted")
         return kind
 
-    def expire_uploads(self) -> int:
+    def expire_uploads(self) -> Jobs:
         """Forgets presigned uploads nobody completed in time, and deletes what was uploaded for them (run by the
-        scheduler). The pending item goes first: a completion that got there before keeps its object, and one
-        coming after finds no upload."""
-        expired = 0
+        scheduler, a job each: see storecrm.domain.jobs). The pending item goes first: a completion that got there
+        before keeps its object, and one coming after finds no upload."""
         for pending in self.media.due_uploads(now()):
+            yield self.media.upload_key(pending.store_id, pending.id)
             if self.media.forget_upload(pending):
                 self.objects.delete(pending.key)
-                expired += 1
-        return expired
 
     # ------------------------------------------------------------------ reads
     def get(self, principal: Principal, store_id: str, media_id: str) -> Media:

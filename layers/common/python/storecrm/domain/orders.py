@@ -41,6 +41,7 @@ from storecrm.domain.permissions import Action
 from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
 
 if TYPE_CHECKING:
+    from storecrm.domain.jobs import Jobs
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.keys import Key
@@ -334,17 +335,18 @@ class OrderService:
         return orders, cursor
 
     # ------------------------------------------------------------------ scheduler
-    def release_due_holds(self) -> int:
+    def release_due_holds(self) -> Jobs:
         """Unpaid card orders whose payment hold has ended are cancelled (`expired`) and their stock goes back
         on sale: one Query of the DueIndex, the orders and their products in two BatchGetItem, one transaction
-        per order. An order paid or changed meanwhile is left alone (its next state decides)."""
+        per order, a job each (see storecrm.domain.jobs). An order paid or changed meanwhile is left alone (its
+        next state decides)."""
         at = now()
         found = self.orders.load(self.orders.due_holds(at, HOLDS_PER_RUN))
         due = [o for item in found.values() if (o := self.orders.from_item(item)) is not None
                and o.hold_until is not None and o.hold_until <= at]
         products = self._products(due)
-        released = 0
         for order in due:
+            yield self.orders.item_key(order.store_id, order.id)
             saved = cancelled(order, "expired").model_copy(update={
                 "history": [*order.history, HistoryEntry(action="cancelled", reason="payment_hold_expired",
                                                          timestamp=at)],
@@ -355,8 +357,6 @@ class OrderService:
                 self.orders.transact([*writes, *self.stock_back(order, products), *self.time_back(order)])
             except Conflict:
                 continue
-            released += 1
-        return released
 
     # ------------------------------------------------------------------ helpers
     def _page(self, store_id: str, q: OrderQuery, list_by: str, value: str | None) -> tuple[list[Order], str | None]:

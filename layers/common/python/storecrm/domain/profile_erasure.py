@@ -13,6 +13,7 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
 
 if TYPE_CHECKING:
+    from storecrm.domain.jobs import Jobs
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.clienteling import ClientelingRepository
     from storecrm.repositories.profile_photos import ProfilePhotoRepository
@@ -33,11 +34,11 @@ class ProfileErasure:
         next minute finishes it."""
         self.profiles.request_deletion(profile, due_at=now())
 
-    def erase_due(self) -> int:
-        """Finishes the erasures that are due. Run by the scheduler; every step may run again after a crash
-        (the job goes last)."""
-        finished = 0
+    def erase_due(self) -> Jobs:
+        """Finishes the erasures that are due, a job each (see storecrm.domain.jobs). Run by the scheduler; every
+        step may run again after a crash (the job goes last)."""
         for store_id, profile_id, photo_key in self.profiles.due_deletions(now()):
+            yield self.profiles.deletion_key(profile_id)
             self.consents.forget(store_id, profile_id)
             if photo_key:
                 self.photos.delete(photo_key)
@@ -48,5 +49,3 @@ class ProfileErasure:
                                                                   "reason": "erasure_requested"})
             if self.profiles.finish_deletion(store_id, profile_id, also, [event]):
                 metrics.count(metrics.PROFILES_DELETED)
-                finished += 1
-        return finished

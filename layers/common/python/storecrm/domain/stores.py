@@ -18,6 +18,7 @@ from storecrm.domain.models.stores import Language, Market, Membership, Store, S
 from storecrm.domain.permissions import Action, Role
 
 if TYPE_CHECKING:
+    from storecrm.domain.jobs import Jobs
     from storecrm.repositories.accounts import AccountRepository
     from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
@@ -187,12 +188,11 @@ class StoreService:
         # Best effort now; if this is cut short the scheduler finishes it from the DueIndex.
         self._purge(store.id)
 
-    def purge_due(self) -> int:
-        """Finishes purges that were cut short. Run by the scheduler."""
-        due = self.stores.due_purges(now())
-        for store_id in due:
+    def purge_due(self) -> Jobs:
+        """Finishes purges that were cut short, a job at a time (see storecrm.domain.jobs). Run by the scheduler."""
+        for store_id in self.stores.due_purges(now()):
+            yield self.stores.purge_job_key(store_id)
             self._purge(store_id)
-        return len(due)
 
     def _purge(self, store_id: str) -> None:
         """The store's objects first, a page at a time, then its items: the table's purge removes the purge job

@@ -42,6 +42,9 @@ rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
+parked job           (any job item above)                             DueIndex DUE#PARKED / {parked at}#{work}: failed
+                                                                      its last try (see domain/jobs.py)
+migration cursor     MIGRATIONS                  {version}            (a data migration's progress, see migrations.py)
 webhook              STORE#{id}                  WEBHOOK#{id}
 media                STORE#{id}                  MEDIA#{id}           (UUIDv7 ids: key order is upload order)
 media upload         STORE#{id}                  MEDIAUPLOAD#{id}     a presigned upload not completed yet:
@@ -420,10 +423,11 @@ def purge_job(store_id: str) -> Key:
 
 DUE_PARTITION = "DUE"
 DUE_SHARDS = 8
+MINUTE_QUEUE = "DUEMIN"
 
 
 def minute_due(minute: int, shard: int) -> str:
-    return f"DUEMIN#{minute:09d}#{shard}"
+    return f"{MINUTE_QUEUE}#{minute:09d}#{shard}"
 
 
 def minute_due_attributes(due_at: int, work: str) -> dict[str, str]:
@@ -435,6 +439,22 @@ def minute_due_attributes(due_at: int, work: str) -> dict[str, str]:
 
 def due_minutes_cursor() -> Key:
     return "SCHEDULER", "DUEMINUTES"
+
+
+# A job that failed its last try leaves its queue for this DueIndex partition (its item keeps what it needs to be
+# put back: `parked_from`, the partition it was due in, or MINUTE_QUEUE for the minute partitions).
+PARKED_JOBS = "DUE#PARKED"
+
+
+def is_minute_due(partition: str) -> bool:
+    return partition.startswith(f"{MINUTE_QUEUE}#")
+
+
+MIGRATIONS = "MIGRATIONS"
+
+
+def migration(version: str) -> Key:
+    return MIGRATIONS, version
 
 
 def order_reminder(store_id: str, order_id: str, line_id: str, offset: int) -> Key:

@@ -7,12 +7,12 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from storecrm.domain import search
-from storecrm.domain.errors import Conflict, NotFound
+from storecrm.domain.errors import Conflict, NotFound, TransactionConflict
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
-from storecrm.repositories.table import Item, Table, Write, delete, put, update
+from storecrm.repositories.table import Item, Table, Write, check, delete, put, update
 
 # Profile ids in index order, and the position to continue from.
 IdPage = tuple[list[str], dict[str, str] | None]
@@ -25,6 +25,15 @@ DISPLAY_ID_TAKEN = Conflict("The display id is taken", "PROFILE.DISPLAY_ID_TAKEN
 # Another scheduler run finished this erasure (and told of it) first.
 DELETION_FINISHED = Conflict("The profile's erasure is finished already", "PROFILE.ERASED")
 CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
+# A profile's created_at order entry stands for its share of the store's profile count: every create writes both
+# and every erasure (a deletion request, a merge's source) removes both. A profile written before the count and the
+# entries existed has neither until the backfill migration (domain/migrations.py) adds both in one transaction; an
+# erasure before that gives back no share it never had.
+COUNTED = Conflict("The profile has its share of the store's profile count", "PROFILE.COUNTED")
+NOT_COUNTED = Conflict("The profile has no share of the store's profile count", "PROFILE.NOT_COUNTED")
+STORE_GONE = Conflict("The profile's store was deleted", "STORE.NOT_FOUND")
+# Reads of a profile the backfill makes when it changes meanwhile, before leaving it to a later run.
+BACKFILL_TRIES = 3
 
 
 def email_taken(email: str) -> Conflict:
@@ -163,15 +172,15 @@ class ProfileRepository:
             erase.append(delete(keys.profile_display_id(source.store_id, source.display_id)))
         if target.display_id and target.display_id != target_before.display_id:
             erase.append(put(_display_id_item(target)))  # the source's, handed over
-        erase.append(count_change(source, -1))
         before, after = _index_items(target_before), _index_items(target)
         erase += [delete(key) for key in before.keys() - after.keys()]
         erase += [put(item) for key, item in after.items() if key not in before]
         erase += [outbox_write(e) for e in events]
         erase += also  # e.g. the source's audience subscriptions, re-pointed to the target
-        leftovers = [key for key in _index_items(source) if key not in after] + list(source_sessions)
-        fits = len(erase) + len(leftovers) <= 100
-        self.table.transact([*erase, *([delete(key) for key in leftovers] if fits else [])])
+        leftovers = [key for key in _index_items(source) if key not in after and key != counted_entry(source)]
+        leftovers += source_sessions
+        fits = len(erase) + len(leftovers) + 2 <= 100  # 2: the source's count share given back
+        self._transact_releasing_count(source, [*erase, *([delete(key) for key in leftovers] if fits else [])])
         if not fits:
             self.table.delete_many(leftovers)
 
@@ -276,21 +285,25 @@ class ProfileRepository:
         """One transaction: the record goes (on the revision read), with its markers and index items, so every
         dialect stops finding it at once; the store's count drops; an erasure job for the rest is due."""
         writes: list[Write] = [delete(keys.profile(profile.id), condition="revision = :seen",
-                                      values={":seen": profile.revision}, error=CHANGED_MEANWHILE),
-                               count_change(profile, -1)]
+                                      values={":seen": profile.revision}, error=CHANGED_MEANWHILE)]
         if profile.email:
             writes.append(delete(keys.profile_email(profile.store_id, profile.email)))
         if profile.username:
             writes.append(delete(keys.profile_username(profile.store_id, profile.username)))
         if profile.display_id:
             writes.append(delete(keys.profile_display_id(profile.store_id, profile.display_id)))
-        writes += [delete(key) for key in _index_items(profile)]
+        writes += [delete(key) for key in _index_items(profile) if key != counted_entry(profile)]
         pk, sk = keys.profile_deletion(profile.id)
         writes.append(put({"PK": pk, "SK": sk, "entity": "PROFILEDELETION", "store_id": profile.store_id,
                            "profile_id": profile.id, "requested_at": due_at,
                            **({"photo_key": profile.photo_key} if profile.photo_key else {}),
                            "DUEPK": keys.PROFILE_DELETIONS_DUE, "DUESK": keys.due_sort(due_at, pk)}))
-        self.table.transact(writes)
+        self._transact_releasing_count(profile, writes)
+
+    @staticmethod
+    def deletion_key(profile_id: str) -> keys.Key:
+        """The erasure job's item, which holds its DueIndex entry."""
+        return keys.profile_deletion(profile_id)
 
     def due_deletions(self, at: int, limit: int = 50) -> list[DueDeletion]:
         """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it."""
@@ -318,6 +331,63 @@ class ProfileRepository:
                 raise
             return False
         return True
+
+    def _transact_releasing_count(self, profile: Profile, writes: Sequence[Write]) -> None:
+        """`writes`, with the erased profile's share of the store's count given back where it has one: first as if
+        it had (every profile written since the count exists), then, when its created_at entry is missing, on the
+        condition that it still is (the backfill may count it meanwhile)."""
+        counted = True
+        for _ in range(3):
+            release = ([delete(counted_entry(profile), condition="attribute_exists(PK)", error=NOT_COUNTED),
+                        count_change(profile, -1)] if counted
+                       else [check(counted_entry(profile), "attribute_not_exists(PK)", error=COUNTED)])
+            try:
+                self.table.transact([*writes, *release])
+                return
+            except Conflict as error:
+                if error is not (NOT_COUNTED if counted else COUNTED):
+                    raise
+                counted = not counted
+        raise TransactionConflict()
+
+    # ------------------------------------------------------------------ the backfill migration
+    def backfill_page(self, items: Sequence[Item]) -> int:
+        """`backfill_entries` for the profiles among `items` that have no created_at entry (found with one
+        BatchGetItem, so profiles that need nothing cost no write); answers how many it changed."""
+        profiles = [p for item in items if (p := from_item(Profile, item)) is not None]
+        found = self.table.get_many([counted_entry(p) for p in profiles]) if profiles else {}
+        by_id = {str(item["id"]): item for item in items}
+        return sum(self.backfill_entries(by_id[p.id]) for p in profiles if counted_entry(p) not in found)
+
+    def backfill_entries(self, item: Item | None) -> bool:
+        """What a fresh write of this profile makes beside it, for a profile written before some of it existed: all
+        its index items (search terms, taxonomy values, contact terms, creator, extended attributes, list-order
+        entries) and its share of the store's profile count, in one transaction on the revision read and the store
+        still there. A profile whose created_at entry exists has its share and every entry (the code that writes
+        that entry writes them all) and is left: so a rerun, or a page read twice, never counts one twice. One
+        changed meanwhile is read again; one erased meanwhile is left. False when there was nothing to do."""
+        for _ in range(BACKFILL_TRIES):
+            profile = from_item(Profile, item)
+            if profile is None:
+                return False
+            entries = _index_items(profile)
+            counted = counted_entry(profile)
+            writes = [check(keys.profile(profile.id), "revision = :seen", values={":seen": profile.revision},
+                            error=CHANGED_MEANWHILE),
+                      check(keys.store(profile.store_id), "attribute_exists(PK)", error=STORE_GONE),
+                      put(entries[counted], unless_exists=COUNTED), count_change(profile, 1),
+                      *[put(entry) for key, entry in entries.items() if key != counted]]
+            try:
+                self.table.transact(writes)  # fits: a profile has at most 73 index items (see search.py)
+            except Conflict as error:
+                if error is COUNTED or error is STORE_GONE:
+                    return False
+                if error is not CHANGED_MEANWHILE and not isinstance(error, TransactionConflict):
+                    raise
+                item = self.table.get(keys.profile(profile.id), consistent=True)
+                continue
+            return True
+        raise CHANGED_MEANWHILE
 
 
 class DueDeletion(NamedTuple):
@@ -353,6 +423,11 @@ def index_keys(item: Item) -> list[keys.Key]:
     """The index items of a stored profile (for the store purge, which reads profiles as items)."""
     profile = from_item(Profile, item)
     return list(_index_items(profile)) if profile else []
+
+
+def counted_entry(profile: Profile) -> keys.Key:
+    """The profile's created_at order entry, which stands for its share of the store's count."""
+    return keys.profile_order_partition(profile.store_id, "created_at"), f"{profile.created_at:010d}#{profile.id}"
 
 
 def count_change(profile: Profile, delta: int) -> Write:

@@ -222,6 +222,11 @@ class StoreRepository:
         self.table.delete_many(batch)
         return removed + len(batch)
 
+    @staticmethod
+    def purge_job_key(store_id: str) -> Key:
+        """The purge job's item, which holds its DueIndex entry."""
+        return keys.purge_job(store_id)
+
     def due_purges(self, now: int, limit: int = 50) -> list[str]:
         page = self.table.query(keys.DUE_PARTITION, index="DueIndex", limit=limit,
                                 sk_between=("0", f"{now:010d}~"))

@@ -228,6 +228,24 @@ class Table:
                 return passed, None
         return passed, deserialize(start) if start else None
 
+    def scan_page(self, *, limit: int, start_key: dict[str, Any] | None = None,
+                  entities: Sequence[str] = ()) -> tuple[Page, int]:
+        """One page of a Scan of the whole table (`limit` items read; with `entities`, only items of those kinds
+        are returned), and how many items it read. Data migrations only, run by the scheduler: never a request
+        path (DESIGN.md)."""
+        kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = serialize(start_key)
+        if entities:
+            names = [f":e{i}" for i in range(len(entities))]
+            kwargs["FilterExpression"] = f"#entity IN ({', '.join(names)})"
+            kwargs["ExpressionAttributeNames"] = {"#entity": "entity"}
+            kwargs["ExpressionAttributeValues"] = serialize(dict(zip(names, entities, strict=True)))
+        raw = self._client.scan(**kwargs)
+        last = raw.get("LastEvaluatedKey")
+        page = Page([deserialize(i) for i in raw["Items"]], deserialize(last) if last else None)
+        return page, int(raw["ScannedCount"])
+
     def query_all(self, partition: str, **kwargs: Any) -> Iterator[Item]:
         start: dict[str, Any] | None = None
         while True:
