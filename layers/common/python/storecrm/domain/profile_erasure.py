@@ -103,16 +103,18 @@ class ProfileErasure(ErasureRequests):
 
     def _erase(self, job: DueDeletion) -> bool:
         store_id, profile_id, at = job.store_id, job.profile_id, now()
-        self.event_log.mark_erased(store_id, profile_id, at)
+        if job.store_exists:  # else its purge takes (took) what lives in the store's partitions
+            self.event_log.mark_erased(store_id, profile_id, at)
         self.profiles.end_sessions(profile_id)
-        self.consents.forget(store_id, profile_id)
-        if job.photo_key:
-            self.photos.delete(job.photo_key)
-        self.carts.erase(self.carts.carts_of_profile(store_id, profile_id))
-        for order in self.orders.orders_of_profile(store_id, profile_id):
-            if not is_anonymised(order):
-                self.orders.transact(self.orders.save_writes(anonymised_order(order, at), order, []))
-        self.event_log.redact(store_id, profile_id, at)
+        if job.store_exists:
+            self.consents.forget(store_id, profile_id)
+            if job.photo_key:
+                self.photos.delete(job.photo_key)
+            self.carts.erase(self.carts.carts_of_profile(store_id, profile_id))
+            for order in self.orders.orders_of_profile(store_id, profile_id):
+                if not is_anonymised(order):
+                    self.orders.transact(self.orders.save_writes(anonymised_order(order, at), order, []))
+            self.event_log.redact(store_id, profile_id, at)
         theirs = self.subscriptions.subscriptions_of(profile_id)
         also: list[Write] = [*[self.subscriptions.subscription_delete(s) for s in theirs],
                              self.subscriptions.listing_delete(profile_id)]

@@ -295,11 +295,14 @@ class ProfileRepository:
         self.table.transact(writes)
 
     def due_deletions(self, at: int, limit: int = 50) -> list[DueDeletion]:
-        """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it."""
+        """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it, with their
+        stores (a store deleted meanwhile is purged whole: its profile's erasure only ends what lives apart)."""
         page = self.table.query(keys.PROFILE_DELETIONS_DUE, index="DueIndex", limit=limit,
                                 sk_between=("0", f"{at:010d}~"))
         jobs = self.table.get_many([(item["PK"], item["SK"]) for item in page.items])
-        return [DueDeletion(str(job["store_id"]), str(job["profile_id"]), job.get("photo_key"))
+        stores = self.table.get_many([keys.store(str(job["store_id"])) for job in jobs.values()]) if jobs else {}
+        return [DueDeletion(str(job["store_id"]), str(job["profile_id"]), job.get("photo_key"),
+                            keys.store(str(job["store_id"])) in stores)
                 for job in jobs.values()]
 
     def end_sessions(self, profile_id: str) -> None:
@@ -335,6 +338,7 @@ class DueDeletion(NamedTuple):
     store_id: str
     profile_id: str
     photo_key: str | None  # the picture the profile had, whose object goes with it
+    store_exists: bool = True
 
 
 def _item(profile: Profile) -> Item:
