@@ -145,3 +145,19 @@ def test_merge_deletes_the_sources_picture_when_the_target_keeps_its_own(api: Ap
     assert merged.status == 200, merged.body
     left = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"stores/{store['id']}/").get("Contents", [])]
     assert left == [pictures[target["id"]]]
+
+
+def test_a_merged_sources_events_are_erased_with_the_target(api: Api, owner: dict[str, Any],
+                                                            store: dict[str, Any]) -> None:
+    from storecrm.repositories import keys
+
+    token = owner["access_token"]
+    target, source = [api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": e}, token=token).body
+                      for e in ("target@example.com", ERASED_EMAIL)]
+    assert api.call("POST", f"/v1/stores/{store['id']}/profiles/{target['id']}/merge", {"source_id": source["id"]},
+                    token=token).status == 200
+    _erase(api, store, target["id"])
+    events = list(_table().query_all(keys.store_events(store["id"])))
+    assert [e["data"] for e in events if e["type"] == "profile.created"] == \
+        [{"profile_id": target["id"], "erased": True}] * 2
+    assert ERASED_EMAIL not in str(events)

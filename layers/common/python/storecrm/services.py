@@ -218,12 +218,14 @@ def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.events import ProfileEventLog
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
-                          commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository())
+                          commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
+                          event_log=ProfileEventLog())
 
 
 @lru_cache(maxsize=1)

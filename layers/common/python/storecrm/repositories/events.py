@@ -52,3 +52,15 @@ class ProfileEventLog:
                 self.table.write(change)
                 redacted += 1
         return redacted
+
+    def hand_over(self, store_id: str, source_id: str, target_id: str) -> int:
+        """Indexes a merged source's events and delivery log entries under the target it was merged into (its data
+        now belongs to the target, whose erasure must find them): a Query, then one UpdateItem each."""
+        moved = 0
+        for item in self.table.query_all(keys.profile_events(store_id, source_id), index="GSI2"):
+            with suppress(ConditionFailed):  # expired and removed meanwhile
+                self.table.write(update((str(item["PK"]), str(item["SK"])), "SET GSI2PK = :target",
+                                        condition="attribute_exists(PK)",
+                                        values={":target": keys.profile_events(store_id, target_id)}))
+                moved += 1
+        return moved
