@@ -136,6 +136,7 @@ def _fill(api: Api, token: str, store: dict[str, Any], pipeline: Pipeline | None
     if pipeline is not None:
         gone = _ok(api.call("POST", BASE, {"email": f"gone-{tag}@example.com"}, token=client))
         ids.add(gone["id"])
+        _ok(api.call("POST", f"{admin}/audiences/{news['id']}/subscribers", {"profile_id": gone["id"]}, token=token))
         assert api.call("DELETE", f"{BASE}/{gone['id']}", token=client).status == 202  # its erasure not run yet
     ids |= {p["id"] for p in _ok(api.call("GET", f"{admin}/profiles", token=token, query={"limit": 50}))["items"]}
     if pipeline is not None:

@@ -115,7 +115,9 @@ class ProfileErasure(ErasureRequests):
                 if not is_anonymised(order):
                     self.orders.transact(self.orders.save_writes(anonymised_order(order, at), order, []))
             self.event_log.redact(store_id, profile_id, at)
-        theirs = self.subscriptions.subscriptions_of(profile_id)
+        # With the store gone, its purge takes the subscriptions (in its audiences' partitions); only the list
+        # beside the profile is left to go.
+        theirs = self.subscriptions.subscriptions_of(profile_id) if job.store_exists else []
         also: list[Write] = [*[self.subscriptions.subscription_delete(s) for s in theirs],
                              self.subscriptions.listing_delete(profile_id)]
         event = OutboxEvent.new("profile.deleted", store_id, {"profile_id": profile_id,
