@@ -786,13 +786,15 @@ BUDGETS: dict[str, Budget | None] = {
 WHY: dict[str, str] = {
     "upload media (one file)": "the store access with the media usage, one PutObject a file, then the transaction",
     "complete media upload": "the store access with the upload, the object's size (HeadObject) and first bytes "
-                             "(GetObject), then the transaction",
+                             "(GetObject), its move to the media key (CopyObject), the transaction, then the "
+                             "pending object's DeleteObject",
     "delete media": "the store access with the item, the transaction, then the object (DeleteObject)",
     "client token": "a login: the client with its failure counter, then its store",
     "clienteling consumers": "one over: the store, the location and its count, the page's entries (Query), "
                              "then their profiles",
     "verify": "a login: the code, the account, then the session's transaction",
-    "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction",
+    "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction, then the source's "
+                      "events handed to the target (Query, an UpdateItem each)",
     "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
                                                      "transaction) and orders (Query, transaction) moved before "
                                                      "the erase, looked for again after it, and its facts deleted",

@@ -12,7 +12,7 @@ from storecrm.arky.schemas.webhooks import DeliveryOut, WebhookOut
 from storecrm.domain.webhooks import DeliveryQuery, NewWebhook, TestRequest, TestResult, WebhookChanges
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
-from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
+from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
 from storecrm.services import webhook_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
@@ -61,7 +61,8 @@ def list_deliveries(storeId: str, webhookId: str,  # noqa: N803
 
 
 @app.post("/v1/stores/<storeId>/webhooks/<webhookId>/deliveries/<deliveryId>/redeliver",
-          summary="Queue one logged delivery again", tags=["Webhooks"], responses=STAFF_READ)
+          summary="Queue one logged delivery again (409 when its profile was erased)", tags=["Webhooks"],
+          responses=errors(401, 403, 404, 409))
 def redeliver(storeId: str, webhookId: str, deliveryId: str) -> DeliveryOut:  # noqa: N803
     return DeliveryOut.of(webhook_service().redeliver(principal(app), storeId, webhookId, deliveryId))
 

@@ -143,14 +143,59 @@ def test_documents_sound_and_safe_svg_are_kept_as_their_bytes_say(api: Api, toke
         ("audio/mpeg", None), ("image/jpeg", 800)]
 
 
+# The issue's three payloads (a script under another prefix bound to SVG, an XHTML script, an encoded scheme),
+# which the former blocklist let through.
+SVG_ATTACKS = [
+    b'<svg xmlns="http://www.w3.org/2000/svg"><s:script xmlns:s="http://www.w3.org/2000/svg">alert(1)</s:script>'
+    b'<rect width="4" height="4"/></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg"><h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>'
+    b'<rect width="4" height="4"/></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg"><a href="&#106;avascript:alert(1)"><rect width="4" height="4"/></a>'
+    b'</svg>',
+]
+
+
+def head(provisioned: Any, key: str) -> dict[str, Any]:
+    return dict(boto3.client("s3", region_name="us-east-1").head_object(Bucket=provisioned.refs["MediaBucket"],
+                                                                        Key=key))
+
+
+def test_an_svg_is_stored_without_script_and_served_as_an_attachment(api: Api, provisioned: Any, token: str,
+                                                                     store: dict[str, Any]) -> None:
+    store_id = store["id"]
+    made = uploaded(api, token, store_id, *[(f"{i}.svg", svg) for i, svg in enumerate(SVG_ATTACKS)])
+    stored = objects(provisioned)
+    for media in made:
+        kept = stored[media["key"]]
+        assert b"script" not in kept.lower() and b"javascript" not in kept.lower() and b"<rect" in kept, kept
+        assert media["mime_type"] == "image/svg+xml" and media["size"] == len(kept)  # the stored bytes' size
+        assert head(provisioned, media["key"])["ContentDisposition"] == "attachment"
+        assert parse_qs(urlsplit(media["url"]).query)["response-content-disposition"] == ["attachment"]
+    assert usage(provisioned, store_id) == {"bytes": sum(m["size"] for m in made), "items": 3}
+    # Presigned, the same: the rebuilt bytes are what lands at the media key.
+    svg = SVG_ATTACKS[0]
+    waiting = start(api, token, store_id, filename="p.svg", mime_type="image/svg+xml", size=len(svg)).body
+    post_form(waiting, svg, "image/svg+xml")
+    done = complete(api, token, store_id, waiting["media_id"])
+    assert done.status == 200, done.body
+    kept = objects(provisioned)[done.body["key"]]
+    assert b"script" not in kept and done.body["size"] == len(kept) < len(svg)
+    assert head(provisioned, done.body["key"])["ContentDisposition"] == "attachment"
+    assert f"stores/{store_id}/uploads/{waiting['media_id']}.svg" not in objects(provisioned)
+    # A PNG is served inline, as before.
+    [picture] = uploaded(api, token, store_id, ("a.png", png(4, 4)))
+    assert "ContentDisposition" not in head(provisioned, picture["key"])
+    assert "response-content-disposition" not in parse_qs(urlsplit(picture["url"]).query)
+
+
 def test_bad_uploads_are_refused_and_change_nothing(api: Api, provisioned: Any, token: str,
                                                     store: dict[str, Any]) -> None:
     store_id = store["id"]
     for files, status, field in [
         ([("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00")], 415, None),
         ([("a.zip", b"PK\x03\x04" + b"\x00" * 30)], 415, None),
-        ([("x.svg", b"<svg><script>alert(1)</script></svg>")], 415, None),
-        ([("x.svg", b'<svg><rect onload="alert(1)"/></svg>')], 415, None),
+        ([("x.svg", b"<svg><rect></svg>")], 415, None),  # not well-formed
+        ([("x.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg>&x;</svg>')], 415, None),  # entity declarations
         ([("good.png", png(10, 10)), ("bad.bin", b"\x00\x01\x02")], 415, None),  # one bad file: none is kept
         ([("empty.png", b"")], 400, "files"),
         ([(f"{i}.png", png(4, 4)) for i in range(11)], 400, "files"),
@@ -205,14 +250,18 @@ def test_a_presigned_upload_completes_into_the_library(api: Api, provisioned: An
     policy = json.loads(base64.b64decode(upload_form["fields"]["policy"]))
     assert ["content-length-range", len(picture), len(picture)] in policy["conditions"]
     assert {"Content-Type": "image/jpeg"} in policy["conditions"]
-    assert upload_form["fields"]["key"] == f"stores/{store_id}/media/{upload_form['media_id']}.jpg"
+    # The form uploads to a pending key; completing moves the checked object to the library's.
+    assert upload_form["fields"]["key"] == f"stores/{store_id}/uploads/{upload_form['media_id']}.jpg"
     assert list_media(api, token, store_id).body["items"] == []  # nothing listed before it completes
 
     post_form(upload_form, picture, "image/jpeg")
     with counting_calls() as calls:
         done = complete(api, token, store_id, upload_form["media_id"])
     assert done.status == 200, done.body
-    assert calls.calls == ["dynamodb.BatchGetItem", "s3.HeadObject", "s3.GetObject", "dynamodb.TransactWriteItems"]
+    assert calls.calls == ["dynamodb.BatchGetItem", "s3.HeadObject", "s3.GetObject", "s3.CopyObject",
+                           "dynamodb.TransactWriteItems", "s3.DeleteObject"]
+    assert done.body["key"] == f"stores/{store_id}/media/{upload_form['media_id']}.jpg"
+    assert list(objects(provisioned)) == [done.body["key"]]
     assert (done.body["id"], done.body["name"], done.body["mime_type"], done.body["size"], done.body["width"],
             done.body["height"]) == (upload_form["media_id"], "hero.jpg", "image/jpeg", len(picture), 1920, 1080)
     again = complete(api, token, store_id, upload_form["media_id"])
@@ -251,8 +300,8 @@ def test_presigned_uploads_that_are_not_what_was_announced_are_refused(api: Api,
     refused = complete(api, token, store_id, waiting["media_id"])
     assert_error(refused, 415)
     assert "text/plain" in refused.body["message"]
-    # An SVG announced as such but with a script.
-    svg = b"<svg><script>alert(1)</script></svg>"
+    # An SVG announced as such that is no SVG document.
+    svg = b"<svg><rect></svg>"
     scripted = start(api, token, store_id, filename="a.svg", mime_type="image/svg+xml", size=len(svg)).body
     post_form(scripted, svg, "image/svg+xml")
     assert_error(complete(api, token, store_id, scripted["media_id"]), 415)
@@ -261,6 +310,64 @@ def test_presigned_uploads_that_are_not_what_was_announced_are_refused(api: Api,
     # After all that, the right file through the first form still completes.
     post_form(waiting, picture)
     assert complete(api, token, store_id, waiting["media_id"]).status == 200
+
+
+def test_a_presigned_form_used_again_after_completion_replaces_nothing(api: Api, provisioned: Any, token: str,
+                                                                       store: dict[str, Any],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm import clock
+    from tests.support import HOSTS
+
+    store_id = store["id"]
+    picture = png(16, 16)
+    form_ = start(api, token, store_id, filename="a.png", mime_type="image/png", size=len(picture)).body
+    post_form(form_, picture)
+    done = complete(api, token, store_id, form_["media_id"]).body
+    # The form still works at S3 for its hour: what it uploads lands at the pending key, never the media key.
+    swapped = png(16, 16)[:-4] + b"EVIL"
+    post_form(form_, swapped)
+    assert objects(provisioned)[done["key"]] == picture
+    again = complete(api, token, store_id, form_["media_id"])
+    assert again.status == 200 and again.body["size"] == done["size"]
+    assert objects(provisioned)[done["key"]] == picture
+    pending = f"stores/{store_id}/uploads/{form_['media_id']}.png"
+    assert objects(provisioned)[pending] == swapped
+    # Deleting the media does not reopen the upload.
+    assert api.call("DELETE", f"/v1/stores/{store_id}/media/{done['id']}", token=token).status == 200
+    assert_error(complete(api, token, store_id, form_["media_id"]), 404)
+    # At the upload's end the scheduler deletes what the form put there since; it was completed, so not "expired".
+    later = clock.now() + 2 * 3600
+    monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
+    assert objects(provisioned) == {}
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
+
+
+def test_only_the_version_that_was_checked_is_moved(api: Api, provisioned: Any, token: str, store: dict[str, Any],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm.repositories import objects as object_store
+
+    store_id = store["id"]
+    picture = png(16, 16)
+    form_ = start(api, token, store_id, filename="a.png", mime_type="image/png", size=len(picture)).body
+    post_form(form_, picture)
+    read = object_store.ObjectStore.read_start
+
+    def replaced_after_the_check(self: object_store.ObjectStore, key: str, size: int,
+                                 version: str | None = None) -> bytes:
+        data = read(self, key, size, version)
+        post_form(form_, b"x" * len(picture))  # a second POST of the form between the check and the move
+        return data
+
+    with monkeypatch.context() as patch:
+        patch.setattr(object_store.ObjectStore, "read_start", replaced_after_the_check)
+        raced = complete(api, token, store_id, form_["media_id"])
+    assert_error(raced, 409)
+    assert raced.body["error"] == "MEDIA.UPLOAD_CHANGED"
+    assert list(objects(provisioned)) == [f"stores/{store_id}/uploads/{form_['media_id']}.png"]
+    assert usage(provisioned, store_id) == {} and list_media(api, token, store_id).body["items"] == []
+    # The replacement is checked like any upload: it is no PNG.
+    assert_error(complete(api, token, store_id, form_["media_id"]), 415)
 
 
 def test_uploads_never_completed_are_deleted_by_the_scheduler(api: Api, provisioned: Any, token: str,

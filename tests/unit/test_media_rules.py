@@ -7,7 +7,7 @@ import json
 import pytest
 
 from storecrm.domain.errors import PaymentRequired
-from storecrm.domain.media import ALLOWED_TYPES, UnsupportedMedia, canonical_type, checked_file
+from storecrm.domain.media import ALLOWED_TYPES, UnsupportedMedia, canonical_type, checked_file, passive_svg
 from storecrm.domain.models.stores import Store
 
 
@@ -25,16 +25,18 @@ def test_every_allowed_type_names_the_extension_of_its_presigned_object() -> Non
     assert set(media._EXTENSIONS) == ALLOWED_TYPES
 
 
-def test_an_svg_is_judged_only_whole() -> None:
-    svg = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
-    assert checked_file("a.svg", svg, whole=True).mime_type == "image/svg+xml"
-    with pytest.raises(UnsupportedMedia):
-        checked_file("a.svg", svg, whole=False)  # the rest might hold a script
+def test_an_svg_is_kept_as_it_is_rebuilt_and_refused_when_it_cannot_be_read() -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><circle r="1"/></svg>'
+    assert checked_file("a.svg", svg).mime_type == "image/svg+xml"
+    assert passive_svg("a.svg", svg).endswith(b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="1" /></svg>')
+    with pytest.raises(UnsupportedMedia) as refused:
+        passive_svg("a.svg", svg[:-3])  # cut short: not well-formed
+    assert "'a.svg'" in refused.value.message
 
 
 def test_refusals_name_the_file_and_what_it_is() -> None:
     with pytest.raises(UnsupportedMedia) as refused:
-        checked_file("setup.exe", b"MZ\x90\x00", whole=True)
+        checked_file("setup.exe", b"MZ\x90\x00")
     assert refused.value.status == 415 and "'setup.exe'" in refused.value.message
 
 

@@ -220,33 +220,41 @@ def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.events import ProfileEventLog
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
-                          commerce=ProfileCommerceRepository())
+                          commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
+                          event_log=ProfileEventLog())
 
 
 @lru_cache(maxsize=1)
 def profile_erasure() -> ProfileErasure:
     from storecrm.domain.profile_erasure import ProfileErasure
     from storecrm.repositories.audiences import AudienceRepository
+    from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.clienteling import ClientelingRepository
+    from storecrm.repositories.events import ProfileEventLog
+    from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
-    return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository())
+    return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
+                          CartRepository(), OrderRepository(), ProfileEventLog())
 
 
 @lru_cache(maxsize=1)
 def consumer_profiles() -> ConsumerProfiles:
     from storecrm.domain.consumer_profiles import ConsumerProfiles
+    from storecrm.domain.profile_erasure import ErasureRequests
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return ConsumerProfiles(ProfileRepository(), StoreRepository(), ProfileCommerceRepository(),
-                            profile_erasure())
+                            ErasureRequests(ProfileRepository()))
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from storecrm.domain.models.profiles import ExtendedAttribute, Profile, profile_
 if TYPE_CHECKING:
     from storecrm.domain.models.orders import Order
     from storecrm.domain.models.stores import Store
-    from storecrm.domain.profile_erasure import ProfileErasure
+    from storecrm.domain.profile_erasure import ErasureRequests
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
@@ -164,7 +164,7 @@ class AddressView:
 
 class ConsumerProfiles:
     def __init__(self, profiles: ProfileRepository, stores: StoreRepository, commerce: ProfileCommerceRepository,
-                 erasure: ProfileErasure) -> None:
+                 erasure: ErasureRequests) -> None:
         self.profiles = profiles
         self.stores = stores
         self.commerce = commerce

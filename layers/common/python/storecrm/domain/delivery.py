@@ -71,9 +71,12 @@ class Dispatcher:
         Returns None when the webhook no longer exists: there is nobody left to deliver to.
         """
         event = job.event
-        webhook = self.webhooks.get(event.store_id, job.webhook_id)
+        webhook, erased = self.webhooks.get_for_delivery(event.store_id, job.webhook_id, event.subject_profile_id)
         if webhook is None:
             return None
+        if erased:  # its profile was erased since it was queued: its data is not sent again, nor logged
+            metrics.count(metrics.WEBHOOK_DELIVERIES, outcome="skipped")
+            return "skipped"
         at = now()
         if not webhook.wants(event):  # disabled or unsubscribed since the event was queued
             self.webhooks.record_attempt(webhook, event, "skipped", at=at, response_code=None, error=None)

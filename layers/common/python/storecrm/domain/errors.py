@@ -70,6 +70,15 @@ class Conflict(DomainError):
         super().__init__(message, code, 409)
 
 
+class ObjectChanged(Conflict):
+    """A stored object is no longer the version that was read (another upload replaced it meanwhile)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("The uploaded file was replaced while it was checked; complete the upload again",
+                         "MEDIA.UPLOAD_CHANGED")
+        self.key = key
+
+
 class PaymentRequired(DomainError):
     """The store's plan does not cover this (a cap reached, or its subscription lapsed)."""
 

@@ -4,8 +4,10 @@
   the most API Gateway passes to a function). Larger ones go straight to S3 with a presigned POST
   (`start_upload`), after which `complete` checks what actually arrived before the file joins the library.
 - The type is read from the file's bytes (domain/file_types.py), never taken from the client; only
-  ALLOWED_TYPES are kept, and an SVG that could run code is refused. Images get their size in pixels from
-  their header.
+  ALLOWED_TYPES are kept. An SVG is stored as domain/svg_sanitiser.py rebuilds it (nothing that runs script or
+  fetches is kept) and is served as an attachment. Images get their size in pixels from their header.
+- A presigned form uploads to a pending key; completing the upload checks that object and moves it (the checked
+  version only) to the media key, so using the form again afterwards cannot replace a checked file.
 - The store's plan may cap the bytes of its library (limits.media_bytes). A usage item holds the bytes and
   items the store has; every write of a media item changes it in the same transaction, on the condition that
   the cap still holds, so two uploads at the same moment cannot both pass it.
@@ -22,9 +24,9 @@ from pydantic import AfterValidator, Field
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, FieldError, NotFound, ObjectChanged, ValidationFailed
 from storecrm.domain.fields import Command, SortDirection, WholeNumber
-from storecrm.domain.file_types import HEAD_BYTES, FileType, identify, svg_is_inert
+from storecrm.domain.file_types import HEAD_BYTES, FileType, identify
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.media import Media, MediaUpload
 from storecrm.domain.permissions import Action
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from storecrm.domain.jobs import Jobs
     from storecrm.repositories.keys import Key
     from storecrm.repositories.media import MediaRepository, MediaUsage
-    from storecrm.repositories.objects import ObjectStore
+    from storecrm.repositories.objects import ObjectStore, StoredObject
 
 MB = 1024 * 1024
 # A request's body: what API Gateway passes on to a function (Lambda takes 6 MB; the body arrives base64).
@@ -46,8 +48,12 @@ MAX_DIRECT_BYTES = 6 * MB
 MAX_FILES = 10
 # A presigned upload: one S3 POST.
 MAX_UPLOAD_BYTES = 1024 * MB
-# An SVG is read whole to look for scripts.
+# An SVG is read whole and rebuilt (domain/svg_sanitiser.py).
 MAX_SVG_BYTES = 2 * MB
+SVG = "image/svg+xml"
+# How an SVG is served: a browser opening its link downloads it instead of running it as a document on the
+# bucket's (or the CDN's) origin; an <img> showing it ignores this and never runs script anyway.
+SVG_DISPOSITION = "attachment"
 # How long a presigned POST works, and how long after it was handed out the upload may be completed (a large
 # file started late in the window may take a while); after that the scheduler deletes it and its object.
 UPLOAD_WINDOW = 3600
@@ -96,16 +102,27 @@ def _refused_type(name: str, found: str | None) -> UnsupportedMedia:
     return UnsupportedMedia(f"'{name}' is {kind}; upload images, PDF, audio, video, plain text or CSV")
 
 
-def checked_file(name: str, start: bytes, whole: bool, declared: str | None = None) -> FileType:
-    """What the file beginning with `start` is, if the library keeps it; `whole` says `start` is all of it
-    (an SVG is only judged whole)."""
+def checked_file(name: str, start: bytes, declared: str | None = None) -> FileType:
+    """What the file beginning with `start` is, if the library keeps it."""
     found = identify(start[:HEAD_BYTES], filename=name, declared=declared)  # the head tells the type
     if found is None or found.mime_type not in ALLOWED_TYPES:
         raise _refused_type(name, found.mime_type if found else None)
-    if found.mime_type == "image/svg+xml" and not (whole and svg_is_inert(start)):
-        raise UnsupportedMedia(f"'{name}' is an SVG with scripts, event handlers or embedded HTML; "
-                               "upload one without them")
     return found
+
+
+def passive_svg(name: str, data: bytes) -> bytes:
+    """The SVG as it is stored: rebuilt from what cannot run script or fetch (see domain/svg_sanitiser.py)."""
+    from storecrm.domain.svg_sanitiser import UnsafeSvg, sanitised_svg
+
+    try:
+        return sanitised_svg(data)
+    except UnsafeSvg as exc:
+        raise UnsupportedMedia(f"'{name}' cannot be kept as an SVG: {exc}; upload a well-formed SVG document, or "
+                               "the drawing as PNG") from None
+
+
+def disposition(mime_type: str) -> str | None:
+    return SVG_DISPOSITION if mime_type == SVG else None
 
 
 # ---------------------------------------------------------------- commands
@@ -175,10 +192,11 @@ class MediaLibrary:
         self.config = config
 
     def link(self, media: Media) -> str:
-        """The operator's public base URL and the key, or else a presigned GET with a bounded lifetime."""
+        """The operator's public base URL and the key (the object's own headers apply), or else a presigned GET
+        with a bounded lifetime (which also asks S3 to serve an SVG as an attachment, whenever it was stored)."""
         if self.config.media_public_base_url:
             return f"{self.config.media_public_base_url.rstrip('/')}/{media.key}"
-        return self.objects.link(media.key, self.config.media_link_ttl, media.mime_type)
+        return self.objects.link(media.key, self.config.media_link_ttl, media.mime_type, disposition(media.mime_type))
 
     # ------------------------------------------------------------------ uploads
     def upload(self, principal: Principal, store_id: str, files: Sequence[IncomingFile],
@@ -195,7 +213,9 @@ class MediaLibrary:
         for file in files:
             if not file.data:
                 raise ValidationFailed.on("files", f"'{file.name}' is empty")
-        found = [checked_file(f.name, f.data, whole=True, declared=f.content_type) for f in files]
+        found = [checked_file(f.name, f.data, declared=f.content_type) for f in files]
+        files = [IncomingFile(f.name, f.content_type, passive_svg(f.name, f.data)) if kind.mime_type == SVG else f
+                 for f, kind in zip(files, found, strict=True)]
         access, usage = self._enter(principal, store_id, Action.MANAGE_MEDIA)
         adding = sum(len(f.data) for f in files)
         cap = check_bytes_room(access.store, usage.bytes, adding)
@@ -209,7 +229,7 @@ class MediaLibrary:
         stored: list[str] = []
         try:
             for media, file in zip(made, files, strict=True):
-                self.objects.put(media.key, file.data, media.mime_type)
+                self.objects.put(media.key, file.data, media.mime_type, disposition(media.mime_type))
                 stored.append(media.key)
             self.media.create(made, cap, [_created(m) for m in made])
         except Exception:
@@ -225,7 +245,7 @@ class MediaLibrary:
         if mime_type not in ALLOWED_TYPES:
             raise UnsupportedMedia(f"{request.mime_type} is not a type this library keeps; upload images, PDF, "
                                    "audio, video, plain text or CSV")
-        limit = MAX_SVG_BYTES if mime_type == "image/svg+xml" else MAX_UPLOAD_BYTES
+        limit = MAX_SVG_BYTES if mime_type == SVG else MAX_UPLOAD_BYTES
         if request.size > limit:
             raise MediaTooLarge(f"'{request.filename}' is {request.size} bytes; files of this type may have at "
                                 f"most {limit}")
@@ -233,16 +253,19 @@ class MediaLibrary:
         check_bytes_room(access.store, usage.bytes, request.size)
         at, media_id = now(), new_id()
         pending = MediaUpload(id=media_id, store_id=store_id, name=request.filename, mime_type=mime_type,
-                              size=request.size, key=self.media.object_key(store_id, media_id, _EXTENSIONS[mime_type]),
-                              created_at=at, complete_by=at + COMPLETE_WITHIN)
+                              size=request.size, created_at=at, complete_by=at + COMPLETE_WITHIN,
+                              key=self.media.pending_object_key(store_id, media_id, _EXTENSIONS[mime_type]))
         self.media.start_upload(pending)
         url, fields = self.objects.upload_form(pending.key, mime_type, pending.size, UPLOAD_WINDOW)
         return UploadForm(url=url, fields=fields, media_id=media_id)
 
     def complete(self, principal: Principal, store_id: str, media_id: str) -> Media:
         """The uploaded object joins the library if it is what was announced: its size from S3, its type from
-        its first bytes (calls: store access with the upload, HeadObject, a ranged GetObject, the transaction).
-        An object that is not what was announced is deleted; the form works again until it expires."""
+        its first bytes; then the version checked is moved to the media key with its type (an SVG: the rebuilt
+        bytes are written there instead) and the pending object deleted (calls: store access with the upload,
+        HeadObject, a ranged GetObject, CopyObject or PutObject, the transaction, DeleteObject). An object that is
+        not what was announced is deleted; the form works again until it expires. Once completed, whatever the
+        form uploads is never moved: the scheduler deletes it with the upload at `complete_by`."""
         upload_key = self.media.upload_key(store_id, media_id)
         media_key = self.media.item_key(store_id, media_id)
         access, usage = self._enter(principal, store_id, Action.MANAGE_MEDIA, extra=[upload_key, media_key])
@@ -250,7 +273,7 @@ class MediaLibrary:
         if done is not None:
             return done  # completed before: a retry gets the same answer
         pending = self.media.upload_from_item(access.view.extras.get(upload_key))
-        if pending is None or pending.complete_by <= now():
+        if pending is None or pending.completed_at is not None or pending.complete_by <= now():
             raise NotFound("No upload is waiting for this media id (or it expired); start one with "
                            "POST /v1/stores/{storeId}/media/uploads", "MEDIA.UPLOAD_NOT_FOUND")
         stored = self.objects.head(pending.key)
@@ -258,38 +281,61 @@ class MediaLibrary:
             raise Conflict("Nothing was uploaded for this media yet; POST the file to the upload url with its "
                            "fields first", "MEDIA.NOT_UPLOADED")
         try:
-            kind = self._check_arrival(pending, stored.size, stored.content_type)
+            kind, rebuilt = self._check_arrival(pending, stored)
+        except ObjectChanged:
+            raise  # another upload replaced it meanwhile: that one is checked by the next complete
         except DomainError:
             self.objects.delete(pending.key)
             raise
-        cap = check_bytes_room(access.store, usage.bytes, stored.size)
+        size = len(rebuilt) if rebuilt is not None else stored.size
+        cap = check_bytes_room(access.store, usage.bytes, size)
         at = now()
-        media = Media(id=media_id, store_id=store_id, key=pending.key, name=pending.name, mime_type=kind.mime_type,
-                      size=stored.size, width=kind.width, height=kind.height, created_at=at, updated_at=at)
-        self.media.complete(media, cap, _created(media))
+        media = Media(id=media_id, store_id=store_id, key=self.media.object_key(store_id, media_id, kind.extension),
+                      name=pending.name, mime_type=kind.mime_type, size=size, width=kind.width, height=kind.height,
+                      created_at=at, updated_at=at)
+        moved = media.key != pending.key  # an upload started before pending keys existed went to its media key
+        if rebuilt is not None:
+            self.objects.put(media.key, rebuilt, media.mime_type, disposition(media.mime_type))
+        elif moved:
+            self.objects.copy(pending.key, media.key, version=stored.etag, content_type=media.mime_type)
+        try:
+            self.media.complete(media, cap, _created(media))
+        except Exception:
+            if moved or rebuilt is not None:
+                self.objects.delete(media.key)  # recorded nowhere: nothing may point at it or count it
+            raise
+        if moved:
+            self.objects.delete(pending.key)
         return media
 
-    def _check_arrival(self, pending: MediaUpload, size: int, content_type: str) -> FileType:
-        if size != pending.size:
+    def _check_arrival(self, pending: MediaUpload, stored: StoredObject) -> tuple[FileType, bytes | None]:
+        """The file's type, and for an SVG the bytes to store instead (read whole, rebuilt); only the version of the
+        object that HeadObject saw is read."""
+        if stored.size != pending.size:
             raise ValidationFailed(
-                f"The uploaded object is {size} bytes, not the {pending.size} announced; it was deleted",
-                [FieldError("size", f"is {size} bytes, {pending.size} were announced")])
-        whole = size <= HEAD_BYTES or pending.mime_type == "image/svg+xml"
-        start = self.objects.read_start(pending.key, size if whole else HEAD_BYTES)
-        kind = checked_file(pending.name, start, whole=whole, declared=pending.mime_type)
-        if kind.mime_type != pending.mime_type or canonical_type(content_type) != pending.mime_type:
-            raise UnsupportedMedia(f"The uploaded object is {kind.mime_type} sent as {content_type or 'no type'}, "
-                                   f"not the {pending.mime_type} announced; it was deleted")
-        return kind
+                f"The uploaded object is {stored.size} bytes, not the {pending.size} announced; it was deleted",
+                [FieldError("size", f"is {stored.size} bytes, {pending.size} were announced")])
+        whole = stored.size <= HEAD_BYTES or pending.mime_type == SVG
+        start = self.objects.read_start(pending.key, stored.size if whole else HEAD_BYTES, stored.etag or None)
+        kind = checked_file(pending.name, start, declared=pending.mime_type)
+        if kind.mime_type != pending.mime_type or canonical_type(stored.content_type) != pending.mime_type:
+            raise UnsupportedMedia(f"The uploaded object is {kind.mime_type} sent as "
+                                   f"{stored.content_type or 'no type'}, not the {pending.mime_type} announced; "
+                                   "it was deleted")
+        return kind, passive_svg(pending.name, start) if kind.mime_type == SVG else None
 
     def expire_uploads(self) -> Jobs:
-        """Forgets presigned uploads nobody completed in time, and deletes what was uploaded for them (run by the
-        scheduler, a job each: see storecrm.domain.jobs). The pending item goes first: a completion that got there
-        before keeps its object, and one coming after finds no upload."""
+        """Forgets presigned uploads whose `complete_by` passed, and deletes whatever is at their pending key (run by
+        the scheduler, a job each: see storecrm.domain.jobs): an abandoned upload's object, or what a completed
+        upload's form put there again. The upload goes first: a completion that got there before keeps its object,
+        and one coming after finds no upload."""
         for pending in self.media.due_uploads(now()):
             yield self.media.upload_key(pending.store_id, pending.id)
             if self.media.forget_upload(pending):
-                self.objects.delete(pending.key)
+                # An upload started before pending keys existed went to its media key: kept once completed.
+                media_key = self.media.object_key(pending.store_id, pending.id, _EXTENSIONS[pending.mime_type])
+                if pending.completed_at is None or pending.key != media_key:
+                    self.objects.delete(pending.key)
 
     # ------------------------------------------------------------------ reads
     def get(self, principal: Principal, store_id: str, media_id: str) -> Media:

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from storecrm.domain.models.orders import Order
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.events import ProfileEventLog
     from storecrm.repositories.keys import Key
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.table import Item, Write
 
@@ -178,12 +180,15 @@ def _records_start(cursor: str | None) -> dict[str, str] | None:
 
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
-                 subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository) -> None:
+                 subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
+                 photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None) -> None:
         self.profiles = profiles
         self.sessions = sessions
         self.guard = guard
         self.subscriptions = subscriptions
         self.commerce = commerce
+        self.photos = photos  # a merged source's picture object goes when the target keeps its own
+        self.event_log = event_log  # a merged source's events are the target's to erase
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
         """Returns the existing profile when the email is already known (case and spaces ignored)."""
@@ -294,6 +299,10 @@ class ProfileService:
             # A cart or order the source's sessions made while the merge ran; then its facts go too.
             self._move_commerce(store_id, source.id, target.id, source_commerce)
             self.commerce.forget(store_id, source.id)
+        if self.photos is not None and source.photo_key and merged.photo_key != source.photo_key:
+            self.photos.delete(source.photo_key)  # one more call, only for a source with a picture of its own
+        if self.event_log is not None:
+            self.event_log.hand_over(store_id, source.id, target.id)  # a Query, and a write per event of the source
         metrics.count(metrics.PROFILES_MERGED)
         metrics.count(metrics.PROFILES_DELETED)  # the source, erased
         metrics.count(metrics.SESSIONS_REVOKED, len(source_sessions))

@@ -15,7 +15,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.delivery import DeliveryJob
-from storecrm.domain.errors import NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.webhooks import Webhook, WebhookDelivery, WebhookEventSubscription
@@ -269,6 +269,9 @@ class WebhookService:
         delivery = self.webhooks.delivery_from_item(access.view.extras.get(delivery_key))
         if delivery is None or delivery.event is None:
             raise NotFound("This webhook has no such delivery", "WEBHOOK.DELIVERY_NOT_FOUND")
+        if delivery.erased_at is not None:
+            raise Conflict("This event's profile was erased; its data is gone and it is not sent again",
+                           "WEBHOOK.EVENT_ERASED")
         self.queue.send([DeliveryJob(webhook_id=webhook.id, event=delivery.event, redelivery=new_id())])
         return delivery.model_copy(update={"status": "pending"})
 

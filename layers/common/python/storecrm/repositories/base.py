@@ -43,6 +43,10 @@ def from_item(model: type[M], item: Item | None) -> M | None:
 
 
 def outbox_write(event: OutboxEvent) -> Write:
-    """The outbox item for an event; it joins the transaction of the change it describes."""
+    """The outbox item for an event; it joins the transaction of the change it describes. An event carrying a
+    profile's data is indexed under that profile (GSI2), for its erasure."""
+    named = event.subject_profile_id
     return put(to_item(event, keys.event(event.store_id, event.created_at, event.id), "EVENT",
-                       expires_at=event.created_at + settings().event_retention))
+                       expires_at=event.created_at + settings().event_retention,
+                       **(keys.profile_event_index(event.store_id, named, event.created_at, event.id)
+                          if named else {})))

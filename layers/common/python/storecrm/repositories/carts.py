@@ -73,7 +73,19 @@ class CartRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return carts, last
 
+    def carts_of_profile(self, store_id: str, profile_id: str) -> list[Cart]:
+        """Every cart of one profile (Queries of its list index, GSI1)."""
+        items = self.table.query_all(keys.carts_of(store_id, profile_id), index="GSI1")
+        return [c for item in items if (c := self.from_item(item)) is not None]
+
     # ------------------------------------------------------------------ writes
+    def erase(self, carts: Sequence[Cart]) -> None:
+        """Deletes carts with their sessions' current-cart markers (a profile's erasure; BatchWriteItem). A cart
+        is its own idle-check due item, so its recovery mail goes with it."""
+        doomed = [self.item_key(c.store_id, c.id) for c in carts]
+        doomed += [self.current_key(c.store_id, c.session_id, c.market) for c in carts if c.session_id is not None]
+        self.table.delete_many(list(dict.fromkeys(doomed)))
+
     def create(self, cart: Cart, *, current_for: str | None = None, taken: DomainError | None = None) -> None:
         """A new cart; with `current_for` (a session id) it becomes that session's current cart in its market,
         unless the session has one already (`taken`)."""

@@ -40,6 +40,8 @@ session              SESSION#{id}                SESSION              GSI1 {OWNE
 auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
+                     GSI2 STORE#{id}#PROFILEEVENTS#{profileId} / {ts}#{eventId}  (an event naming a profile's data)
+erased profile       STORE#{id}                  ERASED#{profileId}   (its events are not delivered again; TTL)
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
 parked job           (any job item above)                             DueIndex DUE#PARKED / {parked at}#{work}: failed
@@ -53,6 +55,7 @@ media usage          STORE#{id}                  MEDIAUSAGE           (bytes and
 webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
 webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
                      GSI1 STORE#{id}#WEBHOOK#{webhookId}#DELIVERIES / {event ts}#{eventId} (newest last)
+                     GSI2 STORE#{id}#PROFILEEVENTS#{profileId} / {event ts}#{eventId}#{webhookId} (as its event)
 integration          STORE#{id}                  INTEGRATION#{id}
 integration key      STORE#{id}                  INTEGRATIONKEY#{key} (unique marker)
 active integration   STORE#{id}                  INTEGRATIONACTIVE#{category}  (at most one per category)
@@ -415,6 +418,22 @@ def store_events(store_id: str) -> str:
 
 def event(store_id: str, created_at: int, event_id: str) -> Key:
     return store_events(store_id), f"{created_at:010d}#{event_id}"
+
+
+def profile_events(store_id: str, profile_id: str) -> str:
+    """GSI2 partition of the outbox events and delivery log entries that carry one profile's data, so its erasure
+    finds them without reading the store's whole log."""
+    return f"STORE#{store_id}#PROFILEEVENTS#{profile_id}"
+
+
+def profile_event_index(store_id: str, profile_id: str, created_at: int, event_id: str,
+                        webhook_id: str | None = None) -> dict[str, str]:
+    sort = f"{created_at:010d}#{event_id}" + (f"#{webhook_id}" if webhook_id else "")
+    return {"GSI2PK": profile_events(store_id, profile_id), "GSI2SK": sort}
+
+
+def erased_profile(store_id: str, profile_id: str) -> Key:
+    return f"STORE#{store_id}", f"ERASED#{profile_id}"
 
 
 def purge_job(store_id: str) -> Key:

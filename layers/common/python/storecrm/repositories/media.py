@@ -49,6 +49,12 @@ class MediaRepository:
         return f"{store_prefix(store_id)}media/{media_id}.{extension}"
 
     @staticmethod
+    def pending_object_key(store_id: str, media_id: str, extension: str) -> str:
+        """Where a presigned form uploads to: apart from the library's objects, so a form used again after its
+        upload was completed cannot replace a checked file."""
+        return f"{store_prefix(store_id)}uploads/{media_id}.{extension}"
+
+    @staticmethod
     def item_key(store_id: str, media_id: str) -> keys.Key:
         return keys.media(store_id, media_id)
 
@@ -98,26 +104,35 @@ class MediaRepository:
                              unless_exists=Conflict("Media id collision")))
 
     def due_uploads(self, now: int, limit: int = 50) -> list[MediaUpload]:
-        """Uploads not completed in time, oldest first: one Query of the sparse DueIndex (keys only), then
-        one BatchGetItem for the object keys."""
+        """Uploads whose `complete_by` passed (completed or not), oldest first: one Query of the sparse DueIndex
+        (keys only), then one BatchGetItem for their pending keys."""
         page = self.table.query(keys.MEDIA_UPLOADS_DUE, index="DueIndex", limit=limit,
                                 sk_between=("0", f"{now:010d}~"))
         found = self.table.get_many([(str(i["PK"]), str(i["SK"])) for i in page.items]) if page.items else {}
         return [u for item in found.values() if (u := self.upload_from_item(item)) is not None]
 
     def forget_upload(self, pending: MediaUpload) -> bool:
-        """Deletes the pending upload unless it was completed meanwhile (then False)."""
+        """Deletes the upload as it was read: not completed, on the condition that it still is not (a completion
+        that got there first wins; then False); completed, on the condition that it exists."""
+        condition = "attribute_exists(PK)"
+        if pending.completed_at is None:
+            condition += " AND (attribute_not_exists(completed_at) OR attribute_type(completed_at, :null))"
         try:
-            self.table.write(delete(self.upload_key(pending.store_id, pending.id), condition="attribute_exists(PK)",
+            self.table.write(delete(self.upload_key(pending.store_id, pending.id), condition=condition,
+                                    values={":null": "NULL"} if pending.completed_at is None else None,
                                     error=UPLOAD_GONE))
         except NotFound:
             return False
         return True
 
     def complete(self, media: Media, cap: int | None, event: OutboxEvent) -> None:
-        """The pending upload becomes the media item: a second complete at the same moment finds it gone."""
+        """The media item is made, and the upload marked completed (kept for the scheduler, which deletes whatever
+        its form uploaded since): a second complete at the same moment finds it completed."""
         self.table.transact([
-            delete(self.upload_key(media.store_id, media.id), condition="attribute_exists(PK)", error=UPLOAD_GONE),
+            update(self.upload_key(media.store_id, media.id), "SET completed_at = :at",
+                   condition="attribute_exists(PK) AND (attribute_not_exists(completed_at) "
+                             "OR attribute_type(completed_at, :null))",
+                   values={":at": media.created_at, ":null": "NULL"}, error=UPLOAD_GONE),
             put(to_item(media, self.item_key(media.store_id, media.id), "MEDIA"), unless_exists=UPLOAD_GONE),
             _usage_change(media.store_id, media.size, 1, cap),
             outbox_write(event),

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from storecrm import aws
 from storecrm.config import settings
-from storecrm.domain.errors import Unavailable
+from storecrm.domain.errors import ObjectChanged, Unavailable
 
 # ListObjectsV2 and DeleteObjects both take at most 1000 keys a call.
 PAGE = 1000
@@ -38,17 +38,40 @@ def store_prefix(store_id: str) -> str:
 class StoredObject:
     size: int
     content_type: str
+    etag: str = ""  # names this version of the object: a later upload to the same key has another
 
 
 class ObjectStore:
     def __init__(self, bucket: str | None = None) -> None:
         self.bucket = bucket or settings().media_bucket
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str, disposition: str | None = None) -> None:
+        """Stores `data`; with `disposition` (`attachment`), S3 serves it with that Content-Disposition."""
+        extra = {"ContentDisposition": disposition} if disposition else {}
         try:
-            aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra)
         except ClientError as exc:
             raise Unavailable("The file could not be stored; try again shortly") from exc
+
+    def copy(self, source: str, target: str, *, version: str, content_type: str,
+             disposition: str | None = None) -> None:
+        """Copies the object at `source` to `target` with new headers (one CopyObject), only if `source` is still
+        the `version` (ETag) that was checked (else ObjectChanged). S3 holds the copy to that condition; the
+        copy's own ETag (a single-part object's is its bytes' MD5, which a copy keeps) is compared as well, for
+        stores that do not (moto)."""
+        extra = {"ContentDisposition": disposition} if disposition else {}
+        try:
+            answer = aws.client("s3").copy_object(Bucket=self.bucket, Key=target,
+                                                  CopySource={"Bucket": self.bucket, "Key": source},
+                                                  CopySourceIfMatch=version, MetadataDirective="REPLACE",
+                                                  ContentType=content_type, **extra)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("PreconditionFailed", "412", "NoSuchKey", "404"):
+                raise ObjectChanged(source) from exc
+            raise Unavailable("The file could not be stored; try again shortly") from exc
+        if answer.get("CopyObjectResult", {}).get("ETag") != version:
+            self.delete(target)
+            raise ObjectChanged(source)
 
     def delete(self, key: str) -> None:
         aws.client("s3").delete_object(Bucket=self.bucket, Key=key)
@@ -63,20 +86,32 @@ class ObjectStore:
             if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"):
                 return None
             raise
-        return StoredObject(int(found["ContentLength"]), str(found.get("ContentType") or ""))
+        return StoredObject(int(found["ContentLength"]), str(found.get("ContentType") or ""),
+                            str(found.get("ETag") or ""))
 
-    def read_start(self, key: str, size: int) -> bytes:
-        """The object's first `size` bytes (one ranged GET)."""
-        body = aws.client("s3").get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{size - 1}")["Body"]
+    def read_start(self, key: str, size: int, version: str | None = None) -> bytes:
+        """The object's first `size` bytes (one ranged GET); with `version`, only of that version (else
+        ObjectChanged)."""
+        extra = {"IfMatch": version} if version else {}
+        try:
+            body = aws.client("s3").get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{size - 1}",
+                                               **extra)["Body"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("PreconditionFailed", "412", "NoSuchKey", "404"):
+                raise ObjectChanged(key) from exc
+            raise
         data: bytes = body.read()
         return data
 
-    def link(self, key: str, lifetime: int, content_type: str | None = None) -> str:
-        """A presigned GET working for `lifetime` seconds (signed here; no call is made). With `content_type`,
-        S3 answers with that type whatever the object was stored with."""
+    def link(self, key: str, lifetime: int, content_type: str | None = None, disposition: str | None = None) -> str:
+        """A presigned GET working for `lifetime` seconds (signed here; no call is made). With `content_type`
+        (and `disposition`), S3 answers with that type (and Content-Disposition) whatever the object was stored
+        with."""
         params = {"Bucket": self.bucket, "Key": key}
         if content_type:
             params["ResponseContentType"] = content_type
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
         url: str = _link_signer(aws.session()).generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
         return url
 

@@ -74,6 +74,11 @@ class OrderRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return orders, last
 
+    def orders_of_profile(self, store_id: str, profile_id: str) -> list[Order]:
+        """Every order of one profile (Queries of its list index, GSI1)."""
+        items = self.table.query_all(keys.orders_of(store_id, profile_id), index="GSI1")
+        return [o for item in items if (o := self.from_item(item)) is not None]
+
     def due_holds(self, now: int, limit: int) -> list[keys.Key]:
         """The orders whose payment hold has ended, oldest first (one Query of the sparse DueIndex)."""
         page = self.table.query(keys.PAYMENT_HOLDS_DUE, index="DueIndex", limit=limit,

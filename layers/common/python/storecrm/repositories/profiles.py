@@ -24,6 +24,8 @@ PROFILE_GONE = NotFound("Profile not found", "PROFILE.NOT_FOUND")
 DISPLAY_ID_TAKEN = Conflict("The display id is taken", "PROFILE.DISPLAY_ID_TAKEN")
 # Another scheduler run finished this erasure (and told of it) first.
 DELETION_FINISHED = Conflict("The profile's erasure is finished already", "PROFILE.ERASED")
+# The erased profile's store was deleted meanwhile: no event is written into its purged partitions.
+STORE_DELETED = NotFound("Store not found", "STORE.NOT_FOUND")
 CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
 # A profile's created_at order entry stands for its share of the store's profile count: every create writes both
 # and every erasure (a deletion request, a merge's source) removes both. A profile written before the count and the
@@ -306,26 +308,38 @@ class ProfileRepository:
         return keys.profile_deletion(profile_id)
 
     def due_deletions(self, at: int, limit: int = 50) -> list[DueDeletion]:
-        """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it."""
+        """Erasure jobs due by `at`: the due index holds keys only, so the jobs are read after it, with their
+        stores (a store deleted meanwhile is purged whole: its profile's erasure only ends what lives apart)."""
         page = self.table.query(keys.PROFILE_DELETIONS_DUE, index="DueIndex", limit=limit,
                                 sk_between=("0", f"{at:010d}~"))
         jobs = self.table.get_many([(item["PK"], item["SK"]) for item in page.items])
-        return [DueDeletion(str(job["store_id"]), str(job["profile_id"]), job.get("photo_key"))
+        stores = self.table.get_many([keys.store(str(job["store_id"])) for job in jobs.values()]) if jobs else {}
+        return [DueDeletion(str(job["store_id"]), str(job["profile_id"]), job.get("photo_key"),
+                            keys.store(str(job["store_id"])) in stores)
                 for job in jobs.values()]
+
+    def end_sessions(self, profile_id: str) -> None:
+        """Deletes every session of a profile whose record is gone already (its erasure): a Query, then batches."""
+        self.table.delete_many(self.session_keys(profile_id))
 
     def finish_deletion(self, store_id: str, profile_id: str, also: Sequence[Write],
                         events: Sequence[OutboxEvent]) -> bool:
-        """Deletes what is left of an erased profile (its sessions, commerce facts and pending email
-        verification, and the `also` writes), then the job with its events in one transaction. Each step may
-        run again after a crash; False when another run finished the job first."""
-        leftovers = [*self.session_keys(profile_id), keys.profile_commerce(store_id, profile_id),
-                     keys.email_verification(profile_id)]
-        self.table.delete_many(leftovers)
+        """Deletes what is left of an erased profile (its commerce facts and pending email verification, and the
+        `also` writes), then the job with its events in one transaction, unless the store is gone (its purge took
+        or takes the rest: then the job goes without them). Each step may run again after a crash; False when
+        another run finished the job first."""
+        self.table.delete_many([keys.profile_commerce(store_id, profile_id), keys.email_verification(profile_id)])
         for start in range(0, len(also), 90):
             self.table.transact(also[start:start + 90])
+        job = delete(keys.profile_deletion(profile_id), condition="attribute_exists(PK)", error=DELETION_FINISHED)
+        store = check(keys.store(store_id), "attribute_exists(PK)", error=STORE_DELETED)
         try:
-            self.table.transact([delete(keys.profile_deletion(profile_id), condition="attribute_exists(PK)",
-                                        error=DELETION_FINISHED), *[outbox_write(e) for e in events]])
+            try:
+                self.table.transact([job, store, *[outbox_write(e) for e in events]])
+            except NotFound as gone:
+                if gone is not STORE_DELETED:
+                    raise
+                self.table.transact([job])
         except Conflict as error:
             if error is not DELETION_FINISHED:
                 raise
@@ -394,6 +408,7 @@ class DueDeletion(NamedTuple):
     store_id: str
     profile_id: str
     photo_key: str | None  # the picture the profile had, whose object goes with it
+    store_exists: bool = True
 
 
 def _item(profile: Profile) -> Item:

@@ -185,9 +185,10 @@ class StoreRepository:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
         The store's own partitions, plus its profiles, their subscription lists, email and username
-        markers and search index items, which live in partitions of their own and are found through the
-        store's profile list index, its API clients (found through their list index, the same way), and its
-        audiences' subscriber partitions, found through the audiences (so those go first).
+        markers, search index items, sessions (a Query of each profile's) and pending email verifications,
+        which live in partitions of their own and are found through the store's profile list index, its API
+        clients (found through their list index, the same way), and its audiences' subscriber partitions, found
+        through the audiences (so those go first). What it leaves, README's "Erasure and store deletion" names.
         """
         removed = 0
         audiences = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
@@ -202,7 +203,8 @@ class StoreRepository:
         profiles = self.table.query_all(keys.profiles_of(store_id, keys.ALL), index="GSI1")
         removed += self._delete_all(
             key for item in profiles
-            for key in [(item["PK"], item["SK"]), keys.profile_subscriptions(item["id"]),
+            for key in [*self._session_keys(item["id"]), (item["PK"], item["SK"]),
+                        keys.profile_subscriptions(item["id"]), keys.email_verification(item["id"]),
                         *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
                         *([keys.profile_username(store_id, item["username"])] if item.get("username") else []),
                         *index_keys(item)])
@@ -210,6 +212,10 @@ class StoreRepository:
         removed += self._delete_all((item["PK"], item["SK"]) for item in clients)
         self.table.write(delete(keys.purge_job(store_id)))
         return removed
+
+    def _session_keys(self, profile_id: str) -> list[Key]:
+        return [(str(i["PK"]), str(i["SK"]))
+                for i in self.table.query_all(keys.sessions_of("profile", profile_id), index="GSI1")]
 
     def _delete_all(self, found: Iterable[Key]) -> int:
         removed = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from storecrm.config import settings
@@ -10,7 +11,7 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, to_item
-from storecrm.repositories.table import Item, Table, Write, delete, put, update
+from storecrm.repositories.table import ConditionFailed, Item, Table, Write, delete, put, update
 
 WEBHOOK_GONE = NotFound("Webhook not found", "WEBHOOK.NOT_FOUND")
 
@@ -39,6 +40,15 @@ class WebhookRepository:
     @staticmethod
     def from_item(item: Item | None) -> Webhook | None:
         return from_item(Webhook, item)
+
+    def get_for_delivery(self, store_id: str, webhook_id: str, profile_id: str | None) -> tuple[Webhook | None, bool]:
+        """The webhook, and whether the profile whose data the event carries was erased (then the event is not
+        sent again): a GetItem, or one BatchGetItem when the event names a profile."""
+        if profile_id is None:
+            return self.get(store_id, webhook_id), False
+        erased_key = keys.erased_profile(store_id, profile_id)
+        found = self.table.get_many([keys.webhook(store_id, webhook_id), erased_key])
+        return self.from_item(found.get(keys.webhook(store_id, webhook_id))), erased_key in found
 
     def get(self, store_id: str, webhook_id: str) -> Webhook | None:
         return from_item(Webhook, self.table.get(keys.webhook(store_id, webhook_id)))
@@ -85,6 +95,9 @@ class WebhookRepository:
             "updated_at": at, "GSI1PK": keys.deliveries_of(webhook.store_id, webhook.id),
             "GSI1SK": keys.delivery_order(event.created_at, event.id),
         }
+        named = event.subject_profile_id
+        if named:
+            fields.update(keys.profile_event_index(webhook.store_id, named, event.created_at, event.id, webhook.id))
         if status == "delivered":
             fields["delivered_at"] = at
         cleared = [name for name, value in fields.items() if value is None]
@@ -97,8 +110,10 @@ class WebhookRepository:
         expression = "SET " + ", ".join(sets) + " ADD attempts :one"
         if cleared:
             expression += " REMOVE " + ", ".join(f"#f{i}" for i in range(len(fields), len(fields) + len(cleared)))
-        self.table.write(update(keys.delivery(webhook.store_id, webhook.id, event.id), expression,
-                                names=names, values=values))
+        # An entry its profile's erasure emptied is never written again (an attempt that was under way then).
+        with suppress(ConditionFailed):
+            self.table.write(update(keys.delivery(webhook.store_id, webhook.id, event.id), expression,
+                                    condition="attribute_not_exists(erased_at)", names=names, values=values))
 
     def deliveries_page(self, store_id: str, webhook_id: str, *, limit: int,
                         after: dict[str, str] | None) -> tuple[list[WebhookDelivery], dict[str, str] | None]:

@@ -37,6 +37,8 @@ class DeliveryOut(Out):
     last_error: str | None
     last_attempt_at: int | None
     delivered_at: int | None
+    erased_at: int | None = Field(default=None, description="When the event's profile was erased: its data is "
+                                  "gone, and it cannot be redelivered")
     created_at: int
     updated_at: int
 

@@ -25,14 +25,16 @@ class Media(Entity):
 
 
 class MediaUpload(Entity):
-    """A presigned upload handed out and not completed yet; it becomes the Media of the same id."""
+    """A presigned upload handed out; completing it makes the Media of the same id. It is kept, completed, until
+    `complete_by`, when the scheduler deletes it and whatever its form put at its pending key since."""
 
     id: str
     store_id: str
-    key: str
+    key: str  # where its form uploads to (the pending key); a completed upload's object moves to the media key
     name: str
     mime_type: str  # what the client said it will send; the completed object must be that
     size: int  # likewise, in bytes
     created_at: int
     # Not `expires_at`, the table's TTL attribute: the scheduler, not TTL, forgets it, so that its object goes too.
     complete_by: int
+    completed_at: int | None = None

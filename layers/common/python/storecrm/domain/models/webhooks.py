@@ -68,5 +68,7 @@ class WebhookDelivery(Entity):
     last_attempt_at: int | None = None
     delivered_at: int | None = None
     event: OutboxEvent | None = None  # what was sent, for redelivery
+    # When the event's profile was erased: the event's data was emptied then, and it is not sent again.
+    erased_at: int | None = None
     created_at: int
     updated_at: int
