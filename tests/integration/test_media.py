@@ -335,10 +335,10 @@ def test_a_presigned_form_used_again_after_completion_replaces_nothing(api: Api,
     # Deleting the media does not reopen the upload.
     assert api.call("DELETE", f"/v1/stores/{store_id}/media/{done['id']}", token=token).status == 200
     assert_error(complete(api, token, store_id, form_["media_id"]), 404)
-    # At the upload's end the scheduler deletes what the form put there since; it was completed, so not "expired".
+    # At the upload's end the scheduler deletes what the form put there since (the upload's one job), and only once.
     later = clock.now() + 2 * 3600
     monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
-    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 1
     assert objects(provisioned) == {}
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
 
@@ -387,7 +387,8 @@ def test_uploads_never_completed_are_deleted_by_the_scheduler(api: Api, provisio
 
     later = clock.now() + 2 * 3600
     monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
-    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 1
+    # Both uploads reach their end (a job each): the abandoned one's object goes, the completed one's media stays.
+    assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 2
     assert list(objects(provisioned)) == [kept["key"]]
     assert_error(complete(api, token, store_id, abandoned["media_id"]), 404)
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
