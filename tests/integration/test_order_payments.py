@@ -67,9 +67,9 @@ def test_payment_events_confirm_the_order_once_and_in_any_order(api: Api, store:
     succeeded = stripe_fake.pay_intent(intent_id)
     with counting_calls() as log:
         assert send_event(api, store, succeeded).body["outcome"] == "applied"
-    # The store's Stripe integration (its signing secret unsealed by the first event already), the order, then
-    # the order with order.updated.
-    assert log.calls == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
+    # The Stripe integration the intent's metadata names (its signing secret unsealed by the first event already),
+    # the order, then the order with order.updated.
+    assert log.calls == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     order = _order(api, store, token, order_id)
     assert (order["status"], order["payment"]["paid"]) == ("confirmed", placed["payment"]["total"])
     assert order["items"][0]["status"] == {"status": "confirmed"}
@@ -167,10 +167,10 @@ def test_card_refunds_partial_then_full_through_stripe(api: Api, store: dict[str
     with counting_calls() as log:
         reply = api.call("POST", orders_path(store, f"/{order_id}/refund"), {"amount": 1000}, token=token)
     assert reply.status == 200, reply.body
-    # The order with the access check, the store's active Stripe integration (marker, then the integration),
-    # then the refund and its event in one transaction.
+    # The order with the access check, the Stripe integration that took the payment, then the refund and its
+    # event in one transaction.
     assert [c for c in log.calls if c.startswith("dynamodb")] == [
-        "dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
+        "dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     [refund] = reply.body["payment"]["refunds"]
     [made] = stripe_fake.refunds.values()
     assert (refund["total"], refund["provider_refund_id"], refund["status"]) == (1000, made["id"], "succeeded")
@@ -270,3 +270,53 @@ def test_a_refund_recorded_by_its_stripe_event_first_is_not_recorded_twice(
     assert (refund["total"], refund["provider_refund_id"]) == (300, next(iter(stripe_fake.refunds)))
     assert _order(api, store, shop["token"], placed["order_id"])["payment"]["refunds"] == [refund]
     assert _reasons(store["id"]) == ["payment_succeeded", "refunded"]
+
+
+OTHER_STRIPE = {"type": "stripe", "secret_key": "sk_test_51OtherAccount02", "publishable_key": "pk_test_51Other",
+                "webhook_secret": "whsec_other_account_events", "currency": "USD"}
+
+
+def test_refunds_and_events_use_the_integration_that_took_the_payment(api: Api, store: dict[str, Any],
+                                                                       shop: dict[str, Any],
+                                                                       stripe_fake: FakeStripe) -> None:
+    """The store switches to another Stripe account after an order was paid through the first: the first
+    account's events still count (checked with its signing secret) and the refund goes to the first account."""
+    token = shop["token"]
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    intent_id = placed["payment"]["provider"]["payment_intent_id"]
+    first = _raw(store["id"], placed["order_id"])["payment"]["provider"]["integration_id"]
+    assert stripe_fake.payment_intents[intent_id]["metadata"]["integration_id"] == first
+    switched = api.call("POST", f"/v1/stores/{store['id']}/integrations",
+                        {"key": "stripe-two", "provider": OTHER_STRIPE, "active": True}, token=token)
+    assert switched.status == 200 and switched.body["active"] is True
+
+    assert send_event(api, store, stripe_fake.pay_intent(intent_id)).body["outcome"] == "applied"
+    reply = api.call("POST", orders_path(store, f"/{placed['order_id']}/refund"), {"amount": 500}, token=token)
+    assert reply.status == 200, reply.body
+    [request] = [r for r in stripe_fake.requests if r.path == "/v1/refunds"]
+    assert request.api_key == STRIPE["secret_key"]
+    # The new account cannot speak for the first one's payment.
+    refunded = stripe_fake.charge_refunded(intent_id)
+    reply = send_event(api, store, refunded, secret=OTHER_STRIPE["webhook_secret"])
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "Stripe-Signature"
+    assert send_event(api, store, refunded).body["outcome"] == "unchanged"
+
+
+def test_orders_from_before_the_integration_was_recorded_use_the_active_one(api: Api, store: dict[str, Any],
+                                                                             shop: dict[str, Any],
+                                                                             stripe_fake: FakeStripe) -> None:
+    from storecrm.repositories.base import default_table
+    from storecrm.repositories.table import put
+
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    intent_id = placed["payment"]["provider"]["payment_intent_id"]
+    item = _raw(store["id"], placed["order_id"])
+    del item["payment"]["provider"]["integration_id"]
+    default_table().write(put(item))
+    del stripe_fake.payment_intents[intent_id]["metadata"]["integration_id"]
+    assert send_event(api, store, stripe_fake.pay_intent(intent_id)).body["outcome"] == "applied"
+    reply = api.call("POST", orders_path(store, f"/{placed['order_id']}/refund"), {"amount": 100},
+                     token=shop["token"])
+    assert reply.status == 200, reply.body
+    [request] = [r for r in stripe_fake.requests if r.path == "/v1/refunds"]
+    assert request.api_key == STRIPE["secret_key"]

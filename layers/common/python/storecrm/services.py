@@ -448,12 +448,14 @@ def cart_service() -> CartService:
     from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
-                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments,
+                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
                        BookingLedger())
 
 
-def _stripe_key(store_id: str, integration_id: str | None) -> str:
-    return integration_service().stripe_credentials(store_id, integration_id)["secret_key"]
+def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str]:
+    """The Stripe integration named (else the store's active one): its id and secret key."""
+    account_id, secrets = integration_service().stripe_account(store_id, integration_id)
+    return account_id, secrets["secret_key"]
 
 
 def _stripe_payments() -> StripePayments:
@@ -478,7 +480,7 @@ def order_payments() -> OrderPayments:
     from storecrm.domain.payments import OrderPayments
     from storecrm.repositories.orders import OrderRepository
 
-    return OrderPayments(OrderRepository(), order_service(), _stripe_key, _stripe_payments)
+    return OrderPayments(OrderRepository(), order_service(), _stripe_account, _stripe_payments)
 
 
 @lru_cache(maxsize=1)

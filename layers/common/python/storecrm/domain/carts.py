@@ -277,13 +277,14 @@ class NumberTaken(Conflict):
         super().__init__("Another order took this number", "ORDER.NUMBER_TAKEN")
 
 
-StripeKey = Callable[[str, str | None], str]
+# (store id, integration id or None for the active one) -> (the integration's id, its Stripe secret key).
+StripeAccount = Callable[[str, str | None], tuple[str, str]]
 
 
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
                  sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
-                 stripe_key: StripeKey, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
+                 stripe_account: StripeAccount, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
         self.carts = carts
         self.products = products
         self.markets = markets
@@ -291,7 +292,7 @@ class CartService:
         self.profiles = profiles
         self.stores = stores
         self.guard = guard
-        self.stripe_key = stripe_key
+        self.stripe_account = stripe_account
         self.payments = payments
         self.ledger = ledger
 
@@ -704,10 +705,13 @@ class CartService:
                         integration_id: str | None) -> tuple[StripePayment, str]:
         """A PaymentIntent on the store's own Stripe account for the order total; the order id is its
         idempotency key, so a retried checkout does not charge twice."""
-        secret_key = self.stripe_key(cart.store_id, integration_id)
+        account_id, secret_key = self.stripe_account(cart.store_id, integration_id)
+        # The integration is in the metadata too, so the store's Stripe events about the intent are checked with
+        # the signing secret of the account that took the payment.
         params = {"amount": priced.total, "currency": priced.payment.currency.lower(),
                   "automatic_payment_methods": {"enabled": True},
-                  "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id}}
+                  "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id,
+                               "integration_id": account_id}}
         intent_id, client_secret = self.payments().payment_intent(secret_key, params, order_id)
-        return StripePayment(payment_intent_id=intent_id), client_secret
+        return StripePayment(payment_intent_id=intent_id, integration_id=account_id), client_secret
 

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 REFUND_TRIES = 3
 REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled", "requires_action")
 
-StripeKey = Callable[[str, str | None], str]
+# (store id, integration id or None for the active one) -> (the integration's id, its Stripe secret key).
+StripeAccount = Callable[[str, str | None], tuple[str, str]]
 
 
 class RefundRequest(Command):
@@ -81,11 +82,11 @@ def _with_refunds(order: Order, found: list[dict[str, Any]], at: int) -> Order:
 
 
 class OrderPayments:
-    def __init__(self, orders: OrderRepository, order_service: OrderService, stripe_key: StripeKey,
+    def __init__(self, orders: OrderRepository, order_service: OrderService, stripe_account: StripeAccount,
                  payments: Callable[[], StripePayments]) -> None:
         self.orders = orders
         self.order_service = order_service
-        self.stripe_key = stripe_key
+        self.stripe_account = stripe_account
         self.payments = payments
 
     # ------------------------------------------------------------------ refunds
@@ -94,9 +95,11 @@ class OrderPayments:
         order = self.order_service.get(principal, store_id, order_id)
         _check_left(order, amount)
         at = now()
-        intent_id = order.payment.provider.payment_intent_id if order.payment.provider else None
-        if order.payment.method_type == "credit_card" and intent_id:
-            secret_key = self.stripe_key(store_id, None)
+        provider = order.payment.provider
+        intent_id = provider.payment_intent_id if provider else None
+        if order.payment.method_type == "credit_card" and provider and intent_id:
+            # The account that took the payment; orders from before it was recorded use the active one.
+            _, secret_key = self.stripe_account(store_id, provider.integration_id)
             made = self.payments().refund(secret_key, {
                 "payment_intent": intent_id, "amount": amount,
                 "metadata": {"store_id": store_id, "order_id": order.id}}, f"{order.id}:r{order.revision}:{amount}")
@@ -134,10 +137,11 @@ class OrderPayments:
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ Stripe events
-    def apply(self, store_id: str, kind: str, found: dict[str, Any], event_at: int,
+    def apply(self, store_id: str, kind: str, found: dict[str, Any], event_at: int, integration_id: str,
               secret_key: str) -> metrics.StripeOutcome:
-        """One of ORDER_PAYMENT_EVENTS about `found` (a PaymentIntent or a charge): applied, unchanged, stale or
-        ignored (not an order of this platform, or one deleted since)."""
+        """One of ORDER_PAYMENT_EVENTS about `found` (a PaymentIntent or a charge), signed by the account of the
+        store's integration `integration_id`: applied, unchanged, stale or ignored (not an order of this
+        platform, or one deleted since)."""
         metadata = found.get("metadata") or {}
         if not metadata.get("order_id"):
             return "ignored"
@@ -146,6 +150,9 @@ class OrderPayments:
         order = self.orders.get(store_id, str(metadata["order_id"]))
         if order is None:
             return "ignored"
+        taken_by = order.payment.provider.integration_id if order.payment.provider else None
+        if taken_by is not None and taken_by != integration_id:
+            raise ValidationFailed.on("metadata.integration_id", "the order was paid through another Stripe account")
         at = now()
         if kind == "charge.refunded":
             refunds = (found.get("refunds") or {}).get("data")
