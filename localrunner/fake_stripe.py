@@ -40,14 +40,15 @@ Json = dict[str, Any]
 
 
 class StripeError(Exception):
-    """An API error as Stripe reports it; the client maps the status to its exception class."""
+    """An API error as Stripe reports it; the client maps the status (and type) to its exception class."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None) -> None:
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
+                 kind: str = "invalid_request_error") -> None:
         super().__init__(message)
-        self.status, self.param, self.code = status, param, code
+        self.status, self.param, self.code, self.kind = status, param, code, kind
 
     def body(self) -> Json:
-        error: Json = {"type": "invalid_request_error", "message": str(self)}
+        error: Json = {"type": self.kind, "message": str(self)}
         error.update({key: value for key, value in (("param", self.param), ("code", self.code)) if value})
         return {"error": error}
 
@@ -149,7 +150,8 @@ class FakeStripe:
         self.payment_intents: dict[str, Json] = {}
         self._session_params: dict[str, Json] = {}
         self._payments: dict[str, tuple[int | None, str | None]] = {}  # payment intent -> (amount, currency)
-        self._replies: dict[tuple[str, str], tuple[int, Json]] = {}  # (api key, idempotency key) -> reply
+        # (api key, idempotency key) -> the request it was first sent with (method, path, params), and the reply
+        self._replies: dict[tuple[str, str], tuple[tuple[str, str, Json], tuple[int, Json]]] = {}
 
     @property
     def url(self) -> str:
@@ -191,15 +193,24 @@ class FakeStripe:
                     raise StripeError(401, "You did not provide an API key; use Authorization: Bearer sk_test_...")
                 if not api_key.startswith("sk_test_"):
                     raise StripeError(401, f"Invalid API Key provided: {api_key[:8]}****{api_key[-4:]}")
-                # Stripe replays the first reply to a repeated idempotency key; client retries rely on it.
+                # Stripe replays the first reply to a repeated idempotency key (client retries rely on it), and
+                # refuses the key with another request.
                 if idempotency_key and (api_key, idempotency_key) in self._replies:
-                    return self._replies[(api_key, idempotency_key)]
+                    first, replied = self._replies[(api_key, idempotency_key)]
+                    if first != (method, path, request.params):
+                        raise StripeError(400, "Keys for idempotent requests can only be used with the same "
+                                          f"parameters they were first used with. Try using a key other than "
+                                          f"'{idempotency_key}' if you meant to execute a different request.",
+                                          kind="idempotency_error")
+                    return replied
                 reply = 200, self._dispatch(method, path, request.params)
             except StripeError as error:
                 log.debug("%s %s -> %s %s", method, path, error.status, error)
+                if error.kind == "idempotency_error":
+                    return error.status, error.body()
                 reply = error.status, error.body()
             if api_key and idempotency_key and reply[0] != 401:
-                self._replies[(api_key, idempotency_key)] = reply
+                self._replies[(api_key, idempotency_key)] = (method, path, request.params), reply
             return reply
 
     def _dispatch(self, method: str, path: str, params: Json) -> Json:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
-from storecrm.clock import new_id, now
+from storecrm.clock import derived_id, new_id, now
 from storecrm.deferred import DeferredModule
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal, own_session_id
@@ -636,7 +636,9 @@ class CartService:
             raise _slot_unavailable(short)
         if short:
             raise _out_of_stock(short)
-        order_id = new_id()
+        # The same for every checkout of this cart revision: a checkout retried after a timeout makes the same
+        # order (only one can convert the cart) and reuses its PaymentIntent.
+        order_id = derived_id(cart.updated_at, "order", cart.id, str(cart.revision))
         payment, client_secret = priced.payment, None
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
@@ -703,8 +705,10 @@ class CartService:
 
     def _payment_intent(self, cart: Cart, priced: OrderQuote, order_id: str,
                         integration_id: str | None) -> tuple[StripePayment, str]:
-        """A PaymentIntent on the store's own Stripe account for the order total; the order id is its
-        idempotency key, so a retried checkout does not charge twice."""
+        """A PaymentIntent on the store's own Stripe account for the order total. Its idempotency key is the
+        order's id (one per cart revision) with the amount: a checkout of the same cart retried after a timeout
+        gets the same intent back from Stripe instead of a second one; a new price makes a new intent (Stripe
+        refuses a key sent again with other parameters)."""
         account_id, secret_key = self.stripe_account(cart.store_id, integration_id)
         # The integration is in the metadata too, so the store's Stripe events about the intent are checked with
         # the signing secret of the account that took the payment.
@@ -712,6 +716,7 @@ class CartService:
                   "automatic_payment_methods": {"enabled": True},
                   "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id,
                                "integration_id": account_id}}
-        intent_id, client_secret = self.payments().payment_intent(secret_key, params, order_id)
+        intent_id, client_secret = self.payments().payment_intent(
+            secret_key, params, f"checkout:{order_id}:{priced.total}:{priced.payment.currency}")
         return StripePayment(payment_intent_id=intent_id, integration_id=account_id), client_secret
 
