@@ -132,6 +132,8 @@ class FakeStripe:
         ("GET", re.compile(r"/v1/refunds"), "_list_refunds"),
         ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
         ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), "_confirm_payment_intent"),
+        ("POST", re.compile(r"/v1/payment_intents/([^/]+)/cancel"), "_cancel_payment_intent"),
+        ("GET", re.compile(r"/v1/payment_intents/([^/]+)"), "_retrieve_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
     )
 
@@ -354,10 +356,26 @@ class FakeStripe:
         any other payment method pays. Returns the intent (the test sends the event itself: the fake knows no
         webhook endpoint)."""
         intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
-        if intent["status"] == "succeeded":
-            raise StripeError(400, "This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+        if intent["status"] in ("succeeded", "canceled"):
+            raise StripeError(400, f"This PaymentIntent's status is {intent['status']}, so it cannot be confirmed.",
+                              code="payment_intent_unexpected_state")
         self._settle_intent(intent, params.get("payment_method") != "pm_card_chargeDeclined", "Your card was declined.")
         return intent
+
+    def _cancel_payment_intent(self, params: Json, intent_id: str) -> Json:
+        """Stripe cancels an intent that has not succeeded (nor started processing) and refuses any other."""
+        intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+        if not str(intent["status"]).startswith("requires_"):
+            raise StripeError(400, f"You cannot cancel this PaymentIntent because it has a status of "
+                              f"{intent['status']}. Only a PaymentIntent with one of the following statuses may be "
+                              "canceled: requires_payment_method, requires_capture, requires_confirmation, "
+                              "requires_action, processing.", code="payment_intent_unexpected_state")
+        intent.update(status="canceled", canceled_at=int(time.time()),
+                      cancellation_reason=params.get("cancellation_reason"))
+        return intent
+
+    def _retrieve_payment_intent(self, params: Json, intent_id: str) -> Json:
+        return self._find(self.payment_intents, intent_id, "payment_intent", "intent")
 
     def _settle_intent(self, intent: Json, succeeded: bool, message: str) -> None:
         if succeeded:
@@ -438,8 +456,8 @@ class FakeStripe:
         `payment_intent.payment_failed`, as Stripe sends them."""
         with self._lock:
             intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
-            if intent["status"] == "succeeded":
-                raise ValueError(f"payment intent {intent_id} is paid already")
+            if intent["status"] in ("succeeded", "canceled"):
+                raise ValueError(f"payment intent {intent_id} is {intent['status']} already")
             self._settle_intent(intent, succeeded, message)
             return self._event("payment_intent.succeeded" if succeeded else "payment_intent.payment_failed", intent)
 

@@ -472,7 +472,8 @@ def order_service() -> OrderService:
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository
 
-    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger())
+    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
+                        lambda order: order_payments().end_hold(order))
 
 
 @lru_cache(maxsize=1)

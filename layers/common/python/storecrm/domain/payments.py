@@ -136,6 +136,28 @@ class OrderPayments:
                 order = again
         raise AssertionError("unreachable")
 
+    # ------------------------------------------------------------------ the end of a payment hold
+    def end_hold(self, order: Order) -> bool:
+        """Before the scheduler releases an unpaid order whose hold ended: its PaymentIntent is cancelled at Stripe
+        (True: nothing can pay it any more). False leaves the order to its payment: Stripe took it first (recorded
+        here at once, as its event would: the order is confirmed and leaves the due holds) or is still processing
+        it. A store whose integration is gone, or whose key Stripe refuses, has nothing to cancel with: True (a
+        payment that still arrives is refunded when its event comes). Stripe unreachable raises Unavailable: the
+        next run tries again."""
+        provider = order.payment.provider
+        if order.payment.method_type != "credit_card" or provider is None or not provider.payment_intent_id:
+            return True
+        try:
+            integration_id, secret_key = self.stripe_account(order.store_id, provider.integration_id)
+            intent = self.payments().cancel_payment_intent(secret_key, provider.payment_intent_id)
+        except Conflict:
+            return True
+        if intent.get("status") == "canceled":
+            return True
+        if intent.get("status") == "succeeded":
+            self.apply(order.store_id, "payment_intent.succeeded", intent, now(), integration_id, secret_key)
+        return False
+
     # ------------------------------------------------------------------ Stripe events
     def apply(self, store_id: str, kind: str, found: dict[str, Any], event_at: int, integration_id: str,
               secret_key: str) -> metrics.StripeOutcome:
@@ -171,11 +193,32 @@ class OrderPayments:
                 if event_at == state.event_at and not succeeded:
                     return "unchanged"  # this failure again (Stripe resends events)
             changed, reason = self._intent_applied(order, kind, found, event_at, at)
+            if succeeded and order.status == "cancelled":
+                changed, reason = self._refunded_on_cancelled(changed, found, secret_key, at), "payment_refunded"
         if changed == order:
             return "unchanged"
         saved = changed.model_copy(update={"revision": order.revision + 1, "updated_at": at})
         self.orders.transact(self.orders.save_writes(saved, order, [order_event("order.updated", saved, reason)]))
         return "applied"
+
+    def _refunded_on_cancelled(self, order: Order, intent: dict[str, Any], secret_key: str, at: int) -> Order:
+        """A payment that succeeded on a cancelled order is refunded at once (what is left of it), never kept: the
+        Stripe Refund first, with a key of the order and intent so that the event retried after a failed write
+        replays it, then recorded with the payment in the same write. Stripe unreachable fails the event, which
+        Stripe sends again later."""
+        left = order.payment.paid - order.refunded
+        if left <= 0:
+            return order
+        intent_id = str(intent.get("id"))
+        made = self.payments().refund(secret_key, {
+            "payment_intent": intent_id, "amount": left, "reason": "requested_by_customer",
+            "metadata": {"store_id": order.store_id, "order_id": order.id}}, f"{order.id}:cancelled:{intent_id}")
+        refund = OrderRefund(id=new_id(), total=left, provider_refund_id=str(made["id"]),
+                             status=_refund_status(made.get("status")), created_at=at)
+        entry = HistoryEntry(action="refunded", reason=f"{left}: paid after the order was cancelled", timestamp=at)
+        return order.model_copy(update={
+            "payment": order.payment.model_copy(update={"refunds": [*order.payment.refunds, refund]}),
+            "history": [*order.history, entry]})
 
     @staticmethod
     def _intent_applied(order: Order, kind: str, intent: dict[str, Any], event_at: int,
@@ -186,9 +229,9 @@ class OrderPayments:
             changed = order.model_copy(update={"payment": order.payment.model_copy(update={"paid": paid}),
                                                "stripe": StripeState(intent_status="succeeded", event_at=event_at)})
             if order.status == "cancelled":
-                # Paid after its hold ended or staff cancelled it: the stock is gone, so the store refunds it.
-                note = HistoryEntry(action="paid", reason="paid after the order was cancelled; refund it",
-                                    timestamp=at)
+                # Paid after staff cancelled it (or after its hold ended, where Stripe could not cancel the intent):
+                # the stock is gone, so `_refunded_on_cancelled` gives the money back.
+                note = HistoryEntry(action="paid", reason="paid after the order was cancelled", timestamp=at)
                 return changed.model_copy(update={"history": [*order.history, note]}), "payment_succeeded"
             changed = confirmed(changed)
             return changed.model_copy(update={"history": [*order.history, HistoryEntry(action="paid", timestamp=at),
