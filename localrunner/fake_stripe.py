@@ -135,6 +135,7 @@ class FakeStripe:
         ("POST", re.compile(r"/v1/payment_intents/([^/]+)/cancel"), "_cancel_payment_intent"),
         ("GET", re.compile(r"/v1/payment_intents/([^/]+)"), "_retrieve_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
+        ("DELETE", re.compile(r"/v1/subscriptions/([^/]+)"), "_cancel_subscription"),
     )
 
     def __init__(self, host: str = "127.0.0.1", checkout_base: str | None = None) -> None:
@@ -387,6 +388,16 @@ class FakeStripe:
 
     def _retrieve_subscription(self, params: Json, subscription_id: str) -> Json:
         return self._find(self.subscriptions, subscription_id, "subscription", "id")
+
+    def _cancel_subscription(self, params: Json, subscription_id: str) -> Json:
+        """Cancels at once (Stripe's DELETE); the test sends `customer.subscription.deleted` itself if it wants it."""
+        subscription = self._find(self.subscriptions, subscription_id, "subscription", "id")
+        if subscription["status"] in ("canceled", "incomplete_expired"):
+            raise StripeError(400, "A canceled subscription can only update its cancellation_details and metadata.",
+                              param="subscription")
+        now = int(time.time())
+        subscription.update(status="canceled", canceled_at=subscription["canceled_at"] or now, ended_at=now)
+        return subscription
 
     @staticmethod
     def _find(store: dict[str, Json], object_id: str, kind: str, param: str) -> Json:

@@ -270,6 +270,75 @@ def test_billing_without_an_operator_secret_is_a_clear_conflict(api: Api, owner:
     assert stripe_fake.requests == []
 
 
+def test_a_wrong_or_empty_operator_secret_is_the_same_conflict(api: Api, owner: dict[str, Any],
+                                                                store: dict[str, Any], stripe_fake: FakeStripe,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack names a secret that does not exist, or one that holds no JSON object: 409, never a 500."""
+    from storecrm import services
+    from storecrm.gateways import secrets
+
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    client.create_secret(Name="not-json", SecretString="sk_test_pasted_alone")
+    client.create_secret(Name="a-list", SecretString="[]")
+    for name in ("no-such-secret", "not-json", "a-list"):
+        monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", name)
+        services.reset()
+        secrets.reset()
+        for reply in (subscribe(api, store, owner["access_token"]), send_event(api, {"type": "ping"})):
+            assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), (name, reply.body)
+    assert stripe_fake.requests == []
+
+
+def test_deleting_a_store_cancels_its_plan_at_stripe_or_refuses(api: Api, owner: dict[str, Any],
+                                                                store: dict[str, Any], stripe_fake: FakeStripe,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from localrunner.fake_stripe import StripeError
+
+    from storecrm import services
+
+    token = owner["access_token"]
+    subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
+    path = f"/v1/stores/{store['id']}"
+    # Stripe failing (after the client's own retries) refuses the deletion and keeps the store.
+    original = stripe_fake._dispatch
+
+    def failing(method: str, stripe_path: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "DELETE":
+            raise StripeError(500, "An unknown error occurred")
+        return original(method, stripe_path, params)
+
+    monkeypatch.setattr(stripe_fake, "_dispatch", failing)
+    reply = api.call("DELETE", path, token=token)
+    assert (reply.status, reply.error) == (409, "BILLING.CANCEL_FAILED"), reply.body
+    assert read_store(api, store, token)["subscription"]["status"] == "active"
+    assert stripe_fake.subscriptions[subscription_id]["status"] == "active"
+    # Billing switched off meanwhile: the plan cannot be cancelled either.
+    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "")
+    services.reset()
+    reply = api.call("DELETE", path, token=token)
+    assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), reply.body
+
+    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "operator-stripe")
+    monkeypatch.setattr(stripe_fake, "_dispatch", original)
+    services.reset()
+    reply = api.call("DELETE", path, token=token)
+    assert reply.status == 200 and reply.body == {"deleted": True}, reply.body
+    [cancel] = [r for r in stripe_fake.requests if r.method == "DELETE" and r.path.endswith(subscription_id)][-1:]
+    assert cancel.api_key == OPERATOR["secret_key"]
+    assert stripe_fake.subscriptions[subscription_id]["status"] == "canceled"
+    # Stripe's event about it finds no store to change.
+    ended = stripe_fake.subscription_event(subscription_id, "customer.subscription.deleted")
+    assert send_event(api, ended).body["outcome"] == "ignored"
+
+
+def test_a_store_without_a_plan_is_deleted_without_asking_stripe(api: Api, owner: dict[str, Any],
+                                                                 store: dict[str, Any],
+                                                                 stripe_fake: FakeStripe) -> None:
+    reply = api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    assert stripe_fake.requests == []
+
+
 def _activate(api: Api, store: dict[str, Any], token: str, stripe_fake: FakeStripe, plan_id: str) -> str:
     assert subscribe(api, store, token, plan_id=plan_id).status == 200
     session = list(stripe_fake.sessions.values())[-1]

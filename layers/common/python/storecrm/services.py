@@ -170,7 +170,8 @@ def store_service() -> StoreService:
     from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
-    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore())
+    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore(),
+                        lambda store: store_billing().end_subscription(store))
 
 
 @lru_cache(maxsize=1)

@@ -92,6 +92,23 @@ class StripePayments:
         found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))
         return dict(found.to_dict())
 
+    def cancel_subscription(self, secret_key: str, subscription_id: str) -> None:
+        """Cancels the subscription now (no proration, no final invoice); one Stripe ended already, or does not
+        know, needs nothing more."""
+        import stripe
+
+        client = _client(secret_key)
+        try:
+            client.v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                return
+            found = _call(lambda: client.v1.subscriptions.retrieve(subscription_id))
+            if found.status not in ("canceled", "incomplete_expired"):
+                raise _translated(exc) from None
+        except stripe.StripeError as exc:
+            raise _translated(exc) from None
+
     def verified_event(self, payload: str, signature: str | None, webhook_secret: str) -> dict[str, Any]:
         """The event if Stripe signed it recently with this secret; otherwise a 400."""
         import stripe
