@@ -10,7 +10,6 @@ from storecrm.config import settings
 from storecrm.domain.errors import Conflict, Unavailable
 from storecrm.gateways.secrets import secret_document
 
-
 # Secrets Manager's answers that mean the stack names a secret it cannot use.
 SETUP_ERRORS = ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException",
                 "ValidationException", "DecryptionFailure")
