@@ -406,3 +406,32 @@ def test_a_lapsed_subscription_stops_staff_writes_but_not_customers(
     paid["created"] = unpaid["created"] + 1
     assert send_event(api, paid).body["outcome"] == "applied"
     assert api.call("PUT", base, {"timezone": "UTC"}, token=token).status == 200
+
+
+def test_a_lapsed_subscription_stops_api_client_writes_too(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                           stripe_fake: FakeStripe) -> None:
+    from tests.integration.api_client_support import client_token, new_client
+
+    token = owner["access_token"]
+    client = client_token(api, new_client(api, token, store["id"]))
+    made = api.call("POST", "/v0/consumer_profiles", {"email": "before@example.com", "first_name": "Ada",
+                                                      "last_name": "Byron"}, token=client)
+    assert made.status == 200, made.body
+    subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
+    unpaid = stripe_fake.subscription_event(subscription_id, status="unpaid")
+    unpaid["created"] += 1
+    assert send_event(api, unpaid).body["outcome"] == "applied"
+
+    path = f"/v0/consumer_profiles/{made.body['id']}"
+    for reply in (api.call("POST", "/v0/consumer_profiles", {"email": "after@example.com", "first_name": "Al",
+                                                             "last_name": "Lee"}, token=client),
+                  api.call("PUT", path, {"first_name": "Ada", "last_name": "Lovelace", "extended_attributes": [],
+                                         "revision": made.body["revision"]}, token=client),
+                  api.call("POST", f"{path}/addresses", {"type": "shipping", "address_line_1": "1 Main St",
+                                                         "city": "Boston", "country_code": "US"}, token=client),
+                  api.call("DELETE", path, token=client),
+                  api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "via-v1@example.com"},
+                           token=client)):
+        assert reply.status == 402, reply.body
+    assert api.call("GET", path, token=client).status == 200  # reading goes on
+    assert api.call("GET", "/v0/consumer_profiles", token=client).body["pagination_info"]["total"] == 1
