@@ -47,7 +47,17 @@ from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.quotes import Bookings, CartMarket, check_items, merged, quote, short_lines
+from storecrm.domain.quotes import (
+    LINE_WRITES_ROOM,
+    Bookings,
+    CartMarket,
+    check_items,
+    line_writes,
+    merged,
+    quote,
+    short_lines,
+    too_many_lines,
+)
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
@@ -351,6 +361,7 @@ class CartService:
         items = merged([*cart.items, line])
         self._check_open(cart)
         self._check_lines(store_id, cart, items, found, prefix="item", only=line)
+        self._check_size(store_id, items, found)
         return self._save(cart, cart.model_copy(update={"items": items}))
 
     def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest, *,
@@ -563,6 +574,35 @@ class CartService:
                                       for e in error.field_errors]
             raise
 
+    def _check_size(self, store_id: str, items: Sequence[CartLine], found: dict[Key, Item]) -> None:
+        """The lines must fit in one order's transaction (a 400 naming `items`), so a cart is refused here rather
+        than at checkout or when the order is released. A booked slot needs its terms' reminders counted: those of
+        lines whose terms were not read with the call (adding one line reads only its own) are read too, but only
+        when their count could decide."""
+        ledger = self.ledger
+
+        def reminders(known: dict[Key, Item], unread: int) -> Callable[[CartServiceItem], int]:
+            """Each line's reminder count from its terms in `known`; `unread` for terms not there."""
+            def of(line: CartServiceItem) -> int:
+                terms = ledger.terms_from(known.get(ledger.terms_key(store_id, line.service_id, line.provider_id)))
+                return len(terms.reminders) if terms is not None else unread
+            return of
+
+        at_least = line_writes(items, reminders(found, 0))
+        if at_least > LINE_WRITES_ROOM:
+            raise too_many_lines(at_least)
+        if not any(isinstance(i, CartServiceItem) for i in items):
+            return
+        from storecrm.domain.bookings import MAX_REMINDERS
+
+        if line_writes(items, reminders(found, MAX_REMINDERS)) <= LINE_WRITES_ROOM:
+            return
+        wanted = [k for k in dict.fromkeys(ledger.terms_key(store_id, i.service_id, i.provider_id) for i in items
+                                           if isinstance(i, CartServiceItem)) if k not in found]
+        needed = line_writes(items, reminders({**found, **(ledger.load(wanted) if wanted else {})}, 0))
+        if needed > LINE_WRITES_ROOM:
+            raise too_many_lines(needed)
+
     def _changed(self, cart: Cart, changes: CartChanges, items: list[CartLine] | None,
                  found: dict[Key, Item]) -> Cart:
         self._check_open(cart)
@@ -570,6 +610,7 @@ class CartService:
             raise ValidationFailed.on("market", "a cart stays in the market it was made in")
         if items is not None:
             self._check_lines(cart.store_id, cart, items, found)
+            self._check_size(cart.store_id, items, found)
         values: dict[str, Any] = {}
         for name in CHANGEABLE:
             if name not in changes.model_fields_set:
