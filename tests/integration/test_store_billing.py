@@ -12,6 +12,7 @@ import pytest
 from localrunner.fake_stripe import FakeStripe, sign_stripe_payload
 
 from tests.integration.conftest import login
+from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture used here
 from tests.support import Api
 
 OPERATOR = {"secret_key": "sk_test_platform_operator", "webhook_secret": "whsec_platform_events"}
@@ -435,3 +436,65 @@ def test_a_lapsed_subscription_stops_api_client_writes_too(api: Api, owner: dict
         assert reply.status == 402, reply.body
     assert api.call("GET", path, token=client).status == 200  # reading goes on
     assert api.call("GET", "/v0/consumer_profiles", token=client).body["pagination_info"]["total"] == 1
+
+
+def _at_once(calls: list[Any]) -> list[str]:
+    """Runs every call at the same moment, one thread each: "ok", or the code of the error that refused it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storecrm.domain.errors import DomainError
+
+    start = threading.Barrier(len(calls))
+
+    def run(call: Any) -> str:
+        start.wait()
+        try:
+            call()
+        except DomainError as error:
+            return error.code
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_concurrent_creates_cannot_pass_the_audience_and_webhook_caps(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe,
+        monkeypatch: pytest.MonkeyPatch, serialized_transactions: None) -> None:
+    """Ten creates at once against a cap of three: the count is kept in each create's own transaction, so three
+    go through and seven get the 402; deleting one gives its place back."""
+    from storecrm import services
+    from storecrm.domain.audiences import NewAudience
+    from storecrm.domain.auth import read_access_token
+    from storecrm.domain.webhooks import NewWebhook
+    from storecrm.gateways.signing_keys import signing_keys
+
+    capped = [{**PLANS[0], "limits": {"audiences": 3, "webhooks": 3}}, *PLANS[1:]]
+    monkeypatch.setenv("BILLING_PLANS", json.dumps(capped))
+    services.reset()
+    token, base = owner["access_token"], f"/v1/stores/{store['id']}"
+    staff = read_access_token(token, signing_keys())
+    # One of each before the burst: a store from before counters were kept starts its counter from a count.
+    first = api.call("POST", f"{base}/webhooks", {"key": "first", "url": "https://hooks.example.com/in",
+                                                  "events": [{"event": "store.updated"}]}, token=token)
+    assert first.status == 200, first.body
+
+    def webhook(n: int) -> Any:
+        return lambda: services.webhook_service().create(staff, store["id"], NewWebhook.model_validate(
+            {"key": f"hook-{n}", "url": "https://hooks.example.com/in", "events": [{"event": "store.updated"}]}))
+
+    def audience(n: int) -> Any:
+        return lambda: services.audience_service().create(staff, store["id"], NewAudience(key=f"list-{n}"))
+
+    hooks = _at_once([webhook(n) for n in range(10)])
+    assert sorted(hooks) == ["BILLING.LIMIT_REACHED"] * 8 + ["ok"] * 2, hooks
+    lists = _at_once([audience(n) for n in range(10)])
+    assert sorted(lists) == ["BILLING.LIMIT_REACHED"] * 7 + ["ok"] * 3, lists
+    listed = api.call("GET", f"{base}/webhooks", token=token).body
+    assert len(listed) == 3
+    assert len(api.call("GET", f"{base}/audiences", token=token).body["items"]) == 3
+
+    # A deleted webhook gives its place back, once.
+    assert api.call("DELETE", f"{base}/webhooks/{listed[0]['id']}", token=token).status == 200
+    assert sorted(_at_once([webhook(n) for n in range(10, 14)])) == ["BILLING.LIMIT_REACHED"] * 3 + ["ok"]
