@@ -459,9 +459,10 @@ def _at_once(calls: list[Any]) -> list[str]:
         return list(pool.map(run, calls))
 
 
+@pytest.mark.usefixtures("serialized_transactions")
 def test_concurrent_creates_cannot_pass_the_audience_and_webhook_caps(
         api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe,
-        monkeypatch: pytest.MonkeyPatch, serialized_transactions: None) -> None:
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten creates at once against a cap of three: the count is kept in each create's own transaction, so three
     go through and seven get the 402; deleting one gives its place back."""
     from storecrm import services
