@@ -21,7 +21,8 @@ from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.profiles import ExtendedAttribute, Profile, profile_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.plan_limits import check_not_lapsed
+from storecrm.domain.plan_limits import ProfileSlot, check_not_lapsed
+from storecrm.domain.profile_room import ProfileRoom
 
 if TYPE_CHECKING:
     from storecrm.domain.models.orders import Order
@@ -171,6 +172,7 @@ class ConsumerProfiles:
         self.stores = stores
         self.commerce = commerce
         self.erasure = erasure
+        self.room = ProfileRoom(profiles, stores)
 
     # ------------------------------------------------------------------ reads
     def find(self, store_id: str, q: ConsumerQuery) -> ConsumerPage:
@@ -240,24 +242,34 @@ class ConsumerProfiles:
     def create(self, store_id: str, created_by: str, data: NewConsumer) -> Consumer:
         """The store read, then one transaction: record, email and display id markers, index items, the store's
         count and the event. A display id met before is drawn again."""
-        store = self._existing(self.stores.get(store_id), writing=True)
+        counts = self.room.keys(store_id)  # under a plan's profile cap, the count is read with the store
+        store_key = self.stores.item_key(store_id)
+        found = self.profiles.read([store_key, *counts]) if counts else {}
+        store = self._existing(self.stores.from_item(found.get(store_key)) if counts else self.stores.get(store_id),
+                               writing=True)
         at = now()
         addresses = [_address(a, at) for a in (data.billing_address, data.shipping_address) if a is not None]
-        profile = Profile(id=new_id(), store_id=store_id, email=data.email, first_name=data.first_name,
-                          last_name=data.last_name, phone=data.phone_number, country_code=data.country_code,
-                          extended_attributes=data.extended_attributes, addresses=addresses, created_by=created_by,
-                          display_id=new_display_id(), created_at=at, updated_at=at)
-        for _ in range(DISPLAY_ID_TRIES):
-            try:
-                self.profiles.create(profile, [profile_event("profile.created", profile)])
-            except Conflict as error:
-                if error.code != "PROFILE.DISPLAY_ID_TAKEN":
-                    raise
-                profile = profile.model_copy(update={"display_id": new_display_id()})
-                continue
-            metrics.count(metrics.PROFILES_CREATED)
-            return Consumer(profile, store)
-        raise Conflict("No free display id was found; try again", "PROFILE.CONFLICT")
+
+        def make(slot: ProfileSlot | None) -> Profile:
+            profile = Profile(id=self.room.new_id(slot), store_id=store_id, email=data.email,
+                              first_name=data.first_name, last_name=data.last_name, phone=data.phone_number,
+                              country_code=data.country_code, extended_attributes=data.extended_attributes,
+                              addresses=addresses, created_by=created_by, display_id=new_display_id(), created_at=at,
+                              updated_at=at)
+            for _ in range(DISPLAY_ID_TRIES):
+                try:
+                    self.profiles.create(profile, [profile_event("profile.created", profile)], slot)
+                except Conflict as error:
+                    if error.code != "PROFILE.DISPLAY_ID_TAKEN":
+                        raise
+                    profile = profile.model_copy(update={"display_id": new_display_id()})
+                    continue
+                return profile
+            raise Conflict("No free display id was found; try again", "PROFILE.CONFLICT")
+
+        profile = self.room.create(store_id, self.room.slot(store, found) if counts else None, make)
+        metrics.count(metrics.PROFILES_CREATED)
+        return Consumer(profile, store)
 
     def replace(self, store_id: str, profile_id: str, data: ConsumerReplacement) -> Consumer:
         """Read (one BatchGetItem), then one transaction conditional on the revision read. A profile another
