@@ -22,7 +22,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
 from storecrm.domain.models.commerce import Address
 from storecrm.domain.models.orders import (
@@ -356,8 +356,8 @@ class OrderService:
             try:
                 if not self.payment_ended(order):
                     continue
-            except Unavailable:
-                continue
+            except DomainError:
+                continue  # Stripe unreachable, or the order changed meanwhile: the next run tries again
             saved = cancelled(order, "expired").model_copy(update={
                 "history": [*order.history, HistoryEntry(action="cancelled", reason="payment_hold_expired",
                                                          timestamp=at)],

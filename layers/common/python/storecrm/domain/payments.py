@@ -141,16 +141,16 @@ class OrderPayments:
         """Before the scheduler releases an unpaid order whose hold ended: its PaymentIntent is cancelled at Stripe
         (True: nothing can pay it any more). False leaves the order to its payment: Stripe took it first (recorded
         here at once, as its event would: the order is confirmed and leaves the due holds) or is still processing
-        it. A store whose integration is gone, or whose key Stripe refuses, has nothing to cancel with: True (a
-        payment that still arrives is refunded when its event comes). Stripe unreachable raises Unavailable: the
-        next run tries again."""
+        it. A store whose integration is gone, whose key Stripe refuses, or whose account does not know the intent
+        has nothing to cancel: True (a payment that still arrives is refunded when its event comes). Stripe
+        unreachable raises Unavailable: the next run tries again."""
         provider = order.payment.provider
         if order.payment.method_type != "credit_card" or provider is None or not provider.payment_intent_id:
             return True
         try:
             integration_id, secret_key = self.stripe_account(order.store_id, provider.integration_id)
             intent = self.payments().cancel_payment_intent(secret_key, provider.payment_intent_id)
-        except Conflict:
+        except (Conflict, ValidationFailed):
             return True
         if intent.get("status") == "canceled":
             return True
