@@ -11,6 +11,11 @@ Refunds (`POST .../orders/{id}/refund`, the seed's `POST .../refund`): partial o
 minus refunded (409); a card order's refund goes through Stripe Refunds with an idempotency key of the order's
 revision and the amount (a retried request after a lost answer replays the same refund); a cash order records a
 manual one. Each is recorded in `payment.refunds` with `order.updated` in the same write.
+
+Every Stripe call about an order uses the integration recorded on it (`payment.provider.integration_id`, the one
+that made its PaymentIntent), not whichever is active now; orders from before it was recorded use the active one.
+When an unpaid order's hold ends, `end_hold` cancels its intent before the scheduler releases it; a payment that
+succeeds on a cancelled order anyway is refunded at once (`_refunded_on_cancelled`).
 """
 
 from __future__ import annotations
