@@ -40,14 +40,15 @@ Json = dict[str, Any]
 
 
 class StripeError(Exception):
-    """An API error as Stripe reports it; the client maps the status to its exception class."""
+    """An API error as Stripe reports it; the client maps the status (and type) to its exception class."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None) -> None:
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
+                 kind: str = "invalid_request_error") -> None:
         super().__init__(message)
-        self.status, self.param, self.code = status, param, code
+        self.status, self.param, self.code, self.kind = status, param, code, kind
 
     def body(self) -> Json:
-        error: Json = {"type": "invalid_request_error", "message": str(self)}
+        error: Json = {"type": self.kind, "message": str(self)}
         error.update({key: value for key, value in (("param", self.param), ("code", self.code)) if value})
         return {"error": error}
 
@@ -131,7 +132,10 @@ class FakeStripe:
         ("GET", re.compile(r"/v1/refunds"), "_list_refunds"),
         ("POST", re.compile(r"/v1/payment_intents"), "_create_payment_intent"),
         ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), "_confirm_payment_intent"),
+        ("POST", re.compile(r"/v1/payment_intents/([^/]+)/cancel"), "_cancel_payment_intent"),
+        ("GET", re.compile(r"/v1/payment_intents/([^/]+)"), "_retrieve_payment_intent"),
         ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), "_retrieve_subscription"),
+        ("DELETE", re.compile(r"/v1/subscriptions/([^/]+)"), "_cancel_subscription"),
     )
 
     def __init__(self, host: str = "127.0.0.1", checkout_base: str | None = None) -> None:
@@ -149,7 +153,8 @@ class FakeStripe:
         self.payment_intents: dict[str, Json] = {}
         self._session_params: dict[str, Json] = {}
         self._payments: dict[str, tuple[int | None, str | None]] = {}  # payment intent -> (amount, currency)
-        self._replies: dict[tuple[str, str], tuple[int, Json]] = {}  # (api key, idempotency key) -> reply
+        # (api key, idempotency key) -> the request it was first sent with (method, path, params), and the reply
+        self._replies: dict[tuple[str, str], tuple[tuple[str, str, Json], tuple[int, Json]]] = {}
 
     @property
     def url(self) -> str:
@@ -191,15 +196,24 @@ class FakeStripe:
                     raise StripeError(401, "You did not provide an API key; use Authorization: Bearer sk_test_...")
                 if not api_key.startswith("sk_test_"):
                     raise StripeError(401, f"Invalid API Key provided: {api_key[:8]}****{api_key[-4:]}")
-                # Stripe replays the first reply to a repeated idempotency key; client retries rely on it.
+                # Stripe replays the first reply to a repeated idempotency key (client retries rely on it), and
+                # refuses the key with another request.
                 if idempotency_key and (api_key, idempotency_key) in self._replies:
-                    return self._replies[(api_key, idempotency_key)]
+                    first, replied = self._replies[(api_key, idempotency_key)]
+                    if first != (method, path, request.params):
+                        raise StripeError(400, "Keys for idempotent requests can only be used with the same "
+                                          f"parameters they were first used with. Try using a key other than "
+                                          f"'{idempotency_key}' if you meant to execute a different request.",
+                                          kind="idempotency_error")
+                    return replied
                 reply = 200, self._dispatch(method, path, request.params)
             except StripeError as error:
                 log.debug("%s %s -> %s %s", method, path, error.status, error)
+                if error.kind == "idempotency_error":
+                    return error.status, error.body()
                 reply = error.status, error.body()
             if api_key and idempotency_key and reply[0] != 401:
-                self._replies[(api_key, idempotency_key)] = reply
+                self._replies[(api_key, idempotency_key)] = (method, path, request.params), reply
             return reply
 
     def _dispatch(self, method: str, path: str, params: Json) -> Json:
@@ -343,10 +357,26 @@ class FakeStripe:
         any other payment method pays. Returns the intent (the test sends the event itself: the fake knows no
         webhook endpoint)."""
         intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
-        if intent["status"] == "succeeded":
-            raise StripeError(400, "This PaymentIntent has already succeeded.", code="payment_intent_unexpected_state")
+        if intent["status"] in ("succeeded", "canceled"):
+            raise StripeError(400, f"This PaymentIntent's status is {intent['status']}, so it cannot be confirmed.",
+                              code="payment_intent_unexpected_state")
         self._settle_intent(intent, params.get("payment_method") != "pm_card_chargeDeclined", "Your card was declined.")
         return intent
+
+    def _cancel_payment_intent(self, params: Json, intent_id: str) -> Json:
+        """Stripe cancels an intent that has not succeeded (nor started processing) and refuses any other."""
+        intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
+        if not str(intent["status"]).startswith("requires_"):
+            raise StripeError(400, f"You cannot cancel this PaymentIntent because it has a status of "
+                              f"{intent['status']}. Only a PaymentIntent with one of the following statuses may be "
+                              "canceled: requires_payment_method, requires_capture, requires_confirmation, "
+                              "requires_action, processing.", code="payment_intent_unexpected_state")
+        intent.update(status="canceled", canceled_at=int(time.time()),
+                      cancellation_reason=params.get("cancellation_reason"))
+        return intent
+
+    def _retrieve_payment_intent(self, params: Json, intent_id: str) -> Json:
+        return self._find(self.payment_intents, intent_id, "payment_intent", "intent")
 
     def _settle_intent(self, intent: Json, succeeded: bool, message: str) -> None:
         if succeeded:
@@ -358,6 +388,16 @@ class FakeStripe:
 
     def _retrieve_subscription(self, params: Json, subscription_id: str) -> Json:
         return self._find(self.subscriptions, subscription_id, "subscription", "id")
+
+    def _cancel_subscription(self, params: Json, subscription_id: str) -> Json:
+        """Cancels at once (Stripe's DELETE); the test sends `customer.subscription.deleted` itself if it wants it."""
+        subscription = self._find(self.subscriptions, subscription_id, "subscription", "id")
+        if subscription["status"] in ("canceled", "incomplete_expired"):
+            raise StripeError(400, "A canceled subscription can only update its cancellation_details and metadata.",
+                              param="subscription")
+        now = int(time.time())
+        subscription.update(status="canceled", canceled_at=subscription["canceled_at"] or now, ended_at=now)
+        return subscription
 
     @staticmethod
     def _find(store: dict[str, Json], object_id: str, kind: str, param: str) -> Json:
@@ -427,8 +467,8 @@ class FakeStripe:
         `payment_intent.payment_failed`, as Stripe sends them."""
         with self._lock:
             intent = self._find(self.payment_intents, intent_id, "payment_intent", "intent")
-            if intent["status"] == "succeeded":
-                raise ValueError(f"payment intent {intent_id} is paid already")
+            if intent["status"] in ("succeeded", "canceled"):
+                raise ValueError(f"payment intent {intent_id} is {intent['status']} already")
             self._settle_intent(intent, succeeded, message)
             return self._event("payment_intent.succeeded" if succeeded else "payment_intent.payment_failed", intent)
 

@@ -90,7 +90,8 @@ def clienteling_consumers(
 # ---------------------------------------------------------------------------- consumer profiles
 PROFILES = "/v0/consumer_profiles"
 READ = newstore_errors(400, 401, 403, 404)
-WRITE = newstore_errors(400, 401, 403, 404, 409)
+# 402: the store's plan lapsed (writes stop, as they do for staff), or a plan cap is reached.
+WRITE = newstore_errors(400, 401, 402, 403, 404, 409)
 Offset = Annotated[int, Query(ge=0, description="The page offset")]
 Count = Annotated[int, Query(ge=1, le=PAGE_MAX, description="The number of requested documents")]
 
@@ -143,7 +144,7 @@ def list_simplified_consumers(q: Annotated[str | None, Query(max_length=200)] = 
 
 
 @app.post(PROFILES, summary="Create customer (409 when the email exists in the store)", tags=[TAG],
-          responses=newstore_errors(400, 401, 403, 404, 409))
+          responses=WRITE)
 def create_consumer(body: NewConsumer) -> ConsumerOut:
     caller = principal(app)
     store_id = client_store_id(caller, "profiles:write")
@@ -165,7 +166,7 @@ def replace_consumer(profileId: str, body: ConsumerReplacement) -> ConsumerOut: 
 
 @app.delete(f"{PROFILES}/<profileId>", summary="Request customer deletion (GDPR erasure, finished by the scheduler)",
             tags=[TAG], responses=_accepted_with("Deletion accepted: the profile is gone from every API at once",
-                                                 401, 403, 404, 409))
+                                                 401, 402, 403, 404, 409))
 def request_consumer_deletion(profileId: str) -> Response[None]:  # noqa: N803
     store_id = client_store_id(principal(app), "profiles:delete")
     consumer_profiles().request_deletion(store_id, profileId)

@@ -50,7 +50,7 @@ use_pelcro_errors(app)
 
 TAG = "Pelcro customer"
 # An unknown site is a 400 on `site_id` (storecrm.pelcro.errors), never a 404.
-SIGN_UP = pelcro_errors()
+SIGN_UP = pelcro_errors(402)  # the store's plan caps profiles and has no room for a new one
 LOGIN = pelcro_errors(401, 429)
 BEARER = pelcro_errors(401)
 OptionalSite = Annotated[SiteRequest | None, Body()]
@@ -110,7 +110,7 @@ def passwordless_request(body: PasswordlessRequest) -> CodeSentAnswer:
 
 
 @app.post("/api/v1/sdk/auth/passwordless/login", summary="Log in with the mailed code", tags=[TAG],
-          responses=pelcro_errors(401))
+          responses=pelcro_errors(401, 402))
 def passwordless_login(body: PasswordlessLoginRequest) -> CustomerAnswer:
     view = customers().login_with_code(site_id(body.site_id), body.email, body.token)
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))

@@ -9,21 +9,25 @@ from storecrm.arky.schemas.profile_sessions import ProfileEmailRequest, ProfileS
 from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import optional_principal, principal, source_ip
-from storecrm.http.openapi import CODE_REQUEST, PROFILE_BEARER, PUBLIC_STORE
+from storecrm.http.openapi import CODE_REQUEST, PROFILE_BEARER, errors
 from storecrm.services import profile_sessions
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
+# 402: the store's plan caps profiles and has no room for a new one.
+NEW_PROFILE = errors(401, 402, 404)
+
+
 @app.post("/v1/stores/<storeId>/profiles/initialize", summary="Start an anonymous guest session",
-          tags=["Profile sessions"], responses=PUBLIC_STORE)
+          tags=["Profile sessions"], responses=errors(402, 404))
 def initialize(storeId: str) -> ProfileSession:  # noqa: N803 - path parameter name from the template
     return ProfileSession.of(profile_sessions().initialize(storeId))
 
 
 @app.post("/v1/stores/<storeId>/profiles/connect", summary="Name an email for this session (unverified)",
-          tags=["Profile sessions"], responses=PROFILE_BEARER)
+          tags=["Profile sessions"], responses=NEW_PROFILE)
 def connect(storeId: str, body: ProfileEmailRequest) -> ProfileSession:  # noqa: N803
     return ProfileSession.of(profile_sessions().connect(storeId, optional_principal(app), body.email))
 
@@ -36,7 +40,7 @@ def request_code(storeId: str, body: ProfileEmailRequest) -> CodeSent:  # noqa: 
 
 
 @app.post("/v1/stores/<storeId>/profiles/auth/verify", summary="Exchange a code for a verified session",
-          tags=["Profile sessions"], responses=PROFILE_BEARER)
+          tags=["Profile sessions"], responses=NEW_PROFILE)
 def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa: N803
     return ProfileSession.of(profile_sessions().verify(storeId, body.email, body.code))
 

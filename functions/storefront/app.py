@@ -52,7 +52,7 @@ def get_market(storeId: str, marketId: Annotated[str, Path(min_length=1, max_len
 
 
 @app.post("/v1/storefront/<storeId>/profiles/identify", summary="Start or continue a shopper session",
-          tags=["Storefront"], responses=errors(401, 404, 429))
+          tags=["Storefront"], responses=errors(401, 402, 404, 429))
 def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: N803
     # A guest is two AWS calls (budget 1-2); naming an email adds its owner's read, `verify` the code
     # and the mail (see StorefrontService.identify).
@@ -63,7 +63,7 @@ def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: 
 
 
 @app.post("/v1/storefront/<storeId>/profiles/verify", summary="Verify the bearer's email with the mailed code",
-          tags=["Storefront"], responses=PROFILE_BEARER)
+          tags=["Storefront"], responses=errors(401, 402, 404))
 def verify(storeId: str, body: StorefrontVerifyRequest) -> StorefrontToken:  # noqa: N803
     return _token(storefront_service().verify(storeId, principal(app), body))
 

@@ -2,7 +2,9 @@
 
 Point the store's Stripe webhook endpoint here with the checkout.session.completed and
 customer.subscription.* events (paid audiences) and payment_intent.succeeded, payment_intent.payment_failed and
-charge.refunded (orders); the signing secret goes into the store's stripe integration.
+charge.refunded (orders); the signing secret goes into the store's stripe integration. Each event is checked with
+the secret of the integration its object's metadata names (the one that opened the checkout or PaymentIntent),
+else with the active one's, so a store that switches Stripe accounts keeps the old account's endpoint working.
 """
 
 from __future__ import annotations

@@ -165,3 +165,24 @@ def test_twenty_concurrent_checkouts_of_one_slot_make_one_order(api: Api, store:
     assert len(list(default_table().query_all(f"STORE#{store['id']}", sk_prefix="ORDER#"))) == 1
     assert {c["order_id"] for c in _cells(store["id"])} == {o["id"] for o in default_table().query_all(
         f"STORE#{store['id']}", sk_prefix="ORDER#")}
+
+
+def test_lines_that_would_not_fit_in_one_order_transaction_are_refused_at_the_cart(
+        api: Api, store: dict[str, Any], salon: dict[str, Any]) -> None:
+    """An hour's slot writes 12 cells and its reminder (13 items): seven fit beside the order's own writes in one
+    transaction of at most 100 items, an eighth does not. The cart refuses it naming `items`, rather than the
+    checkout (or the release of the order) failing later."""
+    seven = {**_line(salon, _at(2, 9)), "slots": [{"from": _at(2, hour), "to": _at(2, hour + 1)}
+                                                  for hour in range(9, 16)]}
+    bearer, cart, reply = _cart_with(api, store, [seven])
+    assert reply.status == 200, reply.body
+    eighth = _line(salon, _at(3, 10))
+    refused = api.call("POST", sf(store, f"/{cart['id']}/items"), {"item": eighth}, token=bearer)
+    assert refused.status == 400, refused.body
+    [error] = refused.body["validationErrors"]
+    assert error["field"] == "items" and "room for 94" in error["error"] and "need 104" in error["error"]
+    _, _, at_once = _cart_with(api, store, [seven, eighth])
+    assert at_once.status == 400 and at_once.body["validationErrors"][0]["field"] == "items"
+    assert _ok(api.call("GET", sf(store, f"/{cart['id']}"), token=bearer))["items"][0]["slots"] == seven["slots"]
+    done = _ok(api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=bearer))
+    assert len(_cells(store["id"])) == 7 * 12 and done["number"] == "#1001"

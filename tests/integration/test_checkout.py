@@ -233,9 +233,11 @@ def test_card_checkout_opens_a_payment_intent_with_the_stores_key(
     [request] = [r for r in stripe_fake.requests if r.path == "/v1/payment_intents"]
     assert result["client_secret"] == intent["client_secret"]
     assert (intent["amount"], intent["currency"]) == (result["payment"]["total"], "usd")
-    assert (request.api_key, request.idempotency_key) == (STRIPE["secret_key"], result["order_id"])
+    assert (request.api_key, request.idempotency_key) == (
+        STRIPE["secret_key"], f"checkout:{result['order_id']}:{intent['amount']}:USD")
     assert intent["metadata"]["order_id"] == result["order_id"]
-    assert result["payment"]["provider"] == {"type": "stripe", "profile_id": "", "payment_intent_id": intent["id"]}
+    assert result["payment"]["provider"] == {"type": "stripe", "profile_id": "", "payment_intent_id": intent["id"],
+                                             "integration_id": integration.body["id"]}
     assert result["payment"]["method_type"] == "credit_card"
     [order] = _orders(store["id"])
     assert order["payment"]["provider"]["payment_intent_id"] == intent["id"]
@@ -245,3 +247,42 @@ def test_card_checkout_opens_a_payment_intent_with_the_stores_key(
     cash = api.call("POST", sf(store, f"/{cash_cart['id']}/checkout"), {"payment_method_id": "cash"},
                     token=cash_bearer)
     assert cash.status == 200 and cash.body["client_secret"] is None and len(stripe_fake.requests) == 1
+
+
+def test_a_checkout_retried_after_a_timeout_reuses_its_payment_intent(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first checkout opens the PaymentIntent and then dies before its transaction (a Lambda timeout): the
+    shopper's retry of the same cart gets the same intent from Stripe, not a second one to pay."""
+    from storecrm.domain.carts import CartService
+
+    token = owner["access_token"]
+    integration = api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": STRIPE},
+                           token=token)
+    set_up_market(api, token, store, [{"id": "credit_card", "integration_id": integration.body["id"]}])
+    product = make_product(api, token, store)
+    bearer, cart = _filled_cart(api, store, {"token": token, "product": product, "small": product["variants"][0]}, 2)
+    original, died = CartService._record, []
+
+    def timed_out_once(self: CartService, *args: Any) -> Any:
+        if not died:
+            died.append(True)
+            raise TimeoutError("Task timed out")
+        return original(self, *args)
+
+    monkeypatch.setattr(CartService, "_record", timed_out_once)
+    assert api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=bearer).status == 500
+    reply = api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=bearer)
+    assert reply.status == 200, reply.body
+    [intent] = stripe_fake.payment_intents.values()
+    assert reply.body["client_secret"] == intent["client_secret"]
+    assert reply.body["payment"]["provider"]["payment_intent_id"] == intent["id"]
+    assert intent["metadata"]["order_id"] == reply.body["order_id"]
+    first, second = [r for r in stripe_fake.requests if r.path == "/v1/payment_intents"]
+    assert first.idempotency_key == second.idempotency_key
+
+    # Another cart is another checkout: it gets an intent of its own.
+    other_bearer, other = _filled_cart(api, store, {"token": token, "product": product,
+                                                    "small": product["variants"][0]}, 1)
+    assert api.call("POST", sf(store, f"/{other['id']}/checkout"), {}, token=other_bearer).status == 200
+    assert len(stripe_fake.payment_intents) == 2

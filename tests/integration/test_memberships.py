@@ -123,6 +123,38 @@ def test_stripe_events_with_bad_signatures_change_nothing(api: Api, store: dict[
     assert access(api, store, paid, shopper)["has_access"] is False
 
 
+def test_a_membership_keeps_the_stripe_account_it_was_paid_through(api: Api, owner: dict[str, Any],
+                                                                     store: dict[str, Any], paid: dict[str, Any],
+                                                                     stripe_fake: FakeStripe) -> None:
+    """The store makes another Stripe integration the active one after a member paid through the first: the
+    first account's events about that membership still apply (checked with its signing secret)."""
+    from storecrm.repositories.base import default_table
+
+    shopper = _shopper(api, store, "member@example.com")
+    assert subscribe(api, store, paid, shopper, price_id="monthly", **URLS).status == 200
+    [session] = stripe_fake.sessions.values()
+    first = session["metadata"]["integration_id"]
+    other = {**STRIPE, "secret_key": "sk_test_51OtherAccount02", "webhook_secret": "whsec_other_account"}
+    switched = api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe-two", "provider": other,
+                                                                          "active": True},
+                        token=owner["access_token"])
+    assert switched.status == 200 and switched.body["active"] is True
+
+    completed = stripe_fake.complete_checkout(session["id"])
+    assert send_event(api, store, completed).body["outcome"] == "applied"
+    assert access(api, store, paid, shopper)["has_access"] is True
+    from storecrm.repositories import keys
+
+    item = default_table().get(keys.subscription(paid["id"], shopper["id"]))
+    assert item is not None and item["payment_integration_id"] == first
+    # Stripe copied the checkout's metadata onto the subscription, so its later events are checked the same way.
+    ended = stripe_fake.subscription_event(completed["data"]["object"]["subscription"],
+                                           "customer.subscription.deleted")
+    assert send_event(api, store, ended, secret=other["webhook_secret"]).status == 400
+    assert send_event(api, store, ended).body["outcome"] == "applied"
+    assert access(api, store, paid, shopper)["has_access"] is False
+
+
 def test_paid_subscribe_bad_input(api: Api, store: dict[str, Any], paid: dict[str, Any],
                                   stripe_fake: FakeStripe) -> None:
     shopper = _shopper(api, store, "member@example.com")

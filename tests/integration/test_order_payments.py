@@ -67,9 +67,9 @@ def test_payment_events_confirm_the_order_once_and_in_any_order(api: Api, store:
     succeeded = stripe_fake.pay_intent(intent_id)
     with counting_calls() as log:
         assert send_event(api, store, succeeded).body["outcome"] == "applied"
-    # The store's Stripe integration (its signing secret unsealed by the first event already), the order, then
-    # the order with order.updated.
-    assert log.calls == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
+    # The Stripe integration the intent's metadata names (its signing secret unsealed by the first event already),
+    # the order, then the order with order.updated.
+    assert log.calls == ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     order = _order(api, store, token, order_id)
     assert (order["status"], order["payment"]["paid"]) == ("confirmed", placed["payment"]["total"])
     assert order["items"][0]["status"] == {"status": "confirmed"}
@@ -145,12 +145,65 @@ def test_the_scheduler_releases_unpaid_card_orders_after_the_hold(api: Api, stor
     assert _order(api, store, token, cash["order_id"])["status"] == "pending"  # cash waits for the staff
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["released_holds"] == 0
 
-    # Paid after its hold ended: the payment is recorded, the order stays cancelled, the store refunds it.
-    late = stripe_fake.pay_intent(unpaid["payment"]["provider"]["payment_intent_id"])
-    assert send_event(api, store, late).body["outcome"] == "applied"
-    order = _order(api, store, token, unpaid["order_id"])
-    assert (order["status"], order["payment"]["paid"]) == ("cancelled", unpaid["payment"]["total"])
-    assert "refund it" in order["history"][-1]["reason"]
+    # In the same step the order's PaymentIntent was cancelled at Stripe, with the key that made it: the shopper
+    # can no longer pay for stock that is back on sale.
+    intent_id = unpaid["payment"]["provider"]["payment_intent_id"]
+    assert stripe_fake.payment_intents[intent_id]["status"] == "canceled"
+    [cancel] = [r for r in stripe_fake.requests if r.path == f"/v1/payment_intents/{intent_id}/cancel"]
+    assert cancel.api_key == STRIPE["secret_key"]
+    with pytest.raises(ValueError, match="canceled"):
+        stripe_fake.pay_intent(intent_id)
+
+
+def _release_holds_later(monkeypatch: pytest.MonkeyPatch, seconds: int) -> dict[str, int]:
+    import time
+
+    from storecrm import services
+
+    monkeypatch.setattr("storecrm.domain.orders.now", lambda: int(time.time()) + seconds)
+    services.reset()
+    return dict(HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}))
+
+
+def test_a_payment_stripe_took_before_the_hold_ended_keeps_its_order(api: Api, store: dict[str, Any],
+                                                                    shop: dict[str, Any], stripe_fake: FakeStripe,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shopper paid just before the hold ended and Stripe's event has not come yet: the scheduler finds the
+    intent paid when it tries to cancel it, and records the payment instead of releasing the order."""
+    token = shop["token"]
+    _, placed = place(api, store, shop, 2, method="credit_card")
+    stripe_fake.pay_intent(placed["payment"]["provider"]["payment_intent_id"])  # its event is still on its way
+    assert _release_holds_later(monkeypatch, 31 * 60)["released_holds"] == 0
+    order = _order(api, store, token, placed["order_id"])
+    assert (order["status"], order["payment"]["paid"]) == ("confirmed", placed["payment"]["total"])
+    assert stock(api, token, store, shop["product"]["id"]) == (10, 2)  # sold, not back on sale
+    assert "DUEPK" not in _raw(store["id"], placed["order_id"])
+    assert _reasons(store["id"]) == ["payment_succeeded"]
+
+
+def test_a_payment_on_a_cancelled_order_is_refunded_at_once(api: Api, store: dict[str, Any], shop: dict[str, Any],
+                                                            stripe_fake: FakeStripe) -> None:
+    """Staff cancel an unpaid card order; the shopper pays it anyway (the intent was still open): the payment is
+    refunded in full when its event arrives, with a history entry and order.updated, never kept."""
+    token = shop["token"]
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    order_id, total = placed["order_id"], placed["payment"]["total"]
+    assert api.call("PUT", orders_path(store, f"/{order_id}"), {"cancel": True}, token=token).status == 200
+    paid = stripe_fake.pay_intent(placed["payment"]["provider"]["payment_intent_id"])
+    assert send_event(api, store, paid).body["outcome"] == "applied"
+    order = _order(api, store, token, order_id)
+    assert (order["status"], order["payment"]["paid"]) == ("cancelled", total)
+    [refund] = order["payment"]["refunds"]
+    [made] = stripe_fake.refunds.values()
+    assert (made["amount"], made["payment_intent"]) == (total, paid["data"]["object"]["id"])
+    assert (refund["total"], refund["provider_refund_id"], refund["status"]) == (total, made["id"], "succeeded")
+    assert [h["action"] for h in order["history"][-2:]] == ["paid", "refunded"]
+    assert _reasons(store["id"]) == ["cancelled", "payment_refunded"]
+    # Stripe sends the event again, and then the refund's own charge.refunded: nothing more happens.
+    assert send_event(api, store, paid).body["outcome"] == "unchanged"
+    assert send_event(api, store, stripe_fake.charge_refunded(paid["data"]["object"]["id"])).body["outcome"] == \
+        "unchanged"
+    assert len(stripe_fake.refunds) == 1
 
 
 def test_card_refunds_partial_then_full_through_stripe(api: Api, store: dict[str, Any], shop: dict[str, Any],
@@ -167,10 +220,10 @@ def test_card_refunds_partial_then_full_through_stripe(api: Api, store: dict[str
     with counting_calls() as log:
         reply = api.call("POST", orders_path(store, f"/{order_id}/refund"), {"amount": 1000}, token=token)
     assert reply.status == 200, reply.body
-    # The order with the access check, the store's active Stripe integration (marker, then the integration),
-    # then the refund and its event in one transaction.
+    # The order with the access check, the Stripe integration that took the payment, then the refund and its
+    # event in one transaction.
     assert [c for c in log.calls if c.startswith("dynamodb")] == [
-        "dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
+        "dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     [refund] = reply.body["payment"]["refunds"]
     [made] = stripe_fake.refunds.values()
     assert (refund["total"], refund["provider_refund_id"], refund["status"]) == (1000, made["id"], "succeeded")
@@ -270,3 +323,53 @@ def test_a_refund_recorded_by_its_stripe_event_first_is_not_recorded_twice(
     assert (refund["total"], refund["provider_refund_id"]) == (300, next(iter(stripe_fake.refunds)))
     assert _order(api, store, shop["token"], placed["order_id"])["payment"]["refunds"] == [refund]
     assert _reasons(store["id"]) == ["payment_succeeded", "refunded"]
+
+
+OTHER_STRIPE = {"type": "stripe", "secret_key": "sk_test_51OtherAccount02", "publishable_key": "pk_test_51Other",
+                "webhook_secret": "whsec_other_account_events", "currency": "USD"}
+
+
+def test_refunds_and_events_use_the_integration_that_took_the_payment(api: Api, store: dict[str, Any],
+                                                                       shop: dict[str, Any],
+                                                                       stripe_fake: FakeStripe) -> None:
+    """The store switches to another Stripe account after an order was paid through the first: the first
+    account's events still count (checked with its signing secret) and the refund goes to the first account."""
+    token = shop["token"]
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    intent_id = placed["payment"]["provider"]["payment_intent_id"]
+    first = _raw(store["id"], placed["order_id"])["payment"]["provider"]["integration_id"]
+    assert stripe_fake.payment_intents[intent_id]["metadata"]["integration_id"] == first
+    switched = api.call("POST", f"/v1/stores/{store['id']}/integrations",
+                        {"key": "stripe-two", "provider": OTHER_STRIPE, "active": True}, token=token)
+    assert switched.status == 200 and switched.body["active"] is True
+
+    assert send_event(api, store, stripe_fake.pay_intent(intent_id)).body["outcome"] == "applied"
+    reply = api.call("POST", orders_path(store, f"/{placed['order_id']}/refund"), {"amount": 500}, token=token)
+    assert reply.status == 200, reply.body
+    [request] = [r for r in stripe_fake.requests if r.path == "/v1/refunds"]
+    assert request.api_key == STRIPE["secret_key"]
+    # The new account cannot speak for the first one's payment.
+    refunded = stripe_fake.charge_refunded(intent_id)
+    reply = send_event(api, store, refunded, secret=OTHER_STRIPE["webhook_secret"])
+    assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "Stripe-Signature"
+    assert send_event(api, store, refunded).body["outcome"] == "unchanged"
+
+
+def test_orders_from_before_the_integration_was_recorded_use_the_active_one(api: Api, store: dict[str, Any],
+                                                                             shop: dict[str, Any],
+                                                                             stripe_fake: FakeStripe) -> None:
+    from storecrm.repositories.base import default_table
+    from storecrm.repositories.table import put
+
+    _, placed = place(api, store, shop, 1, method="credit_card")
+    intent_id = placed["payment"]["provider"]["payment_intent_id"]
+    item = _raw(store["id"], placed["order_id"])
+    del item["payment"]["provider"]["integration_id"]
+    default_table().write(put(item))
+    del stripe_fake.payment_intents[intent_id]["metadata"]["integration_id"]
+    assert send_event(api, store, stripe_fake.pay_intent(intent_id)).body["outcome"] == "applied"
+    reply = api.call("POST", orders_path(store, f"/{placed['order_id']}/refund"), {"amount": 100},
+                     token=shop["token"])
+    assert reply.status == 200, reply.body
+    [request] = [r for r in stripe_fake.requests if r.path == "/v1/refunds"]
+    assert request.api_key == STRIPE["secret_key"]

@@ -12,6 +12,7 @@ import pytest
 from localrunner.fake_stripe import FakeStripe, sign_stripe_payload
 
 from tests.integration.conftest import login
+from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture used here
 from tests.support import Api
 
 OPERATOR = {"secret_key": "sk_test_platform_operator", "webhook_secret": "whsec_platform_events"}
@@ -270,6 +271,75 @@ def test_billing_without_an_operator_secret_is_a_clear_conflict(api: Api, owner:
     assert stripe_fake.requests == []
 
 
+def test_a_wrong_or_empty_operator_secret_is_the_same_conflict(api: Api, owner: dict[str, Any],
+                                                                store: dict[str, Any], stripe_fake: FakeStripe,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack names a secret that does not exist, or one that holds no JSON object: 409, never a 500."""
+    from storecrm import services
+    from storecrm.gateways import secrets
+
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    client.create_secret(Name="not-json", SecretString="sk_test_pasted_alone")
+    client.create_secret(Name="a-list", SecretString="[]")
+    for name in ("no-such-secret", "not-json", "a-list"):
+        monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", name)
+        services.reset()
+        secrets.reset()
+        for reply in (subscribe(api, store, owner["access_token"]), send_event(api, {"type": "ping"})):
+            assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), (name, reply.body)
+    assert stripe_fake.requests == []
+
+
+def test_deleting_a_store_cancels_its_plan_at_stripe_or_refuses(api: Api, owner: dict[str, Any],
+                                                                store: dict[str, Any], stripe_fake: FakeStripe,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from localrunner.fake_stripe import StripeError
+
+    from storecrm import services
+
+    token = owner["access_token"]
+    subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
+    path = f"/v1/stores/{store['id']}"
+    # Stripe failing (after the client's own retries) refuses the deletion and keeps the store.
+    original = stripe_fake._dispatch
+
+    def failing(method: str, stripe_path: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "DELETE":
+            raise StripeError(500, "An unknown error occurred")
+        return original(method, stripe_path, params)
+
+    monkeypatch.setattr(stripe_fake, "_dispatch", failing)
+    reply = api.call("DELETE", path, token=token)
+    assert (reply.status, reply.error) == (409, "BILLING.CANCEL_FAILED"), reply.body
+    assert read_store(api, store, token)["subscription"]["status"] == "active"
+    assert stripe_fake.subscriptions[subscription_id]["status"] == "active"
+    # Billing switched off meanwhile: the plan cannot be cancelled either.
+    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "")
+    services.reset()
+    reply = api.call("DELETE", path, token=token)
+    assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), reply.body
+
+    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "operator-stripe")
+    monkeypatch.setattr(stripe_fake, "_dispatch", original)
+    services.reset()
+    reply = api.call("DELETE", path, token=token)
+    assert reply.status == 200 and reply.body == {"deleted": True}, reply.body
+    [cancel] = [r for r in stripe_fake.requests if r.method == "DELETE" and r.path.endswith(subscription_id)][-1:]
+    assert cancel.api_key == OPERATOR["secret_key"]
+    assert stripe_fake.subscriptions[subscription_id]["status"] == "canceled"
+    # Stripe's event about it finds no store to change.
+    ended = stripe_fake.subscription_event(subscription_id, "customer.subscription.deleted")
+    assert send_event(api, ended).body["outcome"] == "ignored"
+
+
+def test_a_store_without_a_plan_is_deleted_without_asking_stripe(api: Api, owner: dict[str, Any],
+                                                                 store: dict[str, Any],
+                                                                 stripe_fake: FakeStripe) -> None:
+    reply = api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    assert stripe_fake.requests == []
+
+
 def _activate(api: Api, store: dict[str, Any], token: str, stripe_fake: FakeStripe, plan_id: str) -> str:
     assert subscribe(api, store, token, plan_id=plan_id).status == 200
     session = list(stripe_fake.sessions.values())[-1]
@@ -337,3 +407,95 @@ def test_a_lapsed_subscription_stops_staff_writes_but_not_customers(
     paid["created"] = unpaid["created"] + 1
     assert send_event(api, paid).body["outcome"] == "applied"
     assert api.call("PUT", base, {"timezone": "UTC"}, token=token).status == 200
+
+
+def test_a_lapsed_subscription_stops_api_client_writes_too(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                           stripe_fake: FakeStripe) -> None:
+    from tests.integration.api_client_support import client_token, new_client
+
+    token = owner["access_token"]
+    client = client_token(api, new_client(api, token, store["id"]))
+    made = api.call("POST", "/v0/consumer_profiles", {"email": "before@example.com", "first_name": "Ada",
+                                                      "last_name": "Byron"}, token=client)
+    assert made.status == 200, made.body
+    subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
+    unpaid = stripe_fake.subscription_event(subscription_id, status="unpaid")
+    unpaid["created"] += 1
+    assert send_event(api, unpaid).body["outcome"] == "applied"
+
+    path = f"/v0/consumer_profiles/{made.body['id']}"
+    for reply in (api.call("POST", "/v0/consumer_profiles", {"email": "after@example.com", "first_name": "Al",
+                                                             "last_name": "Lee"}, token=client),
+                  api.call("PUT", path, {"first_name": "Ada", "last_name": "Lovelace", "extended_attributes": [],
+                                         "revision": made.body["revision"]}, token=client),
+                  api.call("POST", f"{path}/addresses", {"type": "shipping", "address_line_1": "1 Main St",
+                                                         "city": "Boston", "country_code": "US"}, token=client),
+                  api.call("DELETE", path, token=client),
+                  api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "via-v1@example.com"},
+                           token=client)):
+        assert reply.status == 402, reply.body
+    assert api.call("GET", path, token=client).status == 200  # reading goes on
+    assert api.call("GET", "/v0/consumer_profiles", token=client).body["pagination_info"]["total"] == 1
+
+
+def _at_once(calls: list[Any]) -> list[str]:
+    """Runs every call at the same moment, one thread each: "ok", or the code of the error that refused it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storecrm.domain.errors import DomainError
+
+    start = threading.Barrier(len(calls))
+
+    def run(call: Any) -> str:
+        start.wait()
+        try:
+            call()
+        except DomainError as error:
+            return error.code
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+@pytest.mark.usefixtures("serialized_transactions")
+def test_concurrent_creates_cannot_pass_the_audience_and_webhook_caps(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: FakeStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten creates at once against a cap of three: the count is kept in each create's own transaction, so three
+    go through and seven get the 402; deleting one gives its place back."""
+    from storecrm import services
+    from storecrm.domain.audiences import NewAudience
+    from storecrm.domain.auth import read_access_token
+    from storecrm.domain.webhooks import NewWebhook
+    from storecrm.gateways.signing_keys import signing_keys
+
+    capped = [{**PLANS[0], "limits": {"audiences": 3, "webhooks": 3}}, *PLANS[1:]]
+    monkeypatch.setenv("BILLING_PLANS", json.dumps(capped))
+    services.reset()
+    token, base = owner["access_token"], f"/v1/stores/{store['id']}"
+    staff = read_access_token(token, signing_keys())
+    # One of each before the burst: a store from before counters were kept starts its counter from a count.
+    first = api.call("POST", f"{base}/webhooks", {"key": "first", "url": "https://hooks.example.com/in",
+                                                  "events": [{"event": "store.updated"}]}, token=token)
+    assert first.status == 200, first.body
+
+    def webhook(n: int) -> Any:
+        return lambda: services.webhook_service().create(staff, store["id"], NewWebhook.model_validate(
+            {"key": f"hook-{n}", "url": "https://hooks.example.com/in", "events": [{"event": "store.updated"}]}))
+
+    def audience(n: int) -> Any:
+        return lambda: services.audience_service().create(staff, store["id"], NewAudience(key=f"list-{n}"))
+
+    hooks = _at_once([webhook(n) for n in range(10)])
+    assert sorted(hooks) == ["BILLING.LIMIT_REACHED"] * 8 + ["ok"] * 2, hooks
+    lists = _at_once([audience(n) for n in range(10)])
+    assert sorted(lists) == ["BILLING.LIMIT_REACHED"] * 7 + ["ok"] * 3, lists
+    listed = api.call("GET", f"{base}/webhooks", token=token).body
+    assert len(listed) == 3
+    assert len(api.call("GET", f"{base}/audiences", token=token).body["items"]) == 3
+
+    # A deleted webhook gives its place back, once.
+    assert api.call("DELETE", f"{base}/webhooks/{listed[0]['id']}", token=token).status == 200
+    assert sorted(_at_once([webhook(n) for n in range(10, 14)])) == ["BILLING.LIMIT_REACHED"] * 3 + ["ok"]

@@ -109,6 +109,18 @@ def test_customers_are_created_and_replayed_by_idempotency_key(fake: FakeStripe,
     assert list(fake.customers) == [first.id]
 
 
+def test_an_idempotency_key_sent_again_with_other_parameters_is_refused(fake: FakeStripe,
+                                                                          client: stripe.StripeClient) -> None:
+    params = {"amount": 3000, "currency": "usd", "metadata": {"order_id": "o1"}}
+    first = client.v1.payment_intents.create(params=params, options={"idempotency_key": "checkout:o1"})
+    again = client.v1.payment_intents.create(params=params, options={"idempotency_key": "checkout:o1"})
+    assert again.id == first.id and len(fake.payment_intents) == 1
+    with pytest.raises(stripe.IdempotencyError) as refused:
+        client.v1.payment_intents.create(params={**params, "amount": 3100}, options={"idempotency_key": "checkout:o1"})
+    assert "same parameters" in str(refused.value.user_message)
+    assert len(fake.payment_intents) == 1
+
+
 def test_refunds_default_to_the_paid_amount_and_replay_by_idempotency_key(
     fake: FakeStripe, client: stripe.StripeClient
 ) -> None:

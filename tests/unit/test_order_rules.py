@@ -97,7 +97,8 @@ def test_a_cancellation_gives_back_what_is_held_and_no_more() -> None:
         pass
 
     service = OrderService(orders=Unused(), products=ProductRepository(table=Unused()),  # type: ignore[arg-type]
-                           sessions=Unused(), guard=Unused(), ledger=Unused())  # type: ignore[arg-type]
+                           sessions=Unused(), guard=Unused(), ledger=Unused(),  # type: ignore[arg-type]
+                           payment_ended=lambda order: True)
 
     def product(reserved: int) -> Product:
         stock = ProductInventory(id="i1", store_id="s1", product_id="p1", variant_id="v1", location_id="main",

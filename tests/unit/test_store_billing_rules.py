@@ -72,3 +72,32 @@ def test_the_stores_function_loads_neither_stripe_nor_billing_at_cold_start() ->
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_profile_cap_is_split_over_the_count_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shards' parts sum to the cap; a create takes a shard below its part; a shard above its part makes the
+    create check every shard (`seen`); a full store is the 402."""
+    from storecrm import config
+    from storecrm.domain.errors import PaymentRequired
+    from storecrm.domain.models.stores import Store
+    from storecrm.domain.plan_limits import profile_slot
+
+    monkeypatch.setenv("BILLING_PLANS", json.dumps([
+        {"id": "free", "name": "Free", "tier": 0, "amount": 0, "currency": "USD", "interval": "month",
+         "interval_count": 1, "limits": {"profiles": 23}}]))
+    config.settings.cache_clear()
+    try:
+        store = Store(id="s1", key="shop", timezone="UTC", created_at=1, updated_at=1)
+        counts: list[int | None] = [3, 3, 3, 2, None, 2, 2, 2, 2, 2]  # 21 of 23; shards 0-2 full (parts 3, 3, 3)
+        for _ in range(50):
+            slot = profile_slot(store, counts)
+            assert slot is not None and slot.seen is None
+            assert slot.shard >= 3 and slot.share == 2 and (counts[slot.shard] or 0) < slot.share
+        over = profile_slot(store, [5, 0, 0, 0, 0, 0, 0, 0, 0, None])  # a shard above its part of 3
+        assert over is not None and over.seen == (5, 0, 0, 0, 0, 0, 0, 0, 0, None) and over.shard != 0
+        with pytest.raises(PaymentRequired):
+            profile_slot(store, [3, 3, 3, 2, 2, 2, 2, 2, 2, 2])
+        with pytest.raises(PaymentRequired):
+            profile_slot(store, [23, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    finally:
+        config.settings.cache_clear()

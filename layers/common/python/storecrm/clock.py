@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
@@ -29,4 +30,14 @@ def new_id() -> str:
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    return str(uuid.UUID(int=value))
+
+
+def derived_id(at: int, *names: str) -> str:
+    """A UUID version 7 like `new_id`'s, but the same for the same `at` (Unix seconds) and names: an id a retried
+    request makes again rather than anew (a checkout's order for one cart revision)."""
+    digest = hashlib.sha256("\n".join(names).encode()).digest()
+    value = (at * 1000) << 80 | int.from_bytes(digest[:10], "big")
+    value = value & ~(0xF << 76) | 0x7 << 76
+    value = value & ~(0x3 << 62) | 0x2 << 62
     return str(uuid.UUID(int=value))

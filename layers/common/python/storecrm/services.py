@@ -172,7 +172,8 @@ def store_service() -> StoreService:
     from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
-    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore())
+    return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore(),
+                        lambda store: store_billing().end_subscription(store))
 
 
 @lru_cache(maxsize=1)
@@ -487,12 +488,14 @@ def cart_service() -> CartService:
     from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
-                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_key, _stripe_payments,
+                       ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
                        BookingLedger())
 
 
-def _stripe_key(store_id: str, integration_id: str | None) -> str:
-    return integration_service().stripe_credentials(store_id, integration_id)["secret_key"]
+def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str]:
+    """The Stripe integration named (else the store's active one): its id and secret key."""
+    account_id, secrets = integration_service().stripe_account(store_id, integration_id)
+    return account_id, secrets["secret_key"]
 
 
 def _stripe_payments() -> StripePayments:
@@ -509,7 +512,8 @@ def order_service() -> OrderService:
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository
 
-    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger())
+    return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
+                        lambda order: order_payments().end_hold(order))
 
 
 @lru_cache(maxsize=1)
@@ -517,7 +521,7 @@ def order_payments() -> OrderPayments:
     from storecrm.domain.payments import OrderPayments
     from storecrm.repositories.orders import OrderRepository
 
-    return OrderPayments(OrderRepository(), order_service(), _stripe_key, _stripe_payments)
+    return OrderPayments(OrderRepository(), order_service(), _stripe_account, _stripe_payments)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from storecrm.clock import new_id, now
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import FieldError, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, Currency, WholeNumber
 from storecrm.domain.models.audiences import (
     Audience,
@@ -29,7 +29,7 @@ from storecrm.domain.models.audiences import (
     Subscription,
 )
 from storecrm.domain.permissions import Action
-from storecrm.domain.plan_limits import check_room
+from storecrm.domain.plan_limits import COUNTED_CREATE_TRIES, counted_add, limit_reached, recount
 from storecrm.domain.references import referenced
 from storecrm.domain.rules import key_in_ref
 from storecrm.domain.subscriptions import SUBSCRIBED, new_subscription, subscriber_added
@@ -240,14 +240,25 @@ class AudienceService:
         template_key = self._template_key(store_id, audience.confirm_template_id)
         integration_id = kind.payment_integration_id if isinstance(kind, PaidAudience) else None
         integration_key = [self.integrations.item_key(store_id, integration_id)] if integration_id else []
-        access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES, extra=[*template_key, *integration_key])
-        check_room(access.store, "audiences", lambda: self.audiences.count_in_store(store_id))
-        self._check_template(access, template_key)
-        if integration_key:
-            check_payment_integration(self.integrations.from_item(access.view.extras.get(integration_key[0])),
-                                      store_id)
-        self.audiences.create(audience)
-        return audience
+        counter = self.audiences.counter_key(store_id)
+        for attempt in range(COUNTED_CREATE_TRIES):
+            access = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES,
+                                      extra=[*template_key, *integration_key, counter])
+            # Counted in the create's own transaction: creates at the same moment cannot pass the plan's cap.
+            change = counted_add(access.store, "audiences", self.audiences.counted(access.view.extras.get(counter)),
+                                 lambda: self.audiences.count_in_store(store_id))
+            self._check_template(access, template_key)
+            if integration_key:
+                check_payment_integration(self.integrations.from_item(access.view.extras.get(integration_key[0])),
+                                          store_id)
+            try:
+                self.audiences.create(audience, change, limit_reached(access.store, "audiences") if change else None)
+            except (TransactionConflict, Conflict) as error:
+                if not recount(error) or attempt == COUNTED_CREATE_TRIES - 1:
+                    raise
+                continue
+            return audience
+        raise AssertionError("unreachable")
 
     def get(self, principal: Principal, store_id: str, ref: str) -> Audience:
         return self._load(principal, store_id, ref, Action.READ_STORE)[1]

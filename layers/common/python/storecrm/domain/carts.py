@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
-from storecrm.clock import new_id, now
+from storecrm.clock import derived_id, new_id, now
 from storecrm.deferred import DeferredModule
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal, own_session_id
@@ -47,7 +47,17 @@ from storecrm.domain.models.products import Product
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.quotes import Bookings, CartMarket, check_items, merged, quote, short_lines
+from storecrm.domain.quotes import (
+    LINE_WRITES_ROOM,
+    Bookings,
+    CartMarket,
+    check_items,
+    line_writes,
+    merged,
+    quote,
+    short_lines,
+    too_many_lines,
+)
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
@@ -277,13 +287,14 @@ class NumberTaken(Conflict):
         super().__init__("Another order took this number", "ORDER.NUMBER_TAKEN")
 
 
-StripeKey = Callable[[str, str | None], str]
+# (store id, integration id or None for the active one) -> (the integration's id, its Stripe secret key).
+StripeAccount = Callable[[str, str | None], tuple[str, str]]
 
 
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
                  sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
-                 stripe_key: StripeKey, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
+                 stripe_account: StripeAccount, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
         self.carts = carts
         self.products = products
         self.markets = markets
@@ -291,7 +302,7 @@ class CartService:
         self.profiles = profiles
         self.stores = stores
         self.guard = guard
-        self.stripe_key = stripe_key
+        self.stripe_account = stripe_account
         self.payments = payments
         self.ledger = ledger
 
@@ -350,6 +361,7 @@ class CartService:
         items = merged([*cart.items, line])
         self._check_open(cart)
         self._check_lines(store_id, cart, items, found, prefix="item", only=line)
+        self._check_size(store_id, items, found)
         return self._save(cart, cart.model_copy(update={"items": items}))
 
     def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest, *,
@@ -562,6 +574,35 @@ class CartService:
                                       for e in error.field_errors]
             raise
 
+    def _check_size(self, store_id: str, items: Sequence[CartLine], found: dict[Key, Item]) -> None:
+        """The lines must fit in one order's transaction (a 400 naming `items`), so a cart is refused here rather
+        than at checkout or when the order is released. A booked slot needs its terms' reminders counted: those of
+        lines whose terms were not read with the call (adding one line reads only its own) are read too, but only
+        when their count could decide."""
+        ledger = self.ledger
+
+        def reminders(known: dict[Key, Item], unread: int) -> Callable[[CartServiceItem], int]:
+            """Each line's reminder count from its terms in `known`; `unread` for terms not there."""
+            def of(line: CartServiceItem) -> int:
+                terms = ledger.terms_from(known.get(ledger.terms_key(store_id, line.service_id, line.provider_id)))
+                return len(terms.reminders) if terms is not None else unread
+            return of
+
+        at_least = line_writes(items, reminders(found, 0))
+        if at_least > LINE_WRITES_ROOM:
+            raise too_many_lines(at_least)
+        if not any(isinstance(i, CartServiceItem) for i in items):
+            return
+        from storecrm.domain.bookings import MAX_REMINDERS
+
+        if line_writes(items, reminders(found, MAX_REMINDERS)) <= LINE_WRITES_ROOM:
+            return
+        wanted = [k for k in dict.fromkeys(ledger.terms_key(store_id, i.service_id, i.provider_id) for i in items
+                                           if isinstance(i, CartServiceItem)) if k not in found]
+        needed = line_writes(items, reminders({**found, **(ledger.load(wanted) if wanted else {})}, 0))
+        if needed > LINE_WRITES_ROOM:
+            raise too_many_lines(needed)
+
     def _changed(self, cart: Cart, changes: CartChanges, items: list[CartLine] | None,
                  found: dict[Key, Item]) -> Cart:
         self._check_open(cart)
@@ -569,6 +610,7 @@ class CartService:
             raise ValidationFailed.on("market", "a cart stays in the market it was made in")
         if items is not None:
             self._check_lines(cart.store_id, cart, items, found)
+            self._check_size(cart.store_id, items, found)
         values: dict[str, Any] = {}
         for name in CHANGEABLE:
             if name not in changes.model_fields_set:
@@ -635,7 +677,9 @@ class CartService:
             raise _slot_unavailable(short)
         if short:
             raise _out_of_stock(short)
-        order_id = new_id()
+        # The same for every checkout of this cart revision: a checkout retried after a timeout makes the same
+        # order (only one can convert the cart) and reuses its PaymentIntent.
+        order_id = derived_id(cart.updated_at, "order", cart.id, str(cart.revision))
         payment, client_secret = priced.payment, None
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
@@ -702,12 +746,18 @@ class CartService:
 
     def _payment_intent(self, cart: Cart, priced: OrderQuote, order_id: str,
                         integration_id: str | None) -> tuple[StripePayment, str]:
-        """A PaymentIntent on the store's own Stripe account for the order total; the order id is its
-        idempotency key, so a retried checkout does not charge twice."""
-        secret_key = self.stripe_key(cart.store_id, integration_id)
+        """A PaymentIntent on the store's own Stripe account for the order total. Its idempotency key is the
+        order's id (one per cart revision) with the amount: a checkout of the same cart retried after a timeout
+        gets the same intent back from Stripe instead of a second one; a new price makes a new intent (Stripe
+        refuses a key sent again with other parameters)."""
+        account_id, secret_key = self.stripe_account(cart.store_id, integration_id)
+        # The integration is in the metadata too, so the store's Stripe events about the intent are checked with
+        # the signing secret of the account that took the payment.
         params = {"amount": priced.total, "currency": priced.payment.currency.lower(),
                   "automatic_payment_methods": {"enabled": True},
-                  "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id}}
-        intent_id, client_secret = self.payments().payment_intent(secret_key, params, order_id)
-        return StripePayment(payment_intent_id=intent_id), client_secret
+                  "metadata": {"store_id": cart.store_id, "order_id": order_id, "cart_id": cart.id,
+                               "integration_id": account_id}}
+        intent_id, client_secret = self.payments().payment_intent(
+            secret_key, params, f"checkout:{order_id}:{priced.total}:{priced.payment.currency}")
+        return StripePayment(payment_intent_id=intent_id, integration_id=account_id), client_secret
 

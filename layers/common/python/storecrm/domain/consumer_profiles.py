@@ -20,6 +20,9 @@ from storecrm.domain import search
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, SortDirection
 from storecrm.domain.models.profiles import ExtendedAttribute, Profile, profile_event
+from storecrm.domain.permissions import Action
+from storecrm.domain.plan_limits import ProfileSlot, check_not_lapsed
+from storecrm.domain.profile_room import ProfileRoom
 
 if TYPE_CHECKING:
     from storecrm.domain.models.orders import Order
@@ -169,6 +172,7 @@ class ConsumerProfiles:
         self.stores = stores
         self.commerce = commerce
         self.erasure = erasure
+        self.room = ProfileRoom(profiles, stores)
 
     # ------------------------------------------------------------------ reads
     def find(self, store_id: str, q: ConsumerQuery) -> ConsumerPage:
@@ -224,42 +228,53 @@ class ConsumerProfiles:
             return hit and search.name_words_match(profile, others)
         return True
 
-    def get(self, store_id: str, profile_id: str) -> Consumer:
-        """Profile and store in one BatchGetItem."""
+    def get(self, store_id: str, profile_id: str, *, writing: bool = False) -> Consumer:
+        """Profile and store in one BatchGetItem; to change it, the store's plan must not have lapsed (an API
+        client writes under the plan as staff do)."""
         if len(profile_id) > ID_MAX:  # no profile has one; and a key that long is refused by DynamoDB
             raise NotFound(PROFILE_NOT_FOUND, "PROFILE.NOT_FOUND")
         key, store_key = self.profiles.item_key(profile_id), self.stores.item_key(store_id)
         found = self.profiles.read([key, store_key])
-        return Consumer(self._in_store(self.profiles.from_item(found.get(key)), store_id),
-                        self._existing(self.stores.from_item(found.get(store_key))))
+        store = self._existing(self.stores.from_item(found.get(store_key)), writing=writing)
+        return Consumer(self._in_store(self.profiles.from_item(found.get(key)), store_id), store)
 
     # ------------------------------------------------------------------ writes
     def create(self, store_id: str, created_by: str, data: NewConsumer) -> Consumer:
         """The store read, then one transaction: record, email and display id markers, index items, the store's
         count and the event. A display id met before is drawn again."""
-        store = self._existing(self.stores.get(store_id))
+        counts = self.room.keys(store_id)  # under a plan's profile cap, the count is read with the store
+        store_key = self.stores.item_key(store_id)
+        found = self.profiles.read([store_key, *counts]) if counts else {}
+        store = self._existing(self.stores.from_item(found.get(store_key)) if counts else self.stores.get(store_id),
+                               writing=True)
         at = now()
         addresses = [_address(a, at) for a in (data.billing_address, data.shipping_address) if a is not None]
-        profile = Profile(id=new_id(), store_id=store_id, email=data.email, first_name=data.first_name,
-                          last_name=data.last_name, phone=data.phone_number, country_code=data.country_code,
-                          extended_attributes=data.extended_attributes, addresses=addresses, created_by=created_by,
-                          display_id=new_display_id(), created_at=at, updated_at=at)
-        for _ in range(DISPLAY_ID_TRIES):
-            try:
-                self.profiles.create(profile, [profile_event("profile.created", profile)])
-            except Conflict as error:
-                if error.code != "PROFILE.DISPLAY_ID_TAKEN":
-                    raise
-                profile = profile.model_copy(update={"display_id": new_display_id()})
-                continue
-            metrics.count(metrics.PROFILES_CREATED)
-            return Consumer(profile, store)
-        raise Conflict("No free display id was found; try again", "PROFILE.CONFLICT")
+
+        def make(slot: ProfileSlot | None) -> Profile:
+            profile = Profile(id=self.room.new_id(slot), store_id=store_id, email=data.email,
+                              first_name=data.first_name, last_name=data.last_name, phone=data.phone_number,
+                              country_code=data.country_code, extended_attributes=data.extended_attributes,
+                              addresses=addresses, created_by=created_by, display_id=new_display_id(), created_at=at,
+                              updated_at=at)
+            for _ in range(DISPLAY_ID_TRIES):
+                try:
+                    self.profiles.create(profile, [profile_event("profile.created", profile)], slot)
+                except Conflict as error:
+                    if error.code != "PROFILE.DISPLAY_ID_TAKEN":
+                        raise
+                    profile = profile.model_copy(update={"display_id": new_display_id()})
+                    continue
+                return profile
+            raise Conflict("No free display id was found; try again", "PROFILE.CONFLICT")
+
+        profile = self.room.create(store_id, self.room.slot(store, found) if counts else None, make)
+        metrics.count(metrics.PROFILES_CREATED)
+        return Consumer(profile, store)
 
     def replace(self, store_id: str, profile_id: str, data: ConsumerReplacement) -> Consumer:
         """Read (one BatchGetItem), then one transaction conditional on the revision read. A profile another
         dialect made gets its display id here."""
-        current = self.get(store_id, profile_id)
+        current = self.get(store_id, profile_id, writing=True)
         profile = current.profile
         self._check_revision(profile, data.revision, "revision")
         changes: dict[str, object] = {"first_name": data.first_name, "last_name": data.last_name,
@@ -270,12 +285,12 @@ class ConsumerProfiles:
         return Consumer(updated, current.store)
 
     def request_deletion(self, store_id: str, profile_id: str) -> None:
-        profile = self.get(store_id, profile_id).profile
+        profile = self.get(store_id, profile_id, writing=True).profile
         self.erasure.request(profile)
 
     # ------------------------------------------------------------------ addresses
     def add_address(self, store_id: str, profile_id: str, data: AddressWrite) -> AddressView:
-        profile = self.get(store_id, profile_id).profile
+        profile = self.get(store_id, profile_id, writing=True).profile
         self._check_revision(profile, data.profile_revision, "profile_revision")
         if len(profile.addresses) >= MAX_ADDRESSES:
             raise ValidationFailed.on("type", f"a profile holds at most {MAX_ADDRESSES} addresses")
@@ -288,7 +303,7 @@ class ConsumerProfiles:
         return AddressView(_find_address(profile, address_id), profile)
 
     def update_address(self, store_id: str, profile_id: str, address_id: str, data: AddressChanges) -> AddressView:
-        profile = self.get(store_id, profile_id).profile
+        profile = self.get(store_id, profile_id, writing=True).profile
         self._check_revision(profile, data.profile_revision, "profile_revision")
         current = _find_address(profile, address_id)
         given = data.model_dump(exclude_none=True, exclude={"profile_revision"})
@@ -297,7 +312,7 @@ class ConsumerProfiles:
         return AddressView(address, self._save(profile, {"addresses": addresses}, ["addresses"]))
 
     def delete_address(self, store_id: str, profile_id: str, address_id: str, profile_revision: int) -> Profile:
-        profile = self.get(store_id, profile_id).profile
+        profile = self.get(store_id, profile_id, writing=True).profile
         self._check_revision(profile, profile_revision, "profile_revision")
         _find_address(profile, address_id)
         return self._save(profile, {"addresses": [a for a in profile.addresses if a.get("id") != address_id]},
@@ -334,9 +349,11 @@ class ConsumerProfiles:
                            "again and retry", "PROFILE.REVISION_MISMATCH")
 
     @staticmethod
-    def _existing(store: Store | None) -> Store:
+    def _existing(store: Store | None, *, writing: bool = False) -> Store:
         if store is None:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
+        if writing:
+            check_not_lapsed(store, Action.MANAGE_PROFILES)
         return store
 
     @staticmethod

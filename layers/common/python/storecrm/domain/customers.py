@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from storecrm.clock import new_id, now
+from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain import passwords, pictures
 from storecrm.domain.auth import Principal, RateLimit, hash_secret
@@ -31,6 +31,8 @@ from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.customers import EmailVerification
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile, profile_event
+from storecrm.domain.plan_limits import ProfileSlot
+from storecrm.domain.profile_room import ProfileRoom
 from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
 from storecrm.domain.sessions import PendingSession, SessionService
 from storecrm.domain.subscriptions import profile_subscriptions
@@ -165,24 +167,31 @@ class Customers:
         self.mailer = mailer
         self.photos = photos
         self.config = config
+        self.room = ProfileRoom(profiles, stores)
 
     # ------------------------------------------------------------------ signing in
     def register(self, store_id: str, data: NewCustomer) -> CustomerView:
         """A new profile with a password and its first session, in one transaction (a taken email or
         username fails it). Two calls: the customer number (which also proves the store exists), then
         the transaction."""
+        first = self.room.read(store_id)  # under a plan's profile cap: one more call, and the 402 at the cap
         number = self.stores.next_customer_number(store_id)
-        pending = self._prepare(new_id(), store_id)
-        at = now()
-        profile = Profile(
-            id=pending.session.owner_id, store_id=store_id, email=data.email, display_id=str(number),
-            password_hash=passwords.hash_password(data.password), first_name=data.first_name,
-            last_name=data.last_name, display_name=data.display_name, username=data.username, phone=data.phone,
-            language=data.language, metadata=data.metadata, origin_session_id=pending.session.id,
-            auth_tokens=[session_summary(pending)], created_at=at, updated_at=at)
-        self.session_store.create(pending.session, self.profiles.create_writes(
-            profile, [profile_event("profile.created", profile)]))
-        return self._view(profile, [], pending.session)
+        password_hash = passwords.hash_password(data.password)
+
+        def make(slot: ProfileSlot | None) -> CustomerView:
+            pending = self._prepare(self.room.new_id(slot), store_id)
+            at = now()
+            profile = Profile(
+                id=pending.session.owner_id, store_id=store_id, email=data.email, display_id=str(number),
+                password_hash=password_hash, first_name=data.first_name, last_name=data.last_name,
+                display_name=data.display_name, username=data.username, phone=data.phone, language=data.language,
+                metadata=data.metadata, origin_session_id=pending.session.id,
+                auth_tokens=[session_summary(pending)], created_at=at, updated_at=at)
+            self.session_store.create(pending.session, self.profiles.create_writes(
+                profile, [profile_event("profile.created", profile)], slot))
+            return self._view(profile, [], pending.session)
+
+        return self.room.create(store_id, first, make)
 
     def login(self, store_id: str, credentials: Credentials, source_ip: str) -> CustomerView:
         """Every failure is the same 401. Failures are counted per account name and per source address
@@ -226,16 +235,21 @@ class Customers:
         used = CodeSummary(created_at=record.created_at, used=True)
         profile, listed = self._with_subscriptions(self.profiles.id_for_email(store_id, email), store_id)
         if profile is None:
+            first = self.room.read(store_id)
             number = self.stores.next_customer_number(store_id)
-            pending = self._prepare(new_id(), store_id)
-            at = now()
-            created = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
-                              display_id=str(number), origin_session_id=pending.session.id,
-                              auth_tokens=[session_summary(pending)], verification_codes=[used],
-                              created_at=at, updated_at=at)
-            self.session_store.create(pending.session, [consume, *self.profiles.create_writes(
-                created, [profile_event("profile.created", created)])])
-            return self._view(created, [], pending.session)
+
+            def make(slot: ProfileSlot | None) -> CustomerView:
+                pending = self._prepare(self.room.new_id(slot), store_id)
+                at = now()
+                created = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
+                                  display_id=str(number), origin_session_id=pending.session.id,
+                                  auth_tokens=[session_summary(pending)], verification_codes=[used],
+                                  created_at=at, updated_at=at)
+                self.session_store.create(pending.session, [consume, *self.profiles.create_writes(
+                    created, [profile_event("profile.created", created)], slot)])
+                return self._view(created, [], pending.session)
+
+            return self.room.create(store_id, first, make)
         changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
         ended: list[Write] = []
         if not profile.verified:

@@ -163,12 +163,19 @@ class IntegrationService:
 
     def stripe_credentials(self, store_id: str, integration_id: str | None = None) -> dict[str, str]:
         """The secrets of the store's Stripe integration: the one named, else the active payment one."""
+        return self.stripe_account(store_id, integration_id)[1]
+
+    def stripe_account(self, store_id: str, integration_id: str | None = None) -> tuple[str, dict[str, str]]:
+        """The id and secrets of the store's Stripe integration: the one named (the one that took a payment),
+        else the active payment one. A named one deleted since is not replaced by another: another Stripe
+        account knows nothing of that payment."""
         found = (self.integrations.get(store_id, integration_id) if integration_id
                  else self.integrations.active_in_category(store_id, "payment"))
         if found is None or found.type != "stripe":
-            raise Conflict("This store has no Stripe integration to take payments with",
+            raise Conflict("This store has no Stripe integration to take payments with" if integration_id is None
+                           else "The Stripe integration that took this payment no longer exists",
                            "PAYMENT.NOT_CONFIGURED")
-        return self._secrets(found)
+        return found.id, self._secrets(found)
 
     # ------------------------------------------------------------------ OAuth
     def connect(self, principal: Principal, store_id: str, request: OAuthConnect) -> Integration:

@@ -14,6 +14,7 @@ since Stripe does not promise order.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from storecrm import metrics
@@ -68,9 +69,11 @@ class StripeCheckout:
             raise ValidationFailed.on("success_url", "is required for a paid audience")
         kind = audience.type
         assert isinstance(kind, PaidAudience)
-        secrets = self.integrations.stripe_credentials(store_id, kind.payment_integration_id)
+        integration_id, secrets = self.integrations.stripe_account(store_id, kind.payment_integration_id)
+        # The integration goes into the metadata Stripe copies onto the subscription or payment, so the events
+        # about it are checked with (and recorded as paid through) that account, whichever is active then.
         metadata = {"store_id": store_id, "audience_id": audience.id, "profile_id": profile.id, "price_id": price.id,
-                    "session_id": session_id}
+                    "session_id": session_id, "integration_id": integration_id}
         price_data: dict[str, Any] = {"currency": price.currency.lower(), "unit_amount": price.amount,
                                       "product_data": {"name": audience.key}}
         params: dict[str, Any] = {
@@ -114,7 +117,7 @@ class StripeEvents:
         return outcome
 
     def _receive(self, store_id: str, payload: str, signature: str | None) -> metrics.StripeOutcome:
-        secrets = self.integrations.stripe_credentials(store_id)
+        integration_id, secrets = self._signer(store_id, _named_integration(payload))
         if not secrets.get("webhook_secret"):
             raise Conflict("The store's Stripe integration has no webhook_secret to check events with",
                            "PAYMENT.NOT_CONFIGURED")
@@ -125,30 +128,42 @@ class StripeEvents:
                 and found.get("mode") == "payment":
             if found.get("payment_status") != "paid":
                 return "ignored"  # a delayed payment method: wait for async_payment_succeeded
-            return self._apply(store_id, found.get("metadata") or {}, at, status="active", paid_until=None,
-                               customer=found.get("customer"), subscription_id=None)
+            return self._apply(store_id, found.get("metadata") or {}, at, integration_id, status="active",
+                               paid_until=None, customer=found.get("customer"), subscription_id=None)
         if kind == "checkout.session.completed":
             if found.get("mode") != "subscription" or not found.get("subscription"):
                 return "ignored"
             subscription = self.payments.subscription(secrets["secret_key"], str(found["subscription"]))
-            return self._apply_subscription(store_id, found.get("metadata") or {}, subscription, at)
+            return self._apply_subscription(store_id, found.get("metadata") or {}, subscription, at, integration_id)
         if kind in ("customer.subscription.created", "customer.subscription.updated",
                     "customer.subscription.deleted"):
-            return self._apply_subscription(store_id, found.get("metadata") or {}, found, at,
+            return self._apply_subscription(store_id, found.get("metadata") or {}, found, at, integration_id,
                                             deleted=kind.endswith(".deleted"))
         if kind in ORDER_PAYMENT_EVENTS:
-            return self.orders.apply(store_id, kind, found, at, secrets["secret_key"])
+            return self.orders.apply(store_id, kind, found, at, integration_id, secrets["secret_key"])
         return "ignored"
 
+    def _signer(self, store_id: str, named: str | None) -> tuple[str, dict[str, str]]:
+        """The integration whose signing secret checks the event: the one its object names, else (none named, or
+        not one of this store's) the active payment integration."""
+        if named is not None:
+            try:
+                return self.integrations.stripe_account(store_id, named)
+            except Conflict:
+                pass
+        return self.integrations.stripe_account(store_id)
+
     def _apply_subscription(self, store_id: str, metadata: dict[str, Any], stripe_sub: dict[str, Any],
-                            event_at: int, deleted: bool = False) -> metrics.StripeOutcome:
+                            event_at: int, integration_id: str, deleted: bool = False) -> metrics.StripeOutcome:
         status = membership_status(str(stripe_sub.get("status")), bool(stripe_sub.get("cancel_at_period_end")),
                                    deleted)
-        return self._apply(store_id, metadata, event_at, status=status, paid_until=period_end(stripe_sub),
-                           customer=stripe_sub.get("customer"), subscription_id=stripe_sub.get("id"))
+        return self._apply(store_id, metadata, event_at, integration_id, status=status,
+                           paid_until=period_end(stripe_sub), customer=stripe_sub.get("customer"),
+                           subscription_id=stripe_sub.get("id"))
 
-    def _apply(self, store_id: str, metadata: dict[str, Any], event_at: int, *, status: SubscriptionStatus,
-               paid_until: int | None, customer: str | None, subscription_id: str | None) -> metrics.StripeOutcome:
+    def _apply(self, store_id: str, metadata: dict[str, Any], event_at: int, integration_id: str, *,
+               status: SubscriptionStatus, paid_until: int | None, customer: str | None,
+               subscription_id: str | None) -> metrics.StripeOutcome:
         if not metadata.get("audience_id") or not metadata.get("profile_id"):
             return "ignored"  # a subscription this platform did not start
         if metadata.get("store_id") != store_id:
@@ -164,6 +179,9 @@ class StripeEvents:
         existing = self.audiences.subscription_from_item(found.get(sub_key))
         if existing is not None and existing.billing_event_at is not None and existing.billing_event_at > event_at:
             return "stale"
+        if existing is not None and existing.status in SUBSCRIBED and existing.payment_integration_id not in (
+                None, integration_id):
+            return "ignored"  # another account's subscription ending or changing, not the one this pays through
         at = now()
         base = existing if existing is not None and existing.status in SUBSCRIBED else None
         current = base or new_subscription(audience, profile, status, "signup", at, existing,
@@ -173,6 +191,7 @@ class StripeEvents:
             "status": status, "price_id": price_id, "currency": _currency(audience, price_id) or current.currency,
             "external_customer_id": customer or current.external_customer_id,
             "external_subscription_id": subscription_id, "current_period_end": paid_until,
+            "payment_integration_id": integration_id,
             "billing_event_at": event_at, "email": profile.email, "updated_at": at,
             "revision": (existing.revision + 1) if existing is not None else current.revision})
         if existing is not None and updated.model_dump(exclude={"updated_at", "revision"}) == \
@@ -182,6 +201,19 @@ class StripeEvents:
         self.audiences.save_subscription(updated, existing, [subscriber_added(audience, updated)] if became_active
                                          else [])
         return "applied"
+
+
+def _named_integration(payload: str) -> str | None:
+    """The store integration the event's object names in its metadata (set by this platform on the checkouts and
+    PaymentIntents it opens), read before the signature is checked only to pick whose signing secret checks it:
+    the event then counts only if that account signed it. None (an older payment, or not this platform's): the
+    store's active payment integration."""
+    try:
+        event = json.loads(payload)
+        named = event["data"]["object"]["metadata"].get("integration_id")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return named if isinstance(named, str) and 0 < len(named) <= 64 else None
 
 
 def _currency(audience: Audience, price_id: str | None) -> str | None:

@@ -22,7 +22,7 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
-from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
 from storecrm.domain.models.commerce import Address
 from storecrm.domain.models.orders import (
@@ -41,6 +41,8 @@ from storecrm.domain.permissions import Action
 from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from storecrm.domain.jobs import Jobs
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.bookings import BookingLedger
@@ -148,12 +150,15 @@ class _FindPosition(Model):
 
 class OrderService:
     def __init__(self, orders: OrderRepository, products: ProductRepository, sessions: SessionRepository,
-                 guard: StoreGuard, ledger: BookingLedger) -> None:
+                 guard: StoreGuard, ledger: BookingLedger, payment_ended: Callable[[Order], bool]) -> None:
         self.orders = orders
         self.products = products
         self.sessions = sessions
         self.guard = guard
         self.ledger = ledger
+        # For an unpaid order whose hold ended: True once its payment can no longer succeed (its PaymentIntent
+        # cancelled at Stripe), False when it succeeded or is still being processed (its payment decides).
+        self.payment_ended = payment_ended
 
     # ------------------------------------------------------------------ staff
     def find(self, principal: Principal, store_id: str, q: OrderQuery) -> tuple[list[Order], str | None]:
@@ -337,9 +342,11 @@ class OrderService:
     # ------------------------------------------------------------------ scheduler
     def release_due_holds(self) -> Jobs:
         """Unpaid card orders whose payment hold has ended are cancelled (`expired`) and their stock goes back
-        on sale: one Query of the DueIndex, the orders and their products in two BatchGetItem, one transaction
-        per order, a job each (see storecrm.domain.jobs). An order paid or changed meanwhile is left alone (its
-        next state decides)."""
+        on sale: one Query of the DueIndex, the orders and their products in two BatchGetItem, then per order (a job
+        each, see storecrm.domain.jobs) its PaymentIntent cancelled at Stripe (with the key of the integration that
+        made it) and one transaction. The intent goes first, so no payment can succeed on the released order; one
+        Stripe has taken or is taking the payment of keeps its order (its payment decides), and one Stripe cannot be
+        reached for is tried again on the next run. An order paid or changed meanwhile is left alone."""
         at = now()
         found = self.orders.load(self.orders.due_holds(at, HOLDS_PER_RUN))
         due = [o for item in found.values() if (o := self.orders.from_item(item)) is not None
@@ -347,6 +354,11 @@ class OrderService:
         products = self._products(due)
         for order in due:
             yield self.orders.item_key(order.store_id, order.id)
+            try:
+                if not self.payment_ended(order):
+                    continue
+            except DomainError:
+                continue  # Stripe unreachable, or the order changed meanwhile: the next run tries again
             saved = cancelled(order, "expired").model_copy(update={
                 "history": [*order.history, HistoryEntry(action="cancelled", reason="payment_hold_expired",
                                                          timestamp=at)],

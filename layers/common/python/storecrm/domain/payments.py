@@ -11,6 +11,11 @@ Refunds (`POST .../orders/{id}/refund`, the seed's `POST .../refund`): partial o
 minus refunded (409); a card order's refund goes through Stripe Refunds with an idempotency key of the order's
 revision and the amount (a retried request after a lost answer replays the same refund); a cash order records a
 manual one. Each is recorded in `payment.refunds` with `order.updated` in the same write.
+
+Every Stripe call about an order uses the integration recorded on it (`payment.provider.integration_id`, the one
+that made its PaymentIntent), not whichever is active now; orders from before it was recorded use the active one.
+When an unpaid order's hold ends, `end_hold` cancels its intent before the scheduler releases it; a payment that
+succeeds on a cancelled order anyway is refunded at once (`_refunded_on_cancelled`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ if TYPE_CHECKING:
 REFUND_TRIES = 3
 REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled", "requires_action")
 
-StripeKey = Callable[[str, str | None], str]
+# (store id, integration id or None for the active one) -> (the integration's id, its Stripe secret key).
+StripeAccount = Callable[[str, str | None], tuple[str, str]]
 
 
 class RefundRequest(Command):
@@ -81,11 +87,11 @@ def _with_refunds(order: Order, found: list[dict[str, Any]], at: int) -> Order:
 
 
 class OrderPayments:
-    def __init__(self, orders: OrderRepository, order_service: OrderService, stripe_key: StripeKey,
+    def __init__(self, orders: OrderRepository, order_service: OrderService, stripe_account: StripeAccount,
                  payments: Callable[[], StripePayments]) -> None:
         self.orders = orders
         self.order_service = order_service
-        self.stripe_key = stripe_key
+        self.stripe_account = stripe_account
         self.payments = payments
 
     # ------------------------------------------------------------------ refunds
@@ -94,9 +100,11 @@ class OrderPayments:
         order = self.order_service.get(principal, store_id, order_id)
         _check_left(order, amount)
         at = now()
-        intent_id = order.payment.provider.payment_intent_id if order.payment.provider else None
-        if order.payment.method_type == "credit_card" and intent_id:
-            secret_key = self.stripe_key(store_id, None)
+        provider = order.payment.provider
+        intent_id = provider.payment_intent_id if provider else None
+        if order.payment.method_type == "credit_card" and provider and intent_id:
+            # The account that took the payment; orders from before it was recorded use the active one.
+            _, secret_key = self.stripe_account(store_id, provider.integration_id)
             made = self.payments().refund(secret_key, {
                 "payment_intent": intent_id, "amount": amount,
                 "metadata": {"store_id": store_id, "order_id": order.id}}, f"{order.id}:r{order.revision}:{amount}")
@@ -133,11 +141,34 @@ class OrderPayments:
                 order = again
         raise AssertionError("unreachable")
 
+    # ------------------------------------------------------------------ the end of a payment hold
+    def end_hold(self, order: Order) -> bool:
+        """Before the scheduler releases an unpaid order whose hold ended: its PaymentIntent is cancelled at Stripe
+        (True: nothing can pay it any more). False leaves the order to its payment: Stripe took it first (recorded
+        here at once, as its event would: the order is confirmed and leaves the due holds) or is still processing
+        it. A store whose integration is gone, whose key Stripe refuses, or whose account does not know the intent
+        has nothing to cancel: True (a payment that still arrives is refunded when its event comes). Stripe
+        unreachable raises Unavailable: the next run tries again."""
+        provider = order.payment.provider
+        if order.payment.method_type != "credit_card" or provider is None or not provider.payment_intent_id:
+            return True
+        try:
+            integration_id, secret_key = self.stripe_account(order.store_id, provider.integration_id)
+            intent = self.payments().cancel_payment_intent(secret_key, provider.payment_intent_id)
+        except (Conflict, ValidationFailed):
+            return True
+        if intent.get("status") == "canceled":
+            return True
+        if intent.get("status") == "succeeded":
+            self.apply(order.store_id, "payment_intent.succeeded", intent, now(), integration_id, secret_key)
+        return False
+
     # ------------------------------------------------------------------ Stripe events
-    def apply(self, store_id: str, kind: str, found: dict[str, Any], event_at: int,
+    def apply(self, store_id: str, kind: str, found: dict[str, Any], event_at: int, integration_id: str,
               secret_key: str) -> metrics.StripeOutcome:
-        """One of ORDER_PAYMENT_EVENTS about `found` (a PaymentIntent or a charge): applied, unchanged, stale or
-        ignored (not an order of this platform, or one deleted since)."""
+        """One of ORDER_PAYMENT_EVENTS about `found` (a PaymentIntent or a charge), signed by the account of the
+        store's integration `integration_id`: applied, unchanged, stale or ignored (not an order of this
+        platform, or one deleted since)."""
         metadata = found.get("metadata") or {}
         if not metadata.get("order_id"):
             return "ignored"
@@ -146,6 +177,9 @@ class OrderPayments:
         order = self.orders.get(store_id, str(metadata["order_id"]))
         if order is None:
             return "ignored"
+        taken_by = order.payment.provider.integration_id if order.payment.provider else None
+        if taken_by is not None and taken_by != integration_id:
+            raise ValidationFailed.on("metadata.integration_id", "the order was paid through another Stripe account")
         at = now()
         if kind == "charge.refunded":
             refunds = (found.get("refunds") or {}).get("data")
@@ -164,11 +198,32 @@ class OrderPayments:
                 if event_at == state.event_at and not succeeded:
                     return "unchanged"  # this failure again (Stripe resends events)
             changed, reason = self._intent_applied(order, kind, found, event_at, at)
+            if succeeded and order.status == "cancelled":
+                changed, reason = self._refunded_on_cancelled(changed, found, secret_key, at), "payment_refunded"
         if changed == order:
             return "unchanged"
         saved = changed.model_copy(update={"revision": order.revision + 1, "updated_at": at})
         self.orders.transact(self.orders.save_writes(saved, order, [order_event("order.updated", saved, reason)]))
         return "applied"
+
+    def _refunded_on_cancelled(self, order: Order, intent: dict[str, Any], secret_key: str, at: int) -> Order:
+        """A payment that succeeded on a cancelled order is refunded at once (what is left of it), never kept: the
+        Stripe Refund first, with a key of the order and intent so that the event retried after a failed write
+        replays it, then recorded with the payment in the same write. Stripe unreachable fails the event, which
+        Stripe sends again later."""
+        left = order.payment.paid - order.refunded
+        if left <= 0:
+            return order
+        intent_id = str(intent.get("id"))
+        made = self.payments().refund(secret_key, {
+            "payment_intent": intent_id, "amount": left, "reason": "requested_by_customer",
+            "metadata": {"store_id": order.store_id, "order_id": order.id}}, f"{order.id}:cancelled:{intent_id}")
+        refund = OrderRefund(id=new_id(), total=left, provider_refund_id=str(made["id"]),
+                             status=_refund_status(made.get("status")), created_at=at)
+        entry = HistoryEntry(action="refunded", reason=f"{left}: paid after the order was cancelled", timestamp=at)
+        return order.model_copy(update={
+            "payment": order.payment.model_copy(update={"refunds": [*order.payment.refunds, refund]}),
+            "history": [*order.history, entry]})
 
     @staticmethod
     def _intent_applied(order: Order, kind: str, intent: dict[str, Any], event_at: int,
@@ -179,9 +234,9 @@ class OrderPayments:
             changed = order.model_copy(update={"payment": order.payment.model_copy(update={"paid": paid}),
                                                "stripe": StripeState(intent_status="succeeded", event_at=event_at)})
             if order.status == "cancelled":
-                # Paid after its hold ended or staff cancelled it: the stock is gone, so the store refunds it.
-                note = HistoryEntry(action="paid", reason="paid after the order was cancelled; refund it",
-                                    timestamp=at)
+                # Paid after staff cancelled it (or after its hold ended, where Stripe could not cancel the intent):
+                # the stock is gone, so `_refunded_on_cancelled` gives the money back.
+                note = HistoryEntry(action="paid", reason="paid after the order was cancelled", timestamp=at)
                 return changed.model_copy(update={"history": [*order.history, note]}), "payment_succeeded"
             changed = confirmed(changed)
             return changed.model_copy(update={"history": [*order.history, HistoryEntry(action="paid", timestamp=at),

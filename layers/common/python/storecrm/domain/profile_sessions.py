@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storecrm import metrics
-from storecrm.clock import new_id, now
+from storecrm.clock import now
 from storecrm.domain import subscriptions
 from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.errors import NotFound, Unauthorized
@@ -22,6 +22,8 @@ from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile, profile_event
+from storecrm.domain.plan_limits import ProfileSlot
+from storecrm.domain.profile_room import ProfileRoom
 
 if TYPE_CHECKING:
     from storecrm.domain.codes import LoginCodes
@@ -57,6 +59,7 @@ class ProfileSessions:
         self.sessions = sessions
         self.session_store = session_store
         self.subscriptions = subscriptions
+        self.room = ProfileRoom(profiles, stores)
 
     # ------------------------------------------------------------------ sessions
     def initialize(self, store_id: str) -> ProfileLogin:
@@ -144,16 +147,22 @@ class ProfileSessions:
     # ------------------------------------------------------------------ helpers
     def _create(self, store_id: str, *, email: str | None, verified: bool, code: CodeSummary | None = None,
                 also: Sequence[Write] = ()) -> ProfileLogin:
-        """A new profile and its first session, created by (and so fully visible to) that session."""
-        at = now()
-        pending = self.sessions.prepare("profile", new_id(), store_id=store_id, verified=verified)
-        profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=verified,
-                          origin_session_id=pending.session.id, auth_tokens=[session_summary(pending)],
-                          verification_codes=[code] if code else [], created_at=at, updated_at=at)
-        tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
-            profile, [profile_event("profile.created", profile)])])
+        """A new profile and its first session, created by (and so fully visible to) that session. Under a plan's
+        profile cap the store's count is read first (one more call) and the profile must fit (else the 402)."""
+
+        def make(slot: ProfileSlot | None) -> ProfileLogin:
+            at = now()
+            pending = self.sessions.prepare("profile", self.room.new_id(slot), store_id=store_id, verified=verified)
+            profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=verified,
+                              origin_session_id=pending.session.id, auth_tokens=[session_summary(pending)],
+                              verification_codes=[code] if code else [], created_at=at, updated_at=at)
+            tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
+                profile, [profile_event("profile.created", profile)], slot)])
+            return ProfileLogin(profile, tokens)
+
+        made = self.room.create(store_id, self.room.read(store_id), make)
         metrics.count(metrics.PROFILES_CREATED)
-        return ProfileLogin(profile, tokens)
+        return made
 
     def _open(self, profile: Profile, *, verified: bool, email: str | None = None, code: CodeSummary | None = None,
               also: Sequence[Write] = ()) -> ProfileLogin:

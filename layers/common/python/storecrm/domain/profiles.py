@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from storecrm import metrics
-from storecrm.clock import new_id, now
+from storecrm.clock import now
 from storecrm.domain import cursors, profile_commerce, search, subscriptions
 from storecrm.domain.access import AccessRefused, StoreGuard
 from storecrm.domain.auth import Principal
@@ -27,6 +27,8 @@ from storecrm.domain.models.profiles import (
     profile_event,
 )
 from storecrm.domain.permissions import Action
+from storecrm.domain.plan_limits import ProfileSlot
+from storecrm.domain.profile_room import ProfileRoom
 from storecrm.domain.references import referenced
 
 if TYPE_CHECKING:
@@ -189,18 +191,27 @@ class ProfileService:
         self.commerce = commerce
         self.photos = photos  # a merged source's picture object goes when the target keeps its own
         self.event_log = event_log  # a merged source's events are the target's to erase
+        self.room = ProfileRoom(profiles, guard.stores)
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
-        """Returns the existing profile when the email is already known (case and spaces ignored)."""
+        """Returns the existing profile when the email is already known (case and spaces ignored). A new one
+        must fit under the plan's profile cap (its count read with the access check)."""
         marker = self.profiles.email_key(store_id, data.email)
-        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[marker])
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[marker, *self.room.keys(store_id)])
         existing_id = self.profiles.id_from_marker(access.view.extras.get(marker))
         if existing_id is None:
-            at = now()
-            profile = Profile(id=new_id(), store_id=store_id, email=data.email, taxonomies=data.taxonomies,
-                              created_at=at, updated_at=at)
+            slot = self.room.slot(access.store, access.view.extras)
+
+            def make(slot: ProfileSlot | None) -> Profile:
+                at = now()
+                profile = Profile(id=self.room.new_id(slot), store_id=store_id, email=data.email,
+                                  taxonomies=data.taxonomies, created_at=at, updated_at=at)
+                self.profiles.create(profile, [profile_event("profile.created", profile)], slot)
+                return profile
+
             try:
-                self.profiles.create(profile, [profile_event("profile.created", profile)])
+                profile = self.room.create(store_id, slot, make)
                 metrics.count(metrics.PROFILES_CREATED)
                 return profile
             except Conflict:

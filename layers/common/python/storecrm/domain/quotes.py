@@ -7,7 +7,7 @@ whole quantity. Lines name their place in the cart (`items.N...`) when they are 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -153,6 +153,30 @@ def booked(items: Sequence[CartLine], bookings: Bookings, market: SellingMarket)
                 raise ValidationFailed.on(f"items.{one.index}.slots.{one.slot_index}",
                                           "overlaps another booking of this provider in the cart")
     return found
+
+
+# One order's transaction (DynamoDB's limit: 100 items) holds, besides what its lines need, the checkout's order,
+# converted cart, profile facts, the session's current-cart marker, order.created and the order-number claim
+# (releasing or cancelling the order writes fewer); its lines have room for the rest.
+TRANSACTION_ITEMS = 100
+ORDER_WRITES = 6
+LINE_WRITES_ROOM = TRANSACTION_ITEMS - ORDER_WRITES
+
+
+def line_writes(items: Sequence[CartLine], reminders: Callable[[CartServiceItem], int]) -> int:
+    """What the lines write in their order's transactions, at most: one stock update per product (its lines
+    together), and per booked slot one cell per 5 minutes it covers and one due item per reminder of its terms
+    (`reminders`). Checkout writes that; releasing or cancelling the order deletes no more."""
+    products = {i.product_id for i in items if isinstance(i, CartItem)}
+    booked = sum(len(availability.cells(slot.from_, slot.to)) + reminders(item)
+                 for item in items if isinstance(item, CartServiceItem) for slot in item.slots)
+    return len(products) + booked
+
+
+def too_many_lines(needed: int) -> ValidationFailed:
+    return ValidationFailed.on("items", f"too many lines for one order: its transaction has room for "
+                                        f"{LINE_WRITES_ROOM} line writes (1 per product; per booked slot 1 per 5 "
+                                        f"minutes and 1 per reminder), these lines need {needed}")
 
 
 def check_items(items: Sequence[CartLine], products: Mapping[str, Product], market: SellingMarket,

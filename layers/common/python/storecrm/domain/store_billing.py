@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from storecrm.clock import now
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
-from storecrm.domain.errors import Conflict, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
 from storecrm.domain.memberships import CHECKOUT_REUSE_SECONDS, membership_status, period_end
 from storecrm.domain.models.billing import PortalRequest, Subscribe
 from storecrm.domain.models.events import OutboxEvent
@@ -87,6 +87,22 @@ class StoreBilling:
             raise Conflict("The store has no billing account yet; subscribe to a plan first", "BILLING.NO_CUSTOMER")
         return self.payments().portal(self._keys()["secret_key"],
                                       {"customer": store.stripe_customer_id, "return_url": request.return_url})
+
+    def end_subscription(self, store: Store) -> None:
+        """Before a store is deleted: its plan's subscription is cancelled on the operator's Stripe account at
+        once, so a deleted store is never charged again. Any failure (billing not configured, Stripe refusing or
+        unreachable) is a 409 that leaves the store as it was; deleting can be tried again, or the plan cancelled
+        in the billing portal first. A store that never subscribed, or whose subscription ended, asks nothing."""
+        subscription = store.subscription
+        if subscription is None or not subscription.stripe_subscription_id or subscription.status == "cancelled":
+            return
+        try:
+            self.payments().cancel_subscription(self._keys()["secret_key"], subscription.stripe_subscription_id)
+        except DomainError as error:
+            if error.status == 409:
+                raise
+            raise Conflict(f"The store's plan could not be cancelled at Stripe ({error.message}); try again, or "
+                           "cancel it in the billing portal first", "BILLING.CANCEL_FAILED") from None
 
     def receive(self, payload: str, signature: str | None) -> StripeOutcome:
         """One signed event of the operator's Stripe account: applied, unchanged, ignored or stale."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -103,11 +104,13 @@ class StoreService:
     PURGE_RETRY_AFTER = 60
 
     def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard,
-                 objects: ObjectStore) -> None:
+                 objects: ObjectStore, end_subscription: Callable[[Store], None]) -> None:
         self.stores = stores
         self.accounts = accounts
         self.guard = guard
         self.objects = objects  # the store's files (media, customers' pictures), under its prefix
+        # Cancels the store's plan on the operator's Stripe account (store_billing), or raises a 409.
+        self.end_subscription = end_subscription
 
     def create(self, principal: Principal, data: NewStore) -> Store:
         if principal.kind != "account":
@@ -184,6 +187,8 @@ class StoreService:
 
     def delete(self, principal: Principal, store_id: str) -> None:
         store = self.guard.enter(principal, store_id, Action.DELETE_STORE).store
+        # The plan first: a store whose subscription Stripe still bills is not deleted (409 until it can be).
+        self.end_subscription(store)
         self.stores.delete(store, purge_due_at=now() + self.PURGE_RETRY_AFTER)
         # Best effort now; if this is cut short the scheduler finishes it from the DueIndex.
         self._purge(store.id)

@@ -15,12 +15,12 @@ from storecrm.domain.access import StoreAccess, StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.delivery import DeliveryJob
-from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
+from storecrm.domain.errors import Conflict, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.webhooks import Webhook, WebhookDelivery, WebhookEventSubscription
 from storecrm.domain.permissions import Action
-from storecrm.domain.plan_limits import check_room
+from storecrm.domain.plan_limits import COUNTED_CREATE_TRIES, CountedAdd, counted_add, limit_reached, recount
 from storecrm.domain.rules import looks_masked, mask, refuse_control_characters, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
@@ -188,8 +188,9 @@ class WebhookService:
 
         Three calls, one over the create budget: sealing the secret with KMS is its own round trip.
         """
-        store = self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS).store
-        check_room(store, "webhooks", lambda: len(self.webhooks.all_in_store(store_id)))
+        counter = self.webhooks.counter_key(store_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS, extra=[counter])
+        change = self._counted_add(access, counter)  # a store at its cap is refused before anything is sealed
         self.outbound.vet(data.url)
         secret = data.secret or f"whsec_{secrets.token_urlsafe(24)}"
         at = now()
@@ -198,8 +199,22 @@ class WebhookService:
                           headers=data.headers, sealed_secret="", secret_hint=mask(secret), enabled=data.enabled,
                           created_at=at, updated_at=at)
         webhook.sealed_secret = self.box.seal({"secret": secret}, webhook.secret_context())
-        self.webhooks.create(webhook)
-        return webhook, secret
+        for attempt in range(COUNTED_CREATE_TRIES):
+            # Counted in the create's own transaction: creates at the same moment cannot pass the plan's cap.
+            try:
+                self.webhooks.create(webhook, change, limit_reached(access.store, "webhooks") if change else None)
+            except (TransactionConflict, Conflict) as error:
+                if not recount(error) or attempt == COUNTED_CREATE_TRIES - 1:
+                    raise
+                access = self.guard.enter(principal, store_id, Action.MANAGE_WEBHOOKS, extra=[counter])
+                change = self._counted_add(access, counter)
+                continue
+            return webhook, secret
+        raise AssertionError("unreachable")
+
+    def _counted_add(self, access: StoreAccess, counter: Key) -> CountedAdd | None:
+        return counted_add(access.store, "webhooks", self.webhooks.counted(access.view.extras.get(counter)),
+                           lambda: len(self.webhooks.all_in_store(access.store.id)))
 
     def update(self, principal: Principal, store_id: str, webhook_id: str, changes: WebhookChanges) -> Webhook:
         webhook = self._load(principal, store_id, webhook_id)
@@ -219,7 +234,10 @@ class WebhookService:
         return updated
 
     def delete(self, principal: Principal, store_id: str, webhook_id: str) -> None:
-        self.webhooks.delete(self._load(principal, store_id, webhook_id))
+        """Gives the place back to the store's count, when it keeps one (read with the webhook)."""
+        counter = self.webhooks.counter_key(store_id)
+        webhook, access = self._load_with(principal, store_id, webhook_id, [counter])
+        self.webhooks.delete(webhook, counted=self.webhooks.counted(access.view.extras.get(counter)) is not None)
 
     def test(self, principal: Principal, store_id: str, target: TestTarget) -> TestResult:
         """A signed `webhook.test` event to a configuration that need not be saved yet.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.config import settings
-from storecrm.domain.errors import Conflict, Unavailable, ValidationFailed
+from storecrm.domain.errors import Conflict, DomainError, Unavailable, ValidationFailed
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 
@@ -19,18 +19,24 @@ def _client(secret_key: str) -> Any:
                                max_network_retries=2)
 
 
+def _translated(error: Any) -> DomainError:
+    """A Stripe library error as the answer it becomes."""
+    import stripe
+
+    if isinstance(error, stripe.AuthenticationError):
+        return Conflict("Stripe refused the store's secret key; check the payment integration", "PAYMENT.KEY_REFUSED")
+    if isinstance(error, stripe.InvalidRequestError):
+        return ValidationFailed.on(str(error.param or "body"), f"Stripe refused the request: {error.user_message}")
+    return Unavailable("Stripe could not be reached; try again shortly")
+
+
 def _call(action: Any) -> Any:
     import stripe
 
     try:
         return action()
-    except stripe.AuthenticationError:
-        raise Conflict("Stripe refused the store's secret key; check the payment integration",
-                       "PAYMENT.KEY_REFUSED") from None
-    except stripe.InvalidRequestError as exc:
-        raise ValidationFailed.on(str(exc.param or "body"), f"Stripe refused the request: {exc.user_message}") from None
-    except stripe.StripeError:
-        raise Unavailable("Stripe could not be reached; try again shortly") from None
+    except stripe.StripeError as exc:
+        raise _translated(exc) from None
 
 
 class StripePayments:
@@ -45,6 +51,20 @@ class StripePayments:
         intent = _call(lambda: _client(secret_key).v1.payment_intents.create(
             params=params, options={"idempotency_key": idempotency_key}))
         return str(intent.id), str(intent.client_secret)
+
+    def cancel_payment_intent(self, secret_key: str, intent_id: str) -> dict[str, Any]:
+        """Cancels the PaymentIntent if it can still be cancelled; returns it as Stripe has it then (`status`
+        `canceled`, or `succeeded`/`processing` when it was paid, or is being paid, first)."""
+        import stripe
+
+        client = _client(secret_key)
+        try:
+            found = client.v1.payment_intents.cancel(intent_id, params={"cancellation_reason": "abandoned"})
+        except stripe.StripeError as exc:
+            if getattr(exc, "code", None) != "payment_intent_unexpected_state":
+                raise _translated(exc) from None
+            found = _call(lambda: client.v1.payment_intents.retrieve(intent_id))  # cancelled already, or paid
+        return dict(found.to_dict())
 
     def refund(self, secret_key: str, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """A Refund of (part of) a PaymentIntent; returns it (id, status, amount)."""
@@ -71,6 +91,23 @@ class StripePayments:
     def subscription(self, secret_key: str, subscription_id: str) -> dict[str, Any]:
         found = _call(lambda: _client(secret_key).v1.subscriptions.retrieve(subscription_id))
         return dict(found.to_dict())
+
+    def cancel_subscription(self, secret_key: str, subscription_id: str) -> None:
+        """Cancels the subscription now (no proration, no final invoice); one Stripe ended already, or does not
+        know, needs nothing more."""
+        import stripe
+
+        client = _client(secret_key)
+        try:
+            client.v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                return
+            found = _call(lambda: client.v1.subscriptions.retrieve(subscription_id))
+            if found.status not in ("canceled", "incomplete_expired"):
+                raise _translated(exc) from None
+        except stripe.StripeError as exc:
+            raise _translated(exc) from None
 
     def verified_event(self, payload: str, signature: str | None, webhook_secret: str) -> dict[str, Any]:
         """The event if Stripe signed it recently with this secret; otherwise a 400."""

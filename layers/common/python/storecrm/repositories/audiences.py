@@ -8,7 +8,8 @@ from storecrm.domain.cursors import BAD_CURSOR
 from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.domain.models.audiences import Audience, Subscription
 from storecrm.domain.models.events import OutboxEvent
-from storecrm.repositories import keys
+from storecrm.domain.plan_limits import CountedAdd
+from storecrm.repositories import keys, plan_counters
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.email_templates import CONFIRM_READY
 from storecrm.repositories.table import ConditionFailed, Item, Table, Write, delete, put, update
@@ -82,11 +83,23 @@ class AudienceRepository:
         return sum(1 for _ in self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.AUDIENCE_PREFIX,
                                                    keys_only=True))
 
-    def create(self, audience: Audience) -> None:
+    @staticmethod
+    def counter_key(store_id: str) -> keys.Key:
+        """The store's count of audiences (plan caps)."""
+        return plan_counters.counter_key(store_id, "audiences")
+
+    @staticmethod
+    def counted(item: Item | None) -> int | None:
+        return plan_counters.count_from(item)
+
+    def create(self, audience: Audience, counted: CountedAdd | None = None, refused: DomainError | None = None) -> None:
+        """With `counted`, the store's counter moves in the same transaction (`refused` when the cap is met)."""
         self.table.transact([
             put(_item(audience), unless_exists=Conflict("Audience id collision")),
             put(_marker(audience), unless_exists=_key_taken(audience.key)),
             *_link_writes(audience.store_id, None, audience.confirm_template_id),
+            *([plan_counters.added(audience.store_id, "audiences", counted, refused or plan_counters.COUNT_REFUSED)]
+              if counted else []),
         ])
 
     def update(self, audience: Audience, previous: Audience) -> None:

@@ -134,7 +134,8 @@ class CartRepository:
         """The order, the converted cart (its session's current marker goes) and the events; the caller adds
         the number and stock writes."""
         writes = [
-            put(order_item(order), unless_exists=Conflict("Order id collision")),
+            # The order's id comes from the cart's revision: another checkout of it got there first.
+            put(order_item(order), unless_exists=CART_CHANGED),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
             facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True),

@@ -52,6 +52,7 @@ media                STORE#{id}                  MEDIA#{id}           (UUIDv7 id
 media upload         STORE#{id}                  MEDIAUPLOAD#{id}     a presigned upload not completed yet:
                                                                       DueIndex DUE#MEDIAUPLOAD (its object goes)
 media usage          STORE#{id}                  MEDIAUSAGE           (bytes and items, kept in each media write)
+plan counter         STORE#{id}                  PLANCOUNT#{what}     (audiences, webhooks; kept by creates and deletes)
 webhook key          STORE#{id}                  WEBHOOKKEY#{key}     (unique marker)
 webhook delivery     STORE#{id}#DELIVERY         {webhookId}#{eventId}
                      GSI1 STORE#{id}#WEBHOOK#{webhookId}#DELIVERIES / {event ts}#{eventId} (newest last)
@@ -514,6 +515,10 @@ def media_upload_due(store_id: str, media_id: str, at: int) -> dict[str, str]:
 
 def media_usage(store_id: str) -> Key:
     return f"STORE#{store_id}", "MEDIAUSAGE"
+
+
+def plan_counter(store_id: str, what: str) -> Key:
+    return f"STORE#{store_id}", f"PLANCOUNT#{what}"
 
 
 def webhook(store_id: str, webhook_id: str) -> Key:

@@ -10,6 +10,7 @@ from storecrm.domain import search
 from storecrm.domain.errors import Conflict, NotFound, TransactionConflict
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile
+from storecrm.domain.plan_limits import COUNT_CHANGED, ProfileSlot
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, check, delete, put, update
@@ -26,6 +27,8 @@ DISPLAY_ID_TAKEN = Conflict("The display id is taken", "PROFILE.DISPLAY_ID_TAKEN
 DELETION_FINISHED = Conflict("The profile's erasure is finished already", "PROFILE.ERASED")
 # The erased profile's store was deleted meanwhile: no event is written into its purged partitions.
 STORE_DELETED = NotFound("Store not found", "STORE.NOT_FOUND")
+# Another create took the last place of the shard this one counted on (or changed the count it checked).
+COUNT_TAKEN = Conflict("The store's profile count changed meanwhile; try again", COUNT_CHANGED)
 CHANGED_MEANWHILE = Conflict("The profile changed meanwhile; read it again and retry", "PROFILE.CONFLICT")
 # A profile's created_at order entry stands for its share of the store's profile count: every create writes both
 # and every erasure (a deletion request, a merge's source) removes both. A profile written before the count and the
@@ -77,16 +80,18 @@ class ProfileRepository:
     def get(self, profile_id: str) -> Profile | None:
         return from_item(Profile, self.table.get(keys.profile(profile_id)))
 
-    def create(self, profile: Profile, events: Sequence[OutboxEvent]) -> None:
-        self.table.transact(self.create_writes(profile, events))
+    def create(self, profile: Profile, events: Sequence[OutboxEvent], slot: ProfileSlot | None = None) -> None:
+        self.table.transact(self.create_writes(profile, events, slot))
 
     def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
         self.table.transact(self.update_writes(profile, previous, events))
 
     @staticmethod
-    def create_writes(profile: Profile, events: Sequence[OutboxEvent]) -> list[Write]:
+    def create_writes(profile: Profile, events: Sequence[OutboxEvent], slot: ProfileSlot | None = None) -> list[Write]:
+        """The profile, its markers and index items, the store's count (under a plan's cap, on the condition of
+        `slot`) and its events."""
         writes = [put(_item(profile), unless_exists=Conflict("Profile id collision")),
-                  count_change(profile, 1)]
+                  *([count_change(profile, 1)] if slot is None else _counted(profile, slot))]
         if profile.email:
             writes.append(_email_marker(profile))
         if profile.username:
@@ -224,6 +229,16 @@ class ProfileRepository:
     @staticmethod
     def count_keys(store_id: str) -> list[keys.Key]:
         return [keys.profile_count(store_id, shard) for shard in range(keys.PROFILE_COUNT_SHARDS)]
+
+    @staticmethod
+    def shard_counts(store_id: str, found: dict[keys.Key, Item]) -> list[int | None]:
+        """Each count shard's value among the items read (None: never written)."""
+        return [int(found[key]["count"]) if "count" in found.get(key, {}) else None
+                for key in ProfileRepository.count_keys(store_id)]
+
+    @staticmethod
+    def shard_of(profile_id: str) -> int:
+        return keys.profile_count_shard(profile_id)
 
     @staticmethod
     def count_from_items(store_id: str, found: dict[keys.Key, Item]) -> int:
@@ -443,6 +458,31 @@ def index_keys(item: Item) -> list[keys.Key]:
 def counted_entry(profile: Profile) -> keys.Key:
     """The profile's created_at order entry, which stands for its share of the store's count."""
     return keys.profile_order_partition(profile.store_id, "created_at"), f"{profile.created_at:010d}#{profile.id}"
+
+
+def _counted(profile: Profile, slot: ProfileSlot) -> list[Write]:
+    """One more on the profile's count shard, within the shard's part of the cap; where the store has a shard
+    above its part, on the condition that no shard changed since they were read (see plan_limits.ProfileSlot).
+    Either failing is COUNT_CHANGED: the create reads again."""
+    shard = keys.profile_count_shard(profile.id)
+    assert shard == slot.shard, "the profile's id is drawn for its slot"
+
+    def unchanged(seen: int | None) -> tuple[str, Item]:
+        return ("attribute_not_exists(#count)", {}) if seen is None else ("#count = :seen", {":seen": seen})
+
+    if slot.seen is None:
+        condition, values = "attribute_not_exists(#count) OR #count < :share", {":share": slot.share}
+    else:
+        condition, values = unchanged(slot.seen[shard])
+    writes = [update(keys.profile_count(profile.store_id, shard), "SET #entity = :entity ADD #count :delta",
+                     condition=condition, names={"#entity": "entity", "#count": "count"},
+                     values={":entity": "PROFILECOUNT", ":delta": 1, **values}, error=COUNT_TAKEN)]
+    for other, seen in enumerate(slot.seen or ()):
+        if other != shard:
+            condition, values = unchanged(seen)
+            writes.append(check(keys.profile_count(profile.store_id, other), condition, names={"#count": "count"},
+                                values=values, error=COUNT_TAKEN))
+    return writes
 
 
 def count_change(profile: Profile, delta: int) -> Write:

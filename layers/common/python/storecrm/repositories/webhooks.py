@@ -6,10 +6,11 @@ from contextlib import suppress
 from typing import Any
 
 from storecrm.config import settings
-from storecrm.domain.errors import Conflict, NotFound
+from storecrm.domain.errors import Conflict, DomainError, NotFound
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
-from storecrm.repositories import keys
+from storecrm.domain.plan_limits import CountedAdd
+from storecrm.repositories import keys, plan_counters
 from storecrm.repositories.base import check_cursor, default_table, from_item, to_item
 from storecrm.repositories.table import ConditionFailed, Item, Table, Write, delete, put, update
 
@@ -57,10 +58,22 @@ class WebhookRepository:
         items = self.table.query_all(keys.store_partition(store_id), sk_prefix=keys.WEBHOOK_PREFIX)
         return [w for item in items if (w := from_item(Webhook, item)) is not None]
 
-    def create(self, webhook: Webhook) -> None:
+    @staticmethod
+    def counter_key(store_id: str) -> keys.Key:
+        """The store's count of webhooks (plan caps)."""
+        return plan_counters.counter_key(store_id, "webhooks")
+
+    @staticmethod
+    def counted(item: Item | None) -> int | None:
+        return plan_counters.count_from(item)
+
+    def create(self, webhook: Webhook, counted: CountedAdd | None = None, refused: DomainError | None = None) -> None:
+        """With `counted`, the store's counter moves in the same transaction (`refused` when the cap is met)."""
         self.table.transact([
             put(_item(webhook), unless_exists=Conflict("Webhook id collision")),
             put(_key_marker(webhook), unless_exists=_key_taken(webhook.key)),
+            *([plan_counters.added(webhook.store_id, "webhooks", counted, refused or plan_counters.COUNT_REFUSED)]
+              if counted else []),
         ])
 
     def update(self, webhook: Webhook, previous_key: str) -> None:
@@ -70,10 +83,12 @@ class WebhookRepository:
                        put(_key_marker(webhook), unless_exists=_key_taken(webhook.key))]
         self.table.transact(writes)
 
-    def delete(self, webhook: Webhook) -> None:
+    def delete(self, webhook: Webhook, counted: bool = False) -> None:
+        """`counted`: the store keeps a counter of its webhooks, which gives one back in the same transaction."""
         self.table.transact([
             delete(keys.webhook(webhook.store_id, webhook.id), condition="attribute_exists(PK)", error=WEBHOOK_GONE),
             delete(keys.webhook_key(webhook.store_id, webhook.key)),
+            *([plan_counters.removed(webhook.store_id, "webhooks")] if counted else []),
         ])
 
     # ------------------------------------------------------------------ delivery log

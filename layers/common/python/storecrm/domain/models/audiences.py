@@ -86,6 +86,8 @@ class Subscription(Entity):
     current_period_end: int | None = None
     external_customer_id: str | None = None
     external_subscription_id: str | None = None
+    # The store's stripe integration whose account took the payment (None: recorded before it was kept).
+    payment_integration_id: str | None = None
     # Creation time of the newest billing event applied; older ones arriving late are ignored.
     billing_event_at: int | None = None
     # The only confirmation token that may still activate a pending subscription.

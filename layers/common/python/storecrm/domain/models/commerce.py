@@ -188,6 +188,10 @@ class StripePayment(Model):
     type: Literal["stripe"] = "stripe"
     profile_id: str = ""
     payment_intent_id: str | None = None
+    # The store's stripe integration the intent was made with: its refunds, cancellation and events use that
+    # account's keys whichever integration is active later (None on orders from before it was recorded: the
+    # active one).
+    integration_id: str | None = None
 
 
 class OrderRefund(Model):
