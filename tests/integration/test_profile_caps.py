@@ -61,9 +61,9 @@ def _staff_creates(owner: dict[str, Any], store: dict[str, Any], emails: list[st
     from storecrm import services
     from storecrm.domain.auth import read_access_token
     from storecrm.domain.profiles import NewProfile
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_verify_keys
 
-    staff = read_access_token(owner["access_token"], signing_keys())
+    staff = read_access_token(owner["access_token"], token_verify_keys())
     return _at_once([lambda email=email: services.profile_service().create(staff, store["id"],  # type: ignore[misc]
                                                                            NewProfile(email=email))
                      for email in emails])

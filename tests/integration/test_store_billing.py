@@ -30,18 +30,31 @@ WEBHOOK = "/v1/billing/stripe/webhook"
 
 @pytest.fixture
 def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
-    from storecrm import services
-    from storecrm.gateways import secrets
 
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name="operator-stripe", SecretString=json.dumps(OPERATOR))
     with FakeStripe() as fake:
         monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-        monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "operator-stripe")
         monkeypatch.setenv("BILLING_PLANS", json.dumps(PLANS))
-        services.reset()
-        secrets.reset()
+        platform_secret(monkeypatch, provisioned, "operator-stripe")
         yield fake
+
+
+def platform_secret(monkeypatch: pytest.MonkeyPatch, provisioned: Any, name: str) -> None:
+    """The stack as deployed with PlatformStripeSecretName=`name`: the functions' setting and the stores
+    function's grant on that secret (which the IAM conformance test judges against) move together."""
+    import dataclasses
+
+    from localrunner import iam_recording
+
+    from storecrm import services
+    from storecrm.gateways import secrets
+
+    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", name)
+    iam_recording.provisioned(dataclasses.replace(
+        provisioned, parameters={**provisioned.parameters, "PlatformStripeSecretName": name}))
+    services.reset()
+    secrets.reset()
 
 
 def subscribe(api: Api, store: dict[str, Any], token: str, method: str = "PUT", **body: Any) -> Any:
@@ -261,11 +274,9 @@ def test_only_owners_and_supers_of_the_store_manage_its_billing(
 
 def test_billing_without_an_operator_secret_is_a_clear_conflict(api: Api, owner: dict[str, Any],
                                                                 store: dict[str, Any], stripe_fake: FakeStripe,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm import services
-
-    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "")
-    services.reset()
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                provisioned: Any) -> None:
+    platform_secret(monkeypatch, provisioned, "")
     reply = subscribe(api, store, owner["access_token"])
     assert reply.status == 409 and reply.error == "BILLING.NOT_CONFIGURED"
     assert stripe_fake.requests == []
@@ -273,18 +284,15 @@ def test_billing_without_an_operator_secret_is_a_clear_conflict(api: Api, owner:
 
 def test_a_wrong_or_empty_operator_secret_is_the_same_conflict(api: Api, owner: dict[str, Any],
                                                                 store: dict[str, Any], stripe_fake: FakeStripe,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                provisioned: Any) -> None:
     """The stack names a secret that does not exist, or one that holds no JSON object: 409, never a 500."""
-    from storecrm import services
-    from storecrm.gateways import secrets
 
     client = boto3.client("secretsmanager", region_name="us-east-1")
     client.create_secret(Name="not-json", SecretString="sk_test_pasted_alone")
     client.create_secret(Name="a-list", SecretString="[]")
     for name in ("no-such-secret", "not-json", "a-list"):
-        monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", name)
-        services.reset()
-        secrets.reset()
+        platform_secret(monkeypatch, provisioned, name)
         for reply in (subscribe(api, store, owner["access_token"]), send_event(api, {"type": "ping"})):
             assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), (name, reply.body)
     assert stripe_fake.requests == []
@@ -292,10 +300,10 @@ def test_a_wrong_or_empty_operator_secret_is_the_same_conflict(api: Api, owner: 
 
 def test_deleting_a_store_cancels_its_plan_at_stripe_or_refuses(api: Api, owner: dict[str, Any],
                                                                 store: dict[str, Any], stripe_fake: FakeStripe,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                provisioned: Any) -> None:
     from localrunner.fake_stripe import StripeError
 
-    from storecrm import services
 
     token = owner["access_token"]
     subscription_id = _activate(api, store, token, stripe_fake, "plan_pro")
@@ -314,14 +322,12 @@ def test_deleting_a_store_cancels_its_plan_at_stripe_or_refuses(api: Api, owner:
     assert read_store(api, store, token)["subscription"]["status"] == "active"
     assert stripe_fake.subscriptions[subscription_id]["status"] == "active"
     # Billing switched off meanwhile: the plan cannot be cancelled either.
-    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "")
-    services.reset()
+    platform_secret(monkeypatch, provisioned, "")
     reply = api.call("DELETE", path, token=token)
     assert (reply.status, reply.error) == (409, "BILLING.NOT_CONFIGURED"), reply.body
 
-    monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", "operator-stripe")
+    platform_secret(monkeypatch, provisioned, "operator-stripe")
     monkeypatch.setattr(stripe_fake, "_dispatch", original)
-    services.reset()
     reply = api.call("DELETE", path, token=token)
     assert reply.status == 200 and reply.body == {"deleted": True}, reply.body
     [cancel] = [r for r in stripe_fake.requests if r.method == "DELETE" and r.path.endswith(subscription_id)][-1:]
@@ -469,13 +475,13 @@ def test_concurrent_creates_cannot_pass_the_audience_and_webhook_caps(
     from storecrm.domain.audiences import NewAudience
     from storecrm.domain.auth import read_access_token
     from storecrm.domain.webhooks import NewWebhook
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_verify_keys
 
     capped = [{**PLANS[0], "limits": {"audiences": 3, "webhooks": 3}}, *PLANS[1:]]
     monkeypatch.setenv("BILLING_PLANS", json.dumps(capped))
     services.reset()
     token, base = owner["access_token"], f"/v1/stores/{store['id']}"
-    staff = read_access_token(token, signing_keys())
+    staff = read_access_token(token, token_verify_keys())
     # One of each before the burst: a store from before counters were kept starts its counter from a count.
     first = api.call("POST", f"{base}/webhooks", {"key": "first", "url": "https://hooks.example.com/in",
                                                   "events": [{"event": "store.updated"}]}, token=token)
