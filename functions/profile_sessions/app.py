@@ -9,7 +9,7 @@ from storecrm.arky.schemas.profile_sessions import ProfileEmailRequest, ProfileS
 from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import optional_principal, principal, source_ip
-from storecrm.http.openapi import CODE_REQUEST, PROFILE_BEARER, PUBLIC_STORE
+from storecrm.http.openapi import CODE_CHECK, CODE_REQUEST, PROFILE_BEARER, PUBLIC_STORE
 from storecrm.services import profile_sessions
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
@@ -25,6 +25,7 @@ def initialize(storeId: str) -> ProfileSession:  # noqa: N803 - path parameter n
 @app.post("/v1/stores/<storeId>/profiles/connect", summary="Name an email for this session (unverified)",
           tags=["Profile sessions"], responses=PROFILE_BEARER)
 def connect(storeId: str, body: ProfileEmailRequest) -> ProfileSession:  # noqa: N803
+    # Three AWS calls for a known email (budget 1-2): its owner, the profile, the session's transaction.
     return ProfileSession.of(profile_sessions().connect(storeId, optional_principal(app), body.email))
 
 
@@ -36,8 +37,10 @@ def request_code(storeId: str, body: ProfileEmailRequest) -> CodeSent:  # noqa: 
 
 
 @app.post("/v1/stores/<storeId>/profiles/auth/verify", summary="Exchange a code for a verified session",
-          tags=["Profile sessions"], responses=PROFILE_BEARER)
+          tags=["Profile sessions"], responses=CODE_CHECK)
 def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa: N803
+    # Over the budget of 2: the check counted first, the code, the email's owner, the profile, its sessions on
+    # the first proof of the email, then the transaction (see LoginCodes.check and EmailProofs).
     return ProfileSession.of(profile_sessions().verify(storeId, body.email, body.code))
 
 

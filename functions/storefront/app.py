@@ -18,7 +18,7 @@ from storecrm.deferred import DeferredModule
 from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip
-from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, errors
+from storecrm.http.openapi import CODE_CHECK, PROFILE_BEARER, PUBLIC_STORE, errors
 from storecrm.services import profile_sessions, storefront_service
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: 
 
 
 @app.post("/v1/storefront/<storeId>/profiles/verify", summary="Verify the bearer's email with the mailed code",
-          tags=["Storefront"], responses=PROFILE_BEARER)
+          tags=["Storefront"], responses=CODE_CHECK)
 def verify(storeId: str, body: StorefrontVerifyRequest) -> StorefrontToken:  # noqa: N803
     return _token(storefront_service().verify(storeId, principal(app), body))
 

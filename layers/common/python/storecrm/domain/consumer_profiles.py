@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from storecrm import metrics
-from storecrm.clock import new_id, now
+from storecrm.clock import new_id, new_random_id, now
 from storecrm.domain import search
 from storecrm.domain.errors import Conflict, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, SortDirection
@@ -240,7 +240,7 @@ class ConsumerProfiles:
         store = self._existing(self.stores.get(store_id))
         at = now()
         addresses = [_address(a, at) for a in (data.billing_address, data.shipping_address) if a is not None]
-        profile = Profile(id=new_id(), store_id=store_id, email=data.email, first_name=data.first_name,
+        profile = Profile(id=new_random_id(), store_id=store_id, email=data.email, first_name=data.first_name,
                           last_name=data.last_name, phone=data.phone_number, country_code=data.country_code,
                           extended_attributes=data.extended_attributes, addresses=addresses, created_by=created_by,
                           display_id=new_display_id(), created_at=at, updated_at=at)
