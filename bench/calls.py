@@ -754,7 +754,7 @@ BUDGETS: dict[str, Budget | None] = {
     "pelcro refresh": WRITE,
     "pelcro eligible coupons": LIST,
     "pelcro request email verification": None,
-    "pelcro confirm email": WRITE,
+    "pelcro confirm email": None,
     "create offer": WRITE,
     "get offer": GET_BY_ID,
     "list offers": LIST,
@@ -789,10 +789,12 @@ WHY: dict[str, str] = {
                              "(GetObject), its move to the media key (CopyObject), the transaction, then the "
                              "pending object's DeleteObject",
     "delete media": "the store access with the item, the transaction, then the object (DeleteObject)",
-    "client token": "a login: the client with its failure counter, then its store",
+    "client token": "a login: the attempt counted before the secret is checked, the client, then the count given "
+                    "back in a transaction that checks its store",
     "clienteling consumers": "one over: the store, the location and its count, the page's entries (Query), "
                              "then their profiles",
-    "verify": "a login: the code, the account, then the session's transaction",
+    "verify": "a login: the check counted before the code is compared, the code, the account, then the session's "
+              "transaction",
     "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction, then the source's "
                       "events handed to the target (Query, an UpdateItem each)",
     "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
@@ -800,20 +802,25 @@ WHY: dict[str, str] = {
                                                      "the erase, looked for again after it, and its facts deleted",
     "get profile (with carts and orders)": "the one read of a get by id, then one Query each for the newest carts "
                                            "and orders (skipped when the profile has none)",
-    "profile verify": "a login: the code, the email's owner, then the session's transaction",
+    "profile verify": "a login: the check counted, the code, the email's owner, its profile (and its sessions on the "
+                      "first proof of the email), then the session's transaction",
     "storefront identify (email, verify)": "the owner's read, the session, then the code's write and the mail",
-    "storefront verify": "the bearer's profile, the code, then the session's transaction",
+    "storefront verify": "the bearer's profile, the check counted, the code, the email's owner, its profile (and its "
+                         "sessions on the first proof), then the session's transaction",
     "delete store (+ purge)": "the purge deletes every partition of the store",
     "scheduler run (nothing due)": "not a request",
     "create webhook": "one over: the secret is sealed with KMS before it is stored (kms.Encrypt)",
     "create integration": "one over: the secret fields are sealed with KMS before they are stored (kms.Encrypt)",
     "stripe event (ignored type)": "Stripe's request, not a client's: the store's integration and its sealed secret",
-    "pelcro login": "a login: the name's marker with both failure counters, the profile with its subscriptions, "
-                    "then the session's transaction",
-    "pelcro passwordless login": "a login: the code, the email's owner (with its subscriptions), a customer number "
-                                 "for a new profile, then the session's transaction",
+    "pelcro login": "a login: the name's marker, the attempt counted on both limits before the password is checked, "
+                    "the profile with its subscriptions, then the session's transaction",
+    "pelcro passwordless login": "a login: the check counted, the code, the email's owner (with its subscriptions), "
+                                 "a customer number for a new profile (its sessions on the first proof of an "
+                                 "existing one's email), then the session's transaction",
     "pelcro request email verification": "mails a token: the customer with the request counter, the token "
                                          "stored and counted, the mail",
+    "pelcro confirm email": "the first proof of the address: the profile with its token, its sessions (Query), then "
+                            "one transaction that confirms it, drops the password and ends the sessions",
     "newstore list consumers: q": "the store and its count, the term's index entries, then the page's profiles",
     "newstore consumer orders": "the profile, the profile's orders counted on their index (Select=COUNT), the page",
 }

@@ -36,8 +36,11 @@ def request_code(body: CodeRequest) -> CodeSent:
     return CodeSent(sent=True)
 
 
-@app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"], responses=errors(401))
+@app.post("/v1/auth/verify", summary="Exchange a login code for tokens", tags=["Accounts"],
+          responses=errors(401, 429))
 def verify(body: VerifyRequest) -> AuthToken:
+    # Four AWS calls (budget 2): the check is counted before the code is compared (LoginCodes.check), the code,
+    # the account's email marker, the session's transaction (which gives a right code's check back).
     return AuthToken.of(account_login().verify(body.email, body.code))
 
 
@@ -49,9 +52,10 @@ def request_store_code(storeId: Annotated[str, STORE_ID], body: StoreCodeRequest
     return CodeSent(sent=True)
 
 
-@app.post("/v1/stores/<storeId>/auth/verify", summary="Exchange a store login code for tokens",
-          tags=["Accounts"], responses=errors(401))
+@app.post("/v1/stores/<storeId>/auth/verify", summary="Exchange a store login code for tokens (a session of "
+          "this store only)", tags=["Accounts"], responses=errors(401, 429))
 def verify_store(storeId: Annotated[str, STORE_ID], body: VerifyRequest) -> AuthToken:  # noqa: N803
+    # Four AWS calls (budget 2), as verify.
     return AuthToken.of(account_login().verify_store(storeId, body.email, body.code))
 
 

@@ -91,6 +91,7 @@ def register(body: RegisterRequest) -> CustomerAnswer:
 @app.post("/api/v1/sdk/auth/login", summary="Log in with email or username and password", tags=[TAG],
           responses=LOGIN)
 def login(body: LoginRequest) -> CustomerAnswer:
+    # Four AWS calls (budget 2): the attempt is counted before the password is checked; see Customers.login.
     view = customers().login(site_id(body.site_id), body, source_ip(app))
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
@@ -110,8 +111,10 @@ def passwordless_request(body: PasswordlessRequest) -> CodeSentAnswer:
 
 
 @app.post("/api/v1/sdk/auth/passwordless/login", summary="Log in with the mailed code", tags=[TAG],
-          responses=pelcro_errors(401, 402))
+          responses=pelcro_errors(401, 402, 429))
 def passwordless_login(body: PasswordlessLoginRequest) -> CustomerAnswer:
+    # Over the budget of 2: the check counted first, the code, the email's owner, the profile, its sessions on
+    # the first proof of the email, then the transaction (see LoginCodes.check and EmailProofs).
     view = customers().login_with_code(site_id(body.site_id), body.email, body.token)
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
@@ -122,11 +125,11 @@ def get_customer(body: OptionalSite = None) -> CustomerAnswer:
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))
 
 
-@app.put("/api/v1/sdk/customer", summary="Update the customer (only the fields sent; a new token)", tags=[TAG],
-         responses=pelcro_errors(401, 409))
+@app.put("/api/v1/sdk/customer", summary="Update the customer (only the fields sent; a new token; a new email or "
+         "password needs `current_password` while one is set)", tags=[TAG], responses=pelcro_errors(401, 409, 429))
 def update_customer(body: CustomerUpdateRequest, redirect_url: LinkPage = None) -> CustomerAnswer:
     # Two AWS calls (budget 1-2): the profile with its session, then one transaction; a changed email
-    # also mails its verification token (a third).
+    # also mails its verification token (a third), and checking the current password counts it first (one more).
     view = customers().update(site_id(body.site_id), principal(app), body,
                               link_for=link_maker(redirect_url, "email_verify_token"))
     return CustomerAnswer(data=CustomerOut.of(view, answer(view.token)))

@@ -29,6 +29,7 @@ def initialize(storeId: str) -> ProfileSession:  # noqa: N803 - path parameter n
 @app.post("/v1/stores/<storeId>/profiles/connect", summary="Name an email for this session (unverified)",
           tags=["Profile sessions"], responses=NEW_PROFILE)
 def connect(storeId: str, body: ProfileEmailRequest) -> ProfileSession:  # noqa: N803
+    # Three AWS calls for a known email (budget 1-2): its owner, the profile, the session's transaction.
     return ProfileSession.of(profile_sessions().connect(storeId, optional_principal(app), body.email))
 
 
@@ -40,8 +41,10 @@ def request_code(storeId: str, body: ProfileEmailRequest) -> CodeSent:  # noqa: 
 
 
 @app.post("/v1/stores/<storeId>/profiles/auth/verify", summary="Exchange a code for a verified session",
-          tags=["Profile sessions"], responses=NEW_PROFILE)
+          tags=["Profile sessions"], responses=errors(401, 402, 404, 429))
 def verify(storeId: str, body: ProfileVerifyRequest) -> ProfileSession:  # noqa: N803
+    # Over the budget of 2: the check counted first, the code, the email's owner, the profile, its sessions on
+    # the first proof of the email, then the transaction (see LoginCodes.check and EmailProofs).
     return ProfileSession.of(profile_sessions().verify(storeId, body.email, body.code))
 
 

@@ -63,7 +63,7 @@ def identify(storeId: str, body: IdentifyRequest) -> IdentifyResponse:  # noqa: 
 
 
 @app.post("/v1/storefront/<storeId>/profiles/verify", summary="Verify the bearer's email with the mailed code",
-          tags=["Storefront"], responses=errors(401, 402, 404))
+          tags=["Storefront"], responses=errors(401, 402, 404, 429))
 def verify(storeId: str, body: StorefrontVerifyRequest) -> StorefrontToken:  # noqa: N803
     return _token(storefront_service().verify(storeId, principal(app), body))
 

@@ -68,6 +68,13 @@ def test_customer_offers_verification_and_picture(runner_url: str, mailbox: Late
     confirmed = _post(f"{runner_url}{SDK}/customer/email/verify", {"site_id": store_id,
                                                                   "email_verify_token": token.group(1)})
     assert confirmed.status_code == 200 and confirmed.json() == {"data": {"email_confirm": True}}
+    # The first proof of the address ended the sessions and the password set before it: back in by code.
+    before = mailbox.count("in@example.com")
+    _post(f"{runner_url}{SDK}/auth/passwordless/request", {"site_id": store_id, "email": "in@example.com"})
+    back = _post(f"{runner_url}{SDK}/auth/passwordless/login", {"site_id": store_id, "email": "in@example.com",
+                                                               "token": mailbox("in@example.com", since=before)})
+    assert back.status_code == 200, back.text
+    bearer = {"Authorization": f"Bearer {back.json()['data']['token']}"}
 
     # The picture: real multipart bytes through the runner, stored, and served by its presigned link.
     picture = _png(300)
@@ -102,8 +109,10 @@ def test_customer_account_over_http(runner_url: str, mailbox: LatestCode) -> Non
     token = login.json()["data"]["token"]
     assert customer(token).json()["data"]["email"] == "first@example.com"
 
-    # An email change: a new token, the email unconfirmed until the mailed token comes back.
-    changed = requests.put(f"{runner_url}{SDK}/customer", json={"site_id": store_id, "email": "moved@example.com"},
+    # An email change (the current password with it): a new token, the email unconfirmed until the mailed token
+    # comes back.
+    changed = requests.put(f"{runner_url}{SDK}/customer", json={"site_id": store_id, "email": "moved@example.com",
+                                                                "current_password": "plum-tree-42"},
                            headers={"Authorization": f"Bearer {token}"}, timeout=15)
     assert changed.status_code == 200, changed.text
     assert changed.json()["data"]["email"] == "moved@example.com"
@@ -113,6 +122,14 @@ def test_customer_account_over_http(runner_url: str, mailbox: LatestCode) -> Non
     assert mailed, mailbox.items("moved@example.com")
     assert _post(f"{runner_url}{SDK}/customer/email/verify",
                  {"site_id": store_id, "email_verify_token": mailed.group(1)}).status_code == 200
+    # The first proof of the address ended the sessions and the password set before it: back in by code.
+    assert customer(token).status_code == 401
+    before = mailbox.count("moved@example.com")
+    _post(f"{runner_url}{SDK}/auth/passwordless/request", {"site_id": store_id, "email": "moved@example.com"})
+    back = _post(f"{runner_url}{SDK}/auth/passwordless/login", {"site_id": store_id, "email": "moved@example.com",
+                                                               "token": mailbox("moved@example.com", since=before)})
+    assert back.status_code == 200, back.text
+    token = back.json()["data"]["token"]
 
     # The same profile through the staff routes: found by its email, verified, editable.
     found = requests.get(f"{admin}/profiles", params={"query": "moved@example.com"},

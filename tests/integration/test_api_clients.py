@@ -35,7 +35,9 @@ def test_owner_creates_lists_and_revokes_a_client(api: Api, owner: dict[str, Any
     with counting_calls() as calls:
         issued = request_token(api, created)
     assert issued.status == 200, issued.body
-    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem"]
+    # The request counted before the secret is checked, the client, then its count given back in a transaction
+    # that checks the store.
+    assert calls.calls == ["dynamodb.UpdateItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"]
     assert issued.body["token_type"] == "bearer" and issued.body["expires_in"] == 900
     assert issued.body["scope"] == "profiles:read profiles:write"
 

@@ -364,11 +364,14 @@ def test_update_bad_input_changes_nothing(api: Api, store: dict[str, Any]) -> No
     customer(register(api, store, "other@example.com", username="other"))
     made = customer(register(api, store, username="mine"))
     token = made["token"]
-    bad = [({"email": "other@example.com"}, "email"), ({"username": "OTHER"}, "username"),
+    bad = [({"email": "other@example.com", "current_password": PASSWORD}, "email"), ({"username": "OTHER"}, "username"),
            ({"email": None}, "body"), ({"password": "short"}, "password"),
            ({"password": "iloveyou1"}, "password"),
            ({"password": "another-good-one"}, "current_password"),
            ({"password": "another-good-one", "current_password": "wrong-password"}, "current_password"),
+           # A new email, like a new password, needs the current one while the customer has one.
+           ({"email": "mine@example.com"}, "current_password"),
+           ({"email": "mine@example.com", "current_password": "wrong-password"}, "current_password"),
            ({"language": "english"}, "language")]
     for change, field in bad:
         assert_field_error(api.call("PUT", f"{SDK}/customer", {"site_id": store["id"], **change}, token=token), field)
@@ -418,16 +421,20 @@ def test_staff_revocation_and_merge_end_customer_tokens(api: Api, owner: dict[st
     assert merged.status == 200, merged.body
     # The source is erased with its sessions: its customer token stops at once.
     assert_error(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=made["token"]), 401)
-    # The target took over the password, the username and the customer number.
-    by_name = customer(api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], "username": "dup",
-                                                              "password": PASSWORD}))
-    assert by_name["email"] == "keeper@example.com" and by_name["id"] == made["id"]
-    assert by_name["phone"] == "+1 555 0101"
-    # The source's email is free for a new sign-up.
-    assert customer(register(api, store))["id"] != made["id"]
+    # The target keeps only its own credentials (none): the source's password and username log in nowhere.
+    for name in ({"username": "dup"}, {"email": "keeper@example.com"}, {"email": "reader@example.com"}):
+        assert_error(api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], **name, "password": PASSWORD}),
+                     401)
+    # The owner of the target's address logs in by code, and finds the gaps filled (phone, customer number).
+    api.call("POST", f"{SDK}/auth/passwordless/request", {"site_id": store["id"], "email": "keeper@example.com"})
+    keeper = customer(api.call("POST", f"{SDK}/auth/passwordless/login", {
+        "site_id": store["id"], "email": "keeper@example.com", "token": latest_code("keeper@example.com")}))
+    assert keeper["id"] == made["id"] and keeper["phone"] == "+1 555 0101" and keeper["username"] is None
+    # The source's email and username are free for a new sign-up.
+    assert customer(register(api, store, username="dup"))["id"] != made["id"]
     revoke = api.call("DELETE", f"/v1/stores/{store['id']}/profiles/{target_id}/sessions", token=staff)
     assert revoke.status == 200
-    assert_error(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=by_name["token"]), 401)
+    assert_error(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=keeper["token"]), 401)
 
 
 def test_unknown_route_in_the_pelcro_shape(api: Api) -> None:

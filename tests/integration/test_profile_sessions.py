@@ -33,17 +33,24 @@ def test_magic_code_login(api: Api, store: dict[str, Any]) -> None:
     assert again["id"] == session["id"] and len(again["profile"]["auth_tokens"]) == 2
 
 
-def test_initialize_then_connect_is_one_profile(api: Api, store: dict[str, Any]) -> None:
+def test_initialize_then_connect_opens_on_the_emails_own_profile(api: Api, store: dict[str, Any]) -> None:
+    """The guest's bearer does not lend its profile to a new email: keeping the guest's id for a new email only
+    would tell it from an email a customer has (issue 24 section 9)."""
     guest = api.call("POST", _p(store, "initialize"))
     assert guest.status == 200, guest.body
     assert guest.body["profile"]["email"] is None and guest.body["is_verified"] is False
     connected = api.call("POST", _p(store, "connect"), {"email": "buyer@example.com"},
                          token=guest.body["access_token"])
     assert connected.status == 200, connected.body
-    assert connected.body["id"] == guest.body["id"] and connected.body["profile"]["email"] == "buyer@example.com"
+    assert connected.body["id"] != guest.body["id"] and connected.body["profile"]["email"] == "buyer@example.com"
     assert connected.body["access_token"] != guest.body["access_token"]
     me = api.call("GET", _p(store, "me"), token=connected.body["access_token"]).body
-    assert me["email"] == "buyer@example.com" and me["id"] == guest.body["id"]
+    assert me["email"] == "buyer@example.com" and me["id"] == connected.body["id"]
+    # The guest goes on as it was.
+    assert api.call("GET", _p(store, "me"), token=guest.body["access_token"]).body["email"] is None
+    # A bearer that is no session of this store is still refused.
+    refused = api.call("POST", _p(store, "connect"), {"email": "buyer@example.com"}, token="not-a-token")
+    assert refused.status == 401
 
 
 def test_unverified_session_cannot_read_a_verified_profile(api: Api, owner: dict[str, Any],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.integration.conftest import login
 from tests.support import Api, latest_code
 
@@ -172,3 +174,33 @@ def test_merge_repoints_audience_subscriptions(api: Api, owner: dict[str, Any], 
     for audience in (only_source, target_wins, double):
         subs = api.call("GET", f"{audiences}/{audience['id']}/subscribers", token=token).body["items"]
         assert [(s["profile_id"], s["email"]) for s in subs] == [(target["id"], "keep@example.com")]
+
+
+def test_merge_keeps_only_the_targets_credentials(api: Api, owner: dict[str, Any], store: dict[str, Any],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24 section 5: a registrant of a duplicate must not log in to the merged profile."""
+    from storecrm.domain import passwords
+    from storecrm.repositories.profiles import ProfileRepository
+
+    monkeypatch.setattr(passwords, "CURRENT", passwords.ScryptParameters(n=2**10, r=8, p=1))
+    token, sdk = owner["access_token"], "/api/v1/sdk"
+    target = _code_login(api, store, "victim@example.com")
+    source = api.call("POST", f"{sdk}/auth/register", {"site_id": store["id"], "email": "victim.dupe@example.com",
+                                                       "password": "plum-tree-42", "username": "dupe"})
+    assert source.status == 200, source.body
+    source_token = source.body["data"]["token"]
+    source_id = api.call("POST", _base(store), {"email": "victim.dupe@example.com"}, token=token).body["id"]
+    reply = api.call("POST", f"{_base(store)}/{target['id']}/merge", {"source_id": source_id}, token=token)
+    assert reply.status == 200, reply.body
+    merged = ProfileRepository().get(target["id"])
+    assert merged is not None and merged.password_hash is None and merged.username is None
+    for name in ({"username": "dupe"}, {"email": "victim@example.com"}):
+        refused = api.call("POST", f"{sdk}/auth/login", {"site_id": store["id"], **name, "password": "plum-tree-42"})
+        assert refused.status == 401, refused.body
+    # The source's sessions end with it; the target's go on.
+    assert api.call("POST", f"{sdk}/customer", {"site_id": store["id"]}, token=source_token).status == 401
+    assert api.call("GET", f"{_base(store)}/me", token=target["access_token"]).status == 200
+    # The username is free again.
+    again = api.call("POST", f"{sdk}/auth/register", {"site_id": store["id"], "email": "someone@example.com",
+                                                      "password": "plum-tree-42", "username": "dupe"})
+    assert again.status == 200, again.body

@@ -65,8 +65,13 @@ def test_non_members_and_unknown_stores_get_the_same_answers(api: Api, owner: di
 
 
 def test_rate_limits_do_not_tell_members_from_others(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
-    login(api, "stranger@example.com")
-    for email in ("owner@example.com", "stranger@example.com", "nobody@example.com"):
+    # Accounts that never asked for a code (every staff code of an email counts against one budget): a member,
+    # a member of another store only, and an email nobody has.
+    _add_member(api, owner, store, "clerk@example.com")
+    other = api.call("POST", "/v1/stores", {"key": "second-shop", "timezone": "UTC", "billing_email": "b@example.com"},
+                     token=owner["access_token"]).body
+    _add_member(api, owner, other, "stranger@example.com")
+    for email in ("clerk@example.com", "stranger@example.com", "nobody@example.com"):
         statuses = [Api(source_ip=f"198.51.100.{i}").call(
             "POST", f"/v1/stores/{store['id']}/auth/code", {"email": email}).status for i in range(6)]
         assert statuses == [200] * 5 + [429], email

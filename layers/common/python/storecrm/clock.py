@@ -41,3 +41,10 @@ def derived_id(at: int, *names: str) -> str:
     value = value & ~(0xF << 76) | 0x7 << 76
     value = value & ~(0x3 << 62) | 0x2 << 62
     return str(uuid.UUID(int=value))
+
+
+def new_random_id() -> str:
+    """A UUID version 4: random, carrying no time. For ids that reach people who may not know when the record
+    was made (a profile's id is in an unverified session's answer, where its age would tell an existing
+    customer's email from a new one); lists of such records sort by their own timestamps."""
+    return str(uuid.uuid4())

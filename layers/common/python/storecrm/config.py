@@ -36,6 +36,9 @@ class Settings:
     code_max_attempts: int = 5
     code_requests_per_email: int = 5
     code_requests_per_ip: int = 30
+    # Login code checks per email in one `rate_window`, over every code scope that shares a budget (all of a
+    # staff member's stores; both dialects of one store's customers); a right code gives its check back.
+    code_checks_per_email: int = 10
     # Pelcro dialect (CONTRACTS.md section 2): a customer token lasts as long as its session.
     customer_session_ttl: int = 60 * 24 * 3600
     # Failed password logins per account and per source address in one window, then 429.

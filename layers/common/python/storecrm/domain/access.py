@@ -2,7 +2,8 @@
 
 A caller who is not a member gets the same 404 as for a store that does not exist, so store ids
 cannot be probed; a member whose role lacks the right gets a 403. An API client's token (issue 15) acts
-for its own store only (any other is that 404), for the profile actions its scopes grant (else a 403).
+for its own store only (any other is that 404), for the profile actions its scopes grant (else a 403). A staff
+session opened by a store-scoped login acts on that store only: any other store is that 404 too.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class StoreAccess:
         return self.caller.role
 
 
+def outside_scope(principal: Principal, store_id: str) -> None:
+    """A staff session of one store (a store-scoped login) sees no other store: the 404 of a store that does not
+    exist, from the token alone."""
+    if principal.store_id is not None and principal.store_id != store_id:
+        raise NotFound(STORE_NOT_FOUND, "STORE.NOT_FOUND")
+
+
 class StoreGuard:
     def __init__(self, stores: StoreRepository) -> None:
         self.stores = stores
@@ -65,6 +73,7 @@ class StoreGuard:
             return StoreAccess(view.store, None, view)
         if principal.kind != "account":
             raise Forbidden("This call needs a store staff login")
+        outside_scope(principal, store_id)
         view = self.stores.load(store_id, [principal.subject, *other_accounts], extra)
         caller = view.members.get(principal.subject)
         if view.store is None or caller is None:
@@ -82,6 +91,7 @@ class StoreGuard:
             return [self.stores.store_check(store_id, AccessRefused(), refused_statuses=refused_statuses)]
         if principal.kind != "account":
             raise Forbidden("This call needs a store staff login")
+        outside_scope(principal, store_id)
         return self.stores.access_checks(store_id, principal.subject, [r.value for r in Role if can(r, action)],
                                          AccessRefused(), refused_statuses=refused_statuses)
 

@@ -1,8 +1,12 @@
 """Store staff login with emailed six-digit codes, platform-wide or scoped to one store.
 
 Anyone may ask for a platform-wide code; verifying it creates the account on first login. A
-store-scoped code (arky-sdk's storeCode / storeVerify) is mailed only to a member of that store.
-Either way the answer to a code request is the same whether or not the email is known or a member.
+store-scoped code (arky-sdk's storeCode / storeVerify) is mailed only to a member of that store, and opens
+a session that acts on that store only (the store is kept on the session and in its tokens). Either way the
+answer to a code request is the same whether or not the email is known or a member.
+
+Every staff scope counts against one budget per email (`STAFF_BUDGET`): a store-scoped code has a record of
+its own, but adding someone to N stores gives no more code requests or guesses than one login has.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from storecrm.clock import new_id, now
 from storecrm.domain.auth import INVALID_CODE
-from storecrm.domain.codes import LoginCodes
+from storecrm.domain.codes import CodeScope, LoginCodes
 from storecrm.domain.errors import Unauthorized
 from storecrm.domain.models.accounts import Account
 from storecrm.domain.sessions import IssuedTokens, SessionService
@@ -20,12 +24,14 @@ if TYPE_CHECKING:
     from storecrm.repositories.accounts import AccountRepository
     from storecrm.repositories.stores import StoreRepository
 
-SCOPE = "account"
+STAFF_BUDGET = "account"
+SCOPE = CodeScope("account", budget=STAFF_BUDGET)
 
 
-def store_scope(store_id: str) -> str:
-    """A store's staff codes are kept apart from platform-wide ones and from other stores'."""
-    return f"{SCOPE}#{store_id}"
+def store_scope(store_id: str) -> CodeScope:
+    """A store's staff codes are kept apart from platform-wide ones and from other stores', and count
+    against the same budget as all of them."""
+    return CodeScope(f"{SCOPE.name}#{store_id}", budget=STAFF_BUDGET)
 
 
 class NotAMember(Unauthorized):
@@ -48,8 +54,8 @@ class AccountLogin:
         self.codes.send(SCOPE, email, source_ip)
 
     def verify(self, email: str, code: str) -> IssuedTokens:
-        record = self.codes.check(SCOPE, email, code)
-        writes = [self.codes.consume_write(record)]
+        checked = self.codes.check(SCOPE, email, code)
+        writes = self.codes.consume_writes(checked)
         account_id = self.accounts.id_for_email(email)
         if account_id is None:
             at = now()
@@ -77,18 +83,19 @@ class AccountLogin:
         self.codes.count_only(scope, email, source_ip)
 
     def verify_store(self, store_id: str, email: str, code: str) -> IssuedTokens:
-        """A store-scoped code opens an ordinary staff session (refreshed at /v1/auth/refresh). The
-        membership is checked again in the transaction that logs in, so a member removed since the
-        mail gets the answer of a wrong code."""
-        record = self.codes.check(store_scope(store_id), email, code)
+        """A store-scoped code opens a staff session of that store only (refreshed at /v1/auth/refresh, and
+        still of that store only). The membership is checked again in the transaction that logs in, so a
+        member removed since the mail gets the answer of a wrong code."""
+        checked = self.codes.check(store_scope(store_id), email, code)
         account_id = self.accounts.id_for_email(email)
         if account_id is None:
             raise NotAMember()
-        return self.sessions.start("account", account_id, with_writes=[
-            self.codes.consume_write(record), *self.stores.member_checks(store_id, account_id, NotAMember())])
+        return self.sessions.start("account", account_id, store_id=store_id, with_writes=[
+            *self.codes.consume_writes(checked), *self.stores.member_checks(store_id, account_id, NotAMember())])
 
     def refresh(self, token: str) -> IssuedTokens:
-        return self.sessions.refresh(token, "account")
+        """The session keeps its store scope (if it has one) through every refresh."""
+        return self.sessions.refresh(token, "account", any_store=True)
 
     def logout(self, session_id: str, account_id: str) -> bool:
         return self.sessions.end(session_id, "account", account_id)

@@ -3,8 +3,10 @@
 DECISION: a client's access token lives as long as a staff one (`access_token_ttl`, 15 minutes) and is never
 checked against the client on later calls, so revoking a client refuses new tokens at once and lets issued
 ones run out.
-Failed token requests are counted per client id (the limits of a password login); once they are used
-up, every request for that client id is a 429 until the window ends, a right secret included.
+Token requests are counted per client id (the limits of a password login) before the secret is checked, so
+however many arrive at once no more than the limit are checked in a window; a right secret gives its count
+back, so the limit counts failures (and requests under way). Once it is used up, every request for that client
+id is a 429 until the window ends, a right secret included.
 """
 
 from __future__ import annotations
@@ -145,26 +147,22 @@ class ApiClientService:
 
     # ------------------------------------------------------------------ the client itself
     def issue_token(self, request: TokenRequest) -> IssuedToken:
-        """The client with its failure counter in one BatchGetItem, then its store (a deleted store's
-        clients get no tokens). Every credential failure is the same 401, counted."""
+        """The request counted against the client id's limit, the client read, then its count given back in a
+        transaction that also checks its store exists (a deleted store's clients get no tokens): three calls,
+        two for a refusal. Every credential failure is the same 401, and keeps its count."""
         if request.grant_type != GRANT_TYPE:
             raise OAuthError(f"Only grant_type={GRANT_TYPE} is supported", "OAUTH.UNSUPPORTED_GRANT_TYPE",
                              "grant_type")
         at = now()
         limit = RateLimit("token-client", request.client_id, self.config.login_failures_allowed,
                           self.config.login_failure_window)
-        key, counter = self.clients.item_key(request.client_id), self.counters.counter_key(limit, at)
-        found = self.clients.load([key, counter])
-        refused = self.counters.exhausted(limit, found.get(counter), at)
-        if refused:
-            raise refused
-        client = self.clients.from_item(found.get(key))
+        self.counters.count([limit], at)
+        client = self.clients.get(request.client_id)
         given_hash = hash_secret(request.client_secret)
         if client is None or not hmac.compare_digest(given_hash, client.secret_hash) or client.revoked_at is not None:
-            self.counters.count([limit], at)
             raise Unauthorized(INVALID_CLIENT, "OAUTH.INVALID_CLIENT")
-        if self.stores.get(client.store_id) is None:
-            raise Unauthorized(INVALID_CLIENT, "OAUTH.INVALID_CLIENT")
+        gone = Unauthorized(INVALID_CLIENT, "OAUTH.INVALID_CLIENT")
+        self.counters.give_back([limit], at, also=[self.stores.store_check(client.store_id, gone)])
         scopes = granted_scopes(request.scope, client)
         principal = Principal(kind="client", subject=client.id, store_id=client.store_id, scopes=scopes)
         ttl = self.config.access_token_ttl

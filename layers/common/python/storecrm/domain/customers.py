@@ -23,7 +23,8 @@ from storecrm.clock import now
 from storecrm.config import Settings
 from storecrm.domain import passwords, pictures
 from storecrm.domain.auth import Principal, RateLimit, hash_secret
-from storecrm.domain.codes import LoginCodes
+from storecrm.domain.codes import CodeScope, LoginCodes
+from storecrm.domain.email_proof import EmailProof, EmailProofs
 from storecrm.domain.errors import NotFound, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, Email
 from storecrm.domain.models.accounts import CodeSummary, Session
@@ -33,7 +34,13 @@ from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.profiles import Profile, profile_event
 from storecrm.domain.plan_limits import ProfileSlot
 from storecrm.domain.profile_room import ProfileRoom
-from storecrm.domain.profile_sessions import LISTED, check_live_session, listing_session, session_summary
+from storecrm.domain.profile_sessions import (
+    LISTED,
+    check_live_session,
+    listing_session,
+    session_summary,
+    store_budget,
+)
 from storecrm.domain.sessions import PendingSession, SessionService
 from storecrm.domain.subscriptions import profile_subscriptions
 
@@ -168,6 +175,7 @@ class Customers:
         self.photos = photos
         self.config = config
         self.room = ProfileRoom(profiles, stores)
+        self.proofs = EmailProofs(profiles, session_store)
 
     # ------------------------------------------------------------------ signing in
     def register(self, store_id: str, data: NewCustomer) -> CustomerView:
@@ -180,7 +188,7 @@ class Customers:
 
         def make(slot: ProfileSlot | None) -> CustomerView:
             pending = self._prepare(self.room.new_id(slot), store_id)
-            at = now()
+            at = pending.session.created_at
             profile = Profile(
                 id=pending.session.owner_id, store_id=store_id, email=data.email, display_id=str(number),
                 password_hash=password_hash, first_name=data.first_name, last_name=data.last_name,
@@ -194,31 +202,34 @@ class Customers:
         return self.room.create(store_id, first, make)
 
     def login(self, store_id: str, credentials: Credentials, source_ip: str) -> CustomerView:
-        """Every failure is the same 401. Failures are counted per account name and per source address
-        (`login_failures_allowed` in `login_failure_window`); once either is used up, every attempt is a
-        429 until the window ends, a right password included."""
+        """Every failure is the same 401. Each attempt is counted per account (its email and username alike;
+        the name given when it names none) and per source address BEFORE the password is checked
+        (`login_failures_allowed` in `login_failure_window`), so however many arrive at once no more than that
+        are checked in a window; once either is used up, every attempt is a 429 until the window ends, a
+        right password included. A right password gives its count back in the transaction that logs in, so
+        the limits count failures (and attempts under way).
+
+        Four calls (budget 2): the account's marker, the attempt counted, the profile with its subscription
+        list, the session's transaction; a failure stops after the third."""
         name = credentials.email or (credentials.username or "").lower()
-        limits = self._login_limits(store_id, name, source_ip)
-        at = now()
         marker = (self.profiles.email_key(store_id, credentials.email) if credentials.email
                   else self.profiles.username_key(store_id, name))
-        counters = [self.counters.counter_key(limit, at) for limit in limits]
-        # One BatchGetItem for the account's marker and both failure counters, then the profile.
-        _, _, found = self.profiles.load(None, store_id, None, extra=[marker, *counters])
-        for limit, key in zip(limits, counters, strict=True):
-            refused = self.counters.exhausted(limit, found.get(key), at)
-            if refused:
-                raise refused
-        profile, listed = self._with_subscriptions(self.profiles.id_from_marker(found.get(marker)), store_id)
+        _, _, found = self.profiles.load(None, store_id, None, extra=[marker])
+        profile_id = self.profiles.id_from_marker(found.get(marker))
+        limits = self._login_limits(store_id, f"profile:{profile_id}" if profile_id else f"name:{name}", source_ip)
+        at = now()
+        self.counters.count(limits, at)
+        profile, listed = self._with_subscriptions(profile_id, store_id)
         if profile is None or not profile.password_hash:
             passwords.burn_time(credentials.password)  # as long as a wrong password takes
-            raise self._failed(limits, at)
+            raise Unauthorized(INVALID_CREDENTIALS, "CUSTOMER.INVALID_CREDENTIALS")
         if not passwords.password_matches(credentials.password, profile.password_hash):
-            raise self._failed(limits, at)
+            raise Unauthorized(INVALID_CREDENTIALS, "CUSTOMER.INVALID_CREDENTIALS")
         changes: dict[str, object] = {}
         if passwords.needs_upgrade(profile.password_hash):
             changes["password_hash"] = passwords.hash_password(credentials.password)
-        return self._open(profile, listed, changes)
+        return self._open(profile, listed, changes,
+                          also=[self.counters.check_back_write(limit, at) for limit in limits])
 
     def request_code(self, store_id: str, email: str, source_ip: str,
                      link_for: Callable[[str], str] | None = None) -> None:
@@ -229,10 +240,11 @@ class Customers:
 
     def login_with_code(self, store_id: str, email: str, code: str) -> CustomerView:
         """A correct code logs in to the profile that has the email (one is created if none has) and
-        proves the email. A profile made by the arky flows gets its customer number here."""
-        record = self.codes.check(code_scope(store_id), email, code)
-        consume = self.codes.consume_write(record)
-        used = CodeSummary(created_at=record.created_at, used=True)
+        proves the email: the first proof ends what others did with it (`EmailProofs`: a password registered
+        before goes, with every session). A profile made by the arky flows gets its customer number here."""
+        checked = self.codes.check(code_scope(store_id), email, code)
+        writes = [*self.codes.consume_writes(checked), self.stores.exists_check(store_id)]
+        used = CodeSummary(created_at=checked.record.created_at, used=True)
         profile, listed = self._with_subscriptions(self.profiles.id_for_email(store_id, email), store_id)
         if profile is None:
             first = self.room.read(store_id)
@@ -240,28 +252,19 @@ class Customers:
 
             def make(slot: ProfileSlot | None) -> CustomerView:
                 pending = self._prepare(self.room.new_id(slot), store_id)
-                at = now()
+                at = pending.session.created_at
                 created = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=True,
                                   display_id=str(number), origin_session_id=pending.session.id,
                                   auth_tokens=[session_summary(pending)], verification_codes=[used],
                                   created_at=at, updated_at=at)
-                self.session_store.create(pending.session, [consume, *self.profiles.create_writes(
+                self.session_store.create(pending.session, [*writes, *self.profiles.create_writes(
                     created, [profile_event("profile.created", created)], slot)])
                 return self._view(created, [], pending.session)
 
             return self.room.create(store_id, first, make)
+        proof = self.proofs.prove(profile)
         changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
-        ended: list[Write] = []
-        if not profile.verified:
-            changes["verified"] = True
-            if profile.password_hash:
-                # Pre-registration takeover: whoever registered this address may not own it, and proving
-                # it now is the owner's first word. The unproven password goes, and so does every session
-                # it opened; the owner sets a password of their own with PUT /customer.
-                changes["password_hash"] = None
-                ended = self.session_store.end_all(self.profiles.session_keys(profile.id))
-                profile = profile.model_copy(update={"auth_tokens": []})  # the new session is the only one
-        return self._open(profile, listed, changes, also=[consume, *ended])
+        return self._open(profile, listed, changes, also=[*writes, *proof.ends], proof=proof)
 
     def logout(self, store_id: str, caller: Principal) -> None:
         """Ends the token's session; its tokens stop working at once. An ended session is a 401."""
@@ -288,22 +291,24 @@ class Customers:
         profile, session, listed, _ = self._current(store_id, caller)
         sent = changes.model_fields_set & set(CustomerChanges.model_fields)  # a dialect's own fields aside
         given = {name: getattr(changes, name) for name in sent - {"password", "current_password"}}
+        new_email = "email" in given and given["email"] != profile.email
+        checked_back: list[Write] = []
+        if profile.password_hash and ("password" in sent or new_email):
+            # A session alone (a stolen token) does not change what logs in: the password does.
+            checked_back = self._current_password(profile, changes.current_password)
         if "password" in sent:
             assert changes.password is not None
-            if profile.password_hash and not passwords.password_matches(changes.current_password or "",
-                                                                        profile.password_hash):
-                raise ValidationFailed.on("current_password", "does not match the current password")
             given["password_hash"] = passwords.hash_password(changes.password)
-        if "email" in given and given["email"] != profile.email:
+        if new_email:
             given["verified"] = False  # what was confirmed was the old address
         changed = sorted(name for name, value in given.items() if getattr(profile, name) != value)
         lifetime = self.config.customer_session_ttl
         if not changed:
-            return self._view(profile, listed, self.sessions.prolong(session, lifetime))
+            return self._view(profile, listed, self.sessions.prolong(session, lifetime, checked_back))
         updated = profile.model_copy(update={**given, "revision": profile.revision + 1, "updated_at": now()})
         shown = [name for name in changed if name != "password_hash"]  # events never carry credentials
         events = [profile_event("profile.updated", updated, changed=shown)] if shown else []
-        writes = self.profiles.update_writes(updated, profile, events)
+        writes = [*self.profiles.update_writes(updated, profile, events), *checked_back]
         token = None
         if "email" in changed:
             # The new address gets its verification mail; the token is stored in the same transaction.
@@ -313,6 +318,20 @@ class Customers:
         if token is not None:
             self._mail_verification(updated, token, link_for)
         return self._view(updated, listed, prolonged)
+
+    def _current_password(self, profile: Profile, given: str | None) -> list[Write]:
+        """Checks the current password an email or password change needs, counted first against the account's
+        login limit like a login (a 429 once used up); a wrong or missing one is a 400 on `current_password`.
+        Answers the write that gives the check back, for the change's transaction (one more call)."""
+        if given is None:
+            raise ValidationFailed.on("current_password", "is required to change the email or the password")
+        assert profile.password_hash is not None
+        limits = self._login_limits(profile.store_id, f"profile:{profile.id}", None)
+        at = now()
+        self.counters.count(limits, at)
+        if not passwords.password_matches(given, profile.password_hash):
+            raise ValidationFailed.on("current_password", "does not match the current password")
+        return [self.counters.check_back_write(limit, at) for limit in limits]
 
     # ------------------------------------------------------------------ picture
     def set_picture(self, store_id: str, caller: Principal, data: bytes) -> CustomerView:
@@ -380,10 +399,11 @@ class Customers:
         if profile.verified:
             self.verifications.consume(record, BAD_EMAIL_TOKEN, also=[])
             return profile
-        updated = profile.model_copy(update={"verified": True, "revision": profile.revision + 1,
-                                             "updated_at": now()})
-        self.verifications.consume(record, BAD_EMAIL_TOKEN, also=self.profiles.update_writes(
-            updated, profile, [profile_event("profile.updated", updated, changed=["verified"])]))
+        # The first proof of the address (a third call: its sessions): whoever set the password may not own it.
+        proof = self.proofs.prove(profile)
+        updated = proof.profile.model_copy(update={"revision": profile.revision + 1, "updated_at": now()})
+        self.verifications.consume(record, BAD_EMAIL_TOKEN, also=[*self.profiles.update_writes(
+            updated, profile, [profile_event("profile.updated", updated, changed=["verified"])]), *proof.ends])
         return updated
 
     def _verification_token(self, profile: Profile) -> tuple[EmailVerification, str]:
@@ -434,16 +454,17 @@ class Customers:
             self.subscriptions.listed_subscriptions(found.get(listing)), profile)
 
     def _open(self, profile: Profile, listed: list[Subscription], changes: dict[str, object],
-              also: Sequence[Write] = ()) -> CustomerView:
-        """A new session on an existing profile, listed on it in the same transaction (with `changes`)."""
+              also: Sequence[Write] = (), proof: EmailProof | None = None) -> CustomerView:
+        """A new session on an existing profile, listed on it in the same transaction (with `changes`, and the
+        email's `proof` when the session proved it)."""
         if profile.display_id is None:
             changes = {**changes, "display_id": str(self.stores.next_customer_number(profile.store_id))}
         elif not profile.display_id.isdigit() and profile.customer_number is None:
             changes = {**changes, "customer_number": self.stores.next_customer_number(profile.store_id)}
         pending = self._prepare(profile.id, profile.store_id)
-        updated = listing_session(profile, pending, changes)
+        updated = listing_session(proof.profile if proof else profile, pending, changes)
         events: list[OutboxEvent] = []
-        if "verified" in changes:
+        if proof is not None and proof.first:
             events.append(profile_event("profile.updated", updated, changed=["verified"]))
         self.session_store.create(pending.session, [*also, *self.profiles.update_writes(updated, profile, events)])
         return self._view(updated, listed, pending.session)
@@ -454,18 +475,16 @@ class Customers:
         photo = self.photos.link(profile.photo_key, self.config.picture_link_ttl) if profile.photo_key else None
         return CustomerView(profile, subscriptions, session, issued, photo)
 
-    def _login_limits(self, store_id: str, name: str, source_ip: str) -> list[RateLimit]:
+    def _login_limits(self, store_id: str, account: str, source_ip: str | None) -> list[RateLimit]:
+        """Password checks per account (`profile:{id}`, or `name:{name}` for a name nobody has) and per source
+        address (none for a check by the account's own session)."""
         allowed, window = self.config.login_failures_allowed, self.config.login_failure_window
-        return [RateLimit("login-account", f"{store_id}#{name}", allowed, window),
-                RateLimit("login-ip", f"{store_id}#{source_ip}", allowed, window)]
-
-    def _failed(self, limits: list[RateLimit], at: int) -> Unauthorized:
-        """Counts a failed login and gives the refusal. A failure that finds a limit used up (by a
-        concurrent attempt since the counters were read) is the 429 instead."""
-        self.counters.count(limits, at)
-        return Unauthorized(INVALID_CREDENTIALS, "CUSTOMER.INVALID_CREDENTIALS")
+        return [RateLimit("login-account", f"{store_id}#{account}", allowed, window),
+                *([RateLimit("login-ip", f"{store_id}#{source_ip}", allowed, window)] if source_ip else [])]
 
 
-def code_scope(store_id: str) -> str:
-    """Customer codes are their own: an arky profile code does not log in here, nor the reverse."""
-    return f"customer#{store_id}"
+
+def code_scope(store_id: str) -> CodeScope:
+    """Customer codes are their own: an arky profile code does not log in here, nor the reverse. Both count
+    against the store's one budget per email (`store_budget`)."""
+    return CodeScope(f"customer#{store_id}", budget=store_budget(store_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from storecrm.clock import new_id
+from storecrm.clock import new_random_id
 from storecrm.domain.errors import Conflict, NotFound, TransactionConflict
 from storecrm.domain.plan_limits import COUNTED_CREATE_TRIES, ProfileSlot, profile_slot, profiles_capped, recount
 
@@ -56,9 +56,10 @@ class ProfileRoom:
         return self.slot(store, found)
 
     def new_id(self, slot: ProfileSlot | None) -> str:
-        """A new profile's id: under a cap, one the store's count keeps on the slot's shard."""
+        """A new profile's id (random: see clock.new_random_id): under a cap, one the store's count keeps on the
+        slot's shard."""
         for _ in range(ID_DRAWS):
-            drawn = new_id()
+            drawn = new_random_id()
             if slot is None or self.profiles.shard_of(drawn) == slot.shard:
                 return drawn
         raise Conflict("No profile id was found for the store's count; try again", "PROFILE.CONFLICT")

@@ -5,6 +5,12 @@ subscribe) but reads the stored data only of a profile it created itself and nob
 for any other profile it sees just what it supplied, and of the profile's records (subscriptions)
 only those it created itself (`sees_whole_profile`, `sees_record`: the rule, once). Every session
 is listed on its profile (`auth_tokens`, ids and dates only), written in the transaction that opens it.
+
+Whatever an unverified answer shows is the same for an email someone has and for a new one (issue 24 section
+9): `connect` opens on the email's profile whoever calls (a guest's bearer does not lend its profile to a new
+email, which would keep the guest's id only then), profile ids are random (`new_random_id`: an id carrying its
+creation time would date the profile), and a new profile's times are its first session's, which is what the
+partial view of someone else's profile shows (`visible_profile`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from storecrm import metrics
 from storecrm.clock import now
 from storecrm.domain import subscriptions
 from storecrm.domain.auth import Principal, own_session_id
+from storecrm.domain.codes import CodeScope
+from storecrm.domain.email_proof import EmailProof, EmailProofs
 from storecrm.domain.errors import NotFound, Unauthorized
 from storecrm.domain.models.accounts import CodeSummary, Session, SessionSummary
 from storecrm.domain.models.audiences import Subscription
@@ -38,8 +46,15 @@ if TYPE_CHECKING:
 LISTED = 20
 
 
-def code_scope(store_id: str) -> str:
-    return f"profile#{store_id}"
+def store_budget(store_id: str) -> str:
+    """The code limits a store's customers count against, shared by both dialects' codes (both log in to the same
+    profile). Each store keeps its own: a profile of one store is a different customer from the same email's
+    profile in another, and a code of one store never opens another store's profile."""
+    return f"store#{store_id}"
+
+
+def code_scope(store_id: str) -> CodeScope:
+    return CodeScope(f"profile#{store_id}", budget=store_budget(store_id))
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class ProfileSessions:
         self.session_store = session_store
         self.subscriptions = subscriptions
         self.room = ProfileRoom(profiles, stores)
+        self.proofs = EmailProofs(profiles, session_store)
 
     # ------------------------------------------------------------------ sessions
     def initialize(self, store_id: str) -> ProfileLogin:
@@ -68,35 +84,37 @@ class ProfileSessions:
         return self._create(store_id, email=None, verified=False, also=[self.stores.exists_check(store_id)])
 
     def connect(self, store_id: str, caller: Principal | None, email: str) -> ProfileLogin:
-        """Names an email: on the caller's own guest profile, else on the profile that has it
-        (created when nobody has it). Always a fresh, unverified session."""
-        own_id = self._own_profile_id(caller, store_id)
-        current, owner_id, _ = self.profiles.load(own_id, store_id, email)
-        if own_id and current is None:
-            raise Unauthorized("The session's profile no longer exists", "GENERAL.INVALID_TOKEN")
-        if owner_id is not None:
-            target = current if current and current.id == owner_id else self.profiles.get(owner_id)
-            if target is None:
-                raise NotFound("Profile not found", "PROFILE.NOT_FOUND")
-            return self._open(target, verified=False)
-        if current is not None and current.email is None:
-            return self._open(current, verified=False, email=email)
-        return self._create(store_id, email=email, verified=False)
+        """A fresh, unverified session on the profile that has the email, created when nobody has it. A bearer
+        sent along must be a session of this store (else a 401) and changes nothing else, so the answer cannot
+        tell an email someone has from a new one. The store is checked in the session's transaction: an
+        unknown or deleted store is a 404 and nothing is written. Three calls: the email's owner, its
+        profile, the transaction (two for a new email)."""
+        self._own_profile_id(caller, store_id)
+        owner_id = self.profiles.id_for_email(store_id, email)
+        in_store = self.stores.exists_check(store_id)
+        if owner_id is None:
+            return self._create(store_id, email=email, verified=False, also=[in_store])
+        target = self.profiles.get(owner_id)
+        if target is None:
+            raise NotFound("Profile not found", "PROFILE.NOT_FOUND")
+        return self._open(target, verified=False, also=[in_store])
 
     def request_code(self, store_id: str, email: str, source_ip: str) -> None:
         """Mails a code; the store's existence is checked inside the code's own transaction."""
         self.codes.send(code_scope(store_id), email, source_ip, also=[self.stores.exists_check(store_id)])
 
     def verify(self, store_id: str, email: str, code: str) -> ProfileLogin:
-        """A correct code logs in to the profile that has the email (created if none), verified."""
-        record = self.codes.check(code_scope(store_id), email, code)
-        consume = self.codes.consume_write(record)
-        used = CodeSummary(created_at=record.created_at, used=True)
+        """A correct code logs in to the profile that has the email (created if none), verified. The first
+        proof of the email ends what others did with it (`EmailProofs`)."""
+        checked = self.codes.check(code_scope(store_id), email, code)
+        writes = [*self.codes.consume_writes(checked), self.stores.exists_check(store_id)]
+        used = CodeSummary(created_at=checked.record.created_at, used=True)
         owner_id = self.profiles.id_for_email(store_id, email)
         profile = self.profiles.get(owner_id) if owner_id else None
         if profile is None:
-            return self._create(store_id, email=email, verified=True, code=used, also=[consume])
-        return self._open(profile, verified=True, code=used, also=[consume])
+            return self._create(store_id, email=email, verified=True, code=used, also=writes)
+        proof = self.proofs.prove(profile)
+        return self._open(profile, verified=True, code=used, also=[*writes, *proof.ends], proof=proof)
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
         # Two calls: the session and the profile its token names in one BatchGetItem, then the rotation.
@@ -147,12 +165,13 @@ class ProfileSessions:
     # ------------------------------------------------------------------ helpers
     def _create(self, store_id: str, *, email: str | None, verified: bool, code: CodeSummary | None = None,
                 also: Sequence[Write] = ()) -> ProfileLogin:
-        """A new profile and its first session, created by (and so fully visible to) that session. Under a plan's
-        profile cap the store's count is read first (one more call) and the profile must fit (else the 402)."""
+        """A new profile and its first session, created by (and so fully visible to) that session. The profile's
+        times are the session's, as the partial view of another's profile shows them. Under a plan's profile cap
+        the store's count is read first (one more call) and the profile must fit (else the 402)."""
 
         def make(slot: ProfileSlot | None) -> ProfileLogin:
-            at = now()
             pending = self.sessions.prepare("profile", self.room.new_id(slot), store_id=store_id, verified=verified)
+            at = pending.session.created_at
             profile = Profile(id=pending.session.owner_id, store_id=store_id, email=email, verified=verified,
                               origin_session_id=pending.session.id, auth_tokens=[session_summary(pending)],
                               verification_codes=[code] if code else [], created_at=at, updated_at=at)
@@ -164,24 +183,18 @@ class ProfileSessions:
         metrics.count(metrics.PROFILES_CREATED)
         return made
 
-    def _open(self, profile: Profile, *, verified: bool, email: str | None = None, code: CodeSummary | None = None,
-              also: Sequence[Write] = ()) -> ProfileLogin:
-        """A new session on an existing profile, listed on it in the same transaction."""
+    def _open(self, profile: Profile, *, verified: bool, code: CodeSummary | None = None,
+              also: Sequence[Write] = (), proof: EmailProof | None = None) -> ProfileLogin:
+        """A new session on an existing profile, listed on it in the same transaction (with the email's `proof`,
+        when the session proved it)."""
         pending = self.sessions.prepare("profile", profile.id, store_id=profile.store_id, verified=verified)
         changes: dict[str, object] = {}
         events: list[OutboxEvent] = []
-        changed: list[str] = []
-        if email is not None:
-            changes["email"] = email
-            changed.append("email")
-        if verified and not profile.verified:
-            changes["verified"] = True
-            changed.append("verified")
         if code is not None:
             changes["verification_codes"] = [code, *profile.verification_codes][:LISTED]
-        updated = listing_session(profile, pending, changes)
-        if changed:
-            events.append(profile_event("profile.updated", updated, changed=changed))
+        updated = listing_session(proof.profile if proof else profile, pending, changes)
+        if proof is not None and proof.first:
+            events.append(profile_event("profile.updated", updated, changed=["verified"]))
         tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events)])
         return ProfileLogin(visible_profile(updated, pending.session), tokens)
 

@@ -112,8 +112,14 @@ class MergeRequest(Command):
     store_id: str | None = Field(default=None, max_length=64)
 
 
+# What logs in to a profile besides its email: a merge keeps the target's and never takes the source's, since
+# whoever set the source's (a registrant of a duplicate) would then log in to the target (issue 24 section 5).
+CREDENTIALS = ("password_hash", "username")
+
+
 def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
-    """One profile from two: the target's values win, the source fills gaps, lists are unioned."""
+    """One profile from two: the target's values win, the source fills gaps (never with a credential), lists
+    are unioned."""
     entries = {e.taxonomy_id: e.model_copy(deep=True) for e in target.taxonomies}
     for entry in source.taxonomies:
         if entry.taxonomy_id not in entries:
@@ -131,9 +137,9 @@ def merge_profiles(target: Profile, source: Profile, at: int) -> Profile:
         uses[usage.promo_code_id] = uses.get(usage.promo_code_id, 0) + usage.uses
     email_from_source = target.email is None and source.email is not None
     filled = {name: getattr(target, name) or getattr(source, name)
-              for name in ("first_name", "last_name", "display_name", "phone", "password_hash", "display_id",
-                           "username", "language", "photo_key", "country_code", "created_by",
-                           "customer_number")}
+              for name in ("first_name", "last_name", "display_name", "phone", "display_id", "language",
+                           "photo_key", "country_code", "created_by", "customer_number")}
+    filled.update({name: getattr(target, name) for name in CREDENTIALS})
     return target.model_copy(update={
         **filled,
         "email": source.email if email_from_source else target.email,
@@ -303,7 +309,10 @@ class ProfileService:
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
                                                           "merged_into": target.id}),
         ]
-        source_sessions = self.profiles.session_keys(source.id)
+        # Every session of the source ends: those its session index shows, and those listed on it (read with it,
+        # so one opened too lately for the index is not missed).
+        source_sessions = list(dict.fromkeys([*self.profiles.session_keys(source.id),
+                                              *[self.sessions.item_key(t.id) for t in source.auth_tokens]]))
         self.profiles.merge(merged, target, source, source_sessions, events,
                             also=self._moved_subscriptions(source, merged))
         if source_commerce.has_activity:

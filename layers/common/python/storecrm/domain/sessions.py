@@ -75,21 +75,23 @@ class SessionService:
               with_writes: Sequence[Write] = ()) -> IssuedTokens:
         return self.open(self.prepare(owner_kind, owner_id, store_id=store_id, verified=verified), with_writes)
 
-    def refresh(self, token: str, owner_kind: str, store_id: str | None = None) -> IssuedTokens:
-        return self.refresh_with(token, owner_kind, store_id)[0]
+    def refresh(self, token: str, owner_kind: str, store_id: str | None = None, *,
+                any_store: bool = False) -> IssuedTokens:
+        return self.refresh_with(token, owner_kind, store_id, any_store=any_store)[0]
 
     def refresh_with(self, token: str, owner_kind: str, store_id: str | None = None,
-                     owner_keys: Callable[[str], Sequence[Key]] = lambda _: ()
+                     owner_keys: Callable[[str], Sequence[Key]] = lambda _: (), *, any_store: bool = False
                      ) -> tuple[IssuedTokens, dict[Key, Item]]:
-        """Rotates the refresh token. The items `owner_keys` names for the owner id the token carries
+        """Rotates the refresh token of a session of `store_id` (of any store or none with `any_store`: the
+        new tokens keep the session's own). The items `owner_keys` names for the owner id the token carries
         are read with the session in one (consistent) BatchGetItem and returned as found; the caller
         uses them only if the session's owner is that id."""
         presented_token = split_refresh_token(token)
         extra = owner_keys(presented_token.owner_id) if presented_token.owner_id else ()
         session, found = self.sessions.load(presented_token.session_id, extra)
         at = now()
-        if (session is None or session.owner_kind != owner_kind or session.store_id != store_id
-                or session.refresh_expires_at <= at):
+        if (session is None or session.owner_kind != owner_kind
+                or (not any_store and session.store_id != store_id) or session.refresh_expires_at <= at):
             raise Unauthorized(INVALID_REFRESH, "GENERAL.INVALID_TOKEN")
         presented = hash_secret(presented_token.secret)
         if not hmac.compare_digest(presented, session.refresh_hash):

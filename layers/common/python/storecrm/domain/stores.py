@@ -115,6 +115,9 @@ class StoreService:
     def create(self, principal: Principal, data: NewStore) -> Store:
         if principal.kind != "account":
             raise Forbidden("Only a store staff login can create stores")
+        if principal.store_id is not None:
+            # DECISION: a store-scoped login works in its store only; a new store is made from a platform login.
+            raise Forbidden("This session is scoped to one store; log in without a store to create stores")
         account = self.accounts.get(principal.subject)
         if account is None:
             raise NotFound("Account not found", "ACCOUNT.NOT_FOUND")
@@ -136,7 +139,7 @@ class StoreService:
         return self.guard.enter(principal, store_id, Action.READ_STORE).store
 
     def list(self, principal: Principal, q: StoreQuery) -> tuple[list[Store], str | None]:
-        """The caller's stores, filtered and sorted in memory.
+        """The caller's stores (only its own store for a store-scoped login), filtered and sorted in memory.
 
         Reads all of the caller's memberships (one Query) and their stores (one BatchGetItem per
         100). Staff belong to few stores, so this stays at two calls while allowing every sort.
@@ -147,7 +150,8 @@ class StoreService:
         if after and (after.field != q.sort_field or after.direction != q.sort_direction
                       or isinstance(after.value, str) != (q.sort_field == "key")):
             raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
-        memberships = self.stores.memberships_of(principal.subject)
+        memberships = [m for m in self.stores.memberships_of(principal.subject)
+                       if principal.store_id is None or m.store_id == principal.store_id]  # a store-scoped login
         stores = self.stores.get_many([m.store_id for m in memberships]) if memberships else []
         needle = (q.query or "").lower()
         stores = [

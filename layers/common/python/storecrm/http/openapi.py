@@ -80,6 +80,7 @@ STAFF_CHANGE = errors(401, 402, 403, 404, 409)  # ... that writes: plan limits, 
 PUBLIC_STORE = errors(404)  # no token; the store (or record) named in the path may not exist
 PROFILE_BEARER = errors(401, 404)  # a profile session of this store
 CODE_REQUEST = errors(404, 429)  # mails a code: rate limited per email and per source address
+CODE_CHECK = errors(401, 404, 429)  # checks a code: checks per email are limited
 
 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -26,9 +26,8 @@ class ApiClientRepository:
     def from_item(item: Item | None) -> ApiClient | None:
         return from_item(ApiClient, item)
 
-    def load(self, wanted: list[keys.Key]) -> dict[keys.Key, Item]:
-        """One BatchGetItem (the client with its failure counter)."""
-        return self.table.get_many(wanted)
+    def get(self, client_id: str) -> ApiClient | None:
+        return from_item(ApiClient, self.table.get(keys.api_client(client_id)))
 
     @staticmethod
     def create_write(client: ApiClient) -> Write:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from botocore.exceptions import ClientError
+
 from storecrm.domain.auth import INVALID_CODE, RateLimit
-from storecrm.domain.errors import RateLimited, Unauthorized
+from storecrm.domain.errors import RateLimited, TransactionConflict, Unauthorized
 from storecrm.domain.models.accounts import AuthCode, Session
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
+
+# A code's conditional write lost to a concurrent attempt, or to its use: the answer of a wrong code.
+WRONG_CODE = Unauthorized(INVALID_CODE, "GENERAL.INVALID_CODE")
 
 
 class CodeRepository:
@@ -27,8 +32,17 @@ class CodeRepository:
         self.table.transact(writes)
 
     def count(self, limits: list[RateLimit], at: int) -> None:
-        """Counts a request against every limit without storing a code."""
-        self.table.transact([self.count_write(limit, at) for limit in limits])
+        """Counts a request (or an attempt, before it is checked) against every limit, all or none: a used-up
+        limit is its 429. Another request changing the same counter at that moment is a 429 too (a burst of
+        attempts on one name), never a 409."""
+        try:
+            self.table.transact([self.count_write(limit, at) for limit in limits])
+        except TransactionConflict:
+            raise RateLimited(retry_after=1) from None
+        except ClientError as exc:  # a single counter is an UpdateItem, which names the conflict itself
+            if exc.response["Error"]["Code"] != "TransactionConflictException":
+                raise
+            raise RateLimited(retry_after=1) from None
 
     @staticmethod
     def count_write(limit: RateLimit, at: int) -> Write:
@@ -41,6 +55,19 @@ class CodeRepository:
             values={":one": 1, ":max": limit.limit, ":expires": window_start + 2 * limit.window},
             error=RateLimited(retry_after=window_start + limit.window - at),
         )
+
+    @staticmethod
+    def check_back_write(limit: RateLimit, at: int) -> Write:
+        """Gives back an attempt counted at `at` (in the same window's counter) once it proved right, to join
+        the transaction that acts on it: the limit then counts failures (and attempts under way) only."""
+        window_start = at - at % limit.window
+        return update(keys.rate_counter(limit.bucket, limit.subject, window_start),
+                      "ADD hits :minus_one SET expires_at = if_not_exists(expires_at, :expires)",
+                      values={":minus_one": -1, ":expires": window_start + 2 * limit.window})
+
+    def give_back(self, limits: list[RateLimit], at: int, also: Sequence[Write] = ()) -> None:
+        """`check_back_write` for every limit, in one transaction with `also` (whose failure keeps the count)."""
+        self.table.transact([*also, *[self.check_back_write(limit, at) for limit in limits]])
 
     @staticmethod
     def counter_key(limit: RateLimit, at: int) -> keys.Key:
@@ -63,10 +90,10 @@ class CodeRepository:
         same_code = "code_hash = :hash AND attempts = :attempts"
         values = {":hash": code.code_hash, ":attempts": code.attempts}
         if code.attempts + 1 >= max_attempts:
-            op = delete(key, condition=same_code, values=values, error=Unauthorized(INVALID_CODE))
+            op = delete(key, condition=same_code, values=values, error=WRONG_CODE)
         else:
             op = update(key, "SET attempts = attempts + :one", condition=same_code,
-                        values={**values, ":one": 1}, error=Unauthorized(INVALID_CODE))
+                        values={**values, ":one": 1}, error=WRONG_CODE)
         self.table.write(op)
 
     @staticmethod
@@ -74,7 +101,7 @@ class CodeRepository:
         """Deletes the code in the login's transaction, so a code logs in at most once."""
         return delete(keys.auth_code(code.scope, code.email), condition="code_hash = :hash AND attempts = :attempts",
                       values={":hash": code.code_hash, ":attempts": code.attempts},
-                      error=Unauthorized(INVALID_CODE))
+                      error=WRONG_CODE)
 
 
 class SessionRepository:
