@@ -60,15 +60,15 @@ def test_a_store_login_reaches_its_store_only(api: Api, stores: list[dict[str, A
 
 def test_the_scope_survives_refresh(api: Api, stores: list[dict[str, Any]]) -> None:
     from storecrm.domain.auth import read_access_token
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.gateways.signing_keys import token_verify_keys
 
     mine, other = stores
     session = _store_login(api, mine["id"], "clerk@example.com")
-    assert read_access_token(session["access_token"], signing_keys()).store_id == mine["id"]
+    assert read_access_token(session["access_token"], token_verify_keys()).store_id == mine["id"]
     refreshed = api.call("POST", "/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     assert refreshed.status == 200, refreshed.body
     token = refreshed.body["access_token"]
-    assert read_access_token(token, signing_keys()).store_id == mine["id"]
+    assert read_access_token(token, token_verify_keys()).store_id == mine["id"]
     assert api.call("GET", f"/v1/stores/{mine['id']}", token=token).status == 200
     assert api.call("GET", f"/v1/stores/{other['id']}", token=token).status == 404
     again = api.call("POST", "/v1/auth/refresh", {"refresh_token": refreshed.body["refresh_token"]})
