@@ -31,20 +31,24 @@ SESSIONS_REVOKED = "SessionsRevoked"  # logout, revoke one or all, refresh-token
 PROFILES_CREATED = "ProfilesCreated"
 PROFILES_MERGED = "ProfilesMerged"
 PROFILES_DELETED = "ProfilesDeleted"
-# These three have an `outcome` dimension, with the values listed below.
+# These four have an `outcome` dimension, with the values listed below.
 AUDIENCE_SUBSCRIPTIONS = "AudienceSubscriptions"
 WEBHOOK_DELIVERIES = "WebhookDeliveries"
 STRIPE_EVENTS = "StripeEvents"
+# Store mails (storecrm.domain.store_mail): `queued` with their decision, or stopped there (`over_quota`,
+# `recipient_limited`); then `sent` or `rejected` (SES refused it for good) by the mail function.
+STORE_MAILS = "StoreMails"
 
 SubscriptionOutcome = Literal["subscribed", "confirmation_sent", "checkout_started", "already_subscribed",
                               "confirmed", "unsubscribed"]
 DeliveryOutcome = Literal["delivered", "skipped", "retried", "dead_lettered"]
 # What StripeEvents.receive returned, or `rejected` (bad signature, not configured, wrong store).
 StripeOutcome = Literal["applied", "unchanged", "ignored", "stale", "rejected"]
+StoreMailOutcome = Literal["queued", "over_quota", "recipient_limited", "sent", "rejected"]
 
 BUSINESS_METRICS = (COLD_START, LOGIN_CODES_SENT, LOGIN_CODES_REJECTED, SESSIONS_CREATED, SESSIONS_REVOKED,
                     PROFILES_CREATED, PROFILES_MERGED, PROFILES_DELETED, AUDIENCE_SUBSCRIPTIONS,
-                    WEBHOOK_DELIVERIES, STRIPE_EVENTS)
+                    WEBHOOK_DELIVERIES, STRIPE_EVENTS, STORE_MAILS)
 
 # Most calls (every read) count nothing: normal here, so not worth the warning Powertools prints for it.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning,

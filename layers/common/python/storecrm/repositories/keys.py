@@ -40,6 +40,9 @@ session              SESSION#{id}                SESSION              GSI1 {OWNE
 auth code            CODE#{scope}#{email}        CODE
 rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
+outbox mail          STORE#{id}#MAIL             {ts}#{mailId}        a store mail, sent once by the mail function (TTL)
+mail quota           STORE#{id}                  MAILQUOTA#{UTC day}  the day's sent and refused store mails (TTL)
+mailed recipient     STORE#{id}                  MAILED#{scope}#{hash of the address}  (TTL: 24 hours after the mail)
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
 webhook              STORE#{id}                  WEBHOOK#{id}
@@ -414,6 +417,22 @@ def event(store_id: str, created_at: int, event_id: str) -> Key:
     return store_events(store_id), f"{created_at:010d}#{event_id}"
 
 
+def store_mails(store_id: str) -> str:
+    return f"STORE#{store_id}#MAIL"
+
+
+def store_mail(store_id: str, created_at: int, mail_id: str) -> Key:
+    return store_mails(store_id), f"{created_at:010d}#{mail_id}"
+
+
+def mail_quota(store_id: str, day: str) -> Key:
+    return f"STORE#{store_id}", f"MAILQUOTA#{day}"
+
+
+def mailed_recipient(store_id: str, scope: str, address_hash: str) -> Key:
+    return f"STORE#{store_id}", f"MAILED#{scope}#{address_hash}"
+
+
 def purge_job(store_id: str) -> Key:
     return f"PURGE#{store_id}", "PURGE"
 
@@ -451,7 +470,7 @@ def store_partitions(store_id: str) -> list[str]:
     Audience subscriber partitions (`subscribers_of`) belong to it too; the purge finds them
     through the audience items in the store partition.
     """
-    return [store_partition(store_id), store_events(store_id), store_deliveries(store_id)]
+    return [store_partition(store_id), store_events(store_id), store_deliveries(store_id), store_mails(store_id)]
 
 
 MEDIA_PREFIX = "MEDIA#"
