@@ -102,8 +102,8 @@ def test_confirmation_mails_carry_one_click_unsubscribe(runner_url: str, mailbox
     assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = mail["headers"]["List-Unsubscribe"].removeprefix("<").removesuffix(">")
     assert urlsplit(link).path == f"/v1/stores/{store_id}/audiences/unsubscribe" and link.startswith(runner_url)
-    # What a mail client sends (RFC 8058): a POST of the form, to the link as it is.
-    left = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=15)
+    # What a mail client sends (RFC 8058): a POST of the form (multipart, as the RFC prefers), to the link as it is.
+    left = requests.post(link, files={"List-Unsubscribe": (None, "One-Click")}, timeout=15)
     assert left.status_code == 200 and left.json() == {"unsubscribed": True}, left.text
     subscribers = _get(f"{runner_url}/v1/stores/{store_id}/audiences/{audience_id}/subscribers", staff).json()
     assert [s["status"] for s in subscribers["items"]] == ["cancelled"]
