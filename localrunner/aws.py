@@ -18,28 +18,35 @@ REGION = "us-east-1"
 _UNWANTED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 
 
-# SES v2 SendEmail (REST-JSON): moto records the message but drops ReplyToAddresses.
+# SES v2 SendEmail (REST-JSON): moto records the message but drops ReplyToAddresses and Simple content's Headers.
 SESV2_SEND_EMAIL = ("POST", "/v2/email/outbound-emails")
 
 
 class SentMailHeaders:
-    """The Reply-To addresses each SES v2 SendEmail asked for, by the message id moto answered."""
+    """The Reply-To addresses and extra headers (List-Unsubscribe...) each SES v2 SendEmail asked for, by the
+    message id moto answered."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._reply_to: dict[str, list[str]] = {}
+        self._headers: dict[str, dict[str, str]] = {}
 
-    def record(self, message_id: str, reply_to: list[str]) -> None:
+    def record(self, message_id: str, reply_to: list[str], headers: dict[str, str] | None = None) -> None:
         with self._lock:
             self._reply_to[message_id] = reply_to
+            self._headers[message_id] = dict(headers or {})
 
     def reply_to(self, message_id: str) -> list[str]:
         with self._lock:
             return list(self._reply_to.get(message_id, []))
 
+    def headers(self, message_id: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._headers.get(message_id, {}))
+
 
 class SesRequestRecorder:
-    """WSGI middleware in front of moto: passes every request on, and notes the Reply-To of SendEmail."""
+    """WSGI middleware in front of moto: passes every request on, and notes the Reply-To and headers of SendEmail."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], sent: SentMailHeaders) -> None:
         self.app = app
@@ -59,10 +66,13 @@ class SesRequestRecorder:
                 close()
         try:
             message_id = str(json.loads(data)["MessageId"])
-            reply_to = [str(a) for a in json.loads(request).get("ReplyToAddresses") or []]
+            sent = json.loads(request)
+            reply_to = [str(a) for a in sent.get("ReplyToAddresses") or []]
+            simple = (sent.get("Content") or {}).get("Simple") or {}
+            headers = {str(h["Name"]): str(h["Value"]) for h in simple.get("Headers") or []}
         except (ValueError, KeyError, TypeError, AttributeError):
             return [data]  # an error answer: nothing was sent
-        self.sent.record(message_id, reply_to)
+        self.sent.record(message_id, reply_to, headers)
         return [data]
 
 

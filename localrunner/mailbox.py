@@ -1,7 +1,8 @@
 """Mail "sent" through moto's SES, readable at GET /_dev/mailbox and echoed to the console.
 
-Each item shows From (the display name decoded) and Reply-To, which moto does not keep for SES v2
-Simple content: the runner's moto server notes it per message (localrunner.aws.SentMailHeaders).
+Each item shows From (the display name decoded), Reply-To and the extra headers (List-Unsubscribe...), which moto
+does not keep for SES v2 Simple content: the runner's moto server notes them per message
+(localrunner.aws.SentMailHeaders).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Mail:
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
     reply_to: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc, *self.bcc]
@@ -88,6 +90,7 @@ def _from_moto(message: Any, sent_at: str, sent: SentMailHeaders) -> Mail:
         body=str(getattr(message, "body", "")),
         sent_at=sent_at,
         reply_to=sent.reply_to(str(getattr(message, "id", ""))),
+        headers=sent.headers(str(getattr(message, "id", ""))),
     )
     if hasattr(message, "raw_data"):
         _fill_from_mime(mail, message.raw_data)

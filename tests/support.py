@@ -260,6 +260,58 @@ class Pipeline:
         return [json.loads(m["Body"]) for m in messages]
 
 
+class MailPipeline:
+    """The template's mail consumer run by hand: outbox mail items -> the stream -> the mail function -> moto's SES.
+
+    Reads the stream from its start (TRIM_HORIZON, as the template says) and remembers where it is, so each `run`
+    hands the mail function only the mail items written since the last one."""
+
+    def __init__(self, provisioned: Any) -> None:
+        import boto3
+        from localrunner.consumers import StreamReader
+
+        session = boto3.session.Session(region_name="us-east-1")
+        props = provisioned.resolve(dict(FUNCTIONS["MailFunction"].events_of("DynamoDB"))["Mails"])
+        # One read takes up to 1000 records of the whole table's stream: the filter picks the mail items.
+        self.reader = StreamReader(session.client("dynamodbstreams"), {**props, "BatchSize": 1000})
+        self.invocations: list[dict[str, Any]] = []
+        self.answers: list[Any] = []
+
+    def invoke(self, records: list[dict[str, Any]]) -> Any:
+        event = {"Records": records}
+        self.invocations.append(event)
+        answer = HOSTS["MailFunction"].invoke(event)
+        self.answers.append(answer)
+        return answer
+
+    def run(self, rounds: int = 50) -> int:
+        """Delivers every mail item written so far; returns how many records reached the mail function."""
+        delivered = 0
+
+        def deliver(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            nonlocal delivered
+            delivered += len(records)
+            result = self.invoke(records)
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            for index, record in enumerate(records):
+                if record["dynamodb"]["SequenceNumber"] in failed:
+                    return records[index:]
+            return []
+
+        for _ in range(rounds):
+            before = (dict(self.reader.last_sequence), {k: len(v) for k, v in self.reader.pending.items()})
+            self.reader.step(deliver)
+            if (dict(self.reader.last_sequence), {k: len(v) for k, v in self.reader.pending.items()}) == before \
+                    and not self.reader.pending:
+                break
+        return delivered
+
+
+def sent_headers(sends: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The extra headers of each captured SES v2 SendEmail (`captured_params("sesv2", "SendEmail")`)."""
+    return [{h["Name"]: h["Value"] for h in s["Content"]["Simple"].get("Headers", [])} for s in sends]
+
+
 def seed_profiles(store_id: str, emails: list[str]) -> list[str]:
     """Profiles written straight to the table with BatchWriteItem, for tests about reading many.
 

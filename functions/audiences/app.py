@@ -62,6 +62,18 @@ def unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # 
     return Unsubscribed(unsubscribed=True)
 
 
+ONE_CLICK_PATHS = ("/v1/stores/{storeId}/audiences/unsubscribe", "/v1/storefront/{storeId}/audiences/unsubscribe")
+
+
+@app.post("/v1/stores/<storeId>/audiences/unsubscribe", summary="One-click unsubscribe (RFC 8058)",
+          description=("What a mail client POSTs to the mailed List-Unsubscribe link, with the body "
+                       "`List-Unsubscribe=One-Click` (multipart/form-data or application/x-www-form-urlencoded); the "
+                       "body is not read, the token in the query says what to cancel."),
+          tags=["Audiences (public)"], responses=errors(404, 409))
+def one_click_unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # noqa: N803
+    return unsubscribe(storeId, token)
+
+
 @app.get("/v1/storefront/<storeId>/audiences/confirm", summary="Confirm a subscription (storefront alias)",
          tags=["Storefront"], responses=PUBLIC_STORE)
 def storefront_confirm(storeId: str, token: Annotated[str, TOKEN]) -> Confirmed:  # noqa: N803
@@ -71,6 +83,12 @@ def storefront_confirm(storeId: str, token: Annotated[str, TOKEN]) -> Confirmed:
 @app.get("/v1/storefront/<storeId>/audiences/unsubscribe", summary="Unsubscribe (storefront alias)",
          tags=["Storefront"], responses=errors(404, 409))
 def storefront_unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # noqa: N803
+    return unsubscribe(storeId, token)
+
+
+@app.post("/v1/storefront/<storeId>/audiences/unsubscribe", summary="One-click unsubscribe (storefront alias)",
+          tags=["Storefront"], responses=errors(404, 409))
+def storefront_one_click_unsubscribe(storeId: str, token: Annotated[str, TOKEN]) -> Unsubscribed:  # noqa: N803
     return unsubscribe(storeId, token)
 
 
@@ -182,4 +200,4 @@ def storefront_get_audience(storeId: str, audienceId: AudienceRef) -> AudienceOu
     return AudienceOut.of(audience_signup().shown(storeId, audienceId))
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, ignored_bodies=[("POST", path) for path in ONE_CLICK_PATHS])

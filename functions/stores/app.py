@@ -36,13 +36,13 @@ def list_stores(
     q = StoreQuery(query=query, is_network=isNetwork, status=status, limit=limit, cursor=cursor,
                    sort_field=sort_field, sort_direction=sort_direction)
     stores, next_cursor = store_service().list(principal(app), q)
-    return Page[StoreOut](items=[StoreOut.of(s) for s in stores], cursor=next_cursor)
+    return Page[StoreOut](items=[StoreOut.for_staff(s) for s in stores], cursor=next_cursor)
 
 
 @app.post("/v1/stores", summary="Create a store; the caller becomes its owner", tags=["Stores"],
           responses=errors(401, 403, 409))
 def create_store(body: NewStore) -> StoreOut:
-    return StoreOut.of(store_service().create(principal(app), body))
+    return StoreOut.for_staff(store_service().create(principal(app), body))
 
 
 @app.get("/v1/stores/plans", summary="The subscription plans a store can choose", tags=["Stores"])
@@ -53,12 +53,12 @@ def list_plans() -> Page[SubscriptionPlan]:
 
 @app.get("/v1/stores/<storeId>", summary="Get a store", tags=["Stores"], responses=STAFF_READ)
 def get_store(storeId: str) -> StoreOut:  # noqa: N803 - path parameter name from the template
-    return StoreOut.of(store_service().get(principal(app), storeId))
+    return StoreOut.for_staff(store_service().get(principal(app), storeId))
 
 
 @app.put("/v1/stores/<storeId>", summary="Update a store's settings", tags=["Stores"], responses=STAFF_CHANGE)
 def update_store(storeId: str, body: StoreChanges) -> StoreOut:  # noqa: N803
-    return StoreOut.of(store_service().update(principal(app), storeId, body))
+    return StoreOut.for_staff(store_service().update(principal(app), storeId, body))
 
 
 @app.delete("/v1/stores/<storeId>", summary="Delete a store and all of its data", tags=["Stores"],

@@ -5,6 +5,7 @@ Set STORECRM_E2E_URL=http://127.0.0.1:3000 to run the suite against a runner you
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -33,6 +34,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# A plan only the e2e session's runner sells (through the fake Stripe, like the template's paid plans): its daily
+# mail quota is small enough for a test to use up (tests/e2e/test_mail_abuse_flows.py).
+TINY_MAIL_PLAN = "plan_e2e_tiny_mail"
+TINY_MAILS_PER_DAY = 2
+
+
+def _plans_with_a_tiny_mail_quota() -> str:
+    from localrunner.template import load_template
+
+    plans = json.loads(load_template()["Parameters"]["BillingPlans"]["Default"])
+    plans.append({"id": TINY_MAIL_PLAN, "name": "Tiny mail", "tier": 9, "amount": 100, "currency": "USD",
+                  "interval": "month", "interval_count": 1, "limits": {"mails_per_day": TINY_MAILS_PER_DAY}})
+    for plan in plans:  # as localrunner.runner.local_billing sells them
+        if plan.get("amount"):
+            plan["provider_price_id"] = f"price_local_{plan['id']}"
+    return json.dumps(plans, separators=(",", ":"))
+
+
 def _tail(path: Path, limit: int = 8000) -> str:
     text = path.read_text(encoding="utf-8", errors="replace")
     return text[-limit:]
@@ -53,7 +72,8 @@ class RunnerProcess:
         env["CODE_REQUESTS_PER_IP"] = "1000"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "localrunner", "--port", str(self.port), *flags],
+                [sys.executable, "-m", "localrunner", "--port", str(self.port),
+                 "--param", f"BillingPlans={_plans_with_a_tiny_mail_quota()}", *flags],
                 cwd=REPO_ROOT,
                 env=env,
                 stdout=log,

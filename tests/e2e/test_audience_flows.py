@@ -44,6 +44,11 @@ def _double_opt_in(runner_url: str, mailbox: LatestCode, receiver: Receiver) -> 
     staff = _post(f"{runner_url}/v1/auth/verify", {"email": owner_email,
                                                    "code": mailbox(owner_email, since=before)}).json()["access_token"]
     admin = f"{runner_url}/v1/stores/{store_id}"
+    # The site's origin, where the confirmation link may lead; answers to the mail go to the store's support address.
+    settings = requests.put(admin, json={"allowed_origins": ["https://yoursite.com"],
+                                         "emails": {"support": "news@newsletter-shop.example.com"}},
+                            headers={"Authorization": f"Bearer {staff}"}, timeout=15)
+    assert settings.status_code == 200, settings.text
     template = _post(f"{admin}/email-templates", {
         "key": "double-opt-in", "subject": {"en": "Confirm your {{store_name}} newsletter"},
         "body": "<p>Hello {{email}}, <a href=\"{{confirm_url}}\">confirm</a>.</p>"
@@ -90,9 +95,12 @@ def _double_opt_in(runner_url: str, mailbox: LatestCode, receiver: Receiver) -> 
     again = requests.get(f"{runner_url}/v1/stores/{store_id}/audiences/confirm", params={"token": token}, timeout=15)
     assert again.status_code == 400
 
-    # The mail's unsubscribe link points back at this API and works as it is.
+    # The mail's unsubscribe link points back at this API and works as it is; the List-Unsubscribe header
+    # (RFC 8058) names the same link, for a mail client's one-click POST.
     body = html.unescape(str(mailbox.items("subscriber@example.com")[-1]["body"]))
     leave = re.search(re.escape(f"{runner_url}/v1/stores/{store_id}/audiences/unsubscribe?token=")
                       + r"[A-Za-z0-9_.-]+", body)
     assert leave is not None, body
+    assert mail["headers"] == {"List-Unsubscribe": f"<{leave.group(0)}>",
+                               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     assert requests.get(leave.group(0), timeout=15).json() == {"unsubscribed": True}

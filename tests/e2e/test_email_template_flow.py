@@ -98,6 +98,9 @@ def test_email_templates_as_the_admin_client_sends_them(runner_url: str, mailbox
                                       "billing_email": "billing@template-shop.example.com",
                                       "languages": [{"id": "de"}, {"id": "en"}]})
     store_id = store["id"]
+    # Answers may only go to the store's own addresses, and mailed links only to its own origins.
+    admin.put(f"/v1/stores/{store_id}", {"emails": {"support": "help@template-shop.example.com"},
+                                         "allowed_origins": ["https://news.example"]})
 
     # arky-sdk 0.9.1 emailTemplate.createEmailTemplate
     params: dict[str, Any] = {

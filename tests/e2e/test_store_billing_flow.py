@@ -20,6 +20,10 @@ def test_a_store_subscribes_to_a_plan_and_opens_the_billing_portal(runner_url: s
     owner = _owner_token(runner_url, mailbox, "billing-shop")
     admin = f"{runner_url}/v1/stores/{store_id}"
     [pro] = [p for p in _get(f"{runner_url}/v1/stores/plans").json()["items"] if p["id"] == "plan_pro"]
+    # Stripe may send staff back only to the store's own origins: a local admin on any port (the local runner only).
+    listed = requests.put(admin, json={"allowed_origins": ["http://localhost:*"]},
+                          headers={"Authorization": f"Bearer {owner}"}, timeout=15)
+    assert listed.status_code == 200, listed.text
 
     # store.subscribe({plan_id, success_url, cancel_url}) is a PUT
     started = requests.put(f"{admin}/subscribe", json={"plan_id": "plan_pro",

@@ -12,7 +12,7 @@ from localrunner.moto_snapshots import snapshot_each_table_once
 from localrunner.template import function_environment, provision
 from moto import mock_aws
 
-from tests.support import FUNCTIONS, TEMPLATE, Api, Pipeline, Receiver, latest_code
+from tests.support import FUNCTIONS, TEMPLATE, Api, MailPipeline, Pipeline, Receiver, latest_code
 
 snapshot_each_table_once()
 
@@ -117,6 +117,12 @@ def pipeline(provisioned: Any, store: dict[str, Any]) -> Pipeline:
     found = Pipeline(provisioned)
     found.run()
     return found
+
+
+@pytest.fixture
+def mails(provisioned: Any) -> MailPipeline:
+    """The mail function on the table's stream, run with `mails.run()`: store mails reach moto's SES then."""
+    return MailPipeline(provisioned)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from tests.integration.conftest import login
-from tests.support import Api, captured_params, counting_calls, sent_mail
+from tests.support import Api, MailPipeline, captured_params, counting_calls, sent_headers, sent_mail
 
 TEMPLATE = {"key": "confirm", "subject": {"en": "Confirm your {{store_name}} subscription",
                                           "de": "Bestätige dein {{store_name}}-Abo"},
@@ -253,29 +253,40 @@ def test_standard_subscribe_is_active_at_once(api: Api, provisioned: Any, owner:
     assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
 
 
-def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store: dict[str, Any]) -> None:
+def _settings(api: Api, token: str, store: dict[str, Any], **changes: Any) -> None:
+    reply = api.call("PUT", f"/v1/stores/{store['id']}", changes, token=token)
+    assert reply.status == 200, reply.body
+
+
+def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store: dict[str, Any],
+                       mails: MailPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     token = owner["access_token"]
+    # Profiles carry no language: the mail speaks the store's first one.
+    _settings(api, token, store, languages=[{"id": "de"}, {"id": "en"}], emails={"support": "help@acme.example.com"},
+              allowed_origins=["https://shop.example"])
     template = _template(api, token, store, reply_to="help@acme.example.com")
     audience = api.call("POST", _a(store), {"key": "letters", "confirm_template_id": template["id"]},
                         token=token).body
-    # Profiles carry no language: the mail speaks the store's first one.
-    api.call("PUT", f"/v1/stores/{store['id']}", {"languages": [{"id": "de"}, {"id": "en"}]}, token=token)
     shopper = _shopper(api, store, "Double@Example.com")
     path = _a(store, f"/{audience['id']}/subscribe")
-    missing = api.call("POST", path, {"profile_id": shopper["id"]}, token=shopper["access_token"])
-    assert missing.status == 400 and missing.body["validationErrors"][0]["field"] == "confirm_url"
+    elsewhere = api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://evil.example/grab"},
+                         token=shopper["access_token"])
+    assert elsewhere.status == 400 and elsewhere.body["validationErrors"][0]["field"] == "confirm_url"
     from storecrm.gateways.signing_keys import signing_keys
 
     signing_keys()  # the mailed-link keys, cached as in a warm container (no login reads them any more)
-    with counting_calls() as calls, captured_params("sesv2", "SendEmail") as sends:
+    with counting_calls() as calls:
         reply = api.call("POST", path, {"profile_id": shopper["id"], "confirmUrl": "https://shop.example/confirm?x=1"},
                          token=shopper["access_token"])
     assert reply.status == 200, reply.body
-    # The subscription and the profile's subscription list, one transaction.
-    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems",
-                           "sesv2.SendEmail"]
+    # The audience, subscription, store, profile and session; the template with the recipient's mark; then the
+    # subscription, the profile's list and the mail (with the day's count and the mark) in one transaction.
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
     assert reply.body["subscription"]["status"] == "pending"
     assert _outbox(provisioned, store["id"], "audience.subscriber_added") == []
+    assert sent_mail("double@example.com") == []  # in the outbox until the mail function sends it
+    with captured_params("sesv2", "SendEmail") as sends:
+        mails.run()
     mail = sent_mail("double@example.com")[-1]
     assert mail["subject"] == "Bestätige dein acme-shop-Abo"
     # From the platform's verified sender, named as the template says; answers go to the store.
@@ -286,16 +297,33 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     # Values are HTML-escaped in the html body.
     assert "https://shop.example/confirm?x=1&amp;token=" in body and "/audiences/unsubscribe?token=" in body
     assert "Hi double@example.com" in body
+    # RFC 8058 one-click unsubscribe, at the mail's own unsubscribe link.
+    (headers,) = sent_headers(sends)
+    first = _links("double@example.com")
+    assert headers == {"List-Unsubscribe": f"<{_unsubscribe_url(headers)}>",
+                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    assert parse_qs(urlsplit(_unsubscribe_url(headers)).query)["token"] == [first["Leave"]]
     access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
     assert access["has_access"] is False and access["subscription"]["status"] == "pending"
 
-    first = _links("double@example.com")
-    # Asking again mails a new link; the first one no longer confirms. Without reply_to, answers go to from_email.
+    # Asking again within a day answers the same and mails nothing: the first mail's link still confirms.
+    again = api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
+                     token=shopper["access_token"])
+    assert again.status == 200 and again.body["subscription"] == reply.body["subscription"]
+    mails.run()
+    assert len(sent_mail("double@example.com")) == 1
+    # A day later it mails a new link, and the first one no longer confirms. Without reply_to, answers go to
+    # the store's support address (from_email is not one of the store's).
+    from storecrm.domain import audience_signup
+
+    later = audience_signup.now() + 24 * 3600 + 1
+    monkeypatch.setattr(audience_signup, "now", lambda: later)
     api.call("PUT", f"/v1/stores/{store['id']}/email-templates/{template['id']}", {"reply_to": None}, token=token)
+    api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
+             token=shopper["access_token"])
     with captured_params("sesv2", "SendEmail") as sends:
-        api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"},
-                 token=shopper["access_token"])
-    assert [s.get("ReplyToAddresses") for s in sends] == [["letters@acme.example.com"]]
+        mails.run()
+    assert [s.get("ReplyToAddresses") for s in sends] == [["help@acme.example.com"]]
     second = _links("double@example.com")
     stale = api.call("GET", _a(store, "/confirm"), query={"token": first["Confirm"]})
     assert stale.status == 400 and stale.error == "AUDIENCE.INVALID_TOKEN"
@@ -317,7 +345,10 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     assert api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body[
         "has_access"] is True
 
-    left = api.call("GET", _a(store, "/unsubscribe"), query={"token": second["Leave"]})
+    # A mail client's one-click POST (RFC 8058) cancels the subscription, like following the link.
+    left = api.call("POST", _a(store, "/unsubscribe"), query={"token": second["Leave"]},
+                    raw_body="List-Unsubscribe=One-Click",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert left.status == 200 and left.body == {"unsubscribed": True}
     assert api.call("GET", _a(store, "/unsubscribe"), query={"token": second["Leave"]}).status == 400
     access = api.call("GET", _a(store, f"/{audience['id']}/access"), token=shopper["access_token"]).body
@@ -325,8 +356,55 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     assert len(_outbox(provisioned, store["id"], "audience.subscriber_added")) == 1
 
 
+def _unsubscribe_url(headers: dict[str, str]) -> str:
+    return headers["List-Unsubscribe"].removeprefix("<").removesuffix(">")
+
+
+def test_without_allowed_origins_the_mail_links_to_the_platform(api: Api, owner: dict[str, Any],
+                                                                 store: dict[str, Any], mails: MailPipeline) -> None:
+    """A store that lists no origins mails no link built from the caller's URL: the platform's own confirm route,
+    which confirms like any confirm link (and the confirm_url is optional then)."""
+    token = owner["access_token"]
+    template = _template(api, token, store)
+    audience = api.call("POST", _a(store), {"key": "plain", "confirm_template_id": template["id"]}, token=token).body
+    for email, sent in [("grab@example.com", {"confirm_url": "http://evil.example/grab"}), ("none@example.com", {})]:
+        shopper = _shopper(api, store, email)
+        reply = api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profile_id": shopper["id"], **sent},
+                         token=shopper["access_token"])
+        assert reply.status == 200, reply.body
+        mails.run()
+        body = html.unescape(str(sent_mail(email)[-1]["body"]))
+        assert "evil.example" not in body
+        confirm = next(url for url in re.findall(r'href="([^"]+)"', body) if "/confirm" in url)
+        assert urlsplit(confirm).path == f"/v1/stores/{store['id']}/audiences/confirm"
+        link = parse_qs(urlsplit(confirm).query)["token"][0]
+        assert api.call("GET", _a(store, "/confirm"), query={"token": link}).body == {"confirmed": True}
+
+
+def test_a_saved_template_that_breaks_the_sender_rules_falls_back(api: Api, owner: dict[str, Any],
+                                                                   store: dict[str, Any], mails: MailPipeline) -> None:
+    """A template saved before the rules (or edited in the table) cannot impersonate: the mail goes out under the
+    store's key, answered at the store's support address (none set: no Reply-To)."""
+    token = owner["access_token"]
+    template = _template(api, token, store)
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=_table_name(),
+        Key={"PK": {"S": f"STORE#{store['id']}"}, "SK": {"S": f"EMAILTEMPLATE#{template['id']}"}},
+        UpdateExpression="SET from_name = :name, reply_to = :reply",
+        ExpressionAttributeValues={":name": {"S": "Bank Security <security@bank.example>"},
+                                   ":reply": {"S": "security@bank.example"}})
+    audience = api.call("POST", _a(store), {"key": "old", "confirm_template_id": template["id"]}, token=token).body
+    shopper = _shopper(api, store, "victim@example.com")
+    assert api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profile_id": shopper["id"]},
+                    token=shopper["access_token"]).status == 200
+    with captured_params("sesv2", "SendEmail") as sends:
+        mails.run()
+    assert parseaddr(sent_mail("victim@example.com")[-1]["from"]) == ("acme-shop", _sender())
+    assert [s.get("ReplyToAddresses") for s in sends] == [None]
+
+
 def test_token_marker_makes_a_link_single_use(api: Api, provisioned: Any, owner: dict[str, Any],
-                                              store: dict[str, Any]) -> None:
+                                              store: dict[str, Any], mails: MailPipeline) -> None:
     """Even if the subscription were pending again with the same token, the used-token marker refuses it."""
     token = owner["access_token"]
     template = _template(api, token, store)
@@ -334,6 +412,7 @@ def test_token_marker_makes_a_link_single_use(api: Api, provisioned: Any, owner:
     shopper = _shopper(api, store, "once@example.com")
     api.call("POST", _a(store, f"/{audience['id']}/subscribe"),
              {"profile_id": shopper["id"], "confirm_url": "https://shop.example/c"}, token=shopper["access_token"])
+    mails.run()
     link = _links("once@example.com")["Confirm"]
     table = boto3.client("dynamodb", region_name="us-east-1")
     name = _table_name()
@@ -352,6 +431,7 @@ def test_paid_audiences_need_a_price_and_a_payment_integration(api: Api, owner: 
                                                        store: dict[str, Any]) -> None:
     paid = api.call("POST", _a(store), {"key": "vip", "type": "paid", "prices": PRICES},
                     token=owner["access_token"]).body
+    _settings(api, owner["access_token"], store, allowed_origins=["https://shop.example"])
     shopper = _shopper(api, store, "payer@example.com")
     path = _a(store, f"/{paid['id']}/subscribe")
     no_price = api.call("POST", path, {"profile_id": shopper["id"]}, token=shopper["access_token"])
@@ -380,8 +460,22 @@ def test_paid_subscribe_calls_the_checkout_port(api: Api, owner: dict[str, Any],
     paid = api.call("POST", _a(store), {"key": "vip", "type": "paid", "prices": PRICES},
                     token=owner["access_token"]).body
     shopper = _shopper(api, store, "payer@example.com")
-    reply = api.call("POST", _a(store, f"/{paid['id']}/subscribe"), {"profile_id": shopper["id"], "price_id": "yearly"},
-                     token=shopper["access_token"])
+    path = _a(store, f"/{paid['id']}/subscribe")
+    # Stripe sends the payer back to success_url: it is required, and only to the store's own origins.
+    for body, field in [({}, "success_url"), ({"success_url": "https://shop.example/ok"}, "success_url")]:
+        refused = api.call("POST", path, {"profile_id": shopper["id"], "price_id": "yearly", **body},
+                           token=shopper["access_token"])
+        assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == field, refused.body
+    _settings(api, owner["access_token"], store, allowed_origins=["https://shop.example"])
+    for body, field in [({"success_url": "https://evil.example/ok"}, "success_url"),
+                        ({"success_url": "https://shop.example/ok", "cancel_url": "https://evil.example/"},
+                         "cancel_url")]:
+        refused = api.call("POST", path, {"profile_id": shopper["id"], "price_id": "yearly", **body},
+                           token=shopper["access_token"])
+        assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == field, refused.body
+    assert seen == []
+    reply = api.call("POST", path, {"profile_id": shopper["id"], "price_id": "yearly",
+                                    "success_url": "https://shop.example/ok"}, token=shopper["access_token"])
     assert reply.status == 200 and reply.body == {"checkout_url": "https://pay.example/session/1", "subscription": None,
                                                  "verification_required": False}
     assert seen == [(store["id"], "yearly", shopper["id"])]

@@ -18,7 +18,7 @@ from tests.support import Api, captured_params, counting_calls
 CONFIRM = {"key": "double-opt-in", "subject": {"en": "Confirm {{email}} for {{store_name}}", "de": "Bestätigen"},
            "body": "<p>Hi {{email}}, <a href=\"{{confirm_url}}\">confirm</a></p>"
                    "<p><a href=\"{{unsubscribe_url}}\">Leave</a></p>",
-           "from_name": "Acme News", "from_email": "news@acme.example.com", "reply_to": "help@acme.example.com",
+           "from_name": "Acme News", "from_email": "news@acme.example.com", "reply_to": "billing@acme.example.com",
            "preheader": "One click left"}
 
 
@@ -92,7 +92,8 @@ def test_minimal_create_and_unique_keys(api: Api, owner: dict[str, Any], store: 
     assert api.call("GET", _base(store, f"/{store['id']}:other"), token=token).body["id"] == other["id"]
     second_store = api.call("POST", "/v1/stores", {"key": "second-shop", "timezone": "UTC",
                                                    "billing_email": "b@example.com"}, token=token).body
-    assert api.call("POST", _base(second_store), {**CONFIRM, "key": "blank"}, token=token).status == 200
+    assert api.call("POST", _base(second_store), {**CONFIRM, "key": "blank", "reply_to": "b@example.com"},
+                    token=token).status == 200
 
 
 def test_find(api: Api, owner: dict[str, Any], store: dict[str, Any], ticking_clock: None) -> None:
@@ -202,6 +203,10 @@ def test_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> No
                         ({**CONFIRM, "from_email": "not-an-email"}, "from_email"),
                         ({**CONFIRM, "reply_to": "nope"}, "reply_to"),
                         ({**CONFIRM, "from_name": "Acme\r\nBcc: x@example.com"}, "from_name"),
+                        ({**CONFIRM, "from_name": "x" * 65}, "from_name"),
+                        ({**CONFIRM, "from_name": "security@bank.example"}, "from_name"),
+                        ({**CONFIRM, "from_name": "Bank <security@bank.example>"}, "from_name"),
+                        ({**CONFIRM, "reply_to": "security@bank.example"}, "reply_to"),
                         ({**CONFIRM, "subject": "Confirm"}, "subject"),
                         ({**CONFIRM, "subject": {"english!": "Hi"}}, "subject"),
                         ({**CONFIRM, "subject": {"en": 5}}, "subject"),
@@ -214,6 +219,7 @@ def test_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> No
     path = _base(store, f"/{template['id']}")
     for body, field in [({"key": None}, "key"), ({"subject": None}, "subject"), ({"from_email": None}, "from_email"),
                         ({"from_name": ""}, "from_name"), ({"status": "gone"}, "status"),
+                        ({"reply_to": "help@acme.example.com"}, "reply_to"),
                         ({"body": None}, "body")]:
         reply = api.call("PUT", path, body, token=token)
         assert reply.status == 400 and any(e["field"].startswith(field) for e in reply.body["validationErrors"]), (
@@ -392,3 +398,27 @@ def test_items_of_the_first_shape_read_as_absent(api: Api, owner: dict[str, Any]
     reply = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "news", "confirm_template_id": "old"},
                      token=token)
     assert reply.status == 400
+
+
+def test_a_template_never_impersonates(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    """Issue 24: a display name of at most 64 characters that does not read as an address, and Reply-To only to
+    one of the store's own emails (support or billing), on create and on update."""
+    token = owner["access_token"]
+    bank = _create(api, token, store, key="bank", reply_to=None)
+    path = _base(store, f"/{bank['id']}")
+    for body, field in [({"from_name": "Bank Security Team <security@bank.example>"}, "from_name"),
+                        ({"from_name": "B" * 65}, "from_name"), ({"reply_to": "security@bank.example"}, "reply_to")]:
+        refused = api.call("PUT", path, body, token=token)
+        assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == field, (body, refused.body)
+        refused = api.call("POST", _base(store), {**CONFIRM, "key": "bank-2", **body}, token=token)
+        assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == field, (body, refused.body)
+    assert api.call("GET", path, token=token).body == bank
+    # The store's support address is one of its own once staff set it.
+    assert api.call("PUT", f"/v1/stores/{store['id']}", {"emails": {"support": "help@acme.example.com"}},
+                    token=token).status == 200
+    kept = api.call("PUT", path, {"reply_to": "help@acme.example.com", "from_name": "B" * 64}, token=token)
+    assert kept.status == 200 and kept.body["reply_to"] == "help@acme.example.com", kept.body
+    # A template saved before the store changed its address still takes changes that leave reply_to alone.
+    assert api.call("PUT", f"/v1/stores/{store['id']}", {"emails": {"support": "care@acme.example.com"}},
+                    token=token).status == 200
+    assert api.call("PUT", path, {"from_name": "Acme"}, token=token).status == 200

@@ -27,6 +27,9 @@ def paid(api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: Fa
     token = owner["access_token"]
     assert api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": STRIPE},
                     token=token).status == 200
+    # Stripe sends the payer back to URLS: the store lists their origin (storecrm.domain.link_origins).
+    assert api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://shop.example.com"]},
+                    token=token).status == 200
     reply = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "members", "type": "paid",
                                                                      "prices": PRICES}, token=token)
     assert reply.status == 200, reply.body

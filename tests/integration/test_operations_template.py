@@ -25,6 +25,7 @@ BUSINESS_METRICS = [
     "ColdStart", "LoginCodesSent", "LoginCodesRejected", "SessionsCreated", "SessionsRevoked",
     "ProfilesCreated", "ProfilesMerged", "ProfilesDeleted", "AudienceSubscriptions",
     "WebhookDeliveries", "StripeEvents", "ScheduledJobFailures", "ParkedJobs", "MigrationItems", "MigrationsPending",
+    "StoreMails",
 ]
 
 
@@ -99,8 +100,8 @@ def test_every_function_has_an_errors_and_a_throttles_alarm() -> None:
             assert alarm["TreatMissingData"] == "notBreaching"
 
 
-def test_any_message_in_either_dead_letter_queue_alarms() -> None:
-    for queue in ("WebhookDeadLetterQueue", "EventsDeadLetterQueue"):
+def test_any_message_in_a_dead_letter_queue_alarms() -> None:
+    for queue in ("WebhookDeadLetterQueue", "EventsDeadLetterQueue", "MailDeadLetterQueue"):
         found = _alarms_reading(
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", {"Fn::GetAtt": [queue, "QueueName"]}
         )

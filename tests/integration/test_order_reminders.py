@@ -1,11 +1,13 @@
 """Order reminders: a due item per booked line and offset, written in the order's transaction; the every-minute
 scheduler walks the due minutes (only their DueIndex shards, page by page, within a time budget) and fires each
-reminder once: `fired_reminders`, `order.reminder` in the outbox and a mail to the customer, even when two runs
+reminder once: `fired_reminders`, `order.reminder` in the outbox and a mail to the customer (in the mail outbox, sent
+by the mail function), even when two runs
 overlap or one stops half way; a cancelled booking sends nothing and a reminder already past is never written."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,9 +16,26 @@ import pytest
 from tests.integration.test_bookings_checkout import EVERY_DAY, _ok
 from tests.integration.test_carts import current, set_up_market, sf, shopper
 from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture this module uses
-from tests.support import Api, sent_mail
+from tests.support import Api, MailPipeline, sent_mail
 
 ALL_DAY = [{**day, "working_hours": [{"from": 0, "to": 1440}]} for day in EVERY_DAY]
+
+
+_pipelines: list[MailPipeline] = []
+
+
+@pytest.fixture(autouse=True)
+def _mail_function(mails: MailPipeline) -> Iterator[None]:
+    """Reminder mails go through the mail outbox: `_sent` runs the mail function first."""
+    _pipelines.append(mails)
+    yield
+    _pipelines.remove(mails)
+
+
+def _sent(email: str) -> list[dict[str, Any]]:
+    for pipeline in _pipelines:
+        pipeline.run()
+    return sent_mail(email)
 
 
 def _table() -> Any:
@@ -93,20 +112,20 @@ def test_a_reminder_fires_once_within_a_minute_of_its_time(api: Api, store: dict
 
     clock["now"] = start - 600 - 1  # a second before it is due
     _run()
-    assert _events(store["id"]) == [] and sent_mail("ada@example.com") == []
+    assert _events(store["id"]) == [] and _sent("ada@example.com") == []
     clock["now"] = start - 600  # due now
     assert _run().done == {"REMINDER": 1}
     got = _ok(api.call("GET", f"/v1/stores/{store['id']}/orders/{order['id']}", token=studio["token"]))
     assert got["fired_reminders"] == [600]
     [event] = _events(store["id"])
     assert event["data"]["offset"] == 600 and event["data"]["starts_at"] == start
-    [mail] = sent_mail("ada@example.com")
+    [mail] = _sent("ada@example.com")
     assert "lesson" in mail["subject"]
     assert _reminders(store["id"]) == []
     # Later runs find nothing more to do.
     clock["now"] += 300
     assert _run().done == {}
-    assert len(_events(store["id"])) == 1 and len(sent_mail("ada@example.com")) == 1
+    assert len(_events(store["id"])) == 1 and len(_sent("ada@example.com")) == 1
 
 
 def test_a_cancelled_booking_sends_nothing(api: Api, store: dict[str, Any], studio: dict[str, Any],
@@ -118,7 +137,7 @@ def test_a_cancelled_booking_sends_nothing(api: Api, store: dict[str, Any], stud
     assert _reminders(store["id"]) == []
     clock["now"] = start
     _run()
-    assert _events(store["id"]) == [] and sent_mail("bo@example.com") == []
+    assert _events(store["id"]) == [] and _sent("bo@example.com") == []
 
 
 def test_the_stores_template_overrides_the_mail(api: Api, store: dict[str, Any], studio: dict[str, Any],
@@ -132,7 +151,7 @@ def test_the_stores_template_overrides_the_mail(api: Api, store: dict[str, Any],
     _book(api, store, studio, start, "cy@example.com")
     clock["now"] = start
     _run()
-    [mail] = sent_mail("cy@example.com")
+    [mail] = _sent("cy@example.com")
     assert mail["subject"].startswith("See you at ")
 
 
@@ -193,7 +212,7 @@ def test_overlapping_runs_fire_each_reminder_once(api: Api, store: dict[str, Any
     assert sum(r.done.get("REMINDER", 0) for r in results) == 3
     assert len(_events(store["id"])) == 3
     for n, order in enumerate(orders):
-        assert len(sent_mail(f"p{n}@example.com")) == 1
+        assert len(_sent(f"p{n}@example.com")) == 1
         got = _ok(api.call("GET", f"/v1/stores/{store['id']}/orders/{order['id']}", token=studio["token"]))
         assert got["fired_reminders"] == [600]
 
@@ -223,7 +242,7 @@ def test_a_run_that_stops_half_way_leaves_the_rest_for_the_next(api: Api, store:
     _run()
     assert len(_events(store["id"])) == 3
     for n, order in enumerate(orders):
-        assert len(sent_mail(f"q{n}@example.com")) == 1
+        assert len(_sent(f"q{n}@example.com")) == 1
         got = _ok(api.call("GET", f"/v1/stores/{store['id']}/orders/{order['id']}", token=studio["token"]))
         assert got["fired_reminders"] == [600]
 
@@ -252,7 +271,7 @@ def test_cancelling_a_line_frees_its_time_and_drops_its_reminders(api: Api, stor
     clock["now"] = start + 900
     _run()
     assert [e["data"]["line_id"] for e in _events(store["id"])] == [second["id"]]
-    assert len(sent_mail("di@example.com")) == 1
+    assert len(_sent("di@example.com")) == 1
 
 
 def test_moving_a_booking_moves_its_cells_and_reminders(api: Api, store: dict[str, Any], studio: dict[str, Any],
@@ -280,7 +299,29 @@ def test_moving_a_booking_moves_its_cells_and_reminders(api: Api, store: dict[st
     assert [r["due_at"] for r in due] == [start + 1800 - 600]
     clock["now"] = start  # the old reminder time (and more) has passed: nothing for the moved booking yet
     _run()
-    assert sent_mail("ed@example.com") == []
+    assert _sent("ed@example.com") == []
     clock["now"] = start + 1800
     _run()
-    assert len(sent_mail("ed@example.com")) == 1 and blocker["id"] != order["id"]
+    assert len(_sent("ed@example.com")) == 1 and blocker["id"] != order["id"]
+
+
+def test_over_the_stores_mail_quota_a_reminder_fires_without_its_mail(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], studio: dict[str, Any], clock: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from storecrm import services
+
+    start = _eleven_minutes_ahead(clock["now"])
+    order = _book(api, store, studio, start, "quota@example.com")
+    monkeypatch.setenv("BILLING_PLANS", json.dumps([{"id": "plan_free", "name": "Free", "tier": 0, "amount": 0,
+                                                     "currency": "USD", "interval": "month", "interval_count": 1,
+                                                     "limits": {"mails_per_day": 0}}]))
+    services.reset()
+    clock["now"] = start - 600
+    assert _run().done == {"REMINDER": 1}
+    assert len(_events(store["id"])) == 1 and _sent("quota@example.com") == []
+    got = _ok(api.call("GET", f"/v1/stores/{store['id']}/orders/{order['id']}", token=studio["token"]))
+    assert got["fired_reminders"] == [600]
+    quota = api.call("GET", f"/v1/stores/{store['id']}", token=owner["access_token"]).body["mail_quota"]
+    assert (quota["limit"], quota["sent"], quota["refused"]) == (0, 0, 1)

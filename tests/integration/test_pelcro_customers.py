@@ -252,6 +252,8 @@ def test_passwordless_for_an_arky_profile_then_set_a_password(api: Api, owner: d
     made = api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "arky@example.com"},
                     token=owner["access_token"])
     assert made.status == 200
+    assert api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://news.example.com"]},
+                    token=owner["access_token"]).status == 200
     sent = api.call("POST", f"{SDK}/auth/passwordless/request", {
         "site_id": store["id"], "email": "arky@example.com", "redirect_url": "https://news.example.com/login?x=1"})
     assert sent.status == 200 and sent.body == {"data": {"sent": True}}

@@ -38,11 +38,18 @@ def staff_view(api: Api, owner: dict[str, Any], store: dict[str, Any], email: st
 
 def test_verify_email_by_the_mailed_token(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
     made = customer(register(api, store))
+    page = {"site_id": store["id"], "redirect_url": "https://shop.example.com/verify?x=1"}
+    # A store that lists no origins mails the token alone, whatever page the caller names.
+    assert api.call("GET", VERIFY, token=made["token"], query=page).status == 200
+    assert "open this link" not in str(sent_mail("reader@example.com")[-1]["body"])
+    assert api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://shop.example.com"]},
+                    token=owner["access_token"]).status == 200
+    assert_field_error(api.call("GET", VERIFY, token=made["token"], query={
+        "site_id": store["id"], "redirect_url": "https://evil.example/grab"}), "redirect_url")
     with counting_calls() as calls:
-        sent = api.call("GET", VERIFY, token=made["token"],
-                        query={"site_id": store["id"], "redirect_url": "https://shop.example.com/verify?x=1"})
+        sent = api.call("GET", VERIFY, token=made["token"], query=page)
     assert sent.status == 200 and sent.body == {"data": {"sent": True}}, sent.body
-    assert len(calls) == 3  # the customer with the counter, the token stored and counted, the mail
+    assert len(calls) == 3  # the customer, store and counter; the token stored and counted; the mail
     token = mailed_token("reader@example.com")
     link = re.search(r"open this link: (\S+)", str(sent_mail("reader@example.com")[-1]["body"]))
     assert link and parse_qs(urlsplit(link.group(1)).query) == {"x": ["1"], "email_verify_token": [token]}
@@ -175,3 +182,24 @@ def test_a_password_set_after_the_proof_stays_through_later_proofs(api: Api, sto
     assert customer(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=first["token"]))
     assert customer(api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], "email": "reader@example.com",
                                                            "password": "owners-own-secret"}))
+
+
+
+def test_verification_mails_to_one_address_are_limited_whoever_asks(api: Api, owner: dict[str, Any],
+                                                                     store: dict[str, Any]) -> None:
+    """Issue 24: anyone can register a customer with any address, or change theirs to it; the address gets at most
+    as many verification mails as code requests in ten minutes, whichever site or customer asks."""
+    attacker = customer(register(api, store, "attacker@example.com"))
+    path = f"{SDK}/customer"
+    for n in range(8):  # back and forth: each move to the victim's address would mail it
+        for email in ("victim@example.com", f"elsewhere{n}@example.com"):
+            moved = api.call("PUT", path, {"site_id": store["id"], "email": email, "current_password": PASSWORD},
+                             token=attacker["token"])
+            assert moved.status == 200, moved.body  # the change itself is never refused
+            attacker["token"] = customer(moved)["token"]
+    assert len(sent_mail("victim@example.com")) == 5
+    # Another site's customer with that address cannot ask for more.
+    second = other_store(api, owner)
+    there = customer(register(api, second, "victim@example.com"))
+    assert_error(api.call("GET", VERIFY, token=there["token"], query={"site_id": second["id"]}), 429)
+    assert len(sent_mail("victim@example.com")) == 5

@@ -57,6 +57,16 @@ def platform_secret(monkeypatch: pytest.MonkeyPatch, provisioned: Any, name: str
     secrets.reset()
 
 
+@pytest.fixture(autouse=True)
+def admin_origin(request: pytest.FixtureRequest) -> None:
+    """The store lists its admin's origin, so Stripe may send its staff back there (storecrm.domain.link_origins)."""
+    if "store" in request.fixturenames and "owner" in request.fixturenames:
+        api, store, owner = (request.getfixturevalue(name) for name in ("api", "store", "owner"))
+        reply = api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://admin.example.com"]},
+                         token=owner["access_token"])
+        assert reply.status == 200, reply.body
+
+
 def subscribe(api: Api, store: dict[str, Any], token: str, method: str = "PUT", **body: Any) -> Any:
     return api.call(method, f"/v1/stores/{store['id']}/subscribe", {"plan_id": "plan_pro", **URLS, **body},
                     token=token)
@@ -225,10 +235,37 @@ def test_subscribe_refuses_bad_input_and_changes_nothing(api: Api, owner: dict[s
     assert missing.status == 400
     free = subscribe(api, store, token, plan_id="plan_free")
     assert free.status == 409 and free.error == "BILLING.PLAN_NOT_FOR_SALE"
-    # A storefront on the owner's machine may come back to loopback over plain http.
+    # Plain http to loopback is not one of the store's origins outside the local runner.
     local = subscribe(api, store, token, success_url="http://localhost:5173/done")
-    assert local.status == 200, local.body
-    assert len(stripe_fake.sessions) == 1 and len(stripe_fake.customers) == 1
+    assert local.status == 400 and local.body["validationErrors"][0]["field"] == "success_url"
+    assert stripe_fake.sessions == {}
+
+
+def test_stripe_sends_staff_back_only_to_the_stores_origins(api: Api, owner: dict[str, Any],
+                                                            stripe_fake: FakeStripe) -> None:
+    """Issue 24 part 2: success_url, cancel_url and return_url must be on one of the store's allowed_origins;
+    a store that lists none cannot subscribe until its staff list one (Stripe needs somewhere to go back to)."""
+    token = owner["access_token"]
+    fresh = api.call("POST", "/v1/stores", {"key": "no-origins", "timezone": "UTC", "billing_email": "b@example.com"},
+                     token=token).body
+    assert fresh["allowed_origins"] == []
+    none_listed = subscribe(api, fresh, token)
+    assert none_listed.status == 400 and none_listed.body["validationErrors"][0]["field"] == "success_url"
+    assert "allowed_origins" in none_listed.body["validationErrors"][0]["error"]
+    listed = api.call("PUT", f"/v1/stores/{fresh['id']}", {"allowed_origins": ["https://Admin.Example.com:443/"]},
+                      token=token)
+    assert listed.status == 200 and listed.body["allowed_origins"] == ["https://admin.example.com"]
+    for body, field in [({"success_url": "https://evil.example/done"}, "success_url"),
+                        ({"cancel_url": "https://admin.example.com.evil.example/"}, "cancel_url"),
+                        ({"cancel_url": "https://admin.example.com:8443/"}, "cancel_url")]:
+        refused = subscribe(api, fresh, token, **body)
+        assert refused.status == 400 and refused.body["validationErrors"][0]["field"] == field, (body, refused.body)
+    assert stripe_fake.sessions == {}
+    assert subscribe(api, fresh, token).status == 200
+    portal = api.call("POST", f"/v1/stores/{fresh['id']}/subscription/portal",
+                      {"return_url": "https://evil.example/"}, token=token)
+    assert portal.status == 400 and portal.body["validationErrors"][0]["field"] == "return_url"
+    assert stripe_fake.portal_sessions == {}
 
 
 def test_portal_needs_a_customer_and_an_https_return(api: Api, owner: dict[str, Any], store: dict[str, Any],

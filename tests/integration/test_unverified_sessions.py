@@ -70,6 +70,8 @@ def world(api: Api, owner: dict[str, Any], store: dict[str, Any], monkeypatch: p
         services.reset()
         assert api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": STRIPE},
                         token=staff).status == 200
+        assert api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://shop.example.com"]},
+                        token=staff).status == 200
         made = {}
         for key, body in (("news", {}), ("offers", {}), ("members", {"type": "paid", "prices": PRICES}),
                           ("extras", {"type": "paid", "prices": PRICES})):

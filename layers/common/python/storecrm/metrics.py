@@ -40,6 +40,9 @@ MIGRATION_ITEMS = "MigrationItems"  # items a data migration's pages read, by wh
 # Published by every scheduler run while above zero: the jobs parked now, the data migrations not finished yet.
 PARKED_JOBS = "ParkedJobs"
 MIGRATIONS_PENDING = "MigrationsPending"
+# Store mails (storecrm.domain.store_mail): `queued` with their decision, or stopped there (`over_quota`,
+# `recipient_limited`); then `sent` or `rejected` (SES refused it for good) by the mail function.
+STORE_MAILS = "StoreMails"
 
 SubscriptionOutcome = Literal["subscribed", "confirmation_sent", "checkout_started", "already_subscribed",
                               "confirmed", "unsubscribed"]
@@ -48,11 +51,12 @@ DeliveryOutcome = Literal["delivered", "skipped", "retried", "dead_lettered"]
 StripeOutcome = Literal["applied", "unchanged", "ignored", "stale", "rejected"]
 JobFailureOutcome = Literal["retried", "parked"]
 MigrationOutcome = Literal["changed", "unchanged"]
+StoreMailOutcome = Literal["queued", "over_quota", "recipient_limited", "sent", "rejected"]
 
 BUSINESS_METRICS = (COLD_START, LOGIN_CODES_SENT, LOGIN_CODES_REJECTED, SESSIONS_CREATED, SESSIONS_REVOKED,
                     PROFILES_CREATED, PROFILES_MERGED, PROFILES_DELETED, AUDIENCE_SUBSCRIPTIONS,
                     WEBHOOK_DELIVERIES, STRIPE_EVENTS, SCHEDULED_JOB_FAILURES, PARKED_JOBS, MIGRATION_ITEMS,
-                    MIGRATIONS_PENDING)
+                    MIGRATIONS_PENDING, STORE_MAILS)
 
 # Most calls (every read) count nothing: normal here, so not worth the warning Powertools prints for it.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning,

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
     from storecrm.domain.store_billing import StoreBilling
+    from storecrm.domain.store_mail import StoreMail
     from storecrm.domain.storefront import StorefrontService
     from storecrm.domain.stores import StoreService
     from storecrm.domain.team import TeamService
@@ -356,6 +357,38 @@ def delivery_once() -> Callable[..., dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
+def mail_idempotency() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    from storecrm.repositories.mail_outbox import MAIL_RETENTION
+
+    # One record per mail, kept as long as the mail item: the stream hands a record over again within that time.
+    return IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=MAIL_RETENTION,
+                             raise_on_no_idempotency_key=True)
+
+
+@lru_cache(maxsize=1)
+def mail_once() -> Callable[..., dict[str, Any]]:
+    """MailDelivery.send behind a Powertools idempotency record: a mail sent (or refused for good) is never sent
+    again, and two copies of one record are not sent at the same time."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    from storecrm.domain.mail_delivery import MailDelivery
+    from storecrm.domain.models.mail import OutboxMail
+    from storecrm.gateways.mail import SesMailer
+    from storecrm.repositories.idempotency import idempotency_store
+
+    delivery = MailDelivery(SesMailer())
+
+    @idempotent_function(data_keyword_argument="mail", config=mail_idempotency(),
+                         persistence_store=idempotency_store("mail"))
+    def send(mail: dict[str, Any]) -> dict[str, Any]:
+        return {"outcome": delivery.send(OutboxMail.model_validate(mail))}
+
+    return send
+
+
+@lru_cache(maxsize=1)
 def product_service() -> ProductService:
     from storecrm.domain.products import ProductService
     from storecrm.repositories.markets import MarketRepository
@@ -425,22 +458,29 @@ def availability_finder() -> AvailabilityFinder:
 
 
 @lru_cache(maxsize=1)
+def store_mail() -> StoreMail:
+    """Store mails into the outbox, with the decisions that make them (the mail function sends them)."""
+    from storecrm.domain.store_mail import StoreMail
+    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.repositories.mail_outbox import MailOutbox
+
+    return StoreMail(EmailTemplateRepository(), MailOutbox())
+
+
+@lru_cache(maxsize=1)
 def due_scheduler() -> DueScheduler:
     """The every-minute walk through due work; each kind of due item names the work that does it."""
     from storecrm.domain.cart_recovery import CartRecovery
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.reminders import OrderReminders
-    from storecrm.domain.store_mail import StoreMail
-    from storecrm.gateways.mail import SesMailer
     from storecrm.repositories import keys
     from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
     from storecrm.repositories.carts import IDLE_CART_KIND, CartRepository
     from storecrm.repositories.due import DueRepository
-    from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.stores import StoreRepository
 
-    mail = StoreMail(EmailTemplateRepository(), SesMailer())
+    mail = store_mail()
     reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), mail)
     recovery = CartRecovery(CartRepository(), StoreRepository(), mail)
     return DueScheduler(DueRepository(), {REMINDER_KIND: reminders, IDLE_CART_KIND: recovery},
@@ -549,7 +589,6 @@ def audience_service() -> AudienceService:
 def audience_signup() -> AudienceSignup:
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.memberships import StripeCheckout
-    from storecrm.gateways.mail import SesMailer
     from storecrm.gateways.signing_keys import signing_keys
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.audiences import AudienceRepository
@@ -559,7 +598,7 @@ def audience_signup() -> AudienceSignup:
     from storecrm.repositories.stores import StoreRepository
 
     return AudienceSignup(AudienceRepository(), ProfileRepository(), SessionRepository(), StoreRepository(),
-                          EmailTemplateRepository(), SesMailer(), signing_keys,
+                          EmailTemplateRepository(), store_mail(), signing_keys,
                           checkout=StripeCheckout(integration_service(), StripePayments()))
 
 

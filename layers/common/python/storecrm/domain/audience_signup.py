@@ -5,6 +5,15 @@ The reads are public. Subscribe and access need a profile session of the store, 
 for its own profile; the session is read in the same BatchGetItem as the audience and the
 subscription, so a revoked session stops at once. A session that only named an email is shown a
 subscription only if it may see it (profile_sessions.sees_record): one it created itself.
+
+A double opt-in subscribe is something anyone can make the store do to any address (connect it, then subscribe),
+so its confirmation mail is store mail with a recipient rule (storecrm.domain.store_mail): it goes to the outbox in
+the transaction that stores the pending subscription, counts against the store's daily quota, and an address gets
+at most one per audience within 24 hours. A subscribe within those 24 hours answers as before and mails nothing:
+the pending subscription keeps the token of the mail already sent, so that mail's link still confirms it. Every
+confirmation mail carries List-Unsubscribe headers (RFC 8058) with its unsubscribe link, which also takes the
+one-click POST. Links built from a caller's URL (`confirm_url`, Stripe's `success_url` and `cancel_url`) must lead
+to one of the store's allowed origins (storecrm.domain.link_origins).
 """
 
 from __future__ import annotations
@@ -17,30 +26,33 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import AliasChoices, Field
 
 from storecrm import metrics
-from storecrm.clock import now
+from storecrm.clock import new_id, now
 from storecrm.domain import audience_tokens
 from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
 from storecrm.domain.audiences import AUDIENCE_NOT_FOUND, AudienceLookup, AudienceQuery
 from storecrm.domain.auth import Principal, SigningKeys, own_session_id
 from storecrm.domain.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from storecrm.domain.fields import Command, ReturnUrl
+from storecrm.domain.link_origins import mail_link, redirect_target
 from storecrm.domain.models.accounts import Session
 from storecrm.domain.models.audiences import Audience, AudiencePrice, ConfirmationAudience, PaidAudience, Subscription
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.profile_sessions import check_live_session, sees_record, sees_whole_profile
+from storecrm.domain.store_mail import MailDecision, StoreMail, unsubscribe_headers
 from storecrm.domain.subscriptions import SUBSCRIBED, grants_access, new_subscription, subscriber_added
-from storecrm.domain.template_rendering import MailContent, mail_languages, render_mail
+from storecrm.domain.template_rendering import MailContent
 
 if TYPE_CHECKING:
+    from storecrm.domain.models.email_templates import EmailTemplate
+    from storecrm.domain.models.mail import OutboxMail
     from storecrm.domain.models.stores import Store
-    from storecrm.gateways.mail import Mailer
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.email_templates import EmailTemplateRepository
     from storecrm.repositories.keys import Key
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
-    from storecrm.repositories.table import Item
+    from storecrm.repositories.table import Item, Write
 
 ACTIVE_STATES = frozenset({"pending", "active", "cancellation_scheduled"})
 
@@ -51,7 +63,10 @@ class SubscribeRequest(Command):
     success_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("success_url", "successUrl"))
     cancel_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("cancel_url", "cancelUrl"))
     confirm_url: ReturnUrl | None = Field(default=None, validation_alias=AliasChoices("confirm_url", "confirmUrl"),
-                                    description="Base URL of the confirmation link (double opt-in audiences)")
+                                          description="Base URL of the confirmation link (double opt-in audiences): "
+                                                      "used when its origin is one of the store's allowed_origins; "
+                                                      "without it, or when the store lists none, the mail links to "
+                                                      "this API's own confirm route")
 
 
 class CheckoutPort(Protocol):
@@ -83,6 +98,11 @@ class AccessResult:
     verification_required: bool = False
 
 
+def recipient_scope(audience: Audience) -> str:
+    """The recipient rule's scope of a confirmation mail: one per address and audience a day."""
+    return f"audience#{audience.id}"
+
+
 def with_token(url: str, token: str) -> str:
     """`url` with `token=...` appended to its query."""
     return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode({'token': token})}"
@@ -90,22 +110,23 @@ def with_token(url: str, token: str) -> str:
 
 class AudienceSignup:
     def __init__(self, audiences: AudienceRepository, profiles: ProfileRepository, sessions: SessionRepository,
-                 stores: StoreRepository, templates: EmailTemplateRepository, mailer: Mailer,
+                 stores: StoreRepository, templates: EmailTemplateRepository, mail: StoreMail,
                  signing: Callable[[], SigningKeys], checkout: CheckoutPort | None) -> None:
         self.audiences = audiences
         self.profiles = profiles
         self.sessions = sessions
         self.stores = stores
         self.templates = templates
-        self.mailer = mailer
+        self.mail = mail
         self.signing = signing
         self.checkout = checkout
         self.lookup = AudienceLookup(audiences)
 
     def subscribe(self, store_id: str, caller: Principal, ref: str, request: SubscribeRequest,
                   links_base: str) -> SubscribeResult:
-        """Standard: active at once (2 calls). Double opt-in: pending plus a mail; the template is read
-        once the audience names it, so 4 calls (read, template, write, mail). Paid: a checkout URL."""
+        """Standard: active at once (2 calls). Double opt-in: pending, with its mail in the outbox; the template and
+        the recipient's mark are read once the audience names them, so 3 calls (read, read, write). Paid: a checkout
+        URL."""
         session_id = own_session_id(caller, store_id)
         if request.profile_id != caller.subject:
             raise Forbidden("A session may only subscribe its own profile", "PROFILE.FORBIDDEN")
@@ -118,6 +139,9 @@ class AudienceSignup:
         audience = self.lookup.pick(store_id, ref, found)
         if audience.status != "active":
             raise Conflict("This audience is not open for subscriptions", "AUDIENCE.NOT_ACTIVE")
+        store = self.stores.from_item(found.get(store_key))
+        if store is None:
+            raise NotFound("Store not found", "STORE.NOT_FOUND")
         existing = self._subscription(found, audience, profile.id, guessed)
         # A subscription the session may not see is neither shown nor continued: a pending one is
         # replaced by the session's own, an active one left as it is.
@@ -126,20 +150,17 @@ class AudienceSignup:
             metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="already_subscribed")
             return SubscribeResult(subscription=own, verification_required=own is None)
         if isinstance(audience.type, PaidAudience):
-            checkout_url = self._checkout(audience, audience.type, profile, session, request)
+            checkout_url = self._checkout(store, audience, audience.type, profile, session, request)
             metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="checkout_started")
             return SubscribeResult(checkout_url=checkout_url)
         at = now()
         pending = own if own is not None and own.status == "pending" else None
         if isinstance(audience.type, ConfirmationAudience):
-            if request.confirm_url is None:
-                raise ValidationFailed.on("confirm_url", "is required: this audience uses double opt-in")
             if not profile.email:
                 raise ValidationFailed.on("profile_id", "the profile has no email yet; connect one first")
-            store = self.stores.from_item(found.get(store_key))
+            confirm_page = mail_link(store, request.confirm_url, "confirm_url")
             asked = self._ask_confirmation(store, audience, audience.type, profile, session, existing, pending,
-                                           request.confirm_url, links_base, at)
-            metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="confirmation_sent")
+                                           confirm_page, links_base, at)
             return SubscribeResult(subscription=asked)
         subscription = self._activated(audience, profile, session, existing, pending, at)
         self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)])
@@ -228,49 +249,96 @@ class AudienceSignup:
                                               "revision": pending.revision + 1, "updated_at": at})
         return new_subscription(audience, profile, "active", "signup", at, existing, session.id)
 
-    def _ask_confirmation(self, store: Store | None, audience: Audience, kind: ConfirmationAudience,
+    def _ask_confirmation(self, store: Store, audience: Audience, kind: ConfirmationAudience,
                           profile: Profile, session: Session, existing: Subscription | None,
-                          pending: Subscription | None, confirm_url: str, links_base: str, at: int) -> Subscription:
-        """Pending, with the one token that may confirm it. Asking again for the session's own `pending`
-        one replaces the earlier mail's token; otherwise a new one replaces `existing`."""
-        template = self.templates.get(audience.store_id, kind.confirm_template_id)
+                          pending: Subscription | None, confirm_page: str | None, links_base: str,
+                          at: int) -> Subscription:
+        """Pending, with the one token that may confirm it, and its mail in the outbox. The mail links to
+        `confirm_page` (an allowed origin's page) or else to this API's confirm route.
+
+        Asking again for the session's own `pending` one replaces the earlier mail's token; otherwise a new one
+        replaces `existing`. When no mail goes out (the address had this audience's mail within 24 hours, or the
+        store's quota is used up), the pending subscription keeps the token of the last mail sent, if any."""
+        assert profile.email
+        scope = recipient_scope(audience)
+        template_key = self.templates.item_key(audience.store_id, kind.confirm_template_id)
+        marker_key = self.mail.recipient_key(store.id, scope, profile.email)
+        found = self.audiences.load([template_key, marker_key])
+        template = self.templates.from_item(found.get(template_key))
         if template is None:  # deleted after the audience was read: it is single opt-in now
             raise Conflict("The audience changed meanwhile; try again", "AUDIENCE.CONFLICT")
+        if self.mail.mailed_lately(found.get(marker_key), at):
+            self.mail.stopped(store, "confirmation", "recipient_limited")
+            return self._pending_without_mail(audience, profile, session, existing, pending, at, also=[])
         signing = self.signing()
         confirm = AudienceToken.new("confirm", audience.store_id, audience.id, profile.id, at)
         leave = AudienceToken.new("unsubscribe", audience.store_id, audience.id, profile.id, at)
-        if pending is not None:
-            asked = pending.model_copy(update={"pending_token": confirm.id, "email": profile.email,
-                                               "revision": pending.revision + 1, "updated_at": at})
-        else:
-            asked = new_subscription(audience, profile, "pending", "signup", at, existing, session.id)
-            asked = asked.model_copy(update={"pending_token": confirm.id})
-        self.audiences.save_subscription(asked, existing)
-        assert profile.email
-        mail = render_mail(MailContent.of(template), {
-            "confirm_url": with_token(confirm_url, audience_tokens.issue(confirm, signing)),
-            "unsubscribe_url": with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe",
-                                          audience_tokens.issue(leave, signing)),
-            "email": profile.email,
-            "store_name": store.key if store else "",
-            "audience_key": audience.key,
-        }, mail_languages(store))
-        # From the platform's verified sender under the template's name; answers go to the store.
-        self.mailer.send(profile.email, mail.subject, mail.text, mail.html, from_name=template.from_name,
-                         reply_to=template.reply_to or template.from_email)
+        mail = self._confirmation_mail(store, audience, template, profile.email, confirm_page, links_base,
+                                       audience_tokens.issue(confirm, signing), audience_tokens.issue(leave, signing),
+                                       at)
+
+        def commit(decision: MailDecision) -> Subscription:
+            if not decision.mailed:
+                return self._pending_without_mail(audience, profile, session, existing, pending, at,
+                                                  also=decision.writes)
+            if pending is not None:
+                asked = pending.model_copy(update={"pending_token": confirm.id, "email": profile.email,
+                                                   "revision": pending.revision + 1, "updated_at": at})
+            else:
+                asked = new_subscription(audience, profile, "pending", "signup", at, existing, session.id)
+                asked = asked.model_copy(update={"pending_token": confirm.id})
+            self.audiences.save_subscription(asked, existing, also=decision.writes)
+            return asked
+
+        asked, outcome = self.mail.queue(store, mail, commit, once_per=scope)
+        if outcome == "queued":
+            metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="confirmation_sent")
         return asked
 
-    def _checkout(self, audience: Audience, kind: PaidAudience, profile: Profile, session: Session,
+    def _confirmation_mail(self, store: Store, audience: Audience, template: EmailTemplate, to: str,
+                           confirm_page: str | None, links_base: str, confirm_token: str, leave_token: str,
+                           at: int) -> OutboxMail:
+        confirm_url = with_token(confirm_page or f"{links_base}/v1/stores/{audience.store_id}/audiences/confirm",
+                                 confirm_token)
+        unsubscribe_url = with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe", leave_token)
+        return self.mail.compose(store, "confirmation", to, template, MailContent.of(template), {
+            "confirm_url": confirm_url, "unsubscribe_url": unsubscribe_url, "email": to, "store_name": store.key,
+            "audience_key": audience.key}, at, headers=unsubscribe_headers(unsubscribe_url))
+
+    def _pending_without_mail(self, audience: Audience, profile: Profile, session: Session,
+                              existing: Subscription | None, pending: Subscription | None, at: int,
+                              also: list[Write]) -> Subscription:
+        """The pending subscription when no confirmation mail goes out: the session's own as it is; else one that
+        replaces `existing` and keeps its token when that was pending for the same address (the link already
+        mailed still confirms it), or gets a token nobody was sent."""
+        if pending is not None and pending.email == profile.email and not also:
+            return pending  # nothing changes: no write
+        if pending is not None and pending.email == profile.email:
+            asked = pending.model_copy(update={"revision": pending.revision + 1, "updated_at": at})
+        else:
+            kept = existing.pending_token if (existing is not None and existing.status == "pending"
+                                              and existing.email == profile.email) else None
+            asked = new_subscription(audience, profile, "pending", "signup", at, existing, session.id)
+            asked = asked.model_copy(update={"pending_token": kept or new_id()})
+        self.audiences.save_subscription(asked, existing, also=also)
+        return asked
+
+    def _checkout(self, store: Store, audience: Audience, kind: PaidAudience, profile: Profile, session: Session,
                   request: SubscribeRequest) -> str:
         if request.price_id is None:
             raise ValidationFailed.on("price_id", "is required for a paid audience")
         price = next((p for p in kind.prices if p.id == request.price_id), None)
         if price is None:
             raise ValidationFailed.on("price_id", "is not a price of this audience")
+        if request.success_url is None:
+            raise ValidationFailed.on("success_url", "is required for a paid audience")
+        # Stripe sends the payer back to these: only to the store's own origins.
+        success_url = redirect_target(store, request.success_url, "success_url")
+        cancel_url = redirect_target(store, request.cancel_url, "cancel_url") if request.cancel_url else None
         if self.checkout is None:
             raise Unavailable("Paid audiences need a payment integration, and none is set up yet")
         return self.checkout.start_checkout(audience.store_id, audience, price, profile, session.id,
-                                            request.success_url, request.cancel_url)
+                                            success_url, cancel_url)
 
     def _from_link(self, store_id: str, raw_token: str,
                    kind: audience_tokens.TokenKind) -> tuple[AudienceToken, Audience, Subscription | None]:

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlencode, urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -27,6 +28,7 @@ from storecrm.domain.codes import CodeScope, LoginCodes
 from storecrm.domain.email_proof import EmailProof, EmailProofs
 from storecrm.domain.errors import NotFound, Unauthorized, ValidationFailed
 from storecrm.domain.fields import Command, Email
+from storecrm.domain.link_origins import mail_link
 from storecrm.domain.models.accounts import CodeSummary, Session
 from storecrm.domain.models.audiences import Subscription
 from storecrm.domain.models.customers import EmailVerification
@@ -231,12 +233,17 @@ class Customers:
         return self._open(profile, listed, changes,
                           also=[self.counters.check_back_write(limit, at) for limit in limits])
 
-    def request_code(self, store_id: str, email: str, source_ip: str,
-                     link_for: Callable[[str], str] | None = None) -> None:
-        """Mails a login code (and a link carrying it), whether or not the email has a profile, with the
-        limits of the arky codes; the store's existence is checked in the code's own transaction."""
+    def request_code(self, store_id: str, email: str, source_ip: str, redirect_url: str | None = None) -> None:
+        """Mails a login code, whether or not the email has a profile, with the limits of the arky codes; the
+        store's existence is checked in the code's own transaction. With `redirect_url` on one of the store's
+        allowed origins the mail also carries a link to it with `email` and `token` added (another origin is a
+        400; a store that lists none gets the code alone): one more read, the store."""
+        page = None
+        if redirect_url is not None:
+            store = self.stores.get(store_id)
+            page = mail_link(store, redirect_url, "redirect_url") if store is not None else None
         self.codes.send(code_scope(store_id), email, source_ip, also=[self.stores.exists_check(store_id)],
-                        link_for=link_for)
+                        link_for=_link_maker(page, "token", email=email))
 
     def login_with_code(self, store_id: str, email: str, code: str) -> CustomerView:
         """A correct code logs in to the profile that has the email (one is created if none has) and
@@ -284,22 +291,29 @@ class Customers:
         return self._view(profile, listed, self.sessions.prolong(session, self.config.customer_session_ttl))
 
     def update(self, store_id: str, caller: Principal, changes: CustomerChanges,
-               link_for: Callable[[str], str] | None = None) -> CustomerView:
+               redirect_url: str | None = None) -> CustomerView:
         """Changes only what was sent, and hands out a new token: the read, then one transaction that
         also moves the email and username markers (a taken one fails it) and prolongs the session. A
-        changed email is unconfirmed, and a verification token for it is mailed (a third call)."""
-        profile, session, listed, _ = self._current(store_id, caller)
+        changed email is unconfirmed, and a verification token for it is mailed (a third call), unless the
+        new address had its share of verification mails lately (`_recipient_limit`): then the change is made
+        and no mail goes out (the customer asks again later with GET /customer/email/verify)."""
+        at = now()
+        new_email = changes.email if "email" in changes.model_fields_set else None
+        recipient = self._recipient_limit(new_email) if new_email else None
+        wanted = [self.stores.item_key(store_id), *([self.counters.counter_key(recipient, at)] if recipient else [])]
+        profile, session, listed, found = self._current(store_id, caller, extra=wanted)
+        page = self._page(found, store_id, redirect_url)
         sent = changes.model_fields_set & set(CustomerChanges.model_fields)  # a dialect's own fields aside
         given = {name: getattr(changes, name) for name in sent - {"password", "current_password"}}
-        new_email = "email" in given and given["email"] != profile.email
+        email_changes = "email" in given and given["email"] != profile.email
         checked_back: list[Write] = []
-        if profile.password_hash and ("password" in sent or new_email):
+        if profile.password_hash and ("password" in sent or email_changes):
             # A session alone (a stolen token) does not change what logs in: the password does.
             checked_back = self._current_password(profile, changes.current_password)
         if "password" in sent:
             assert changes.password is not None
             given["password_hash"] = passwords.hash_password(changes.password)
-        if new_email:
+        if email_changes:
             given["verified"] = False  # what was confirmed was the old address
         changed = sorted(name for name, value in given.items() if getattr(profile, name) != value)
         lifetime = self.config.customer_session_ttl
@@ -310,13 +324,15 @@ class Customers:
         events = [profile_event("profile.updated", updated, changed=shown)] if shown else []
         writes = [*self.profiles.update_writes(updated, profile, events), *checked_back]
         token = None
-        if "email" in changed:
-            # The new address gets its verification mail; the token is stored in the same transaction.
+        if "email" in changed and recipient is not None and (
+                self.counters.exhausted(recipient, found.get(self.counters.counter_key(recipient, at)), at) is None):
+            # The new address gets its verification mail; the token is stored, and the mail counted against the
+            # address's limit, in the same transaction.
             record, token = self._verification_token(updated)
-            writes.append(self.verifications.issue_write(record))
+            writes += [self.verifications.issue_write(record), self.counters.count_write(recipient, at)]
         prolonged = self.sessions.prolong(session, lifetime, writes)
         if token is not None:
-            self._mail_verification(updated, token, link_for)
+            self._mail_verification(updated, token, page)
         return self._view(updated, listed, prolonged)
 
     def _current_password(self, profile: Profile, given: str | None) -> list[Write]:
@@ -363,25 +379,30 @@ class Customers:
         return updated
 
     # ------------------------------------------------------------------ email verification
-    def request_email_verification(self, store_id: str, caller: Principal,
-                                   link_for: Callable[[str], str] | None = None) -> None:
+    def request_email_verification(self, store_id: str, caller: Principal, redirect_url: str | None = None) -> None:
         """Mails a token that proves the customer's email (replacing any earlier one); 404 when the email
-        is confirmed already. Three calls: the customer with the request counter, the token stored and
-        counted in one transaction, the mail."""
+        is confirmed already. Limited per customer and per address (`_recipient_limit`: whichever site or profile
+        asks), 429 when either is used up. Three calls: the customer, the store and the counters, the token
+        stored and counted in one transaction, the mail."""
         at = now()
         limit = RateLimit("email-verify", f"{store_id}#{caller.subject}", self.config.code_requests_per_email,
                           self.config.rate_window)
         counter = self.counters.counter_key(limit, at)
-        profile, _, _, found = self._current(store_id, caller, extra=[counter])
+        profile, _, _, found = self._current(store_id, caller, extra=[counter, self.stores.item_key(store_id)])
         if profile.verified or not profile.email:
             raise NotFound("The email is already confirmed" if profile.email else "There is no email to confirm",
                            "CUSTOMER.EMAIL_CONFIRMED")
+        page = self._page(found, store_id, redirect_url)
+        # The address's counter is not read first (the address is known once the profile is): its count's
+        # condition refuses a used-up one in the transaction, the same 429.
+        recipient = self._recipient_limit(profile.email)
         refused = self.counters.exhausted(limit, found.get(counter), at)
         if refused:
             raise refused
         record, token = self._verification_token(profile)
-        self.verifications.issue(record, also=[self.counters.count_write(limit, at)])
-        self._mail_verification(profile, token, link_for)
+        self.verifications.issue(record, also=[self.counters.count_write(limit, at),
+                                               self.counters.count_write(recipient, at)])
+        self._mail_verification(profile, token, page)
 
     def confirm_email(self, store_id: str, token: str) -> Profile:
         """Confirms the email a mailed token was made for, if it is still the profile's email; the token
@@ -414,8 +435,20 @@ class Customers:
                                    secret_hash=hash_secret(secret), created_at=at, expires_at=at + EMAIL_TOKEN_TTL)
         return record, f"{profile.id}.{secret}"
 
-    def _mail_verification(self, profile: Profile, token: str, link_for: Callable[[str], str] | None) -> None:
+    def _recipient_limit(self, email: str) -> RateLimit:
+        """Verification mails to one address, whichever site or profile asks for them (anyone may register or
+        change a customer to any address): as many as code requests, per window."""
+        return RateLimit("email-verify-to", email, self.config.code_requests_per_email, self.config.rate_window)
+
+    def _page(self, found: dict[Key, Item], store_id: str, redirect_url: str | None) -> str | None:
+        """The page a mailed link may open: `redirect_url` when its origin is one of the store's allowed origins
+        (another is a 400 naming it); none when not given or the store lists none (the token alone, as text)."""
+        store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
+        return mail_link(store, redirect_url, "redirect_url") if store is not None else None
+
+    def _mail_verification(self, profile: Profile, token: str, page: str | None) -> None:
         assert profile.email is not None
+        link_for = _link_maker(page, "email_verify_token")
         link = f"\n\nOr open this link: {link_for(token)}" if link_for else ""
         hours = EMAIL_TOKEN_TTL // 3600
         self.mailer.send(
@@ -482,6 +515,15 @@ class Customers:
         return [RateLimit("login-account", f"{store_id}#{account}", allowed, window),
                 *([RateLimit("login-ip", f"{store_id}#{source_ip}", allowed, window)] if source_ip else [])]
 
+
+
+def _link_maker(page: str | None, token_name: str, **fixed: str) -> Callable[[str], str] | None:
+    """What turns a mailed token into a link to `page` (None without a page): the page's own query is kept, and
+    `fixed` and the token (as `token_name`) are added to it."""
+    if page is None:
+        return None
+    joiner = "&" if urlsplit(page).query else "?"
+    return lambda token: f"{page}{joiner}{urlencode({**fixed, token_name: token})}"
 
 
 def code_scope(store_id: str) -> CodeScope:

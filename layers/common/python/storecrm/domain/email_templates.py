@@ -1,9 +1,10 @@
 """A store's email templates as staff manage them, in arky-sdk 0.9.1's shape: create, get by id or
 `{storeId}:{key}`, find, update, delete, and preview.
 
-Variables are checked when a template is previewed (warnings), not when it is saved. The one rule at
-save time: a template a confirmation (double opt-in) audience uses keeps {{confirm_url}} in its body.
-Rendering lives in template_rendering.
+Variables are checked when a template is previewed (warnings), not when it is saved. The rules at save time:
+a template a confirmation (double opt-in) audience uses keeps {{confirm_url}} in its body, and its sender keeps
+the store's mail rules (store_mail: a short display name that does not read as an address, Reply-To only to one
+of the store's own emails). Rendering lives in template_rendering.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from storecrm.domain.models.audiences import Audience, StandardAudience
 from storecrm.domain.models.email_templates import EmailTemplate, EmailTemplateStatus
 from storecrm.domain.permissions import Action
 from storecrm.domain.rules import key_in_ref
+from storecrm.domain.store_mail import FROM_NAME_MAX_LENGTH, check_template_sender
 from storecrm.domain.template_rendering import (
     MailContent,
     RenderedMail,
@@ -43,8 +45,11 @@ TemplateKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Z
 Subjects = Annotated[dict[LanguageTag, Annotated[str, Field(max_length=300)]],
                      Field(max_length=50, description="Language id -> subject, e.g. {\"en\": \"Welcome\"}")]
 Body = Annotated[str, Field(max_length=100_000, description="HTML with {{placeholders}}")]
-# A display name goes into the From header: no line breaks or other control characters.
-DisplayName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# A display name goes into the From header beside the platform's address (storecrm.domain.store_mail): no line
+# breaks or other control characters, nothing that reads as an address of its own, and short.
+DisplayName = Annotated[str, Field(min_length=1, max_length=FROM_NAME_MAX_LENGTH,
+                                   pattern=r"^[^\x00-\x1f\x7f@<>]+$",
+                                   description="The sender's display name; no control characters, @, < or >")]
 Preheader = Annotated[str, Field(max_length=500, description="Inbox preview text, hidden in the mail")]
 
 
@@ -53,8 +58,9 @@ class NewEmailTemplate(Command):
     subject: Subjects = Field(default_factory=dict)
     body: Body = ""
     from_name: DisplayName = Field(description="Display name of the platform's sender address")
-    from_email: Email = Field(description="The store's address: answers go here unless reply_to is set")
-    reply_to: Email | None = None
+    from_email: Email = Field(description="Shown as the template's sender; answers go here only when it is one of "
+                                          "the store's emails and reply_to is not set")
+    reply_to: Email | None = Field(default=None, description="One of the store's emails (support or billing)")
     preheader: Preheader | None = None
     status: EmailTemplateStatus = "active"
 
@@ -66,7 +72,8 @@ class EmailTemplateChanges(Command):
     body: Body | None = None
     from_name: DisplayName | None = None
     from_email: Email | None = None
-    reply_to: Email | None = Field(default=None, description="null removes it")
+    reply_to: Email | None = Field(default=None, description="One of the store's emails (support or billing); null "
+                                                            "removes it")
     preheader: Preheader | None = Field(default=None, description="null removes it")
     status: EmailTemplateStatus | None = None
 
@@ -98,7 +105,8 @@ class EmailTemplateService:
         self.finder = KeyedFind(templates)
 
     def create(self, principal: Principal, store_id: str, data: NewEmailTemplate) -> EmailTemplate:
-        self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES)
+        store = self.guard.enter(principal, store_id, Action.MANAGE_AUDIENCES).store
+        check_template_sender(store, data.reply_to)
         at = now()
         template = EmailTemplate(id=new_id(), store_id=store_id, **data.model_dump(), created_at=at, updated_at=at)
         self.templates.create(template)
@@ -125,12 +133,14 @@ class EmailTemplateService:
             if required in given and given[required] is None:
                 raise ValidationFailed.on(required, "cannot be removed")
         body_id = given.pop("id", None)
-        _, current = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES)
+        access, current = self._load(principal, store_id, ref, Action.MANAGE_AUDIENCES)
         if body_id is not None and body_id != current.id:
             raise ValidationFailed.on("id", "does not match the template in the path")
         updated = current.model_copy(update=given)
         if updated == current:
             return current
+        if "reply_to" in given:
+            check_template_sender(access.store, updated.reply_to)
         if current.audience_count > 0 and not has_confirm_link(updated.body):
             raise ValidationFailed.on("body", "a confirmation audience uses this template, so its body must "
                                               "contain {{confirm_url}}")

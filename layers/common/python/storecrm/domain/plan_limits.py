@@ -5,6 +5,8 @@
   (`limits.media_bytes`): an upload that would go past it is the same 402. The caps that apply are those
   of the store's subscribed plan while it is paid for (active, or cancelling at period end), else those of
   the base plan: the configured plan without a Stripe Price and of the lowest tier (none configured: no caps).
+- A plan caps the mail a store sends a day (`limits.mails_per_day`, storecrm.domain.store_mail): a store on the
+  base plan whose plan sets none (or on a platform with no plans at all) may send DEFAULT_BASE_MAILS_PER_DAY.
 - A subscription Stripe gave up collecting (`expired`: unpaid, or never paid) has lapsed: the store's staff
   may still read, manage billing and delete the store, but every other staff write is a 402
   `BILLING.SUBSCRIPTION_LAPSED` until it is paid. Storefront customers never go through these checks.
@@ -22,7 +24,7 @@ from storecrm.domain.models.stores import Store
 from storecrm.domain.permissions import Action
 from storecrm.domain.plans import SubscriptionPlan, configured_plans, plan_named
 
-Capped = Literal["audiences", "webhooks", "media_bytes", "profiles"]
+Capped = Literal["audiences", "webhooks", "media_bytes", "profiles", "mails_per_day"]
 PAID_UP = ("active", "cancellation_scheduled")
 LAPSED = ("expired",)
 # What staff of a lapsed store may still do: look, pay, or leave.
@@ -49,9 +51,17 @@ def effective_plan(store: Store) -> SubscriptionPlan | None:
     return min(free, key=lambda p: p.tier) if free else None
 
 
+# Every store's mail goes out under the operator's sender: a store nobody pays for gets a small daily quota
+# even when the operator's plans forget to set one.
+DEFAULT_BASE_MAILS_PER_DAY = 200
+
+
 def cap(store: Store, what: Capped) -> int | None:
     plan = effective_plan(store)
-    return getattr(plan.limits, what) if plan is not None else None
+    limit: int | None = getattr(plan.limits, what) if plan is not None else None
+    if limit is None and what == "mails_per_day" and (plan is None or not plan.provider_price_id):
+        return DEFAULT_BASE_MAILS_PER_DAY
+    return limit
 
 
 def check_room(store: Store, what: Capped, count: Callable[[], int]) -> None:

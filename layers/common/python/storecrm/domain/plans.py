@@ -19,6 +19,8 @@ class PlanLimits(Model):
     audiences: int | None = Field(default=None, ge=0)
     webhooks: int | None = Field(default=None, ge=0)
     media_bytes: int | None = Field(default=None, ge=0, description="Bytes of the store's media library")
+    mails_per_day: int | None = Field(default=None, ge=0, description="Store mails a day (UTC); on the base plan "
+                                                                      "200 when not set")
 
 
 class SubscriptionPlan(Model):

@@ -3,22 +3,24 @@ the booking starts); checkout writes a due item per offset in the order's transa
 scheduler fires each once it is due.
 
 Firing is one transaction: the due item removed on the condition that it is still there, the offset added to the
-order's `fired_reminders` on the condition of the revision read, and `order.reminder` in the outbox. Two runs
-that overlap cannot both fire it (one finds the item gone), and a run that stops half way leaves the rest due.
-The customer's mail goes after the commit, in the store's language, from the store's `order-reminder` email
-template when it has an active one (else a plain default): at most once, never twice.
+order's `fired_reminders` on the condition of the revision read, `order.reminder` in the outbox, and the
+customer's mail in the mail outbox (in the store's language, from the store's `order-reminder` email template when
+it has an active one, else a plain default; storecrm.domain.store_mail). Two runs that overlap cannot both fire it
+(one finds the item gone), a run that stops half way leaves the rest due, and the mail goes out exactly when the
+reminder fired (the mail function sends it once). The mail counts against the store's daily quota; over it the
+reminder fires without a mail. One mail per reminder is the per-recipient rule: the offsets are the provider's
+(at most bookings.MAX_REMINDERS per line), and each booked line takes a slot of the store's calendar.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from storecrm.clock import now
-from storecrm.domain.errors import Conflict, DomainError, TransactionConflict
+from storecrm.domain.errors import Conflict, TransactionConflict
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.orders import HistoryEntry, Order, ServiceOrderItem
 from storecrm.domain.order_events import order_data
@@ -26,15 +28,14 @@ from storecrm.domain.template_rendering import MailContent
 
 if TYPE_CHECKING:
     from storecrm.domain.models.email_templates import EmailTemplate
+    from storecrm.domain.models.mail import OutboxMail
     from storecrm.domain.models.stores import Store
-    from storecrm.domain.store_mail import StoreMail
+    from storecrm.domain.store_mail import MailDecision, StoreMail
     from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.due import DueEntry
     from storecrm.repositories.keys import Key
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.stores import StoreRepository
-
-log = logging.getLogger(__name__)
 
 TEMPLATE_KEY = "order-reminder"
 DEFAULT_MAIL = MailContent(
@@ -61,7 +62,7 @@ class OrderReminders:
 
     def __call__(self, entries: Sequence[DueEntry]) -> tuple[int, int]:
         """Fires a page of due reminders: their orders and stores in one BatchGetItem, then a transaction (and a
-        mail) each. Answers how many fired and how many are left (their order changed meanwhile)."""
+        mail in it) each. Answers how many fired and how many are left (their order changed meanwhile)."""
         wanted: list[Key] = []
         for entry in entries:
             store_id, order_id, _, _ = _parts(entry)
@@ -77,22 +78,24 @@ class OrderReminders:
             if order is None or line is None or offset not in line.reminders:
                 self.ledger.dismiss(entry.key)  # cancelled or gone: nothing to remind of
                 continue
+            store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
+            mail = None
+            if store is not None and order.email:
+                if store_id not in templates:
+                    templates[store_id] = self.mail.template(store_id, TEMPLATE_KEY)
+                mail = self._mail(store, order, line, templates[store_id])
             try:
-                orders[order_id] = self._fire(entry, order, line, offset)
+                orders[order_id] = self._fire(entry, order, line, offset, store, mail)
             except ReminderGone:
                 continue
             except (TransactionConflict, Conflict):
                 left += 1  # the order changed meanwhile: the next run tries again
                 continue
             fired += 1
-            store = self.stores.from_item(found.get(self.stores.item_key(store_id)))
-            if store is not None and order.email:
-                if store_id not in templates:
-                    templates[store_id] = self.mail.template(store_id, TEMPLATE_KEY)
-                self._mail(store, orders[order_id], line, templates[store_id])
         return fired, left
 
-    def _fire(self, entry: DueEntry, order: Order, line: ServiceOrderItem, offset: int) -> Order:
+    def _fire(self, entry: DueEntry, order: Order, line: ServiceOrderItem, offset: int, store: Store | None,
+              mail: OutboxMail | None) -> Order:
         at = now()
         saved = order.model_copy(update={
             "fired_reminders": [*order.fired_reminders, offset] if offset not in order.fired_reminders
@@ -101,22 +104,26 @@ class OrderReminders:
             "revision": order.revision + 1, "updated_at": at})
         event = OutboxEvent.new("order.reminder", order.store_id, {
             "order": order_data(saved), "line_id": line.id, "offset": offset, "starts_at": line.from_})
-        self.ledger.transact([self.ledger.reminder_taken(entry.key, ReminderGone()),
-                              *self.orders.save_writes(saved, order, [event])])
+
+        def commit(decision: MailDecision | None) -> None:
+            self.ledger.transact([self.ledger.reminder_taken(entry.key, ReminderGone()),
+                                  *self.orders.save_writes(saved, order, [event]),
+                                  *(decision.writes if decision else [])])
+
+        if store is None or mail is None:
+            commit(None)
+        else:
+            self.mail.queue(store, mail, commit)
         return saved
 
-    def _mail(self, store: Store, order: Order, line: ServiceOrderItem, template: EmailTemplate | None) -> None:
+    def _mail(self, store: Store, order: Order, line: ServiceOrderItem, template: EmailTemplate | None) -> OutboxMail:
         assert order.email
         zone = ZoneInfo(store.timezone)
-        try:
-            self.mail.send(store, order.email, template, DEFAULT_MAIL, {
-                "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
-                "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
-                "timezone": store.timezone, "order_number": order.number, "email": order.email,
-                "store_name": store.key})
-        except DomainError:
-            # Fired and recorded already: sending again could mail twice, so it is only logged.
-            log.exception("The reminder mail of order %s could not be sent", order.id)
+        return self.mail.compose(store, "order_reminder", order.email, template, DEFAULT_MAIL, {
+            "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
+            "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
+            "timezone": store.timezone, "order_number": order.number, "email": order.email,
+            "store_name": store.key}, now())
 
 
 def _parts(entry: DueEntry) -> tuple[str, str, str, int]:

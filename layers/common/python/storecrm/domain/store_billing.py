@@ -19,6 +19,7 @@ from storecrm.clock import now
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
+from storecrm.domain.link_origins import redirect_target
 from storecrm.domain.memberships import CHECKOUT_REUSE_SECONDS, membership_status, period_end
 from storecrm.domain.models.billing import PortalRequest, Subscribe
 from storecrm.domain.models.events import OutboxEvent
@@ -66,6 +67,9 @@ class StoreBilling:
             raise Conflict("The store already pays for a plan; change or cancel it in the billing portal",
                            "BILLING.ALREADY_SUBSCRIBED")
         secret_key = self._keys()["secret_key"]
+        # Stripe sends the payer back to these: only to the store's own origins.
+        success_url = redirect_target(store, order.success_url, "success_url")
+        cancel_url = redirect_target(store, order.cancel_url, "cancel_url")
         customer = self._customer(store, secret_key)
         metadata = {"store_id": store.id, "plan_id": plan.id}
         subscription_data: dict[str, Any] = {"metadata": metadata}
@@ -73,10 +77,10 @@ class StoreBilling:
             subscription_data["trial_period_days"] = plan.trial_period_days
         params = {"mode": "subscription", "customer": customer, "client_reference_id": store.id,
                   "line_items": [{"price": plan.provider_price_id, "quantity": 1}],
-                  "success_url": order.success_url, "cancel_url": order.cancel_url, "metadata": metadata,
+                  "success_url": success_url, "cancel_url": cancel_url, "metadata": metadata,
                   "subscription_data": subscription_data}
         # Retries of the same request within the window reuse one session; other URLs are another request.
-        urls = hashlib.sha256(f"{order.success_url}\n{order.cancel_url}".encode()).hexdigest()[:16]
+        urls = hashlib.sha256(f"{success_url}\n{cancel_url}".encode()).hexdigest()[:16]
         window = now() // CHECKOUT_REUSE_SECONDS
         return self.payments().checkout(secret_key, params, f"store-plan:{store.id}:{plan.id}:{urls}:{window}")
 
@@ -85,8 +89,9 @@ class StoreBilling:
         store = self.guard.enter(principal, store_id, Action.MANAGE_BILLING).store
         if store.stripe_customer_id is None:
             raise Conflict("The store has no billing account yet; subscribe to a plan first", "BILLING.NO_CUSTOMER")
-        return self.payments().portal(self._keys()["secret_key"],
-                                      {"customer": store.stripe_customer_id, "return_url": request.return_url})
+        secret_key = self._keys()["secret_key"]
+        return_url = redirect_target(store, request.return_url, "return_url")
+        return self.payments().portal(secret_key, {"customer": store.stripe_customer_id, "return_url": return_url})
 
     def end_subscription(self, store: Store) -> None:
         """Before a store is deleted: its plan's subscription is cancelled on the operator's Stripe account at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,8 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Forbidden, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Email, LanguageTag, Slug, SortDirection, Timezone
+from storecrm.domain.link_origins import MAX_ORIGINS, check_origins
+from storecrm.domain.mail_quota import MailQuota, mail_day, mail_quota
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.stores import Language, Market, Membership, Store, StoreEmails, StoreStatus, Zone
 from storecrm.domain.permissions import Action, Role
@@ -21,6 +23,7 @@ from storecrm.domain.permissions import Action, Role
 if TYPE_CHECKING:
     from storecrm.domain.jobs import Jobs
     from storecrm.repositories.accounts import AccountRepository
+    from storecrm.repositories.keys import Key
     from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
 
@@ -54,6 +57,9 @@ class StoreChanges(Command):
     abandoned_cart_minutes: int | None = Field(default=None, ge=30, le=30 * 24 * 60, description="How long a "
                                                "cart with items and an email may stay idle before it gets one "
                                                "recovery mail (default 240)")
+    allowed_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(
+        default=None, max_length=MAX_ORIGINS, description="Origins (https://host[:port]) that links in the store's "
+        "mails and Stripe's redirects may lead to; replaces the list ([] empties it)")
 
 
 SortField = Literal["created_at", "updated_at", "key"]
@@ -98,6 +104,16 @@ def membership_event(store_id: str, membership: Membership, change: str) -> Outb
     })
 
 
+# A store as its staff see it: with today's mail quota (storecrm.domain.store_mail).
+StaffStore = tuple[Store, MailQuota]
+
+
+def _quota_key(store_id: str, at: int) -> Key:
+    from storecrm.repositories.mail_outbox import MailOutbox
+
+    return MailOutbox.quota_key(store_id, mail_day(at)[0])
+
+
 class StoreService:
     # Deleting hands the leftovers to the purge straight away; the scheduler retries a purge that
     # did not finish after this long.
@@ -112,7 +128,7 @@ class StoreService:
         # Cancels the store's plan on the operator's Stripe account (store_billing), or raises a 409.
         self.end_subscription = end_subscription
 
-    def create(self, principal: Principal, data: NewStore) -> Store:
+    def create(self, principal: Principal, data: NewStore) -> StaffStore:
         if principal.kind != "account":
             raise Forbidden("Only a store staff login can create stores")
         if principal.store_id is not None:
@@ -133,16 +149,21 @@ class StoreService:
                            created_at=at, updated_at=at)
         self.stores.create(store, owner, default_markets(store.id, at),
                            [membership_event(store.id, owner, "member_added")])
-        return store
+        return store, mail_quota(store, None, at)
 
-    def get(self, principal: Principal, store_id: str) -> Store:
-        return self.guard.enter(principal, store_id, Action.READ_STORE).store
+    def get(self, principal: Principal, store_id: str) -> StaffStore:
+        """The store and today's mail count, with the access check in one BatchGetItem."""
+        at = now()
+        key = _quota_key(store_id, at)
+        access = self.guard.enter(principal, store_id, Action.READ_STORE, extra=[key])
+        return access.store, mail_quota(access.store, access.view.extras.get(key), at)
 
-    def list(self, principal: Principal, q: StoreQuery) -> tuple[list[Store], str | None]:
+    def list(self, principal: Principal, q: StoreQuery) -> tuple[list[StaffStore], str | None]:
         """The caller's stores (only its own store for a store-scoped login), filtered and sorted in memory.
 
-        Reads all of the caller's memberships (one Query) and their stores (one BatchGetItem per
-        100). Staff belong to few stores, so this stays at two calls while allowing every sort.
+        Reads all of the caller's memberships (one Query) and their stores with today's mail counts (one
+        BatchGetItem per 100 keys). Staff belong to few stores, so this stays at two calls while allowing every
+        sort.
         """
         if principal.kind != "account":
             raise Forbidden("Only a store staff login can list stores")
@@ -152,7 +173,10 @@ class StoreService:
             raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
         memberships = [m for m in self.stores.memberships_of(principal.subject)
                        if principal.store_id is None or m.store_id == principal.store_id]  # a store-scoped login
-        stores = self.stores.get_many([m.store_id for m in memberships]) if memberships else []
+        at = now()
+        quota_keys = {m.store_id: _quota_key(m.store_id, at) for m in memberships}
+        stores, counters = self.stores.get_many_with([m.store_id for m in memberships], list(quota_keys.values())) \
+            if memberships else ([], {})
         needle = (q.query or "").lower()
         stores = [
             s for s in stores
@@ -175,19 +199,24 @@ class StoreService:
             value, last_id = position(page[-1])
             cursor = cursors.encode(_StoreListPosition(field=q.sort_field, direction=q.sort_direction,
                                                        value=value, id=last_id))
-        return page, cursor
+        return [(s, mail_quota(s, counters.get(quota_keys[s.id]), at)) for s in page], cursor
 
-    def update(self, principal: Principal, store_id: str, changes: StoreChanges) -> Store:
+    def update(self, principal: Principal, store_id: str, changes: StoreChanges) -> StaffStore:
         if changes.id is not None and changes.id != store_id:
             raise ValidationFailed.on("id", "does not match the store id in the path")
-        store = self.guard.enter(principal, store_id, Action.UPDATE_STORE).store
+        at = now()
+        key = _quota_key(store_id, at)
+        access = self.guard.enter(principal, store_id, Action.UPDATE_STORE, extra=[key])
+        store = access.store
         given = changes.model_dump(exclude_none=True, exclude={"id", "billing_email", "emails"})
+        if changes.allowed_origins is not None:
+            given["allowed_origins"] = check_origins(changes.allowed_origins)
         emails = store.emails.model_copy(update=changes.emails.model_dump(exclude_none=True) if changes.emails else {})
         if changes.billing_email is not None:
             emails.billing = changes.billing_email
-        updated = store.model_validate({**store.model_dump(), **given, "emails": emails, "updated_at": now()})
+        updated = store.model_validate({**store.model_dump(), **given, "emails": emails, "updated_at": at})
         self.stores.update(updated, previous_key=store.key)
-        return updated
+        return updated, mail_quota(updated, access.view.extras.get(key), at)
 
     def delete(self, principal: Principal, store_id: str) -> None:
         store = self.guard.enter(principal, store_id, Action.DELETE_STORE).store

@@ -114,10 +114,11 @@ def _is_form(event: dict[str, Any]) -> bool:
 
 
 def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] | None = None,
-                  forms: Collection[tuple[str, str]] = ()) -> None:
+                  forms: Collection[tuple[str, str]] = (), ignored_bodies: Collection[tuple[str, str]] = ()) -> None:
     """What every route needs of a body before Powertools parses it: size, media type, UTF-8, sane JSON.
     A route in `uploads` ((method, resource path) -> most bytes) takes multipart/form-data instead of JSON;
-    one in `forms` takes application/x-www-form-urlencoded as well (the route parses it)."""
+    one in `forms` takes application/x-www-form-urlencoded as well (the route parses it); one in
+    `ignored_bodies` never reads its body, so only its size is checked (whatever its media type)."""
     route = (str(event.get("httpMethod")), str(event.get("resource")))
     upload_limit = (uploads or {}).get(route)
     if upload_limit is not None:
@@ -136,7 +137,7 @@ def check_request(event: dict[str, Any], uploads: Mapping[tuple[str, str], int] 
     limit = upload_limit or settings().max_body_bytes
     if size > limit:
         raise PayloadTooLarge(limit)
-    if upload_limit is not None:
+    if upload_limit is not None or route in ignored_bodies:
         return
     if route in forms and _is_form(event):
         decode_utf8(raw if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass"))
@@ -188,12 +189,13 @@ def finish_response(response: dict[str, Any], request_id: str | None = None) -> 
 
 def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domain,
                  uploads: Mapping[tuple[str, str], int] | None = None,
-                 forms: Collection[tuple[str, str]] = ()) -> LambdaHandler:
+                 forms: Collection[tuple[str, str]] = (),
+                 ignored_bodies: Collection[tuple[str, str]] = ()) -> LambdaHandler:
     """The function's `lambda_handler`: logging context, body checks, request id, security headers,
     business metrics flushed once per invocation, and the trace when tracing is on. `render` answers a
     body the checks refuse in the function's dialect; `uploads` names the routes that take
-    multipart/form-data and `forms` those that take a urlencoded form too (`check_request`). Also hands the
-    function's SnapStart hooks to the runtime (storecrm.snapstart)."""
+    multipart/form-data, `forms` those that take a urlencoded form too and `ignored_bodies` those that read
+    no body (`check_request`). Also hands the function's SnapStart hooks to the runtime (storecrm.snapstart)."""
     snapstart.register(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -204,7 +206,7 @@ def lambda_entry(app: APIGatewayRestResolver, render: ErrorRenderer = from_domai
         request_id = str((event.get("requestContext") or {}).get("requestId")
                          or getattr(context, "aws_request_id", ""))
         try:
-            check_request(event, uploads, forms)
+            check_request(event, uploads, forms, ignored_bodies)
         except DomainError as rejected:
             answer = render(rejected)
             response: dict[str, Any] = {

@@ -38,7 +38,8 @@ class CustomerUpdateRequest(CustomerChanges):
 class PasswordlessRequest(SiteRequest):
     email: Email
     redirect_url: ReturnUrl | None = Field(
-        default=None, description="The page the mailed link opens, with `email` and `token` added to its query")
+        default=None, description="A page on one of the store's allowed_origins for the mailed link to open, with "
+                                  "`email` and `token` added to its query (left out when the store lists none)")
 
 
 class PasswordlessLoginRequest(SiteRequest):

@@ -156,10 +156,11 @@ class CartRepository:
                                 values={":seen": cart.revision, ":pk": due["DUEPK"], ":sk": due["DUESK"]},
                                 error=CART_CHANGED))
 
-    def mark(self, cart: Cart, previous: Cart) -> None:
-        """Writes `cart` (a recovery mailed, or nothing left to check) if nobody wrote it since `previous`."""
-        self.table.write(put(_item(cart), condition="revision = :seen", values={":seen": previous.revision},
-                             error=CART_CHANGED))
+    def mark(self, cart: Cart, previous: Cart, also: Sequence[Write] = ()) -> None:
+        """Writes `cart` (found abandoned, or nothing left to check) if nobody wrote it since `previous`, in one
+        transaction with `also` (its recovery mail)."""
+        self.table.transact([put(_item(cart), condition="revision = :seen", values={":seen": previous.revision},
+                                 error=CART_CHANGED), *also])
 
 
 def _new_cart_facts(cart: Cart) -> Write:

@@ -42,6 +42,9 @@ rate counter         RATE#{bucket}#{subject}     {window start}
 outbox event         STORE#{id}#EVENT            {ts}#{eventId}
                      GSI2 STORE#{id}#PROFILEEVENTS#{profileId} / {ts}#{eventId}  (an event naming a profile's data)
 erased profile       STORE#{id}                  ERASED#{profileId}   (its events are not delivered again; TTL)
+outbox mail          STORE#{id}#MAIL             {ts}#{mailId}        a store mail, sent once by the mail function (TTL)
+mail quota           STORE#{id}                  MAILQUOTA#{UTC day}  the day's sent and refused store mails (TTL)
+mailed recipient     STORE#{id}                  MAILED#{scope}#{hash of the address}  (TTL: 24 hours after the mail)
 purge job            PURGE#{storeId}             PURGE                DueIndex DUE / {due at}#PURGE#{storeId}
 scheduler cursor     SCHEDULER                   DUEMINUTES           (the last due minute fully worked through)
 parked job           (any job item above)                             DueIndex DUE#PARKED / {parked at}#{work}: failed
@@ -437,6 +440,22 @@ def erased_profile(store_id: str, profile_id: str) -> Key:
     return f"STORE#{store_id}", f"ERASED#{profile_id}"
 
 
+def store_mails(store_id: str) -> str:
+    return f"STORE#{store_id}#MAIL"
+
+
+def store_mail(store_id: str, created_at: int, mail_id: str) -> Key:
+    return store_mails(store_id), f"{created_at:010d}#{mail_id}"
+
+
+def mail_quota(store_id: str, day: str) -> Key:
+    return f"STORE#{store_id}", f"MAILQUOTA#{day}"
+
+
+def mailed_recipient(store_id: str, scope: str, address_hash: str) -> Key:
+    return f"STORE#{store_id}", f"MAILED#{scope}#{address_hash}"
+
+
 def purge_job(store_id: str) -> Key:
     return f"PURGE#{store_id}", "PURGE"
 
@@ -491,7 +510,7 @@ def store_partitions(store_id: str) -> list[str]:
     Audience subscriber partitions (`subscribers_of`) belong to it too; the purge finds them
     through the audience items in the store partition.
     """
-    return [store_partition(store_id), store_events(store_id), store_deliveries(store_id)]
+    return [store_partition(store_id), store_events(store_id), store_deliveries(store_id), store_mails(store_id)]
 
 
 MEDIA_PREFIX = "MEDIA#"

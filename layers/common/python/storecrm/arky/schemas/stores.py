@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from storecrm.arky.schemas.common import Out
 from storecrm.domain.base_model import Model
+from storecrm.domain.mail_quota import MailQuota
 from storecrm.domain.models.addresses import Address
 from storecrm.domain.models.locations import Location
 from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
@@ -14,6 +17,13 @@ class StoreSubscriptionOut(Model):
     status: StoreSubscriptionStatus
     current_period_end: int | None
     cancel_at_period_end: bool
+
+
+class MailQuotaOut(Model):
+    limit: int | None = Field(description="Store mails a day on the store's plan (limits.mails_per_day); null: none")
+    sent: int = Field(description="Store mails sent today (UTC)")
+    refused: int = Field(description="Store mails the quota stopped today: not sent")
+    resets_at: int = Field(description="When the count starts again (the next UTC midnight)")
 
 
 class StoreOut(Out):
@@ -27,12 +37,19 @@ class StoreOut(Out):
     subscription: StoreSubscriptionOut | None
     payment_hold_minutes: int
     abandoned_cart_minutes: int
+    allowed_origins: list[str] = Field(description="Origins that links in the store's mails and Stripe's "
+                                                   "redirects may lead to")
+    mail_quota: MailQuotaOut | None = Field(default=None, description="Today's store mails (staff only)")
     created_at: int
     updated_at: int
 
     @classmethod
-    def of(cls, store: Store) -> StoreOut:
-        return cls.model_validate(store.model_dump())
+    def of(cls, store: Store, quota: MailQuota | None = None) -> StoreOut:
+        return cls.model_validate({**store.model_dump(), "mail_quota": vars(quota) if quota else None})
+
+    @classmethod
+    def for_staff(cls, staff_store: tuple[Store, MailQuota]) -> StoreOut:
+        return cls.of(*staff_store)
 
 
 class MarketOut(Market):
@@ -58,6 +75,7 @@ class LocationOut(Out):
 
 
 def public_store(store: Store) -> StoreOut:
-    """A store as shoppers may see it: no billing contact, no plan."""
+    """A store as shoppers may see it: no billing contact, no plan, no mail quota, no allowed origins."""
     out = StoreOut.of(store)
-    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support), "subscription": None})
+    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support), "subscription": None,
+                                  "allowed_origins": []})

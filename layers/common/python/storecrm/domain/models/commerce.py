@@ -101,9 +101,10 @@ class Cart(Entity):
     @property
     def idle_check_at(self) -> int | None:
         """When the scheduler looks whether the cart was abandoned (None: it never will): an open cart with items
-        and an email, not mailed yet, after the shortest idle time a store may set; the store's own time is
+        and an email, not found abandoned yet (with its recovery mail, or without one when the store's quota or
+        the address's rule stopped it), after the shortest idle time a store may set; the store's own time is
         checked then."""
-        if self.status != "active" or not self.items or self.email is None or self.recovery_sent_at is not None:
+        if self.status != "active" or not self.items or self.email is None or self.abandoned_at is not None:
             return None
         return self.last_activity_at + SHORTEST_IDLE_SECONDS
 

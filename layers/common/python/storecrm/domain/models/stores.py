@@ -55,6 +55,8 @@ class Store(Entity):
     payment_hold_minutes: int = 30
     # A cart with items and an email left this long gets one recovery mail.
     abandoned_cart_minutes: int = 4 * 60
+    # Where callers' URLs may send people, in mails and redirects (storecrm.domain.link_origins).
+    allowed_origins: list[str] = Field(default_factory=list)
     created_at: int
     updated_at: int
 
