@@ -12,7 +12,7 @@ import pytest
 from tests.integration.test_carts import ADDRESS, current, line, sf, shopper
 from tests.integration.test_newstore_profiles import BASE, client_token, run_scheduler
 from tests.integration.test_profile_commerce import shop  # noqa: F401 - a fixture
-from tests.support import Api, Pipeline, Receiver, sent_mail
+from tests.support import Api, MailPipeline, Pipeline, Receiver, sent_mail
 
 ERASED_EMAIL = "erased@example.com"
 
@@ -40,7 +40,7 @@ def _erase(api: Api, store: dict[str, Any], profile_id: str) -> None:
 
 def test_erasure_takes_the_carts_and_their_recovery_mail_and_anonymises_the_orders(
         api: Api, owner: dict[str, Any], store: dict[str, Any], shop: dict[str, Any],  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, mails: MailPipeline) -> None:
     from storecrm.repositories import keys
 
     bearer = shopper(api, store, ERASED_EMAIL)
@@ -66,6 +66,7 @@ def test_erasure_takes_the_carts_and_their_recovery_mail_and_anonymises_the_orde
     for module in ("storecrm.domain.due", "storecrm.domain.cart_recovery"):
         monkeypatch.setattr(f"{module}.now", lambda: later)
     assert due_scheduler().run(60).done.get("CART") == 1
+    mails.run()
     assert sent_mail(ERASED_EMAIL) == [] and len(sent_mail("kept@example.com")) == 1
 
     after = api.call("GET", order_path, token=owner["access_token"]).body
