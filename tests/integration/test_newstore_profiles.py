@@ -3,7 +3,6 @@ addresses on the profile's revision, orders, and erasure on request, over the pr
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -406,9 +405,6 @@ def test_orders_in_the_order_summary_shape(api: Api, store: dict[str, Any], shop
                                            rival: dict[str, Any]) -> None:
     bearer, profile_id = _identify(api, store, "buyer@example.com")
     first = _checkout(api, store, shop, bearer)
-    # Orders list by their second; within one, by an id drawn from the cart (the same for a retried checkout),
-    # which says nothing of which came first.
-    time.sleep(1)
     second = _checkout(api, store, shop, bearer)
     reply = api.call("GET", f"{BASE}/{profile_id}/orders", token=token)
     assert reply.status == 200, reply.body

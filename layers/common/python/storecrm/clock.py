@@ -33,11 +33,14 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def derived_id(at: int, *names: str) -> str:
-    """A UUID version 7 like `new_id`'s, but the same for the same `at` (Unix seconds) and names: an id a retried
-    request makes again rather than anew (a checkout's order for one cart revision)."""
+def derived_id(made_after: str, *names: str) -> str:
+    """A UUID version 7 that a retried request makes again rather than anew (a checkout's order for one cart
+    revision): the millisecond of `made_after` (a UUID version 7 made before it, the cart's id), then bits of a hash
+    of `names`. Records that list by the second they were made break ties by id: a profile's orders placed within
+    one second then list in the order of their carts, as its carts are made one after another."""
     digest = hashlib.sha256("\n".join(names).encode()).digest()
-    value = (at * 1000) << 80 | int.from_bytes(digest[:10], "big")
+    millisecond = uuid.UUID(made_after).int >> 80
+    value = millisecond << 80 | int.from_bytes(digest[:10], "big")
     value = value & ~(0xF << 76) | 0x7 << 76
     value = value & ~(0x3 << 62) | 0x2 << 62
     return str(uuid.UUID(int=value))

@@ -679,7 +679,7 @@ class CartService:
             raise _out_of_stock(short)
         # The same for every checkout of this cart revision: a checkout retried after a timeout makes the same
         # order (only one can convert the cart) and reuses its PaymentIntent.
-        order_id = derived_id(cart.updated_at, "order", cart.id, str(cart.revision))
+        order_id = derived_id(cart.id, "order", cart.id, str(cart.revision))
         payment, client_secret = priced.payment, None
         if priced.payment_method.id == "credit_card":
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
