@@ -60,7 +60,12 @@ class TouchedItems:
 
 def _store(table: Table, hash_value: DynamoType, range_value: DynamoType | None, item: Item | None) -> None:
     """Puts `item` at its key as it was, or removes what is there (None), without a stream record."""
+    from localrunner import moto_speed
+
     items: Any = table.items  # {hash: {range: item}}, or {hash: item} without a sort key
+    found = items.get(hash_value)
+    current = (found.get(range_value) if range_value is not None else found) if found is not None else None
+    moto_speed.replaced(table, current, item)
     if range_value is not None:
         partition = items[hash_value]
         if item is None:

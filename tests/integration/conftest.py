@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from localrunner import moto_speed
 from localrunner.fake_stripe import FakeStripe
 from localrunner.moto_snapshots import snapshot_touched_items
 from localrunner.template import function_environment, provision
@@ -14,8 +15,9 @@ from moto import mock_aws
 
 from tests.support import FUNCTIONS, TEMPLATE, Api, Pipeline, Receiver, latest_code
 
-# Safe, copy-on-write transactions, as the local runner runs moto.
+# Safe, copy-on-write transactions and queries that read their partition only: as the local runner runs moto.
 snapshot_touched_items()
+moto_speed.install()
 
 
 def _reset_caches() -> None:
