@@ -1,7 +1,9 @@
 """Background event sources, generic over the template: Schedule, DynamoDB stream and SQS events.
 
-Each source is a daemon thread that stops when the shared Event is set. A failing invocation is
-logged and never ends its loop.
+Each source is a daemon thread (an SQS source: one per concurrent invocation its function may run, as
+Lambda scales its queue pollers) that stops when the shared Event is set. A failing invocation is
+logged and never ends its loop. Stream records every reader of a stream has read are dropped from
+moto's shard (localrunner.moto_bounds), and the drop is journaled like any change.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from localrunner.invoker import FunctionHost
 
 if TYPE_CHECKING:
     import boto3
+
+    from localrunner.persistence import Journal
 
 log = logging.getLogger("localrunner.consumers")
 
@@ -58,6 +62,12 @@ class Consumers:
         self.schedule_seconds = schedule_seconds
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.read_through = StreamPositions()
+        self._making_clients = threading.Lock()  # a boto3 session must not make two clients at once
+
+    def _client(self, service: str) -> Any:
+        with self._making_clients:
+            return self.session.client(service)  # type: ignore[call-overload]
 
     def start(self) -> list[str]:
         """Start one thread per event source; returns a description of each for the banner."""
@@ -71,14 +81,19 @@ class Consumers:
                 for name, props in host.spec.events_of(kind):
                     if not _enabled(props):
                         continue
-                    thread = threading.Thread(
-                        target=self._guard,
-                        args=(target, host, name, props),
-                        name=f"{host.spec.logical_id}.{name}",
-                        daemon=True,
-                    )
-                    thread.start()
-                    self.threads.append(thread)
+                    pollers = host.concurrency if kind == "SQS" else 1
+                    if kind == "DynamoDB":
+                        stream = str(self.prov.resolve(props)["Stream"])
+                        self.read_through.register(stream, f"{host.spec.logical_id}.{name}")
+                    for poller in range(pollers):
+                        thread = threading.Thread(
+                            target=self._guard,
+                            args=(target, host, name, props),
+                            name=f"{host.spec.logical_id}.{name}" + (f".{poller + 1}" if pollers > 1 else ""),
+                            daemon=True,
+                        )
+                        thread.start()
+                        self.threads.append(thread)
                     started.append(f"{host.spec.logical_id}.{name} ({kind}, {label})")
         return started
 
@@ -105,11 +120,12 @@ class Consumers:
 
     # ------------------------------------------------------------------------ DynamoDB streams
     def _stream_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
-        reader = StreamReader(self.session.client("dynamodbstreams"), self.prov.resolve(props))
+        reader = StreamReader(self._client("dynamodbstreams"), self.prov.resolve(props))
         delay = STREAM_POLL_SECONDS
         while not self.stop.wait(delay):
             try:
                 delay = reader.step(lambda records: self._deliver_stream(host, name, records, reader.partial))
+                self.read_through.report(reader.arn, f"{host.spec.logical_id}.{name}", reader.read_through())
             except Exception:
                 log.exception("%s.%s (DynamoDB) polling failed", host.spec.logical_id, name)
                 delay = MAX_RETRY_DELAY_SECONDS / 10
@@ -133,7 +149,7 @@ class Consumers:
     # ------------------------------------------------------------------------ SQS
     def _queue_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
         props = self.prov.resolve(props)
-        client: Any = self.session.client("sqs")
+        client: Any = self._client("sqs")
         queue_arn = str(props["Queue"])
         _, _, _, region, account, queue_name = queue_arn.split(":", 5)
         url = client.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account)["QueueUrl"]
@@ -182,6 +198,58 @@ class Consumers:
             failed_ids = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
             return [record for record in records if record["messageId"] not in failed_ids]
         return records
+
+
+class StreamPositions:
+    """How far each reader of each stream has read; records all of a stream's readers have read are dropped
+    (moto would keep them forever)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions: dict[str, dict[str, int | None]] = {}
+        self.journal: Journal | None = None
+
+    def register(self, stream_arn: str, reader: str) -> None:
+        with self._lock:
+            self._positions.setdefault(stream_arn, {})[reader] = None
+
+    def report(self, stream_arn: str, reader: str, read_through: int | None) -> None:
+        with self._lock:
+            readers = self._positions.setdefault(stream_arn, {})
+            readers[reader] = read_through
+            if any(position is None for position in readers.values()):
+                return
+            everyone = min(position for position in readers.values() if position is not None)
+        trim_stream_of(stream_arn, everyone, self.journal)
+
+
+def trim_stream_of(stream_arn: str, read_through: int, journal: Journal | None) -> None:
+    """Drops the stream's records up to `read_through`, and journals that (a replay drops the same)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from localrunner.moto_bounds import trim_stream
+    from localrunner.moto_lock import MOTO_LOCK
+
+    _, _, _, region, account, resource = stream_arn.split(":", 5)
+    table_name = resource.split("/")[1]
+    with MOTO_LOCK:
+        table = dynamodb_backends[account][region].tables.get(table_name)
+        if table is None or table.stream_shard is None:
+            return
+        if trim_stream(table, read_through) and journal is not None:
+            journal.trimmed(account, region, table_name, read_through)
+
+
+def trim_replayed(entry: tuple[Any, ...]) -> None:
+    """A journaled trim, done again on replay."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from localrunner.moto_bounds import trim_stream
+
+    _, account, region, table_name, read_through = entry
+    table = dynamodb_backends[account][region].tables.get(table_name)
+    if table is not None:
+        trim_stream(table, read_through)
 
 
 class StreamReader:
@@ -246,6 +314,20 @@ class StreamReader:
             self.latest_iterators[shard_id] = next_iterator
         records = [stream_record(r, self.arn) for r in raw]
         return [r for r in records if accepts(self.patterns, r)]
+
+    def read_through(self) -> int | None:
+        """The sequence number up to which every record was read and taken (None until a shard was read).
+        One shard here, as moto keeps one per table."""
+        positions: list[int] = []
+        for shard_id in self.start_positions:
+            pending = self.pending.get(shard_id)
+            if pending:
+                positions.append(int(pending[0]["dynamodb"]["SequenceNumber"]) - 1)
+            elif shard_id in self.last_sequence:
+                positions.append(int(self.last_sequence[shard_id]))
+            else:
+                return None
+        return min(positions) if positions else None
 
     def step(self, deliver: Any) -> float:
         """Read and deliver one batch per shard; returns the delay before the next step."""

@@ -10,6 +10,7 @@ import email
 import email.policy
 import logging
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -18,6 +19,8 @@ from email.utils import formataddr, getaddresses, parseaddr
 from typing import Any
 
 from localrunner.aws import SentMailHeaders
+from localrunner.moto_bounds import SENT_MAIL_KEPT
+from localrunner.moto_lock import MOTO_LOCK
 
 log = logging.getLogger("localrunner.mail")
 
@@ -111,27 +114,35 @@ def _fill_from_mime(mail: Mail, raw: str) -> None:
 
 
 class Mailbox:
-    """Reads moto's in-process SES backend; stamps each message with the time it was first seen."""
+    """Reads moto's in-process SES backend; stamps each message with the time it was first seen. Keeps the
+    newest SENT_MAIL_KEPT mails, as moto does (localrunner.moto_bounds)."""
 
     def __init__(self, account_id: str, region: str, sent: SentMailHeaders | None = None) -> None:
         self._account_id = account_id
         self._region = region
         self._sent = sent or SentMailHeaders()
         self._lock = threading.Lock()
-        self._mails: list[Mail] = []
-        self._echoed = 0  # how many mails the console watcher has printed
+        self._mails: deque[Mail] = deque(maxlen=SENT_MAIL_KEPT)
+        self._seen = 0  # how many messages moto has had, of those read
+        self._unechoed: deque[Mail] = deque(maxlen=SENT_MAIL_KEPT)  # for the console watcher
 
-    def _sent_messages(self) -> list[Any]:
+    def _sent_messages(self) -> tuple[list[Any], int]:
+        """moto's newest messages, and how many it was ever sent."""
         from moto.ses.models import ses_backends
 
-        return list(ses_backends[self._account_id][self._region].sent_messages)
+        with MOTO_LOCK:
+            messages = ses_backends[self._account_id][self._region].sent_messages
+            return list(messages), int(getattr(messages, "appended", len(messages)))
 
     def sync(self) -> list[Mail]:
         """Pick up messages sent since the last call; returns the new ones."""
         with self._lock:
-            messages = self._sent_messages()
-            new = [_from_moto(message, _now(), self._sent) for message in messages[len(self._mails) :]]
+            messages, total = self._sent_messages()
+            fresh = messages[len(messages) - min(len(messages), total - self._seen):] if total > self._seen else []
+            self._seen = total
+            new = [_from_moto(message, _now(), self._sent) for message in fresh]
             self._mails.extend(new)
+            self._unechoed.extend(new)
             return new
 
     def items(self, to: str | None = None) -> list[dict[str, Any]]:
@@ -150,7 +161,8 @@ class Mailbox:
             try:
                 self.sync()
                 with self._lock:
-                    unseen, self._echoed = self._mails[self._echoed :], len(self._mails)
+                    unseen = list(self._unechoed)
+                    self._unechoed.clear()
                 for mail in unseen:
                     log.info(
                         "\n---- mail %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n----",
