@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("localrunner.consumers")
 
 STREAM_POLL_SECONDS = 0.5
+# Records one GetRecords reads (DynamoDB's most); the function gets them in batches of its BatchSize, after
+# its filter, as Lambda does. A full read means more are waiting: the next is made at once.
+STREAM_READ_LIMIT = 1000
 MAX_RETRY_DELAY_SECONDS = 30.0
 
 
@@ -302,8 +305,9 @@ class StreamReader:
             return self.latest_iterators[shard_id]
         return self._new_iterator(shard_id, self.start_positions[shard_id])
 
-    def _read(self, shard_id: str) -> list[dict[str, Any]]:
-        page = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=self.batch_size)
+    def _read(self, shard_id: str) -> tuple[list[dict[str, Any]], bool]:
+        """The shard's next records its filters accept, and whether more may be waiting."""
+        page = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=STREAM_READ_LIMIT)
         raw = page.get("Records", [])
         if raw:
             self.last_sequence[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
@@ -313,7 +317,7 @@ class StreamReader:
         elif shard_id in self.latest_iterators:
             self.latest_iterators[shard_id] = next_iterator
         records = [stream_record(r, self.arn) for r in raw]
-        return [r for r in records if accepts(self.patterns, r)]
+        return [r for r in records if accepts(self.patterns, r)], len(raw) == STREAM_READ_LIMIT
 
     def read_through(self) -> int | None:
         """The sequence number up to which every record was read and taken (None until a shard was read).
@@ -330,26 +334,31 @@ class StreamReader:
         return min(positions) if positions else None
 
     def step(self, deliver: Any) -> float:
-        """Read and deliver one batch per shard; returns the delay before the next step."""
+        """Read each shard's next records and deliver them in batches; returns the delay before the next step
+        (none while records are waiting, longer after a failure)."""
         self._discover()
-        delay = STREAM_POLL_SECONDS
+        delay, waiting = STREAM_POLL_SECONDS, False
         for shard_id in list(self.start_positions):
             records = self.pending.pop(shard_id, None)
+            more = False
             if records is None:
                 if shard_id in self.closed:
                     continue
-                records = self._read(shard_id)
-            if not records:
-                continue
-            failed: list[dict[str, Any]] = deliver(records)
-            if not failed:
-                self.attempts.pop(shard_id, None)
-                continue
-            attempt = self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
-            if 0 <= self.max_retries < attempt:
-                log.error("%s: dropping %d records after %d retries", self.arn, len(failed), self.max_retries)
-                self.attempts.pop(shard_id)
-                continue
-            self.pending[shard_id] = failed
-            delay = max(delay, min(MAX_RETRY_DELAY_SECONDS, STREAM_POLL_SECONDS * 2**attempt))
-        return delay
+                records, more = self._read(shard_id)
+            while records:
+                batch, records = records[: self.batch_size], records[self.batch_size:]
+                failed: list[dict[str, Any]] = deliver(batch)
+                if not failed:
+                    self.attempts.pop(shard_id, None)
+                    continue
+                attempt = self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
+                if 0 <= self.max_retries < attempt:
+                    log.error("%s: dropping %d records after %d retries", self.arn, len(failed), self.max_retries)
+                    self.attempts.pop(shard_id)
+                    continue
+                self.pending[shard_id] = failed + records  # the shard waits for the failed batch
+                delay = max(delay, min(MAX_RETRY_DELAY_SECONDS, STREAM_POLL_SECONDS * 2**attempt))
+                more = False
+                break
+            waiting = waiting or more
+        return 0.0 if waiting and delay == STREAM_POLL_SECONDS else delay
