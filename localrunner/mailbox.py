@@ -45,6 +45,9 @@ class Mail:
         return {"id": data.pop("id"), "from": data.pop("sender"), **data}
 
 
+SEEN_AT = "localrunner_seen_at"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -126,24 +129,35 @@ class Mailbox:
         self._seen = 0  # how many messages moto has had, of those read
         self._unechoed: deque[Mail] = deque(maxlen=SENT_MAIL_KEPT)  # for the console watcher
 
-    def _sent_messages(self) -> tuple[list[Any], int]:
-        """moto's newest messages, and how many it was ever sent."""
+    def _fresh_messages(self) -> list[tuple[Any, str]]:
+        """moto's messages sent since the last call, each with the time the mailbox first saw it (kept on the
+        message itself, so it is saved with moto's state and a restart shows the same time)."""
         from moto.ses.models import ses_backends
 
         with MOTO_LOCK:
             messages = ses_backends[self._account_id][self._region].sent_messages
-            return list(messages), int(getattr(messages, "appended", len(messages)))
+            total = int(getattr(messages, "appended", len(messages)))
+            unread = min(len(messages), total - self._seen)
+            fresh = list(messages)[len(messages) - unread:] if unread > 0 else []
+            self._seen = total
+            for message in fresh:
+                if not getattr(message, SEEN_AT, None):
+                    setattr(message, SEEN_AT, _now())
+            return [(message, getattr(message, SEEN_AT)) for message in fresh]
 
     def sync(self) -> list[Mail]:
         """Pick up messages sent since the last call; returns the new ones."""
         with self._lock:
-            messages, total = self._sent_messages()
-            fresh = messages[len(messages) - min(len(messages), total - self._seen):] if total > self._seen else []
-            self._seen = total
-            new = [_from_moto(message, _now(), self._sent) for message in fresh]
+            new = [_from_moto(message, seen_at, self._sent) for message, seen_at in self._fresh_messages()]
             self._mails.extend(new)
             self._unechoed.extend(new)
             return new
+
+    def prime(self) -> None:
+        """Reads the mail already there (kept from before a restart) without echoing it to the console again."""
+        self.sync()
+        with self._lock:
+            self._unechoed.clear()
 
     def items(self, to: str | None = None) -> list[dict[str, Any]]:
         """All mail, oldest first, optionally only mail with `to` among its recipients."""

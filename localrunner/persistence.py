@@ -150,6 +150,7 @@ class Journal:
         self._generation = 0
         self._written = 0
         self._compacting = threading.Event()
+        self._compacted_in = 0.0  # seconds the last compaction took
         self._owner: IO[bytes] | None = None
         self.loaded_at_start = False
 
@@ -293,7 +294,13 @@ class Journal:
             for old in self._journals():
                 if int(old.suffix[1:]) < generation:
                     old.unlink(missing_ok=True)
-        return time.monotonic() - started
+        self._compacted_in = time.monotonic() - started
+        return self._compacted_in
+
+    def quick_to_compact(self, within: float = 1.0) -> bool:
+        """Whether there are changes since the last snapshot and making one took less than `within` seconds
+        last time."""
+        return self._file is not None and self._written > 0 and self._compacted_in < within
 
     def _compact_in_background(self) -> None:
         try:

@@ -152,7 +152,8 @@ class Runner:
             overrides = {**local_billing(session, self.template), **overrides}
         self.provisioned = prov = provision(session, overrides, self.template, self._existing)
         if self._journal is not None:
-            self._journal.compact()  # what was loaded, replayed and provisioned, in one snapshot
+            # What was loaded, replayed and provisioned, in one snapshot.
+            log.info("data folder compacted in %.1f s", self._journal.compact())
             moto.set_journal(self._journal)
         os.environ.update(shared_environment(self.template, prov))
         if self.clock_rate != 1.0:
@@ -167,7 +168,7 @@ class Runner:
             self._preload()
         self.routes = api_routes(self.template)
         mailbox = Mailbox(prov.account_id, prov.region, self._sent_mail)
-        mailbox.sync()  # mail from before a restart is in the mailbox, not echoed again
+        mailbox.prime()  # mail from before a restart is in the mailbox, not echoed again
         app = App.from_template(self.routes, self.function_hosts, prov, mailbox, self.aws_endpoint_url)
         self._server = RunnerServer((self.host, self.port), app)
 
@@ -221,6 +222,10 @@ class Runner:
             thread.join(1.0)
         if self._stripe is not None:
             self._stripe.stop()
+        if self._journal is not None and self._journal.quick_to_compact():
+            # The next start then has nothing to replay. Only when it is quick: a supervisor kills a few seconds
+            # after SIGTERM (and a kill meanwhile leaves the last snapshot and the journal as they were).
+            self._journal.compact()
         if self._moto is not None:
             self._moto.set_journal(None)
             self._moto.stop()
