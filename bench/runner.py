@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -199,12 +200,16 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     timeouts: int = 0
     errors: list[str] = field(default_factory=list)
+    # Profile updates answered 200, by profile: each wrote one revision.
+    updates: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, elapsed_ms: float, status: int) -> None:
+    def add(self, elapsed_ms: float, status: int, updated: str | None = None) -> None:
         with self.lock:
             self.millis.append(elapsed_ms)
             self.statuses[status] = self.statuses.get(status, 0) + 1
+            if updated is not None and status == 200:
+                self.updates[updated] += 1
 
     @property
     def count(self) -> int:
@@ -294,7 +299,8 @@ def drive(base_url: str, shop: Shop, clients: int, *, seconds: float | None = No
             except OSError as error:
                 tally.errors.append(f"{method} {path}: {error!r}")
                 continue
-            tally.add((time.perf_counter() - began) * 1000, status)
+            updated = path.rsplit("/", 1)[1] if method == "PUT" else None
+            tally.add((time.perf_counter() - began) * 1000, status, updated)
             if path.startswith("/v0/consumer_profiles/") and isinstance(document, dict) and "revision" in document:
                 revisions[path.rsplit("/", 1)[1]] = int(document["revision"])
             elif status == 409 and method == "PUT" and path.startswith("/v0/"):
@@ -337,6 +343,74 @@ def _row(label: str, tally: Tally, elapsed: float, cpu: float, rss: float) -> li
             f"{cpu / elapsed:.2f}", f"{rss:.0f}"]
 
 
+def revisions(base_url: str, shop: Shop) -> dict[str, int]:
+    client = Client(base_url)
+    return {profile: int(_ok(client.request("GET", f"/v0/consumer_profiles/{profile}", token=shop.back_office))[
+        "revision"]) for profile in shop.profiles}
+
+
+class _Receiver:
+    """A webhook receiver on loopback that notes when each event arrives, after sleeping `delay` seconds."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.arrived: dict[str, float] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                receiver.arrived.setdefault(body["data"]["profile"].get("email") or "", time.monotonic())
+                time.sleep(delay)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def beside_a_slow_receiver(base_url: str, shop: Shop, sleep: float = 12.0) -> float | None:
+    """Seconds from another store's profile.created to its delivery while the bench shop's receiver sleeps past
+    the 10 s timeout on its own (None: not delivered within 30 s)."""
+    client = Client(base_url)
+    other = _ok(client.request("POST", "/v1/stores", {"key": "bench-other-shop", "timezone": "UTC",
+                                                      "billing_email": "billing@bench.example.com"}, shop.owner))["id"]
+    slow, fast = _Receiver(delay=sleep), _Receiver()
+    try:
+        for store, receiver in ((shop.store_id, slow), (other, fast)):
+            _ok(client.request("POST", f"/v1/stores/{store}/webhooks", {
+                "key": "crm", "url": receiver.url, "events": [{"event": "profile.created"}],
+                "secret": "whsec_bench_receiver_0001"}, shop.owner))
+        _ok(client.request("POST", f"/v1/stores/{shop.store_id}/profiles", {"email": "slow@bench.example.com"},
+                           shop.owner))
+        deadline = time.monotonic() + 30
+        while "slow@bench.example.com" not in slow.arrived and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sent = time.monotonic()
+        _ok(client.request("POST", f"/v1/stores/{other}/profiles", {"email": "fast@bench.example.com"}, shop.owner))
+        while "fast@bench.example.com" not in fast.arrived and time.monotonic() < sent + 30:
+            time.sleep(0.05)
+        arrived = fast.arrived.get("fast@bench.example.com")
+        return None if arrived is None else arrived - sent
+    finally:
+        slow.close()
+        fast.close()
+
+
 def run(clients: int = 64, seconds: float = 30.0, more: int = 10000, flags: tuple[str, ...] = ()) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-runner-data-") as data:
         _run(clients, seconds, more, ("--data-dir", data, *flags))
@@ -348,6 +422,7 @@ def _run(clients: int, seconds: float, more: int, flags: tuple[str, ...]) -> Non
     with local_runner(*flags) as (process, url, log_path):
         started_rss = resident_mib(process.pid)
         shop = set_up(url, clients)
+        before = revisions(url, shop)
         after_setup = resident_mib(process.pid)
         load = os.getloadavg()[0]
         began, cpu = time.perf_counter(), cpu_seconds(process.pid)
@@ -358,7 +433,14 @@ def _run(clients: int, seconds: float, more: int, flags: tuple[str, ...]) -> Non
         second = drive(url, shop, clients, requests=more, seed=11)
         second_elapsed, second_cpu = time.perf_counter() - began, cpu_seconds(process.pid) - cpu
         second_rss = resident_mib(process.pid)
+        after = revisions(url, shop)
+        beside_slow = beside_a_slow_receiver(url, shop)
         log_text = log_path.read_text(errors="replace")
+    began = time.perf_counter()
+    with local_runner(*flags) as (process, url, _):
+        restarted_in = time.perf_counter() - began
+        kept = revisions(url, shop)
+        restart_rss = resident_mib(process.pid)
     rows = [["phase", "answers", "per s", "p50 ms", "p99 ms", "max ms", "timeouts", "5xx", "conn. errors",
              "CPU ms/answer", "cores used", "resident MiB"],
             ["started, set up", *["-"] * 10, f"{started_rss:.0f} / {after_setup:.0f}"],
@@ -374,9 +456,21 @@ def _run(clients: int, seconds: float, more: int, flags: tuple[str, ...]) -> Non
     for error in (first.errors + second.errors)[:5]:
         print("  connection error:", error)
     failures = _traceback_ends(log_text)
-    print(f"runner log: {len(failures)} tracebacks, {log_text.count(' -> 5')} 5xx lines")
+    compactions = re.findall(r"data folder compacted in ([0-9.]+) s", log_text)
+    print(f"runner log: {len(failures)} tracebacks, {log_text.count(' -> 5')} 5xx lines, "
+          f"{len(compactions)} journal compactions while serving ({', '.join(compactions) or '-'} s, moto paused)")
     for line in sorted(set(failures))[:5]:
         print("  ", line[:300])
+    acknowledged = first.updates + second.updates
+    lost = sum(before[p] + acknowledged[p] - after[p] for p in shop.profiles)
+    print(f"profile updates answered 200: {sum(acknowledged.values())}; revisions written: "
+          f"{sum(after[p] - before[p] for p in shop.profiles)}; lost: {lost}")
+    print("another store's webhook delivered " + (f"{beside_slow:.1f} s" if beside_slow is not None else
+                                                  "not within 30 s") +
+          " after its change, while a receiver sleeps 12 s (past the 10 s timeout) on an earlier one")
+    print(f"restart (Ctrl-C, then start on the same data folder): healthy after {restarted_in:.1f} s, "
+          f"{sum(kept[p] == after[p] for p in shop.profiles)} of {len(shop.profiles)} profiles at their last "
+          f"revision, {restart_rss:.0f} MiB resident")
     print(f"goal: p99 <= 2000 ms, 0 timeouts, 0 5xx in the {seconds:g} s run; <= 1024 MiB resident at the end "
           f"(p99 {_percentile(first.millis, 0.99):.0f} ms, {first.timeouts} timeouts, {first.server_errors} 5xx, "
           f"{second_rss:.0f} MiB)")

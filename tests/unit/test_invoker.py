@@ -103,7 +103,7 @@ def test_invocations_run_at_once_up_to_the_concurrency_each_in_a_container_of_it
 
 def test_a_waiting_invocation_gets_the_next_free_container_in_the_order_it_came(code: Path) -> None:
     host = _host(code, concurrency=1)
-    first, threads = _invoke_all(host, 1)
+    _, threads = _invoke_all(host, 1)
     _until(lambda: "meeting" in sys.modules and _meeting().inside == [0])
     order: list[int] = []
     waiting: list[threading.Thread] = []

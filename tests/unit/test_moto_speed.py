@@ -38,7 +38,8 @@ def _make_table(db: Any) -> None:
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
         GlobalSecondaryIndexes=[
             {"IndexName": "Gsi1", "Projection": {"ProjectionType": "ALL"},
-             "KeySchema": [{"AttributeName": "G1PK", "KeyType": "HASH"}, {"AttributeName": "G1SK", "KeyType": "RANGE"}]},
+             "KeySchema": [{"AttributeName": "G1PK", "KeyType": "HASH"},
+                           {"AttributeName": "G1SK", "KeyType": "RANGE"}]},
             {"IndexName": "Gsi2", "Projection": {"ProjectionType": "KEYS_ONLY"},
              "KeySchema": [{"AttributeName": "G2PK", "KeyType": "HASH"}]},
             {"IndexName": "Gsi3", "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["n"]},
@@ -176,5 +177,6 @@ def test_an_index_query_reads_only_the_items_that_hold_its_key(monkeypatch: pyte
         page = db.query(TableName=TABLE, IndexName="Gsi2", KeyConditionExpression="G2PK = :g",
                         ExpressionAttributeValues={":g": {"S": "sparse"}})
         assert page["Count"] == 6
-        page = db.query(TableName=TABLE, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "P2"}})
+        page = db.query(TableName=TABLE, KeyConditionExpression="PK = :p",
+                        ExpressionAttributeValues={":p": {"S": "P2"}})
         assert page["Count"] == 7
