@@ -283,13 +283,56 @@ def _without_nulls(result: Any) -> Any:
             for key, value in result.items() if value is not None}
 
 
+def _wire(value: Any) -> Any:
+    """A result as DynamoDB's JSON: moto's attribute values as {type: value}, binary values base64 (moto keeps
+    them so, or as bytes)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if isinstance(value, DynamoType):
+        kind, held = value.type, value.value
+        if kind == "M":
+            return {"M": {key: _wire(member) for key, member in held.items()}}
+        if kind == "L":
+            return {"L": [_wire(member) for member in held]}
+        if kind == "B":
+            return {"B": _json_value(held) if isinstance(held, bytes | bytearray) else held}
+        if kind == "BS":
+            return {"BS": [_json_value(b) if isinstance(b, bytes | bytearray) else b for b in held]}
+        return {kind: held}
+    if isinstance(value, dict):
+        return {key: _wire(member) for key, member in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(member) for member in value]
+    if hasattr(value, "to_json") and not isinstance(value, datetime):
+        return _wire(value.to_json())
+    return value
+
+
+def _dynamo_result_init(original: Any) -> Any:
+    """DynamoResult keeps its result as moto's objects until it is written out: the data answers write them
+    straight to JSON (_wire), the others convert them as moto does then."""
+
+    @functools.wraps(original)
+    def keep_unconverted(self: Any, result: object) -> None:
+        self._result = result
+        self.localrunner_unconverted = True
+
+    return keep_unconverted
+
+
 def _execute_result(original: Any) -> Any:
     @functools.wraps(original)
     def execute_result(self: Any, context: Any) -> Any:
         operations = DATA_OPERATIONS.get(context.service_model.service_name, frozenset())
+        unconverted = getattr(self, "localrunner_unconverted", False)
         if not enabled or context.operation_model.name not in operations:
+            if unconverted:
+                from moto.dynamodb.models.utilities import dynamo_to_dict
+
+                self._result, self.localrunner_unconverted = dynamo_to_dict(self._result), False
             return original(self, context)
-        body = json.dumps(_without_nulls(self.result), separators=(",", ":"), default=_json_value)
+        result = _wire(self.result) if unconverted else self.result
+        body = json.dumps(_without_nulls(result), separators=(",", ":"), default=_json_value)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
 
     return execute_result
@@ -304,6 +347,7 @@ def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models import table as table_model
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoResult
 
     table_model.copy = _ResultsUncopied()
     Table.query = _query(Table.query)  # type: ignore[method-assign]
@@ -313,6 +357,7 @@ def install() -> None:
     Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign]
     responses.ActionResult.execute_result = _execute_result(  # type: ignore[method-assign]
         responses.ActionResult.execute_result)
+    DynamoResult.__init__ = _dynamo_result_init(DynamoResult.__init__)  # type: ignore[method-assign]
     # Asked on every request, and the same for a class every time (inspect.getmembers of the response class).
     cached_names = functools.lru_cache(maxsize=None)(utils.method_names_from_class)
     utils.method_names_from_class = cached_names
