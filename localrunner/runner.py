@@ -153,7 +153,7 @@ class Runner:
         self.provisioned = prov = provision(session, overrides, self.template, self._existing)
         if self._journal is not None:
             # What was loaded, replayed and provisioned, in one snapshot.
-            log.info("data folder compacted in %.1f s", self._journal.compact())
+            log.info("data folder snapshot written in %.1f s", self._journal.compact())
             moto.set_journal(self._journal)
         os.environ.update(shared_environment(self.template, prov))
         if self.clock_rate != 1.0:
