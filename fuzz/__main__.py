@@ -39,7 +39,9 @@ def _start_runner(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "localrunner", "--port", str(port)], cwd=REPO_ROOT,
+            # A fresh runner whose data lives beside its log (never the developer's .local-data).
+            [sys.executable, "-m", "localrunner", "--port", str(port), "--data-dir", str(log_path.parent / "data"),
+             "--fresh"], cwd=REPO_ROOT,
             # The run takes longer than an access token's 15 minutes: tokens that ran out would turn the
             # last operations into 401s only.
             env={**os.environ, "PYTHONUNBUFFERED": "1", "ACCESS_TOKEN_TTL": "7200"}, stdout=log,

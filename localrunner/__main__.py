@@ -1,4 +1,5 @@
-"""python -m localrunner [--port N] [--host 127.0.0.1]: the whole back end on one machine."""
+"""python -m localrunner [--port N] [--host 127.0.0.1] [--data-dir DIR] [--fresh] [--concurrency N]: the whole back
+end on one machine, its data kept between runs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
+from localrunner.cfn import REPO_ROOT
+from localrunner.invoker import DEFAULT_CONCURRENCY
 from localrunner.runner import Runner
 
 log = logging.getLogger("localrunner")
@@ -44,9 +48,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="template parameter override (repeatable); see LOCAL_PARAMETERS in runner.py for the defaults",
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO_ROOT / ".local-data",
+        help="where stores, profiles, logins, mail and files are kept between runs (default .local-data in the "
+        "repository)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="start empty: forget the data folder's contents")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"invocations each function runs at once, as Lambda's concurrency (default {DEFAULT_CONCURRENCY}: "
+        "two per core)",
+    )
     parser.add_argument("--preload", action="store_true", help="import every handler at start-up")
     parser.add_argument("--log-level", default="INFO", help="runner log level (default INFO)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
+    return args
 
 
 def banner(runner: Runner) -> str:
@@ -55,8 +77,13 @@ def banner(runner: Runner) -> str:
     json_header = "-H 'Content-Type: application/json'"
     table = runner.provisioned.refs.get("Table", "-") if runner.provisioned else "-"
     consumers = "\n".join(f"                 {label}" for label in runner.consumer_labels).strip() or "none"
+    data = runner.data_dir
+    kept = "-" if data is None else f"{data}   ({'data from the last run' if runner.restored else 'empty'})"
     return f"""
 storecrm local runner
+  Data           {kept}
+                 kept between runs; start empty with --fresh (or delete the folder)
+  Concurrency    {runner.concurrency} invocations per function at once   (--concurrency N)
   API            {url}   (stage dev, {len(runner.routes)} routes from template.yaml)
   Swagger UI     {url}/swagger
   Mailbox        {url}/_dev/mailbox   (filter: ?to={email})
@@ -92,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         clock_rate=args.clock_rate,
         parameter_overrides=overrides,
         preload=args.preload,
+        concurrency=args.concurrency,
+        data_dir=args.data_dir,
+        fresh=args.fresh,
     )
     stop = threading.Event()
 

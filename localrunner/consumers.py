@@ -1,7 +1,9 @@
 """Background event sources, generic over the template: Schedule, DynamoDB stream and SQS events.
 
-Each source is a daemon thread that stops when the shared Event is set. A failing invocation is
-logged and never ends its loop.
+Each source is a daemon thread (an SQS source: one per concurrent invocation its function may run, as
+Lambda scales its queue pollers) that stops when the shared Event is set. A failing invocation is
+logged and never ends its loop. Stream records every reader of a stream has read are dropped from
+moto's shard (localrunner.moto_bounds), and the drop is journaled like any change.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from localrunner.invoker import FunctionHost
 if TYPE_CHECKING:
     import boto3
 
+    from localrunner.persistence import Journal
+
 log = logging.getLogger("localrunner.consumers")
 
 STREAM_POLL_SECONDS = 0.5
+# Records one GetRecords reads (DynamoDB's most); the function gets them in batches of its BatchSize, after
+# its filter, as Lambda does. A full read means more are waiting: the next is made at once.
+STREAM_READ_LIMIT = 1000
 MAX_RETRY_DELAY_SECONDS = 30.0
 
 
@@ -58,6 +65,12 @@ class Consumers:
         self.schedule_seconds = schedule_seconds
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.read_through = StreamPositions()
+        self._making_clients = threading.Lock()  # a boto3 session must not make two clients at once
+
+    def _client(self, service: str) -> Any:
+        with self._making_clients:
+            return self.session.client(service)  # type: ignore[call-overload]
 
     def start(self) -> list[str]:
         """Start one thread per event source; returns a description of each for the banner."""
@@ -71,14 +84,19 @@ class Consumers:
                 for name, props in host.spec.events_of(kind):
                     if not _enabled(props):
                         continue
-                    thread = threading.Thread(
-                        target=self._guard,
-                        args=(target, host, name, props),
-                        name=f"{host.spec.logical_id}.{name}",
-                        daemon=True,
-                    )
-                    thread.start()
-                    self.threads.append(thread)
+                    pollers = host.concurrency if kind == "SQS" else 1
+                    if kind == "DynamoDB":
+                        stream = str(self.prov.resolve(props)["Stream"])
+                        self.read_through.register(stream, f"{host.spec.logical_id}.{name}")
+                    for poller in range(pollers):
+                        thread = threading.Thread(
+                            target=self._guard,
+                            args=(target, host, name, props),
+                            name=f"{host.spec.logical_id}.{name}" + (f".{poller + 1}" if pollers > 1 else ""),
+                            daemon=True,
+                        )
+                        thread.start()
+                        self.threads.append(thread)
                     started.append(f"{host.spec.logical_id}.{name} ({kind}, {label})")
         return started
 
@@ -105,11 +123,12 @@ class Consumers:
 
     # ------------------------------------------------------------------------ DynamoDB streams
     def _stream_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
-        reader = StreamReader(self.session.client("dynamodbstreams"), self.prov.resolve(props))
+        reader = StreamReader(self._client("dynamodbstreams"), self.prov.resolve(props))
         delay = STREAM_POLL_SECONDS
         while not self.stop.wait(delay):
             try:
                 delay = reader.step(lambda records: self._deliver_stream(host, name, records, reader.partial))
+                self.read_through.report(reader.arn, f"{host.spec.logical_id}.{name}", reader.read_through())
             except Exception:
                 log.exception("%s.%s (DynamoDB) polling failed", host.spec.logical_id, name)
                 delay = MAX_RETRY_DELAY_SECONDS / 10
@@ -133,7 +152,7 @@ class Consumers:
     # ------------------------------------------------------------------------ SQS
     def _queue_loop(self, host: FunctionHost, name: str, props: dict[str, Any]) -> None:
         props = self.prov.resolve(props)
-        client: Any = self.session.client("sqs")
+        client: Any = self._client("sqs")
         queue_arn = str(props["Queue"])
         _, _, _, region, account, queue_name = queue_arn.split(":", 5)
         url = client.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account)["QueueUrl"]
@@ -182,6 +201,58 @@ class Consumers:
             failed_ids = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
             return [record for record in records if record["messageId"] not in failed_ids]
         return records
+
+
+class StreamPositions:
+    """How far each reader of each stream has read; records all of a stream's readers have read are dropped
+    (moto would keep them forever)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions: dict[str, dict[str, int | None]] = {}
+        self.journal: Journal | None = None
+
+    def register(self, stream_arn: str, reader: str) -> None:
+        with self._lock:
+            self._positions.setdefault(stream_arn, {})[reader] = None
+
+    def report(self, stream_arn: str, reader: str, read_through: int | None) -> None:
+        with self._lock:
+            readers = self._positions.setdefault(stream_arn, {})
+            readers[reader] = read_through
+            if any(position is None for position in readers.values()):
+                return
+            everyone = min(position for position in readers.values() if position is not None)
+        trim_stream_of(stream_arn, everyone, self.journal)
+
+
+def trim_stream_of(stream_arn: str, read_through: int, journal: Journal | None) -> None:
+    """Drops the stream's records up to `read_through`, and journals that (a replay drops the same)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from localrunner.moto_bounds import trim_stream
+    from localrunner.moto_lock import MOTO_LOCK
+
+    _, _, _, region, account, resource = stream_arn.split(":", 5)
+    table_name = resource.split("/")[1]
+    with MOTO_LOCK:
+        table = dynamodb_backends[account][region].tables.get(table_name)
+        if table is None or table.stream_shard is None:
+            return
+        if trim_stream(table, read_through) and journal is not None:
+            journal.trimmed(account, region, table_name, read_through)
+
+
+def trim_replayed(entry: tuple[Any, ...]) -> None:
+    """A journaled trim, done again on replay."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from localrunner.moto_bounds import trim_stream
+
+    _, account, region, table_name, read_through = entry
+    table = dynamodb_backends[account][region].tables.get(table_name)
+    if table is not None:
+        trim_stream(table, read_through)
 
 
 class StreamReader:
@@ -234,8 +305,9 @@ class StreamReader:
             return self.latest_iterators[shard_id]
         return self._new_iterator(shard_id, self.start_positions[shard_id])
 
-    def _read(self, shard_id: str) -> list[dict[str, Any]]:
-        page = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=self.batch_size)
+    def _read(self, shard_id: str) -> tuple[list[dict[str, Any]], bool]:
+        """The shard's next records its filters accept, and whether more may be waiting."""
+        page = self.client.get_records(ShardIterator=self._iterator(shard_id), Limit=STREAM_READ_LIMIT)
         raw = page.get("Records", [])
         if raw:
             self.last_sequence[shard_id] = raw[-1]["dynamodb"]["SequenceNumber"]
@@ -245,29 +317,48 @@ class StreamReader:
         elif shard_id in self.latest_iterators:
             self.latest_iterators[shard_id] = next_iterator
         records = [stream_record(r, self.arn) for r in raw]
-        return [r for r in records if accepts(self.patterns, r)]
+        return [r for r in records if accepts(self.patterns, r)], len(raw) == STREAM_READ_LIMIT
+
+    def read_through(self) -> int | None:
+        """The sequence number up to which every record was read and taken (None until a shard was read).
+        One shard here, as moto keeps one per table."""
+        positions: list[int] = []
+        for shard_id in self.start_positions:
+            pending = self.pending.get(shard_id)
+            if pending:
+                positions.append(int(pending[0]["dynamodb"]["SequenceNumber"]) - 1)
+            elif shard_id in self.last_sequence:
+                positions.append(int(self.last_sequence[shard_id]))
+            else:
+                return None
+        return min(positions) if positions else None
 
     def step(self, deliver: Any) -> float:
-        """Read and deliver one batch per shard; returns the delay before the next step."""
+        """Read each shard's next records and deliver them in batches; returns the delay before the next step
+        (none while records are waiting, longer after a failure)."""
         self._discover()
-        delay = STREAM_POLL_SECONDS
+        delay, waiting = STREAM_POLL_SECONDS, False
         for shard_id in list(self.start_positions):
             records = self.pending.pop(shard_id, None)
+            more = False
             if records is None:
                 if shard_id in self.closed:
                     continue
-                records = self._read(shard_id)
-            if not records:
-                continue
-            failed: list[dict[str, Any]] = deliver(records)
-            if not failed:
-                self.attempts.pop(shard_id, None)
-                continue
-            attempt = self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
-            if 0 <= self.max_retries < attempt:
-                log.error("%s: dropping %d records after %d retries", self.arn, len(failed), self.max_retries)
-                self.attempts.pop(shard_id)
-                continue
-            self.pending[shard_id] = failed
-            delay = max(delay, min(MAX_RETRY_DELAY_SECONDS, STREAM_POLL_SECONDS * 2**attempt))
-        return delay
+                records, more = self._read(shard_id)
+            while records:
+                batch, records = records[: self.batch_size], records[self.batch_size:]
+                failed: list[dict[str, Any]] = deliver(batch)
+                if not failed:
+                    self.attempts.pop(shard_id, None)
+                    continue
+                attempt = self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
+                if 0 <= self.max_retries < attempt:
+                    log.error("%s: dropping %d records after %d retries", self.arn, len(failed), self.max_retries)
+                    self.attempts.pop(shard_id)
+                    continue
+                self.pending[shard_id] = failed + records  # the shard waits for the failed batch
+                delay = max(delay, min(MAX_RETRY_DELAY_SECONDS, STREAM_POLL_SECONDS * 2**attempt))
+                more = False
+                break
+            waiting = waiting or more
+        return 0.0 if waiting and delay == STREAM_POLL_SECONDS else delay

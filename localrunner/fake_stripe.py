@@ -18,6 +18,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -121,7 +122,14 @@ def _mapping(params: Json, name: str) -> Json:
 
 
 class FakeStripe:
-    """Stripe's API on a free loopback port; all state in memory, one instance per test or runner."""
+    """Stripe's API on a free loopback port; all state in memory, one instance per test or runner.
+
+    `state()` and `restore()` carry its objects across a restart of the local runner, which calls
+    `on_change` after every call that may have changed them. The calls and events recorded for tests are
+    the newest KEPT.
+    """
+
+    KEPT = 1000
 
     _ROUTES = (
         ("POST", re.compile(r"/v1/checkout/sessions"), "_create_checkout_session"),
@@ -155,6 +163,29 @@ class FakeStripe:
         self._payments: dict[str, tuple[int | None, str | None]] = {}  # payment intent -> (amount, currency)
         # (api key, idempotency key) -> the request it was first sent with (method, path, params), and the reply
         self._replies: dict[tuple[str, str], tuple[tuple[str, str, Json], tuple[int, Json]]] = {}
+        self.on_change: Callable[[], None] | None = None
+
+    _STATE = ("sessions", "portal_sessions", "customers", "refunds", "subscriptions", "payment_intents",
+              "_session_params", "_payments", "_replies")
+
+    def state(self) -> Json:
+        """The objects it keeps (copies), for restore()."""
+        with self._lock:
+            return copy.deepcopy({name: getattr(self, name) for name in self._STATE})
+
+    def restore(self, state: Json) -> None:
+        with self._lock:
+            for name in self._STATE:
+                setattr(self, name, copy.deepcopy(state.get(name, {})))
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    @staticmethod
+    def _keep_newest(records: list[Any]) -> None:
+        if len(records) > 2 * FakeStripe.KEPT:
+            del records[: -FakeStripe.KEPT]
 
     @property
     def url(self) -> str:
@@ -187,9 +218,17 @@ class FakeStripe:
         auth = authorization or ""
         api_key = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
         idempotency_key = idempotency_key if method == "POST" else None
+        reply = self._handle(method, path, form, api_key, idempotency_key)
+        if method == "POST" and reply[0] == 200:
+            self._changed()
+        return reply
+
+    def _handle(self, method: str, path: str, form: str, api_key: str | None,
+                idempotency_key: str | None) -> tuple[int, Json]:
         with self._lock:
             request = StripeRequest(method, path, {}, api_key, idempotency_key)
             self.requests.append(request)
+            self._keep_newest(self.requests)
             try:
                 request.params = parse_form(form)
                 if not api_key:
@@ -550,6 +589,7 @@ class FakeStripe:
             "request": {"id": None, "idempotency_key": None},
         }
         self.events.append(event)
+        self._keep_newest(self.events)
         return copy.deepcopy(event)
 
 

@@ -11,6 +11,7 @@ import email
 import email.policy
 import logging
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -19,6 +20,8 @@ from email.utils import formataddr, getaddresses, parseaddr
 from typing import Any
 
 from localrunner.aws import SentMailHeaders
+from localrunner.moto_bounds import SENT_MAIL_KEPT
+from localrunner.moto_lock import MOTO_LOCK
 
 log = logging.getLogger("localrunner.mail")
 
@@ -42,6 +45,9 @@ class Mail:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         return {"id": data.pop("id"), "from": data.pop("sender"), **data}
+
+
+SEEN_AT = "localrunner_seen_at"
 
 
 def _now() -> str:
@@ -114,28 +120,47 @@ def _fill_from_mime(mail: Mail, raw: str) -> None:
 
 
 class Mailbox:
-    """Reads moto's in-process SES backend; stamps each message with the time it was first seen."""
+    """Reads moto's in-process SES backend; stamps each message with the time it was first seen. Keeps the
+    newest SENT_MAIL_KEPT mails, as moto does (localrunner.moto_bounds)."""
 
     def __init__(self, account_id: str, region: str, sent: SentMailHeaders | None = None) -> None:
         self._account_id = account_id
         self._region = region
         self._sent = sent or SentMailHeaders()
         self._lock = threading.Lock()
-        self._mails: list[Mail] = []
-        self._echoed = 0  # how many mails the console watcher has printed
+        self._mails: deque[Mail] = deque(maxlen=SENT_MAIL_KEPT)
+        self._seen = 0  # how many messages moto has had, of those read
+        self._unechoed: deque[Mail] = deque(maxlen=SENT_MAIL_KEPT)  # for the console watcher
 
-    def _sent_messages(self) -> list[Any]:
+    def _fresh_messages(self) -> list[tuple[Any, str]]:
+        """moto's messages sent since the last call, each with the time the mailbox first saw it (kept on the
+        message itself, so it is saved with moto's state and a restart shows the same time)."""
         from moto.ses.models import ses_backends
 
-        return list(ses_backends[self._account_id][self._region].sent_messages)
+        with MOTO_LOCK:
+            messages = ses_backends[self._account_id][self._region].sent_messages
+            total = int(getattr(messages, "appended", len(messages)))
+            unread = min(len(messages), total - self._seen)
+            fresh = list(messages)[len(messages) - unread:] if unread > 0 else []
+            self._seen = total
+            for message in fresh:
+                if not getattr(message, SEEN_AT, None):
+                    setattr(message, SEEN_AT, _now())
+            return [(message, getattr(message, SEEN_AT)) for message in fresh]
 
     def sync(self) -> list[Mail]:
         """Pick up messages sent since the last call; returns the new ones."""
         with self._lock:
-            messages = self._sent_messages()
-            new = [_from_moto(message, _now(), self._sent) for message in messages[len(self._mails) :]]
+            new = [_from_moto(message, seen_at, self._sent) for message, seen_at in self._fresh_messages()]
             self._mails.extend(new)
+            self._unechoed.extend(new)
             return new
+
+    def prime(self) -> None:
+        """Reads the mail already there (kept from before a restart) without echoing it to the console again."""
+        self.sync()
+        with self._lock:
+            self._unechoed.clear()
 
     def items(self, to: str | None = None) -> list[dict[str, Any]]:
         """All mail, oldest first, optionally only mail with `to` among its recipients."""
@@ -153,7 +178,8 @@ class Mailbox:
             try:
                 self.sync()
                 with self._lock:
-                    unseen, self._echoed = self._mails[self._echoed :], len(self._mails)
+                    unseen = list(self._unechoed)
+                    self._unechoed.clear()
                 for mail in unseen:
                     log.info(
                         "\n---- mail %s\nFrom: %s\nReply-To: %s\nTo: %s\nSubject: %s\n\n%s\n----",

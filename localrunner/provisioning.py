@@ -6,11 +6,13 @@ moto server in the local runner (via AWS_ENDPOINT_URL).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import string
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from localrunner import iam_recording
@@ -304,12 +306,34 @@ def _creation_order(resources: dict[str, Any]) -> list[str]:
     return order
 
 
+@dataclass
+class Existing:
+    """Resources an earlier run created (the runner's data folder keeps them): what Ref and GetAtt answered for
+    each, and a fingerprint of the properties it was made with."""
+
+    refs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[tuple[str, str], Any] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def of(self, prov: Provisioned, made: dict[str, str]) -> None:
+        """Remember what `prov` holds, `made` being each created resource's fingerprint."""
+        self.refs, self.attrs, self.fingerprints = dict(prov.refs), dict(prov.attrs), dict(made)
+
+
+def fingerprint(resource_type: str, properties: dict[str, Any]) -> str:
+    text = json.dumps([resource_type, properties], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def provision(
     session: boto3.session.Session,
     parameter_overrides: dict[str, str] | None = None,
     template: dict[str, Any] | None = None,
+    existing: Existing | None = None,
 ) -> Provisioned:
-    """Create every supported resource of the template through the session's clients."""
+    """Create every supported resource of the template through the session's clients; resources in
+    `existing` are taken as they are (a resource whose properties changed since is named in a warning) and
+    `existing` is updated to what is there now."""
     if template is None:
         from localrunner.cfn import load_template
 
@@ -323,12 +347,27 @@ def provision(
     for logical_id, resource in resources.items():
         if resource.get("Type") not in CREATORS:
             _placeholder(prov, logical_id, resource.get("Type", ""))
+    kept = existing or Existing()
+    made: dict[str, str] = {}
+    changed: list[str] = []
     for logical_id in _creation_order(resources):
         resource = resources[logical_id]
         if "Condition" in resource and not prov.condition(resource["Condition"]):
             continue
         properties = prov.resolve(resource.get("Properties") or {})
+        made[logical_id] = fingerprint(resource["Type"], properties)
+        if logical_id in kept.refs:
+            prov.refs[logical_id] = kept.refs[logical_id]
+            prov.attrs.update({key: value for key, value in kept.attrs.items() if key[0] == logical_id})
+            if kept.fingerprints.get(logical_id) != made[logical_id]:
+                changed.append(logical_id)
+                made[logical_id] = kept.fingerprints.get(logical_id, "")  # still as it was made
+            continue
         CREATORS[resource["Type"]](session, prov, logical_id, properties)
         log.debug("created %s (%s) -> %s", logical_id, resource["Type"], prov.refs[logical_id])
+    if changed:
+        log.warning("template.yaml changed %s since the saved data was made; they stay as they were "
+                    "(start with --fresh to make them anew)", ", ".join(changed))
+    kept.of(prov, made)
     iam_recording.provisioned(prov)
     return prov

@@ -58,11 +58,29 @@ class Routes(list[Route]):
     def resource_for(self, path: str) -> tuple[str, dict[str, str]] | None:
         """The resource path API Gateway would pick for a request path, and its parameters."""
         best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
-        for route in self:
+        for specificity, route in self._candidates(len(split_path(path))):
             params = route.match_path(path)
-            if params is not None and (best is None or route.specificity() > best[0]):
-                best = (route.specificity(), route.path, params)
+            if params is not None and (best is None or specificity > best[0]):
+                best = (specificity, route.path, params)
         return (best[1], best[2]) if best else None
+
+    def _candidates(self, segments: int) -> list[tuple[tuple[int, ...], Route]]:
+        """The routes that can match a path of this many segments (those of as many, and the greedy ones),
+        with their specificity; worked out once per list of routes (every request asks)."""
+        cached: tuple[int, dict[int, list[tuple[tuple[int, ...], Route]]]] | None = self.__dict__.get("_by_length")
+        if cached is None or cached[0] != len(self):
+            by_length: dict[int, list[tuple[tuple[int, ...], Route]]] = {}
+            greedy: list[tuple[tuple[int, ...], Route]] = []
+            for route in self:
+                entry = (route.specificity(), route)
+                if any(_is_greedy(segment) for segment in route.segments):
+                    greedy.append(entry)
+                else:
+                    by_length.setdefault(len(route.segments), []).append(entry)
+            by_length[-1] = greedy
+            cached = (len(self), by_length)
+            self.__dict__["_by_length"] = cached
+        return cached[1].get(segments, []) + cached[1][-1]
 
     def methods_for(self, resource: str) -> list[str]:
         return sorted({route.method for route in self if route.path == resource})

@@ -8,13 +8,17 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from localrunner.aws import REGION, MotoServer, SentMailHeaders, configure_environment
-from localrunner.consumers import Consumers
+from localrunner.cfn import REPO_ROOT
+from localrunner.consumers import Consumers, trim_replayed
 from localrunner.fake_stripe import FakeStripe
-from localrunner.invoker import FunctionHost, add_layers_to_path, hosts
+from localrunner.invoker import DEFAULT_CONCURRENCY, FunctionHost, add_layers_to_path, hosts
 from localrunner.mailbox import Mailbox
+from localrunner.persistence import Journal, Part
+from localrunner.provisioning import Existing
 from localrunner.server import App, RunnerServer
 from localrunner.template import (
     Provisioned,
@@ -46,9 +50,13 @@ LOCAL_BILLING_KEYS = {"secret_key": "sk_test_local_platform", "webhook_secret": 
 
 def local_billing(session: boto3.session.Session, template: Template) -> dict[str, str]:
     """Parameters that sell the template's default plans through the fake Stripe (paid plans get a
-    `price_local_<plan id>` Price, which the fake accepts like any other)."""
-    session.client("secretsmanager").create_secret(Name=LOCAL_BILLING_SECRET,
-                                                   SecretString=json.dumps(LOCAL_BILLING_KEYS))
+    `price_local_<plan id>` Price, which the fake accepts like any other). The operator's keys are a secret
+    made once (a restart with saved data finds it)."""
+    secrets: Any = session.client("secretsmanager")
+    try:
+        secrets.describe_secret(SecretId=LOCAL_BILLING_SECRET)
+    except secrets.exceptions.ResourceNotFoundException:
+        secrets.create_secret(Name=LOCAL_BILLING_SECRET, SecretString=json.dumps(LOCAL_BILLING_KEYS))
     plans = json.loads(template["Parameters"]["BillingPlans"]["Default"])
     for plan in plans:
         if plan.get("amount"):
@@ -91,6 +99,10 @@ class Runner:
     clock_rate: float = 1.0
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     preload: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    # Where the data lives between runs (None: nowhere, everything is lost at stop); fresh: start empty.
+    data_dir: Path | None = REPO_ROOT / ".local-data"
+    fresh: bool = False
 
     # Filled by start().
     aws_endpoint_url: str = ""
@@ -106,6 +118,9 @@ class Runner:
     _mail_stop: threading.Event = field(default_factory=threading.Event)
     _sent_mail: SentMailHeaders = field(default_factory=SentMailHeaders)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _journal: Journal | None = None
+    _existing: Existing = field(default_factory=Existing)
+    restored: bool = False  # whether start() found saved data
 
     @property
     def stripe_url(self) -> str | None:
@@ -118,22 +133,28 @@ class Runner:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._moto = MotoServer(self.host, self._sent_mail)
-        self.aws_endpoint_url = self._moto.start()
+        self._moto = moto = MotoServer(self.host, self._sent_mail)
+        self.aws_endpoint_url = moto.start()
         configure_environment(self.aws_endpoint_url)
+        overrides = {**LOCAL_PARAMETERS, **self.parameter_overrides}
+        # Stripe calls (paid audiences) go to a local fake unless a StripeApiBase override says otherwise.
+        if "StripeApiBase" not in overrides:
+            self._stripe = FakeStripe(self.host)
+            overrides["StripeApiBase"] = self._stripe.start()
+        if self.data_dir is not None:
+            self._journal = self._open_data(self.data_dir)
 
         import boto3  # after configure_environment, so the session sees the moto endpoint
 
         session = boto3.session.Session(region_name=REGION)
         self.template = load_template()
-        # Stripe calls (paid audiences) go to a local fake unless a StripeApiBase override says otherwise.
-        overrides = {**LOCAL_PARAMETERS, **self.parameter_overrides}
-        if "StripeApiBase" not in overrides:
-            self._stripe = FakeStripe(self.host)
-            overrides["StripeApiBase"] = self._stripe.start()
-            if "PlatformStripeSecretName" not in overrides:
-                overrides = {**local_billing(session, self.template), **overrides}
-        self.provisioned = prov = provision(session, overrides, self.template)
+        if self._stripe is not None and "PlatformStripeSecretName" not in overrides:
+            overrides = {**local_billing(session, self.template), **overrides}
+        self.provisioned = prov = provision(session, overrides, self.template, self._existing)
+        if self._journal is not None:
+            # What was loaded, replayed and provisioned, in one snapshot.
+            log.info("data folder snapshot written in %.1f s", self._journal.compact())
+            moto.set_journal(self._journal)
         os.environ.update(shared_environment(self.template, prov))
         if self.clock_rate != 1.0:
             if self.clock_rate <= 0:
@@ -142,18 +163,40 @@ class Runner:
             os.environ.update({"STORECRM_CLOCK_RATE": repr(self.clock_rate), "STORECRM_CLOCK_START": repr(time.time())})
         add_layers_to_path()
 
-        self.function_hosts = hosts(functions(self.template), prov.region)
+        self.function_hosts = hosts(functions(self.template), prov.region, self.concurrency)
         if self.preload:
             self._preload()
         self.routes = api_routes(self.template)
         mailbox = Mailbox(prov.account_id, prov.region, self._sent_mail)
+        mailbox.prime()  # mail from before a restart is in the mailbox, not echoed again
         app = App.from_template(self.routes, self.function_hosts, prov, mailbox, self.aws_endpoint_url)
         self._server = RunnerServer((self.host, self.port), app)
 
         self._spawn("http", self._server.serve_forever, 0.2)  # short poll: quick shutdown
         self._spawn("mailbox", mailbox.watch, self._mail_stop)
         self._consumers = Consumers(self.function_hosts, prov, session, self.schedule_seconds)
+        self._consumers.read_through.journal = self._journal
         self.consumer_labels = self._consumers.start()
+
+    def _open_data(self, folder: Path) -> Journal:
+        """The data folder, taken (or refused while another runner has it), with its data loaded."""
+        assert self._moto is not None
+        journal = Journal(folder)
+        journal.open(self.fresh)
+        journal.parts["provisioned"] = Part(lambda: self._existing, self._load_existing)
+        journal.parts["reply_to"] = Part(self._sent_mail.state, self._sent_mail.restore)
+        journal.replayers.update(aws=self._moto.in_process.replay, http=self._moto.app.replay, trim=trim_replayed)
+        if self._stripe is not None:
+            stripe = self._stripe
+            journal.parts["stripe"] = Part(stripe.state, stripe.restore)
+            stripe.on_change = lambda: journal.part_changed("stripe")
+        self.restored = journal.has_data
+        if self.restored:
+            journal.load()
+        return journal
+
+    def _load_existing(self, existing: Existing) -> None:
+        self._existing = existing
 
     def _spawn(self, name: str, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)  # type: ignore[arg-type]
@@ -179,5 +222,12 @@ class Runner:
             thread.join(1.0)
         if self._stripe is not None:
             self._stripe.stop()
+        if self._journal is not None and self._journal.quick_to_compact():
+            # The next start then has nothing to replay. Only when it is quick: a supervisor kills a few seconds
+            # after SIGTERM (and a kill meanwhile leaves the last snapshot and the journal as they were).
+            self._journal.compact()
         if self._moto is not None:
+            self._moto.set_journal(None)
             self._moto.stop()
+        if self._journal is not None:
+            self._journal.close()

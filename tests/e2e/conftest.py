@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,9 +59,12 @@ def _tail(path: Path, limit: int = 8000) -> str:
 
 
 class RunnerProcess:
-    """`python -m localrunner` with its output in a file (a pipe could fill up and block it)."""
+    """`python -m localrunner` with its output in a file (a pipe could fill up and block it), and its data in a
+    folder of its own (a scratch one, removed by stop(), unless `data_dir` names one to keep)."""
 
-    def __init__(self, *flags: str) -> None:
+    def __init__(self, *flags: str, data_dir: Path | None = None) -> None:
+        self.scratch = data_dir is None
+        self.data_dir = Path(tempfile.mkdtemp(prefix="localrunner-e2e-data-")) if data_dir is None else data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         handle, name = tempfile.mkstemp(prefix="localrunner-e2e-", suffix=".log")
@@ -72,7 +76,7 @@ class RunnerProcess:
         env["CODE_REQUESTS_PER_IP"] = "1000"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "localrunner", "--port", str(self.port),
+                [sys.executable, "-m", "localrunner", "--port", str(self.port), "--data-dir", str(self.data_dir),
                  "--param", f"BillingPlans={_plans_with_a_tiny_mail_quota()}", *flags],
                 cwd=REPO_ROOT,
                 env=env,
@@ -100,15 +104,17 @@ class RunnerProcess:
         self.stop()
         pytest.fail(f"local runner not healthy after {START_TIMEOUT_SECONDS:.0f} s:\n{self.output()}")
 
-    def stop(self) -> int:
-        """SIGINT (what Ctrl-C sends), then kill if it does not stop in time; returns the exit code."""
+    def stop(self, how: signal.Signals = signal.SIGINT) -> int:
+        """SIGINT (what Ctrl-C sends) or `how`, then kill if it does not stop in time; returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
             try:
                 self.process.wait(STOP_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        if self.scratch:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
         return int(self.process.returncode)
 
 

@@ -292,7 +292,10 @@ class _RecordingHost(FunctionHost):
         )
         super().__init__(spec, "us-east-1")
         self.calls: list[dict[str, Any]] = []
-        self._handler = handler  # skip the file import
+        self.handler = handler
+
+    def new_container(self, index: int) -> Any:
+        return self.handler  # no file to import
 
     def invoke(self, event: dict[str, Any]) -> Any:
         self.calls.append(event)

@@ -101,6 +101,5 @@ def test_sigterm_stops_the_runner_promptly() -> None:
         print(f"stopped {time.monotonic() - started:.2f} s after SIGTERM")
         assert code == 0, runner.output()
     finally:
-        if runner.process.poll() is None:
-            runner.process.kill()
+        runner.stop()
         runner.log_path.unlink(missing_ok=True)

@@ -7,14 +7,17 @@ from typing import Any
 
 import boto3
 import pytest
+from localrunner import moto_speed
 from localrunner.fake_stripe import FakeStripe
-from localrunner.moto_snapshots import snapshot_each_table_once
+from localrunner.moto_snapshots import snapshot_touched_items
 from localrunner.template import function_environment, provision
 from moto import mock_aws
 
 from tests.support import FUNCTIONS, TEMPLATE, Api, MailPipeline, Pipeline, Receiver, latest_code
 
-snapshot_each_table_once()
+# Safe, copy-on-write transactions and queries that read their partition only: as the local runner runs moto.
+snapshot_touched_items()
+moto_speed.install()
 
 
 def _reset_caches() -> None:

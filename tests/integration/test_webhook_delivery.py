@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import threading
+import time
 from typing import Any
 
 import pytest
+from localrunner.events import sqs_record
 
 from tests.support import Api, Pipeline, Receiver
 
@@ -207,3 +211,84 @@ def test_a_masked_value_of_another_secret_is_refused_and_changes_nothing(
     pipeline.run()
     [request] = receiver.received
     assert signed_with(SECRET, request)  # still enabled, still the original secret
+
+
+class HeldReceiver:
+    """A receiver that holds its request while it waits (at most `wait` seconds) for `other` to be
+    delivered, then answers only after `answer_after` more seconds."""
+
+    def __init__(self, other: threading.Event, wait: float, answer_after: float) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.other_came_meanwhile: list[bool] = []
+        held = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                held.other_came_meanwhile.append(other.wait(wait))
+                time.sleep(answer_after)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the dispatcher gave up waiting
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_slow_receiver_does_not_hold_up_another_stores_delivery_and_fails_alone(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None,
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch's deliveries go out at once: the other store's is made while the slow receiver still holds
+    its request (the slow one first in the batch), and only the slow one, past its timeout, is reported to be
+    retried."""
+    from dataclasses import replace
+
+    from storecrm import services
+    from storecrm.config import settings
+    from tests.support import HOSTS
+
+    monkeypatch.setattr(services.dispatcher(), "config", replace(settings(), webhook_timeout=2.0))
+    token = owner["access_token"]
+    other_store = api.call("POST", "/v1/stores", {"key": "other-shop", "timezone": "UTC",
+                                                  "billing_email": "b@example.com"}, token=token).body
+    delivered = threading.Event()
+    fast_answer = receiver.server.RequestHandlerClass.do_POST  # type: ignore[attr-defined]
+
+    def answer_and_tell(handler: Any) -> None:
+        fast_answer(handler)
+        delivered.set()
+
+    monkeypatch.setattr(receiver.server.RequestHandlerClass, "do_POST", answer_and_tell)
+    slow = HeldReceiver(delivered, wait=1.0, answer_after=2.5)  # answers after the 2 s timeout, in any case
+    try:
+        pipeline.fan_out()  # the other store's creation: before its webhook, nothing to deliver
+        for shop, url in ((store, slow.url), (other_store, receiver.url)):
+            made = api.call("POST", f"/v1/stores/{shop['id']}/webhooks", {
+                "key": "team", "url": url, "events": [{"event": "account.updated"}], "secret": SECRET},
+                token=token)
+            assert made.status == 200, made.body
+        add_member(api, owner, store, "slow@example.com")
+        add_member(api, owner, other_store, "fast@example.com")
+        pipeline.fan_out()
+        messages = pipeline.sqs.receive_message(QueueUrl=pipeline.queue_url, MaxNumberOfMessages=10,
+                                                MessageSystemAttributeNames=["All"])["Messages"]
+        records = sorted((sqs_record(m, pipeline.queue_arn, "us-east-1") for m in messages),
+                         key=lambda r: json.loads(r["body"])["event"]["store_id"] != store["id"])  # slow first
+        result = HOSTS["WebhookDispatcherFunction"].invoke({"Records": records})
+    finally:
+        slow.close()
+    assert len(records) == 2 and slow.other_came_meanwhile == [True]
+    assert [r.json()["store_id"] for r in receiver.delivered] == [other_store["id"]]
+    assert result == {"batchItemFailures": [{"itemIdentifier": records[0]["messageId"]}]}

@@ -7,6 +7,7 @@ boto3 honours AWS_ENDPOINT_URL, which is how the local runner points everything 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
@@ -45,9 +46,15 @@ def _notify(event_name: str, **kwargs: Any) -> None:
         listener(service, operation)
 
 
+# A boto3 session must not make two clients at once (it is not thread-safe): the webhook dispatcher's
+# deliveries, and the local runner's concurrent invocations, may ask for their first client together.
+_making_clients = threading.Lock()
+
+
 @cache
 def client(service: str) -> Any:
-    created = session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    with _making_clients:
+        created = session().client(service, config=_CONFIG)  # type: ignore[call-overload]
     created.meta.events.register("before-call", _notify)
     return created
 

@@ -8,11 +8,17 @@ on its own.
 The code that decides an outcome counts it (`count`); the function's entry publishes the counts
 once, when the invocation ends (`flushed_per_invocation`). Counting is a plain in-memory tally,
 so domain code and unit tests never need a namespace or print anything.
+
+Each invocation counts into a tally of its own (a context variable, which threads the invocation starts
+with its context share), and each function module publishes through a Metrics of its own: the local
+runner runs several invocations, of one function or many, in one process at a time.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import threading
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -62,32 +68,40 @@ BUSINESS_METRICS = (COLD_START, LOGIN_CODES_SENT, LOGIN_CODES_REJECTED, SESSIONS
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning,
                         module="aws_lambda_powertools")
 
-# (metric name, outcome or None) -> count, since the last publish.
-_tally: Counter[tuple[str, str | None]] = Counter()
+Tally = Counter[tuple[str, str | None]]  # (metric name, outcome or None) -> count, since the last publish
+
+# Outside an invocation (domain code called by tests), counts go to one tally for the process.
+_outside: Tally = Counter()
+_tally: contextvars.ContextVar[Tally] = contextvars.ContextVar("storecrm_metric_tally")
+# An invocation's worker threads (the webhook dispatcher's) count into its tally at once.
+_counting = threading.Lock()
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def count(name: str, value: int = 1, *, outcome: str | None = None) -> None:
     if value:
-        _tally[(name, outcome)] += value
+        with _counting:
+            _tally.get(_outside)[(name, outcome)] += value
 
 
 def discard_counts() -> None:
     """Forgets what was counted and not published (tests start from nothing)."""
-    _tally.clear()
+    _tally.get(_outside).clear()
 
 
-def _publish(metrics: Metrics) -> None:
+def _publish(metrics: Metrics, tally: Tally) -> None:
     """Plain counts join the invocation's document; an EMF document has one set of dimensions, so
     each outcome gets one of its own."""
     by_outcome: dict[str, dict[str, int]] = defaultdict(dict)
-    for (name, outcome), value in _tally.items():
+    with _counting:
+        totals = dict(tally)
+        tally.clear()
+    for (name, outcome), value in totals.items():
         if outcome is None:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
         else:
             by_outcome[outcome][name] = value
-    _tally.clear()
     for outcome, counted in by_outcome.items():
         document = AmazonCloudWatchEMFProvider(namespace=metrics.namespace, service=metrics.service)
         document.add_dimension(name="outcome", value=outcome)
@@ -100,15 +114,20 @@ def flushed_per_invocation(handler: Handler) -> Handler:
     """The function's counts published once, when each invocation ends, and ColdStart on the first.
 
     The Metrics instance is made here, when the function's module loads, so it reads the
-    function's namespace and service name.
+    function's namespace and service name. Its metric set is its own: Powertools' default one is shared
+    by every Metrics in the process.
     """
-    metrics = Metrics()
+    metrics = Metrics(provider=AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metadata_set={},
+                                                           default_dimensions={}))
 
     @functools.wraps(handler)
     def invocation(event: Any, context: Any) -> Any:
+        tally: Tally = Counter()
+        token = _tally.set(tally)
         try:
             return handler(event, context)
         finally:
-            _publish(metrics)
+            _tally.reset(token)
+            _publish(metrics, tally)
 
     return cast(Handler, metrics.log_metrics(invocation, capture_cold_start_metric=True))
