@@ -161,7 +161,8 @@ def test_an_email_change_relay_mails_an_address_a_few_times_only(runner_url: str
     token = registered.json()["data"]["token"]
     for n in range(8):
         for email in ("victim@mover.example", f"elsewhere{n}@mover.example"):
-            moved = _put(f"{runner_url}{SDK}/customer", {"site_id": store_id, "email": email}, token)
+            moved = _put(f"{runner_url}{SDK}/customer", {"site_id": store_id, "email": email,
+                                                         "current_password": "a long unusual passphrase 7"}, token)
             assert moved.status_code == 200, moved.text
             token = moved.json()["data"]["token"]
     assert len(mailbox.items("victim@mover.example")) == 5
