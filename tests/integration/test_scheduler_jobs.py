@@ -47,10 +47,12 @@ def logged() -> Iterator[io.StringIO]:
     """The scheduler's log lines (its own and the shared package's, which it formats: see its app.py)."""
     HOSTS["SchedulerFunction"].load()
     [handler] = [h for h in logging.getLogger("storecrm").handlers if type(h) is logging.StreamHandler]  # not pytest's
+    # Swapped without setStream, which flushes the stream the handler had: the stdout pytest captured for whichever
+    # test imported the scheduler first, closed since.
     buffer = io.StringIO()
-    previous = handler.setStream(buffer)
+    previous, handler.stream = handler.stream, buffer
     yield buffer
-    handler.setStream(previous)
+    handler.stream = previous
 
 
 def log_lines(logged: io.StringIO) -> list[dict[str, Any]]:

@@ -377,8 +377,9 @@ def mail_once() -> Callable[..., dict[str, Any]]:
     from storecrm.domain.models.mail import OutboxMail
     from storecrm.gateways.mail import SesMailer
     from storecrm.repositories.idempotency import idempotency_store
+    from storecrm.repositories.mail_outbox import MailOutbox
 
-    delivery = MailDelivery(SesMailer())
+    delivery = MailDelivery(SesMailer(), MailOutbox())
 
     @idempotent_function(data_keyword_argument="mail", config=mail_idempotency(),
                          persistence_store=idempotency_store("mail"))

@@ -9,6 +9,7 @@ a crash after SES took the mail and before the record was marked done: that mail
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Literal
 
 from storecrm import metrics
@@ -16,13 +17,17 @@ from storecrm.domain.models.mail import OutboxMail
 
 if TYPE_CHECKING:
     from storecrm.gateways.mail import Mailer
+    from storecrm.repositories.mail_outbox import MailOutbox
+
+log = logging.getLogger(__name__)
 
 Delivered = Literal["sent", "rejected"]
 
 
 class MailDelivery:
-    def __init__(self, mailer: Mailer) -> None:
+    def __init__(self, mailer: Mailer, outbox: MailOutbox) -> None:
         self.mailer = mailer
+        self.outbox = outbox
 
     def send(self, mail: OutboxMail) -> Delivered:
         """`rejected` when SES refuses this mail for good (its address or content): trying again cannot help, so it
@@ -33,7 +38,16 @@ class MailDelivery:
             self.mailer.send(mail.to, mail.subject, mail.text, mail.html, from_name=mail.from_name,
                              reply_to=mail.reply_to, headers=mail.headers)
         except MailRejected:
-            metrics.count(metrics.STORE_MAILS, outcome="rejected")
-            return "rejected"
-        metrics.count(metrics.STORE_MAILS, outcome="sent")
-        return "sent"
+            outcome: Delivered = "rejected"
+        else:
+            outcome = "sent"
+        metrics.count(metrics.STORE_MAILS, outcome=outcome)
+        self._forget(mail)
+        return outcome
+
+    def _forget(self, mail: OutboxMail) -> None:
+        """The mail item goes once the mail is done with, so no address or rendered mail outlives it (an erasure
+        finds nothing of the profile here). Never an error: the send happened, and an item left behind goes
+        with its TTL."""
+        if not self.outbox.forget(mail):
+            log.warning("Store mail %s was sent but its outbox item stays until its TTL", mail.id)

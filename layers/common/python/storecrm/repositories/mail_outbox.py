@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from storecrm.domain.errors import DomainError
 from storecrm.domain.models.mail import OutboxMail
 from storecrm.repositories import keys
-from storecrm.repositories.base import to_item
+from storecrm.repositories.base import default_table, to_item
 from storecrm.repositories.keys import Key
-from storecrm.repositories.table import Item, Write, deserialize, put, update
+from storecrm.repositories.table import Item, Table, Write, delete, deserialize, put, update
 
 # Nothing reads a mail item back: the stream carries it to the mail function within seconds, and keeps it
-# 24 hours. Two days leave time to look into a failed send; then TTL removes the address and the mail.
+# 24 hours. The mail function deletes the item once the mail went out (or SES refused it for good); one it could not
+# send stays two days, time to look into the failed send; then TTL removes the address and the mail.
 MAIL_RETENTION = 2 * 24 * 3600
 # A day's count lives until two days after the day ends (the day's answers read it; TTL removes it later).
 QUOTA_RETENTION = 3 * 24 * 3600
@@ -44,6 +47,18 @@ def address_hash(address: str) -> str:
 
 
 class MailOutbox:
+    def __init__(self, table: Table | None = None) -> None:
+        self._table = table
+
+    def forget(self, mail: OutboxMail) -> bool:
+        """Deletes a mail item once it is done with; False when the delete failed (the item then goes with its
+        TTL)."""
+        try:
+            (self._table or default_table()).write(delete(keys.store_mail(mail.store_id, mail.created_at, mail.id)))
+        except (ClientError, BotoCoreError):
+            return False
+        return True
+
     @staticmethod
     def mail_write(mail: OutboxMail) -> Write:
         return put(to_item(mail, keys.store_mail(mail.store_id, mail.created_at, mail.id), "MAIL",
