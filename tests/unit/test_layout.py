@@ -158,7 +158,7 @@ def test_a_contexts_data_access_is_its_own_unless_shared() -> None:
         for module, imported_modules in import_graph().items()
         if (source := context_of(module)) is not None
         for imported in imported_modules
-        if (target := context_of(imported)) not in (None, source, "kernel")
+        if context_of(imported) not in (None, source, "kernel")
         and imported.split(".")[2] in ("repositories", "gateways")
         and imported.removeprefix("storecrm.") not in SHARED_DATA_ACCESS)
     assert reaching == []
