@@ -84,7 +84,7 @@ def test_dependency_layer_holds_the_targets_compiled_wheels(build_dir: Path) -> 
 def test_common_layer_holds_the_storecrm_package(build_dir: Path) -> None:
     package = build_dir / "CommonLayer" / "python" / "storecrm"
     assert (package / "__init__.py").is_file()
-    assert (package / "domain" / "profiles.py").is_file()
+    assert (package / "crm" / "profiles.py").is_file()
     assert not list(package.rglob("__pycache__"))
 
 

@@ -329,7 +329,7 @@ def test_oauth_tokens_survive_an_edit_of_the_listed_integration(api: Api, owner:
 # ---------------------------------------------------------------- the client's providers
 def test_every_provider_of_the_clients_union_can_be_created_and_edited(
         api: Api, owner: dict[str, Any], store: dict[str, Any], provisioned: Any) -> None:
-    from tests.unit.test_providers import CLIENT_PROVIDERS
+    from tests.unit.integrations.test_providers import CLIENT_PROVIDERS
 
     token = owner["access_token"]
     for type_, (body, secret_fields) in CLIENT_PROVIDERS.items():

@@ -6,8 +6,8 @@ from typing import Any
 
 from tests.integration.conftest import login
 from tests.support import ROUTES, Api, counting_calls
-from tests.unit.test_providers import CLIENT_PROVIDERS, CLIENT_SERVICE_CATEGORIES
-from tests.unit.test_webhook_rules import CLIENT_EVENT_NAMES
+from tests.unit.integrations.test_providers import CLIENT_PROVIDERS, CLIENT_SERVICE_CATEGORIES
+from tests.unit.integrations.test_webhook_rules import CLIENT_EVENT_NAMES
 
 # arky-sdk 0.9.1 src/api/platform.ts: IntegrationService (docsUrl and triggers are optional there).
 SERVICE_KEYS = {"id", "name", "description", "icon", "color", "category", "configurationRequired", "website",

@@ -211,7 +211,7 @@ def signed_with(secret: str, request: Any) -> bool:
 
 def test_the_client_can_subscribe_to_every_event_of_its_union(api: Api, owner: dict[str, Any],
                                                               store: dict[str, Any]) -> None:
-    from tests.unit.test_webhook_rules import CLIENT_EVENT_NAMES
+    from tests.unit.integrations.test_webhook_rules import CLIENT_EVENT_NAMES
 
     subscriptions = [{"event": name} for name in CLIENT_EVENT_NAMES]
     subscriptions[0] = {"event": "node.created", "parent_id": "blog"}
