@@ -24,8 +24,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     from storecrm.clock import now
 
     moment = {"now": now()}
-    for module in ("profile_erasure", "jobs", "job_failures"):
-        monkeypatch.setattr(f"storecrm.domain.{module}.now", lambda: moment["now"])
+    for module in ("crm.profile_erasure", "kernel.jobs", "kernel.job_failures"):
+        monkeypatch.setattr(f"storecrm.{module}.now", lambda: moment["now"])
     return moment
 
 
