@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
+    from storecrm.domain.fulfilment import Fulfilment
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.jobs import JobFailures, Scheduler
     from storecrm.domain.locations import LocationService
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from storecrm.domain.webhooks import WebhookService
     from storecrm.gateways.outbound import Outbound
     from storecrm.gateways.secret_box import SecretBox
+    from storecrm.gateways.shippo import ShippoGateway
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.gateways.webhook_queue import WebhookQueue
 
@@ -555,6 +557,28 @@ def order_service() -> OrderService:
 
     return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
                         lambda order: order_payments().end_hold(order))
+
+
+@lru_cache(maxsize=1)
+def fulfilment() -> Fulfilment:
+    """Shipping rates, shipments and their status (the shippo library loads on the first shippo call only)."""
+    from storecrm.domain.fulfilment import Fulfilment
+    from storecrm.repositories.integrations import IntegrationRepository
+    from storecrm.repositories.locations import LocationRepository
+    from storecrm.repositories.markets import MarketRepository
+    from storecrm.repositories.orders import OrderRepository
+    from storecrm.repositories.products import ProductRepository
+    from storecrm.repositories.shipments import stock_shipped
+
+    return Fulfilment(OrderRepository(), ProductRepository(), LocationRepository(), MarketRepository(),
+                      IntegrationRepository(), store_guard(), store_mail(),
+                      lambda integration: integration_service().opened_secrets(integration), _shippo, stock_shipped)
+
+
+def _shippo() -> ShippoGateway:
+    from storecrm.gateways.shippo import ShippoGateway
+
+    return ShippoGateway()
 
 
 @lru_cache(maxsize=1)
