@@ -67,6 +67,10 @@ DEFAULT_MAIL = MailContent(
     body="<p>Your order {{order_number}} is on its way ({{carrier}} {{service}}).</p>"
          "<p>Tracking number: {{tracking_number}}<br><a href=\"{{tracking_url}}\">Track your parcel</a></p>",
     preheader=None)
+# A shipment without a label (a manual rate, cash on delivery, a pickup location) has nothing to track yet.
+DEFAULT_MAIL_UNTRACKED = MailContent(
+    subject={"en": "Your order {{order_number}} has shipped"},
+    body="<p>Your order {{order_number}} is on its way.</p>", preheader=None)
 # A shipment's status as the client's webhook events name it (the statuses that have one).
 STATUS_EVENTS = {"in_transit": "order.shipment_in_transit", "out_for_delivery": "order.shipment_out_for_delivery",
                  "delivered": "order.shipment_delivered", "failed": "order.shipment_failed",
@@ -267,7 +271,8 @@ class Fulfilment:
         if not order.email:
             return None
         chosen = template if template is not None and template.status == "active" else None
-        return self.mail.compose(store, "order_shipped", order.email, chosen, DEFAULT_MAIL, {
+        default = DEFAULT_MAIL if shipment.tracking_number else DEFAULT_MAIL_UNTRACKED
+        return self.mail.compose(store, "order_shipped", order.email, chosen, default, {
             "order_number": order.number, "carrier": shipment.carrier or "", "service": shipment.service or "",
             "tracking_number": shipment.tracking_number or "", "tracking_url": shipment.tracking_url or "",
             "email": order.email, "store_name": store.key}, shipment.created_at)
