@@ -24,7 +24,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     from storecrm.clock import now
 
     moment = {"now": now()}
-    for module in ("profile_erasure", "jobs"):
+    for module in ("profile_erasure", "jobs", "job_failures"):
         monkeypatch.setattr(f"storecrm.domain.{module}.now", lambda: moment["now"])
     return moment
 
@@ -101,7 +101,7 @@ def poisoned(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 def test_a_failing_erasure_is_retried_later_then_parked_and_the_others_are_erased(
         api: Api, store: dict[str, Any], token: str, clock: dict[str, int], poisoned: set[str],  # noqa: F811
         logged: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
-    from storecrm.domain.jobs import MAX_ATTEMPTS, retry_delay
+    from storecrm.domain.job_failures import MAX_ATTEMPTS, retry_delay
     from storecrm.repositories import keys
 
     made = [create(api, token, f"{name}@example.com")["id"] for name in ("ann", "bob", "cat")]
@@ -179,7 +179,7 @@ def test_a_step_that_fails_outright_does_not_stop_the_others(
 
 def test_a_failing_reminder_leaves_its_minute_for_a_later_one_and_the_others_are_done(
         store: dict[str, Any], clock: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain.jobs import MAX_ATTEMPTS, retry_delay
+    from storecrm.domain.job_failures import MAX_ATTEMPTS, retry_delay
     from storecrm.repositories import keys
     from storecrm.repositories.bookings import BookingLedger
     from storecrm.services import due_scheduler

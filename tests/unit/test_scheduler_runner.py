@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storecrm.domain.due import DueRun
-from storecrm.domain.jobs import Jobs, Scheduler, StepRunner, described, retry_delay
+from storecrm.domain.job_failures import described, retry_delay
+from storecrm.domain.jobs import Jobs, Scheduler, StepRunner
 from storecrm.domain.migrations import MigrationsRun
 
 

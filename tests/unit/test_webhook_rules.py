@@ -94,7 +94,7 @@ def test_a_webhook_wants_subscribed_events_from_its_creation_on() -> None:
 ])
 def test_stripe_states_in_membership_terms(status: str, cancel_at_period_end: bool, deleted: bool,
                                            expected: str) -> None:
-    from storecrm.domain.memberships import membership_status, period_end
+    from storecrm.domain.stripe_subscriptions import membership_status, period_end
 
     assert membership_status(status, cancel_at_period_end, deleted) == expected
     assert period_end({"items": {"data": [{"current_period_end": 5}, {"current_period_end": 9}]}}) == 9

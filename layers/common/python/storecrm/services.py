@@ -31,12 +31,13 @@ if TYPE_CHECKING:
     from storecrm.domain.codes import LoginCodes
     from storecrm.domain.consumer_profiles import ConsumerProfiles
     from storecrm.domain.customers import Customers
-    from storecrm.domain.delivery import Dispatcher, EventFanout
+    from storecrm.domain.delivery import Dispatcher, EventFanout, WebhookQueue
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
     from storecrm.domain.fulfilment import Fulfilment
     from storecrm.domain.integrations import IntegrationService
-    from storecrm.domain.jobs import JobFailures, Scheduler
+    from storecrm.domain.job_failures import JobFailures
+    from storecrm.domain.jobs import Scheduler
     from storecrm.domain.locations import LocationService
     from storecrm.domain.markets import MarketService
     from storecrm.domain.media import MediaLibrary
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
     from storecrm.gateways.secret_box import SecretBox
     from storecrm.gateways.shippo import ShippoGateway
     from storecrm.gateways.stripe_payments import StripePayments
-    from storecrm.gateways.webhook_queue import WebhookQueue
 
 
 @lru_cache(maxsize=1)
@@ -173,10 +173,11 @@ def store_service() -> StoreService:
     from storecrm.domain.stores import StoreService
     from storecrm.repositories.accounts import AccountRepository
     from storecrm.repositories.objects import ObjectStore
+    from storecrm.repositories.profiles import index_keys
     from storecrm.repositories.stores import StoreRepository
 
     return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore(),
-                        lambda store: store_billing().end_subscription(store))
+                        lambda store: store_billing().end_subscription(store), index_keys)
 
 
 @lru_cache(maxsize=1)
@@ -492,7 +493,7 @@ def due_scheduler() -> DueScheduler:
 
 @lru_cache(maxsize=1)
 def job_failures() -> JobFailures:
-    from storecrm.domain.jobs import JobFailures
+    from storecrm.domain.job_failures import JobFailures
     from storecrm.repositories.due import JobEntries
 
     return JobFailures(JobEntries())
@@ -501,7 +502,8 @@ def job_failures() -> JobFailures:
 @lru_cache(maxsize=1)
 def migrations() -> Migrations:
     """Every data migration, in the order they run (domain/migrations.py)."""
-    from storecrm.domain.migrations import Migrations, ProfileEntries
+    from storecrm.domain.data_migrations import ProfileEntries
+    from storecrm.domain.migrations import Migrations
     from storecrm.repositories.migrations import MigrationRepository
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.profiles import ProfileRepository

@@ -28,6 +28,7 @@ from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
+from storecrm.domain.models.addresses import AddressIn
 from storecrm.domain.models.commerce import (
     Address,
     Cart,
@@ -58,7 +59,7 @@ from storecrm.domain.quotes import (
     short_lines,
     too_many_lines,
 )
-from storecrm.domain.shoppers import AddressIn, live_session
+from storecrm.domain.shoppers import live_session
 
 if TYPE_CHECKING:
     from storecrm.domain import availability

@@ -7,7 +7,8 @@ and a receiver sees a repeat only when a delivery failed on our side of the wire
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from storecrm import metrics
 from storecrm.clock import now
@@ -20,7 +21,6 @@ from storecrm.domain.models.webhooks import DeliveryStatus
 if TYPE_CHECKING:
     from storecrm.gateways.outbound import Outbound
     from storecrm.gateways.secret_box import SecretBox
-    from storecrm.gateways.webhook_queue import WebhookQueue
     from storecrm.repositories.webhooks import WebhookRepository
 
 
@@ -35,6 +35,14 @@ class DeliveryJob(Model):
     webhook_id: str
     event: OutboxEvent
     redelivery: str | None = None
+
+
+class WebhookQueue(Protocol):
+    """Where fanned-out deliveries wait for the dispatcher (storecrm.gateways.webhook_queue on SQS)."""
+
+    def send(self, jobs: Sequence[DeliveryJob]) -> None: ...
+
+    def retry_later(self, receipt_handle: str, seconds: int) -> None: ...
 
 
 class DeliveryFailed(Exception):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from storecrm.clock import now
 
 if TYPE_CHECKING:
-    from storecrm.domain.jobs import JobFailures
+    from storecrm.domain.job_failures import JobFailures
     from storecrm.repositories.due import DueEntry, DueRepository
 
 # A first run (no cursor yet) looks back this far; later runs go on from their cursor.

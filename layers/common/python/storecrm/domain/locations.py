@@ -12,10 +12,9 @@ from storecrm.domain.auth import Principal
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, CountryCode
-from storecrm.domain.models.addresses import Address
+from storecrm.domain.models.addresses import Address, AddressIn
 from storecrm.domain.models.locations import Location
 from storecrm.domain.permissions import Action
-from storecrm.domain.shoppers import AddressIn
 
 if TYPE_CHECKING:
     from storecrm.domain.access import StoreAccess, StoreGuard

@@ -20,9 +20,15 @@ from typing import TYPE_CHECKING, Any
 from storecrm import metrics
 from storecrm.clock import now
 from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
-from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience, SubscriptionStatus
+from storecrm.domain.models.audiences import Audience, AudiencePrice, PaidAudience
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.order_events import ORDER_PAYMENT_EVENTS
+from storecrm.domain.stripe_subscriptions import (
+    CHECKOUT_REUSE_SECONDS,
+    SubscriptionStatus,
+    membership_status,
+    period_end,
+)
 from storecrm.domain.subscriptions import SUBSCRIBED, new_subscription, subscriber_added
 
 if TYPE_CHECKING:
@@ -31,30 +37,6 @@ if TYPE_CHECKING:
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.profiles import ProfileRepository
-
-# Retries of the same subscribe within this window reuse one Checkout session (Stripe idempotency).
-CHECKOUT_REUSE_SECONDS = 600
-
-
-def membership_status(stripe_status: str, cancel_at_period_end: bool, deleted: bool) -> SubscriptionStatus:
-    """A Stripe subscription's state in audience terms."""
-    if deleted or stripe_status == "canceled":
-        return "cancelled"
-    if stripe_status in ("active", "trialing", "past_due"):  # past_due: Stripe is still retrying the charge
-        return "cancellation_scheduled" if cancel_at_period_end else "active"
-    if stripe_status in ("incomplete", "paused"):
-        return "pending"
-    return "expired"  # unpaid, incomplete_expired
-
-
-def period_end(subscription: dict[str, Any]) -> int | None:
-    """Newer API versions keep the period on the subscription's items, older ones on the subscription."""
-    if subscription.get("current_period_end"):
-        return int(subscription["current_period_end"])
-    items = (subscription.get("items") or {}).get("data") or []
-    ends = [int(i["current_period_end"]) for i in items if i.get("current_period_end")]
-    return max(ends) if ends else None
-
 
 class StripeCheckout:
     """The CheckoutPort for paid audiences."""

@@ -30,8 +30,6 @@ from storecrm.clock import now
 
 if TYPE_CHECKING:
     from storecrm.repositories.migrations import MigrationRepository, MigrationState
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.table import Item
 
 log = logging.getLogger(__name__)
@@ -109,22 +107,3 @@ class Migrations:
             log.info("Migration finished", extra={"migration": migration.version, "pages": saved.pages,
                                                   "scanned": saved.scanned, "changed": saved.changed})
         return saved
-
-
-class ProfileEntries:
-    """0001: what a profile or an order written before the NewStore dialect (or its deep-offset entries) lacks
-    beside it. A profile: its share of the store's profile count, its `q`/filter entries (contact terms, creator,
-    extended attributes) and its list-order entries, with every other index item a fresh write makes
-    (ProfileRepository.backfill_entries). An order: every list index key a fresh write gives it
-    (OrderRepository.backfill_index_keys)."""
-
-    version = "0001-profile-entries"
-    entities: tuple[str, ...] = ("PROFILE", "ORDER")
-
-    def __init__(self, profiles: ProfileRepository, orders: OrderRepository) -> None:
-        self.profiles = profiles
-        self.orders = orders
-
-    def migrate(self, items: Sequence[Item]) -> int:
-        changed = self.profiles.backfill_page([i for i in items if i.get("entity") == "PROFILE"])
-        return changed + sum(self.orders.backfill_index_keys(i) for i in items if i.get("entity") == "ORDER")

@@ -19,7 +19,7 @@ from storecrm.clock import new_id, now
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import NotFound, ValidationFailed
 from storecrm.domain.fields import Command, Currency, WholeNumber
-from storecrm.domain.models.offers import CouponDuration, Interval, Offer, OfferKind, Segment
+from storecrm.domain.models.offers import OFFER_NOT_FOUND, CouponDuration, Interval, Offer, OfferKind, Segment
 from storecrm.domain.models.profiles import Profile
 from storecrm.domain.permissions import Action
 from storecrm.domain.search import taxonomies_match
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from storecrm.domain.customers import Customers
     from storecrm.repositories.offers import OfferRepository
 
-OFFER_NOT_FOUND = NotFound("Offer not found", "OFFER.NOT_FOUND")
 NOTHING_ELIGIBLE = NotFound("No eligible items found", "CUSTOMER.NO_ELIGIBLE_ITEMS")
 OFFERS_CACHE_SECONDS = 60
 

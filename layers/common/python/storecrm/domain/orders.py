@@ -24,6 +24,7 @@ from storecrm.domain.availability import cells, free, slot_problem
 from storecrm.domain.base_model import Model
 from storecrm.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.domain.fields import Command, WholeNumber
+from storecrm.domain.models.addresses import AddressIn
 from storecrm.domain.models.commerce import Address
 from storecrm.domain.models.orders import (
     CancellationReason,
@@ -38,7 +39,7 @@ from storecrm.domain.models.orders import (
 from storecrm.domain.models.products import Product
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
-from storecrm.domain.shoppers import AddressIn, live_session, shopper_session_id
+from storecrm.domain.shoppers import live_session, shopper_session_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""What carts and orders share about the shopper who calls: the session's liveness and the address shape.
+"""What carts and orders share about the shopper who calls: the session's liveness.
 
 Kept apart from domain.carts so the orders function does not load the cart and quote rules, nor (for its staff
 routes) the profile sessions' module.
@@ -6,30 +6,10 @@ routes) the profile sessions' module.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
 from storecrm.clock import now
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Unauthorized
-from storecrm.domain.fields import Command
 from storecrm.domain.models.accounts import Session
-
-Text = Annotated[str, Field(max_length=200)]
-
-
-class AddressIn(Command):
-    name: Text | None = None
-    company: Text | None = None
-    street1: Text | None = None
-    street2: Text | None = None
-    city: Text | None = None
-    state: Text | None = None
-    postal_code: Annotated[str, Field(max_length=32)] | None = None
-    country: Annotated[str, Field(max_length=64)] | None = None
-    phone: Annotated[str, Field(max_length=64)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
 
 
 def shopper_session_id(caller: Principal, store_id: str) -> str:

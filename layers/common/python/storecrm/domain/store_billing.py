@@ -20,12 +20,12 @@ from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal
 from storecrm.domain.errors import Conflict, DomainError, ValidationFailed
 from storecrm.domain.link_origins import redirect_target
-from storecrm.domain.memberships import CHECKOUT_REUSE_SECONDS, membership_status, period_end
 from storecrm.domain.models.billing import PortalRequest, Subscribe
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.stores import Store, StoreSubscription
 from storecrm.domain.permissions import Action
 from storecrm.domain.plans import plan_named, plan_selling
+from storecrm.domain.stripe_subscriptions import CHECKOUT_REUSE_SECONDS, membership_status, period_end
 from storecrm.metrics import StripeOutcome
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
@@ -19,6 +19,7 @@ from storecrm.domain.mail_quota import MailQuota, mail_day, mail_quota
 from storecrm.domain.models.events import OutboxEvent
 from storecrm.domain.models.stores import Language, Market, Membership, Store, StoreEmails, StoreStatus, Zone
 from storecrm.domain.permissions import Action, Role
+from storecrm.repositories import keys
 
 if TYPE_CHECKING:
     from storecrm.domain.jobs import Jobs
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from storecrm.repositories.keys import Key
     from storecrm.repositories.objects import ObjectStore
     from storecrm.repositories.stores import StoreRepository
+    from storecrm.repositories.table import Item
 
 
 class LanguageIn(Command):
@@ -109,9 +111,7 @@ StaffStore = tuple[Store, MailQuota]
 
 
 def _quota_key(store_id: str, at: int) -> Key:
-    from storecrm.repositories.mail_outbox import MailOutbox
-
-    return MailOutbox.quota_key(store_id, mail_day(at)[0])
+    return keys.mail_quota(store_id, mail_day(at)[0])
 
 
 class StoreService:
@@ -120,13 +120,16 @@ class StoreService:
     PURGE_RETRY_AFTER = 60
 
     def __init__(self, stores: StoreRepository, accounts: AccountRepository, guard: StoreGuard,
-                 objects: ObjectStore, end_subscription: Callable[[Store], None]) -> None:
+                 objects: ObjectStore, end_subscription: Callable[[Store], None],
+                 profile_index_keys: Callable[[Item], Iterable[Key]]) -> None:
         self.stores = stores
         self.accounts = accounts
         self.guard = guard
         self.objects = objects  # the store's files (media, customers' pictures), under its prefix
         # Cancels the store's plan on the operator's Stripe account (store_billing), or raises a 409.
         self.end_subscription = end_subscription
+        # A stored profile's search index items, which the purge deletes with it (the profiles context knows them).
+        self.profile_index_keys = profile_index_keys
 
     def create(self, principal: Principal, data: NewStore) -> StaffStore:
         if principal.kind != "account":
@@ -236,4 +239,4 @@ class StoreService:
         """The store's objects first, a page at a time, then its items: the table's purge removes the purge job
         last, so a purge cut short anywhere is run again whole (both halves skip what is already gone)."""
         self.objects.delete_store_objects(store_id)
-        self.stores.purge(store_id)
+        self.stores.purge(store_id, self.profile_index_keys)

@@ -24,9 +24,9 @@ from storecrm.domain.plan_limits import COUNTED_CREATE_TRIES, CountedAdd, counte
 from storecrm.domain.rules import looks_masked, mask, refuse_control_characters, refuse_masked, secret_edit
 
 if TYPE_CHECKING:
+    from storecrm.domain.delivery import WebhookQueue
     from storecrm.gateways.outbound import Outbound
     from storecrm.gateways.secret_box import SecretBox
-    from storecrm.gateways.webhook_queue import WebhookQueue
     from storecrm.repositories.keys import Key
     from storecrm.repositories.webhooks import WebhookRepository
 

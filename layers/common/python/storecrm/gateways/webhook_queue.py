@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from storecrm import aws
 from storecrm.config import settings
@@ -13,13 +12,9 @@ from storecrm.domain.errors import Unavailable
 MAX_VISIBILITY_SECONDS = 12 * 3600
 
 
-class WebhookQueue(Protocol):
-    def send(self, jobs: Sequence[DeliveryJob]) -> None: ...
-
-    def retry_later(self, receipt_handle: str, seconds: int) -> None: ...
-
-
 class SqsWebhookQueue:
+    """The WebhookQueue (storecrm.domain.delivery) on SQS."""
+
     def send(self, jobs: Sequence[DeliveryJob]) -> None:
         """All or an error: a partly sent batch is retried whole (the dispatcher ignores repeats)."""
         client = aws.client("sqs")

@@ -14,7 +14,7 @@ from storecrm.domain.profile_commerce import open_cart_change
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.orders import order_item
-from storecrm.repositories.profile_commerce import facts_change
+from storecrm.repositories.profile_facts import facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 if TYPE_CHECKING:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from storecrm.domain.errors import Conflict
-from storecrm.domain.models.offers import Offer
-from storecrm.domain.offers import OFFER_NOT_FOUND
+from storecrm.domain.models.offers import OFFER_NOT_FOUND, Offer
 from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, delete, put

@@ -14,6 +14,7 @@ from storecrm.domain.models.profiles import ProfileCommerce
 from storecrm.domain.profile_commerce import holds_items
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item
+from storecrm.repositories.profile_facts import facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, update
 
 if TYPE_CHECKING:
@@ -37,33 +38,13 @@ CART_MOVED = Conflict("A cart of the merged profile changed meanwhile", "PROFILE
 ORDER_GONE = Conflict("An order of the merged profile was deleted meanwhile", "PROFILE.CONFLICT")
 
 
-def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: bool = False,
-                 orders: bool = False) -> Write:
-    """The facts item's update inside the transaction of the cart or order write that changes them: ADD
-    keeps `open_carts` exact under concurrent writes, and the flags only turn on."""
-    parts = ["#entity = :entity", "store_id = :store", "profile_id = :profile"]
-    values: Item = {":entity": "PROFILECOMMERCE", ":store": store_id, ":profile": profile_id}
-    if carts:
-        parts.append("has_carts = :yes")
-    if orders:
-        parts.append("has_orders = :yes")
-    if carts or orders:
-        values[":yes"] = True
-    expression = "SET " + ", ".join(parts)
-    if open_carts:
-        expression += " ADD open_carts :delta"
-        values[":delta"] = open_carts
-    return update(keys.profile_commerce(store_id, profile_id), expression, names={"#entity": "entity"},
-                  values=values)
-
-
 class ProfileCommerceRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or default_table()
 
     @cached_property
     def carts(self) -> CartRepository:
-        from storecrm.repositories.carts import CartRepository  # it imports this module
+        from storecrm.repositories.carts import CartRepository  # its cart models load on the carts route only
 
         return CartRepository(self.table)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from storecrm.domain.errors import AlreadyMember, Conflict, DomainError, NotFound
@@ -13,7 +13,6 @@ from storecrm.repositories import keys
 from storecrm.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.repositories.keys import Key
 from storecrm.repositories.markets import MarketRepository
-from storecrm.repositories.profiles import index_keys
 from storecrm.repositories.table import Item, Table, Write, check, delete, put, set_fields, update
 
 STORE_GONE = NotFound("Store not found", "STORE.NOT_FOUND")
@@ -187,7 +186,7 @@ class StoreRepository:
                  "DUEPK": keys.DUE_PARTITION, "DUESK": keys.due_sort(purge_due_at, job_pk)}),
         ])
 
-    def purge(self, store_id: str) -> int:
+    def purge(self, store_id: str, profile_index_keys: Callable[[Item], Iterable[Key]]) -> int:
         """Deletes every item the store owns, then the job itself. Idempotent, so safe to rerun.
 
         The store's own partitions, plus its profiles, their subscription lists, email and username
@@ -213,7 +212,7 @@ class StoreRepository:
                         keys.profile_subscriptions(item["id"]), keys.email_verification(item["id"]),
                         *([keys.profile_email(store_id, item["email"])] if item.get("email") else []),
                         *([keys.profile_username(store_id, item["username"])] if item.get("username") else []),
-                        *index_keys(item)])
+                        *profile_index_keys(item)])
         clients = self.table.query_all(keys.api_clients_of(store_id), index="GSI1")
         removed += self._delete_all((item["PK"], item["SK"]) for item in clients)
         self.table.write(delete(keys.purge_job(store_id)))

@@ -10,6 +10,7 @@ from pydantic import Field
 from storecrm.domain.base_model import Model
 from storecrm.domain.fields import WholeNumber
 from storecrm.domain.models.base import Entity
+from storecrm.domain.stripe_subscriptions import SubscriptionStatus
 
 AudienceStatus = Literal["active", "draft", "archived"]
 AudienceKind = Literal["standard", "confirmation", "paid"]
@@ -63,7 +64,6 @@ class Audience(Entity):
         return self.type.confirm_template_id if isinstance(self.type, ConfirmationAudience) else None
 
 
-SubscriptionStatus = Literal["pending", "active", "cancellation_scheduled", "cancelled", "expired"]
 # Namespace of the subscription ids derived from (audience, profile); never change it.
 SUBSCRIPTION_IDS = uuid.UUID("6f1d2c4e-5b3a-4c8e-9a7f-2e1b0d9c8a71")
 SubscriptionSource = Literal["signup", "admin", "import"]

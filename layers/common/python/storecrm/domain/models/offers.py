@@ -8,12 +8,15 @@ from typing import Literal
 from pydantic import Field
 
 from storecrm.domain.base_model import Model
+from storecrm.domain.errors import NotFound
 from storecrm.domain.models.base import Entity
 from storecrm.domain.search import TaxonomyQuery
 
 OfferKind = Literal["plan", "coupon", "product_sku"]
 Interval = Literal["day", "week", "month", "year"]
 CouponDuration = Literal["once", "repeating", "forever"]
+
+OFFER_NOT_FOUND = NotFound("Offer not found", "OFFER.NOT_FOUND")
 
 
 class Segment(Model):
