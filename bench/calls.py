@@ -94,7 +94,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 def reset_caches() -> None:
     """Forget clients, services and the secrets cache (as tests/integration/conftest.py does)."""
     from storecrm import aws, services
-    from storecrm.gateways import secrets
+    from storecrm.kernel.gateways import secrets
 
     aws.reset()
     services.reset()
@@ -1106,7 +1106,8 @@ def warm_up(flow: Flow) -> list[list[str]]:
     """
     from tests.support import counting_calls, latest_code
 
-    from storecrm.gateways import secrets, signing_keys
+    from storecrm.identity.gateways import signing_keys
+    from storecrm.kernel.gateways import secrets
 
     rows = [["function", "first request", "status", "AWS calls", "operations"]]
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from localrunner.template import Provisioned
     from tests.support import Api
 
-    from storecrm.domain.models.profiles import Profile
+    from storecrm.profiles.models.profiles import Profile
 
 TIERS = ("gold", "silver", "bronze", "platinum")
 FITS = ("slim", "regular")
@@ -48,8 +48,8 @@ CASES: list[tuple[str, dict[str, str], bool]] = [
 
 # ------------------------------------------------------------------- loading
 def make_profile(store_id: str, i: int, at: int) -> Profile:
-    from storecrm.domain.models.profiles import ExtendedAttribute, Profile
-    from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
+    from storecrm.profiles.models.profiles import ExtendedAttribute, Profile
+    from storecrm.profiles.models.taxonomies import TaxonomyEntry, TaxonomyField
 
     fields = [TaxonomyField(key="tier", type="text", value=TIERS[i % len(TIERS)]),
               TaxonomyField(key="ltv", type="number", value=i % 5000),
@@ -73,8 +73,8 @@ def load(prov: Provisioned, store_id: str, count: int) -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
     from storecrm.clock import now
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.table import serialize
+    from storecrm.kernel.repositories.table import serialize
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     moto_table = dynamodb_backends[prov.account_id][prov.region].get_table(prov.refs["Table"])
     started = time.perf_counter()

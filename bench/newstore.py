@@ -33,8 +33,8 @@ CASES: list[tuple[str, dict[str, str]]] = [
 
 def client_token(store_id: str) -> str:
     from storecrm.clock import now
-    from storecrm.domain.auth import Principal, issue_access_token
-    from storecrm.gateways.signing_keys import token_signing_keys
+    from storecrm.identity.auth import Principal, issue_access_token
+    from storecrm.identity.gateways.signing_keys import token_signing_keys
 
     principal = Principal(kind="client", subject=BENCH_CLIENT, store_id=store_id, scopes=frozenset({"profiles:read"}))
     return issue_access_token(principal, token_signing_keys(), now(), 900)[0]

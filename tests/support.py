@@ -323,8 +323,8 @@ def seed_profiles(store_id: str, emails: list[str]) -> list[str]:
 
     from storecrm.clock import now
     from storecrm.config import settings
-    from storecrm.domain.models.profiles import Profile
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.models.profiles import Profile
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().table_name)
     at = now()

@@ -18,10 +18,10 @@ from storecrm.arky.schemas.auth import (
     VerifyRequest,
 )
 from storecrm.arky.schemas.common import LoggedOut
-from storecrm.domain.errors import Unauthorized
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.http.openapi import errors
+from storecrm.kernel.errors import Unauthorized
 from storecrm.services import account_login
 
 STORE_ID = Path(min_length=1, max_length=64)

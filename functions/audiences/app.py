@@ -22,14 +22,14 @@ from storecrm.arky.schemas.audiences import (
     Unsubscribed,
 )
 from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.domain.audience_signup import SubscribeRequest
-from storecrm.domain.audiences import AddSubscriber, AudienceChanges, AudienceQuery, NewAudience
-from storecrm.domain.models.audiences import AudienceStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, STAFF_CHANGE, STAFF_READ, errors
 from storecrm.http.query import json_param, json_shape
 from storecrm.http.urls import public_base_url
+from storecrm.messaging.audience_signup import SubscribeRequest
+from storecrm.messaging.audiences import AddSubscriber, AudienceChanges, AudienceQuery, NewAudience
+from storecrm.messaging.models.audiences import AudienceStatus
 from storecrm.services import audience_service, audience_signup
 
 IDS = json_shape(list[str])

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from storecrm.arky.schemas.bookings import AvailabilityOut, ProviderOut, ServiceOut, ServiceProviderOut
 from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.domain.bookings import (
+from storecrm.bookings.bookings import (
     AvailabilityQuery,
     CatalogQuery,
     NewProvider,
@@ -21,7 +21,7 @@ from storecrm.domain.bookings import (
     ServiceChanges,
     ServiceProviderChanges,
 )
-from storecrm.domain.models.bookings import ServiceStatus
+from storecrm.bookings.models.bookings import ServiceStatus
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ

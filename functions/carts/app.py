@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from storecrm.arky.schemas.commerce import CartOut, CheckoutOut
 from storecrm.arky.schemas.common import Page
-from storecrm.domain.carts import (
+from storecrm.commerce.carts import (
     AddItemRequest,
     CartChanges,
     CartQuery,
@@ -23,7 +23,7 @@ from storecrm.domain.carts import (
     QuoteRequest,
     RemoveItemRequest,
 )
-from storecrm.domain.models.commerce import CartOrigin, CartStatus, OrderQuote
+from storecrm.commerce.models.commerce import CartOrigin, CartStatus, OrderQuote
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ, errors

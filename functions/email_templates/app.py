@@ -10,19 +10,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.email_templates import EmailTemplateOut, EmailTemplatePreviewOut
-from storecrm.domain.email_templates import (
+from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.http.auth import principal
+from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
+from storecrm.http.query import json_param, json_shape
+from storecrm.kernel.keyed_find import SortDirection, SortField
+from storecrm.messaging.email_templates import (
     EmailTemplateChanges,
     EmailTemplateQuery,
     NewEmailTemplate,
     PreviewRequest,
     TemplateKey,
 )
-from storecrm.domain.keyed_find import SortDirection, SortField
-from storecrm.domain.models.email_templates import EmailTemplateStatus
-from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
-from storecrm.http.auth import principal
-from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
-from storecrm.http.query import json_param, json_shape
+from storecrm.messaging.models.email_templates import EmailTemplateStatus
 from storecrm.services import email_template_service
 
 IDS = json_shape(list[str])

@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm.kernel.repositories.events import event_from_stream_image
 from storecrm.metrics import flushed_per_invocation
-from storecrm.repositories.events import event_from_stream_image
 from storecrm.services import event_fanout
 from storecrm.tracing import traced
 

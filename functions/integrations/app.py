@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.arky.schemas.common import Deleted
 from storecrm.arky.schemas.integrations import IntegrationOut
-from storecrm.domain.integrations import IntegrationChanges, NewIntegration, OAuthConnect, OAuthDisconnect
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
+from storecrm.integrations.integrations import IntegrationChanges, NewIntegration, OAuthConnect, OAuthDisconnect
 from storecrm.services import integration_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())

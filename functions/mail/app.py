@@ -1,5 +1,5 @@
 """DynamoDB stream -> SES: each store mail the outbox holds (a confirmation, a cart recovery, an order reminder),
-sent once (storecrm.domain.mail_delivery).
+sent once (storecrm.messaging.mail_delivery).
 
 The template's filter lets only inserted mail items through. A mail SES may take later fails its record, and
 Lambda retries from it (records before it are done); one SES refuses for good is logged and dropped. Powertools
@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from storecrm.messaging.repositories.mail_outbox import mail_item_from_stream_image
 from storecrm.metrics import flushed_per_invocation
-from storecrm.repositories.mail_outbox import mail_item_from_stream_image
 from storecrm.services import mail_idempotency, mail_once
 from storecrm.tracing import traced
 

@@ -9,12 +9,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted
 from storecrm.arky.schemas.stores import LocationOut, MarketOut
-from storecrm.domain.locations import LocationChanges, LocationQuery, NewLocation
-from storecrm.domain.markets import MarketChanges, NewMarket
+from storecrm.catalog.markets import MarketChanges, NewMarket
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.services import location_service, market_service
+from storecrm.stores.locations import LocationChanges, LocationQuery, NewLocation
 
 # The arky client reads the location list as a plain array, so the next page's cursor travels in a header.
 NEXT_CURSOR_HEADER = "x-next-cursor"

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import File, Form, Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.media import MediaOut, UploadFormOut
-from storecrm.domain.media import MAX_DIRECT_BYTES, IncomingFile, MediaChanges, MediaQuery, UploadRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
+from storecrm.media.media import MAX_DIRECT_BYTES, IncomingFile, MediaChanges, MediaQuery, UploadRequest
 from storecrm.services import media_library
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())

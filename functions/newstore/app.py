@@ -2,7 +2,7 @@
 their addresses and orders, and clienteling opt-ins.
 
 Parsing and rendering only, over the same store-scoped profiles the arky and Pelcro routes show; the
-tenant is the store of the API client's token (storecrm.domain.auth.client_store_id).
+tenant is the store of the API client's token (storecrm.identity.auth.client_store_id).
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Annotated, Any, get_args
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from storecrm.domain.auth import client_store_id
-from storecrm.domain.clienteling import ClientelingChange, ClientelingQuery
-from storecrm.domain.consumer_profiles import (
+from storecrm.crm.clienteling import ClientelingChange, ClientelingQuery
+from storecrm.crm.consumer_profiles import (
     PAGE_MAX,
     AddressChanges,
     AddressDeletion,
@@ -25,10 +24,11 @@ from storecrm.domain.consumer_profiles import (
     NewConsumer,
     PageWindow,
 )
-from storecrm.domain.errors import ValidationFailed
 from storecrm.http.app import cors_config, lambda_entry
 from storecrm.http.auth import principal
 from storecrm.http.openapi import newstore_errors
+from storecrm.identity.auth import client_store_id
+from storecrm.kernel.errors import ValidationFailed
 from storecrm.newstore.clienteling import ClientelingConsumerList, ClientelingConsumerOut
 from storecrm.newstore.clients import TokenOut, token_request
 from storecrm.newstore.errors import response_of, use_newstore_errors

@@ -13,8 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from storecrm.arky.schemas.common import Deleted
 from storecrm.arky.schemas.offers import OfferOut
-from storecrm.domain.models.offers import OfferKind
-from storecrm.domain.offers import OfferIn
+from storecrm.crm.models.offers import OfferKind
+from storecrm.crm.offers import OfferIn
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ

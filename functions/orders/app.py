@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 
 from storecrm.arky.schemas.common import Page
 from storecrm.arky.schemas.orders import OrderOut
-from storecrm.domain.models.orders import OrderStatus
-from storecrm.domain.models.shipments import RatesRequest, ShipmentChange, ShippingRate, ShipRequest, ShipResult
-from storecrm.domain.orders import OrderChanges, OrderQuery
-from storecrm.domain.payments import RefundRequest, StoreRefundRequest
+from storecrm.commerce.models.orders import OrderStatus
+from storecrm.commerce.models.shipments import RatesRequest, ShipmentChange, ShippingRate, ShipRequest, ShipResult
+from storecrm.commerce.orders import OrderChanges, OrderQuery
+from storecrm.commerce.payments import RefundRequest, StoreRefundRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ, errors

@@ -1,6 +1,6 @@
 """The Pelcro-style customer API under /api/v1/sdk: sign-up, logins and the customer's own record.
 
-Parsing and rendering only: the rules are storecrm.domain.customers, over the same profiles the
+Parsing and rendering only: the rules are storecrm.crm.customers, over the same profiles the
 arky routes show. `site_id` (the store id) comes in the query string or the body.
 """
 
@@ -11,12 +11,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, File, Form, Query
 
-from storecrm.domain import pictures
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.fields import ReturnUrl
+from storecrm.crm import pictures
 from storecrm.http.app import cors_config, lambda_entry
 from storecrm.http.auth import bearer_token, principal, source_ip
 from storecrm.http.openapi import pelcro_errors
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.kernel.fields import ReturnUrl
 from storecrm.pelcro.errors import response_of, use_pelcro_errors
 from storecrm.pelcro.schemas import (
     CodeSent,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.arky.schemas.platform import EventNames, IntegrationServiceOut
-from storecrm.domain import events
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
+from storecrm.kernel import events
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -24,7 +24,7 @@ def webhook_events() -> EventNames:
 @app.get("/v1/platform/integration-services", summary="The integration providers and their fields",
          tags=["Platform"])
 def integration_services() -> list[IntegrationServiceOut]:
-    from storecrm.domain.providers import services
+    from storecrm.integrations.integration_types import services
 
     return [IntegrationServiceOut.of(s) for s in services()]
 

@@ -15,14 +15,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.products import ProductOut
-from storecrm.domain.keyed_find import SortDirection, SortField
-from storecrm.domain.models.products import ProductStatus
-from storecrm.domain.products import NewProduct, ProductChanges, ProductQuery
-from storecrm.domain.search import TaxonomyQuery
+from storecrm.catalog.models.products import ProductStatus
+from storecrm.catalog.products import NewProduct, ProductChanges, ProductQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
+from storecrm.kernel.keyed_find import SortDirection, SortField
+from storecrm.profiles.search import TaxonomyQuery
 from storecrm.services import product_catalog, product_service
 
 IDS = json_shape(list[str])

@@ -9,10 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.profiles import ProfileOut
-from storecrm.deferred import DeferredModule
-from storecrm.domain.fields import SortDirection
-from storecrm.domain.models.profiles import ProfileStatus
-from storecrm.domain.profiles import (
+from storecrm.crm.profiles import (
     MergeRequest,
     NewProfile,
     ProfileChanges,
@@ -20,11 +17,14 @@ from storecrm.domain.profiles import (
     ProfileRecordsQuery,
     ProfileSortField,
 )
-from storecrm.domain.search import TaxonomyQuery
+from storecrm.deferred import DeferredModule
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
+from storecrm.kernel.fields import SortDirection
+from storecrm.profiles.models.profiles import ProfileStatus
+from storecrm.profiles.search import TaxonomyQuery
 from storecrm.services import profile_service
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Scheduled work (EventBridge rule, every minute): finishes store purges that were cut short, releases the stock of
 unpaid card orders whose payment hold ended, deletes presigned media uploads nobody completed, erases the profiles
 whose deletion was requested, works through the due minutes (order reminders, abandoned carts) and runs the data
-migrations a deploy brought, within the run's time budget. Each step and each job on its own (storecrm/domain/jobs.py):
+migrations a deploy brought, within the run's time budget. Each step and each job on its own (storecrm/kernel/jobs.py):
 a failing job is retried later and parked after its last try; a failing step fails the invocation at the end, after
 the other steps ran.
 
@@ -22,7 +22,7 @@ from storecrm.services import scheduler
 from storecrm.tracing import traced
 
 logger = Logger()
-# The shared package logs through the standard library (storecrm.domain.jobs, migrations, reminders ...): its lines
+# The shared package logs through the standard library (storecrm.kernel.jobs, migrations, reminders ...): its lines
 # come out as this function's JSON lines, with the same keys.
 logging.getLogger("storecrm")
 copy_config_to_registered_loggers(source_logger=logger, include={"storecrm"})

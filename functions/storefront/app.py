@@ -14,8 +14,8 @@ from storecrm.arky.schemas.common import LoggedOut
 from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.arky.schemas.storefront import IdentifyResponse, StorefrontToken
 from storecrm.arky.schemas.stores import MarketOut, StoreOut, public_store
+from storecrm.crm.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.deferred import DeferredModule
-from storecrm.domain.storefront import Bearer, IdentifyRequest, StorefrontVerifyRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import bearer_token, optional_principal, principal, source_ip
 from storecrm.http.openapi import PROFILE_BEARER, PUBLIC_STORE, errors

@@ -10,14 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.stores import StoreOut
-from storecrm.domain.models.billing import BillingEventReceived, CheckoutStarted, PortalOpened, PortalRequest, Subscribe
-from storecrm.domain.models.stores import StoreStatus
-from storecrm.domain.plans import SubscriptionPlan, configured_plans
-from storecrm.domain.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
 from storecrm.services import store_billing, store_service
+from storecrm.stores.models.billing import BillingEventReceived, CheckoutStarted, PortalOpened, PortalRequest, Subscribe
+from storecrm.stores.models.stores import StoreStatus
+from storecrm.stores.plans import SubscriptionPlan, configured_plans
+from storecrm.stores.stores import NewStore, SortDirection, SortField, StoreChanges, StoreQuery
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.domain.base_model import Model
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.openapi import errors
+from storecrm.kernel.base_model import Model
 from storecrm.services import stripe_events
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())

@@ -10,12 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.api_clients import ApiClientOut, CreatedApiClient, Revoked
 from storecrm.arky.schemas.common import Page, Removed
-from storecrm.domain.api_clients import ApiClientQuery, NewApiClient
-from storecrm.domain.team import NewMember
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
 from storecrm.services import api_client_service, team_service
+from storecrm.stores.api_clients import ApiClientQuery, NewApiClient
+from storecrm.stores.team import NewMember
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from storecrm.domain.delivery import DeliveryFailed
+from storecrm.integrations.delivery import DeliveryFailed
 from storecrm.metrics import flushed_per_invocation
 from storecrm.services import delivery_idempotency, delivery_once, webhook_queue
 from storecrm.tracing import traced

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storecrm.arky.schemas.common import Deleted, Page
 from storecrm.arky.schemas.webhooks import DeliveryOut, WebhookOut
-from storecrm.domain.webhooks import DeliveryQuery, NewWebhook, TestRequest, TestResult, WebhookChanges
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ, errors
+from storecrm.integrations.webhooks import DeliveryQuery, NewWebhook, TestRequest, TestResult, WebhookChanges
 from storecrm.services import webhook_service
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())

@@ -11,7 +11,7 @@ import re
 LEAKS: dict[str, re.Pattern[str]] = {
     "email address": re.compile(r"[\w.%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     "access token (JWT)": re.compile(r"eyJ[\w-]{10,}"),
-    # session id . secret . owner id (storecrm.domain.auth.refresh_token)
+    # session id . secret . owner id (storecrm.identity.auth.refresh_token)
     "refresh token": re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\.[\w-]{20,}"),
     # Alone, not part of an id, a number with a unit or a time.
     "six-digit code": re.compile(r"(?<![\w.:/-])\d{6}(?![\w.:/-])"),

@@ -23,7 +23,8 @@ moto_speed.install()
 
 def _reset_caches() -> None:
     from storecrm import aws, services
-    from storecrm.gateways import secret_box, secrets
+    from storecrm.integrations.gateways import secret_box
+    from storecrm.kernel.gateways import secrets
 
     aws.reset()
     services.reset()
@@ -89,7 +90,7 @@ FAKE_DNS = {
 def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     import ipaddress
 
-    from storecrm.gateways import outbound
+    from storecrm.kernel.gateways import outbound
 
     def resolve(host: str, port: int) -> list[Any]:
         try:

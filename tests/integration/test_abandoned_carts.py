@@ -15,7 +15,8 @@ from tests.support import Api, MailPipeline, sent_mail
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     from storecrm.clock import now
-    from storecrm.domain import cart_recovery, due
+    from storecrm.commerce import cart_recovery
+    from storecrm.kernel import due
 
     moment = {"now": now()}
     for module in (due, cart_recovery):
@@ -98,7 +99,7 @@ def test_an_address_gets_one_recovery_mail_per_store_a_day(api: Api, store: dict
                                                            clock: dict[str, int], run: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 24: anyone may put anyone's address on carts; however many carts, one recovery mail a day."""
-    from storecrm.domain import carts as cart_rules
+    from storecrm.commerce import carts as cart_rules
 
     carts = [_filled(api, store, shop, "target@example.com") for _ in range(3)]
     clock["now"] = max(cart["last_activity_at"] for _, cart in carts) + 31 * 60  # the first checks: not idle yet

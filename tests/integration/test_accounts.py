@@ -29,7 +29,7 @@ def test_known_and_unknown_emails_get_the_same_answer(api: Api) -> None:
 def test_code_is_single_use_and_not_stored_in_clear(api: Api, provisioned: object) -> None:
     api.call("POST", "/v1/auth/code", {"email": "a@example.com"})
     code = latest_code("a@example.com")
-    from storecrm.repositories.auth import CodeRepository
+    from storecrm.identity.repositories.auth import CodeRepository
 
     stored = CodeRepository().get("account", "a@example.com")
     assert stored is not None and code not in stored.code_hash

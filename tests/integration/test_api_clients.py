@@ -199,8 +199,8 @@ def test_a_lapsed_store_stops_client_writes_and_a_deleted_one_its_tokens(
     assert revoked.status == 402 and revoked.error == "BILLING.SUBSCRIPTION_LAPSED", revoked.body
 
     # The store is gone at once; its clients go with the purge (interrupted here, as by a timeout).
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.stores.repositories.stores import StoreRepository
 
     purge = StoreRepository.purge
     with monkeypatch.context() as patch:

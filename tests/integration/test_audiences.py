@@ -49,7 +49,7 @@ def _template(api: Api, token: str, store: dict[str, Any], **fields: Any) -> dic
 
 
 def _outbox(provisioned: Any, store_id: str, type_: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     items = default_table().query_all(f"STORE#{store_id}#EVENT")
     return [i for i in items if i["type"] == type_]
@@ -272,7 +272,7 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     elsewhere = api.call("POST", path, {"profile_id": shopper["id"], "confirm_url": "https://evil.example/grab"},
                          token=shopper["access_token"])
     assert elsewhere.status == 400 and elsewhere.body["validationErrors"][0]["field"] == "confirm_url"
-    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.identity.gateways.signing_keys import signing_keys
 
     signing_keys()  # the mailed-link keys, cached as in a warm container (no login reads them any more)
     with counting_calls() as calls:
@@ -314,7 +314,7 @@ def test_double_opt_in(api: Api, provisioned: Any, owner: dict[str, Any], store:
     assert len(sent_mail("double@example.com")) == 1
     # A day later it mails a new link, and the first one no longer confirms. Without reply_to, answers go to
     # the store's support address (from_email is not one of the store's).
-    from storecrm.domain import audience_signup
+    from storecrm.messaging import audience_signup
 
     later = audience_signup.now() + 24 * 3600 + 1
     monkeypatch.setattr(audience_signup, "now", lambda: later)

@@ -19,7 +19,7 @@ TERMS = {"working_days": WEEK, "specific_dates": [], "slot_interval": 30,
 
 
 def _outbox(store_id: str, type_: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return [i for i in default_table().query_all(f"STORE#{store_id}#EVENT") if i["type"] == type_]
 

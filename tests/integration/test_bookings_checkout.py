@@ -57,7 +57,7 @@ def _cart_with(api: Api, store: dict[str, Any], items: list[dict[str, Any]]) -> 
 
 
 def _cells(store_id: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return list(default_table().query_all(f"STORE#{store_id}", sk_prefix="BOOKING#"))
 
@@ -160,7 +160,7 @@ def test_twenty_concurrent_checkouts_of_one_slot_make_one_order(api: Api, store:
     numbers = [o for o in outcomes if o.startswith("#")]
     assert len(numbers) == 1, outcomes
     assert set(outcomes) - set(numbers) == {"CART.SLOT_UNAVAILABLE"}
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     assert len(list(default_table().query_all(f"STORE#{store['id']}", sk_prefix="ORDER#"))) == 1
     assert {c["order_id"] for c in _cells(store["id"])} == {o["id"] for o in default_table().query_all(

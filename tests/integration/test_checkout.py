@@ -19,7 +19,7 @@ STRIPE = {"type": "stripe", "secret_key": "sk_test_51StoreKey0001", "publishable
 
 
 def _table() -> Any:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table()
 
@@ -128,9 +128,9 @@ def test_checkout_refusals_write_nothing(api: Api, owner: dict[str, Any], store:
 def test_the_stock_condition_is_checked_in_the_transaction(api: Api, store: dict[str, Any],
                                                            shop: dict[str, Any]) -> None:
     """Another checkout takes the units between this checkout's read and its write: the transaction refuses."""
-    from storecrm.domain.auth import read_access_token
-    from storecrm.domain.carts import CartService, CheckoutRequest
-    from storecrm.gateways.signing_keys import token_verify_keys
+    from storecrm.commerce.carts import CartService, CheckoutRequest
+    from storecrm.identity.auth import read_access_token
+    from storecrm.identity.gateways.signing_keys import token_verify_keys
     from storecrm.services import cart_service
 
     bearer, cart = _filled_cart(api, store, shop, 8)
@@ -178,10 +178,10 @@ def serialized_transactions(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -
 def checkouts_at_once(store_id: str, carts: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """Checks out every (bearer, cart) at the same moment, one thread each: each one's order number, or the code
     of the conflict that refused it."""
-    from storecrm.domain.auth import read_access_token
-    from storecrm.domain.carts import CheckoutRequest
-    from storecrm.domain.errors import Conflict
-    from storecrm.gateways.signing_keys import token_verify_keys
+    from storecrm.commerce.carts import CheckoutRequest
+    from storecrm.identity.auth import read_access_token
+    from storecrm.identity.gateways.signing_keys import token_verify_keys
+    from storecrm.kernel.errors import Conflict
     from storecrm.services import cart_service
 
     start = threading.Barrier(len(carts))
@@ -254,7 +254,7 @@ def test_a_checkout_retried_after_a_timeout_reuses_its_payment_intent(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The first checkout opens the PaymentIntent and then dies before its transaction (a Lambda timeout): the
     shopper's retry of the same cart gets the same intent from Stripe, not a second one to pay."""
-    from storecrm.domain.carts import CartService
+    from storecrm.commerce.carts import CartService
 
     token = owner["access_token"]
     integration = api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": STRIPE},

@@ -181,7 +181,7 @@ def test_a_lapsed_store_keeps_reading_but_not_writing(api: Api, owner: dict[str,
 def test_a_profile_has_states_at_a_bounded_number_of_locations(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # Opting out rewrites every location of the profile in one transaction, so their number is capped.
-    monkeypatch.setattr("storecrm.domain.clienteling.MAX_LOCATIONS_PER_PROFILE", 2)
+    monkeypatch.setattr("storecrm.crm.clienteling.MAX_LOCATIONS_PER_PROFILE", 2)
     staff = owner["access_token"]
     token = client_token(api, new_client(api, staff, store["id"]))
     first, second, third = (_location(api, staff, store["id"], key) for key in ("one", "two", "three"))

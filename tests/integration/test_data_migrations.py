@@ -19,9 +19,9 @@ NEWSTORE_ENTRIES = ("#CONTACT#", "#CREATEDBY#", "#XATTR#", "#ORDER#")
 def make_old(profile_id: str) -> None:
     """The profile as a version before the NewStore dialect left it: without its contact-term, creator,
     extended-attribute and list-order entries, and without its share of the store's profile count."""
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.profiles import ProfileRepository, _index_items, count_change
-    from storecrm.repositories.table import delete
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import delete
+    from storecrm.profiles.repositories.profiles import ProfileRepository, _index_items, count_change
 
     profile = ProfileRepository().get(profile_id)
     assert profile is not None
@@ -58,9 +58,9 @@ def test_erasing_a_profile_the_count_never_had_gives_nothing_back(
 
 def strip_order(store_id: str, order_id: str) -> None:
     """The order as a version before its list indexes left it: none of its list keys."""
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.table import update
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import update
 
     names = [f"GSI{i}{part}" for i in range(1, 7) for part in ("PK", "SK")]
     default_table().write(update(keys.order(store_id, order_id), "REMOVE " + ", ".join(names)))
@@ -91,7 +91,7 @@ def answers(api: Api, token: str, profile_ids: list[str]) -> dict[str, Any]:  # 
 
 def run_migrations(pages: int | None = None) -> Any:
     """One run of the stack's migrations, four items a page; with `pages`, its time is up after that many."""
-    from storecrm.domain.migrations import Migrations
+    from storecrm.kernel.migrations import Migrations
     from storecrm.services import migrations
 
     looks = iter(range(10**6))
@@ -101,8 +101,8 @@ def run_migrations(pages: int | None = None) -> Any:
 
 
 def cursor_item() -> dict[str, Any] | None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table().get(keys.migration("0001-profile-entries"), consistent=True)
 
@@ -110,10 +110,10 @@ def cursor_item() -> dict[str, Any] | None:
 def test_the_backfill_makes_old_profiles_and_orders_answer_as_fresh_ones(
         api: Api, store: dict[str, Any], shop: dict[str, Any], token: str,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.migrations import MigrationRepository
-    from storecrm.repositories.table import delete
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.migrations import MigrationRepository
+    from storecrm.kernel.repositories.table import delete
     from tests.integration.test_profile_commerce import _checkout, _identify
 
     made = [create(api, token, f"{name}@example.com", phone_number=f"202-555-01{n:02d}",

@@ -92,7 +92,7 @@ def test_profile_ids_are_random_in_every_dialect(api: Api, owner: dict[str, Any]
     ]
     registered = api.call("POST", f"{SDK}/auth/register", {"site_id": store["id"], "email": "pelcro@example.com",
                                                            "password": "plum-tree-42"})
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     made.append(str(ProfileRepository().id_for_email(store["id"], registered.body["data"]["email"])))
     assert all(uuid.UUID(i).version == 4 for i in made), made

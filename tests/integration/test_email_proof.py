@@ -26,7 +26,7 @@ def _registrant(api: Api, store: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stored(profile_id: str) -> dict[str, Any]:
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     found = ProfileRepository().get(profile_id)
     assert found is not None
@@ -67,7 +67,7 @@ def test_the_first_proof_ends_a_registrants_password_and_sessions(api: Api, owne
     assert [t["id"] for t in staff["profile"]["auth_tokens"]] == [own_session]
     stored = _stored(connected["id"])
     assert stored["password_hash"] is None and stored["username"] == "squatter"  # a name, not a secret
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     events = [e for e in default_table().query_all(f"STORE#{store['id']}#EVENT") if e["type"] == "profile.updated"]
     assert events[-1]["data"]["changed"] == ["verified"] and "password_hash" not in events[-1]["data"]["profile"]

@@ -35,7 +35,7 @@ def _create(api: Api, token: str, store: dict[str, Any], **fields: Any) -> dict[
 @pytest.fixture
 def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each template write 10 s after the previous one, so time orders are strict."""
-    from storecrm.domain import email_templates
+    from storecrm.messaging import email_templates
 
     ticks = itertools.count(1_800_000_000, 10)
     monkeypatch.setattr(email_templates, "now", lambda: next(ticks))
@@ -359,10 +359,10 @@ def test_writes_refuse_a_template_that_lost_its_link_meanwhile(api: Api, owner: 
                                                               store: dict[str, Any]) -> None:
     """The read-time checks have write-time twins, so two concurrent calls cannot leave a confirmation
     audience with a template whose body has no {{confirm_url}}."""
-    from storecrm.domain.errors import Conflict, ValidationFailed
-    from storecrm.domain.models.audiences import Audience, ConfirmationAudience
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.kernel.errors import Conflict, ValidationFailed
+    from storecrm.messaging.models.audiences import Audience, ConfirmationAudience
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.messaging.repositories.email_templates import EmailTemplateRepository
 
     token = owner["access_token"]
     plain = _create(api, token, store, key="plain", body="<p>no link</p>")
@@ -386,8 +386,8 @@ def test_writes_refuse_a_template_that_lost_its_link_meanwhile(api: Api, owner: 
 
 
 def test_items_of_the_first_shape_read_as_absent(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.table import put
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import put
 
     default_table().write(put({"PK": f"STORE#{store['id']}", "SK": "EMAILTEMPLATE#old", "entity": "EMAILTEMPLATE",
                                "id": "old", "store_id": store["id"], "name": "Old", "subject": "Hi",

@@ -12,10 +12,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from localrunner.events import LambdaContext, proxy_event
 from pydantic import Field
 
-from storecrm.domain.base_model import Model
-from storecrm.domain.fields import Command
 from storecrm.http.app import lambda_entry, use_arky_errors
 from storecrm.http.errors import from_domain
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.fields import Command
 from storecrm.newstore import errors as newstore
 from storecrm.pelcro.errors import response_of, use_pelcro_errors
 

@@ -142,9 +142,9 @@ def test_bad_payment_methods_and_zones_name_the_field(api: Api, owner: dict[str,
 
 
 def test_markets_stored_in_the_earlier_shape_still_read(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.keys import market
-    from storecrm.repositories.table import put
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.keys import market
+    from storecrm.kernel.repositories.table import put
 
     token, base = owner["access_token"], f"/v1/stores/{store['id']}/markets"
     us = next(m for m in api.call("GET", base, token=token).body if m["key"] == "us")

@@ -337,7 +337,7 @@ def test_a_presigned_form_used_again_after_completion_replaces_nothing(api: Api,
     assert_error(complete(api, token, store_id, form_["media_id"]), 404)
     # At the upload's end the scheduler deletes what the form put there since (the upload's one job), and only once.
     later = clock.now() + 2 * 3600
-    monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
+    monkeypatch.setattr("storecrm.media.media.now", lambda: later)
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 1
     assert objects(provisioned) == {}
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0
@@ -345,7 +345,7 @@ def test_a_presigned_form_used_again_after_completion_replaces_nothing(api: Api,
 
 def test_only_the_version_that_was_checked_is_moved(api: Api, provisioned: Any, token: str, store: dict[str, Any],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.repositories import objects as object_store
+    from storecrm.kernel.repositories import objects as object_store
 
     store_id = store["id"]
     picture = png(16, 16)
@@ -386,7 +386,7 @@ def test_uploads_never_completed_are_deleted_by_the_scheduler(api: Api, provisio
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 0  # not yet due
 
     later = clock.now() + 2 * 3600
-    monkeypatch.setattr("storecrm.domain.media.now", lambda: later)
+    monkeypatch.setattr("storecrm.media.media.now", lambda: later)
     # Both uploads reach their end (a job each): the abandoned one's object goes, the completed one's media stays.
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["expired_uploads"] == 2
     assert list(objects(provisioned)) == [kept["key"]]
@@ -541,7 +541,7 @@ def test_deleting_a_store_deletes_its_objects_a_page_at_a_time_even_after_a_cras
         api: Api, provisioned: Any, token: str, store: dict[str, Any], stranger: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from storecrm import services
-    from storecrm.repositories import objects as object_store
+    from storecrm.kernel.repositories import objects as object_store
     from tests.support import HOSTS
 
     uploaded(api, token, store["id"], ("a.png", png(4, 4)), ("b.png", png(5, 5)), ("c.png", png(6, 6)))
@@ -560,7 +560,7 @@ def test_deleting_a_store_deletes_its_objects_a_page_at_a_time_even_after_a_cras
     left = [k for k in objects(provisioned) if k.startswith(f"stores/{store['id']}/")]
     assert len(left) == 1  # one page of two went before the crash
 
-    monkeypatch.setattr("storecrm.domain.stores.now", lambda: 2**31)  # the purge job is due
+    monkeypatch.setattr("storecrm.stores.stores.now", lambda: 2**31)  # the purge job is due
     services.reset()
     with counting_calls() as calls:
         assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["purged_stores"] == 1

@@ -27,7 +27,7 @@ def paid(api: Api, owner: dict[str, Any], store: dict[str, Any], stripe_fake: Fa
     token = owner["access_token"]
     assert api.call("POST", f"/v1/stores/{store['id']}/integrations", {"key": "stripe", "provider": STRIPE},
                     token=token).status == 200
-    # Stripe sends the payer back to URLS: the store lists their origin (storecrm.domain.link_origins).
+    # Stripe sends the payer back to URLS: the store lists their origin (storecrm.stores.link_origins).
     assert api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://shop.example.com"]},
                     token=token).status == 200
     reply = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "members", "type": "paid",
@@ -131,7 +131,7 @@ def test_a_membership_keeps_the_stripe_account_it_was_paid_through(api: Api, own
                                                                      stripe_fake: FakeStripe) -> None:
     """The store makes another Stripe integration the active one after a member paid through the first: the
     first account's events about that membership still apply (checked with its signing secret)."""
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     shopper = _shopper(api, store, "member@example.com")
     assert subscribe(api, store, paid, shopper, price_id="monthly", **URLS).status == 200
@@ -146,7 +146,7 @@ def test_a_membership_keeps_the_stripe_account_it_was_paid_through(api: Api, own
     completed = stripe_fake.complete_checkout(session["id"])
     assert send_event(api, store, completed).body["outcome"] == "applied"
     assert access(api, store, paid, shopper)["has_access"] is True
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     item = default_table().get(keys.subscription(paid["id"], shopper["id"]))
     assert item is not None and item["payment_integration_id"] == first

@@ -18,8 +18,8 @@ ALL_SCOPES = ("profiles:read", "profiles:write", "profiles:delete")
 
 def client_token(store_id: str, *scopes: str, client_id: str = "client-7") -> str:
     from storecrm.clock import now
-    from storecrm.domain.auth import Principal, issue_access_token
-    from storecrm.gateways.signing_keys import token_signing_keys
+    from storecrm.identity.auth import Principal, issue_access_token
+    from storecrm.identity.gateways.signing_keys import token_signing_keys
 
     token, _ = issue_access_token(Principal(kind="client", subject=client_id, store_id=store_id,
                                             scopes=frozenset(scopes or ALL_SCOPES)), token_signing_keys(), now(), 900)
@@ -173,7 +173,7 @@ def test_a_profile_from_another_dialect_gets_a_display_id_on_its_first_update(
 
 
 def test_a_display_id_met_before_is_drawn_again(api: Api, token: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain import consumer_profiles
+    from storecrm.crm import consumer_profiles
 
     first = create(api, token, "one@example.com")
     drawn = iter([first["display_id"], "B2C3D4"])
@@ -185,7 +185,7 @@ def test_a_display_id_met_before_is_drawn_again(api: Api, token: str, monkeypatc
 # ---------------------------------------------------------------------------- lists
 def test_lists_page_by_offset_with_the_store_total(api: Api, store: dict[str, Any], token: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain import consumer_profiles
+    from storecrm.crm import consumer_profiles
 
     ticks = iter(range(1_700_000_000, 1_700_000_100))
     monkeypatch.setattr(consumer_profiles, "now", lambda: next(ticks))
@@ -284,8 +284,8 @@ def test_filters_by_creator_and_extended_attribute(api: Api, store: dict[str, An
 # ---------------------------------------------------------------------------- deletion
 def test_deletion_hides_the_profile_at_once_and_the_scheduler_erases_it(
         api: Api, owner: dict[str, Any], store: dict[str, Any], token: str) -> None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     made = create(api, token)
     reply = api.call("DELETE", f"{BASE}/{made['id']}", token=token)
@@ -311,8 +311,8 @@ def test_erasure_takes_the_profiles_clienteling_consents_and_picture(
     import boto3
 
     from storecrm.config import settings
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     made = create(api, token)
     location = api.call("POST", f"/v1/stores/{store['id']}/locations", {"key": "soho", "address": {"country": "US"}},
@@ -345,8 +345,8 @@ def test_merge_keeps_the_count(api: Api, owner: dict[str, Any], store: dict[str,
     assert reply.status == 200, reply.body
     assert api.call("GET", BASE, token=token).body["pagination_info"]["total"] == 1
     # The source's display id marker went with it: the id may be drawn again.
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     assert default_table().get(keys.profile_display_id(store["id"], second["display_id"])) is None
 
@@ -369,7 +369,7 @@ def test_addresses_on_the_profile_revision(api: Api, owner: dict[str, Any], stor
     assert (edited.body["city"], edited.body["address_1"]) == ("Boston", "1 Main St")
     assert edited.body["profile_revision"] == 3
     # The Pelcro dialect reads the same record's addresses.
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     stored = ProfileRepository().get(made["id"])
     assert stored is not None and stored.addresses[0]["city"] == "Boston"
@@ -423,8 +423,8 @@ def test_orders_in_the_order_summary_shape(api: Api, store: dict[str, Any], shop
 
 def test_the_store_purge_removes_the_profiles_index_items_and_count(api: Api, owner: dict[str, Any],
                                                                     store: dict[str, Any], token: str) -> None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     create(api, token, "gone@example.com", first_name="Gwen")
     table = default_table()
@@ -473,8 +473,8 @@ def test_every_route_needs_its_scope_and_its_store(api: Api, store: dict[str, An
 
 def test_erasure_ends_sessions_and_subscriptions(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                                  token: str) -> None:
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     bearer, profile_id = _identify(api, store, "shopper@example.com")
     audience = api.call("POST", f"/v1/stores/{store['id']}/audiences", {"key": "news"}, token=owner["access_token"])

@@ -34,7 +34,7 @@ def _order(api: Api, store: dict[str, Any], token: str, order_id: str) -> dict[s
 
 
 def _raw(store_id: str, order_id: str) -> dict[str, Any]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     found = default_table().get((f"STORE#{store_id}", f"ORDER#{order_id}"))
     assert found is not None
@@ -126,7 +126,7 @@ def test_the_scheduler_releases_unpaid_card_orders_after_the_hold(api: Api, stor
     assert stock(api, token, store, product_id) == (8, 4)
 
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"})["released_holds"] == 0  # not yet due
-    monkeypatch.setattr("storecrm.domain.orders.now", lambda: int(time.time()) + 601)
+    monkeypatch.setattr("storecrm.commerce.orders.now", lambda: int(time.time()) + 601)
     services.reset()
     with counting_calls() as log:
         assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {
@@ -160,7 +160,7 @@ def _release_holds_later(monkeypatch: pytest.MonkeyPatch, seconds: int) -> dict[
 
     from storecrm import services
 
-    monkeypatch.setattr("storecrm.domain.orders.now", lambda: int(time.time()) + seconds)
+    monkeypatch.setattr("storecrm.commerce.orders.now", lambda: int(time.time()) + seconds)
     services.reset()
     return dict(HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}))
 
@@ -304,7 +304,7 @@ def test_a_refund_recorded_by_its_stripe_event_first_is_not_recorded_twice(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Stripe's charge.refunded arrives between Stripe's answer and the refund's own write: the write finds the
     order changed, reads it again and finds the refund there by its Stripe id."""
-    from storecrm.gateways.stripe_payments import StripePayments
+    from storecrm.kernel.gateways.stripe_payments import StripePayments
 
     _, placed = place(api, store, shop, 1, method="credit_card")
     intent_id = placed["payment"]["provider"]["payment_intent_id"]
@@ -359,8 +359,8 @@ def test_refunds_and_events_use_the_integration_that_took_the_payment(api: Api, 
 def test_orders_from_before_the_integration_was_recorded_use_the_active_one(api: Api, store: dict[str, Any],
                                                                              shop: dict[str, Any],
                                                                              stripe_fake: FakeStripe) -> None:
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.table import put
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import put
 
     _, placed = place(api, store, shop, 1, method="credit_card")
     intent_id = placed["payment"]["provider"]["payment_intent_id"]

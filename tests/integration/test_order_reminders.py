@@ -39,7 +39,7 @@ def _sent(email: str) -> list[dict[str, Any]]:
 
 
 def _table() -> Any:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table()
 
@@ -83,7 +83,7 @@ def _events(store_id: str) -> list[dict[str, Any]]:
 def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The scheduler's idea of now (seconds), set by the test."""
     from storecrm.clock import now
-    from storecrm.domain import due
+    from storecrm.kernel import due
 
     moment = {"now": now()}
     monkeypatch.setattr(due, "now", lambda: moment["now"])
@@ -92,7 +92,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 def _run(page_size: int = 100, budget: float = 60.0, step: float = 0.0) -> Any:
     """One scheduler run; `step` seconds pass on its budget clock at each look."""
-    from storecrm.domain.due import DueScheduler
+    from storecrm.kernel.due import DueScheduler
     from storecrm.services import due_scheduler
 
     built = due_scheduler()
@@ -157,7 +157,7 @@ def test_the_stores_template_overrides_the_mail(api: Api, store: dict[str, Any],
 
 def _due_items(store_id: str, count: int, due_at: int) -> None:
     """`count` reminders due in one minute, of orders that no longer exist (the work just removes them)."""
-    from storecrm.repositories.bookings import BookingLedger
+    from storecrm.bookings.repositories.bookings import BookingLedger
 
     ledger = BookingLedger()
     for n in range(count):
@@ -166,7 +166,7 @@ def _due_items(store_id: str, count: int, due_at: int) -> None:
 
 def test_a_busy_minute_is_worked_in_pages_and_what_is_left_waits_for_the_next_run(
         store: dict[str, Any], clock: dict[str, int]) -> None:
-    from storecrm.repositories.due import DueRepository
+    from storecrm.kernel.repositories.due import DueRepository
 
     _run()  # the cursor reaches the minute before now
     due_at = clock["now"] // 60 * 60 + 5
@@ -220,7 +220,7 @@ def test_overlapping_runs_fire_each_reminder_once(api: Api, store: dict[str, Any
 def test_a_run_that_stops_half_way_leaves_the_rest_for_the_next(api: Api, store: dict[str, Any],
                                                                 studio: dict[str, Any], clock: dict[str, int],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.repositories.bookings import BookingLedger
+    from storecrm.bookings.repositories.bookings import BookingLedger
 
     start = _eleven_minutes_ahead(clock["now"])
     orders = [_book(api, store, studio, start + n * 300, f"q{n}@example.com") for n in range(3)]

@@ -15,7 +15,7 @@ from tests.support import Api, counting_calls
 
 
 def _table() -> Any:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table()
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("serialized_transactions")
 
 def at_once(attempt: Callable[[int], None]) -> Counter[str]:
     """Runs `attempt(i)` for every guess at the same moment; what each ended with (the error's code)."""
-    from storecrm.domain.errors import DomainError
+    from storecrm.kernel.errors import DomainError
 
     start = threading.Barrier(GUESSES)
 
@@ -59,8 +59,8 @@ def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[in
 
 def test_thirty_parallel_password_guesses_check_at_most_ten(api: Api, store: dict[str, Any],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain import passwords
-    from storecrm.domain.customers import Credentials
+    from storecrm.crm.customers import Credentials
+    from storecrm.identity import passwords
     from storecrm.services import customers
 
     customer(api.call("POST", f"{SDK}/auth/register", {"site_id": store["id"], "email": "owner@example.com",
@@ -115,9 +115,9 @@ def test_a_wrong_current_password_counts_like_a_failed_login(api: Api, store: di
 
 def test_thirty_parallel_client_secrets_check_at_most_ten(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain import api_clients
-    from storecrm.domain.api_clients import TokenRequest
     from storecrm.services import api_client_service
+    from storecrm.stores import api_clients
+    from storecrm.stores.api_clients import TokenRequest
 
     client = new_client(api, owner["access_token"], store["id"])
     checked = counting(monkeypatch, api_clients, "hash_secret")
@@ -130,7 +130,7 @@ def test_thirty_parallel_client_secrets_check_at_most_ten(api: Api, owner: dict[
 @pytest.mark.parametrize("kind", ["staff", "profile"])
 def test_thirty_parallel_code_guesses_check_at_most_ten(api: Api, store: dict[str, Any], kind: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain import codes
+    from storecrm.identity import codes
     from storecrm.services import account_login, profile_sessions
 
     email = "guessed@example.com"

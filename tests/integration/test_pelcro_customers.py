@@ -15,7 +15,7 @@ PASSWORD = "plum-tree-42"
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Smaller scrypt parameters: the rules are the same, each hash just costs less CPU here."""
-    from storecrm.domain import passwords
+    from storecrm.identity import passwords
 
     monkeypatch.setattr(passwords, "CURRENT", passwords.ScryptParameters(n=2**10, r=8, p=1))
 
@@ -185,8 +185,8 @@ def test_failures_are_counted_per_address_too(api: Api, store: dict[str, Any]) -
 
 
 def test_login_upgrades_an_old_hash(api: Api, monkeypatch: pytest.MonkeyPatch, store: dict[str, Any]) -> None:
-    from storecrm.domain import passwords
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.identity import passwords
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     made = customer(register(api, store))
     repository = ProfileRepository()
@@ -453,7 +453,7 @@ def test_unknown_route_in_the_pelcro_shape(api: Api) -> None:
 
 
 def test_deleting_the_site_erases_its_customers(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     made = customer(register(api, store, username="Gone"))
     assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200

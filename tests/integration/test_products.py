@@ -41,7 +41,7 @@ def _create(api: Api, token: str, store: dict[str, Any], **changes: Any) -> dict
 
 
 def _outbox(store_id: str, type_: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return [i for i in default_table().query_all(f"STORE#{store_id}#EVENT") if i["type"] == type_]
 
@@ -196,7 +196,7 @@ def test_other_stores_cannot_see_or_change_products(api: Api, owner: dict[str, A
 @pytest.fixture
 def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each product write 10 s after the previous one, so time orders are strict."""
-    from storecrm.domain import products
+    from storecrm.catalog import products
 
     ticks = itertools.count(1_800_000_000, 10)
     monkeypatch.setattr(products, "now", lambda: next(ticks))
@@ -286,8 +286,8 @@ def test_admins_manage_products_and_shoppers_cannot(api: Api, owner: dict[str, A
 
 
 def test_deleting_the_store_purges_its_products(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     product = _create(api, owner["access_token"], store, status="active")
     assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 200

@@ -50,8 +50,8 @@ def capped(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _count(store_id: str) -> int:
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return ProfileRepository.count_from_items(store_id, default_table().get_many(ProfileRepository.count_keys(
         store_id)))
@@ -59,9 +59,9 @@ def _count(store_id: str) -> int:
 
 def _staff_creates(owner: dict[str, Any], store: dict[str, Any], emails: list[str]) -> list[str]:
     from storecrm import services
-    from storecrm.domain.auth import read_access_token
-    from storecrm.domain.profiles import NewProfile
-    from storecrm.gateways.signing_keys import token_verify_keys
+    from storecrm.crm.profiles import NewProfile
+    from storecrm.identity.auth import read_access_token
+    from storecrm.identity.gateways.signing_keys import token_verify_keys
 
     staff = read_access_token(owner["access_token"], token_verify_keys())
     return _at_once([lambda email=email: services.profile_service().create(staff, store["id"],  # type: ignore[misc]
@@ -85,9 +85,9 @@ def test_the_cap_holds_exactly_where_a_shard_is_over_its_part(api: Api, owner: d
                                                               store: dict[str, Any], capped: Any) -> None:
     """Two profiles counted on one shard before the cap (a smaller plan now gives it no part of the cap): the
     creates then check every shard, and exactly two more fit under a cap of four."""
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.table import put
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import put
 
     pk, sk = keys.profile_count(store["id"], keys.PROFILE_COUNT_SHARDS - 1)
     default_table().write(put({"PK": pk, "SK": sk, "entity": "PROFILECOUNT", "count": 2}))

@@ -15,7 +15,7 @@ from tests.support import Api, counting_calls
 
 
 def _table() -> Any:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table()
 
@@ -48,7 +48,7 @@ def _checkout(api: Api, store: dict[str, Any], shop: dict[str, Any], bearer: str
 
 
 def _facts(store: dict[str, Any], profile_id: str) -> dict[str, Any] | None:
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     item: dict[str, Any] | None = _table().get(keys.profile_commerce(store["id"], profile_id), consistent=True)
     return item
@@ -83,7 +83,7 @@ def rival(api: Api) -> dict[str, Any]:
 # ---------------------------------------------------------------- profile detail and its cursor routes
 def test_detail_lists_the_newest_carts_and_orders_and_the_routes_page_on(api: Api, store: dict[str, Any],
                                                                          shop: dict[str, Any]) -> None:
-    from storecrm.domain.profiles import DETAIL_LIST_CAP
+    from storecrm.crm.profiles import DETAIL_LIST_CAP
 
     token = shop["token"]
     bearer, profile_id = _identify(api, store, "ada@example.com")
@@ -314,7 +314,7 @@ def test_a_merge_cut_short_finishes_when_run_again(api: Api, store: dict[str, An
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The carts and orders move before the source is erased; if the erasing transaction fails, they stay with the
     target, the counts stay exact, and the same merge run again finishes."""
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     token = shop["token"]
     _, target = _identify(api, store, "main@example.com")

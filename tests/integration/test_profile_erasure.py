@@ -18,7 +18,7 @@ ERASED_EMAIL = "erased@example.com"
 
 
 def _table() -> Any:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table()
 
@@ -41,7 +41,7 @@ def _erase(api: Api, store: dict[str, Any], profile_id: str) -> None:
 def test_erasure_takes_the_carts_and_their_recovery_mail_and_anonymises_the_orders(
         api: Api, owner: dict[str, Any], store: dict[str, Any], shop: dict[str, Any],  # noqa: F811
         monkeypatch: pytest.MonkeyPatch, mails: MailPipeline) -> None:
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     bearer = shopper(api, store, ERASED_EMAIL)
     bought = _cart_with(api, store, shop, bearer, ERASED_EMAIL)
@@ -63,7 +63,7 @@ def test_erasure_takes_the_carts_and_their_recovery_mail_and_anonymises_the_orde
     from storecrm.services import due_scheduler
 
     later = clock.now() + 5 * 3600
-    for module in ("storecrm.domain.due", "storecrm.domain.cart_recovery"):
+    for module in ("storecrm.kernel.due", "storecrm.commerce.cart_recovery"):
         monkeypatch.setattr(f"{module}.now", lambda: later)
     assert due_scheduler().run(60).done.get("CART") == 1
     mails.run()
@@ -85,7 +85,7 @@ def test_erasure_takes_the_carts_and_their_recovery_mail_and_anonymises_the_orde
 def test_erasure_empties_the_profiles_events_and_deliveries_and_they_are_not_sent_again(
         api: Api, owner: dict[str, Any], store: dict[str, Any], receiver: Receiver, local_webhooks: None,
         pipeline: Pipeline) -> None:
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     token = owner["access_token"]
     hook = api.call("POST", f"/v1/stores/{store['id']}/webhooks", {
@@ -127,7 +127,7 @@ def test_erasure_empties_the_profiles_events_and_deliveries_and_they_are_not_sen
 def test_merge_deletes_the_sources_picture_when_the_target_keeps_its_own(api: Api, owner: dict[str, Any],
                                                                          store: dict[str, Any]) -> None:
     from storecrm.config import settings
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     token = owner["access_token"]
     target, source = [api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": e}, token=token).body
@@ -150,7 +150,7 @@ def test_merge_deletes_the_sources_picture_when_the_target_keeps_its_own(api: Ap
 
 def test_a_merged_sources_events_are_erased_with_the_target(api: Api, owner: dict[str, Any],
                                                             store: dict[str, Any]) -> None:
-    from storecrm.repositories import keys
+    from storecrm.kernel.repositories import keys
 
     token = owner["access_token"]
     target, source = [api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": e}, token=token).body

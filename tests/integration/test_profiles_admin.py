@@ -17,7 +17,7 @@ def _base(store: dict[str, Any]) -> str:
 
 
 def _events(store_id: str, type_: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return [e for e in default_table().query_all(f"STORE#{store_id}#EVENT") if e["type"] == type_]
 

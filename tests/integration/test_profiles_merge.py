@@ -20,7 +20,7 @@ def _code_login(api: Api, store: dict[str, Any], email: str) -> dict[str, Any]:
 
 
 def _items(partition: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return list(default_table().query_all(partition))
 
@@ -146,8 +146,8 @@ def test_merge_repoints_audience_subscriptions(api: Api, owner: dict[str, Any], 
                          token=person["access_token"])
         assert reply.status == 200, reply.body
 
-    from storecrm.repositories.base import default_table
-    from storecrm.repositories.table import put
+    from storecrm.kernel.repositories.base import default_table
+    from storecrm.kernel.repositories.table import put
 
     subscribe(source, only_source)
     subscribe(target, double)               # the target is pending on the double opt-in audience ...
@@ -179,8 +179,8 @@ def test_merge_repoints_audience_subscriptions(api: Api, owner: dict[str, Any], 
 def test_merge_keeps_only_the_targets_credentials(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 24 section 5: a registrant of a duplicate must not log in to the merged profile."""
-    from storecrm.domain import passwords
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.identity import passwords
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     monkeypatch.setattr(passwords, "CURRENT", passwords.ScryptParameters(n=2**10, r=8, p=1))
     token, sdk = owner["access_token"], "/api/v1/sdk"

@@ -37,7 +37,7 @@ def run_scheduler(event: dict[str, Any] | None = None) -> Any:
 
 
 def job_item(key: tuple[str, str]) -> dict[str, Any] | None:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return default_table().get(key, consistent=True)
 
@@ -84,7 +84,7 @@ def printed_metrics(capsys: pytest.CaptureFixture[str]) -> dict[tuple[str, str |
 @pytest.fixture
 def poisoned(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """Profile ids whose erasure fails at its last write, with an address in the error (it must not be logged)."""
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     ids: set[str] = set()
     finish = ProfileRepository.finish_deletion
@@ -101,8 +101,8 @@ def poisoned(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 def test_a_failing_erasure_is_retried_later_then_parked_and_the_others_are_erased(
         api: Api, store: dict[str, Any], token: str, clock: dict[str, int], poisoned: set[str],  # noqa: F811
         logged: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
-    from storecrm.domain.job_failures import MAX_ATTEMPTS, retry_delay
-    from storecrm.repositories import keys
+    from storecrm.kernel.job_failures import MAX_ATTEMPTS, retry_delay
+    from storecrm.kernel.repositories import keys
 
     made = [create(api, token, f"{name}@example.com")["id"] for name in ("ann", "bob", "cat")]
     for profile_id in made:
@@ -158,8 +158,8 @@ def test_a_failing_erasure_is_retried_later_then_parked_and_the_others_are_erase
 def test_a_step_that_fails_outright_does_not_stop_the_others(
         api: Api, store: dict[str, Any], token: str, clock: dict[str, int],  # noqa: F811
         monkeypatch: pytest.MonkeyPatch, logged: io.StringIO) -> None:
-    from storecrm.repositories import keys
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.kernel.repositories import keys
+    from storecrm.stores.repositories.stores import StoreRepository
 
     made = create(api, token)["id"]
     assert api.call("DELETE", f"{BASE}/{made}", token=token).status == 202
@@ -179,12 +179,12 @@ def test_a_step_that_fails_outright_does_not_stop_the_others(
 
 def test_a_failing_reminder_leaves_its_minute_for_a_later_one_and_the_others_are_done(
         store: dict[str, Any], clock: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    from storecrm.domain.job_failures import MAX_ATTEMPTS, retry_delay
-    from storecrm.repositories import keys
-    from storecrm.repositories.bookings import BookingLedger
+    from storecrm.bookings.repositories.bookings import BookingLedger
+    from storecrm.kernel.job_failures import MAX_ATTEMPTS, retry_delay
+    from storecrm.kernel.repositories import keys
     from storecrm.services import due_scheduler
 
-    monkeypatch.setattr("storecrm.domain.due.now", lambda: clock["now"])
+    monkeypatch.setattr("storecrm.kernel.due.now", lambda: clock["now"])
     due_scheduler().run(60)  # the cursor reaches the minute before now
     due_at = clock["now"] // 60 * 60 + 5
     ledger = BookingLedger()

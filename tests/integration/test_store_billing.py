@@ -48,7 +48,7 @@ def platform_secret(monkeypatch: pytest.MonkeyPatch, provisioned: Any, name: str
     from localrunner import iam_recording
 
     from storecrm import services
-    from storecrm.gateways import secrets
+    from storecrm.kernel.gateways import secrets
 
     monkeypatch.setenv("PLATFORM_STRIPE_SECRET_ID", name)
     iam_recording.provisioned(dataclasses.replace(
@@ -59,7 +59,7 @@ def platform_secret(monkeypatch: pytest.MonkeyPatch, provisioned: Any, name: str
 
 @pytest.fixture(autouse=True)
 def admin_origin(request: pytest.FixtureRequest) -> None:
-    """The store lists its admin's origin, so Stripe may send its staff back there (storecrm.domain.link_origins)."""
+    """The store lists its admin's origin, so Stripe may send its staff back there (storecrm.stores.link_origins)."""
     if "store" in request.fixturenames and "owner" in request.fixturenames:
         api, store, owner = (request.getfixturevalue(name) for name in ("api", "store", "owner"))
         reply = api.call("PUT", f"/v1/stores/{store['id']}", {"allowed_origins": ["https://admin.example.com"]},
@@ -79,7 +79,7 @@ def send_event(api: Api, event: dict[str, Any], *, secret: str = OPERATOR["webho
 
 
 def store_events(store_id: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return [e for e in default_table().query_all(f"STORE#{store_id}#EVENT") if e["type"] == "store.updated"]
 
@@ -486,7 +486,7 @@ def _at_once(calls: list[Any]) -> list[str]:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from storecrm.domain.errors import DomainError
+    from storecrm.kernel.errors import DomainError
 
     start = threading.Barrier(len(calls))
 
@@ -509,10 +509,10 @@ def test_concurrent_creates_cannot_pass_the_audience_and_webhook_caps(
     """Ten creates at once against a cap of three: the count is kept in each create's own transaction, so three
     go through and seven get the 402; deleting one gives its place back."""
     from storecrm import services
-    from storecrm.domain.audiences import NewAudience
-    from storecrm.domain.auth import read_access_token
-    from storecrm.domain.webhooks import NewWebhook
-    from storecrm.gateways.signing_keys import token_verify_keys
+    from storecrm.identity.auth import read_access_token
+    from storecrm.identity.gateways.signing_keys import token_verify_keys
+    from storecrm.integrations.webhooks import NewWebhook
+    from storecrm.messaging.audiences import NewAudience
 
     capped = [{**PLANS[0], "limits": {"audiences": 3, "webhooks": 3}}, *PLANS[1:]]
     monkeypatch.setenv("BILLING_PLANS", json.dumps(capped))

@@ -93,7 +93,7 @@ def test_a_member_removed_before_verifying_cannot_log_in(api: Api, owner: dict[s
     _add_member(api, owner, store, "leaving@example.com")
     _code(api, store["id"], "leaving@example.com")
     code = latest_code("leaving@example.com")
-    from storecrm.repositories.accounts import AccountRepository
+    from storecrm.identity.repositories.accounts import AccountRepository
 
     leaving_id = AccountRepository().id_for_email("leaving@example.com")
     removed = api.call("DELETE", f"/v1/stores/{store['id']}/members/{leaving_id}", token=owner["access_token"])

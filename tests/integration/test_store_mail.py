@@ -117,8 +117,8 @@ def test_a_repeated_subscribe_mails_an_address_once_a_day(api: Api, store: dict[
     mails.run()
     assert len(sent_mail("victim@example.com")) == 1
     # The outbox keeps no copy of a mail that went out (an erasure then has nothing of it to find there).
-    from storecrm.repositories import keys
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.base import default_table
 
     assert list(default_table().query_all(keys.store_mails(store["id"]))) == []
 
@@ -128,7 +128,7 @@ def test_a_crash_between_the_decision_and_the_send_still_sends_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The mail is written with the decision; the mail function failing (a crash, SES down) leaves its stream
     record to be tried again, and the retry sends it once."""
-    from storecrm.gateways.mail import SesMailer
+    from storecrm.kernel.gateways.mail import SesMailer
 
     original = SesMailer.send
     monkeypatch.setattr(SesMailer, "send", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crashed")))
@@ -160,7 +160,7 @@ def test_a_mail_ses_refuses_for_good_is_dropped(api: Api, store: dict[str, Any],
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Trying again cannot help a mail SES refuses (its address, its content): it is logged and measured, and
     does not hold back the mails behind it."""
-    from storecrm.gateways.mail import MailRejected, SesMailer
+    from storecrm.kernel.gateways.mail import MailRejected, SesMailer
 
     original = SesMailer.send
 

@@ -35,7 +35,7 @@ def _ok(reply: Any) -> Any:
 
 
 def _scan(provisioned: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    from storecrm.repositories.table import deserialize
+    from storecrm.kernel.repositories.table import deserialize
 
     dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
     items: list[dict[str, Any]] = []

@@ -59,8 +59,8 @@ def test_a_store_login_reaches_its_store_only(api: Api, stores: list[dict[str, A
 
 
 def test_the_scope_survives_refresh(api: Api, stores: list[dict[str, Any]]) -> None:
-    from storecrm.domain.auth import read_access_token
-    from storecrm.gateways.signing_keys import token_verify_keys
+    from storecrm.identity.auth import read_access_token
+    from storecrm.identity.gateways.signing_keys import token_verify_keys
 
     mine, other = stores
     session = _store_login(api, mine["id"], "clerk@example.com")

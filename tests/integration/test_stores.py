@@ -138,7 +138,7 @@ def test_delete_store_removes_everything(api: Api, owner: dict[str, Any], store:
     assert reply.status == 200 and reply.body == {"deleted": True}
     assert api.call("GET", f"/v1/stores/{store['id']}", token=token).status == 404
     assert api.call("GET", "/v1/stores", token=token).body["items"] == []
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     table = default_table()
     for partition in [f"STORE#{store['id']}", f"STORE#{store['id']}#EVENT", f"PURGE#{store['id']}",
@@ -151,7 +151,7 @@ def test_delete_store_removes_everything(api: Api, owner: dict[str, Any], store:
 def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[str, Any], store: dict[str, Any],
                                                         monkeypatch: Any) -> None:
     from storecrm import services
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.stores.repositories.stores import StoreRepository
     from tests.support import HOSTS
 
     def crash(self: StoreRepository, store_id: str) -> int:
@@ -160,11 +160,11 @@ def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[st
     with monkeypatch.context() as patch:
         patch.setattr(StoreRepository, "purge", crash)
         assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 500
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     table = default_table()
     assert list(table.query_all(f"STORE#{store['id']}"))  # leftovers
-    monkeypatch.setattr("storecrm.domain.stores.now", lambda: 2**31)  # the job is due
+    monkeypatch.setattr("storecrm.stores.stores.now", lambda: 2**31)  # the job is due
     services.reset()
     assert HOSTS["SchedulerFunction"].invoke({"source": "aws.events"}) == {
         "purged_stores": 1, "released_holds": 0, "expired_uploads": 0, "erased_profiles": 0, "reminders_sent": 0,

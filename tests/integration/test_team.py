@@ -9,7 +9,7 @@ from tests.support import Api, counting_calls, sent_mail
 
 
 def _events(store_id: str) -> list[dict[str, Any]]:
-    from storecrm.repositories.base import default_table
+    from storecrm.kernel.repositories.base import default_table
 
     return list(default_table().query_all(f"STORE#{store_id}#EVENT"))
 

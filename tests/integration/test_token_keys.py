@@ -25,7 +25,7 @@ def test_the_first_token_publishes_its_public_key_and_others_verify_with_it(api:
     assert _secret(provisioned, "AccessTokenPublicKeys") == {}
     token = login(api, "owner@example.com")["access_token"]
     assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
-    from storecrm.gateways.signing_keys import public_key_text, token_signing_keys
+    from storecrm.identity.gateways.signing_keys import public_key_text, token_signing_keys
 
     published = _secret(provisioned, "AccessTokenPublicKeys")
     assert published == {"e1": public_key_text(token_signing_keys().keys["e1"])}
@@ -34,7 +34,7 @@ def test_the_first_token_publishes_its_public_key_and_others_verify_with_it(api:
 
 def test_rotation_by_key_id_keeps_earlier_tokens_working(api: Api, provisioned: Any) -> None:
     from storecrm import aws
-    from storecrm.gateways import secrets
+    from storecrm.kernel.gateways import secrets
 
     before = login(api, "owner@example.com")["access_token"]
     private = _secret(provisioned, "AccessTokenSigningSecret")
@@ -61,8 +61,8 @@ def test_a_token_of_the_hs256_era_is_refused(api: Api, provisioned: Any) -> None
 
 
 def test_a_stores_sealed_secret_does_not_open_naming_another_store(provisioned: Any) -> None:
-    from storecrm.domain.errors import Unavailable
-    from storecrm.gateways.secret_box import KmsSecretBox
+    from storecrm.integrations.gateways.secret_box import KmsSecretBox
+    from storecrm.kernel.errors import Unavailable
 
     box = KmsSecretBox()
     sealed = box.seal({"secret": "whsec_1"}, {"store_id": "store-a", "webhook_id": "w1"})

@@ -119,7 +119,7 @@ def test_a_failed_fan_out_is_retried_from_the_outbox(api: Api, owner: dict[str, 
                                                      hook: dict[str, Any], receiver: Receiver, pipeline: Pipeline,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from storecrm import services
-    from storecrm.domain.errors import Unavailable
+    from storecrm.kernel.errors import Unavailable
 
     queue = services.webhook_queue()
     real_send = queue.send

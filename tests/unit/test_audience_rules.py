@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain import audience_tokens
-from storecrm.domain.audience_tokens import AudienceToken, InvalidLink
-from storecrm.domain.auth import SigningKeys
-from storecrm.domain.models.audiences import Subscription
-from storecrm.domain.subscriptions import better_subscription, grants_access
+from storecrm.identity.auth import SigningKeys
+from storecrm.messaging import audience_tokens
+from storecrm.messaging.audience_tokens import AudienceToken, InvalidLink
+from storecrm.messaging.models.audiences import Subscription
+from storecrm.messaging.subscriptions import better_subscription, grants_access
 
 KEYS = SigningKeys(current_kid="k2", keys={"k1": "old-secret", "k2": "new-secret"})
 

@@ -6,7 +6,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from storecrm.domain.auth import (
+from storecrm.identity.auth import (
     Principal,
     SigningKeys,
     TokenSigningKeys,
@@ -18,7 +18,7 @@ from storecrm.domain.auth import (
     read_access_token,
     split_refresh_token,
 )
-from storecrm.domain.errors import Unauthorized
+from storecrm.kernel.errors import Unauthorized
 
 KEYS = SigningKeys(current_kid="k2", keys={"k1": "old-secret" * 4, "k2": "new-secret" * 4})
 PRIVATE = {"k1": Ed25519PrivateKey.generate(), "k2": Ed25519PrivateKey.generate()}

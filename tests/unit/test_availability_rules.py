@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from storecrm.domain.availability import cells, free, slot_problem, slots, windows
-from storecrm.domain.models.bookings import ServiceDuration, ServiceProvider, SpecificDate, WorkingDay, WorkingHour
+from storecrm.bookings.availability import cells, free, slot_problem, slots, windows
+from storecrm.bookings.models.bookings import ServiceDuration, ServiceProvider, SpecificDate, WorkingDay, WorkingHour
 
 PARIS = ZoneInfo("Europe/Paris")
 

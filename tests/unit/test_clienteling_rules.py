@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.api_clients import OAuthError, granted_scopes
-from storecrm.domain.clienteling import with_state
-from storecrm.domain.models.api_clients import ApiClient
-from storecrm.domain.models.clienteling import Consent
+from storecrm.crm.clienteling import with_state
+from storecrm.crm.models.clienteling import Consent
+from storecrm.stores.api_clients import OAuthError, granted_scopes
+from storecrm.stores.models.api_clients import ApiClient
 
 
 def _consent(state: str, at: int = 100) -> Consent:

@@ -31,13 +31,13 @@ print(json.dumps(loaded))
 # The functions that may load each watched module at cold start: those whose every route needs it.
 LOADED_BY = {
     # The 48-provider union: audiences and stripe_webhooks reach it only on a paid call, platform on its list.
-    "storecrm.domain.providers": {"IntegrationsFunction"},
+    "storecrm.integrations.integration_types": {"IntegrationsFunction"},
     # Carts and quotes: not the profiles (only their detail, carts and orders routes) nor the storefront (`me`).
-    "storecrm.domain.models.commerce": {"CartsFunction", "OrdersFunction"},
+    "storecrm.commerce.models.commerce": {"CartsFunction", "OrdersFunction"},
     # Orders: the carts function makes one only at checkout.
-    "storecrm.domain.models.orders": {"OrdersFunction"},
+    "storecrm.commerce.models.orders": {"OrdersFunction"},
     # Services and providers: carts read them only for service lines; orders cancel and move booked lines.
-    "storecrm.domain.models.bookings": {"BookingsFunction", "OrdersFunction"},
+    "storecrm.bookings.models.bookings": {"BookingsFunction", "OrdersFunction"},
     # A profile with its carts and orders: only the routes that answer one.
     "storecrm.arky.schemas.profile_detail": set(),
 }

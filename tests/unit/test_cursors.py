@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from storecrm.domain import cursors
-from storecrm.domain.errors import ValidationFailed
+from storecrm.kernel import cursors
+from storecrm.kernel.errors import ValidationFailed
 
 
 class Position(BaseModel):

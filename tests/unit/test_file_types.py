@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from storecrm.domain.file_types import FileType, identify
+from storecrm.kernel.file_types import FileType, identify
 
 
 def gif(width: int, height: int) -> bytes:

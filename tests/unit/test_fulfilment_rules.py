@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from storecrm.domain.errors import Conflict, ValidationFailed
-from storecrm.domain.fulfilment import _rate_parts, fulfillment_of, parcel_grams, shipped_lines
-from storecrm.domain.models.orders import CancelledStatus, ConfirmedStatus, Order
-from storecrm.domain.models.shipments import ParcelIn, ShipRequest
-from storecrm.gateways.shippo import _provider_message
+from storecrm.commerce.fulfilment import _rate_parts, fulfillment_of, parcel_grams, shipped_lines
+from storecrm.commerce.gateways.shippo import _provider_message
+from storecrm.commerce.models.orders import CancelledStatus, ConfirmedStatus, Order
+from storecrm.commerce.models.shipments import ParcelIn, ShipRequest
+from storecrm.kernel.errors import Conflict, ValidationFailed
 from tests.unit.test_order_rules import _order
 
 

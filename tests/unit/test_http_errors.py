@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
 
-from storecrm.domain.base_model import Model
-from storecrm.domain.errors import ValidationFailed, field_errors_from_pydantic
-from storecrm.domain.fields import Command, refused_command
 from storecrm.http.errors import error_body
 from storecrm.http.query import json_param
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.errors import ValidationFailed, field_errors_from_pydantic
+from storecrm.kernel.fields import Command, refused_command
 
 
 def test_error_body_is_the_arky_shape() -> None:

@@ -7,14 +7,14 @@ import uuid
 
 import pytest
 
-from storecrm.domain.access import outside_scope
-from storecrm.domain.accounts import SCOPE, store_scope
-from storecrm.domain.auth import Principal
-from storecrm.domain.customers import code_scope as customer_scope
-from storecrm.domain.errors import NotFound
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.profile_sessions import code_scope as profile_scope
-from storecrm.domain.profiles import merge_profiles
+from storecrm.crm.customers import code_scope as customer_scope
+from storecrm.crm.profiles import merge_profiles
+from storecrm.identity.auth import Principal
+from storecrm.kernel.errors import NotFound
+from storecrm.messaging.profile_sessions import code_scope as profile_scope
+from storecrm.profiles.models.profiles import Profile
+from storecrm.stores.access import outside_scope
+from storecrm.stores.accounts import SCOPE, store_scope
 
 
 def _profile(profile_id: str, **fields: object) -> Profile:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.errors import DomainError, ValidationFailed
 from storecrm.http.json_input import MAX_DEPTH, check_json, check_media_type, decode_utf8
+from storecrm.kernel.errors import DomainError, ValidationFailed
 
 
 def _field(text: str, where: str = "body") -> str:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from storecrm.domain.errors import PaymentRequired
-from storecrm.domain.media import ALLOWED_TYPES, UnsupportedMedia, canonical_type, checked_file, passive_svg
-from storecrm.domain.models.stores import Store
+from storecrm.kernel.errors import PaymentRequired
+from storecrm.media.media import ALLOWED_TYPES, UnsupportedMedia, canonical_type, checked_file, passive_svg
+from storecrm.stores.models.stores import Store
 
 
 @pytest.mark.parametrize("given, canonical", [
@@ -20,7 +20,7 @@ def test_type_names_clients_use_are_made_canonical(given: str, canonical: str) -
 
 
 def test_every_allowed_type_names_the_extension_of_its_presigned_object() -> None:
-    from storecrm.domain import media
+    from storecrm.media import media
 
     assert set(media._EXTENSIONS) == ALLOWED_TYPES
 
@@ -52,7 +52,7 @@ def _store(monkeypatch: pytest.MonkeyPatch, media_bytes: int | None) -> Store:
 
 def test_the_byte_quota_counts_what_is_used_and_what_comes(monkeypatch: pytest.MonkeyPatch) -> None:
     from storecrm import config
-    from storecrm.domain.plan_limits import check_bytes_room
+    from storecrm.stores.plan_limits import check_bytes_room
 
     try:
         store = _store(monkeypatch, 1000)

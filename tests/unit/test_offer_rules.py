@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from storecrm.domain.models.offers import Offer
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.offers import is_eligible
+from storecrm.crm.models.offers import Offer
+from storecrm.crm.offers import is_eligible
+from storecrm.profiles.models.profiles import Profile
 
 
 def segment(name: str, *queries: tuple[str, dict[str, Any]]) -> dict[str, Any]:

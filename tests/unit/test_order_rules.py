@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.commerce import LineSnapshot, OrderPayment, OrderRefund
-from storecrm.domain.models.orders import CancelledStatus, ConfirmedStatus, Order, OrderItem, PendingStatus
-from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
-from storecrm.domain.orders import OrderQuery, OrderService, cancelled, confirmed
-from storecrm.domain.payments import _with_refunds
-from storecrm.repositories.products import ProductRepository
+from storecrm.catalog.models.products import Price, Product, ProductInventory, ProductVariant
+from storecrm.catalog.repositories.products import ProductRepository
+from storecrm.commerce.models.commerce import LineSnapshot, OrderPayment, OrderRefund
+from storecrm.commerce.models.orders import CancelledStatus, ConfirmedStatus, Order, OrderItem, PendingStatus
+from storecrm.commerce.orders import OrderQuery, OrderService, cancelled, confirmed
+from storecrm.commerce.payments import _with_refunds
+from storecrm.kernel.errors import ValidationFailed
 
 SNAPSHOT = LineSnapshot(product_key="mug", price=Price(currency="USD", market="us", amount=1000))
 

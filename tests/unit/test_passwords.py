@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from storecrm.domain import passwords
-from storecrm.domain.customers import CustomerChanges, NewCustomer
+from storecrm.crm.customers import CustomerChanges, NewCustomer
+from storecrm.identity import passwords
 
 CHEAP = passwords.ScryptParameters(n=2**10, r=8, p=1)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.errors import Forbidden
-from storecrm.domain.permissions import (
+from storecrm.kernel.errors import Forbidden
+from storecrm.stores.permissions import (
     Action,
     Role,
     action_for_member_change,

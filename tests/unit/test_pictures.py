@@ -6,9 +6,9 @@ import struct
 
 import pytest
 
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.pictures import MAX_BYTES, check_picture
+from storecrm.crm.pictures import MAX_BYTES, check_picture
 from storecrm.http.app import check_request
+from storecrm.kernel.errors import ValidationFailed
 
 
 def png_header(width: int, height: int) -> bytes:

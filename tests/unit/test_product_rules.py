@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.products import Price, Product, ProductVariant
-from storecrm.domain.models.stores import Market
-from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
-from storecrm.domain.products import InventoryIn, VariantIn, built_variants
-from storecrm.domain.quotes import price_in, variant_of
-from storecrm.domain.search import TaxonomyCondition, TaxonomyQuery, taxonomies_match
+from storecrm.catalog.models.products import Price, Product, ProductVariant
+from storecrm.catalog.products import InventoryIn, VariantIn, built_variants
+from storecrm.commerce.quotes import price_in, variant_of
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.profiles.models.taxonomies import TaxonomyEntry, TaxonomyField
+from storecrm.profiles.search import TaxonomyCondition, TaxonomyQuery, taxonomies_match
+from storecrm.stores.models.stores import Market
 
 US = Market(id="m1", store_id="s", key="us", currency="USD", tax_mode="exclusive", created_at=0, updated_at=0)
 EU = Market(id="m2", store_id="s", key="eu", currency="EUR", tax_mode="inclusive", created_at=0, updated_at=0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.models.commerce import Cart, CartItem, CartStatus
-from storecrm.domain.models.profiles import ProfileCommerce
-from storecrm.domain.profile_commerce import matches, open_cart_change
+from storecrm.commerce.models.commerce import Cart, CartItem, CartStatus
+from storecrm.commerce.profile_commerce import matches, open_cart_change
+from storecrm.profiles.models.profiles import ProfileCommerce
 
 LINE = CartItem(id="l1", product_id="p1", variant_id="v1", quantity=1)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storecrm.domain.models.accounts import Session
-from storecrm.domain.models.profiles import Profile, TaxonomyEntry
-from storecrm.domain.profile_sessions import sees_record, sees_whole_profile, visible_profile
+from storecrm.identity.models.accounts import Session
+from storecrm.messaging.profile_sessions import sees_record, sees_whole_profile, visible_profile
+from storecrm.profiles.models.profiles import Profile, TaxonomyEntry
 
 
 def _session(session_id: str, verified: bool) -> Session:

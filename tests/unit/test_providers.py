@@ -49,7 +49,7 @@ CLIENT_SERVICE_CATEGORIES = {"ai", "communication", "email", "productivity", "pa
 
 
 def test_every_client_provider_is_a_typed_model_with_its_secrets_sealed() -> None:
-    from storecrm.domain.providers import PROVIDER_MODELS, provider_union
+    from storecrm.integrations.integration_types import PROVIDER_MODELS, provider_union
 
     assert len(CLIENT_PROVIDERS) == 48
     assert set(PROVIDER_MODELS) == set(CLIENT_PROVIDERS) | PLATFORM_ONLY
@@ -71,7 +71,7 @@ def test_every_client_provider_is_a_typed_model_with_its_secrets_sealed() -> Non
 def test_provider_fields_are_checked(type_: str, change: dict[str, Any], field: str) -> None:
     from pydantic import ValidationError
 
-    from storecrm.domain.providers import provider_union
+    from storecrm.integrations.integration_types import provider_union
 
     with pytest.raises(ValidationError) as caught:
         provider_union().validate_python({"type": type_, **CLIENT_PROVIDERS[type_][0], **change})
@@ -79,8 +79,8 @@ def test_provider_fields_are_checked(type_: str, change: dict[str, Any], field: 
 
 
 def test_the_former_spellings_are_still_read_and_accepted() -> None:
-    from storecrm.domain.models.integrations import Integration
-    from storecrm.domain.providers import provider_union
+    from storecrm.integrations.integration_types import provider_union
+    from storecrm.integrations.models.integrations import Integration
 
     assert provider_union().validate_python({"type": "github", "api_key": "ghp_abcdefgh"}).type == "git_hub"
     assert provider_union().validate_python({"type": "hubspot", "api_key": "pat-abcdefgh"}).type == "hub_spot"
@@ -89,7 +89,7 @@ def test_the_former_spellings_are_still_read_and_accepted() -> None:
 
 
 def test_the_service_catalogue_comes_from_the_models() -> None:
-    from storecrm.domain.providers import PROVIDER_MODELS, services
+    from storecrm.integrations.integration_types import PROVIDER_MODELS, services
 
     listed = services()
     assert [s.id for s in listed] == sorted(PROVIDER_MODELS)

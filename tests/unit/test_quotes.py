@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.commerce import Address, Cart, CartItem
-from storecrm.domain.models.products import Price, Product, ProductInventory, ProductVariant
-from storecrm.domain.models.stores import Market, PaymentMethod, ShippingMethod, ShippingWeightTier, Zone
-from storecrm.domain.quotes import merged, payment_method_in, quote, shipping_amount, short_lines, stock_for
+from storecrm.catalog.models.products import Price, Product, ProductInventory, ProductVariant
+from storecrm.commerce.models.commerce import Address, Cart, CartItem
+from storecrm.commerce.quotes import merged, payment_method_in, quote, shipping_amount, short_lines, stock_for
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.stores.models.stores import Market, PaymentMethod, ShippingMethod, ShippingWeightTier, Zone
 
 TIERED = ShippingMethod(id="post", amount=900, free_above=20000, weight_tiers=[
     ShippingWeightTier(up_to_grams=2000, amount=700), ShippingWeightTier(up_to_grams=500, amount=400)])

@@ -1,15 +1,15 @@
-"""The rule for ids a request body names (storecrm.domain.references) and the audience checks built on it."""
+"""The rule for ids a request body names (storecrm.kernel.references) and the audience checks built on it."""
 
 from __future__ import annotations
 
 import pytest
 
-from storecrm.domain.audiences import check_confirm_template, check_payment_integration
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.email_templates import EmailTemplate
-from storecrm.domain.models.integrations import Integration
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.references import referenced
+from storecrm.integrations.models.integrations import Integration
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.kernel.references import referenced
+from storecrm.messaging.audiences import check_confirm_template, check_payment_integration
+from storecrm.messaging.models.email_templates import EmailTemplate
+from storecrm.profiles.models.profiles import Profile
 
 
 def _integration(store_id: str, type_: str = "stripe") -> Integration:

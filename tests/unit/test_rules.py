@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from storecrm.domain import rules
-from storecrm.domain.fields import Currency, Email, MarketKey, Slug, Timezone
+from storecrm.kernel import rules
+from storecrm.kernel.fields import Currency, Email, MarketKey, Slug, Timezone
 
 
 class Sample(BaseModel):
@@ -84,7 +84,7 @@ def test_short_secrets_show_only_the_mask_and_sending_it_back_keeps_them() -> No
 def test_control_characters_are_refused_as_sent_but_tabs_pass() -> None:
     import pytest
 
-    from storecrm.domain.rules import refuse_control_characters
+    from storecrm.kernel.rules import refuse_control_characters
 
     assert refuse_control_characters("a\tb") == "a\tb"
     assert refuse_control_characters(7) == 7

@@ -1,4 +1,4 @@
-"""The scheduler's step runner (storecrm/domain/jobs.py) with steps of its own making: a failing job does not stop
+"""The scheduler's step runner (storecrm/kernel/jobs.py) with steps of its own making: a failing job does not stop
 the others, a step that runs long stops at its share of the run's time so the steps after it still run, and a step
 that fails outright is reported after the others ran."""
 
@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from storecrm.domain.due import DueRun
-from storecrm.domain.job_failures import described, retry_delay
-from storecrm.domain.jobs import Jobs, Scheduler, StepRunner
-from storecrm.domain.migrations import MigrationsRun
+from storecrm.kernel.due import DueRun
+from storecrm.kernel.job_failures import described, retry_delay
+from storecrm.kernel.jobs import Jobs, Scheduler, StepRunner
+from storecrm.kernel.migrations import MigrationsRun
 
 
 class Clock:

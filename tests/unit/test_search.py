@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from storecrm.domain.models.profiles import Profile
-from storecrm.domain.models.taxonomies import TaxonomyEntry, TaxonomyField
-from storecrm.domain.search import (
+from storecrm.profiles.models.profiles import Profile
+from storecrm.profiles.models.taxonomies import TaxonomyEntry, TaxonomyField
+from storecrm.profiles.search import (
     MAX_TERMS,
     TaxonomyCondition,
     TaxonomyQuery,
@@ -76,7 +76,7 @@ def test_query_needs_every_word() -> None:
 
 # ---------------------------------------------------------------- the NewStore dialect's contact terms
 def test_contact_terms_are_name_words_the_whole_email_and_phone_digits() -> None:
-    from storecrm.domain.search import contact_terms
+    from storecrm.profiles.search import contact_terms
 
     profile = Profile(id="p-2", store_id="s", email="Jay.W@Example.com", first_name="Jay-Ann", last_name="O'Neil",
                       phone="+1 (202) 555-0182", created_at=1, updated_at=1)
@@ -91,22 +91,22 @@ def test_contact_terms_are_name_words_the_whole_email_and_phone_digits() -> None
     ("jo", ("n", "jo", [])),
 ])
 def test_contact_query_picks_the_term_a_page_is_read_by(q: str, expected: tuple[str, str, list[str]]) -> None:
-    from storecrm.domain.search import contact_query
+    from storecrm.profiles.search import contact_query
 
     assert contact_query(q) == expected
 
 
 @pytest.mark.parametrize("q", ["a", "jo b", "   ", "--"])
 def test_contact_query_refuses_words_too_short_to_look_up(q: str) -> None:
-    from storecrm.domain.search import contact_query
+    from storecrm.profiles.search import contact_query
 
     with pytest.raises(ValueError, match="at least"):
         contact_query(q)
 
 
 def test_extended_attribute_values_are_indexed_without_case_and_long_ones_are_not() -> None:
-    from storecrm.domain.models.profiles import ExtendedAttribute
-    from storecrm.domain.search import MAX_INDEXED_ATTRIBUTE, extended_attribute_values
+    from storecrm.profiles.models.profiles import ExtendedAttribute
+    from storecrm.profiles.search import MAX_INDEXED_ATTRIBUTE, extended_attribute_values
 
     long_value = "x" * (MAX_INDEXED_ATTRIBUTE + 1)
     profile = Profile(id="p-3", store_id="s", created_at=1, updated_at=1, extended_attributes=[
@@ -115,7 +115,7 @@ def test_extended_attribute_values_are_indexed_without_case_and_long_ones_are_no
 
 
 def test_extended_attribute_keys_keep_a_value_apart_from_longer_ones() -> None:
-    from storecrm.repositories.keys import extended_attribute, extended_attribute_value
+    from storecrm.kernel.repositories.keys import extended_attribute, extended_attribute_value
 
     start = extended_attribute_value("a")
     assert not extended_attribute("s", "n", "a#b", "p-1")[1].startswith(start)

@@ -17,8 +17,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm import aws, snapstart
 from storecrm.deferred import DeferredModule
-from storecrm.domain.base_model import Model
 from storecrm.http.app import lambda_entry
+from storecrm.kernel.base_model import Model
 
 Hook = tuple[Callable[..., None], tuple[Any, ...], dict[str, Any]]
 

@@ -11,14 +11,14 @@ import pytest
 from bench.imports import COMMON_LAYER, child_environment
 from localrunner.template import REPO_ROOT, functions, load_template
 
-from storecrm.domain import rules
+from storecrm.kernel import rules
 
 COLD_IMPORT = """
 import importlib.util, json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 spec = importlib.util.spec_from_file_location("cold_stores", sys.argv[3])
 spec.loader.exec_module(importlib.util.module_from_spec(spec))
-print(json.dumps(sorted(m for m in ("stripe", "storecrm.domain.store_billing") if m in sys.modules)))
+print(json.dumps(sorted(m for m in ("stripe", "storecrm.stores.store_billing") if m in sys.modules)))
 """
 
 
@@ -37,7 +37,7 @@ def test_other_return_urls_are_refused(url: str) -> None:
 
 def test_plans_are_read_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from storecrm import config
-    from storecrm.domain import plans
+    from storecrm.stores import plans
 
     monkeypatch.setenv("BILLING_PLANS", json.dumps([
         {"id": "p1", "name": "One", "tier": 0, "amount": 100, "currency": "USD", "interval": "month",
@@ -55,7 +55,7 @@ def test_plans_are_read_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_the_default_plans_parameter_is_valid_and_has_nothing_for_sale() -> None:
     from pydantic import TypeAdapter
 
-    from storecrm.domain.plans import SubscriptionPlan
+    from storecrm.stores.plans import SubscriptionPlan
 
     default = load_template()["Parameters"]["BillingPlans"]["Default"]
     found = TypeAdapter(list[SubscriptionPlan]).validate_json(default)
@@ -78,9 +78,9 @@ def test_a_profile_cap_is_split_over_the_count_shards(monkeypatch: pytest.Monkey
     """The shards' parts sum to the cap; a create takes a shard below its part; a shard above its part makes the
     create check every shard (`seen`); a full store is the 402."""
     from storecrm import config
-    from storecrm.domain.errors import PaymentRequired
-    from storecrm.domain.models.stores import Store
-    from storecrm.domain.plan_limits import profile_slot
+    from storecrm.kernel.errors import PaymentRequired
+    from storecrm.stores.models.stores import Store
+    from storecrm.stores.plan_limits import profile_slot
 
     monkeypatch.setenv("BILLING_PLANS", json.dumps([
         {"id": "free", "name": "Free", "tier": 0, "amount": 0, "currency": "USD", "interval": "month",

@@ -1,4 +1,4 @@
-"""The strict number types of storecrm.domain.fields, and the request models that use them."""
+"""The strict number types of storecrm.kernel.fields, and the request models that use them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from storecrm.domain.audiences import PriceIn
-from storecrm.domain.fields import Number, WholeNumber
-from storecrm.domain.models.audiences import PriceInterval
-from storecrm.domain.models.taxonomies import GeoPoint
-from storecrm.domain.providers import provider_union
+from storecrm.integrations.integration_types import provider_union
+from storecrm.kernel.fields import Number, WholeNumber
+from storecrm.messaging.audiences import PriceIn
+from storecrm.messaging.models.audiences import PriceInterval
+from storecrm.profiles.models.taxonomies import GeoPoint
 
 
 @pytest.mark.parametrize("value", [True, False, "5", 5.0, 5.5, None])

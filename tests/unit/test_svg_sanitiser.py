@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from storecrm.domain.file_types import FileType, identify
-from storecrm.domain.svg_sanitiser import MAX_DEPTH, UnsafeSvg, sanitised_svg
+from storecrm.kernel.file_types import FileType, identify
+from storecrm.media.svg_sanitiser import MAX_DEPTH, UnsafeSvg, sanitised_svg
 
 SVG = 'xmlns="http://www.w3.org/2000/svg"'
 XLINK = 'xmlns:xlink="http://www.w3.org/1999/xlink"'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from storecrm.domain.models.stores import Market, Zone
-from storecrm.domain.tax import TaxableLine, line_tax, order_tax, round_half_even, zone_for
+from storecrm.catalog.tax import TaxableLine, line_tax, order_tax, round_half_even, zone_for
+from storecrm.stores.models.stores import Market, Zone
 
 
 def _zone(zone_id: str = "z", tax_bps: int = 2000, **where: list[str]) -> Zone:

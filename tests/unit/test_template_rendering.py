@@ -3,7 +3,7 @@ part, and the warnings a preview gives."""
 
 from __future__ import annotations
 
-from storecrm.domain.template_rendering import (
+from storecrm.messaging.template_rendering import (
     MailContent,
     has_confirm_link,
     html_to_text,
@@ -75,7 +75,7 @@ def test_the_sender_is_the_platform_address_under_the_template_name() -> None:
     from email.utils import parseaddr
 
     from storecrm.config import settings
-    from storecrm.gateways.mail import sender
+    from storecrm.kernel.gateways.mail import sender
 
     address = settings().sender_email
     assert sender(None) == address

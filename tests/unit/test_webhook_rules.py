@@ -8,10 +8,10 @@ import ipaddress
 
 import pytest
 
-from storecrm.domain import events
-from storecrm.domain.errors import ValidationFailed
-from storecrm.domain.models.events import OutboxEvent
-from storecrm.domain.targets import check_addresses, check_url, refusal
+from storecrm.kernel import events
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.kernel.models.events import OutboxEvent
+from storecrm.kernel.targets import check_addresses, check_url, refusal
 
 
 @pytest.mark.parametrize(("address", "allowed_without_flag", "allowed_with_flag"), [
@@ -71,7 +71,7 @@ def test_retry_delays_double_up_to_a_cap() -> None:
 
 
 def test_a_webhook_wants_subscribed_events_from_its_creation_on() -> None:
-    from storecrm.domain.models.webhooks import Webhook, WebhookEventSubscription
+    from storecrm.integrations.models.webhooks import Webhook, WebhookEventSubscription
 
     hook = Webhook(id="w", store_id="s", key="k", url="https://hooks.example.com", sealed_secret="x",
                    secret_hint="****", events=[WebhookEventSubscription(event="order.created")], created_at=100,
@@ -94,7 +94,7 @@ def test_a_webhook_wants_subscribed_events_from_its_creation_on() -> None:
 ])
 def test_stripe_states_in_membership_terms(status: str, cancel_at_period_end: bool, deleted: bool,
                                            expected: str) -> None:
-    from storecrm.domain.stripe_subscriptions import membership_status, period_end
+    from storecrm.kernel.stripe_subscriptions import membership_status, period_end
 
     assert membership_status(status, cancel_at_period_end, deleted) == expected
     assert period_end({"items": {"data": [{"current_period_end": 5}, {"current_period_end": 9}]}}) == 9
@@ -115,7 +115,7 @@ CLIENT_EVENT_NAMES = [
 
 
 def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
-    from storecrm.domain.webhooks import EventSubscriptionIn
+    from storecrm.integrations.webhooks import EventSubscriptionIn
 
     for name in CLIENT_EVENT_NAMES:
         assert EventSubscriptionIn(event=name).event == name
@@ -132,8 +132,8 @@ def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
 def test_node_subscriptions_may_narrow_by_parent_or_key() -> None:
     from pydantic import ValidationError
 
-    from storecrm.domain.models.webhooks import Webhook, WebhookEventSubscription
-    from storecrm.domain.webhooks import EventSubscriptionIn
+    from storecrm.integrations.models.webhooks import Webhook, WebhookEventSubscription
+    from storecrm.integrations.webhooks import EventSubscriptionIn
 
     assert EventSubscriptionIn(event="node.created", parent_id="blog").parent_id == "blog"
     assert EventSubscriptionIn(event="node.updated", key="home").key == "home"

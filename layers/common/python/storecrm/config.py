@@ -24,7 +24,7 @@ class Settings:
     google_token_url: str
     stripe_api_base: str
     shippo_api_base: str
-    # Store billing: the plans the operator sells (a JSON array, see domain/plans.py) and the
+    # Store billing: the plans the operator sells (a JSON array, see stores/plans.py) and the
     # Secrets Manager secret holding the operator's Stripe keys; empty when billing is not set up.
     billing_plans: str = "[]"
     platform_stripe_secret_id: str = ""

@@ -46,7 +46,7 @@ MIGRATION_ITEMS = "MigrationItems"  # items a data migration's pages read, by wh
 # Published by every scheduler run while above zero: the jobs parked now, the data migrations not finished yet.
 PARKED_JOBS = "ParkedJobs"
 MIGRATIONS_PENDING = "MigrationsPending"
-# Store mails (storecrm.domain.store_mail): `queued` with their decision, or stopped there (`over_quota`,
+# Store mails (storecrm.messaging.store_mail): `queued` with their decision, or stopped there (`over_quota`,
 # `recipient_limited`); then `sent` or `rejected` (SES refused it for good) by the mail function.
 STORE_MAILS = "StoreMails"
 

@@ -15,90 +15,90 @@ from storecrm.config import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-    from storecrm.domain.access import StoreGuard
-    from storecrm.domain.accounts import AccountLogin
-    from storecrm.domain.api_clients import ApiClientService
-    from storecrm.domain.audience_signup import AudienceSignup
-    from storecrm.domain.audiences import AudienceService
-    from storecrm.domain.bookings import (
+    from storecrm.bookings.bookings import (
         AvailabilityFinder,
         BookingCatalog,
         CatalogEntryService,
         ServiceProviderService,
     )
-    from storecrm.domain.carts import CartService
-    from storecrm.domain.clienteling import ClientelingService
-    from storecrm.domain.codes import LoginCodes
-    from storecrm.domain.consumer_profiles import ConsumerProfiles
-    from storecrm.domain.customers import Customers
-    from storecrm.domain.delivery import Dispatcher, EventFanout, WebhookQueue
-    from storecrm.domain.due import DueScheduler
-    from storecrm.domain.email_templates import EmailTemplateService
-    from storecrm.domain.fulfilment import Fulfilment
-    from storecrm.domain.integrations import IntegrationService
-    from storecrm.domain.job_failures import JobFailures
-    from storecrm.domain.jobs import Scheduler
-    from storecrm.domain.locations import LocationService
-    from storecrm.domain.markets import MarketService
-    from storecrm.domain.media import MediaLibrary
-    from storecrm.domain.memberships import StripeEvents
-    from storecrm.domain.migrations import Migrations
-    from storecrm.domain.models.bookings import Provider, Service
-    from storecrm.domain.offers import Eligibility, OfferService
-    from storecrm.domain.orders import OrderService
-    from storecrm.domain.payments import OrderPayments
-    from storecrm.domain.products import ProductCatalog, ProductService
-    from storecrm.domain.profile_erasure import ProfileErasure
-    from storecrm.domain.profile_sessions import ProfileSessions
-    from storecrm.domain.profiles import ProfileService
-    from storecrm.domain.sessions import SessionService
-    from storecrm.domain.store_billing import StoreBilling
-    from storecrm.domain.store_mail import StoreMail
-    from storecrm.domain.storefront import StorefrontService
-    from storecrm.domain.stores import StoreService
-    from storecrm.domain.team import TeamService
-    from storecrm.domain.webhooks import WebhookService
-    from storecrm.gateways.outbound import Outbound
-    from storecrm.gateways.secret_box import SecretBox
-    from storecrm.gateways.shippo import ShippoGateway
-    from storecrm.gateways.stripe_payments import StripePayments
+    from storecrm.bookings.models.bookings import Provider, Service
+    from storecrm.catalog.markets import MarketService
+    from storecrm.catalog.products import ProductCatalog, ProductService
+    from storecrm.commerce.carts import CartService
+    from storecrm.commerce.fulfilment import Fulfilment
+    from storecrm.commerce.gateways.shippo import ShippoGateway
+    from storecrm.commerce.memberships import StripeEvents
+    from storecrm.commerce.orders import OrderService
+    from storecrm.commerce.payments import OrderPayments
+    from storecrm.crm.clienteling import ClientelingService
+    from storecrm.crm.consumer_profiles import ConsumerProfiles
+    from storecrm.crm.customers import Customers
+    from storecrm.crm.offers import Eligibility, OfferService
+    from storecrm.crm.profile_erasure import ProfileErasure
+    from storecrm.crm.profiles import ProfileService
+    from storecrm.crm.storefront import StorefrontService
+    from storecrm.identity.codes import LoginCodes
+    from storecrm.identity.sessions import SessionService
+    from storecrm.integrations.delivery import Dispatcher, EventFanout, WebhookQueue
+    from storecrm.integrations.gateways.secret_box import SecretBox
+    from storecrm.integrations.integrations import IntegrationService
+    from storecrm.integrations.webhooks import WebhookService
+    from storecrm.kernel.due import DueScheduler
+    from storecrm.kernel.gateways.outbound import Outbound
+    from storecrm.kernel.gateways.stripe_payments import StripePayments
+    from storecrm.kernel.job_failures import JobFailures
+    from storecrm.kernel.jobs import Scheduler
+    from storecrm.kernel.migrations import Migrations
+    from storecrm.media.media import MediaLibrary
+    from storecrm.messaging.audience_signup import AudienceSignup
+    from storecrm.messaging.audiences import AudienceService
+    from storecrm.messaging.email_templates import EmailTemplateService
+    from storecrm.messaging.profile_sessions import ProfileSessions
+    from storecrm.messaging.store_mail import StoreMail
+    from storecrm.stores.access import StoreGuard
+    from storecrm.stores.accounts import AccountLogin
+    from storecrm.stores.api_clients import ApiClientService
+    from storecrm.stores.locations import LocationService
+    from storecrm.stores.store_billing import StoreBilling
+    from storecrm.stores.stores import StoreService
+    from storecrm.stores.team import TeamService
 
 
 @lru_cache(maxsize=1)
 def session_service() -> SessionService:
-    from storecrm.domain.sessions import SessionService
-    from storecrm.gateways.signing_keys import token_signing_keys
-    from storecrm.repositories.auth import SessionRepository
+    from storecrm.identity.gateways.signing_keys import token_signing_keys
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.identity.sessions import SessionService
 
     return SessionService(SessionRepository(), token_signing_keys, settings())
 
 
 @lru_cache(maxsize=1)
 def login_codes() -> LoginCodes:
-    from storecrm.domain.codes import LoginCodes
-    from storecrm.gateways.mail import SesMailer
-    from storecrm.gateways.signing_keys import login_code_keys
-    from storecrm.repositories.auth import CodeRepository
+    from storecrm.identity.codes import LoginCodes
+    from storecrm.identity.gateways.signing_keys import login_code_keys
+    from storecrm.identity.repositories.auth import CodeRepository
+    from storecrm.kernel.gateways.mail import SesMailer
 
     return LoginCodes(CodeRepository(), SesMailer(), login_code_keys, settings())
 
 
 @lru_cache(maxsize=1)
 def account_login() -> AccountLogin:
-    from storecrm.domain.accounts import AccountLogin
-    from storecrm.repositories.accounts import AccountRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.identity.repositories.accounts import AccountRepository
+    from storecrm.stores.accounts import AccountLogin
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return AccountLogin(AccountRepository(), StoreRepository(), login_codes(), session_service())
 
 
 @lru_cache(maxsize=1)
 def profile_sessions() -> ProfileSessions:
-    from storecrm.domain.profile_sessions import ProfileSessions
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.messaging.profile_sessions import ProfileSessions
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
                            SessionRepository(), AudienceRepository())
@@ -106,14 +106,14 @@ def profile_sessions() -> ProfileSessions:
 
 @lru_cache(maxsize=1)
 def customers() -> Customers:
-    from storecrm.domain.customers import Customers
-    from storecrm.gateways.mail import SesMailer
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.auth import CodeRepository, SessionRepository
-    from storecrm.repositories.email_verifications import EmailVerificationRepository
-    from storecrm.repositories.profile_photos import ProfilePhotoRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.crm.customers import Customers
+    from storecrm.crm.repositories.email_verifications import EmailVerificationRepository
+    from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
+    from storecrm.identity.repositories.auth import CodeRepository, SessionRepository
+    from storecrm.kernel.gateways.mail import SesMailer
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return Customers(ProfileRepository(), StoreRepository(), login_codes(), CodeRepository(), session_service(),
                      SessionRepository(), AudienceRepository(), EmailVerificationRepository(), SesMailer(),
@@ -122,36 +122,36 @@ def customers() -> Customers:
 
 @lru_cache(maxsize=1)
 def offer_service() -> OfferService:
-    from storecrm.domain.offers import OfferService
-    from storecrm.repositories.offers import OfferRepository
+    from storecrm.crm.offers import OfferService
+    from storecrm.crm.repositories.offers import OfferRepository
 
     return OfferService(OfferRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def eligibility() -> Eligibility:
-    """Kept per container with the store offers it read (domain.offers.OFFERS_CACHE_SECONDS)."""
-    from storecrm.domain.offers import Eligibility
-    from storecrm.repositories.offers import OfferRepository
+    """Kept per container with the store offers it read (crm.offers.OFFERS_CACHE_SECONDS)."""
+    from storecrm.crm.offers import Eligibility
+    from storecrm.crm.repositories.offers import OfferRepository
 
     return Eligibility(OfferRepository(), customers())
 
 
 @lru_cache(maxsize=1)
 def store_guard() -> StoreGuard:
-    from storecrm.domain.access import StoreGuard
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.stores.access import StoreGuard
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return StoreGuard(StoreRepository())
 
 
 @lru_cache(maxsize=1)
 def api_client_service() -> ApiClientService:
-    from storecrm.domain.api_clients import ApiClientService
-    from storecrm.gateways.signing_keys import token_signing_keys
-    from storecrm.repositories.api_clients import ApiClientRepository
-    from storecrm.repositories.auth import CodeRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.identity.gateways.signing_keys import token_signing_keys
+    from storecrm.identity.repositories.auth import CodeRepository
+    from storecrm.stores.api_clients import ApiClientService
+    from storecrm.stores.repositories.api_clients import ApiClientRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return ApiClientService(ApiClientRepository(), CodeRepository(), StoreRepository(), store_guard(),
                             token_signing_keys, settings())
@@ -159,22 +159,22 @@ def api_client_service() -> ApiClientService:
 
 @lru_cache(maxsize=1)
 def clienteling_service() -> ClientelingService:
-    from storecrm.domain.clienteling import ClientelingService
-    from storecrm.repositories.clienteling import ClientelingRepository
-    from storecrm.repositories.locations import LocationRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.crm.clienteling import ClientelingService
+    from storecrm.crm.repositories.clienteling import ClientelingRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.locations import LocationRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return ClientelingService(ClientelingRepository(), ProfileRepository(), LocationRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)
 def store_service() -> StoreService:
-    from storecrm.domain.stores import StoreService
-    from storecrm.repositories.accounts import AccountRepository
-    from storecrm.repositories.objects import ObjectStore
-    from storecrm.repositories.profiles import index_keys
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.identity.repositories.accounts import AccountRepository
+    from storecrm.kernel.repositories.objects import ObjectStore
+    from storecrm.profiles.repositories.profiles import index_keys
+    from storecrm.stores.repositories.stores import StoreRepository
+    from storecrm.stores.stores import StoreService
 
     return StoreService(StoreRepository(), AccountRepository(), store_guard(), ObjectStore(),
                         lambda store: store_billing().end_subscription(store), index_keys)
@@ -182,12 +182,12 @@ def store_service() -> StoreService:
 
 @lru_cache(maxsize=1)
 def store_billing() -> StoreBilling:
-    from storecrm.domain.store_billing import StoreBilling
-    from storecrm.gateways.platform_stripe import platform_stripe_keys
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.stores.gateways.platform_stripe import platform_stripe_keys
+    from storecrm.stores.repositories.stores import StoreRepository
+    from storecrm.stores.store_billing import StoreBilling
 
     def payments() -> StripePayments:
-        from storecrm.gateways.stripe_payments import StripePayments
+        from storecrm.kernel.gateways.stripe_payments import StripePayments
 
         return StripePayments()
 
@@ -196,39 +196,39 @@ def store_billing() -> StoreBilling:
 
 @lru_cache(maxsize=1)
 def team_service() -> TeamService:
-    from storecrm.domain.team import TeamService
-    from storecrm.repositories.accounts import AccountRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.identity.repositories.accounts import AccountRepository
+    from storecrm.stores.repositories.stores import StoreRepository
+    from storecrm.stores.team import TeamService
 
     return TeamService(StoreRepository(), AccountRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def market_service() -> MarketService:
-    from storecrm.domain.markets import MarketService
-    from storecrm.repositories.integrations import IntegrationRepository
-    from storecrm.repositories.markets import MarketRepository
+    from storecrm.catalog.markets import MarketService
+    from storecrm.integrations.repositories.integrations import IntegrationRepository
+    from storecrm.stores.repositories.markets import MarketRepository
 
     return MarketService(MarketRepository(), IntegrationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def location_service() -> LocationService:
-    from storecrm.domain.locations import LocationService
-    from storecrm.repositories.locations import LocationRepository
+    from storecrm.stores.locations import LocationService
+    from storecrm.stores.repositories.locations import LocationRepository
 
     return LocationService(LocationRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def profile_service() -> ProfileService:
-    from storecrm.domain.profiles import ProfileService
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.events import ProfileEventLog
-    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
-    from storecrm.repositories.profile_photos import ProfilePhotoRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.crm.profiles import ProfileService
+    from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.kernel.repositories.events import ProfileEventLog
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
@@ -237,14 +237,14 @@ def profile_service() -> ProfileService:
 
 @lru_cache(maxsize=1)
 def profile_erasure() -> ProfileErasure:
-    from storecrm.domain.profile_erasure import ProfileErasure
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.carts import CartRepository
-    from storecrm.repositories.clienteling import ClientelingRepository
-    from storecrm.repositories.events import ProfileEventLog
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.profile_photos import ProfilePhotoRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.commerce.repositories.carts import CartRepository
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.crm.profile_erasure import ProfileErasure
+    from storecrm.crm.repositories.clienteling import ClientelingRepository
+    from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
+    from storecrm.kernel.repositories.events import ProfileEventLog
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
                           CartRepository(), OrderRepository(), ProfileEventLog())
@@ -252,11 +252,11 @@ def profile_erasure() -> ProfileErasure:
 
 @lru_cache(maxsize=1)
 def consumer_profiles() -> ConsumerProfiles:
-    from storecrm.domain.consumer_profiles import ConsumerProfiles
-    from storecrm.domain.profile_erasure import ErasureRequests
-    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.crm.consumer_profiles import ConsumerProfiles
+    from storecrm.crm.profile_erasure import ErasureRequests
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return ConsumerProfiles(ProfileRepository(), StoreRepository(), ProfileCommerceRepository(),
                             ErasureRequests(ProfileRepository()))
@@ -264,72 +264,72 @@ def consumer_profiles() -> ConsumerProfiles:
 
 @lru_cache(maxsize=1)
 def storefront_service() -> StorefrontService:
-    from storecrm.domain.storefront import StorefrontService
-    from storecrm.repositories.markets import MarketRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.crm.storefront import StorefrontService
+    from storecrm.stores.repositories.markets import MarketRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return StorefrontService(StoreRepository(), MarketRepository(), profile_sessions(), session_service())
 
 
 @lru_cache(maxsize=1)
 def secret_box() -> SecretBox:
-    from storecrm.gateways.secret_box import KmsSecretBox
+    from storecrm.integrations.gateways.secret_box import KmsSecretBox
 
     return KmsSecretBox()
 
 
 @lru_cache(maxsize=1)
 def outbound() -> Outbound:
-    from storecrm.gateways.outbound import Outbound
+    from storecrm.kernel.gateways.outbound import Outbound
 
     return Outbound(allow_loopback=settings().allow_loopback_webhooks)
 
 
 @lru_cache(maxsize=1)
 def webhook_queue() -> WebhookQueue:
-    from storecrm.gateways.webhook_queue import SqsWebhookQueue
+    from storecrm.integrations.gateways.webhook_queue import SqsWebhookQueue
 
     return SqsWebhookQueue()
 
 
 @lru_cache(maxsize=1)
 def media_library() -> MediaLibrary:
-    from storecrm.domain.media import MediaLibrary
-    from storecrm.repositories.media import MediaRepository
-    from storecrm.repositories.objects import ObjectStore
+    from storecrm.kernel.repositories.objects import ObjectStore
+    from storecrm.media.media import MediaLibrary
+    from storecrm.media.repositories.media import MediaRepository
 
     return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings())
 
 
 @lru_cache(maxsize=1)
 def webhook_service() -> WebhookService:
-    from storecrm.domain.webhooks import WebhookService
-    from storecrm.repositories.webhooks import WebhookRepository
+    from storecrm.integrations.repositories.webhooks import WebhookRepository
+    from storecrm.integrations.webhooks import WebhookService
 
     return WebhookService(WebhookRepository(), store_guard(), secret_box(), outbound(), webhook_queue(), settings())
 
 
 @lru_cache(maxsize=1)
 def integration_service() -> IntegrationService:
-    from storecrm.domain.integrations import IntegrationService
-    from storecrm.gateways.oauth import HttpTokenEndpoint
-    from storecrm.repositories.integrations import IntegrationRepository
+    from storecrm.integrations.gateways.oauth import HttpTokenEndpoint
+    from storecrm.integrations.integrations import IntegrationService
+    from storecrm.integrations.repositories.integrations import IntegrationRepository
 
     return IntegrationService(IntegrationRepository(), store_guard(), secret_box(), HttpTokenEndpoint(), settings())
 
 
 @lru_cache(maxsize=1)
 def event_fanout() -> EventFanout:
-    from storecrm.domain.delivery import EventFanout
-    from storecrm.repositories.webhooks import WebhookRepository
+    from storecrm.integrations.delivery import EventFanout
+    from storecrm.integrations.repositories.webhooks import WebhookRepository
 
     return EventFanout(WebhookRepository(), webhook_queue())
 
 
 @lru_cache(maxsize=1)
 def dispatcher() -> Dispatcher:
-    from storecrm.domain.delivery import Dispatcher
-    from storecrm.repositories.webhooks import WebhookRepository
+    from storecrm.integrations.delivery import Dispatcher
+    from storecrm.integrations.repositories.webhooks import WebhookRepository
 
     return Dispatcher(WebhookRepository(), secret_box(), outbound(), settings())
 
@@ -348,8 +348,8 @@ def delivery_once() -> Callable[..., dict[str, Any]]:
     """Dispatcher.deliver behind a Powertools idempotency record: a delivered job is never sent again."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-    from storecrm.domain.delivery import DeliveryJob
-    from storecrm.repositories.idempotency import idempotency_store
+    from storecrm.integrations.delivery import DeliveryJob
+    from storecrm.kernel.repositories.idempotency import idempotency_store
 
     @idempotent_function(data_keyword_argument="job", config=delivery_idempotency(),
                          persistence_store=idempotency_store("webhooks"))
@@ -363,7 +363,7 @@ def delivery_once() -> Callable[..., dict[str, Any]]:
 def mail_idempotency() -> IdempotencyConfig:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-    from storecrm.repositories.mail_outbox import MAIL_RETENTION
+    from storecrm.messaging.repositories.mail_outbox import MAIL_RETENTION
 
     # One record per mail, kept as long as the mail item: the stream hands a record over again within that time.
     return IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=MAIL_RETENTION,
@@ -376,11 +376,11 @@ def mail_once() -> Callable[..., dict[str, Any]]:
     again, and two copies of one record are not sent at the same time."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-    from storecrm.domain.mail_delivery import MailDelivery
-    from storecrm.domain.models.mail import OutboxMail
-    from storecrm.gateways.mail import SesMailer
-    from storecrm.repositories.idempotency import idempotency_store
-    from storecrm.repositories.mail_outbox import MailOutbox
+    from storecrm.kernel.gateways.mail import SesMailer
+    from storecrm.kernel.repositories.idempotency import idempotency_store
+    from storecrm.messaging.mail_delivery import MailDelivery
+    from storecrm.messaging.models.mail import OutboxMail
+    from storecrm.messaging.repositories.mail_outbox import MailOutbox
 
     delivery = MailDelivery(SesMailer(), MailOutbox())
 
@@ -394,46 +394,46 @@ def mail_once() -> Callable[..., dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def product_service() -> ProductService:
-    from storecrm.domain.products import ProductService
-    from storecrm.repositories.markets import MarketRepository
-    from storecrm.repositories.products import ProductRepository
+    from storecrm.catalog.products import ProductService
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.stores.repositories.markets import MarketRepository
 
     return ProductService(ProductRepository(), MarketRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def product_catalog() -> ProductCatalog:
-    from storecrm.domain.products import ProductCatalog
-    from storecrm.repositories.products import ProductRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.catalog.products import ProductCatalog
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return ProductCatalog(ProductRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)
 def service_catalog_service() -> CatalogEntryService[Service]:
-    from storecrm.domain.bookings import CatalogEntryService
-    from storecrm.domain.models.bookings import Service
-    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.bookings.bookings import CatalogEntryService
+    from storecrm.bookings.models.bookings import Service
+    from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
     return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def provider_service() -> CatalogEntryService[Provider]:
-    from storecrm.domain.bookings import CatalogEntryService
-    from storecrm.domain.models.bookings import Provider
-    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.bookings.bookings import CatalogEntryService
+    from storecrm.bookings.models.bookings import Provider
+    from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
     return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def service_provider_service() -> ServiceProviderService:
-    from storecrm.domain.bookings import ServiceProviderService
-    from storecrm.domain.models.bookings import Provider, Service
-    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
-    from storecrm.repositories.markets import MarketRepository
+    from storecrm.bookings.bookings import ServiceProviderService
+    from storecrm.bookings.models.bookings import Provider, Service
+    from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.stores.repositories.markets import MarketRepository
 
     return ServiceProviderService(ServiceProviderRepository(), CatalogEntries(Service, "SERVICE"),
                                   CatalogEntries(Provider, "PROVIDER"), MarketRepository(), store_guard())
@@ -441,10 +441,10 @@ def service_provider_service() -> ServiceProviderService:
 
 @lru_cache(maxsize=1)
 def booking_catalog() -> BookingCatalog:
-    from storecrm.domain.bookings import BookingCatalog
-    from storecrm.domain.models.bookings import Provider, Service
-    from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.bookings.bookings import BookingCatalog
+    from storecrm.bookings.models.bookings import Provider, Service
+    from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return BookingCatalog(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
                           ServiceProviderRepository(), StoreRepository())
@@ -452,10 +452,10 @@ def booking_catalog() -> BookingCatalog:
 
 @lru_cache(maxsize=1)
 def availability_finder() -> AvailabilityFinder:
-    from storecrm.domain.bookings import AvailabilityFinder
-    from storecrm.domain.models.bookings import Provider, Service
-    from storecrm.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.bookings.bookings import AvailabilityFinder
+    from storecrm.bookings.models.bookings import Provider, Service
+    from storecrm.bookings.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return AvailabilityFinder(CatalogEntries(Service, "SERVICE"), CatalogEntries(Provider, "PROVIDER"),
                               ServiceProviderRepository(), BookingLedger(), StoreRepository(), store_guard())
@@ -464,9 +464,9 @@ def availability_finder() -> AvailabilityFinder:
 @lru_cache(maxsize=1)
 def store_mail() -> StoreMail:
     """Store mails into the outbox, with the decisions that make them (the mail function sends them)."""
-    from storecrm.domain.store_mail import StoreMail
-    from storecrm.repositories.email_templates import EmailTemplateRepository
-    from storecrm.repositories.mail_outbox import MailOutbox
+    from storecrm.messaging.repositories.email_templates import EmailTemplateRepository
+    from storecrm.messaging.repositories.mail_outbox import MailOutbox
+    from storecrm.messaging.store_mail import StoreMail
 
     return StoreMail(EmailTemplateRepository(), MailOutbox())
 
@@ -474,15 +474,15 @@ def store_mail() -> StoreMail:
 @lru_cache(maxsize=1)
 def due_scheduler() -> DueScheduler:
     """The every-minute walk through due work; each kind of due item names the work that does it."""
-    from storecrm.domain.cart_recovery import CartRecovery
-    from storecrm.domain.due import DueScheduler
-    from storecrm.domain.reminders import OrderReminders
-    from storecrm.repositories import keys
-    from storecrm.repositories.bookings import REMINDER_KIND, BookingLedger
-    from storecrm.repositories.carts import IDLE_CART_KIND, CartRepository
-    from storecrm.repositories.due import DueRepository
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.bookings.repositories.bookings import REMINDER_KIND, BookingLedger
+    from storecrm.commerce.cart_recovery import CartRecovery
+    from storecrm.commerce.reminders import OrderReminders
+    from storecrm.commerce.repositories.carts import IDLE_CART_KIND, CartRepository
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.kernel.due import DueScheduler
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.due import DueRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     mail = store_mail()
     reminders = OrderReminders(OrderRepository(), BookingLedger(), StoreRepository(), mail)
@@ -493,28 +493,28 @@ def due_scheduler() -> DueScheduler:
 
 @lru_cache(maxsize=1)
 def job_failures() -> JobFailures:
-    from storecrm.domain.job_failures import JobFailures
-    from storecrm.repositories.due import JobEntries
+    from storecrm.kernel.job_failures import JobFailures
+    from storecrm.kernel.repositories.due import JobEntries
 
     return JobFailures(JobEntries())
 
 
 @lru_cache(maxsize=1)
 def migrations() -> Migrations:
-    """Every data migration, in the order they run (domain/migrations.py)."""
-    from storecrm.domain.data_migrations import ProfileEntries
-    from storecrm.domain.migrations import Migrations
-    from storecrm.repositories.migrations import MigrationRepository
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    """Every data migration, in the order they run (kernel/migrations.py)."""
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.crm.data_migrations import ProfileEntries
+    from storecrm.kernel.migrations import Migrations
+    from storecrm.kernel.repositories.migrations import MigrationRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return Migrations(MigrationRepository(), [ProfileEntries(ProfileRepository(), OrderRepository())])
 
 
 @lru_cache(maxsize=1)
 def scheduler() -> Scheduler:
-    """The every-minute run: each step a job at a time (domain/jobs.py), the due minutes, the data migrations."""
-    from storecrm.domain.jobs import Scheduler
+    """The every-minute run: each step a job at a time (kernel/jobs.py), the due minutes, the data migrations."""
+    from storecrm.kernel.jobs import Scheduler
 
     steps = [("store_purges", store_service().purge_due), ("payment_holds", order_service().release_due_holds),
              ("media_uploads", media_library().expire_uploads), ("profile_erasures", profile_erasure().erase_due)]
@@ -523,14 +523,14 @@ def scheduler() -> Scheduler:
 
 @lru_cache(maxsize=1)
 def cart_service() -> CartService:
-    from storecrm.domain.carts import CartService
-    from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.bookings import BookingLedger
-    from storecrm.repositories.carts import CartRepository
-    from storecrm.repositories.markets import MarketRepository
-    from storecrm.repositories.products import ProductRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.bookings.repositories.bookings import BookingLedger
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.commerce.carts import CartService
+    from storecrm.commerce.repositories.carts import CartRepository
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.markets import MarketRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
@@ -544,18 +544,18 @@ def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str
 
 
 def _stripe_payments() -> StripePayments:
-    from storecrm.gateways.stripe_payments import StripePayments
+    from storecrm.kernel.gateways.stripe_payments import StripePayments
 
     return StripePayments()
 
 
 @lru_cache(maxsize=1)
 def order_service() -> OrderService:
-    from storecrm.domain.orders import OrderService
-    from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.bookings import BookingLedger
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.products import ProductRepository
+    from storecrm.bookings.repositories.bookings import BookingLedger
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.commerce.orders import OrderService
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.identity.repositories.auth import SessionRepository
 
     return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
                         lambda order: order_payments().end_hold(order))
@@ -564,13 +564,13 @@ def order_service() -> OrderService:
 @lru_cache(maxsize=1)
 def fulfilment() -> Fulfilment:
     """Shipping rates, shipments and their status (the shippo library loads on the first shippo call only)."""
-    from storecrm.domain.fulfilment import Fulfilment
-    from storecrm.repositories.integrations import IntegrationRepository
-    from storecrm.repositories.locations import LocationRepository
-    from storecrm.repositories.markets import MarketRepository
-    from storecrm.repositories.orders import OrderRepository
-    from storecrm.repositories.products import ProductRepository
-    from storecrm.repositories.shipments import stock_shipped
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.commerce.fulfilment import Fulfilment
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.commerce.repositories.shipments import stock_shipped
+    from storecrm.integrations.repositories.integrations import IntegrationRepository
+    from storecrm.stores.repositories.locations import LocationRepository
+    from storecrm.stores.repositories.markets import MarketRepository
 
     return Fulfilment(OrderRepository(), ProductRepository(), LocationRepository(), MarketRepository(),
                       IntegrationRepository(), store_guard(), store_mail(),
@@ -578,35 +578,35 @@ def fulfilment() -> Fulfilment:
 
 
 def _shippo() -> ShippoGateway:
-    from storecrm.gateways.shippo import ShippoGateway
+    from storecrm.commerce.gateways.shippo import ShippoGateway
 
     return ShippoGateway()
 
 
 @lru_cache(maxsize=1)
 def order_payments() -> OrderPayments:
-    from storecrm.domain.payments import OrderPayments
-    from storecrm.repositories.orders import OrderRepository
+    from storecrm.commerce.payments import OrderPayments
+    from storecrm.commerce.repositories.orders import OrderRepository
 
     return OrderPayments(OrderRepository(), order_service(), _stripe_account, _stripe_payments)
 
 
 @lru_cache(maxsize=1)
 def email_template_service() -> EmailTemplateService:
-    from storecrm.domain.email_templates import EmailTemplateService
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.email_templates import EmailTemplateRepository
+    from storecrm.messaging.email_templates import EmailTemplateService
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.messaging.repositories.email_templates import EmailTemplateRepository
 
     return EmailTemplateService(EmailTemplateRepository(), AudienceRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)
 def audience_service() -> AudienceService:
-    from storecrm.domain.audiences import AudienceService
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.email_templates import EmailTemplateRepository
-    from storecrm.repositories.integrations import IntegrationRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.integrations.repositories.integrations import IntegrationRepository
+    from storecrm.messaging.audiences import AudienceService
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.messaging.repositories.email_templates import EmailTemplateRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return AudienceService(AudienceRepository(), EmailTemplateRepository(), ProfileRepository(),
                            IntegrationRepository(), store_guard())
@@ -614,15 +614,15 @@ def audience_service() -> AudienceService:
 
 @lru_cache(maxsize=1)
 def audience_signup() -> AudienceSignup:
-    from storecrm.domain.audience_signup import AudienceSignup
-    from storecrm.domain.memberships import StripeCheckout
-    from storecrm.gateways.signing_keys import signing_keys
-    from storecrm.gateways.stripe_payments import StripePayments
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.auth import SessionRepository
-    from storecrm.repositories.email_templates import EmailTemplateRepository
-    from storecrm.repositories.profiles import ProfileRepository
-    from storecrm.repositories.stores import StoreRepository
+    from storecrm.commerce.memberships import StripeCheckout
+    from storecrm.identity.gateways.signing_keys import signing_keys
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.kernel.gateways.stripe_payments import StripePayments
+    from storecrm.messaging.audience_signup import AudienceSignup
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.messaging.repositories.email_templates import EmailTemplateRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.stores.repositories.stores import StoreRepository
 
     return AudienceSignup(AudienceRepository(), ProfileRepository(), SessionRepository(), StoreRepository(),
                           EmailTemplateRepository(), store_mail(), signing_keys,
@@ -631,10 +631,10 @@ def audience_signup() -> AudienceSignup:
 
 @lru_cache(maxsize=1)
 def stripe_events() -> StripeEvents:
-    from storecrm.domain.memberships import StripeEvents
-    from storecrm.gateways.stripe_payments import StripePayments
-    from storecrm.repositories.audiences import AudienceRepository
-    from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.commerce.memberships import StripeEvents
+    from storecrm.kernel.gateways.stripe_payments import StripePayments
+    from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository(),
                         order_payments())

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     from pydantic import BaseModel
 
-# Libraries a function imports on the first request that needs them (storecrm.domain.rules for
-# emails, storecrm.domain.auth for tokens, storecrm.gateways.secrets for secrets) so
+# Libraries a function imports on the first request that needs them (storecrm.kernel.rules for
+# emails, storecrm.identity.auth for tokens, storecrm.kernel.gateways.secrets for secrets) so
 # that instances without SnapStart start sooner.
 FIRST_REQUEST_IMPORTS = ("email_validator", "jwt", "aws_lambda_powertools.utilities.parameters")
 
@@ -59,7 +59,7 @@ def prepare_snapshot(app: APIGatewayRestResolver) -> None:
     # The models this function's modules define only when a route first uses them (storecrm.deferred).
     for name in sorted(deferred.NAMED):
         importlib.import_module(name)
-    # Models are built on first use (defer_build, storecrm.domain.base_model); build those this
+    # Models are built on first use (defer_build, storecrm.kernel.base_model); build those this
     # function loaded. One that cannot be built yet is left to its first use, as without SnapStart.
     for model in _loaded_models():
         model.model_rebuild(raise_errors=False)
@@ -77,7 +77,7 @@ def refresh_after_restore() -> None:
 
 
 def _loaded_models() -> Iterator[type[BaseModel]]:
-    from storecrm.domain.base_model import Model
+    from storecrm.kernel.base_model import Model
 
     pending: list[type[BaseModel]] = [Model]
     while pending:

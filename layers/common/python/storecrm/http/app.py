@@ -21,8 +21,6 @@ from pydantic import ValidationError
 
 from storecrm import snapstart
 from storecrm.config import settings
-from storecrm.domain.errors import DomainError, NotFound, PayloadTooLarge, ValidationFailed
-from storecrm.domain.fields import refused_command
 from storecrm.http.errors import from_domain
 from storecrm.http.json_input import (
     FORM_MEDIA_TYPE,
@@ -33,6 +31,8 @@ from storecrm.http.json_input import (
     check_media_type,
     decode_utf8,
 )
+from storecrm.kernel.errors import DomainError, NotFound, PayloadTooLarge, ValidationFailed
+from storecrm.kernel.fields import refused_command
 from storecrm.metrics import flushed_per_invocation
 from storecrm.tracing import traced
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from storecrm.domain.auth import Principal, PrincipalKind, read_access_token
-from storecrm.domain.errors import Unauthorized
-from storecrm.gateways.signing_keys import token_verify_keys
 from storecrm.http.app import logger
+from storecrm.identity.auth import Principal, PrincipalKind, read_access_token
+from storecrm.identity.gateways.signing_keys import token_verify_keys
+from storecrm.kernel.errors import Unauthorized
 
 # The `caller` key of the request's log lines (storecrm.http.app.lambda_entry starts it as `public`).
 # A Pelcro-style customer is a profile signed in through that dialect.

@@ -3,7 +3,7 @@ the arky error shape, the Pelcro dialect's two and the NewStore dialect's one.""
 
 from __future__ import annotations
 
-from storecrm.domain.base_model import Model
+from storecrm.kernel.base_model import Model
 
 
 class FieldErrorOut(Model):

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from storecrm.domain.errors import DomainError, FieldError, RateLimited
+from storecrm.kernel.errors import DomainError, FieldError, RateLimited
 
 
 def error_body(status: int, code: str, message: str, field_errors: Sequence[FieldError] = ()) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from storecrm.domain.errors import DomainError, FieldError, ValidationFailed
+from storecrm.kernel.errors import DomainError, FieldError, ValidationFailed
 
 MAX_DEPTH = 32
 JSON_MEDIA_TYPE = "application/json"

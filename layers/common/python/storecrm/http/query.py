@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from storecrm.domain.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 from storecrm.http.json_input import check_json
+from storecrm.kernel.errors import FieldError, ValidationFailed, field_errors_from_pydantic
 
 T = TypeVar("T")
 

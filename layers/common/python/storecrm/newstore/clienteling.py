@@ -3,9 +3,9 @@ opted-in customer `{id, name, phone_number, opt_in_date, store_id}`, with its st
 
 from __future__ import annotations
 
-from storecrm.domain.base_model import Model
-from storecrm.domain.clienteling import Consumer, ConsumerPage
-from storecrm.domain.models.clienteling import ClientelingState
+from storecrm.crm.clienteling import Consumer, ConsumerPage
+from storecrm.crm.models.clienteling import ClientelingState
+from storecrm.kernel.base_model import Model
 from storecrm.newstore.schemas import iso
 
 

@@ -9,10 +9,10 @@ import json
 from typing import Literal
 from urllib.parse import parse_qs, unquote_plus
 
-from storecrm.domain.api_clients import IssuedToken, TokenRequest
-from storecrm.domain.base_model import Model
-from storecrm.domain.errors import DomainError, FieldError, Unauthorized
 from storecrm.http.json_input import FORM_MEDIA_TYPE
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.errors import DomainError, FieldError, Unauthorized
+from storecrm.stores.api_clients import IssuedToken, TokenRequest
 
 TOKEN_FIELDS = ("grant_type", "client_id", "client_secret", "scope")
 

@@ -8,9 +8,9 @@ import json
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from storecrm.domain.errors import DomainError
 from storecrm.http.app import logger, use_errors
 from storecrm.http.errors import error_headers
+from storecrm.kernel.errors import DomainError
 
 
 def error_body(error: DomainError) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """The NewStore dialect's consumer profile answers, in the seed's field names: string ids, ISO-8601 timestamps,
-`{items, pagination_info}` lists. Request bodies are the domain's commands (storecrm.domain.consumer_profiles),
+`{items, pagination_info}` lists. Request bodies are the domain's commands (storecrm.crm.consumer_profiles),
 whose fields already carry the seed's names."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storecrm.domain.base_model import Model
-from storecrm.domain.consumer_profiles import AddressView, Consumer, ConsumerPage
-from storecrm.domain.models.profiles import ExtendedAttribute, Profile
+from storecrm.crm.consumer_profiles import AddressView, Consumer, ConsumerPage
+from storecrm.kernel.base_model import Model
+from storecrm.profiles.models.profiles import ExtendedAttribute, Profile
 
 if TYPE_CHECKING:
     # Only the orders route renders these: the commerce models are defined by its first call, not at import.
-    from storecrm.domain.models.addresses import Address
-    from storecrm.domain.models.orders import Order, OrderItem, ServiceOrderItem
-    from storecrm.domain.models.stores import Store
+    from storecrm.commerce.models.orders import Order, OrderItem, ServiceOrderItem
+    from storecrm.kernel.models.addresses import Address
+    from storecrm.stores.models.stores import Store
 
 
 def iso(at: int) -> str:

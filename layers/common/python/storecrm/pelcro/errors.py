@@ -13,9 +13,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from storecrm.domain.errors import DomainError, FieldError
 from storecrm.http.app import use_errors
 from storecrm.http.errors import error_headers
+from storecrm.kernel.errors import DomainError, FieldError
 
 # Domain error code -> (the request field it concerns here, what to say about that field).
 FIELD_ERRORS = {

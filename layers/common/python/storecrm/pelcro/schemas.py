@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import Field
 
-from storecrm.domain.base_model import Model
-from storecrm.domain.customers import Credentials, CustomerChanges, CustomerView, NewCustomer
-from storecrm.domain.fields import Command, Email, ReturnUrl
-from storecrm.domain.models.audiences import Subscription
-from storecrm.domain.models.offers import Offer
+from storecrm.crm.customers import Credentials, CustomerChanges, CustomerView, NewCustomer
+from storecrm.crm.models.offers import Offer
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.fields import Command, Email, ReturnUrl
+from storecrm.messaging.models.audiences import Subscription
 
 SiteId = Field(default=None, max_length=64, description="The site (store) id; or send it in the query string")
 

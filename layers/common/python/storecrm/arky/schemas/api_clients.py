@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.api_clients import IssuedClient
-from storecrm.domain.auth import ClientScope
-from storecrm.domain.models.api_clients import ApiClient
+from storecrm.identity.auth import ClientScope
+from storecrm.stores.api_clients import IssuedClient
+from storecrm.stores.models.api_clients import ApiClient
 
 
 class ApiClientOut(Out):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
 from storecrm.arky.schemas.subscriptions import SubscriptionOut
-from storecrm.domain.models.audiences import (
+from storecrm.messaging.models.audiences import (
     Audience,
     AudienceStatus,
     AudienceType,
@@ -19,7 +19,7 @@ from storecrm.domain.models.audiences import (
 )
 
 if TYPE_CHECKING:
-    from storecrm.domain.audience_signup import AccessResult, SubscribeResult
+    from storecrm.messaging.audience_signup import AccessResult, SubscribeResult
 
 
 class AudienceOut(Out):

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.fields import Command, Email
+from storecrm.kernel.fields import Command, Email
 
 if TYPE_CHECKING:
-    from storecrm.domain.sessions import IssuedTokens
+    from storecrm.identity.sessions import IssuedTokens
 
 
 class CodeRequest(Command):

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.bookings import Availability
-from storecrm.domain.models.bookings import (
+from storecrm.bookings.bookings import Availability
+from storecrm.bookings.models.bookings import (
     Provider,
     ProviderStatus,
     Service,
@@ -19,8 +19,8 @@ from storecrm.domain.models.bookings import (
     SpecificDate,
     WorkingDay,
 )
-from storecrm.domain.models.products import Block, Price
-from storecrm.domain.models.taxonomies import TaxonomyEntry
+from storecrm.catalog.models.products import Block, Price
+from storecrm.profiles.models.taxonomies import TaxonomyEntry
 
 
 class ServiceOut(Out):

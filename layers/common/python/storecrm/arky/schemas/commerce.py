@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.commerce import Address, Cart, CartLine, CartOrigin, CartStatus, OrderPayment
+from storecrm.commerce.models.commerce import Address, Cart, CartLine, CartOrigin, CartStatus, OrderPayment
 
 
 class CartOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from storecrm.domain.base_model import Model
+from storecrm.kernel.base_model import Model
 
 T = TypeVar("T")
 

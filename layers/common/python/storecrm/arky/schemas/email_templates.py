@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.email_templates import EmailTemplate, EmailTemplateStatus
-from storecrm.domain.template_rendering import RenderedMail, RenderWarning
+from storecrm.messaging.models.email_templates import EmailTemplate, EmailTemplateStatus
+from storecrm.messaging.template_rendering import RenderedMail, RenderWarning
 
 
 class EmailTemplateOut(Out):

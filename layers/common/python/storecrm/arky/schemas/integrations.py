@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.integrations import Integration
+from storecrm.integrations.models.integrations import Integration
 
 
 class IntegrationOut(Out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.media import Media
+from storecrm.media.models.media import Media
 
 
 class MediaResolutionOut(Out):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storecrm.domain.models.offers import Offer
+from storecrm.crm.models.offers import Offer
 
 
 class OfferOut(Offer):

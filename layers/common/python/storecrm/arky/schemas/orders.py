@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.addresses import Address
-from storecrm.domain.models.commerce import OrderPayment
-from storecrm.domain.models.orders import FulfillmentStatus, HistoryEntry, Order, OrderLine, OrderStatus
-from storecrm.domain.models.shipments import Shipment
-from storecrm.domain.order_events import order_data
+from storecrm.commerce.models.commerce import OrderPayment
+from storecrm.commerce.models.orders import FulfillmentStatus, HistoryEntry, Order, OrderLine, OrderStatus
+from storecrm.commerce.models.shipments import Shipment
+from storecrm.commerce.order_events import order_data
+from storecrm.kernel.models.addresses import Address
 
 
 class OrderOut(Out):

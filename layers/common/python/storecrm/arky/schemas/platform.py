@@ -9,7 +9,7 @@ from pydantic import Field
 from storecrm.arky.schemas.common import Out
 
 if TYPE_CHECKING:
-    from storecrm.domain.providers import ServiceDescription
+    from storecrm.integrations.integration_types import ServiceDescription
 
 
 class EventNames(Out):

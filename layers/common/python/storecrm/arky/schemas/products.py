@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.products import Block, Product, ProductStatus, ProductVariant
-from storecrm.domain.models.taxonomies import TaxonomyEntry
+from storecrm.catalog.models.products import Block, Product, ProductStatus, ProductVariant
+from storecrm.profiles.models.taxonomies import TaxonomyEntry
 
 
 class ProductOut(Out):

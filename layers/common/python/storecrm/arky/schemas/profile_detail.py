@@ -18,9 +18,9 @@ from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.arky.schemas.subscriptions import SubscriptionOut
 
 if TYPE_CHECKING:
-    from storecrm.domain.models.audiences import Subscription
-    from storecrm.domain.models.profiles import Profile
-    from storecrm.domain.profiles import ProfileView
+    from storecrm.crm.profiles import ProfileView
+    from storecrm.messaging.models.audiences import Subscription
+    from storecrm.profiles.models.profiles import Profile
 
 
 class ProfileDetail(Out):

@@ -8,10 +8,10 @@ from pydantic import Field
 
 from storecrm.arky.schemas.auth import Tokens
 from storecrm.arky.schemas.profiles import ProfileOut
-from storecrm.domain.fields import Command, Email
+from storecrm.kernel.fields import Command, Email
 
 if TYPE_CHECKING:
-    from storecrm.domain.profile_sessions import ProfileLogin
+    from storecrm.messaging.profile_sessions import ProfileLogin
 
 
 class ProfileEmailRequest(Command):

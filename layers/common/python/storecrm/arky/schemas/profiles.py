@@ -5,8 +5,8 @@ storefront.py beside this module)."""
 from __future__ import annotations
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.accounts import CodeSummary, SessionSummary
-from storecrm.domain.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
+from storecrm.identity.models.accounts import CodeSummary, SessionSummary
+from storecrm.profiles.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
 
 
 class ProfileOut(Out):

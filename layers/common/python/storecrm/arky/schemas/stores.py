@@ -5,11 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.base_model import Model
-from storecrm.domain.mail_quota import MailQuota
-from storecrm.domain.models.addresses import Address
-from storecrm.domain.models.locations import Location
-from storecrm.domain.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.models.addresses import Address
+from storecrm.stores.mail_quota import MailQuota
+from storecrm.stores.models.locations import Location
+from storecrm.stores.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
 
 
 class StoreSubscriptionOut(Model):

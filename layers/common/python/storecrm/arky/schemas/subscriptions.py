@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.audiences import Subscription, SubscriptionSource, SubscriptionStatus
+from storecrm.messaging.models.audiences import Subscription, SubscriptionSource, SubscriptionStatus
 
 
 class SubscriptionProviderOut(Out):

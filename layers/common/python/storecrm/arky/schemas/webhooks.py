@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
-from storecrm.domain.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEventSubscription
+from storecrm.integrations.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEventSubscription
 
 
 class WebhookOut(Out):

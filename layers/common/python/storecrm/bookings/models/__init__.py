@@ -1,0 +1,1 @@
+"""Bookings: its entities as the domain sees them (wire shapes live with each dialect)."""

@@ -1,0 +1,1 @@
+"""Commerce: its entities as the domain sees them (wire shapes live with each dialect)."""

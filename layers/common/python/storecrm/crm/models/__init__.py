@@ -1,0 +1,1 @@
+"""Crm: its entities as the domain sees them (wire shapes live with each dialect)."""

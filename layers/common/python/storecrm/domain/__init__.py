@@ -1,1 +1,0 @@
-"""Business rules. Nothing here imports boto3: persistence comes in through repository protocols."""

@@ -1,9 +1,0 @@
-"""The base of every stored entity."""
-
-from __future__ import annotations
-
-from storecrm.domain.base_model import Model
-
-
-class Entity(Model):
-    model_config = {"validate_assignment": False}

@@ -1,0 +1,1 @@
+"""Identity: the outside systems it talks to."""

@@ -1,0 +1,1 @@
+"""Integrations: the outside systems it talks to."""

@@ -1,0 +1,1 @@
+"""Kernel: the outside systems it talks to."""

@@ -1,0 +1,101 @@
+"""POSTs to addresses chosen by stores, pinned to the address that passed the checks.
+
+Plain http.client keeps the cold start small. The connection goes to the vetted IP while TLS
+still verifies the certificate against the host name (SNI), which closes DNS rebinding.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from storecrm.kernel.errors import ValidationFailed
+from storecrm.kernel.targets import IpAddress, check_addresses, check_url
+
+RESPONSE_EXCERPT = 500
+
+
+def resolve(host: str, port: int) -> list[IpAddress]:
+    """Every address the name resolves to (tests replace this to avoid real DNS)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+
+
+@dataclass
+class PostResult:
+    status: int | None
+    error: str | None = None
+    body: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class Outbound:
+    def __init__(self, allow_loopback: bool) -> None:
+        self.allow_loopback = allow_loopback
+
+    def vet(self, url: str, field: str = "url") -> IpAddress:
+        """The address to call, or a ValidationFailed naming `field`."""
+        return self._target(url, field)[2]
+
+    def _target(self, url: str, field: str) -> tuple[str, int, IpAddress]:
+        """(host, port, the checked address to connect to)."""
+        _, host, port = check_url(url, allow_loopback=self.allow_loopback, field=field)
+        addresses = resolve(host, port)
+        check_addresses(addresses, allow_loopback=self.allow_loopback, field=field)
+        return host, port, addresses[0]
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> PostResult:
+        """Never raises for the far side's failures: they come back as the result's error."""
+        try:
+            host, port, address = self._target(url, "url")
+        except ValidationFailed as refused:
+            return PostResult(None, f"refused: {refused.message}")
+        parts = urlsplit(url)
+        connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = connection_type(host, port, str(address), timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            excerpt = response.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+            return PostResult(response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}",
+                              excerpt)
+        except TimeoutError:
+            return PostResult(None, f"no answer within {timeout:g} s")
+        except (OSError, http.client.HTTPException) as exc:
+            return PostResult(None, f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT])
+        finally:
+            connection.close()

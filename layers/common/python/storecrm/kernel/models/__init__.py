@@ -1,0 +1,1 @@
+"""Kernel: its entities as the domain sees them (wire shapes live with each dialect)."""

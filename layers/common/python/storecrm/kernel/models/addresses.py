@@ -1,0 +1,43 @@
+"""A postal address, as carts, orders, locations and stores carry it and as callers give it; apart from the commerce
+models so that what only needs an address does not define every cart and order class at import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from storecrm.kernel.base_model import Model
+from storecrm.kernel.fields import Command
+
+
+class Address(Model):
+    name: str | None = None
+    company: str | None = None
+    street1: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+Text = Annotated[str, Field(max_length=200)]
+
+
+class AddressIn(Command):
+    """An address as callers give it: every part optional, each within its length."""
+
+
+    name: Text | None = None
+    company: Text | None = None
+    street1: Text | None = None
+    street2: Text | None = None
+    city: Text | None = None
+    state: Text | None = None
+    postal_code: Annotated[str, Field(max_length=32)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    phone: Annotated[str, Field(max_length=64)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None

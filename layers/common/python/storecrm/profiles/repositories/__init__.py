@@ -1,0 +1,1 @@
+"""Profiles: its data access, the only code that talks to DynamoDB or S3 for it."""

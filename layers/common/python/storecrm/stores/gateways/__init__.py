@@ -1,0 +1,1 @@
+"""Stores: the outside systems it talks to."""
