@@ -53,6 +53,10 @@ CHECKOUT = Budget("checkout", 1, 3)
 CANCEL = Budget("order cancel", 1, 3)
 # Issue 13: the service (with the store), its terms (Query), their providers, then each provider's booked time.
 AVAILABILITY = Budget("availability", 1, 4)
+# Issue 28: rates read the order with the store, then (manual) its market; a shipment reads the order with its
+# location, then its products, then one transaction (a Shippo rate adds the label: KMS and Shippo, not AWS-only).
+RATES = Budget("shipping rates", 1, 2)
+SHIP = Budget("ship", 1, 3)
 
 
 @dataclass
@@ -415,6 +419,54 @@ def _cash_refund(f: Flow) -> Call:
     return f.http("POST", f"{path}/refund", {"amount": 100}, token=f.token)
 
 
+def _shippable_order(f: Flow) -> tuple[str, dict[str, Any], str]:
+    """A guest's cash order of one unit held at a real location of the store: the order id, the order, the
+    location id."""
+    location_id = f.create_location()
+    body = {"key": f.slug("product"), "status": "active", "variants": [
+        {**PRODUCT["variants"][0], "inventory": [{"location_id": location_id, "available": 10}]}]}
+    product = f.ok("POST", f"/v1/stores/{f.store_id}/products", body, token=f.token)
+    bearer, cart_id = f.shopping_cart()
+    item = {"product_id": product["id"], "variant_id": product["variants"][0]["id"], "quantity": 1}
+    f.ok("PUT", f.storefront(f"/carts/{cart_id}"), {"items": [item], "shipping_address": {"country": "US"}},
+         token=bearer)
+    order_id = str(f.ok("POST", f.storefront(f"/carts/{cart_id}/checkout"), {}, token=bearer)["order_id"])
+    order = f.ok("GET", f"/v1/stores/{f.store_id}/orders/{order_id}", token=f.token)
+    return order_id, order, location_id
+
+
+def _ship_body(order: dict[str, Any], location_id: str) -> dict[str, Any]:
+    return {"rate_id": "manual:standard", "location_id": location_id,
+            "lines": [{"order_item_id": order["items"][0]["id"], "quantity": 1}]}
+
+
+def _shipping_rates(f: Flow) -> Call:
+    order_id, _, _ = _shippable_order(f)
+    [us] = [m for m in f.ok("GET", f"/v1/stores/{f.store_id}/markets", token=f.token) if m["key"] == "us"]
+    if not us["zones"]:  # manual rates are the methods of the destination's zone
+        method = {"id": "standard", "taxable": False, "eta_text": "3-5 days", "amount": 500}
+        f.ok("PUT", f"/v1/stores/{f.store_id}/markets/{us['id']}",
+             {"zones": [{"countries": ["US"], "shipping_methods": [method]}]}, token=f.token)
+    address = {"street1": "1 Main St", "city": "Springfield", "country": "US"}
+    return f.http("POST", f"/v1/stores/{f.store_id}/orders/{order_id}/shipping/rates", {
+        "shipping_provider_id": "manual", "from_address": address, "to_address": address,
+        "parcel": {"length": 10, "width": 8, "height": 4, "weight": 1, "distance_unit": "in", "mass_unit": "lb"}},
+        token=f.token)
+
+
+def _ship(f: Flow) -> Call:
+    order_id, order, location_id = _shippable_order(f)
+    return f.http("POST", f"/v1/stores/{f.store_id}/orders/{order_id}/ship", _ship_body(order, location_id),
+                  token=f.token)
+
+
+def _update_shipment(f: Flow) -> Call:
+    order_id, order, location_id = _shippable_order(f)
+    path = f"/v1/stores/{f.store_id}/orders/{order_id}"
+    shipment_id = f.ok("POST", f"{path}/ship", _ship_body(order, location_id), token=f.token)["shipment_id"]
+    return f.http("PUT", f"{path}/shipments/{shipment_id}", {"status": "delivered"}, token=f.token)
+
+
 def _own_order(f: Flow) -> Call:
     bearer, order_id = f.placed_order()
     return f.http("GET", f.storefront(f"/orders/{order_id}"), token=bearer)
@@ -740,6 +792,9 @@ BUDGETS: dict[str, Budget | None] = {
     "confirm order": WRITE,
     "cancel order (+ stock back)": CANCEL,
     "refund order (cash)": WRITE,
+    "shipping rates (manual)": RATES,
+    "ship order (cash, manual rate)": SHIP,
+    "update shipment status": WRITE,
     "storefront orders": LIST,
     "storefront order": GET_BY_ID,
     "delete store (+ purge)": None,
@@ -944,6 +999,9 @@ STEPS: list[Step] = [
     ("confirm order", lambda f: _on_order(f, "PUT", "", {"confirm": True})),
     ("cancel order (+ stock back)", lambda f: _on_order(f, "PUT", "", {"cancel": True})),
     ("refund order (cash)", _cash_refund),
+    ("shipping rates (manual)", _shipping_rates),
+    ("ship order (cash, manual rate)", _ship),
+    ("update shipment status", _update_shipment),
     ("storefront orders", lambda f: f.http("GET", f.storefront("/orders"), token=f.placed_order()[0])),
     ("storefront order", _own_order),
     ("delete store (+ purge)", _delete_store),

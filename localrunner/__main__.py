@@ -88,6 +88,7 @@ storecrm local runner
   Swagger UI     {url}/swagger
   Mailbox        {url}/_dev/mailbox   (filter: ?to={email})
   Stripe (fake)  {runner.stripe_url or "-"}   (use sk_test_... keys in a stripe integration)
+  Shippo (fake)  {runner.shippo_url or "-"}   (use shippo_test_... tokens in a shippo integration)
   AWS (moto)     {runner.aws_endpoint_url}   (table {table}; resources: {url}/_dev/resources)
   Consumers      {consumers}
   Clock          {"real time" if runner.clock_rate == 1 else f"{runner.clock_rate:g} x real time from start-up"}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from localrunner.aws import REGION, MotoServer, SentMailHeaders, configure_environment
 from localrunner.cfn import REPO_ROOT
 from localrunner.consumers import Consumers, trim_replayed
+from localrunner.fake_shippo import FakeShippo
 from localrunner.fake_stripe import FakeStripe
 from localrunner.invoker import DEFAULT_CONCURRENCY, FunctionHost, add_layers_to_path, hosts
 from localrunner.mailbox import Mailbox
@@ -113,6 +114,7 @@ class Runner:
     consumer_labels: list[str] = field(default_factory=list)
     _moto: MotoServer | None = None
     _stripe: FakeStripe | None = None
+    _shippo: FakeShippo | None = None
     _server: RunnerServer | None = None
     _consumers: Consumers | None = None
     _mail_stop: threading.Event = field(default_factory=threading.Event)
@@ -125,6 +127,10 @@ class Runner:
     @property
     def stripe_url(self) -> str | None:
         return self._stripe.url if self._stripe else None
+
+    @property
+    def shippo_url(self) -> str | None:
+        return self._shippo.url if self._shippo else None
 
     @property
     def base_url(self) -> str:
@@ -141,6 +147,10 @@ class Runner:
         if "StripeApiBase" not in overrides:
             self._stripe = FakeStripe(self.host)
             overrides["StripeApiBase"] = self._stripe.start()
+        # Shipping rates and labels (shippo integrations) likewise; its rates live only as long as the runner.
+        if "ShippoApiBase" not in overrides:
+            self._shippo = FakeShippo(self.host)
+            overrides["ShippoApiBase"] = self._shippo.start()
         if self.data_dir is not None:
             self._journal = self._open_data(self.data_dir)
 
@@ -222,6 +232,8 @@ class Runner:
             thread.join(1.0)
         if self._stripe is not None:
             self._stripe.stop()
+        if self._shippo is not None:
+            self._shippo.stop()
         if self._journal is not None and self._journal.quick_to_compact():
             # The next start then has nothing to replay. Only when it is quick: a supervisor kills a few seconds
             # after SIGTERM (and a kill meanwhile leaves the last snapshot and the journal as they were).

@@ -1,5 +1,6 @@
-"""Orders (arky-sdk 0.9.1): the staff's find, get, update (confirm, cancel, addresses, cash received) and refunds
-under /v1/stores/{storeId}/orders (plus the seed's POST /v1/stores/{storeId}/refund), and the shopper's
+"""Orders (arky-sdk 0.9.1): the staff's find, get, update (confirm, cancel, addresses, cash received), refunds and
+fulfilment (`shipping.getRates`, `shipping.ship`, a shipment's status) under /v1/stores/{storeId}/orders (plus the
+seed's POST /v1/stores/{storeId}/refund), and the shopper's
 `eshop.order.get`/`find` under /v1/storefront/{storeId}/orders (a profile session's bearer; an order answers only
 the session that placed it)."""
 
@@ -9,24 +10,32 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from storecrm.arky.schemas.common import Page
 from storecrm.arky.schemas.orders import OrderOut
 from storecrm.commerce.models.orders import OrderStatus
+from storecrm.commerce.models.shipments import RatesRequest, ShipmentChange, ShippingRate, ShipRequest, ShipResult
 from storecrm.commerce.orders import OrderChanges, OrderQuery
 from storecrm.commerce.payments import RefundRequest, StoreRefundRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
-from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ
+from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ, errors
 from storecrm.http.query import json_param, json_shape
-from storecrm.services import order_payments, order_service
+from storecrm.services import fulfilment, order_payments, order_service
 
 STATUSES = json_shape(list[OrderStatus])
 IDS = json_shape(list[Annotated[str, Field(min_length=1, max_length=64)]])
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 # Refunds: more than is left, or a Stripe key Stripe refuses, is a 409.
 REFUND = STAFF_CHANGE
+# Rates and labels: the store's shipping provider refusing or failing is a 502 with its message.
+SHIPPING = errors(401, 402, 403, 404, 409, 502)
+ShipmentId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class RatesOut(BaseModel):
+    rates: list[ShippingRate]
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
@@ -85,6 +94,27 @@ def refund_order(storeId: str, orderId: OrderId, body: RefundRequest) -> OrderOu
           tags=["Orders"], responses=REFUND)
 def process_refund(storeId: str, body: StoreRefundRequest) -> OrderOut:  # noqa: N803
     return OrderOut.of(order_payments().refund(principal(app), storeId, body.entity, body.amount))
+
+
+# ---------------------------------------------------------------- fulfilment
+@app.post("/v1/stores/<storeId>/orders/<orderId>/shipping/rates", summary="Shipping rates for a parcel of the "
+          "order (the client's shipping.getRates)", tags=["Orders"], responses=SHIPPING)
+def shipping_rates(storeId: str, orderId: OrderId, body: RatesRequest) -> RatesOut:  # noqa: N803
+    return RatesOut(rates=fulfilment().rates(principal(app), storeId, orderId, body))
+
+
+@app.post("/v1/stores/<storeId>/orders/<orderId>/ship", summary="Ship some or all of the order's lines (the "
+          "client's shipping.ship): the label, the stock leaving, the shopper's tracking mail", tags=["Orders"],
+          responses=SHIPPING)
+def ship_order(storeId: str, orderId: OrderId, body: ShipRequest) -> ShipResult:  # noqa: N803
+    return fulfilment().ship(principal(app), storeId, orderId, body)
+
+
+@app.put("/v1/stores/<storeId>/orders/<orderId>/shipments/<shipmentId>", summary="A shipment's new status "
+         "(in transit, delivered, returned, ...)", tags=["Orders"], responses=STAFF_CHANGE)
+def update_shipment(storeId: str, orderId: OrderId, shipmentId: ShipmentId,  # noqa: N803
+                    body: ShipmentChange) -> OrderOut:
+    return OrderOut.of(fulfilment().update_shipment(principal(app), storeId, orderId, shipmentId, body))
 
 
 # ---------------------------------------------------------------- storefront

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 from localrunner import moto_speed
+from localrunner.fake_shippo import FakeShippo
 from localrunner.fake_stripe import FakeStripe
 from localrunner.moto_snapshots import snapshot_touched_items
 from localrunner.template import function_environment, provision
@@ -136,5 +137,16 @@ def stripe_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
 
     with FakeStripe() as fake:
         monkeypatch.setenv("STRIPE_API_BASE", fake.url)
+        services.reset()
+        yield fake
+
+
+@pytest.fixture
+def shippo_fake(provisioned: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeShippo]:
+    """The fake Shippo on loopback, with the shippo gateway pointed at it."""
+    from storecrm import services
+
+    with FakeShippo() as fake:
+        monkeypatch.setenv("SHIPPO_API_BASE", fake.url)
         services.reset()
         yield fake

@@ -23,6 +23,7 @@ class Settings:
     webhook_max_attempts: int
     google_token_url: str
     stripe_api_base: str
+    shippo_api_base: str
     # Store billing: the plans the operator sells (a JSON array, see stores/plans.py) and the
     # Secrets Manager secret holding the operator's Stripe keys; empty when billing is not set up.
     billing_plans: str = "[]"
@@ -79,6 +80,7 @@ def settings() -> Settings:
         webhook_max_attempts=int(env.get("WEBHOOK_MAX_ATTEMPTS", "8")),
         google_token_url=env.get("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
         stripe_api_base=env.get("STRIPE_API_BASE", "https://api.stripe.com"),
+        shippo_api_base=env.get("SHIPPO_API_BASE", "https://api.goshippo.com"),
         media_bucket=env.get("MEDIA_BUCKET", ""),
         media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", ""),
         billing_plans=env.get("BILLING_PLANS", "[]"),

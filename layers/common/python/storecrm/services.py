@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from storecrm.catalog.markets import MarketService
     from storecrm.catalog.products import ProductCatalog, ProductService
     from storecrm.commerce.carts import CartService
+    from storecrm.commerce.fulfilment import Fulfilment
+    from storecrm.commerce.gateways.shippo import ShippoGateway
     from storecrm.commerce.memberships import StripeEvents
     from storecrm.commerce.orders import OrderService
     from storecrm.commerce.payments import OrderPayments
@@ -557,6 +559,28 @@ def order_service() -> OrderService:
 
     return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
                         lambda order: order_payments().end_hold(order))
+
+
+@lru_cache(maxsize=1)
+def fulfilment() -> Fulfilment:
+    """Shipping rates, shipments and their status (the shippo library loads on the first shippo call only)."""
+    from storecrm.catalog.repositories.products import ProductRepository
+    from storecrm.commerce.fulfilment import Fulfilment
+    from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.commerce.repositories.shipments import stock_shipped
+    from storecrm.integrations.repositories.integrations import IntegrationRepository
+    from storecrm.stores.repositories.locations import LocationRepository
+    from storecrm.stores.repositories.markets import MarketRepository
+
+    return Fulfilment(OrderRepository(), ProductRepository(), LocationRepository(), MarketRepository(),
+                      IntegrationRepository(), store_guard(), store_mail(),
+                      lambda integration: integration_service().opened_secrets(integration), _shippo, stock_shipped)
+
+
+def _shippo() -> ShippoGateway:
+    from storecrm.commerce.gateways.shippo import ShippoGateway
+
+    return ShippoGateway()
 
 
 @lru_cache(maxsize=1)

@@ -398,13 +398,14 @@ class OrderService:
         # so no more than it holds goes back.
         held = {(p.id, v.id, s.location_id): s.reserved for p in products.values() for v in p.variants
                 for s in v.inventory}
+        shipped = order.shipped()  # units that left in a shipment hold nothing any more
         for item in order.product_items:
             product = products.get(item.product_id)
             if isinstance(item.status, CancelledStatus) or item.location_id is None or product is None \
                     or product.store_id != order.store_id:
                 continue
             where = (product.id, item.variant_id, item.location_id)
-            units = min(held.get(where, 0), item.quantity)
+            units = min(held.get(where, 0), item.quantity - shipped.get(item.id, 0))
             if units > 0:
                 held[where] -= units
                 returns[product.id].append((item.variant_id, item.location_id, units))

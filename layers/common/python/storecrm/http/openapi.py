@@ -27,6 +27,7 @@ _DESCRIPTIONS = {
     413: "The body (or a file it announces) is larger than the API accepts",
     415: "The body is not JSON (an upload: not multipart/form-data, or a file of a type the route does not take)",
     429: "Too many requests; retry after the time in Retry-After",
+    502: "The store's provider (its shipping provider) refused or failed the call; `message` is the provider's",
 }
 # Checked in the Lambda entry for every request (storecrm.http.app.check_request).
 EVERY_OPERATION = (400, 413, 415)

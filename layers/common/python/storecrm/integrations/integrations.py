@@ -224,6 +224,10 @@ class IntegrationService:
         integration.sealed_secrets = self.box.seal(secrets, integration.secret_context()) if secrets else None
         return integration
 
+    def opened_secrets(self, integration: Integration) -> dict[str, str]:
+        """The integration's secrets in clear (one KMS Decrypt), for a call made with them (a shipping label)."""
+        return self._secrets(integration)
+
     def _secrets(self, integration: Integration) -> dict[str, str]:
         if not integration.sealed_secrets:
             return {}

@@ -105,6 +105,13 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class ProviderFailed(DomainError):
+    """A third party the store chose (its shipping provider) refused or failed the call: a 502 with its message."""
+
+    def __init__(self, message: str, code: str = "GENERAL.PROVIDER_ERROR") -> None:
+        super().__init__(message, code, 502)
+
+
 class Unavailable(DomainError):
     def __init__(self, message: str) -> None:
         super().__init__(message, "GENERAL.UNAVAILABLE", 503)

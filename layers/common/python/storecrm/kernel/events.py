@@ -34,7 +34,7 @@ CLIENT_EVENTS = (
 )
 # Seed 002's names the client leaves out, and the CRM events this platform adds.
 PLATFORM_EVENTS = (
-    "form_submission.created", "audience.subscriber_added",
+    "form_submission.created", "audience.subscriber_added", "order.shipped",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
 )
 EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)

@@ -17,6 +17,8 @@ from storecrm.kernel.models.base import Entity
 
 OrderStatus = Literal["pending", "partially_confirmed", "confirmed", "partially_cancelled", "cancelled"]
 CancellationReason = Literal["admin_rejected", "profile_cancelled", "payment_failed", "expired", "other"]
+# How much of an order (or of a product line) has left in shipments (storecrm.commerce.fulfilment).
+FulfillmentStatus = Literal["unfulfilled", "partially_shipped", "shipped"]
 
 
 class PendingStatus(Model):
@@ -45,6 +47,7 @@ class OrderItem(Model):
     location_id: str | None = None
     snapshot: LineSnapshot
     status: ItemStatus
+    fulfillment_status: FulfillmentStatus = "unfulfilled"
 
 
 class ServiceOrderItem(Model):
@@ -93,6 +96,7 @@ class Order(Entity):
     # The profile's email when it was placed (or the billing/shipping address's), for staff finds by email.
     email: str | None = None
     status: OrderStatus = "pending"
+    fulfillment_status: FulfillmentStatus = "unfulfilled"
     verified: bool
     items: list[OrderLine]
     payment: OrderPayment
@@ -117,6 +121,14 @@ class Order(Entity):
         """The service lines that hold their time (not cancelled)."""
         return [item for item in self.items if isinstance(item, ServiceOrderItem)
                 and not isinstance(item.status, CancelledStatus)]
+
+    def shipped(self) -> dict[str, int]:
+        """The units of each line (by id) that have left in shipments (storecrm.commerce.fulfilment)."""
+        counts: dict[str, int] = {}
+        for shipment in self.shipments:
+            for line in shipment.get("lines", []):
+                counts[line["order_item_id"]] = counts.get(line["order_item_id"], 0) + int(line["quantity"])
+        return counts
 
     @property
     def refunded(self) -> int:

@@ -10,8 +10,9 @@ from pydantic import Field
 from storecrm.clock import new_id
 from storecrm.kernel.models.base import Entity
 
-# The store mails: a double opt-in confirmation, an abandoned cart's recovery, a booking's reminder.
-StoreMailKind = Literal["confirmation", "cart_recovery", "order_reminder"]
+# The store mails: a double opt-in confirmation, an abandoned cart's recovery, a booking's reminder, a shipment's
+# tracking link.
+StoreMailKind = Literal["confirmation", "cart_recovery", "order_reminder", "order_shipped"]
 
 
 class OutboxMail(Entity):

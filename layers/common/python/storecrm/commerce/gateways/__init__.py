@@ -1,0 +1,1 @@
+"""Commerce: the outside systems it talks to."""
