@@ -45,6 +45,9 @@ class Settings:
     login_failures_allowed: int = 10
     login_failure_window: int = 5 * 60
     rate_window: int = 10 * 60
+    # The storefront's activity track call: at most this many per session in one window (seconds), then 429.
+    activity_tracks_per_session: int = 60
+    activity_track_window: int = 60
     event_retention: int = 30 * 24 * 3600
     max_body_bytes: int = 256 * 1024
     webhook_timeout: float = 10.0

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.accounts import AccountLogin
+    from storecrm.domain.activities import ActivityService, EventActivities
     from storecrm.domain.api_clients import ApiClientService
     from storecrm.domain.audience_signup import AudienceSignup
     from storecrm.domain.audiences import AudienceService
@@ -321,6 +322,27 @@ def event_fanout() -> EventFanout:
     from storecrm.repositories.webhooks import WebhookRepository
 
     return EventFanout(WebhookRepository(), webhook_queue())
+
+
+@lru_cache(maxsize=1)
+def activity_service() -> ActivityService:
+    from storecrm.domain.activities import ActivityService
+    from storecrm.gateways.signing_keys import signing_keys
+    from storecrm.repositories.activities import ActivityRepository
+    from storecrm.repositories.auth import CodeRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return ActivityService(ActivityRepository(), StoreRepository(), CodeRepository(), store_guard(), signing_keys,
+                           settings())
+
+
+@lru_cache(maxsize=1)
+def event_activities() -> EventActivities:
+    from storecrm.domain.activities import EventActivities
+    from storecrm.repositories.activities import ActivityRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return EventActivities(ActivityRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)
