@@ -221,6 +221,7 @@ def location_service() -> LocationService:
 @lru_cache(maxsize=1)
 def profile_service() -> ProfileService:
     from storecrm.domain.profiles import ProfileService
+    from storecrm.repositories.activities import ActivityRepository
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.events import ProfileEventLog
@@ -230,12 +231,13 @@ def profile_service() -> ProfileService:
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
-                          event_log=ProfileEventLog())
+                          event_log=ProfileEventLog(), records=[ActivityRepository()])
 
 
 @lru_cache(maxsize=1)
 def profile_erasure() -> ProfileErasure:
     from storecrm.domain.profile_erasure import ProfileErasure
+    from storecrm.repositories.activities import ActivityRepository
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.clienteling import ClientelingRepository
@@ -245,7 +247,7 @@ def profile_erasure() -> ProfileErasure:
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
-                          CartRepository(), OrderRepository(), ProfileEventLog())
+                          CartRepository(), OrderRepository(), ProfileEventLog(), records=[ActivityRepository()])
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, field_validator
 
 from storecrm.clock import new_id, now
-from storecrm.domain import cursors
+from storecrm.domain import cursors, email_tracking
 from storecrm.domain.access import StoreGuard
 from storecrm.domain.auth import Principal, RateLimit, SigningKeys, own_session_id
 from storecrm.domain.base_model import Model
@@ -190,6 +190,33 @@ class ActivityService:
             self.activities.table.transact(writes)
         except TransactionConflict:  # another track of this session changed its counter at that moment
             raise RateLimited(retry_after=1) from None
+        return activity
+
+    # ------------------------------------------------------------ mail
+    def email_opened(self, raw_token: str) -> Activity | None:
+        """An `email_opened` activity for the mail's profile when the pixel's token is ours and unexpired, the profile
+        still exists and the mail's opens in this hour are not used up (a mail client fetching the image again and
+        again); None, and nothing written, otherwise. One transaction."""
+        at = now()
+        token = email_tracking.read(raw_token, self.signing(), at)
+        if token is None:
+            return None
+        try:
+            days = self.retention.days(token.store_id)
+        except NotFound:
+            return None
+        activity = new_activity(token.store_id, token.profile_id, EMAIL_OPENED, {"mail_id": token.mail_id}, at=at,
+                                retention_days=days)
+        limit = RateLimit("email-open", f"{token.store_id}#{token.mail_id}", self.config.email_opens_per_mail,
+                          3600)
+        try:
+            self.activities.table.transact([
+                self.activities.profile_check(token.store_id, token.profile_id, PROFILE_NOT_FOUND),
+                self.counters.count_write(limit, at),
+                ActivityRepository.put_write(activity),
+                ActivityRepository.flag_write(token.store_id, token.profile_id)])
+        except (NotFound, RateLimited, TransactionConflict):
+            return None
         return activity
 
     # ------------------------------------------------------------ staff
