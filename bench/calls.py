@@ -483,6 +483,36 @@ def _delete_store(f: Flow) -> Call:
     return f.http("DELETE", f"/v1/stores/{store_id}", token=f.token)
 
 
+def _tracking_shopper(f: Flow) -> tuple[str, str]:
+    """A storefront guest that tracked one page view (which also read the store's retention for this container)."""
+    found = f.ok("POST", f.storefront("/profiles/identify"), {"market": "us"})
+    bearer = str(found["token"]["token"])
+    f.ok("POST", f.storefront("/activities/track"), {"type": "page_view"}, token=bearer)
+    return bearer, str(found["profile"]["id"])
+
+
+def _track_activity(f: Flow) -> Call:
+    bearer, _ = _tracking_shopper(f)
+    return f.http("POST", f.storefront("/activities/track"), {"type": "product_view", "payload": {"id": "p-1"}},
+                  token=bearer)
+
+
+def _activity_timeline(f: Flow) -> Call:
+    _, profile_id = _tracking_shopper(f)
+    return f.http("GET", f"/v1/stores/{f.store_id}/activities/timeline", token=f.token,
+                  query={"profile_id": profile_id})
+
+
+def _email_pixel(f: Flow) -> Call:
+    from storecrm.clock import now
+    from storecrm.identity.gateways.signing_keys import signing_keys
+    from storecrm.messaging import email_tracking
+
+    _, profile_id = _tracking_shopper(f)
+    token = email_tracking.issue(f.store_id, profile_id, f"mail-{next(f.serial)}", now(), signing_keys())
+    return f.http("GET", f"/v1/notifications/track/pixel/{token}")
+
+
 def _create_existing_profile(f: Flow) -> Call:
     email = f.email()
     f.create_profile(email)
@@ -751,6 +781,10 @@ BUDGETS: dict[str, Budget | None] = {
     "storefront verify": None,
     "storefront me": CURRENT,
     "storefront logout": WRITE,
+    "storefront track activity": WRITE,
+    "activity timeline": LIST,
+    "find activities (one type)": LIST,
+    "email open pixel": WRITE,
     "list webhooks": LIST,
     "create webhook": WRITE,
     "list integrations": LIST,
@@ -851,7 +885,8 @@ WHY: dict[str, str] = {
     "verify": "a login: the check counted before the code is compared, the code, the account, then the session's "
               "transaction",
     "merge profiles": "reads both profiles, their sessions and subscriptions, one transaction, then the source's "
-                      "events handed to the target (Query, an UpdateItem each)",
+                      "events handed to the target (Query, an UpdateItem each); the source's activities looked for "
+                      "before and after it (a Query each, a transaction per 49 found)",
     "merge profiles (source with carts and orders)": "as a merge, plus the source's carts (Query, consistent read, "
                                                      "transaction) and orders (Query, transaction) moved before "
                                                      "the erase, looked for again after it, and its facts deleted",
@@ -938,6 +973,12 @@ STEPS: list[Step] = [
     ("storefront me", lambda f: f.http("GET", f.storefront("/profiles/me"), token=f.bearer)),
     ("storefront logout", lambda f: f.http(
         "POST", f.storefront("/profiles/logout"), token=f.storefront_login(f.email()))),
+    # issue 29: the activity timeline
+    ("storefront track activity", _track_activity),
+    ("activity timeline", _activity_timeline),
+    ("find activities (one type)", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/activities", token=f.token,
+                                                    query={"types": '["page_view"]', "limit": 20})),
+    ("email open pixel", _email_pixel),
     # added since the first version: webhooks, integrations, email templates, audiences
     ("list webhooks", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/webhooks", token=f.token)),
     ("create webhook", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/webhooks", {

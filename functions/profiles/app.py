@@ -57,7 +57,7 @@ def find_profiles(
     sort_field: Annotated[ProfileSortField, Query()] = "created_at",
     sort_direction: Annotated[SortDirection, Query()] = "desc",
     has_cart: Annotated[bool | None, Query(description="Holds a cart with items that was not checked out")] = None,
-    has_activity: Annotated[bool | None, Query(description="Has had any cart or order")] = None,
+    has_activity: Annotated[bool | None, Query(description="Has had any cart, order or activity")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[ProfileOut]:

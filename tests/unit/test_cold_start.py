@@ -40,6 +40,8 @@ LOADED_BY = {
     "storecrm.bookings.models.bookings": {"BookingsFunction", "OrdersFunction"},
     # A profile with its carts and orders: only the routes that answer one.
     "storecrm.arky.schemas.profile_detail": set(),
+    # The User-Agent parser: the activities function's first track call imports it.
+    "ua_parser": set(),
 }
 
 

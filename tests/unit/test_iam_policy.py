@@ -141,7 +141,9 @@ def test_the_template_policies_resolve_and_judge() -> None:
     assert function_policy(template, prov, "EmailTemplatesFunction").judge(
         Request("dynamodb:Query", "arn:Table/index/GSI3")).allowed
     events = function_policy(template, prov, "EventsFunction")
-    assert not events.judge(Request("dynamodb:PutItem", "arn:Table")).allowed
+    # It writes an event's activity (issue 29), never deletes.
+    assert events.judge(Request("dynamodb:PutItem", "arn:Table")).allowed
+    assert not events.judge(Request("dynamodb:DeleteItem", "arn:Table")).allowed
     assert function_policy(template, prov, "PlatformFunction").grant_ids() == []
 
 

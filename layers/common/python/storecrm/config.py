@@ -46,6 +46,11 @@ class Settings:
     login_failures_allowed: int = 10
     login_failure_window: int = 5 * 60
     rate_window: int = 10 * 60
+    # The storefront's activity track call: at most this many per session in one window (seconds), then 429.
+    activity_tracks_per_session: int = 60
+    activity_track_window: int = 60
+    # Opens of one mail recorded per hour (its tracking pixel); more fetches still get the image.
+    email_opens_per_mail: int = 10
     event_retention: int = 30 * 24 * 3600
     max_body_bytes: int = 256 * 1024
     webhook_timeout: float = 10.0

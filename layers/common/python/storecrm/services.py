@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from storecrm.commerce.memberships import StripeEvents
     from storecrm.commerce.orders import OrderService
     from storecrm.commerce.payments import OrderPayments
+    from storecrm.crm.activities import ActivityService, EventActivities
     from storecrm.crm.clienteling import ClientelingService
     from storecrm.crm.consumer_profiles import ConsumerProfiles
     from storecrm.crm.customers import Customers
@@ -224,6 +225,7 @@ def location_service() -> LocationService:
 def profile_service() -> ProfileService:
     from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.crm.profiles import ProfileService
+    from storecrm.crm.repositories.activities import ActivityRepository
     from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.kernel.repositories.events import ProfileEventLog
@@ -232,7 +234,7 @@ def profile_service() -> ProfileService:
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
-                          event_log=ProfileEventLog())
+                          event_log=ProfileEventLog(), records=[ActivityRepository()])
 
 
 @lru_cache(maxsize=1)
@@ -240,6 +242,7 @@ def profile_erasure() -> ProfileErasure:
     from storecrm.commerce.repositories.carts import CartRepository
     from storecrm.commerce.repositories.orders import OrderRepository
     from storecrm.crm.profile_erasure import ProfileErasure
+    from storecrm.crm.repositories.activities import ActivityRepository
     from storecrm.crm.repositories.clienteling import ClientelingRepository
     from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.kernel.repositories.events import ProfileEventLog
@@ -247,7 +250,7 @@ def profile_erasure() -> ProfileErasure:
     from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
-                          CartRepository(), OrderRepository(), ProfileEventLog())
+                          CartRepository(), OrderRepository(), ProfileEventLog(), records=[ActivityRepository()])
 
 
 @lru_cache(maxsize=1)
@@ -324,6 +327,27 @@ def event_fanout() -> EventFanout:
     from storecrm.integrations.repositories.webhooks import WebhookRepository
 
     return EventFanout(WebhookRepository(), webhook_queue())
+
+
+@lru_cache(maxsize=1)
+def activity_service() -> ActivityService:
+    from storecrm.crm.activities import ActivityService
+    from storecrm.crm.repositories.activities import ActivityRepository
+    from storecrm.identity.gateways.signing_keys import signing_keys
+    from storecrm.identity.repositories.auth import CodeRepository
+    from storecrm.stores.repositories.stores import StoreRepository
+
+    return ActivityService(ActivityRepository(), StoreRepository(), CodeRepository(), store_guard(), signing_keys,
+                           settings())
+
+
+@lru_cache(maxsize=1)
+def event_activities() -> EventActivities:
+    from storecrm.crm.activities import EventActivities
+    from storecrm.crm.repositories.activities import ActivityRepository
+    from storecrm.stores.repositories.stores import StoreRepository
+
+    return EventActivities(ActivityRepository(), StoreRepository())
 
 
 @lru_cache(maxsize=1)

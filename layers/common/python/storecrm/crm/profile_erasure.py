@@ -26,6 +26,8 @@ from storecrm.kernel.models.events import OutboxEvent
 from storecrm.profiles.models.profiles import Profile
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from storecrm.commerce.models.orders import Order
     from storecrm.commerce.repositories.carts import CartRepository
     from storecrm.commerce.repositories.orders import OrderRepository
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from storecrm.kernel.repositories.events import ProfileEventLog
     from storecrm.kernel.repositories.table import Write
     from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.profile_records import ProfileRecords
     from storecrm.profiles.repositories.profiles import DueDeletion, ProfileRepository
 
 ERASED = "erased"
@@ -79,8 +82,9 @@ class ErasureRequests:
 class ProfileErasure(ErasureRequests):
     def __init__(self, profiles: ProfileRepository, subscriptions: AudienceRepository,
                  consents: ClientelingRepository, photos: ProfilePhotoRepository, carts: CartRepository,
-                 orders: OrderRepository, event_log: ProfileEventLog) -> None:
+                 orders: OrderRepository, event_log: ProfileEventLog, records: Sequence[ProfileRecords] = ()) -> None:
         super().__init__(profiles)
+        self.records = records  # other contexts' records of a profile (its activities)
         self.subscriptions = subscriptions
         self.consents = consents
         self.photos = photos
@@ -115,6 +119,8 @@ class ProfileErasure(ErasureRequests):
                 if not is_anonymised(order):
                     self.orders.transact(self.orders.save_writes(anonymised_order(order, at), order, []))
             self.event_log.redact(store_id, profile_id, at)
+            for records in self.records:
+                records.erase(store_id, profile_id)
         # With the store gone, its purge takes the subscriptions (in its audiences' partitions); only the list
         # beside the profile is left to go.
         theirs = self.subscriptions.subscriptions_of(profile_id) if job.store_exists else []
@@ -122,4 +128,9 @@ class ProfileErasure(ErasureRequests):
                              self.subscriptions.listing_delete(profile_id)]
         event = OutboxEvent.new("profile.deleted", store_id, {"profile_id": profile_id,
                                                               "reason": "erasure_requested"})
-        return self.profiles.finish_deletion(store_id, profile_id, also, [event])
+        done = self.profiles.finish_deletion(store_id, profile_id, also, [event])
+        if done and job.store_exists:
+            # Once more, now that nothing can add to them (a store event about it read from the stream meanwhile).
+            for records in self.records:
+                records.erase(store_id, profile_id)
+        return done

@@ -35,6 +35,8 @@ from storecrm.stores.permissions import Action
 from storecrm.stores.plan_limits import ProfileSlot
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from storecrm.commerce.models.commerce import Cart
     from storecrm.commerce.models.orders import Order
     from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from storecrm.kernel.repositories.keys import Key
     from storecrm.kernel.repositories.table import Item, Write
     from storecrm.messaging.repositories.audiences import AudienceRepository
+    from storecrm.profiles.profile_records import ProfileRecords
     from storecrm.profiles.repositories.profiles import ProfileRepository
 
 PROFILE_NOT_FOUND = "Profile not found"
@@ -192,8 +195,10 @@ def _records_start(cursor: str | None) -> dict[str, str] | None:
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
                  subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
-                 photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None) -> None:
+                 photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None,
+                 records: Sequence[ProfileRecords] = ()) -> None:
         self.profiles = profiles
+        self.records = records  # other contexts' records of a profile (its activities), moved by a merge
         self.sessions = sessions
         self.guard = guard
         self.subscriptions = subscriptions
@@ -307,6 +312,7 @@ class ProfileService:
         # The source's carts and orders move first, batch by batch, while it still exists: a merge cut short
         # leaves them with the target, and running it again finishes it.
         self._move_commerce(store_id, source.id, target.id, source_commerce)
+        self._move_records(store_id, source.id, target.id)
         events = [
             profile_event("profile.merged", merged, source_id=source.id),
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",
@@ -322,6 +328,8 @@ class ProfileService:
             # A cart or order the source's sessions made while the merge ran; then its facts go too.
             self._move_commerce(store_id, source.id, target.id, source_commerce)
             self.commerce.forget(store_id, source.id)
+        # And what was recorded of the source meanwhile (an activity its session tracked before it ended).
+        self._move_records(store_id, source.id, target.id)
         if self.photos is not None and source.photo_key and merged.photo_key != source.photo_key:
             self.photos.delete(source.photo_key)  # one more call, only for a source with a picture of its own
         if self.event_log is not None:
@@ -330,6 +338,10 @@ class ProfileService:
         metrics.count(metrics.PROFILES_DELETED)  # the source, erased
         metrics.count(metrics.SESSIONS_REVOKED, len(source_sessions))
         return merged
+
+    def _move_records(self, store_id: str, source_id: str, target_id: str) -> None:
+        for records in self.records:
+            records.move(store_id, source_id, target_id)
 
     def _move_commerce(self, store_id: str, source_id: str, target_id: str, facts: ProfileCommerce) -> None:
         """More calls on a merge for a source that had carts (a Query, a consistent read and a transaction per

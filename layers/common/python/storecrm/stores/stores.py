@@ -59,6 +59,8 @@ class StoreChanges(Command):
     abandoned_cart_minutes: int | None = Field(default=None, ge=30, le=30 * 24 * 60, description="How long a "
                                                "cart with items and an email may stay idle before it gets one "
                                                "recovery mail (default 240)")
+    activity_retention_days: int | None = Field(default=None, ge=1, le=3650, description="How long a profile's "
+                                                "activities are kept (default 365)")
     allowed_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(
         default=None, max_length=MAX_ORIGINS, description="Origins (https://host[:port]) that links in the store's "
         "mails and Stripe's redirects may lead to; replaces the list ([] empties it)")

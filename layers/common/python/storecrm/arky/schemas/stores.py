@@ -37,6 +37,7 @@ class StoreOut(Out):
     subscription: StoreSubscriptionOut | None
     payment_hold_minutes: int
     abandoned_cart_minutes: int
+    activity_retention_days: int = Field(description="How long a profile's activities are kept")
     allowed_origins: list[str] = Field(description="Origins that links in the store's mails and Stripe's "
                                                    "redirects may lead to")
     mail_quota: MailQuotaOut | None = Field(default=None, description="Today's store mails (staff only)")

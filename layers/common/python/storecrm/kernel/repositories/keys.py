@@ -32,6 +32,8 @@ order                STORE#{id}                  ORDER#{id}           GSI1-GSI6,
                                                                       an unpaid card order: DueIndex DUE#PAYMENTHOLD
 order number         STORE#{id}                  ORDERNUMBER          (the last number given)
 profile's commerce   STORE#{id}                  PROFILECOMMERCE#{profileId}  (has_cart / has_activity facts)
+activity             STORE#{id}                  ACTIVITY#{profileId}#{ts}#{id}  (a profile's timeline, TTL)
+                     GSI1 STORE#{id}#ACTIVITIES / {ts}#{id}, GSI2 STORE#{id}#ACTIVITIES#{type} / {ts}#{id}
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
@@ -502,6 +504,20 @@ def order_reminder(store_id: str, order_id: str, line_id: str, offset: int) -> K
 
 def due_sort(due_at: int, job_pk: str) -> str:
     return f"{due_at:010d}#{job_pk}"
+
+
+def activities_of(profile_id: str) -> str:
+    """The sort-key prefix of one profile's activities in its store's partition (newest last)."""
+    return f"ACTIVITY#{profile_id}#"
+
+
+def activity(store_id: str, profile_id: str, created_at: int, activity_id: str) -> Key:
+    return store_partition(store_id), f"{activities_of(profile_id)}{created_at:010d}#{activity_id}"
+
+
+def store_activities(store_id: str, activity_type: str | None = None) -> str:
+    """GSI1 (every type) or GSI2 (one type) partition of a store's activities, in time order."""
+    return f"STORE#{store_id}#ACTIVITIES" + (f"#{activity_type}" if activity_type else "")
 
 
 def store_partitions(store_id: str) -> list[str]:

@@ -93,6 +93,8 @@ class ProfileCommerce(Model):
     open_carts: int = 0
     has_carts: bool = False
     has_orders: bool = False
+    # Any activity on its timeline (crm/activities.py): set in the transaction that writes one.
+    has_activities: bool = False
 
     @property
     def has_cart(self) -> bool:
@@ -100,7 +102,7 @@ class ProfileCommerce(Model):
 
     @property
     def has_activity(self) -> bool:
-        return self.has_carts or self.has_orders
+        return self.has_carts or self.has_orders or self.has_activities
 
 
 def profile_event(type_: str, profile: Profile, **extra: Any) -> OutboxEvent:

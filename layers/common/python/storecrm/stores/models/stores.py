@@ -57,6 +57,8 @@ class Store(Entity):
     abandoned_cart_minutes: int = 4 * 60
     # Where callers' URLs may send people, in mails and redirects (storecrm.stores.link_origins).
     allowed_origins: list[str] = Field(default_factory=list)
+    # How long a profile's activities stay (their TTL, crm/activities.py).
+    activity_retention_days: int = 365
     created_at: int
     updated_at: int
 

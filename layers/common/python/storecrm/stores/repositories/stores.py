@@ -133,7 +133,8 @@ class StoreRepository:
     def update(self, store: Store, previous_key: str) -> None:
         """Writes the editable settings only, so concurrent team changes to owner_count survive."""
         editable = store.model_dump(include={"key", "timezone", "languages", "emails", "payment_hold_minutes",
-                                             "abandoned_cart_minutes", "allowed_origins", "updated_at"})
+                                             "abandoned_cart_minutes", "allowed_origins", "activity_retention_days",
+                                             "updated_at"})
         writes = [set_fields(keys.store(store.id), editable, condition="attribute_exists(PK)", error=STORE_GONE)]
         if store.key != previous_key:
             writes += [
