@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from storecrm.domain.profile_erasure import ProfileErasure
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
+    from storecrm.domain.promo_codes import PromoCodeService
     from storecrm.domain.sessions import SessionService
     from storecrm.domain.store_billing import StoreBilling
     from storecrm.domain.store_mail import StoreMail
@@ -531,6 +532,14 @@ def cart_service() -> CartService:
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
                        BookingLedger())
+
+
+@lru_cache(maxsize=1)
+def promo_code_service() -> PromoCodeService:
+    from storecrm.domain.promo_codes import PromoCodeService
+    from storecrm.repositories.promo_codes import PromoCodeRepository
+
+    return PromoCodeService(PromoCodeRepository(), store_guard())
 
 
 def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str]:

@@ -4,13 +4,14 @@ of a merged profile's carts and orders to the profile it was merged into."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from storecrm.clock import now
 from storecrm.deferred import DeferredModule
-from storecrm.domain.errors import Conflict
-from storecrm.domain.models.profiles import ProfileCommerce
+from storecrm.domain.errors import Conflict, DomainError
+from storecrm.domain.models.profiles import ProfileCommerce, PromoUsage
 from storecrm.domain.profile_commerce import holds_items
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item
@@ -37,10 +38,21 @@ CART_MOVED = Conflict("A cart of the merged profile changed meanwhile", "PROFILE
 ORDER_GONE = Conflict("An order of the merged profile was deleted meanwhile", "PROFILE.CONFLICT")
 
 
+@dataclass(frozen=True)
+class PromoUse:
+    """A profile's use of a promo code counted on its facts item: +1 by a checkout (refused with `error` when the
+    profile used it `most` times already), -1 when the order gives it back."""
+
+    promo_code_id: str
+    delta: int
+    most: int | None = None
+    error: DomainError | None = None
+
+
 def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: bool = False,
-                 orders: bool = False) -> Write:
+                 orders: bool = False, promo: PromoUse | None = None) -> Write:
     """The facts item's update inside the transaction of the cart or order write that changes them: ADD
-    keeps `open_carts` exact under concurrent writes, and the flags only turn on."""
+    keeps `open_carts` and the promo code uses exact under concurrent writes, and the flags only turn on."""
     parts = ["#entity = :entity", "store_id = :store", "profile_id = :profile"]
     values: Item = {":entity": "PROFILECOMMERCE", ":store": store_id, ":profile": profile_id}
     if carts:
@@ -50,11 +62,23 @@ def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: 
     if carts or orders:
         values[":yes"] = True
     expression = "SET " + ", ".join(parts)
+    names = {"#entity": "entity"}
+    added = []
     if open_carts:
-        expression += " ADD open_carts :delta"
+        added.append("open_carts :delta")
         values[":delta"] = open_carts
-    return update(keys.profile_commerce(store_id, profile_id), expression, names={"#entity": "entity"},
-                  values=values)
+    condition = None
+    if promo is not None:
+        added.append("#promo :promo")
+        names["#promo"] = keys.promo_uses_attribute(promo.promo_code_id)
+        values[":promo"] = promo.delta
+        if promo.most is not None and promo.delta > 0:
+            condition = "attribute_not_exists(#promo) OR #promo < :most"
+            values[":most"] = promo.most
+    if added:
+        expression += " ADD " + ", ".join(added)
+    return update(keys.profile_commerce(store_id, profile_id), expression, names=names, values=values,
+                  condition=condition, error=promo.error if promo is not None and condition else None)
 
 
 class ProfileCommerceRepository:
@@ -73,8 +97,13 @@ class ProfileCommerceRepository:
 
     @staticmethod
     def facts(item: Item | None) -> ProfileCommerce:
-        """A profile that never had a cart has no facts item: nothing is true of it."""
-        return from_item(ProfileCommerce, item) or ProfileCommerce()
+        """A profile that never had a cart has no facts item: nothing is true of it. Its uses of promo codes are
+        one attribute per code."""
+        facts = from_item(ProfileCommerce, item) or ProfileCommerce()
+        prefix = keys.promo_uses_attribute("")
+        usage = [PromoUsage(promo_code_id=name.removeprefix(prefix), uses=int(value))
+                 for name, value in (item or {}).items() if name.startswith(prefix) and int(value) > 0]
+        return facts.model_copy(update={"promo_usage": usage}) if usage else facts
 
     def carts_page(self, store_id: str, profile_id: str, *, limit: int,
                    after: Position | None) -> tuple[list[cart_models.Cart], Position | None]:

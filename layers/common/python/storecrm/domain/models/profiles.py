@@ -93,6 +93,8 @@ class ProfileCommerce(Model):
     open_carts: int = 0
     has_carts: bool = False
     has_orders: bool = False
+    # The profile's uses of each promo code, counted by checkouts (and given back by cancellations).
+    promo_usage: list[PromoUsage] = Field(default_factory=list)
 
     @property
     def has_cart(self) -> bool:

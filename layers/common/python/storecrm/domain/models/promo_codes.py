@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from storecrm.domain.base_model import Model
+from storecrm.domain.errors import Conflict, NotFound
 from storecrm.domain.models.base import Entity
+
+PROMO_CODE_NOT_FOUND = NotFound("Promo code not found", "PROMO_CODE.NOT_FOUND")
+PROMO_CODE_CHANGED = Conflict("The promo code changed or was used meanwhile; read it again and retry",
+                              "PROMO_CODE.CONFLICT")
+# A checkout whose code was used up (max_uses, max_uses_per_user) or withdrawn since its quote: nothing is written.
+PROMO_CODE_EXHAUSTED = Conflict("The promo code was used up or withdrawn meanwhile; quote the cart again",
+                                "CART.PROMO_CODE_EXHAUSTED")
 
 PromoCodeStatus = Literal["active", "draft", "archived"]
 BPS = 10_000
