@@ -527,11 +527,12 @@ def cart_service() -> CartService:
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
     from storecrm.repositories.profiles import ProfileRepository
+    from storecrm.repositories.promo_codes import PromoCodeRepository
     from storecrm.repositories.stores import StoreRepository
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
-                       BookingLedger())
+                       BookingLedger(), PromoCodeRepository())
 
 
 @lru_cache(maxsize=1)

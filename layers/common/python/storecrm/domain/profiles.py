@@ -250,6 +250,8 @@ class ProfileService:
         listed = (subscriptions.profile_subscriptions(self.subscriptions.listed_subscriptions(found.get(listing)),
                                                       profile) if self.subscriptions and listing else [])
         facts = self.commerce.facts(found.get(facts_key))
+        if facts.promo_usage:  # counted on the facts by checkouts, not on the profile record
+            profile = profile.model_copy(update={"promo_usage": facts.promo_usage})
         carts, carts_last = (self.commerce.carts_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                              if facts.has_carts else ([], None))
         orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)

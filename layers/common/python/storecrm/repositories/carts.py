@@ -14,7 +14,7 @@ from storecrm.domain.profile_commerce import open_cart_change
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.orders import order_item
-from storecrm.repositories.profile_commerce import facts_change
+from storecrm.repositories.profile_commerce import PromoUse, facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 if TYPE_CHECKING:
@@ -129,16 +129,17 @@ class CartRepository:
         """The counter's next value by an atomic ADD, for a checkout that lost the race for the one it read."""
         return self.table.increment(self.number_key(store_id), "last")
 
-    def checkout_writes(self, order: Order, cart: Cart, converted: Cart,
-                        events: Sequence[OutboxEvent]) -> list[Write]:
-        """The order, the converted cart (its session's current marker goes) and the events; the caller adds
-        the number and stock writes."""
+    def checkout_writes(self, order: Order, cart: Cart, converted: Cart, events: Sequence[OutboxEvent],
+                        promo: PromoUse | None = None) -> list[Write]:
+        """The order, the converted cart (its session's current marker goes) and the events, and the profile's use
+        of the order's promo code (`promo`) on its facts; the caller adds the number, stock and code writes."""
         writes = [
             # The order's id comes from the cart's revision: another checkout of it got there first.
             put(order_item(order), unless_exists=CART_CHANGED),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
-            facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True),
+            facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True,
+                         promo=promo),
         ]
         if cart.session_id is not None:
             writes.append(delete(self.current_key(cart.store_id, cart.session_id, cart.market),

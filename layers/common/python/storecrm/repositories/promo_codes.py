@@ -11,6 +11,7 @@ from storecrm.domain.errors import Conflict, DomainError
 from storecrm.domain.models.promo_codes import PROMO_CODE_CHANGED, PROMO_CODE_NOT_FOUND, PromoCode
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.repositories.profile_commerce import PromoUse, facts_change
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 if TYPE_CHECKING:
@@ -41,6 +42,25 @@ class PromoCodeRepository:
     @staticmethod
     def from_item(item: Item | None) -> PromoCode | None:
         return from_item(PromoCode, item)
+
+    @staticmethod
+    def profile_uses_key(store_id: str, profile_id: str) -> keys.Key:
+        """A profile's uses of each code are counted on its commerce facts item."""
+        return keys.profile_commerce(store_id, profile_id)
+
+    @staticmethod
+    def profile_uses(facts: Item | None, promo_code_id: str) -> int:
+        return int((facts or {}).get(keys.promo_uses_attribute(promo_code_id), 0))
+
+    @staticmethod
+    def profile_use(promo: PromoCode, exhausted: DomainError) -> PromoUse:
+        """The checkout's use counted on the profile's facts (in the facts write the checkout makes anyway), on
+        the condition that `max_uses_per_user` still holds; else `exhausted`."""
+        return PromoUse(promo.id, 1, promo.limit("max_uses_per_user"), exhausted)
+
+    @staticmethod
+    def profile_use_returned(store_id: str, profile_id: str, promo_code_id: str) -> Write:
+        return facts_change(store_id, profile_id, promo=PromoUse(promo_code_id, -1))
 
     # ------------------------------------------------------------------ reads
     def by_code(self, store_id: str, code: str) -> PromoCode | None:
