@@ -154,3 +154,49 @@ def test_max_uses_per_user_is_a_condition_of_the_orders_transaction(
     refused = api.call("POST", f"/v1/stores/{store['id']}/carts/{second['id']}/checkout", {}, token=shop["token"])
     assert refused.status == 409 and refused.body["error"] == "CART.PROMO_CODE_EXHAUSTED", refused.body
     assert len(_orders(store["id"])) == 1 and _uses(api, shop["token"], store, "MINE") == 1
+
+
+def _placed(api: Api, store: dict[str, Any], shop: dict[str, Any], code: str) -> tuple[str, dict[str, Any]]:
+    bearer, cart = _filled_cart(api, store, shop, 1)
+    _with_code(api, store, bearer, cart, code)
+    reply = api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=bearer)
+    assert reply.status == 200, reply.body
+    return str(reply.body["order_id"]), cart
+
+
+def test_a_cancelled_or_fully_refunded_order_gives_its_use_back_once(api: Api, store: dict[str, Any],
+                                                                     shop: dict[str, Any]) -> None:
+    token = shop["token"]
+    make_code(api, token, store, "BACK")
+    orders = f"/v1/stores/{store['id']}/orders"
+    cancelled_id, cart = _placed(api, store, shop, "BACK")
+    refunded_id, _ = _placed(api, store, shop, "BACK")
+    assert _uses(api, token, store, "BACK") == 2
+
+    cancel = api.call("PUT", f"{orders}/{cancelled_id}", {"cancel": True}, token=token)
+    assert cancel.status == 200, cancel.body
+    assert [h["action"] for h in cancel.body["history"]][-1] == "promo_code_returned"
+    assert _uses(api, token, store, "BACK") == 1
+    detail = api.call("GET", f"/v1/stores/{store['id']}/profiles/{cart['profile_id']}", token=token).body
+    assert detail["profile"]["promo_usage"] == []
+
+    total = api.call("GET", f"{orders}/{refunded_id}", token=token).body["payment"]["total"]
+    assert api.call("PUT", f"{orders}/{refunded_id}", {"payment": {"paid": total}}, token=token).status == 200
+    part = api.call("POST", f"{orders}/{refunded_id}/refund", {"amount": 100}, token=token)
+    assert part.status == 200 and _uses(api, token, store, "BACK") == 1  # a partial refund keeps the use
+    rest = api.call("POST", f"{orders}/{refunded_id}/refund", {"amount": total - 100}, token=token)
+    assert rest.status == 200, rest.body
+    assert _uses(api, token, store, "BACK") == 0
+    # Cancelling it after its full refund gives nothing back twice.
+    assert api.call("PUT", f"{orders}/{refunded_id}", {"cancel": True}, token=token).status == 200
+    assert _uses(api, token, store, "BACK") == 0
+
+
+def test_an_order_whose_code_was_deleted_still_cancels(api: Api, store: dict[str, Any], shop: dict[str, Any]) -> None:
+    token = shop["token"]
+    made = make_code(api, token, store, "GONE")
+    order_id, _ = _placed(api, store, shop, "GONE")
+    assert api.call("DELETE", pc(store, f"/{made['id']}"), token=token).status == 200
+    cancel = api.call("PUT", f"/v1/stores/{store['id']}/orders/{order_id}", {"cancel": True}, token=token)
+    assert cancel.status == 200 and cancel.body["status"] == "cancelled"
+    assert cancel.body["payment"]["promo_code"]["code"] == "GONE"  # the order keeps the code it used

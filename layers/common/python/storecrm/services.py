@@ -558,13 +558,15 @@ def _stripe_payments() -> StripePayments:
 @lru_cache(maxsize=1)
 def order_service() -> OrderService:
     from storecrm.domain.orders import OrderService
+    from storecrm.domain.promo_codes import PromoReturns
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.bookings import BookingLedger
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.products import ProductRepository
+    from storecrm.repositories.promo_codes import PromoCodeRepository
 
     return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
-                        lambda order: order_payments().end_hold(order))
+                        lambda order: order_payments().end_hold(order), PromoReturns(PromoCodeRepository()))
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,9 @@ from storecrm.domain.permissions import Action
 if TYPE_CHECKING:
     from storecrm.domain.access import StoreGuard
     from storecrm.domain.auth import Principal
+    from storecrm.domain.models.orders import Order
     from storecrm.repositories.promo_codes import PromoCodeRepository
+    from storecrm.repositories.table import Write
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                             description="Letters, digits, - and _; unique per store, case-insensitive")]
@@ -105,6 +107,42 @@ class _FindPosition(Model):
 def promo_code_event(type_: str, promo: PromoCode) -> OutboxEvent:
     return OutboxEvent.new(type_, promo.store_id, {"promo_code": promo.model_dump(mode="json",
                                                                                   exclude={"revision"})})
+
+
+# The order history's entry of a use given back: an order gives its use back once.
+RETURNED = "promo_code_returned"
+
+
+def owes_return(before: Order, after: Order) -> bool:
+    """Whether the change gives the order's use of its code back: it is cancelled, or its payment is refunded in
+    full, now, and it has not given it back already."""
+    if not after.payment.promo_code or any(h.action == RETURNED for h in before.history):
+        return False
+    return after.status == "cancelled" or 0 < after.payment.total <= after.refunded
+
+
+class PromoReturns:
+    """A cancelled or fully refunded order's use of its code given back, in the order's own transaction: on the
+    profile's facts, and on the code when it is still the one the order used (read first, one GetItem; a code
+    deleted or renamed since has no use of this order to give back)."""
+
+    def __init__(self, promo_codes: PromoCodeRepository) -> None:
+        self.promo_codes = promo_codes
+
+    def __call__(self, before: Order, after: Order, at: int) -> tuple[Order, list[Write]]:
+        """`after` with the return in its history, and the writes that give the use back (none: nothing owed)."""
+        if not owes_return(before, after):
+            return after, []
+        from storecrm.domain.models.orders import HistoryEntry
+
+        used = after.payment.promo_code or {}
+        promo_id, code = str(used.get("id")), str(used.get("code"))
+        writes = [self.promo_codes.profile_use_returned(after.store_id, after.profile_id, promo_id)]
+        promo = self.promo_codes.by_code(after.store_id, code)
+        if promo is not None and promo.id == promo_id and promo.uses > 0:
+            writes.append(self.promo_codes.given_back(after.store_id, promo_id, code))
+        entry = HistoryEntry(action=RETURNED, reason=code, timestamp=at)
+        return after.model_copy(update={"history": [*after.history, entry]}), writes
 
 
 class PromoCodeService:
