@@ -2,8 +2,7 @@
 session's bearer; a cart answers only the session that made it), quote and checkout into an order, and the
 staff's find, get, create, change, quote and checkout of any cart of their store under /v1/stores/{storeId}/carts
 (the same cart operations, reached through the store's orders right instead of a session), and the staff's quote
-for lines without a cart, POST /v1/stores/{storeId}/orders/quote (priced by the carts' rules, so served here), and
-the staff's promo codes under /v1/stores/{storeId}/promo-codes (`promoCode.*`: the codes carts apply)."""
+for lines without a cart, POST /v1/stores/{storeId}/orders/quote (priced by the carts' rules, so served here)."""
 
 from __future__ import annotations
 
@@ -13,8 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from storecrm.arky.schemas.commerce import CartOut, CheckoutOut
-from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.arky.schemas.promo_codes import PromoCodeOut
+from storecrm.arky.schemas.common import Page
 from storecrm.domain.carts import (
     AddItemRequest,
     CartChanges,
@@ -26,19 +24,15 @@ from storecrm.domain.carts import (
     RemoveItemRequest,
 )
 from storecrm.domain.models.commerce import CartOrigin, CartStatus, OrderQuote
-from storecrm.domain.models.promo_codes import PromoCodeStatus
-from storecrm.domain.promo_codes import NewPromoCode, PromoCodeChanges, PromoCodeQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PROFILE_BEARER, STAFF_CHANGE, STAFF_READ, errors
 from storecrm.http.query import json_param, json_shape
-from storecrm.services import cart_service, promo_code_service
+from storecrm.services import cart_service
 
 STATUSES = json_shape(list[CartStatus])
 ORIGINS = json_shape(list[CartOrigin])
 CartId = Annotated[str, Path(min_length=1, max_length=64)]
-PromoCodeId = Annotated[str, Path(min_length=1, max_length=64)]
-IDS = json_shape(list[str])
 # A cart change may meet a converted cart or another change of it (409).
 CART_CHANGE = errors(401, 404, 409)
 # Staff calls need the orders right, which a lapsed store's staff lose (402); a quote without a cart meets no
@@ -170,51 +164,6 @@ def staff_checkout_cart(storeId: str, cartId: CartId, body: CheckoutRequest) -> 
           responses=LINES_QUOTE)
 def quote_order(storeId: str, body: QuoteRequest) -> OrderQuote:  # noqa: N803
     return cart_service().staff_quote(principal(app), storeId, body)
-
-
-# ---------------------------------------------------------------- promo codes (staff)
-@app.get("/v1/stores/<storeId>/promo-codes", summary="Find promo codes", tags=["Promo codes"],
-         responses=STAFF_READ)
-def find_promo_codes(
-    storeId: str,  # noqa: N803
-    ids: Annotated[str | None, Query(max_length=8000, description="JSON array of ids")] = None,
-    query: Annotated[str | None, Query(max_length=64, description="The start of a code")] = None,
-    status: Annotated[PromoCodeStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    sort_direction: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    created_at_from: Annotated[int | None, Query(ge=0, le=10**10)] = None,
-    created_at_to: Annotated[int | None, Query(ge=0, le=10**10)] = None,
-) -> Page[PromoCodeOut]:
-    q = PromoCodeQuery(ids=json_param(ids, IDS, "ids"), query=query, status=status, limit=limit, cursor=cursor,
-                       sort_direction=sort_direction, created_at_from=created_at_from, created_at_to=created_at_to)
-    found, next_cursor = promo_code_service().find(principal(app), storeId, q)
-    return Page[PromoCodeOut](items=[PromoCodeOut.of(p) for p in found], cursor=next_cursor)
-
-
-@app.post("/v1/stores/<storeId>/promo-codes", summary="Create a promo code", tags=["Promo codes"],
-          responses=STAFF_CHANGE)
-def create_promo_code(storeId: str, body: NewPromoCode) -> PromoCodeOut:  # noqa: N803
-    return PromoCodeOut.of(promo_code_service().create(principal(app), storeId, body))
-
-
-@app.get("/v1/stores/<storeId>/promo-codes/<promoCodeId>", summary="Get a promo code by its id or its code",
-         tags=["Promo codes"], responses=STAFF_READ)
-def get_promo_code(storeId: str, promoCodeId: PromoCodeId) -> PromoCodeOut:  # noqa: N803
-    return PromoCodeOut.of(promo_code_service().get(principal(app), storeId, promoCodeId))
-
-
-@app.put("/v1/stores/<storeId>/promo-codes/<promoCodeId>", summary="Update a promo code", tags=["Promo codes"],
-         responses=STAFF_CHANGE)
-def update_promo_code(storeId: str, promoCodeId: PromoCodeId, body: PromoCodeChanges) -> PromoCodeOut:  # noqa: N803
-    return PromoCodeOut.of(promo_code_service().update(principal(app), storeId, promoCodeId, body))
-
-
-@app.delete("/v1/stores/<storeId>/promo-codes/<promoCodeId>", summary="Delete a promo code (orders keep the code "
-            "they used)", tags=["Promo codes"], responses=STAFF_CHANGE)
-def delete_promo_code(storeId: str, promoCodeId: PromoCodeId) -> Deleted:  # noqa: N803
-    promo_code_service().delete(principal(app), storeId, promoCodeId)
-    return Deleted(deleted=True)
 
 
 lambda_handler = lambda_entry(app)

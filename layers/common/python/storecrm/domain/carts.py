@@ -29,7 +29,6 @@ from storecrm.deferred import DeferredModule
 from storecrm.domain import cursors
 from storecrm.domain.auth import Principal, own_session_id
 from storecrm.domain.base_model import Model
-from storecrm.domain.discounts import UTC_ZONE, PromoRead
 from storecrm.domain.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.domain.fields import Command, MarketKey, WholeNumber
 from storecrm.domain.models.commerce import (
@@ -48,7 +47,6 @@ from storecrm.domain.models.commerce import (
     StripePayment,
 )
 from storecrm.domain.models.products import Product
-from storecrm.domain.models.promo_codes import PROMO_CODE_EXHAUSTED, PromoCode
 from storecrm.domain.models.stores import Market, PaymentMethodId
 from storecrm.domain.order_events import order_event
 from storecrm.domain.permissions import Action
@@ -66,11 +64,14 @@ from storecrm.domain.quotes import (
 from storecrm.domain.shoppers import AddressIn, live_session
 
 if TYPE_CHECKING:
-    from storecrm.domain import availability
+    from storecrm.domain import availability, discounts
     from storecrm.domain.access import StoreGuard
+    from storecrm.domain.discounts import PromoRead
     from storecrm.domain.models import orders as order_models
+    from storecrm.domain.models import promo_codes as promo_models
     from storecrm.domain.models.accounts import Session
     from storecrm.domain.models.orders import Order
+    from storecrm.domain.models.promo_codes import PromoCode
     from storecrm.gateways.stripe_payments import StripePayments
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.bookings import BookingLedger
@@ -87,6 +88,9 @@ else:
     # makes an order.
     availability = DeferredModule("storecrm.domain.availability")
     order_models = DeferredModule("storecrm.domain.models.orders")
+    # Only carts with a promo code apply one.
+    discounts = DeferredModule("storecrm.domain.discounts")
+    promo_models = DeferredModule("storecrm.domain.models.promo_codes")
 
 CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
 FIRST_ORDER_NUMBER = 1001
@@ -594,7 +598,7 @@ class CartService:
         used = (self.promo_codes.profile_uses(found.get(self.promo_codes.profile_uses_key(cart.store_id,
                                                                                         cart.profile_id)), promo.id)
                 if promo is not None and cart.profile_id else 0)
-        return PromoRead(promo, now(), used, ZoneInfo(timezone) if timezone else UTC_ZONE)
+        return discounts.PromoRead(promo, now(), used, ZoneInfo(timezone) if timezone else discounts.UTC_ZONE)
 
     def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartLine], found: dict[Key, Item], *,
                      prefix: str = "items", only: CartLine | None = None) -> None:
@@ -751,12 +755,12 @@ class CartService:
             "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
             "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
         event = order_event("order.created", order)
-        promo_use = (self.promo_codes.profile_use(sale.promo, PROMO_CODE_EXHAUSTED) if sale.promo is not None
-                     else None)
+        exhausted = promo_models.PROMO_CODE_EXHAUSTED
+        promo_use = self.promo_codes.profile_use(sale.promo, exhausted) if sale.promo is not None else None
         writes = self.carts.checkout_writes(order, cart, converted, [event], promo_use)
         if sale.promo is not None:
             # Before the number's claim: a code used up meanwhile is the 409 to answer, not a number race.
-            writes.append(self.promo_codes.used(sale.promo, PROMO_CODE_EXHAUSTED))
+            writes.append(self.promo_codes.used(sale.promo, exhausted))
         if number_claim is not None:
             writes.append(number_claim)
         for product_id, takes, fields in self._stock_takes(priced):

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from storecrm.clock import now
 from storecrm.deferred import DeferredModule
-from storecrm.domain.discounts import Discounted, PricedLine, PromoRead, apply, check
 from storecrm.domain.errors import FieldError, ValidationFailed
 from storecrm.domain.models.commerce import (
     Availability,
@@ -35,10 +34,13 @@ from storecrm.domain.models.stores import Market, PaymentMethod, ShippingMethod,
 from storecrm.domain.tax import TaxableLine, order_tax, zone_for
 
 if TYPE_CHECKING:
-    from storecrm.domain import availability
+    from storecrm.domain import availability, discounts
+    from storecrm.domain.discounts import Discounted, PromoRead
     from storecrm.domain.models.bookings import Provider, Service, ServiceProvider
-else:  # only carts with service lines check slots, and the booking rules define the booking models
+else:  # only carts with service lines check slots, and the booking rules define the booking models; only carts
+    # with a promo code apply one
     availability = DeferredModule("storecrm.domain.availability")
+    discounts = DeferredModule("storecrm.domain.discounts")
 
 
 @dataclass(frozen=True)
@@ -319,12 +321,12 @@ def _discounted(cart: Cart, market: Market, lines: Sequence[QuoteLine | ServiceQ
     """The cart's code checked and applied (None: the cart has none)."""
     if not cart.promo_code:
         return None
-    read = promo if promo is not None else PromoRead(None, now())
-    found = check(read.promo, cart.promo_code, market, subtotal, at=read.at, used_by_profile=read.used_by_profile,
-                  zone=read.zone)
-    return apply(found, market, [PricedLine("product", line.product_id, line.subtotal) if isinstance(line, QuoteLine)
-                                 else PricedLine("service", line.service_id, line.subtotal) for line in lines],
-                 shipping)
+    read = promo if promo is not None else discounts.PromoRead(None, now())
+    found = discounts.check(read.promo, cart.promo_code, market, subtotal, at=read.at,
+                            used_by_profile=read.used_by_profile, zone=read.zone)
+    return discounts.apply(found, market, [
+        discounts.PricedLine("product", line.product_id, line.subtotal) if isinstance(line, QuoteLine)
+        else discounts.PricedLine("service", line.service_id, line.subtotal) for line in lines], shipping)
 
 
 def _service_line(one: Booked, bookings: Bookings) -> ServiceQuoteLine:
