@@ -160,10 +160,10 @@ def booked(items: Sequence[CartLine], bookings: Bookings, market: SellingMarket)
 
 
 # One order's transaction (DynamoDB's limit: 100 items) holds, besides what its lines need, the checkout's order,
-# converted cart, profile facts, the session's current-cart marker, order.created and the order-number claim
-# (releasing or cancelling the order writes fewer); its lines have room for the rest.
+# converted cart, profile facts, the session's current-cart marker, order.created, the order-number claim and its
+# promo code's use (releasing or cancelling the order writes fewer); its lines have room for the rest.
 TRANSACTION_ITEMS = 100
-ORDER_WRITES = 6
+ORDER_WRITES = 7
 LINE_WRITES_ROOM = TRANSACTION_ITEMS - ORDER_WRITES
 
 
