@@ -200,3 +200,17 @@ def test_an_order_whose_code_was_deleted_still_cancels(api: Api, store: dict[str
     cancel = api.call("PUT", f"/v1/stores/{store['id']}/orders/{order_id}", {"cancel": True}, token=token)
     assert cancel.status == 200 and cancel.body["status"] == "cancelled"
     assert cancel.body["payment"]["promo_code"]["code"] == "GONE"  # the order keeps the code it used
+
+
+def test_a_merged_profiles_uses_count_for_the_profile_it_was_merged_into(api: Api, store: dict[str, Any],
+                                                                          shop: dict[str, Any]) -> None:
+    token = shop["token"]
+    made = make_code(api, token, store, "MERGED", conditions=[
+        {"type": "max_uses_per_user", "value": {"type": "count", "value": 1}}])
+    _, cart = _placed(api, store, shop, "MERGED")
+    profiles = f"/v1/stores/{store['id']}/profiles"
+    target = api.call("POST", profiles, {"email": "target@example.com"}, token=token).body
+    merged = api.call("POST", f"{profiles}/{target['id']}/merge", {"source_id": cart["profile_id"]}, token=token)
+    assert merged.status == 200, merged.body
+    detail = api.call("GET", f"{profiles}/{target['id']}", token=token).body
+    assert detail["profile"]["promo_usage"] == [{"promo_code_id": made["id"], "uses": 1}]

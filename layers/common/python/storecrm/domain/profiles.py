@@ -320,6 +320,7 @@ class ProfileService:
         if source_commerce.has_activity:
             # A cart or order the source's sessions made while the merge ran; then its facts go too.
             self._move_commerce(store_id, source.id, target.id, source_commerce)
+            self.commerce.add_promo_uses(store_id, target.id, source_commerce.promo_usage)
             self.commerce.forget(store_id, source.id)
         if self.photos is not None and source.photo_key and merged.photo_key != source.photo_key:
             self.photos.delete(source.photo_key)  # one more call, only for a source with a picture of its own

@@ -178,6 +178,20 @@ class ProfileCommerceRepository:
                 facts_change(store_id, target_id, orders=True)])
         return len(orders)
 
+    def add_promo_uses(self, store_id: str, profile_id: str, usage: Sequence[PromoUsage]) -> None:
+        """A merged profile's uses of promo codes added to the profile it was merged into (one UpdateItem), so
+        `max_uses_per_user` counts both."""
+        if not usage:
+            return
+        names = {f"#p{n}": keys.promo_uses_attribute(u.promo_code_id) for n, u in enumerate(usage)}
+        values: Item = {f":p{n}": u.uses for n, u in enumerate(usage)}
+        self.table.write(update(self.facts_key(store_id, profile_id),
+                                "SET #entity = :entity, store_id = :store, profile_id = :profile ADD "
+                                + ", ".join(f"#p{n} :p{n}" for n in range(len(usage))),
+                                names={"#entity": "entity", **names},
+                                values={":entity": "PROFILECOMMERCE", ":store": store_id, ":profile": profile_id,
+                                        **values}))
+
     def forget(self, store_id: str, profile_id: str) -> None:
         """The facts of a profile that no longer exists."""
         self.table.write(delete(self.facts_key(store_id, profile_id)))
