@@ -392,6 +392,24 @@ def _staff_order_quote(f: Flow) -> Call:
                   token=f.token)
 
 
+def _promo_code(f: Flow) -> dict[str, Any]:
+    """A new active code taking 10% off in the `us` market."""
+    return dict(f.ok("POST", f"/v1/stores/{f.store_id}/promo-codes", {
+        "code": f.slug("CODE"), "discounts": [{"type": "items_percentage", "market_id": "us", "bps": 1000}]},
+        token=f.token))
+
+
+def _on_promo_code(f: Flow, method: str, by: str = "id", body: Any = None) -> Call:
+    made = _promo_code(f)
+    return f.http(method, f"/v1/stores/{f.store_id}/promo-codes/{made[by]}", body, token=f.token)
+
+
+def _on_cart_with_code(f: Flow, tail: str) -> Call:
+    bearer, cart_id = f.shopping_cart()
+    f.ok("PUT", f.storefront(f"/carts/{cart_id}"), {"promo_code": _promo_code(f)["code"]}, token=bearer)
+    return f.http("POST", f.storefront(f"/carts/{cart_id}{tail}"), {}, token=bearer)
+
+
 def _bench_line(f: Flow) -> dict[str, Any]:
     """One unit of a new active product."""
     product_id = f.create_product()
@@ -821,6 +839,14 @@ BUDGETS: dict[str, Budget | None] = {
     "staff cart quote": QUOTE,
     "staff cart checkout (cash)": CHECKOUT,
     "staff quote without a cart": QUOTE,
+    "cart quote (with a promo code)": QUOTE,
+    "cart checkout (cash, with a promo code)": CHECKOUT,
+    "create promo code": WRITE,
+    "get promo code (by code)": GET_BY_ID,
+    "get promo code (by id)": GET_BY_ID,
+    "find promo codes": LIST,
+    "update promo code": WRITE,
+    "delete promo code": WRITE,
     "find orders": LIST,
     "get order": GET_BY_ID,
     "confirm order": WRITE,
@@ -913,6 +939,10 @@ WHY: dict[str, str] = {
                             "one transaction that confirms it, drops the password and ends the sessions",
     "newstore list consumers: q": "the store and its count, the term's index entries, then the page's profiles",
     "newstore consumer orders": "the profile, the profile's orders counted on their index (Select=COUNT), the page",
+    "get promo code (by id)": "one over: the code's item is keyed by the code (so carts read it with their items), "
+                              "so an id is looked up on the store's codes index (Query) after the access check",
+    "update promo code": "the access check, the code by its id (Query of the codes index), then the transaction",
+    "delete promo code": "the access check, the code by its id (Query of the codes index), then the transaction",
 }
 
 STEPS: list[Step] = [
@@ -1033,6 +1063,17 @@ STEPS: list[Step] = [
     ("staff cart quote", lambda f: _on_staff_cart(f, "POST", "/quote", {})),
     ("staff cart checkout (cash)", lambda f: _on_staff_cart(f, "POST", "/checkout", {})),
     ("staff quote without a cart", _staff_order_quote),
+    # promo codes (staff), and a cart applying one
+    ("create promo code", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/promo-codes", {
+        "code": f.slug("NEW"), "discounts": [{"type": "items_fixed", "market_id": "us", "amount": 100}]},
+        token=f.token)),
+    ("get promo code (by code)", lambda f: _on_promo_code(f, "GET", "code")),
+    ("get promo code (by id)", lambda f: _on_promo_code(f, "GET")),
+    ("find promo codes", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/promo-codes", token=f.token)),
+    ("update promo code", lambda f: _on_promo_code(f, "PUT", body={"status": "archived"})),
+    ("delete promo code", lambda f: _on_promo_code(f, "DELETE")),
+    ("cart quote (with a promo code)", lambda f: _on_cart_with_code(f, "/quote")),
+    ("cart checkout (cash, with a promo code)", lambda f: _on_cart_with_code(f, "/checkout")),
     # orders (staff, then the shopper who placed one)
     ("find orders", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/orders", token=f.token,
                                      query={"statuses": json.dumps(["pending"])})),

@@ -180,7 +180,7 @@ def test_lines_that_would_not_fit_in_one_order_transaction_are_refused_at_the_ca
     refused = api.call("POST", sf(store, f"/{cart['id']}/items"), {"item": eighth}, token=bearer)
     assert refused.status == 400, refused.body
     [error] = refused.body["validationErrors"]
-    assert error["field"] == "items" and "room for 94" in error["error"] and "need 104" in error["error"]
+    assert error["field"] == "items" and "room for 93" in error["error"] and "need 104" in error["error"]
     _, _, at_once = _cart_with(api, store, [seven, eighth])
     assert at_once.status == 400 and at_once.body["validationErrors"][0]["field"] == "items"
     assert _ok(api.call("GET", sf(store, f"/{cart['id']}"), token=bearer))["items"][0]["slots"] == seven["slots"]

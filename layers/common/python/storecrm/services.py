@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from storecrm.commerce.memberships import StripeEvents
     from storecrm.commerce.orders import OrderService
     from storecrm.commerce.payments import OrderPayments
+    from storecrm.commerce.promo_codes import PromoCodeService
     from storecrm.crm.activities import ActivityService, EventActivities
     from storecrm.crm.clienteling import ClientelingService
     from storecrm.crm.consumer_profiles import ConsumerProfiles
@@ -551,6 +552,7 @@ def cart_service() -> CartService:
     from storecrm.catalog.repositories.products import ProductRepository
     from storecrm.commerce.carts import CartService
     from storecrm.commerce.repositories.carts import CartRepository
+    from storecrm.commerce.repositories.promo_codes import PromoCodeRepository
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.profiles.repositories.profiles import ProfileRepository
     from storecrm.stores.repositories.markets import MarketRepository
@@ -558,7 +560,15 @@ def cart_service() -> CartService:
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
-                       BookingLedger())
+                       BookingLedger(), PromoCodeRepository())
+
+
+@lru_cache(maxsize=1)
+def promo_code_service() -> PromoCodeService:
+    from storecrm.commerce.promo_codes import PromoCodeService
+    from storecrm.commerce.repositories.promo_codes import PromoCodeRepository
+
+    return PromoCodeService(PromoCodeRepository(), store_guard())
 
 
 def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str]:
@@ -578,11 +588,13 @@ def order_service() -> OrderService:
     from storecrm.bookings.repositories.bookings import BookingLedger
     from storecrm.catalog.repositories.products import ProductRepository
     from storecrm.commerce.orders import OrderService
+    from storecrm.commerce.promo_codes import PromoReturns
     from storecrm.commerce.repositories.orders import OrderRepository
+    from storecrm.commerce.repositories.promo_codes import PromoCodeRepository
     from storecrm.identity.repositories.auth import SessionRepository
 
     return OrderService(OrderRepository(), ProductRepository(), SessionRepository(), store_guard(), BookingLedger(),
-                        lambda order: order_payments().end_hold(order))
+                        lambda order: order_payments().end_hold(order), PromoReturns(PromoCodeRepository()))
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,8 @@ class TaxableLine(Model):
     quantity: int = Field(ge=1)
     scope: TaxScope = "item"
     label: str | None = None
+    # Taken off the line's amount times quantity by a promo code: tax is on what is paid after it.
+    discount: int = Field(default=0, ge=0)
 
 
 class TaxLine(Model):
@@ -87,8 +89,9 @@ def line_tax(total: int, rate_bps: int, mode: TaxMode) -> int:
 
 
 def order_tax(lines: Sequence[TaxableLine], zone: Zone | None, mode: TaxMode) -> OrderTax:
-    """Each line's tax at the zone's rate; no zone (the address is outside the market) taxes nothing."""
+    """Each line's tax at the zone's rate, on the line after its discount; no zone (the address is outside the
+    market) taxes nothing."""
     rate = zone.tax_bps if zone is not None else 0
-    taxed = [TaxLine(rate_bps=rate, amount=line_tax(line.amount * line.quantity, rate, mode), label=line.label,
-                     scope=line.scope) for line in lines]
+    taxed = [TaxLine(rate_bps=rate, amount=line_tax(line.amount * line.quantity - line.discount, rate, mode),
+                     label=line.label, scope=line.scope) for line in lines]
     return OrderTax(amount=sum(t.amount for t in taxed), mode_snapshot=mode, rate_bps=rate, lines=taxed)

@@ -10,6 +10,9 @@ belongs to no session, nor does the order staff check out.
 Checkout re-prices the cart and, in ONE transaction, writes the order with the store's next order number,
 moves the sold units from `available` to `reserved` on the condition that they are still there, converts the
 cart and writes `order.created`. A line that ran out makes it a 409 naming the line, and nothing is written.
+A cart's promo code is read with its market and products and applied in every quote (storecrm.commerce.discounts);
+checkout counts its use on the code and on the profile's facts in the same transaction, on the condition that the
+code still holds (`max_uses`, `max_uses_per_user`, active): else a 409 `CART.PROMO_CODE_EXHAUSTED`.
 """
 
 from __future__ import annotations
@@ -65,9 +68,14 @@ if TYPE_CHECKING:
     from storecrm.bookings import availability
     from storecrm.bookings.repositories.bookings import BookingLedger
     from storecrm.catalog.repositories.products import ProductRepository, StockTake
+    from storecrm.commerce import discounts
+    from storecrm.commerce.discounts import PromoRead
     from storecrm.commerce.models import orders as order_models
+    from storecrm.commerce.models import promo_codes as promo_models
     from storecrm.commerce.models.orders import Order
+    from storecrm.commerce.models.promo_codes import PromoCode
     from storecrm.commerce.repositories.carts import CartRepository
+    from storecrm.commerce.repositories.promo_codes import PromoCodeRepository
     from storecrm.identity.models.accounts import Session
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.kernel.gateways.stripe_payments import StripePayments
@@ -82,6 +90,9 @@ else:
     # makes an order.
     availability = DeferredModule("storecrm.bookings.availability")
     order_models = DeferredModule("storecrm.commerce.models.orders")
+    # Only carts with a promo code apply one.
+    discounts = DeferredModule("storecrm.commerce.discounts")
+    promo_models = DeferredModule("storecrm.commerce.models.promo_codes")
 
 CART_NOT_FOUND = NotFound("Cart not found", "CART.NOT_FOUND")
 FIRST_ORDER_NUMBER = 1001
@@ -247,6 +258,8 @@ class _Sale:
     client_secret: str | None
     order_id: str
     products: dict[str, Product]
+    # The promo code the quote applied: checkout counts its use.
+    promo: PromoCode | None = None
 
 
 @dataclass(frozen=True)
@@ -295,7 +308,8 @@ StripeAccount = Callable[[str, str | None], tuple[str, str]]
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
                  sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
-                 stripe_account: StripeAccount, payments: Callable[[], StripePayments], ledger: BookingLedger) -> None:
+                 stripe_account: StripeAccount, payments: Callable[[], StripePayments], ledger: BookingLedger,
+                 promo_codes: PromoCodeRepository) -> None:
         self.carts = carts
         self.products = products
         self.markets = markets
@@ -306,6 +320,7 @@ class CartService:
         self.stripe_account = stripe_account
         self.payments = payments
         self.ledger = ledger
+        self.promo_codes = promo_codes
 
     # ------------------------------------------------------------------ storefront
     def current(self, store_id: str, caller: Principal, request: CurrentCartRequest) -> Cart:
@@ -390,8 +405,9 @@ class CartService:
         """Two reads: the cart with the session (or the store and membership), then its market with its products
         (one BatchGetItem)."""
         cart = self._reach(store_id, caller, cart_id, staff=staff).cart
-        market, products, found = self._market_and_products(cart)
-        return quote(cart, market, products, bookings=self._bookings(cart.store_id, cart.items, found))
+        market, products, found = self._market_and_products(cart, self._promo_keys(cart))
+        return quote(cart, market, products, bookings=self._bookings(cart.store_id, cart.items, found),
+                     promo=self._promo_read(cart, found))
 
     def checkout(self, store_id: str, caller: Principal, cart_id: str, request: CheckoutRequest, *,
                  staff: bool = False) -> CheckoutResult:
@@ -459,8 +475,10 @@ class CartService:
         store, membership, market and products in one read, nothing written."""
         items = merged([i.item() for i in request.items])
         market_key = self.markets.marker_key(store_id, request.market)
-        found = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
-                                 extra=[market_key, *self._line_keys(store_id, items)]).view.extras
+        promo_key = [self.promo_codes.item_key(store_id, request.promo_code)] if request.promo_code else []
+        access = self.guard.enter(principal, store_id, Action.MANAGE_ORDERS,
+                                  extra=[market_key, *self._line_keys(store_id, items), *promo_key])
+        found = access.view.extras
         market = self.markets.from_marker(found.get(market_key))
         if market is None:
             raise ValidationFailed.on("market", "no market with this key in this store")
@@ -469,7 +487,8 @@ class CartService:
         draft = self._new_cart(store_id, "", market, origin="admin", created_by=principal.subject)
         draft = self._changed(draft, request, None, found).model_copy(update={"items": items})
         return quote(draft, market, self._products(store_id, items, found),
-                     bookings=self._bookings(store_id, items, found))
+                     bookings=self._bookings(store_id, items, found),
+                     promo=self._promo_read(draft, found, access.store.timezone))
 
     # ------------------------------------------------------------------ helpers
     def _live(self, found: dict[Key, Item], caller: Principal, store_id: str) -> Session:
@@ -560,6 +579,28 @@ class CartService:
         if market is None:
             raise Conflict(f"The cart's market '{cart.market}' no longer exists; start a new cart", "MARKET.NOT_FOUND")
         return market, self._products(cart.store_id, cart.items, found), found
+
+    def _promo_keys(self, cart: Cart) -> list[Key]:
+        """What applying the cart's code reads with its market and products: the code, the store (its timezone)
+        and the profile's facts (its uses of the code)."""
+        if not cart.promo_code:
+            return []
+        return [self.promo_codes.item_key(cart.store_id, cart.promo_code), self.stores.item_key(cart.store_id),
+                *([self.promo_codes.profile_uses_key(cart.store_id, cart.profile_id)] if cart.profile_id else [])]
+
+    def _promo_read(self, cart: Cart, found: dict[Key, Item], timezone: str | None = None) -> PromoRead | None:
+        """The cart's code as read (None: the cart has none); `timezone`: the store's, when read otherwise."""
+        if not cart.promo_code:
+            return None
+        promo = self.promo_codes.from_item(found.get(self.promo_codes.item_key(cart.store_id, cart.promo_code)))
+        if promo is not None and promo.store_id != cart.store_id:
+            promo = None
+        store = self.stores.from_item(found.get(self.stores.item_key(cart.store_id)))
+        timezone = timezone or (store.timezone if store is not None else None)
+        used = (self.promo_codes.profile_uses(found.get(self.promo_codes.profile_uses_key(cart.store_id,
+                                                                                        cart.profile_id)), promo.id)
+                if promo is not None and cart.profile_id else 0)
+        return discounts.PromoRead(promo, now(), used, ZoneInfo(timezone) if timezone else discounts.UTC_ZONE)
 
     def _check_lines(self, store_id: str, cart: Cart, items: Sequence[CartLine], found: dict[Key, Item], *,
                      prefix: str = "items", only: CartLine | None = None) -> None:
@@ -661,7 +702,7 @@ class CartService:
         profile_id = session.owner_id if session is not None else cart.profile_id
         store_key, profile_key = self.stores.item_key(cart.store_id), self.profiles.item_key(profile_id)
         market, products, found = self._market_and_products(
-            cart, [self.carts.number_key(cart.store_id), store_key, profile_key])
+            cart, [self.carts.number_key(cart.store_id), store_key, profile_key, *self._promo_keys(cart)])
         store, profile = self.stores.from_item(found.get(store_key)), self.profiles.from_item(found.get(profile_key))
         if store is None:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
@@ -670,7 +711,9 @@ class CartService:
         addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
         email = (profile.email if profile is not None else None) or next(iter(addresses), None)
         verified = session.verified if session is not None else profile is not None and profile.verified
-        priced = quote(cart, market, products, payment_method_id, self._bookings(cart.store_id, cart.items, found))
+        promo = self._promo_read(cart, found)
+        priced = quote(cart, market, products, payment_method_id, self._bookings(cart.store_id, cart.items, found),
+                       promo)
         if priced.payment_method is None:
             raise ValidationFailed.on("payment_method_id", "choose one of the market's payment methods")
         short = short_lines(priced)
@@ -686,7 +729,8 @@ class CartService:
             provider, client_secret = self._payment_intent(cart, priced, order_id, priced.payment_method.integration_id)
             payment = payment.model_copy(update={"provider": provider})
         return _Sale(cart, session.id if session is not None else None, verified, email.lower() if email else None,
-                     store.payment_hold_minutes * 60, priced, payment, client_secret, order_id, products), found
+                     store.payment_hold_minutes * 60, priced, payment, client_secret, order_id, products,
+                     promo.promo if promo is not None and priced.promo_code is not None else None), found
 
     def _record(self, sale: _Sale, number: int, number_claim: Write | None) -> CheckoutResult:
         """One transaction: the order, its number (`number_claim`, unless the number was taken already), the
@@ -713,7 +757,12 @@ class CartService:
             "status": "converted", "converted_order_id": order.id, "quote_snapshot": priced.model_dump(mode="json"),
             "revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
         event = order_event("order.created", order)
-        writes = self.carts.checkout_writes(order, cart, converted, [event])
+        exhausted = promo_models.PROMO_CODE_EXHAUSTED
+        promo_use = self.promo_codes.profile_use(sale.promo, exhausted) if sale.promo is not None else None
+        writes = self.carts.checkout_writes(order, cart, converted, [event], promo_use)
+        if sale.promo is not None:
+            # Before the number's claim: a code used up meanwhile is the 409 to answer, not a number race.
+            writes.append(self.promo_codes.used(sale.promo, exhausted))
         if number_claim is not None:
             writes.append(number_claim)
         for product_id, takes, fields in self._stock_takes(priced):

@@ -52,6 +52,10 @@ if TYPE_CHECKING:
     from storecrm.kernel.repositories.keys import Key
     from storecrm.kernel.repositories.table import Item, Write
 
+    # (the order before and after a change, the time) -> the order with its promo code's use given back, and the
+    # writes doing that.
+    PromoReturnsCall = Callable[[Order, Order, int], tuple[Order, list[Write]]]
+
 ORDER_NOT_FOUND = NotFound("Order not found", "ORDER.NOT_FOUND")
 STOCK_CHANGED = Conflict("The stock held for the order changed meanwhile; try again", "ORDER.STOCK_CHANGED")
 # A booking's cells go into one transaction: no booking is longer than this (bookings.MAX_BOOKING_MINUTES).
@@ -151,7 +155,8 @@ class _FindPosition(Model):
 
 class OrderService:
     def __init__(self, orders: OrderRepository, products: ProductRepository, sessions: SessionRepository,
-                 guard: StoreGuard, ledger: BookingLedger, payment_ended: Callable[[Order], bool]) -> None:
+                 guard: StoreGuard, ledger: BookingLedger, payment_ended: Callable[[Order], bool],
+                 promo_returns: PromoReturnsCall | None = None) -> None:
         self.orders = orders
         self.products = products
         self.sessions = sessions
@@ -160,6 +165,13 @@ class OrderService:
         # For an unpaid order whose hold ended: True once its payment can no longer succeed (its PaymentIntent
         # cancelled at Stripe), False when it succeeded or is still being processed (its payment decides).
         self.payment_ended = payment_ended
+        # A cancelled or fully refunded order's use of its promo code given back (storecrm.commerce.promo_codes).
+        self.promo_returns = promo_returns
+
+    def promo_returned(self, before: Order, after: Order, at: int) -> tuple[Order, list[Write]]:
+        """`after` with its promo code's use given back when the change owes that, and the writes doing it (for
+        the change's own transaction)."""
+        return self.promo_returns(before, after, at) if self.promo_returns is not None else (after, [])
 
     # ------------------------------------------------------------------ staff
     def find(self, principal: Principal, store_id: str, q: OrderQuery) -> tuple[list[Order], str | None]:
@@ -232,7 +244,9 @@ class OrderService:
             reasons.append("updated")
         saved = changed.model_copy(update={"history": [*changed.history, *history], "revision": order.revision + 1,
                                            "updated_at": at})
+        saved, returned = self.promo_returned(order, saved, at)
         writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved, ",".join(reasons))])
+        writes += returned
         if changes.cancel or leaving:
             # What the cancelled lines held goes back: all of the order's, or the lines cancelled now.
             held = order if changes.cancel else order.model_copy(update={"items": leaving})
@@ -364,8 +378,9 @@ class OrderService:
                 "history": [*order.history, HistoryEntry(action="cancelled", reason="payment_hold_expired",
                                                          timestamp=at)],
                 "revision": order.revision + 1, "updated_at": at})
-            writes = self.orders.save_writes(saved, order, [order_event("order.updated", saved,
-                                                                        "payment_hold_expired")])
+            saved, returned = self.promo_returned(order, saved, at)
+            writes = [*self.orders.save_writes(saved, order, [order_event("order.updated", saved,
+                                                                          "payment_hold_expired")]), *returned]
             try:
                 self.orders.transact([*writes, *self.stock_back(order, products), *self.time_back(order)])
             except Conflict:

@@ -128,9 +128,10 @@ class OrderPayments:
                 "payment": order.payment.model_copy(update={"refunds": [*order.payment.refunds, refund]}),
                 "history": [*order.history, HistoryEntry(action="refunded", reason=str(refund.total), timestamp=at)],
                 "revision": order.revision + 1, "updated_at": at})
+            saved, returned = self.order_service.promo_returned(order, saved, at)
             try:
-                self.orders.transact(self.orders.save_writes(saved, order, [order_event("order.updated", saved,
-                                                                                        "refunded")]))
+                self.orders.transact([*self.orders.save_writes(saved, order, [order_event("order.updated", saved,
+                                                                                          "refunded")]), *returned])
                 return saved
             except Conflict:
                 if attempt == REFUND_TRIES - 1:
@@ -203,7 +204,9 @@ class OrderPayments:
         if changed == order:
             return "unchanged"
         saved = changed.model_copy(update={"revision": order.revision + 1, "updated_at": at})
-        self.orders.transact(self.orders.save_writes(saved, order, [order_event("order.updated", saved, reason)]))
+        saved, returned = self.order_service.promo_returned(order, saved, at)
+        self.orders.transact([*self.orders.save_writes(saved, order, [order_event("order.updated", saved, reason)]),
+                              *returned])
         return "applied"
 
     def _refunded_on_cancelled(self, order: Order, intent: dict[str, Any], secret_key: str, at: int) -> Order:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from storecrm.catalog.models.products import Price, Product, ProductInventory, ProductVariant
 from storecrm.catalog.tax import TaxableLine, order_tax, zone_for
+from storecrm.clock import now
 from storecrm.commerce.models.commerce import (
     Availability,
     Cart,
@@ -35,8 +36,12 @@ from storecrm.stores.models.stores import Market, PaymentMethod, ShippingMethod,
 if TYPE_CHECKING:
     from storecrm.bookings import availability
     from storecrm.bookings.models.bookings import Provider, Service, ServiceProvider
-else:  # only carts with service lines check slots, and the booking rules define the booking models
+    from storecrm.commerce import discounts
+    from storecrm.commerce.discounts import Discounted, PromoRead
+else:  # only carts with service lines check slots, and the booking rules define the booking models; only carts
+    # with a promo code apply one
     availability = DeferredModule("storecrm.bookings.availability")
+    discounts = DeferredModule("storecrm.commerce.discounts")
 
 
 @dataclass(frozen=True)
@@ -156,10 +161,10 @@ def booked(items: Sequence[CartLine], bookings: Bookings, market: SellingMarket)
 
 
 # One order's transaction (DynamoDB's limit: 100 items) holds, besides what its lines need, the checkout's order,
-# converted cart, profile facts, the session's current-cart marker, order.created and the order-number claim
-# (releasing or cancelling the order writes fewer); its lines have room for the rest.
+# converted cart, profile facts, the session's current-cart marker, order.created, the order-number claim and its
+# promo code's use (releasing or cancelling the order writes fewer); its lines have room for the rest.
 TRANSACTION_ITEMS = 100
-ORDER_WRITES = 6
+ORDER_WRITES = 7
 LINE_WRITES_ROOM = TRANSACTION_ITEMS - ORDER_WRITES
 
 
@@ -245,10 +250,12 @@ def _shipping_method(cart: Cart, zone: Zone | None) -> ShippingMethod | None:
 
 
 def quote(cart: Cart, market: Market, products: Mapping[str, Product], payment_method_id: str | None = None,
-          bookings: Bookings | None = None) -> OrderQuote:
+          bookings: Bookings | None = None, promo: PromoRead | None = None) -> OrderQuote:
     """The cart priced now. Unknown products, variants and missing prices are 400s naming the line; a line
     with too little stock, or a booking whose slot is no longer offered or free, is priced with `availability.ok`
-    false (checkout refuses it). Each slot of a service line is a line of its own, after the product lines."""
+    false (checkout refuses it). Each slot of a service line is a line of its own, after the product lines.
+    The cart's promo code (`promo`: what was read for it) comes off the lines and the shipping before tax; a
+    code that does not hold is a 400 naming `promo_code`, never a silent full price."""
     if cart.currency != market.currency:
         raise ValidationFailed.on("market", f"the '{market.key}' market now sells in {market.currency}; "
                                             "start a new cart")
@@ -280,23 +287,47 @@ def quote(cart: Cart, market: Market, products: Mapping[str, Product], payment_m
     subtotal = sum(line.subtotal for line in lines)
     method = _shipping_method(cart, zone)
     shipping = shipping_amount(method, subtotal, weight) if method else 0
+    discounted = _discounted(cart, market, lines, subtotal, shipping, promo)
+    if discounted is not None:
+        taxable = [t.model_copy(update={"discount": off}) for t, off in zip(taxable, discounted.lines, strict=True)]
+    shipping_off = discounted.shipping if discounted is not None else 0
     if method is not None and method.taxable and shipping:
-        taxable.append(TaxableLine(amount=shipping, quantity=1, scope="shipping", label=method.id))
+        taxable.append(TaxableLine(amount=shipping, quantity=1, scope="shipping", label=method.id,
+                                   discount=shipping_off))
     tax = order_tax(taxable, zone, market.tax_mode)
     exclusive = market.tax_mode == "exclusive"
-    for line, line_tax in zip(lines, tax.lines, strict=False):
+    for n, (line, line_tax) in enumerate(zip(lines, tax.lines, strict=False)):
+        line.discount = discounted.lines[n] if discounted is not None else 0
         line.tax = line_tax.amount
-        line.total = line.subtotal + (line_tax.amount if exclusive else 0)
-    total = subtotal + shipping + (tax.amount if exclusive else 0)
+        line.total = line.subtotal - line.discount + (line_tax.amount if exclusive else 0)
+    discount = discounted.total if discounted is not None else 0
+    total = subtotal - discount + shipping + (tax.amount if exclusive else 0)
     payment_method = payment_method_in(market, payment_method_id or cart.payment_method_id)
     payment = OrderPayment(
-        currency=market.currency, market=market.key, subtotal=subtotal, shipping=shipping, total=total, tax=tax,
+        currency=market.currency, market=market.key, subtotal=subtotal, shipping=shipping, discount=discount,
+        total=total, tax=tax,
+        promo_code=discounted.payment_code().model_dump(mode="json") if discounted is not None else None,
         zone_id=zone.id if zone else None, payment_method_id=payment_method.id if payment_method else None,
         shipping_method_id=method.id if method else None,
         method_type=payment_method.id if payment_method else "cash")
     return OrderQuote(market=market.key, zone=zone, items=lines, subtotal=subtotal, shipping=shipping,
-                      tax=tax.amount, total=total, shipping_method=method, payment_method=payment_method,
+                      discount=discount, tax=tax.amount, total=total,
+                      promo_code=discounted.validation().model_dump(mode="json") if discounted is not None else None,
+                      shipping_method=method, payment_method=payment_method,
                       payment_methods=market.payment_methods, payment=payment, charge_amount=total)
+
+
+def _discounted(cart: Cart, market: Market, lines: Sequence[QuoteLine | ServiceQuoteLine], subtotal: int,
+                shipping: int, promo: PromoRead | None) -> Discounted | None:
+    """The cart's code checked and applied (None: the cart has none)."""
+    if not cart.promo_code:
+        return None
+    read = promo if promo is not None else discounts.PromoRead(None, now())
+    found = discounts.check(read.promo, cart.promo_code, market, subtotal, at=read.at,
+                            used_by_profile=read.used_by_profile, zone=read.zone)
+    return discounts.apply(found, market, [
+        discounts.PricedLine("product", line.product_id, line.subtotal) if isinstance(line, QuoteLine)
+        else discounts.PricedLine("service", line.service_id, line.subtotal) for line in lines], shipping)
 
 
 def _service_line(one: Booked, bookings: Bookings) -> ServiceQuoteLine:

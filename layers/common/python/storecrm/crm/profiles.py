@@ -258,6 +258,8 @@ class ProfileService:
         listed = (subscriptions.profile_subscriptions(self.subscriptions.listed_subscriptions(found.get(listing)),
                                                       profile) if self.subscriptions and listing else [])
         facts = self.commerce.facts(found.get(facts_key))
+        if facts.promo_usage:  # counted on the facts by checkouts, not on the profile record
+            profile = profile.model_copy(update={"promo_usage": facts.promo_usage})
         carts, carts_last = (self.commerce.carts_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                              if facts.has_carts else ([], None))
         orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
@@ -327,6 +329,7 @@ class ProfileService:
         if source_commerce.has_activity:
             # A cart or order the source's sessions made while the merge ran; then its facts go too.
             self._move_commerce(store_id, source.id, target.id, source_commerce)
+            self.commerce.add_promo_uses(store_id, target.id, source_commerce.promo_usage)
             self.commerce.forget(store_id, source.id)
         # And what was recorded of the source meanwhile (an activity its session tracked before it ended).
         self._move_records(store_id, source.id, target.id)

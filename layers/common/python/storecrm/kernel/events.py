@@ -36,6 +36,7 @@ CLIENT_EVENTS = (
 PLATFORM_EVENTS = (
     "form_submission.created", "audience.subscriber_added", "order.shipped",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
+    "promo_code.created", "promo_code.updated", "promo_code.deleted",
 )
 EVENT_NAMES = frozenset(CLIENT_EVENTS + PLATFORM_EVENTS)
 # What this platform emits today; the other names are accepted for the subscriptions to come.
@@ -46,6 +47,7 @@ EMITTED = frozenset({
     "provider.created", "provider.updated", "provider.deleted",
     "order.created", "order.updated", "order.reminder",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
+    "promo_code.created", "promo_code.updated", "promo_code.deleted",
 })
 # Subscriptions the client lets narrow: the event data field a filter compares with.
 FILTERS = {"node.created": "parent_id", "node.updated": "key", "node.deleted": "key"}

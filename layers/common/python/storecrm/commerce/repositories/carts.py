@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from storecrm.commerce.models.commerce import Cart
 from storecrm.commerce.profile_commerce import open_cart_change
 from storecrm.commerce.repositories.orders import order_item
-from storecrm.commerce.repositories.profile_facts import facts_change
+from storecrm.commerce.repositories.profile_facts import PromoUse, facts_change
 from storecrm.kernel.errors import Conflict, DomainError
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.repositories import keys
@@ -129,16 +129,17 @@ class CartRepository:
         """The counter's next value by an atomic ADD, for a checkout that lost the race for the one it read."""
         return self.table.increment(self.number_key(store_id), "last")
 
-    def checkout_writes(self, order: Order, cart: Cart, converted: Cart,
-                        events: Sequence[OutboxEvent]) -> list[Write]:
-        """The order, the converted cart (its session's current marker goes) and the events; the caller adds
-        the number and stock writes."""
+    def checkout_writes(self, order: Order, cart: Cart, converted: Cart, events: Sequence[OutboxEvent],
+                        promo: PromoUse | None = None) -> list[Write]:
+        """The order, the converted cart (its session's current marker goes) and the events, and the profile's use
+        of the order's promo code (`promo`) on its facts; the caller adds the number, stock and code writes."""
         writes = [
             # The order's id comes from the cart's revision: another checkout of it got there first.
             put(order_item(order), unless_exists=CART_CHANGED),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
-            facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True),
+            facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True,
+                         promo=promo),
         ]
         if cart.session_id is not None:
             writes.append(delete(self.current_key(cart.store_id, cart.session_id, cart.market),

@@ -15,7 +15,7 @@ from storecrm.kernel.errors import Conflict
 from storecrm.kernel.repositories import keys
 from storecrm.kernel.repositories.base import check_cursor, default_table, from_item
 from storecrm.kernel.repositories.table import Item, Table, Write, delete, update
-from storecrm.profiles.models.profiles import ProfileCommerce
+from storecrm.profiles.models.profiles import ProfileCommerce, PromoUsage
 
 if TYPE_CHECKING:
     from storecrm.commerce.models import commerce as cart_models
@@ -54,8 +54,13 @@ class ProfileCommerceRepository:
 
     @staticmethod
     def facts(item: Item | None) -> ProfileCommerce:
-        """A profile that never had a cart has no facts item: nothing is true of it."""
-        return from_item(ProfileCommerce, item) or ProfileCommerce()
+        """A profile that never had a cart has no facts item: nothing is true of it. Its uses of promo codes are
+        one attribute per code."""
+        facts = from_item(ProfileCommerce, item) or ProfileCommerce()
+        prefix = keys.promo_uses_attribute("")
+        usage = [PromoUsage(promo_code_id=name.removeprefix(prefix), uses=int(value))
+                 for name, value in (item or {}).items() if name.startswith(prefix) and int(value) > 0]
+        return facts.model_copy(update={"promo_usage": usage}) if usage else facts
 
     def carts_page(self, store_id: str, profile_id: str, *, limit: int,
                    after: Position | None) -> tuple[list[cart_models.Cart], Position | None]:
@@ -129,6 +134,20 @@ class ProfileCommerceRepository:
                   for order_id in orders[start:start + ORDERS_PER_MOVE]],
                 facts_change(store_id, target_id, orders=True)])
         return len(orders)
+
+    def add_promo_uses(self, store_id: str, profile_id: str, usage: Sequence[PromoUsage]) -> None:
+        """A merged profile's uses of promo codes added to the profile it was merged into (one UpdateItem), so
+        `max_uses_per_user` counts both."""
+        if not usage:
+            return
+        names = {f"#p{n}": keys.promo_uses_attribute(u.promo_code_id) for n, u in enumerate(usage)}
+        values: Item = {f":p{n}": u.uses for n, u in enumerate(usage)}
+        self.table.write(update(self.facts_key(store_id, profile_id),
+                                "SET #entity = :entity, store_id = :store, profile_id = :profile ADD "
+                                + ", ".join(f"#p{n} :p{n}" for n in range(len(usage))),
+                                names={"#entity": "entity", **names},
+                                values={":entity": "PROFILECOMMERCE", ":store": store_id, ":profile": profile_id,
+                                        **values}))
 
     def forget(self, store_id: str, profile_id: str) -> None:
         """The facts of a profile that no longer exists."""

@@ -34,6 +34,10 @@ order number         STORE#{id}                  ORDERNUMBER          (the last 
 profile's commerce   STORE#{id}                  PROFILECOMMERCE#{profileId}  (has_cart / has_activity facts)
 activity             STORE#{id}                  ACTIVITY#{profileId}#{ts}#{id}  (a profile's timeline, TTL)
                      GSI1 STORE#{id}#ACTIVITIES / {ts}#{id}, GSI2 STORE#{id}#ACTIVITIES#{type} / {ts}#{id}
+                                                 and PROMO#{promoCodeId} attributes: the profile's uses of each code
+promo code           STORE#{id}                  PROMOCODE#{CODE}     (the key is the code, upper case: unique per
+                                                 store, read by code with a cart's items; its `uses` are counted on it)
+                     GSI1 STORE#{id}#PROMOCODES / {id}  (by id, in creation order: UUIDv7)
 subscription         AUDIENCE#{audienceId}       SUBSCRIBER#{pid}
 profile's subscriptions PROFILE#{pid}            SUBSCRIPTIONS        one attribute SUB#{audienceId} per subscription
 used audience token  AUDTOKEN#{tokenId}          AUDTOKEN             (single-use marker, TTL expires_at)
@@ -364,6 +368,25 @@ def profile_commerce(store_id: str, profile_id: str) -> Key:
     lives in the store partition, so the store's purge removes it and a profile detail reads it in its
     one BatchGetItem."""
     return f"STORE#{store_id}", f"PROFILECOMMERCE#{profile_id}"
+
+
+def promo_code(store_id: str, code: str) -> Key:
+    """A code is case-insensitive: its item's key is the code upper-cased."""
+    return f"STORE#{store_id}", f"PROMOCODE#{code.strip().upper()}"
+
+
+def promo_codes_of(store_id: str) -> str:
+    """GSI1 partition listing a store's promo codes by id."""
+    return f"STORE#{store_id}#PROMOCODES"
+
+
+def promo_code_index_keys(store_id: str, promo_code_id: str) -> dict[str, str]:
+    return {"GSI1PK": promo_codes_of(store_id), "GSI1SK": promo_code_id}
+
+
+def promo_uses_attribute(promo_code_id: str) -> str:
+    """The attribute of a profile's commerce facts item counting its uses of one code."""
+    return f"PROMO#{promo_code_id}"
 
 
 def subscribers_of(audience_id: str) -> str:

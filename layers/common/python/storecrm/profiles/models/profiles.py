@@ -95,6 +95,8 @@ class ProfileCommerce(Model):
     has_orders: bool = False
     # Any activity on its timeline (crm/activities.py): set in the transaction that writes one.
     has_activities: bool = False
+    # The profile's uses of each promo code, counted by checkouts (and given back by cancellations).
+    promo_usage: list[PromoUsage] = Field(default_factory=list)
 
     @property
     def has_cart(self) -> bool:
