@@ -3,9 +3,16 @@ and bodies the client sends, each answer compared with the client's TypeScript t
 
 from __future__ import annotations
 
-from tests.client_shapes import OAUTH_DISCONNECTED, assert_client_shape
+import requests
+from tests.client_shapes import (
+    AUDIENCE_ACCESS_RESPONSE,
+    AUDIENCE_SUBSCRIBE_RESPONSE,
+    OAUTH_DISCONNECTED,
+    PROFILE_DETAIL,
+    assert_client_shape,
+)
 from tests.e2e.conftest import LatestCode
-from tests.e2e.test_profile_flows import _post, _store
+from tests.e2e.test_profile_flows import _get, _post, _store
 from tests.e2e.test_storefront_client_calls import _owner_token
 
 
@@ -27,3 +34,49 @@ def test_oauth_disconnect_answers_disconnected(runner_url: str, mailbox: LatestC
     assert refused.status_code == 400 and refused.json()["statusCode"] == 400
     other_owner = _owner_token(runner_url, mailbox, "oauth-other-shop")
     assert _post(f"{admin}/oauth/disconnect", {"provider": "google"}, other_owner).status_code == 404
+
+
+def test_profile_sessions_and_free_audience_answers(runner_url: str, mailbox: LatestCode) -> None:
+    store_id = _store(runner_url, mailbox, "profile-exact-shop")
+    owner = _owner_token(runner_url, mailbox, "profile-exact-shop")
+    admin, front = f"{runner_url}/v1/stores/{store_id}", f"{runner_url}/v1/storefront/{store_id}"
+    audience = _post(f"{admin}/audiences", {"key": "news"}, owner).json()
+
+    # storefront.crm.profile.identify({email, verify: true}) then verify({code}), as the client sends them
+    before = mailbox.count("exact@example.com")
+    named = _post(f"{front}/profiles/identify", {"store_id": store_id, "market": None, "email": "exact@example.com",
+                                                 "verify": True}).json()
+    verified = _post(f"{front}/profiles/verify", {"store_id": store_id, "code": mailbox("exact@example.com",
+                                                                                          since=before)},
+                     named["token"]["token"]).json()
+    bearer, profile_id = verified["token"], named["profile"]["id"]
+    # A second device names the same email: another (live) session of the profile.
+    other = _post(f"{front}/profiles/identify", {"store_id": store_id, "market": None, "email": "exact@example.com",
+                                                 "verify": False}).json()
+
+    # storefront.crm.audience.subscribe({id, profile_id}) and checkAccess({id}) on a free audience
+    subscribed = _post(f"{front}/audiences/{audience['id']}/subscribe", {"profile_id": profile_id}, bearer)
+    assert subscribed.status_code == 200, subscribed.text
+    assert_client_shape(subscribed.json(), AUDIENCE_SUBSCRIBE_RESPONSE, "storefront.crm.audience.subscribe")
+    access = _get(f"{front}/audiences/{audience['id']}/access", bearer).json()
+    assert_client_shape(access, AUDIENCE_ACCESS_RESPONSE, "storefront.crm.audience.checkAccess")
+    assert access["has_access"] is True and access["subscription"]["end_date"] == 0
+    assert access["subscription"]["plan_id"] == "" and access["subscription"]["payment"]["currency"] == ""
+
+    # storefront.crm.profile.getMe(): ProfileDetail, secrets of sessions and codes empty
+    me = _get(f"{front}/profiles/me", bearer).json()
+    assert_client_shape(me, PROFILE_DETAIL, "storefront.crm.profile.getMe")
+    assert {t["id"] for t in me["profile"]["auth_tokens"]} == {verified["id"], other["token"]["id"]}
+    assert {t["token"] for t in me["profile"]["auth_tokens"]} == {""}
+
+    # storefront.crm.profile.logout(): post(`.../profiles/logout`, {})
+    assert _post(f"{front}/profiles/logout", {}, bearer).json() == {"logged_out": True}
+    detail = _get(f"{admin}/profiles/{profile_id}", owner).json()
+    assert_client_shape(detail, PROFILE_DETAIL, "crm.profile.get")
+    assert [t["id"] for t in detail["profile"]["auth_tokens"]] == [other["token"]["id"]]
+    revoked = requests.delete(f"{admin}/profiles/{profile_id}/sessions/{verified['id']}",
+                              headers={"Authorization": f"Bearer {owner}"}, timeout=15)
+    assert revoked.status_code == 404 and revoked.json()["error"] == "SESSION.NOT_FOUND"
+    # Another store's staff cannot read the profile's sessions.
+    stranger = _owner_token(runner_url, mailbox, "profile-exact-other")
+    assert _get(f"{admin}/profiles/{profile_id}", stranger).status_code == 404
