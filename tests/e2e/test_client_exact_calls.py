@@ -3,10 +3,14 @@ and bodies the client sends, each answer compared with the client's TypeScript t
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 import requests
 from tests.client_shapes import (
     AUDIENCE_ACCESS_RESPONSE,
     AUDIENCE_SUBSCRIBE_RESPONSE,
+    LOCATION,
     OAUTH_DISCONNECTED,
     PROFILE_DETAIL,
     assert_client_shape,
@@ -80,3 +84,27 @@ def test_profile_sessions_and_free_audience_answers(runner_url: str, mailbox: La
     # Another store's staff cannot read the profile's sessions.
     stranger = _owner_token(runner_url, mailbox, "profile-exact-other")
     assert _get(f"{admin}/profiles/{profile_id}", stranger).status_code == 404
+
+
+def test_the_client_pages_locations_by_the_last_id(runner_url: str, mailbox: LatestCode) -> None:
+    store_id = _store(runner_url, mailbox, "location-exact-shop")
+    owner = _owner_token(runner_url, mailbox, "location-exact-shop")
+    base = f"{runner_url}/v1/stores/{store_id}/locations"
+    made = [_post(base, {"key": f"depot-{i}", "address": {"city": "Lyon", "country": "FR"}, "store_id": store_id},
+                  owner).json()["id"] for i in range(3)]
+    # location.list({params: {limit: 2}}), then list({params: {limit: 2, after: <the last id>}}) until short
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    for _ in range(5):
+        page = _get(f"{base}?{urlencode(params)}", owner)
+        assert page.status_code == 200, page.text
+        assert_client_shape(page.json(), [LOCATION], "location.list")
+        seen += [loc["id"] for loc in page.json()]
+        if len(page.json()) < params["limit"]:
+            break
+        params["after"] = page.json()[-1]["id"]
+    assert seen == made
+    refused = _get(f"{base}?{urlencode({'after': 'x'})}", owner)
+    assert refused.status_code == 400 and refused.json()["error"] == "GENERAL.VALIDATION_ERROR"
+    stranger = _owner_token(runner_url, mailbox, "location-exact-other")
+    assert _get(f"{base}?{urlencode({'after': made[0]})}", stranger).status_code == 404
