@@ -11,6 +11,7 @@ from tests.client_shapes import (
     AUDIENCE_ACCESS_RESPONSE,
     AUDIENCE_SUBSCRIBE_RESPONSE,
     LOCATION,
+    MEDIA,
     OAUTH_DISCONNECTED,
     PROFILE_DETAIL,
     assert_client_shape,
@@ -18,6 +19,8 @@ from tests.client_shapes import (
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_profile_flows import _get, _post, _store
 from tests.e2e.test_storefront_client_calls import _owner_token
+
+GIF = b"GIF89a" + b"\x04\x00\x04\x00" + b"\x00\x00\x00" + b"\x2c" + b"\x00" * 9 + b"\x3b"
 
 
 def test_oauth_disconnect_answers_disconnected(runner_url: str, mailbox: LatestCode) -> None:
@@ -108,3 +111,36 @@ def test_the_client_pages_locations_by_the_last_id(runner_url: str, mailbox: Lat
     assert refused.status_code == 400 and refused.json()["error"] == "GENERAL.VALIDATION_ERROR"
     stranger = _owner_token(runner_url, mailbox, "location-exact-other")
     assert _get(f"{base}?{urlencode({'after': made[0]})}", stranger).status_code == 404
+
+
+def test_upload_store_media_fetches_urls_but_never_a_private_address(runner_url: str, mailbox: LatestCode) -> None:
+    from tests.integration.test_media_urls import FileServer
+
+    store_id = _store(runner_url, mailbox, "media-exact-shop")
+    owner = _owner_token(runner_url, mailbox, "media-exact-shop")
+    server = FileServer()
+    try:
+        server.files["/logo.gif"] = (200, {"Content-Type": "image/gif"}, GIF)
+        server.files["/to-lan"] = (302, {"Location": "http://192.168.0.10/logo.gif"}, b"")
+        # media.uploadStoreMedia({store_id, urls}): a FormData with one `urls` entry per URL
+        made = requests.post(f"{runner_url}/v1/stores/{store_id}/media",
+                             files=[("urls", (None, f"{server.base}/logo.gif"))],
+                             headers={"Authorization": f"Bearer {owner}"}, timeout=30)
+        assert made.status_code == 200, made.text
+        assert_client_shape(made.json(), [MEDIA], "media.uploadStoreMedia")
+        assert made.json()[0]["mime_type"] == "image/gif" and made.json()[0]["name"] == "logo.gif"
+        # The runner allows loopback (as webhooks do locally); a redirect into a private range stays refused.
+        for url in (f"{server.base}/to-lan", "http://10.0.0.1/logo.gif", "http://169.254.169.254/"):
+            refused = requests.post(f"{runner_url}/v1/stores/{store_id}/media", files=[("urls", (None, url))],
+                                    headers={"Authorization": f"Bearer {owner}"}, timeout=30)
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["validationErrors"][0]["field"] == "urls"
+        assert server.requested == ["/logo.gif", "/to-lan"]
+        stranger = _owner_token(runner_url, mailbox, "media-exact-other")
+        foreign = requests.post(f"{runner_url}/v1/stores/{store_id}/media",
+                                files=[("urls", (None, f"{server.base}/logo.gif"))],
+                                headers={"Authorization": f"Bearer {stranger}"}, timeout=30)
+        assert foreign.status_code == 404 and server.requested == ["/logo.gif", "/to-lan"]
+    finally:
+        server.server.shutdown()
+        server.server.server_close()

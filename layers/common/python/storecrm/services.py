@@ -295,7 +295,7 @@ def media_library() -> MediaLibrary:
     from storecrm.repositories.media import MediaRepository
     from storecrm.repositories.objects import ObjectStore
 
-    return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings())
+    return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings(), fetcher=outbound)
 
 
 @lru_cache(maxsize=1)
