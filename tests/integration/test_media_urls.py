@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from storecrm.domain.errors import ValidationFailed
-from tests.client_shapes import MEDIA, assert_client_shape
+from tests.arky_types import assert_client_shape
 from tests.integration.conftest import login
 from tests.integration.test_media import assert_error, form, list_media, objects, png
 from tests.support import Api, Reply
@@ -73,7 +73,7 @@ def test_a_file_named_by_url_is_fetched_and_stored(api: Api, owner: dict[str, An
     made = from_urls(api, token, store["id"], f"{file_server.base}/old%20logo.png", files=(("a.png", png(4, 4)),))
     assert made.status == 200, made.body
     for media in made.body:
-        assert_client_shape(media, MEDIA, "media.uploadStoreMedia")
+        assert_client_shape(media, "Media")
     fetched = made.body[1]
     # The type comes from the bytes, the name from the last path part of the URL the caller named.
     assert fetched["mime_type"] == "image/png" and fetched["name"] == "old logo.png"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from localrunner.fake_stripe import FakeStripe, sign_stripe_payload
 
-from tests.client_shapes import STORE, assert_client_shape
+from tests.arky_types import assert_client_shape
 from tests.integration.conftest import login
 from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture used here
 from tests.support import Api
@@ -128,7 +128,7 @@ def test_subscribe_opens_checkout_on_one_customer_and_the_event_activates_the_pl
     customer_id = stripe_fake.subscriptions[subscription_id]["customer"]
     started = stripe_fake.subscriptions[subscription_id]["start_date"]
     answered = read_store(api, store, token)
-    assert_client_shape(answered, STORE, "the store")
+    assert_client_shape(answered["subscription"], "StoreSubscription")
     assert answered["subscription"] == {
         "id": subscription_id, "target": store["id"], "plan_id": "plan_pro", "pending_plan_id": None,
         "payment": {"currency": "USD", "market": "", "provider": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.client_shapes import PROFILE, PROFILE_DETAIL, assert_client_shape
+from tests.arky_types import assert_client_shape
 from tests.support import Api, counting_calls, latest_code
 
 
@@ -153,7 +153,7 @@ def test_logout_takes_the_session_off_the_profile(api: Api, owner: dict[str, Any
     staff_path = f"/v1/stores/{store['id']}/profiles/{named['profile']['id']}"
     staff = owner["access_token"]
     before = api.call("GET", staff_path, token=staff).body
-    assert_client_shape(before, PROFILE_DETAIL, "crm.profile.get")
+    assert_client_shape(before, "ProfileDetail")
     listed = before["profile"]["auth_tokens"]
     assert {t["id"] for t in listed} == {other["token"]["id"], verified["id"]}
     assert {t["token"] for t in listed} == {""}
@@ -165,7 +165,7 @@ def test_logout_takes_the_session_off_the_profile(api: Api, owner: dict[str, Any
     assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
     after = api.call("GET", staff_path, token=staff).body["profile"]
     assert [t["id"] for t in after["auth_tokens"]] == [other["token"]["id"]]
-    assert_client_shape(after, PROFILE, "the profile")
+    assert_client_shape(after, "Profile")
     revoked = api.call("DELETE", f"{staff_path}/sessions/{verified['id']}", token=staff)
     assert revoked.status == 404 and revoked.error == "SESSION.NOT_FOUND"
     # A second logout with the ended session's token changes nothing.

@@ -8,12 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.client_shapes import (
-    AUDIENCE_ACCESS_RESPONSE,
-    AUDIENCE_SUBSCRIBE_RESPONSE,
-    PROFILE_DETAIL,
-    assert_client_shape,
-)
+from tests.arky_types import assert_client_shape
 from tests.support import Api, counting_calls, latest_code
 
 AUDIENCE_FIELDS = {"id", "store_id", "key", "status", "type"}
@@ -169,8 +164,8 @@ def test_subscriptions_come_in_the_client_shape_everywhere(api: Api, owner: dict
     me = api.call("GET", f"/v1/storefront/{store['id']}/profiles/me", token=bearer).body
     detail = api.call("GET", f"/v1/stores/{store['id']}/profiles/{profile['id']}", token=owner["access_token"]).body
     assert access["subscription"] == subscription
-    assert_client_shape(subscribed.body, AUDIENCE_SUBSCRIBE_RESPONSE, "storefront.crm.audience.subscribe")
-    assert_client_shape(access, AUDIENCE_ACCESS_RESPONSE, "storefront.crm.audience.checkAccess")
-    assert_client_shape(me, PROFILE_DETAIL, "storefront.crm.profile.getMe")
+    assert_client_shape(subscribed.body, "AudienceSubscribeResponse")
+    assert_client_shape(access, "AudienceAccessResponse")
+    assert_client_shape(me, "ProfileDetail")
     assert me["audience_subscriptions"] == [subscription]
     assert detail["audience_subscriptions"] == [subscription]
