@@ -7,7 +7,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.arky.schemas.common import Deleted
-from storecrm.arky.schemas.integrations import IntegrationOut
+from storecrm.arky.schemas.integrations import IntegrationOut, OAuthDisconnected
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
@@ -57,8 +57,8 @@ def oauth_connect(storeId: str, body: OAuthConnect) -> IntegrationOut:  # noqa: 
 
 @app.post("/v1/stores/<storeId>/oauth/disconnect", summary="Forget a provider's OAuth tokens",
           tags=["Integrations"], responses=STAFF_CHANGE)
-def oauth_disconnect(storeId: str, body: OAuthDisconnect) -> IntegrationOut:  # noqa: N803
-    return IntegrationOut.of(integration_service().disconnect(principal(app), storeId, body))
+def oauth_disconnect(storeId: str, body: OAuthDisconnect) -> OAuthDisconnected:  # noqa: N803
+    return OAuthDisconnected.of_disconnected(integration_service().disconnect(principal(app), storeId, body))
 
 
 lambda_handler = lambda_entry(app)

@@ -57,8 +57,12 @@ def list_locations(
     storeId: str,  # noqa: N803
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    after: Annotated[str | None, Query(max_length=36, description=(
+        "The id of the last location the caller holds: the page after it (how the arky client pages, "
+        "since it reads neither a cursor field nor headers)"))] = None,
 ) -> Response[list[LocationOut]]:
-    found, next_cursor = location_service().list(principal(app), storeId, LocationQuery(limit=limit, cursor=cursor))
+    found, next_cursor = location_service().list(principal(app), storeId,
+                                                 LocationQuery(limit=limit, cursor=cursor, after=after))
     return Response(200, content_types.APPLICATION_JSON, [LocationOut.of(loc) for loc in found],
                     headers={NEXT_CURSOR_HEADER: next_cursor} if next_cursor else None)
 

@@ -50,7 +50,9 @@ def list_media(storeId: str, limit: LimitParam = 20, cursor: CursorParam = None,
           tags=[TAG], responses=STAFF_UPLOAD)
 def upload_media(storeId: str,  # noqa: N803
                  files: Annotated[list[UploadFile] | UploadFile | None, File(description="The files")] = None,
-                 urls: Annotated[list[str] | str | None, Form(description="Not supported: upload the files")] = None,
+                 urls: Annotated[list[str] | str | None, Form(description=(
+                     "Up to 3 URLs of files to fetch and store like uploaded ones (https; public addresses only; "
+                     "at most 6 MB in all with the files, within 8 s)"))] = None,
                  ) -> list[MediaOut]:
     # Powertools gives one part as itself, several as a list.
     parts = files if isinstance(files, list) else [files] if files is not None else []

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import requests
 from localrunner.fake_stripe import sign_stripe_payload
 from localrunner.runner import LOCAL_BILLING_KEYS
+from tests.arky_types import assert_client_shape
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_profile_flows import _get, _post, _store
 from tests.e2e.test_storefront_client_calls import _owner_token
@@ -50,8 +51,15 @@ def test_a_store_subscribes_to_a_plan_and_opens_the_billing_portal(runner_url: s
         "Content-Type": "application/json",
         "Stripe-Signature": sign_stripe_payload(payload, LOCAL_BILLING_KEYS["webhook_secret"])})
     assert applied.status_code == 200 and applied.json()["outcome"] == "applied", applied.text
-    assert _get(admin, owner).json()["subscription"] == {
+    # store.getStore: the client's StoreSubscription, with the fields answered before beside it
+    answered = _get(admin, owner).json()
+    assert_client_shape(answered["subscription"], "StoreSubscription")
+    subscription = answered["subscription"]
+    assert {k: subscription[k] for k in ("plan_id", "status", "current_period_end", "cancel_at_period_end")} == {
         "plan_id": "plan_pro", "status": "active", "current_period_end": period_end, "cancel_at_period_end": False}
+    assert subscription["id"] == "sub_billing_shop" and subscription["target"] == store_id
+    assert subscription["end_date"] == period_end and subscription["pending_plan_id"] is None
+    assert subscription["payment"]["provider"]["profile_id"] == session["customer"]
 
     # store.createPortalSession({return_url})
     portal = _post(f"{admin}/subscription/portal", {"return_url": "http://localhost:5173/settings"}, owner)

@@ -49,7 +49,8 @@ def _shape(profile: dict[str, Any], session_id: str, session_created_at: int) ->
     the rest must be equal. The id must be random: no time in it to compare with `created_at`."""
     assert uuid.UUID(profile["id"]).version == 4, profile["id"]
     assert profile["created_at"] == profile["updated_at"] == session_created_at
-    assert profile["auth_tokens"] == [{"id": session_id, "created_at": session_created_at, "verified": False}]
+    assert profile["auth_tokens"] == [{"id": session_id, "created_at": session_created_at, "verified": False,
+                                       "token": ""}]
     return {k: v for k, v in profile.items() if k not in ("id", "email", "auth_tokens", "created_at", "updated_at")}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.arky_types import assert_client_shape
 from tests.integration.conftest import login
 from tests.integration.test_webhooks import table_text
 from tests.support import Api, counting_calls
@@ -231,6 +232,8 @@ def test_oauth_connect_and_disconnect(api: Api, owner: dict[str, Any], store: di
 
     gone = api.call("POST", f"/v1/stores/{store['id']}/oauth/disconnect", {"provider": "google"}, token=token)
     assert gone.status == 200 and "access_token" not in gone.body["provider"]
+    assert_client_shape(gone.body, "{ disconnected: boolean }")
+    assert gone.body["disconnected"] is True
     assert gone.body["provider"]["client_secret"] == "****7777"
 
 

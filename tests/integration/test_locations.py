@@ -53,6 +53,14 @@ def test_location_list_pages(api: Api, owner: dict[str, Any], store: dict[str, A
     assert len(first.body) == 2 and first.headers["x-next-cursor"]
     second = api.call("GET", base, token=token, query={"limit": 2, "cursor": first.headers["x-next-cursor"]})
     assert [loc["id"] for loc in first.body + second.body] == made and "x-next-cursor" not in second.headers
+    # The arky client reads neither the header nor a cursor field: it passes the last id it holds as `after`
+    # (location.list({params: {limit, after}})) until a page is shorter than its limit.
+    by_id = [loc["id"] for loc in api.call("GET", base, token=token, query={"limit": 2}).body]
+    rest = api.call("GET", base, token=token, query={"limit": 2, "after": by_id[-1]})
+    assert rest.status == 200 and [loc["id"] for loc in rest.body] == made[2:]
+    assert api.call("GET", base, token=token, query={"limit": 2, "after": made[2]}).body == []
+    api.call("DELETE", f"{base}/{made[0]}", token=token)  # the id need not be a location any more
+    assert [loc["id"] for loc in api.call("GET", base, token=token, query={"after": made[0]}).body] == made[1:]
 
 
 def test_location_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
@@ -67,7 +75,8 @@ def test_location_bad_input(api: Api, owner: dict[str, Any], store: dict[str, An
     for body in [{"id": "other-id"}, {"key": "?"}, {"address": {"country": "United States"}}]:
         reply = api.call("PUT", f"{base}/{location['id']}", body, token=token)
         assert reply.status == 400, (body, reply.body)
-    for query in ({"cursor": "nope"}, {"limit": 0}, {"limit": 101}):
+    for query in ({"cursor": "nope"}, {"limit": 0}, {"limit": 101}, {"after": "not-an-id"},
+                  {"after": location["id"], "cursor": "nope"}):
         assert api.call("GET", base, token=token, query=query).status == 400, query
     assert api.call("GET", f"{base}/not-a-location", token=token).status == 404
 

@@ -234,7 +234,7 @@ def test_a_one_time_price_is_a_purchase_that_never_ends(api: Api, provisioned: A
     granted = access(api, store, lifetime, shopper)
     assert granted["has_access"] is True
     subscription = granted["subscription"]
-    assert (subscription["status"], subscription["plan_id"], subscription["end_date"]) == ("active", "lifetime", None)
+    assert (subscription["status"], subscription["plan_id"], subscription["end_date"]) == ("active", "lifetime", 0)
     assert subscription["payment"] == {"currency": "USD", "market": "", "provider": {
         "type": "stripe", "profile_id": completed["data"]["object"]["customer"], "subscription_id": None,
         "price_id": "lifetime"}}

@@ -215,6 +215,12 @@ def test_logout_ends_the_token_at_once(api: Api, store: dict[str, Any]) -> None:
     assert_error(api.call("POST", f"{SDK}/customer/refresh", {"site_id": store["id"]}, token=token), 401)
     assert_error(api.call("POST", f"{SDK}/auth/logout", {"site_id": store["id"]}, token=token), 401)
     assert customer(api.call("POST", f"{SDK}/customer", {"site_id": store["id"]}, token=other))  # another session
+    # The profile lists only the session still live.
+    from storecrm.profiles.repositories.profiles import ProfileRepository
+
+    repository = ProfileRepository()
+    profile = repository.get(repository.id_for_email(store["id"], "reader@example.com") or "")
+    assert profile is not None and len(profile.auth_tokens) == 1
 
 
 def test_customer_routes_refuse_missing_bad_and_foreign_tokens(api: Api, owner: dict[str, Any],

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from localrunner.fake_stripe import FakeStripe, sign_stripe_payload
 
+from tests.arky_types import assert_client_shape
 from tests.integration.conftest import login
 from tests.integration.test_checkout import serialized_transactions  # noqa: F401 - a fixture used here
 from tests.support import Api
@@ -124,8 +125,17 @@ def test_subscribe_opens_checkout_on_one_customer_and_the_event_activates_the_pl
     assert answer.status == 200 and answer.body == {"received": True, "outcome": "applied"}, answer.body
     subscription_id = completed["data"]["object"]["subscription"]
     paid_until = stripe_fake.subscriptions[subscription_id]["current_period_end"]
-    assert read_store(api, store, token)["subscription"] == {
-        "plan_id": "plan_pro", "status": "active", "current_period_end": paid_until, "cancel_at_period_end": False}
+    customer_id = stripe_fake.subscriptions[subscription_id]["customer"]
+    started = stripe_fake.subscriptions[subscription_id]["start_date"]
+    answered = read_store(api, store, token)
+    assert_client_shape(answered["subscription"], "StoreSubscription")
+    assert answered["subscription"] == {
+        "id": subscription_id, "target": store["id"], "plan_id": "plan_pro", "pending_plan_id": None,
+        "payment": {"currency": "USD", "market": "", "provider": {
+            "type": "stripe", "profile_id": customer_id, "subscription_id": subscription_id,
+            "price_id": "price_pro_monthly"}},
+        "status": "active", "start_date": started, "end_date": paid_until, "token": "", "source": "signup",
+        "current_period_end": paid_until, "cancel_at_period_end": False}
     # Shoppers do not see the store's plan.
     assert api.call("GET", f"/v1/storefront/{store['id']}").body["subscription"] is None
     [event] = store_events(store["id"])

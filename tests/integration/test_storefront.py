@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.arky_types import assert_client_shape
 from tests.support import Api, counting_calls, latest_code
 
 
@@ -135,3 +136,38 @@ def test_me_lists_only_what_the_session_may_see(api: Api, owner: dict[str, Any],
     other = api.call("POST", _sf(store, "/profiles/identify"), {}).body
     assert api.call("GET", _sf(store, "/profiles/me"), token=other["token"]["token"]).body[
         "audience_subscriptions"] == []
+
+
+def test_logout_takes_the_session_off_the_profile(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    """Profiles list only live sessions, with the client's ProfileAuthToken and ProfileVerificationCode fields
+    (their secrets empty); a session ended by logout is gone from the list, and revoking it is the 404 of a
+    session that does not exist."""
+    named = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
+                                                                "email": "leaver@example.com", "verify": True}).body
+    verified = api.call("POST", _sf(store, "/profiles/verify"), {"store_id": store["id"],
+                                                                 "code": latest_code("leaver@example.com")},
+                        token=named["token"]["token"]).body
+    # Another device names the email: a second (unverified) session on the same profile.
+    other = api.call("POST", _sf(store, "/profiles/identify"), {"store_id": store["id"], "market": "us",
+                                                                "email": "leaver@example.com", "verify": False}).body
+    staff_path = f"/v1/stores/{store['id']}/profiles/{named['profile']['id']}"
+    staff = owner["access_token"]
+    before = api.call("GET", staff_path, token=staff).body
+    assert_client_shape(before, "ProfileDetail")
+    listed = before["profile"]["auth_tokens"]
+    assert {t["id"] for t in listed} == {other["token"]["id"], verified["id"]}
+    assert {t["token"] for t in listed} == {""}
+    assert [c["code"] for c in before["profile"]["verification_codes"]] == [""]
+
+    with counting_calls() as calls:
+        out = api.call("POST", _sf(store, "/profiles/logout"), token=verified["token"])
+    assert out.body == {"logged_out": True}
+    assert calls.calls == ["dynamodb.BatchGetItem", "dynamodb.TransactWriteItems"]
+    after = api.call("GET", staff_path, token=staff).body["profile"]
+    assert [t["id"] for t in after["auth_tokens"]] == [other["token"]["id"]]
+    assert_client_shape(after, "Profile")
+    revoked = api.call("DELETE", f"{staff_path}/sessions/{verified['id']}", token=staff)
+    assert revoked.status == 404 and revoked.error == "SESSION.NOT_FOUND"
+    # A second logout with the ended session's token changes nothing.
+    assert api.call("POST", _sf(store, "/profiles/logout"), token=verified["token"]).body == {"logged_out": False}
+    assert api.call("GET", staff_path, token=staff).body["profile"]["auth_tokens"] == after["auth_tokens"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.arky_types import assert_client_shape
 from tests.support import Api, counting_calls, latest_code
 
 AUDIENCE_FIELDS = {"id", "store_id", "key", "status", "type"}
@@ -156,12 +157,15 @@ def test_subscriptions_come_in_the_client_shape_everywhere(api: Api, owner: dict
     assert subscription == {
         "id": subscription["id"], "store_id": store["id"], "profile_id": profile["id"], "audience_id": beta["id"],
         "plan_id": "", "pending_plan_id": None, "payment": {"currency": "", "market": "", "provider": None},
-        "status": "active", "start_date": subscription["created_at"], "end_date": None, "token": "",
+        "status": "active", "start_date": subscription["created_at"], "end_date": 0, "token": "",
         "source": "signup", "created_at": subscription["created_at"], "updated_at": subscription["updated_at"]}
     # storefront.crm.audience.checkAccess({id}), storefront.crm.profile.getMe(), staff crm.get({id})
     access = api.call("GET", _sf(store, f"/{beta['id']}/access"), token=bearer).body
     me = api.call("GET", f"/v1/storefront/{store['id']}/profiles/me", token=bearer).body
     detail = api.call("GET", f"/v1/stores/{store['id']}/profiles/{profile['id']}", token=owner["access_token"]).body
     assert access["subscription"] == subscription
+    assert_client_shape(subscribed.body, "AudienceSubscribeResponse")
+    assert_client_shape(access, "AudienceAccessResponse")
+    assert_client_shape(me, "ProfileDetail")
     assert me["audience_subscriptions"] == [subscription]
     assert detail["audience_subscriptions"] == [subscription]

@@ -302,7 +302,7 @@ def media_library() -> MediaLibrary:
     from storecrm.media.media import MediaLibrary
     from storecrm.media.repositories.media import MediaRepository
 
-    return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings())
+    return MediaLibrary(MediaRepository(), ObjectStore(), store_guard(), settings(), fetcher=outbound)
 
 
 @lru_cache(maxsize=1)

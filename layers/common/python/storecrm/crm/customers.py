@@ -36,6 +36,7 @@ from storecrm.messaging.models.audiences import Subscription
 from storecrm.messaging.profile_sessions import (
     LISTED,
     check_live_session,
+    end_listed_session,
     listing_session,
     session_summary,
     store_budget,
@@ -277,7 +278,7 @@ class Customers:
     def logout(self, store_id: str, caller: Principal) -> None:
         """Ends the token's session; its tokens stop working at once. An ended session is a 401."""
         session_id = customer_session_id(caller, store_id)
-        if not self.sessions.end(session_id, "profile", caller.subject):
+        if not end_listed_session(self.profiles, self.session_store, store_id, caller.subject, session_id):
             raise Unauthorized("The session has ended; start a new one", "GENERAL.INVALID_TOKEN")
 
     # ------------------------------------------------------------------ the customer

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -29,6 +29,7 @@ from storecrm.kernel.fields import Command, SortDirection, WholeNumber
 from storecrm.kernel.file_types import HEAD_BYTES, FileType, identify
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.rules import refuse_control_characters
+from storecrm.media.media_fetch import UrlFetcher, fetch_files
 from storecrm.media.models.media import Media, MediaUpload
 from storecrm.stores.permissions import Action
 from storecrm.stores.plan_limits import check_bytes_room
@@ -185,11 +186,13 @@ class _ListPosition(Model):
 
 # ---------------------------------------------------------------- service
 class MediaLibrary:
-    def __init__(self, media: MediaRepository, objects: ObjectStore, guard: StoreGuard, config: Settings) -> None:
+    def __init__(self, media: MediaRepository, objects: ObjectStore, guard: StoreGuard, config: Settings,
+                 fetcher: Callable[[], UrlFetcher] | None = None) -> None:
         self.media = media
         self.objects = objects
         self.guard = guard
         self.config = config
+        self.fetcher = fetcher  # made on first use: its TLS imports stay out of the cold start
 
     def link(self, media: Media) -> str:
         """The operator's public base URL and the key (the object's own headers apply), or else a presigned GET
@@ -202,10 +205,16 @@ class MediaLibrary:
     def upload(self, principal: Principal, store_id: str, files: Sequence[IncomingFile],
                urls: Sequence[str] = ()) -> list[Media]:
         """Files sent in the request: checked, stored, then recorded with the usage in one transaction (calls:
-        the store access, one PutObject a file, the transaction)."""
+        the store access, one PutObject a file, the transaction). Files named by `urls` are fetched once the
+        store access passed (media/media_fetch.py), then checked and stored like the others."""
+        entered = None
         if urls:
-            # Fetching a URL the caller names would make this function a proxy into wherever it runs.
-            raise ValidationFailed.on("urls", "uploading from a URL is not supported; send the file itself")
+            if self.fetcher is None:
+                raise ValidationFailed.on("urls", "uploading from a URL is not available here; send the file itself")
+            entered = self._enter(principal, store_id, Action.MANAGE_MEDIA)  # nobody else makes it fetch
+            room = MAX_DIRECT_BYTES - sum(len(f.data) for f in files)
+            files = [*files, *[IncomingFile(f.name, f.content_type, f.data)
+                               for f in fetch_files(self.fetcher(), urls, room)]]
         if not files:
             raise ValidationFailed.on("files", "send at least one file part named files")
         if len(files) > MAX_FILES:
@@ -216,7 +225,7 @@ class MediaLibrary:
         found = [checked_file(f.name, f.data, declared=f.content_type) for f in files]
         files = [IncomingFile(f.name, f.content_type, passive_svg(f.name, f.data)) if kind.mime_type == SVG else f
                  for f, kind in zip(files, found, strict=True)]
-        access, usage = self._enter(principal, store_id, Action.MANAGE_MEDIA)
+        access, usage = entered or self._enter(principal, store_id, Action.MANAGE_MEDIA)
         adding = sum(len(f.data) for f in files)
         cap = check_bytes_room(access.store, usage.bytes, adding)
         at = now()

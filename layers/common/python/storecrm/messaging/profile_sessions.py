@@ -24,7 +24,7 @@ from storecrm.clock import now
 from storecrm.identity.auth import Principal, own_session_id
 from storecrm.identity.codes import CodeScope
 from storecrm.identity.models.accounts import CodeSummary, Session, SessionSummary
-from storecrm.kernel.errors import NotFound, Unauthorized
+from storecrm.kernel.errors import Conflict, NotFound, Unauthorized
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.messaging import subscriptions
 from storecrm.messaging.models.audiences import Subscription
@@ -160,7 +160,7 @@ class ProfileSessions:
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
-        return self.sessions.end(caller.session_id, "profile", profile_id)
+        return end_listed_session(self.profiles, self.session_store, store_id, profile_id, caller.session_id)
 
     # ------------------------------------------------------------------ helpers
     def _create(self, store_id: str, *, email: str | None, verified: bool, code: CodeSummary | None = None,
@@ -204,6 +204,35 @@ class ProfileSessions:
             return None
         own_session_id(caller, store_id)
         return caller.subject
+
+
+def end_listed_session(profiles: ProfileRepository, session_store: SessionRepository, store_id: str,
+                       profile_id: str, session_id: str) -> bool:
+    """Ends a profile's own session (a logout) and takes it off the profile's `auth_tokens` in one transaction,
+    so the profile lists only live sessions (calls: a BatchGetItem of the profile and the session, the
+    transaction; read again if the profile changed meanwhile). False when the session had ended already."""
+    session_key = session_store.item_key(session_id)
+    for _ in range(3):
+        profile, _, found = profiles.load(profile_id, store_id, None, extra=[session_key])
+        session = session_store.from_item(found.get(session_key))
+        if session is None or session.owner_kind != "profile" or session.owner_id != profile_id:
+            return False
+        if profile is None:  # its erasure ends the sessions; this one goes now
+            session_store.delete(session_id)
+            metrics.count(metrics.SESSIONS_REVOKED)
+            return True
+        unlisted = profile.model_copy(update={
+            "auth_tokens": [t for t in profile.auth_tokens if t.id != session_id],
+            "revision": profile.revision + 1, "updated_at": now()})
+        try:
+            profiles.revoke_sessions(unlisted, profile, [session_key])
+        except Conflict as changed:
+            if changed.code != "PROFILE.CONFLICT":  # another write to the profile came first: read it again
+                raise
+            continue
+        metrics.count(metrics.SESSIONS_REVOKED)
+        return True
+    raise Conflict("The profile changed meanwhile; log out again", "PROFILE.CONFLICT")
 
 
 def check_live_session(session: Session | None, profile: Profile | None, store_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from storecrm.clock import new_id, now
 from storecrm.identity.auth import Principal
@@ -48,6 +48,16 @@ class LocationChanges(Command):
 class LocationQuery(Command):
     limit: int = Field(default=100, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)
+    # The arky client reads the list as a plain array and never sees the next-cursor header: it pages by
+    # passing the id of the last location it holds (ids are time-ordered, the list is in id order).
+    after: str | None = Field(default=None, pattern=r"^[0-9a-fA-F-]{36}$",
+                              description="The id of the last location of the previous page")
+
+    @model_validator(mode="after")
+    def _one_position(self) -> LocationQuery:
+        if self.cursor is not None and self.after is not None:
+            raise ValueError("send either cursor or after, not both")
+        return self
 
 
 class _ListPosition(Model):
@@ -69,7 +79,10 @@ class LocationService:
         """Oldest first: the access check, then one Query."""
         self.guard.enter(principal, store_id, Action.READ_STORE)
         start = cursors.decode(q.cursor, _ListPosition)
-        found, last = self.locations.page(store_id, limit=q.limit, after=start.key if start else None)
+        position = start.key if start else None
+        if q.after is not None:
+            position = self.locations.position_after(store_id, q.after.lower())
+        found, last = self.locations.page(store_id, limit=q.limit, after=position)
         return found, cursors.encode(_ListPosition(key=last)) if last else None
 
     def get(self, principal: Principal, store_id: str, location_id: str) -> Location:

@@ -41,9 +41,18 @@ LIVE = ("active", "cancellation_scheduled")
 
 def subscription_event(store: Store) -> OutboxEvent:
     assert store.subscription is not None
-    public = store.subscription.model_dump(exclude={"stripe_subscription_id"})
+    public = store.subscription.model_dump(exclude={"stripe_subscription_id", "start_date"})
     return OutboxEvent.new("store.updated", store.id, {"store_id": store.id, "change": "subscription",
                                                        "subscription": public})
+
+
+def _start_date(stripe_sub: dict[str, Any], current: StoreSubscription | None, event_at: int) -> int:
+    """Stripe's start of the subscription; without one, the start already kept for it, else this event's time."""
+    if stripe_sub.get("start_date"):
+        return int(stripe_sub["start_date"])
+    if current is not None and current.start_date and current.stripe_subscription_id == stripe_sub.get("id"):
+        return current.start_date
+    return event_at
 
 
 class StoreBilling:
@@ -146,7 +155,8 @@ class StoreBilling:
                                      deleted),
             current_period_end=period_end(stripe_sub),
             cancel_at_period_end=bool(stripe_sub.get("cancel_at_period_end")),
-            stripe_subscription_id=stripe_sub.get("id"))
+            stripe_subscription_id=stripe_sub.get("id"),
+            start_date=_start_date(stripe_sub, store.subscription, event_at))
         current = store.subscription
         if current is not None and current.stripe_subscription_id not in (None, subscription.stripe_subscription_id) \
                 and current.status in LIVE and subscription.status not in LIVE:

@@ -24,3 +24,13 @@ class IntegrationOut(Out):
             **integration.model_dump(include={"id", "store_id", "key", "category", "active", "created_at",
                                               "updated_at"}),
             "provider": {"type": integration.type, **integration.settings, **integration.secret_hints}})
+
+
+class OAuthDisconnected(IntegrationOut):
+    """arky-sdk 0.9.1 `oauthDisconnect` reads `{disconnected: boolean}`; the integration's fields stay beside it."""
+
+    disconnected: bool = Field(description="True: the provider's tokens are forgotten (also when none were kept)")
+
+    @classmethod
+    def of_disconnected(cls, integration: Integration) -> OAuthDisconnected:
+        return cls.model_validate({**IntegrationOut.of(integration).model_dump(), "disconnected": True})

@@ -4,9 +4,24 @@ storefront.py beside this module)."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from storecrm.arky.schemas.common import Out
 from storecrm.identity.models.accounts import CodeSummary, SessionSummary
 from storecrm.profiles.models.profiles import Profile, ProfileStatus, PromoUsage, TaxonomyEntry
+
+
+class ProfileSessionOut(SessionSummary):
+    """The client's ProfileAuthToken: its `token` is there for typed code and always empty (no answer carries a
+    session's token but the one that opened it)."""
+
+    token: str = Field(default="", description="Always empty: a session's tokens are never listed")
+
+
+class ProfileCodeOut(CodeSummary):
+    """The client's ProfileVerificationCode: its `code` is there for typed code and always empty."""
+
+    code: str = Field(default="", description="Always empty: login codes are never listed")
 
 
 class ProfileOut(Out):
@@ -17,8 +32,9 @@ class ProfileOut(Out):
     status: ProfileStatus
     taxonomies: list[TaxonomyEntry]
     promo_usage: list[PromoUsage]
-    auth_tokens: list[SessionSummary]
-    verification_codes: list[CodeSummary]
+    auth_tokens: list[ProfileSessionOut] = Field(description="The profile's live sessions, newest first (ids and "
+                                                             "dates; `token` always empty)")
+    verification_codes: list[ProfileCodeOut] = Field(description="Its latest login codes (`code` always empty)")
     created_at: int
     updated_at: int
 

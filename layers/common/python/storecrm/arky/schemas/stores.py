@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from storecrm.arky.schemas.common import Out
@@ -10,13 +12,58 @@ from storecrm.kernel.models.addresses import Address
 from storecrm.stores.mail_quota import MailQuota
 from storecrm.stores.models.locations import Location
 from storecrm.stores.models.stores import Language, Market, Store, StoreEmails, StoreStatus, StoreSubscriptionStatus
+from storecrm.stores.plans import plan_named
+
+
+class StoreSubscriptionProviderOut(Model):
+    type: Literal["stripe"]
+    profile_id: str = Field(description="The store's customer id on the operator's Stripe account")
+    subscription_id: str | None = None
+    price_id: str | None = None
+
+
+class StoreSubscriptionPaymentOut(Model):
+    currency: str = Field(description="The plan's currency (empty when the plan is no longer configured)")
+    market: str = Field(description="Always empty: plans are not sold per market")
+    provider: StoreSubscriptionProviderOut | None = None
 
 
 class StoreSubscriptionOut(Model):
+    """The arky client's StoreSubscription, and the fields this API answered before (kept beside them)."""
+
+    id: str = Field(description="Stripe's subscription id (the store's id if Stripe named none)")
+    target: str = Field(description="The store the plan is for (its id)")
     plan_id: str
+    pending_plan_id: str | None = Field(description="Always null: plan changes go through Stripe's portal and "
+                                                    "apply when Stripe reports them")
+    payment: StoreSubscriptionPaymentOut
     status: StoreSubscriptionStatus
+    start_date: int = Field(description="When the subscription started (Stripe's start_date)")
+    end_date: int = Field(description="The end of the paid period (current_period_end); 0 when Stripe gave none")
+    token: str = Field(description="Always empty: nothing about a store's plan is confirmed by a token")
+    source: Literal["signup"] = Field(description="Always signup: stores subscribe themselves through Checkout")
     current_period_end: int | None
     cancel_at_period_end: bool
+
+    @classmethod
+    def of(cls, store: Store) -> StoreSubscriptionOut | None:
+        subscription = store.subscription
+        if subscription is None:
+            return None
+        plan = plan_named(subscription.plan_id)
+        provider = None
+        if store.stripe_customer_id:
+            provider = StoreSubscriptionProviderOut(type="stripe", profile_id=store.stripe_customer_id,
+                                                    subscription_id=subscription.stripe_subscription_id,
+                                                    price_id=plan.provider_price_id if plan else None)
+        return cls(id=subscription.stripe_subscription_id or store.id, target=store.id, plan_id=subscription.plan_id,
+                   pending_plan_id=None, status=subscription.status, source="signup", token="",
+                   payment=StoreSubscriptionPaymentOut(currency=plan.currency if plan else "", market="",
+                                                       provider=provider),
+                   start_date=subscription.start_date or store.billing_event_at or store.created_at,
+                   end_date=subscription.current_period_end or 0,
+                   current_period_end=subscription.current_period_end,
+                   cancel_at_period_end=subscription.cancel_at_period_end)
 
 
 class MailQuotaOut(Model):
@@ -46,7 +93,8 @@ class StoreOut(Out):
 
     @classmethod
     def of(cls, store: Store, quota: MailQuota | None = None) -> StoreOut:
-        return cls.model_validate({**store.model_dump(), "mail_quota": vars(quota) if quota else None})
+        return cls.model_validate({**store.model_dump(), "subscription": StoreSubscriptionOut.of(store),
+                                   "mail_quota": vars(quota) if quota else None})
 
     @classmethod
     def for_staff(cls, staff_store: tuple[Store, MailQuota]) -> StoreOut:

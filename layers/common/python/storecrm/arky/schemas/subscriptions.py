@@ -21,7 +21,8 @@ class SubscriptionProviderOut(Out):
 class SubscriptionPaymentOut(Out):
     currency: str = Field(description="Empty for free audiences")
     market: str = Field(description="Empty: audience prices are not per market")
-    provider: SubscriptionProviderOut | None = None
+    provider: SubscriptionProviderOut | None = Field(
+        default=None, description="null when nobody paid (free audiences): the client's optional field")
 
 
 class SubscriptionOut(Out):
@@ -37,7 +38,8 @@ class SubscriptionOut(Out):
     payment: SubscriptionPaymentOut
     status: SubscriptionStatus
     start_date: int
-    end_date: int | None = Field(description="Paid up to; null when open-ended (free, or a one-time purchase)")
+    end_date: int = Field(description="Paid up to; 0 when open-ended (a free audience, or a one-time purchase): "
+                                      "no end, so read `status` or `has_access`, never `end_date`, for access")
     token: str = Field(description="Always empty: mailed links carry their own signed tokens")
     source: SubscriptionSource
     created_at: int
@@ -55,5 +57,5 @@ class SubscriptionOut(Out):
             audience_id=subscription.audience_id, plan_id=subscription.price_id or "",
             payment=SubscriptionPaymentOut(currency=subscription.currency or "", market="", provider=provider),
             status=subscription.status, start_date=subscription.subscribed_at,
-            end_date=subscription.current_period_end, token="", source=subscription.source,
+            end_date=subscription.current_period_end or 0, token="", source=subscription.source,
             created_at=subscription.created_at, updated_at=subscription.updated_at)

@@ -34,6 +34,8 @@ class StoreSubscription(Model):
     current_period_end: int | None = None
     cancel_at_period_end: bool = False
     stripe_subscription_id: str | None = None
+    # Stripe's `start_date` of the subscription (else when it was first seen); the arky client's start_date.
+    start_date: int | None = None
 
 
 class Store(Entity):

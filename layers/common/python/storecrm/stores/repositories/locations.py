@@ -49,6 +49,12 @@ class LocationRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return locations, last
 
+    @staticmethod
+    def position_after(store_id: str, location_id: str) -> Position:
+        """Where a page after this location starts (the location need not exist any more)."""
+        pk, sk = keys.location(store_id, location_id)
+        return {"PK": pk, "SK": sk}
+
     def create(self, location: Location) -> None:
         self.table.transact([put(_item(location), unless_exists=Conflict("Location id collision")),
                              put(_marker(location), unless_exists=_key_taken(location.key))])
