@@ -706,6 +706,8 @@ BUDGETS: dict[str, Budget | None] = {
     "stripe event (ignored type)": None,
     "create email template": WRITE,
     "list email templates": LIST,
+    "create taxonomy": WRITE,
+    "list taxonomies": LIST,
     "create audience": WRITE,
     "list audiences": LIST,
     "add audience subscriber": WRITE,
@@ -897,6 +899,9 @@ STEPS: list[Step] = [
         "key": f.slug("tpl"), "subject": {"en": "Hello"}, "body": "<p>Hi {{email}}</p>", "from_name": "Shop",
         "from_email": "shop@example.com"}, token=f.token)),
     ("list email templates", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/email-templates", token=f.token)),
+    ("create taxonomy", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/taxonomies", {
+        "key": f.slug("tax"), "schema": [{"key": "size", "type": "text", "value": ["S", "M"]}]}, token=f.token)),
+    ("list taxonomies", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/taxonomies", token=f.token)),
     ("create audience", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/audiences", {"key": f.slug("aud")},
                                          token=f.token)),
     ("list audiences", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/audiences", token=f.token)),

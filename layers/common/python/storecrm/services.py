@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from storecrm.domain.store_mail import StoreMail
     from storecrm.domain.storefront import StorefrontService
     from storecrm.domain.stores import StoreService
+    from storecrm.domain.taxonomies import TaxonomyService, TaxonomyValues
     from storecrm.domain.team import TeamService
     from storecrm.domain.webhooks import WebhookService
     from storecrm.gateways.outbound import Outbound
@@ -229,7 +230,7 @@ def profile_service() -> ProfileService:
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
-                          event_log=ProfileEventLog())
+                          event_log=ProfileEventLog(), taxonomy_values=taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -395,7 +396,7 @@ def product_service() -> ProductService:
     from storecrm.repositories.markets import MarketRepository
     from storecrm.repositories.products import ProductRepository
 
-    return ProductService(ProductRepository(), MarketRepository(), store_guard())
+    return ProductService(ProductRepository(), MarketRepository(), store_guard(), taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -413,7 +414,8 @@ def service_catalog_service() -> CatalogEntryService[Service]:
     from storecrm.domain.models.bookings import Service
     from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
-    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard())
+    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard(),
+                               taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -422,7 +424,8 @@ def provider_service() -> CatalogEntryService[Provider]:
     from storecrm.domain.models.bookings import Provider
     from storecrm.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
-    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard())
+    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard(),
+                               taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -612,6 +615,23 @@ def stripe_events() -> StripeEvents:
 
     return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository(),
                         order_payments())
+
+
+@lru_cache(maxsize=1)
+def taxonomy_service() -> TaxonomyService:
+    from storecrm.domain.taxonomies import TaxonomyService
+    from storecrm.repositories.taxonomies import TaxonomyRepository
+
+    return TaxonomyService(TaxonomyRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def taxonomy_values() -> TaxonomyValues:
+    """The check of profile, product and service taxonomy values against their taxonomies' schemas."""
+    from storecrm.domain.taxonomies import TaxonomyValues
+    from storecrm.repositories.taxonomies import TaxonomyRepository
+
+    return TaxonomyValues(TaxonomyRepository())
 
 
 def reset() -> None:

@@ -34,6 +34,7 @@ from storecrm.domain.references import referenced
 if TYPE_CHECKING:
     from storecrm.domain.models.commerce import Cart
     from storecrm.domain.models.orders import Order
+    from storecrm.domain.taxonomies import TaxonomyValues
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.events import ProfileEventLog
@@ -189,7 +190,8 @@ def _records_start(cursor: str | None) -> dict[str, str] | None:
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
                  subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
-                 photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None) -> None:
+                 photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None,
+                 taxonomy_values: TaxonomyValues | None = None) -> None:
         self.profiles = profiles
         self.sessions = sessions
         self.guard = guard
@@ -197,6 +199,7 @@ class ProfileService:
         self.commerce = commerce
         self.photos = photos  # a merged source's picture object goes when the target keeps its own
         self.event_log = event_log  # a merged source's events are the target's to erase
+        self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
         self.room = ProfileRoom(profiles, guard.stores)
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
@@ -204,7 +207,10 @@ class ProfileService:
         must fit under the plan's profile cap (its count read with the access check)."""
         marker = self.profiles.email_key(store_id, data.email)
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
-                                  extra=[marker, *self.room.keys(store_id)])
+                                  extra=[marker, *self.room.keys(store_id),
+                                         *self._taxonomy_keys(store_id, data.taxonomies)])
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, data.taxonomies, access.view.extras)
         existing_id = self.profiles.id_from_marker(access.view.extras.get(marker))
         if existing_id is None:
             slot = self.room.slot(access.store, access.view.extras)
@@ -274,7 +280,13 @@ class ProfileService:
         return orders, _records_cursor(last)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
-        current = self.get(principal, store_id, profile_id)
+        """Store, membership, profile and the taxonomies its new values name in one BatchGetItem."""
+        key = self.profiles.item_key(profile_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[key, *self._taxonomy_keys(store_id, changes.taxonomies)])
+        current = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, changes.taxonomies, access.view.extras)
         given = changes.model_dump(exclude_none=True)
         if not given:
             return current
@@ -285,6 +297,9 @@ class ProfileService:
         self.profiles.update(updated, current, [profile_event("profile.updated", updated,
                                                               changed=sorted(given))])
         return updated
+
+    def _taxonomy_keys(self, store_id: str, entries: list[TaxonomyEntry] | None) -> list[Key]:
+        return self.taxonomy_values.keys(store_id, entries) if self.taxonomy_values else []
 
     def merge(self, principal: Principal, store_id: str, target_id: str, request: MergeRequest) -> Profile:
         """The source is erased (GDPR): record, email marker, index items and sessions."""

@@ -14,6 +14,7 @@ from storecrm.domain.plan_limits import COUNT_CHANGED, ProfileSlot
 from storecrm.repositories import keys
 from storecrm.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.repositories.table import Item, Table, Write, check, delete, put, update
+from storecrm.repositories.taxonomy_use import use_items
 
 # Profile ids in index order, and the position to continue from.
 IdPage = tuple[list[str], dict[str, str] | None]
@@ -446,7 +447,9 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
     sort_values = keys.profile_sort_values(profile.created_at, profile.updated_at, profile.email)
     found += [(keys.profile_order_partition(profile.store_id, field), f"{sort_values[field]}#{profile.id}")
               for field in keys.PROFILE_ORDER_ENTRIES]
-    return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+    entries = {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+    # The taxonomies it carries know it uses them (their delete is refused while it does).
+    return {**entries, **use_items(profile.store_id, "PROFILE", profile.id, profile.taxonomies)}
 
 
 def index_keys(item: Item) -> list[keys.Key]:
