@@ -708,6 +708,9 @@ BUDGETS: dict[str, Budget | None] = {
     "list email templates": LIST,
     "create taxonomy": WRITE,
     "list taxonomies": LIST,
+    "create form": WRITE,
+    "list forms": LIST,
+    "list form submissions": LIST,
     "create audience": WRITE,
     "list audiences": LIST,
     "add audience subscriber": WRITE,
@@ -902,6 +905,11 @@ STEPS: list[Step] = [
     ("create taxonomy", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/taxonomies", {
         "key": f.slug("tax"), "schema": [{"key": "size", "type": "text", "value": ["S", "M"]}]}, token=f.token)),
     ("list taxonomies", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/taxonomies", token=f.token)),
+    ("create form", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/forms", {
+        "key": f.slug("form"), "schema": [{"key": "name", "type": "text", "required": True}]}, token=f.token)),
+    ("list forms", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/forms", token=f.token)),
+    ("list form submissions", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/forms/submissions",
+                                               token=f.token)),
     ("create audience", lambda f: f.http("POST", f"/v1/stores/{f.store_id}/audiences", {"key": f.slug("aud")},
                                          token=f.token)),
     ("list audiences", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/audiences", token=f.token)),

@@ -81,3 +81,29 @@ def test_taxonomies_without_a_schema_or_a_definition_take_any_values() -> None:
     free = TaxonomyEntry(taxonomy_id="t1", fields=[{"key": "anything", "type": "number", "value": 1e9}])
     check_taxonomy_values([free], {"t1": _taxonomy([])})
     check_taxonomy_values([free], {})
+
+
+def test_form_fields_against_the_form_schema() -> None:
+    from storecrm.domain.forms import check_form_fields
+    from storecrm.domain.models.forms import Form, FormField
+
+    form = Form(id="f", store_id="s", key="apply", created_at=1, updated_at=1, schema=[
+        {"key": "name", "type": "text", "required": True, "max": 5},
+        {"key": "cv", "type": "file"}, {"key": "team", "type": "select", "options": ["a", "b"]}])
+    check_form_fields(form, [FormField(key="name", type="text", value="Ada"),
+                             FormField(key="cv", type="file", value="media-1"),
+                             FormField(key="team", type="select", value="b")])
+    with pytest.raises(ValidationFailed) as refused:
+        check_form_fields(form, [FormField(key="name", type="text", value={"file": "..."}),
+                                 FormField(key="cv", type="file", value=["m1", "m2"]),
+                                 FormField(key="team", type="select", value="c")])
+    assert [(e.field, e.error) for e in refused.value.field_errors] == [
+        ("fields.0.value", "'name' must be a text"),
+        ("fields.1.value", "'cv' must be the id of a media file of the store"),
+        ("fields.2.value", "'team' must be one of 'a', 'b'")]
+    # A file where the schema has none is refused: the key is not a file field.
+    without_files = form.model_copy(update={"schema_fields": form.schema_fields[:1]})
+    with pytest.raises(ValidationFailed) as refused:
+        check_form_fields(without_files, [FormField(key="name", type="text", value="Ada"),
+                                          FormField(key="cv", type="file", value="media-1")])
+    assert [e.field for e in refused.value.field_errors] == ["fields.1.key"]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
+    from storecrm.domain.forms import FormService, StorefrontForms
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.jobs import JobFailures, Scheduler
     from storecrm.domain.locations import LocationService
@@ -632,6 +633,25 @@ def taxonomy_values() -> TaxonomyValues:
     from storecrm.repositories.taxonomies import TaxonomyRepository
 
     return TaxonomyValues(TaxonomyRepository())
+
+
+
+@lru_cache(maxsize=1)
+def form_service() -> FormService:
+    from storecrm.domain.forms import FormService
+    from storecrm.repositories.forms import FormRepository
+
+    return FormService(FormRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def storefront_forms() -> StorefrontForms:
+    from storecrm.domain.forms import StorefrontForms
+    from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.forms import FormRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return StorefrontForms(FormRepository(), StoreRepository(), SessionRepository())
 
 
 def reset() -> None:

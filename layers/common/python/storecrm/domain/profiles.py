@@ -33,6 +33,7 @@ from storecrm.domain.references import referenced
 
 if TYPE_CHECKING:
     from storecrm.domain.models.commerce import Cart
+    from storecrm.domain.models.forms import FormSubmission
     from storecrm.domain.models.orders import Order
     from storecrm.domain.taxonomies import TaxonomyValues
     from storecrm.repositories.audiences import AudienceRepository
@@ -106,6 +107,7 @@ class ProfileView:
     carts_cursor: str | None = None
     orders: list[Order] = field(default_factory=list)
     orders_cursor: str | None = None
+    form_submissions: list[FormSubmission] = field(default_factory=list)
 
 
 class MergeRequest(Command):
@@ -260,8 +262,11 @@ class ProfileService:
                              if facts.has_carts else ([], None))
         orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                                if facts.has_orders else ([], None))
+        # The newest form submissions, one more Query, only for a profile that submitted a form.
+        submissions = (self.commerce.form_submissions_page(store_id, profile_id, limit=DETAIL_LIST_CAP)
+                       if facts.has_form_submissions else [])
         return ProfileView(profile, listed, carts, _records_cursor(carts_last), orders,
-                           _records_cursor(orders_last))
+                           _records_cursor(orders_last), submissions)
 
     def carts(self, principal: Principal, store_id: str, profile_id: str,
               q: ProfileRecordsQuery) -> tuple[list[Cart], str | None]:

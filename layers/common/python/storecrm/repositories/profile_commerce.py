@@ -18,11 +18,13 @@ from storecrm.repositories.table import Item, Table, Write, delete, update
 
 if TYPE_CHECKING:
     from storecrm.domain.models import commerce as cart_models
+    from storecrm.domain.models import forms as form_models
     from storecrm.domain.models import orders as order_models
     from storecrm.repositories.carts import CartRepository
 else:  # the facts item is read by every profile find and detail; the carts and orders only by their routes
     cart_models = DeferredModule("storecrm.domain.models.commerce")
     order_models = DeferredModule("storecrm.domain.models.orders")
+    form_models = DeferredModule("storecrm.domain.models.forms")
 
 Position = dict[str, str]
 
@@ -38,7 +40,7 @@ ORDER_GONE = Conflict("An order of the merged profile was deleted meanwhile", "P
 
 
 def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: bool = False,
-                 orders: bool = False) -> Write:
+                 orders: bool = False, forms: bool = False) -> Write:
     """The facts item's update inside the transaction of the cart or order write that changes them: ADD
     keeps `open_carts` exact under concurrent writes, and the flags only turn on."""
     parts = ["#entity = :entity", "store_id = :store", "profile_id = :profile"]
@@ -47,7 +49,9 @@ def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: 
         parts.append("has_carts = :yes")
     if orders:
         parts.append("has_orders = :yes")
-    if carts or orders:
+    if forms:
+        parts.append("has_form_submissions = :yes")
+    if carts or orders or forms:
         values[":yes"] = True
     expression = "SET " + ", ".join(parts)
     if open_carts:
@@ -90,6 +94,13 @@ class ProfileCommerceRepository:
         orders = [o for item in page.items if (o := from_item(order_models.Order, item)) is not None]
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return orders, last
+
+    def form_submissions_page(self, store_id: str, profile_id: str, *,
+                              limit: int) -> list[form_models.FormSubmission]:
+        """Newest first: one Query on the profile's form submissions (GSI2)."""
+        page = self.table.query(keys.form_submissions_of(store_id, f"PROFILE#{profile_id}"), index="GSI2",
+                                limit=limit, forward=False)
+        return [s for item in page.items if (s := from_item(form_models.FormSubmission, item)) is not None]
 
     def orders_window(self, store_id: str, profile_id: str, *, offset: int, count: int,
                       counted: int) -> tuple[list[order_models.Order], int]:

@@ -93,6 +93,7 @@ class ProfileCommerce(Model):
     open_carts: int = 0
     has_carts: bool = False
     has_orders: bool = False
+    has_form_submissions: bool = False  # set by a form submission's transaction: the detail reads them only then
 
     @property
     def has_cart(self) -> bool:
