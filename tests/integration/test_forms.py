@@ -233,3 +233,39 @@ def test_budgets(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None
     with counting_calls() as calls:
         api.call("GET", _storefront(store, f"/{form['id']}"))
     assert calls.calls == ["dynamodb.BatchGetItem"]
+
+
+def test_cart_forms_are_checked_against_the_store_forms(api: Api, owner: dict[str, Any],
+                                                        store: dict[str, Any]) -> None:
+    form = _create(api, owner["access_token"], store)
+    ada = _shopper(api, store, "ada@example.com")
+    cart = api.call("POST", f"/v1/storefront/{store['id']}/carts/current", {"store_id": store["id"], "market": "us"},
+                    token=ada["token"]).body
+    path = f"/v1/storefront/{store['id']}/carts/{cart['id']}"
+    good = [{"form_id": form["id"], "fields": GOOD}]
+    reply = api.call("PUT", path, {"forms": good}, token=ada["token"])
+    assert reply.status == 200, reply.body
+    assert reply.body["forms"] == good
+    rival = login(api, "rival@example.com")["access_token"]
+    own = api.call("POST", "/v1/stores", {"key": "rival-shop", "timezone": "UTC", "billing_email": "r@example.com"},
+                   token=rival).body
+    foreign = _create(api, rival, own, {"key": "theirs"})
+    for forms, field in [
+        ([{"form_id": "unknown", "fields": []}], "forms.0.form_id"),
+        ([{"form_id": foreign["id"], "fields": []}], "forms.0.form_id"),
+        ([{"fields": GOOD}], "forms.0.form_id"),
+        ([{"form_id": form["id"], "fields": [GOOD[0], {"key": "guests", "type": "number", "value": 99}]}],
+         "forms.0.fields.1.value"),
+        ([{"form_id": form["id"], "fields": "name=Ada"}], "forms.0.fields"),
+        ([good[0], good[0]], "forms.1.form_id"),
+    ]:
+        reply = api.call("PUT", path, {"forms": forms}, token=ada["token"])
+        assert reply.status == 400, (forms, reply.body)
+        assert reply.body["validationErrors"][0]["field"] == field, (forms, reply.body)
+    assert api.call("GET", path, token=ada["token"]).body["forms"] == good
+    # The forms are read with the cart: no extra AWS call.
+    with counting_calls() as plain:
+        api.call("PUT", path, {"forms": []}, token=ada["token"])
+    with counting_calls() as checked:
+        api.call("PUT", path, {"forms": good}, token=ada["token"])
+    assert checked.calls == plain.calls

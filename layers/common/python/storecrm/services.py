@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from storecrm.domain.delivery import Dispatcher, EventFanout
     from storecrm.domain.due import DueScheduler
     from storecrm.domain.email_templates import EmailTemplateService
-    from storecrm.domain.forms import FormService, StorefrontForms
+    from storecrm.domain.forms import FormEntries, FormService, StorefrontForms
     from storecrm.domain.integrations import IntegrationService
     from storecrm.domain.jobs import JobFailures, Scheduler
     from storecrm.domain.locations import LocationService
@@ -534,7 +534,7 @@ def cart_service() -> CartService:
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
-                       BookingLedger())
+                       BookingLedger(), form_check=form_entries())
 
 
 def _stripe_account(store_id: str, integration_id: str | None) -> tuple[str, str]:
@@ -652,6 +652,16 @@ def storefront_forms() -> StorefrontForms:
     from storecrm.repositories.stores import StoreRepository
 
     return StorefrontForms(FormRepository(), StoreRepository(), SessionRepository())
+
+
+
+@lru_cache(maxsize=1)
+def form_entries() -> FormEntries:
+    """The check of cart and booking `forms` against the store's forms."""
+    from storecrm.domain.forms import FormEntries
+    from storecrm.repositories.forms import FormRepository
+
+    return FormEntries(FormRepository())
 
 
 def reset() -> None:

@@ -10,10 +10,11 @@ transaction, and shows in the profile's detail (`form_submissions`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from storecrm.clock import new_id, now
 from storecrm.domain import cursors
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from storecrm.domain.access import StoreGuard
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.forms import FormRepository
+    from storecrm.repositories.keys import Key
     from storecrm.repositories.stores import StoreRepository
     from storecrm.repositories.table import Item
 
@@ -292,6 +294,46 @@ class StorefrontForms:
         if not store_exists or form is None or form.store_id != store_id or form.status != "active":
             raise FORM_NOT_FOUND
         return form
+
+
+class FormEntries:
+    """The check of the `forms` carts and their service (booking) lines carry (arky-sdk's FormEntry `{form_id,
+    fields}`) against the store's forms, the way a submission is checked: handed to the cart service by the
+    composition root (storecrm.domain.carts.FormEntriesCheck)."""
+
+    def __init__(self, forms: FormRepository) -> None:
+        self.forms = forms
+
+    def keys(self, store_id: str, entries: Sequence[Mapping[str, Any]]) -> list[Key]:
+        return [self.forms.item_key(store_id, form_id) for form_id in
+                dict.fromkeys(str(e.get("form_id")) for e in entries if isinstance(e.get("form_id"), str))]
+
+    def check(self, store_id: str, entries: Sequence[Mapping[str, Any]], found: Mapping[Key, Item],
+              where: str) -> None:
+        """Each entry names an active form of the store once, and its fields fit that form: a 400 naming the
+        first wrong one (`forms.0.form_id`, `items.1.forms.0.fields.2.value`)."""
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            at = f"{where}.{index}"
+            form_id = entry.get("form_id")
+            form = (self.forms.from_item(found.get(self.forms.item_key(store_id, form_id)))
+                    if isinstance(form_id, str) else None)
+            if form is None or form.store_id != store_id or form.status != "active":
+                raise ValidationFailed.on(f"{at}.form_id", "is not an active form of this store")
+            if form_id in seen:
+                raise ValidationFailed.on(f"{at}.form_id", "is given twice")
+            seen.add(form.id)
+            raw = entry.get("fields", [])
+            try:
+                fields = _FIELDS.validate_python(raw)
+            except PydanticValidationError as error:
+                raise ValidationFailed(f"{at}.fields: not a list of form fields", [
+                    FieldError(f"{at}.fields.{'.'.join(str(p) for p in e['loc'])}".rstrip("."), e["msg"])
+                    for e in error.errors()]) from None
+            check_form_fields(form, fields, f"{at}.fields")
+
+
+_FIELDS: TypeAdapter[list[FormField]] = TypeAdapter(Fields)
 
 
 def submitted_event(submission: FormSubmission, form: Form) -> OutboxEvent:
