@@ -269,3 +269,22 @@ def test_cart_forms_are_checked_against_the_store_forms(api: Api, owner: dict[st
     with counting_calls() as checked:
         api.call("PUT", path, {"forms": good}, token=ada["token"])
     assert checked.calls == plain.calls
+
+
+def test_a_profiles_erasure_deletes_its_submissions(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    from tests.integration.test_newstore_profiles import BASE, run_scheduler
+    from tests.integration.test_newstore_profiles import client_token as v0_token
+
+    form = _create(api, owner["access_token"], store)
+    ada, bob = _shopper(api, store, "ada@example.com"), _shopper(api, store, "bob@example.com")
+    _submit(api, store, form, ada["token"])
+    _submit(api, store, form, ada["token"])
+    kept = _submit(api, store, form, bob["token"]).body
+    assert api.call("DELETE", f"{BASE}/{ada['profile_id']}", token=v0_token(store["id"])).status == 202
+    assert run_scheduler()["erased_profiles"] == 1
+    listed = api.call("GET", _base(store, "/submissions"), token=owner["access_token"]).body
+    assert [s["id"] for s in listed["items"]] == [kept["id"]]
+    table = boto3.resource("dynamodb").Table(_table_name())
+    left = table.query(IndexName="GSI2", KeyConditionExpression="GSI2PK = :pk", ExpressionAttributeValues={
+        ":pk": f"STORE#{store['id']}#FORMSUBS#PROFILE#{ada['profile_id']}"})["Items"]
+    assert left == []

@@ -241,12 +241,14 @@ def profile_erasure() -> ProfileErasure:
     from storecrm.repositories.carts import CartRepository
     from storecrm.repositories.clienteling import ClientelingRepository
     from storecrm.repositories.events import ProfileEventLog
+    from storecrm.repositories.forms import FormRepository
     from storecrm.repositories.orders import OrderRepository
     from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
-                          CartRepository(), OrderRepository(), ProfileEventLog())
+                          CartRepository(), OrderRepository(), ProfileEventLog(),
+                          erasers=[FormRepository().erase_profile])
 
 
 @lru_cache(maxsize=1)

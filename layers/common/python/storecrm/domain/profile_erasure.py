@@ -10,12 +10,14 @@ What the scheduler does, each step safe to run again after a crash (the job goes
   payments and refunds stay, and who bought (email, names, street, phone, forms, session) goes;
 - empties the data of its outbox events and webhook delivery log entries (they keep type, ids and times), which a
   redelivery then refuses;
+- deletes its form submissions (through `erasers`, the data of contexts above profiles: the CRM's forms);
 - deletes its audience subscriptions, commerce facts and pending email verification, then the job, with
   `profile.deleted` (none when the store was deleted meanwhile: its purge takes everything).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from storecrm import metrics
@@ -79,8 +81,10 @@ class ErasureRequests:
 class ProfileErasure(ErasureRequests):
     def __init__(self, profiles: ProfileRepository, subscriptions: AudienceRepository,
                  consents: ClientelingRepository, photos: ProfilePhotoRepository, carts: CartRepository,
-                 orders: OrderRepository, event_log: ProfileEventLog) -> None:
+                 orders: OrderRepository, event_log: ProfileEventLog,
+                 erasers: Sequence[Callable[[str, str], None]] = ()) -> None:
         super().__init__(profiles)
+        self.erasers = erasers  # (store_id, profile_id): each deletes what it keeps of the profile
         self.subscriptions = subscriptions
         self.consents = consents
         self.photos = photos
@@ -115,6 +119,8 @@ class ProfileErasure(ErasureRequests):
                 if not is_anonymised(order):
                     self.orders.transact(self.orders.save_writes(anonymised_order(order, at), order, []))
             self.event_log.redact(store_id, profile_id, at)
+            for erase in self.erasers:
+                erase(store_id, profile_id)
         # With the store gone, its purge takes the subscriptions (in its audiences' partitions); only the list
         # beside the profile is left to go.
         theirs = self.subscriptions.subscriptions_of(profile_id) if job.store_exists else []

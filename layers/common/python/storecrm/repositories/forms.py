@@ -92,6 +92,12 @@ class FormRepository:
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return found, last
 
+    def erase_profile(self, store_id: str, profile_id: str) -> None:
+        """Deletes every submission of a profile (its erasure): one Query of its list, then batched deletes."""
+        found = [(str(item["PK"]), str(item["SK"])) for item in self.table.query_all(
+            keys.form_submissions_of(store_id, f"PROFILE#{profile_id}"), index="GSI2", keys_only=True)]
+        self.table.delete_many(found)
+
     # ------------------------------------------------------------------ form writes
     def create(self, form: Form) -> None:
         self.table.transact([
