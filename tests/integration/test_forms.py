@@ -288,3 +288,18 @@ def test_a_profiles_erasure_deletes_its_submissions(api: Api, owner: dict[str, A
     left = table.query(IndexName="GSI2", KeyConditionExpression="GSI2PK = :pk", ExpressionAttributeValues={
         ":pk": f"STORE#{store['id']}#FORMSUBS#PROFILE#{ada['profile_id']}"})["Items"]
     assert left == []
+
+
+def test_a_merge_moves_the_sources_submissions_to_the_target(api: Api, owner: dict[str, Any],
+                                                              store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    form = _create(api, token, store)
+    ada, dup = _shopper(api, store, "ada@example.com"), _shopper(api, store, "dup@example.com")
+    moved = _submit(api, store, form, dup["token"]).body
+    profiles = f"/v1/stores/{store['id']}/profiles"
+    merged = api.call("POST", f"{profiles}/{ada['profile_id']}/merge", {"source_id": dup["profile_id"]}, token=token)
+    assert merged.status == 200, merged.body
+    detail = api.call("GET", f"{profiles}/{ada['profile_id']}", token=token).body
+    assert [(s["id"], s["profile_id"]) for s in detail["form_submissions"]] == [(moved["id"], ada["profile_id"])]
+    listed = api.call("GET", _base(store, "/submissions"), token=token, query={"profile_id": dup["profile_id"]})
+    assert listed.body["items"] == []

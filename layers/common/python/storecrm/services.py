@@ -225,13 +225,15 @@ def profile_service() -> ProfileService:
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
     from storecrm.repositories.events import ProfileEventLog
+    from storecrm.repositories.forms import FormRepository
     from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.repositories.profiles import ProfileRepository
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
-                          event_log=ProfileEventLog(), taxonomy_values=taxonomy_values())
+                          event_log=ProfileEventLog(), taxonomy_values=taxonomy_values(),
+                          movers=[FormRepository().move_profile])
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -193,7 +194,8 @@ class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
                  subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
                  photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None,
-                 taxonomy_values: TaxonomyValues | None = None) -> None:
+                 taxonomy_values: TaxonomyValues | None = None,
+                 movers: Sequence[Callable[[str, str, str], None]] = ()) -> None:
         self.profiles = profiles
         self.sessions = sessions
         self.guard = guard
@@ -202,6 +204,8 @@ class ProfileService:
         self.photos = photos  # a merged source's picture object goes when the target keeps its own
         self.event_log = event_log  # a merged source's events are the target's to erase
         self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
+        # (store_id, source_id, target_id): each moves a merged source's data that contexts above profiles keep
+        self.movers = movers
         self.room = ProfileRoom(profiles, guard.stores)
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
@@ -324,6 +328,8 @@ class ProfileService:
         # The source's carts and orders move first, batch by batch, while it still exists: a merge cut short
         # leaves them with the target, and running it again finishes it.
         self._move_commerce(store_id, source.id, target.id, source_commerce)
+        for move in self.movers:
+            move(store_id, source.id, target.id)
         events = [
             profile_event("profile.merged", merged, source_id=source.id),
             OutboxEvent.new("profile.deleted", store_id, {"profile_id": source.id, "reason": "merged",

@@ -19,6 +19,8 @@ FORM_ENTITY = "FORM"
 SUBMISSION_ENTITY = "FORMSUB"
 
 Position = dict[str, str]
+# Submissions moved per transaction (a merge), plus the target's facts item.
+SUBMISSIONS_PER_MOVE = 99
 
 
 def key_taken(key: str) -> Conflict:
@@ -97,6 +99,18 @@ class FormRepository:
         found = [(str(item["PK"]), str(item["SK"])) for item in self.table.query_all(
             keys.form_submissions_of(store_id, f"PROFILE#{profile_id}"), index="GSI2", keys_only=True)]
         self.table.delete_many(found)
+
+    def move_profile(self, store_id: str, source_id: str, target_id: str) -> None:
+        """Re-points a merged source's submissions to the target (with the target's fact that it has some), a
+        transaction per batch; a rerun after a crash finds only what has not moved."""
+        found = [s for item in self.table.query_all(keys.form_submissions_of(store_id, f"PROFILE#{source_id}"),
+                                                    index="GSI2")
+                 if (s := self.submission_from_item(item)) is not None]
+        for start in range(0, len(found), SUBMISSIONS_PER_MOVE):
+            moved = [s.model_copy(update={"profile_id": target_id, "revision": s.revision + 1})
+                     for s in found[start:start + SUBMISSIONS_PER_MOVE]]
+            self.table.transact([*[put(_submission_item(s)) for s in moved],
+                                 facts_change(store_id, target_id, forms=True)])
 
     # ------------------------------------------------------------------ form writes
     def create(self, form: Form) -> None:
