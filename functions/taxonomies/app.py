@@ -1,5 +1,6 @@
-"""Taxonomies (arky-sdk 0.9.1 `taxonomy`): /v1/stores/{storeId}/taxonomies, .../{taxonomyId} (an id or
-`{storeId}:{key}`) and .../{taxonomyId}/children."""
+"""Taxonomies (arky-sdk 0.9.1 `taxonomy` and the storefront's `taxonomy`): /v1/stores/{storeId}/taxonomies,
+.../{taxonomyId} (an id or `{storeId}:{key}`) and .../{taxonomyId}/children; storefronts read active ones under
+/v1/storefront/{storeId}/taxonomies."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from storecrm.domain.models.taxonomies import TaxonomyStatus
 from storecrm.domain.taxonomies import NewTaxonomy, TaxonomyChanges, TaxonomyKey, TaxonomyQuery
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
-from storecrm.http.openapi import STAFF_CHANGE, STAFF_READ
+from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
 from storecrm.services import taxonomy_service
 
@@ -89,6 +90,25 @@ def delete_taxonomy(storeId: str, taxonomyId: str) -> Deleted:  # noqa: N803
     # Four AWS calls (budget 1-2): its users and its children are each found with a Query before the delete.
     taxonomy_service().delete(principal(app), storeId, taxonomyId)
     return Deleted(deleted=True)
+
+
+@app.get("/v1/storefront/<storeId>/taxonomies/<taxonomyId>", summary="An active taxonomy, by id or storeId:key",
+         tags=["Taxonomies"], responses=PUBLIC_STORE)
+def storefront_taxonomy(storeId: str, taxonomyId: str) -> TaxonomyOut:  # noqa: N803
+    return TaxonomyOut.of(taxonomy_service().public_get(storeId, taxonomyId))
+
+
+@app.get("/v1/storefront/<storeId>/taxonomies/<taxonomyId>/children", summary="An active taxonomy's active children",
+         tags=["Taxonomies"], responses=PUBLIC_STORE)
+def storefront_taxonomy_children(
+    storeId: str,  # noqa: N803
+    taxonomyId: str,  # noqa: N803
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page[TaxonomyOut]:
+    items, next_cursor = taxonomy_service().public_children(storeId, taxonomyId,
+                                                            TaxonomyQuery(limit=limit, cursor=cursor))
+    return Page[TaxonomyOut](items=[TaxonomyOut.of(t) for t in items], cursor=next_cursor)
 
 
 lambda_handler = lambda_entry(app)

@@ -220,3 +220,25 @@ def test_budgets(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None
                                                                          "taxonomies": values}, token=token)
     assert reply.status == 200, reply.body
     assert checked.calls == unchecked.calls
+
+
+def test_storefronts_read_active_taxonomies(api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    sizes = _create(api, token, store, SIZES)
+    shirts = _create(api, token, store, {"key": "shirts", "parent_id": sizes["id"]})
+    _create(api, token, store, {"key": "hidden", "parent_id": sizes["id"], "status": "draft"})
+    public = f"/v1/storefront/{store['id']}/taxonomies"
+    for ref in (sizes["id"], f"{store['id']}:sizes"):
+        assert api.call("GET", f"{public}/{ref}").body == sizes, ref
+    assert api.call("GET", f"{public}/{sizes['id']}/children").body == {"items": [shirts], "cursor": None}
+    assert api.call("PUT", _base(store, f"/{sizes['id']}"), {"status": "draft"}, token=token).status == 200
+    assert api.call("GET", f"{public}/{sizes['id']}").status == 404
+    assert api.call("GET", f"{public}/{sizes['id']}/children").status == 404
+    # Another store's taxonomy is not found through this store.
+    rival = login(api, "rival@example.com")["access_token"]
+    own = api.call("POST", "/v1/stores", {"key": "rival-shop", "timezone": "UTC", "billing_email": "r@example.com"},
+                   token=rival).body
+    assert api.call("GET", f"/v1/storefront/{own['id']}/taxonomies/{shirts['id']}").status == 404
+    with counting_calls() as calls:
+        api.call("GET", f"{public}/{shirts['id']}")
+    assert calls.calls == ["dynamodb.BatchGetItem"]

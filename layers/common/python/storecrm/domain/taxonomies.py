@@ -171,6 +171,26 @@ class TaxonomyService:
                            "TAXONOMY.HAS_CHILDREN")
         self.taxonomies.delete(taxonomy)
 
+    # ------------------------------------------------------------------ storefront (public)
+    def public_get(self, store_id: str, ref: str) -> Taxonomy:
+        """An active taxonomy of a store that exists: one BatchGetItem by id (a key costs one more read)."""
+        by_id = self.taxonomies.item_key(store_id, ref)
+        by_key = self.taxonomies.marker_key(store_id, key_in_ref(store_id, ref))
+        view = self.guard.stores.load(store_id, [], [by_id, by_key])
+        taxonomy = self.taxonomies.from_item(view.extras.get(by_id))
+        if taxonomy is None and view.store is not None:
+            taxonomy_id = self.taxonomies.id_from_marker(view.extras.get(by_key))
+            taxonomy = self.taxonomies.get(store_id, taxonomy_id) if taxonomy_id else None
+        if view.store is None or taxonomy is None or taxonomy.store_id != store_id or taxonomy.status != "active":
+            raise TAXONOMY_NOT_FOUND
+        return taxonomy
+
+    def public_children(self, store_id: str, ref: str, q: TaxonomyQuery) -> tuple[list[Taxonomy], str | None]:
+        """The active children of an active taxonomy: its read, then one Query."""
+        parent = self.public_get(store_id, ref)
+        found, cursor = self._children(store_id, parent.id, q.model_copy(update={"status": "active"}))
+        return found, cursor
+
     # ------------------------------------------------------------------ helpers
     def _children(self, store_id: str, parent_id: str, q: TaxonomyQuery) -> tuple[list[Taxonomy], str | None]:
         start = cursors.decode(q.cursor, _ChildrenPosition)
