@@ -27,11 +27,12 @@ SHARED_DATA_ACCESS = {
     "stores.repositories.stores", "stores.repositories.markets", "stores.repositories.locations",
     "stores.repositories.plan_counters",
     "integrations.repositories.integrations",
-    "profiles.repositories.profiles",
+    "profiles.repositories.profiles", "profiles.repositories.taxonomy_use",
     "messaging.repositories.audiences",
     "catalog.repositories.products",
     "bookings.repositories.bookings",
     "commerce.repositories.carts", "commerce.repositories.orders", "commerce.repositories.profile_commerce",
+    "commerce.repositories.profile_facts",
 }
 MAX_MODULES_PER_FOLDER = 25
 

@@ -52,6 +52,13 @@ def test_subscriber_profile_and_merge_events_name_their_profile() -> None:
     assert activity_of_event(merged) == ("p3", "merge", {"source_id": "p4"})
 
 
+def test_a_form_submission_is_an_activity_of_its_profile() -> None:
+    submitted = OutboxEvent.new("form.submitted", "s1", {
+        "profile": {"id": "p5"}, "form": {"id": "f1", "key": "contact"}, "submission": {"id": "fs1"}})
+    assert activity_of_event(submitted) == ("p5", "form_submitted", {"form_id": "f1", "form_key": "contact",
+                                                                      "submission_id": "fs1"})
+
+
 def test_events_about_no_profile_become_nothing() -> None:
     assert activity_of_event(OutboxEvent.new("product.created", "s1", {"product": {"id": "x"}})) is None
     assert activity_of_event(OutboxEvent.new("order.created", "s1", {"order": {"id": "o1"}})) is None

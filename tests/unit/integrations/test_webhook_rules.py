@@ -125,7 +125,8 @@ def test_every_event_the_client_can_subscribe_to_is_accepted() -> None:
             "product.created", "product.updated", "product.deleted", "service.created", "service.updated",
             "service.deleted", "provider.created", "provider.updated", "provider.deleted", "order.created",
             "order.updated", "order.reminder", "profile.created", "profile.updated", "profile.merged",
-            "profile.deleted", "promo_code.created", "promo_code.updated", "promo_code.deleted"} == events.EMITTED
+            "profile.deleted", "promo_code.created", "promo_code.updated", "promo_code.deleted",
+            "form.submitted"} == events.EMITTED
     assert events.EMITTED <= events.EVENT_NAMES and events.TEST_EVENT not in events.EVENT_NAMES
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from storecrm.crm.clienteling import ClientelingService
     from storecrm.crm.consumer_profiles import ConsumerProfiles
     from storecrm.crm.customers import Customers
+    from storecrm.crm.forms import FormEntries, FormService, StorefrontForms
     from storecrm.crm.offers import Eligibility, OfferService
     from storecrm.crm.profile_erasure import ProfileErasure
     from storecrm.crm.profiles import ProfileService
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from storecrm.messaging.email_templates import EmailTemplateService
     from storecrm.messaging.profile_sessions import ProfileSessions
     from storecrm.messaging.store_mail import StoreMail
+    from storecrm.profiles.taxonomies import TaxonomyService, TaxonomyValues
     from storecrm.stores.access import StoreGuard
     from storecrm.stores.accounts import AccountLogin
     from storecrm.stores.api_clients import ApiClientService
@@ -227,6 +229,7 @@ def profile_service() -> ProfileService:
     from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.crm.profiles import ProfileService
     from storecrm.crm.repositories.activities import ActivityRepository
+    from storecrm.crm.repositories.forms import FormRepository
     from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.kernel.repositories.events import ProfileEventLog
@@ -235,7 +238,8 @@ def profile_service() -> ProfileService:
 
     return ProfileService(ProfileRepository(), SessionRepository(), store_guard(), AudienceRepository(),
                           commerce=ProfileCommerceRepository(), photos=ProfilePhotoRepository(),
-                          event_log=ProfileEventLog(), records=[ActivityRepository()])
+                          event_log=ProfileEventLog(), taxonomy_values=taxonomy_values(),
+                          records=[ActivityRepository(), FormRepository()], forms=FormRepository())
 
 
 @lru_cache(maxsize=1)
@@ -245,13 +249,15 @@ def profile_erasure() -> ProfileErasure:
     from storecrm.crm.profile_erasure import ProfileErasure
     from storecrm.crm.repositories.activities import ActivityRepository
     from storecrm.crm.repositories.clienteling import ClientelingRepository
+    from storecrm.crm.repositories.forms import FormRepository
     from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.kernel.repositories.events import ProfileEventLog
     from storecrm.messaging.repositories.audiences import AudienceRepository
     from storecrm.profiles.repositories.profiles import ProfileRepository
 
     return ProfileErasure(ProfileRepository(), AudienceRepository(), ClientelingRepository(), ProfilePhotoRepository(),
-                          CartRepository(), OrderRepository(), ProfileEventLog(), records=[ActivityRepository()])
+                          CartRepository(), OrderRepository(), ProfileEventLog(),
+                          records=[ActivityRepository(), FormRepository()])
 
 
 @lru_cache(maxsize=1)
@@ -423,7 +429,7 @@ def product_service() -> ProductService:
     from storecrm.catalog.repositories.products import ProductRepository
     from storecrm.stores.repositories.markets import MarketRepository
 
-    return ProductService(ProductRepository(), MarketRepository(), store_guard())
+    return ProductService(ProductRepository(), MarketRepository(), store_guard(), taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -441,7 +447,8 @@ def service_catalog_service() -> CatalogEntryService[Service]:
     from storecrm.bookings.models.bookings import Service
     from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
-    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard())
+    return CatalogEntryService(CatalogEntries(Service, "SERVICE"), ServiceProviderRepository(), store_guard(),
+                               taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -450,7 +457,8 @@ def provider_service() -> CatalogEntryService[Provider]:
     from storecrm.bookings.models.bookings import Provider
     from storecrm.bookings.repositories.bookings import CatalogEntries, ServiceProviderRepository
 
-    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard())
+    return CatalogEntryService(CatalogEntries(Provider, "PROVIDER"), ServiceProviderRepository(), store_guard(),
+                               taxonomy_values())
 
 
 @lru_cache(maxsize=1)
@@ -560,7 +568,7 @@ def cart_service() -> CartService:
 
     return CartService(CartRepository(), ProductRepository(), MarketRepository(), SessionRepository(),
                        ProfileRepository(), StoreRepository(), store_guard(), _stripe_account, _stripe_payments,
-                       BookingLedger(), PromoCodeRepository())
+                       BookingLedger(), PromoCodeRepository(), form_check=form_entries())
 
 
 @lru_cache(maxsize=1)
@@ -674,6 +682,52 @@ def stripe_events() -> StripeEvents:
 
     return StripeEvents(integration_service(), StripePayments(), AudienceRepository(), ProfileRepository(),
                         order_payments())
+
+
+@lru_cache(maxsize=1)
+def taxonomy_service() -> TaxonomyService:
+    from storecrm.profiles.repositories.taxonomies import TaxonomyRepository
+    from storecrm.profiles.taxonomies import TaxonomyService
+
+    return TaxonomyService(TaxonomyRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def taxonomy_values() -> TaxonomyValues:
+    """The check of profile, product and service taxonomy values against their taxonomies' schemas."""
+    from storecrm.profiles.repositories.taxonomies import TaxonomyRepository
+    from storecrm.profiles.taxonomies import TaxonomyValues
+
+    return TaxonomyValues(TaxonomyRepository())
+
+
+
+@lru_cache(maxsize=1)
+def form_service() -> FormService:
+    from storecrm.crm.forms import FormService
+    from storecrm.crm.repositories.forms import FormRepository
+
+    return FormService(FormRepository(), store_guard())
+
+
+@lru_cache(maxsize=1)
+def storefront_forms() -> StorefrontForms:
+    from storecrm.crm.forms import StorefrontForms
+    from storecrm.crm.repositories.forms import FormRepository
+    from storecrm.identity.repositories.auth import SessionRepository
+    from storecrm.stores.repositories.stores import StoreRepository
+
+    return StorefrontForms(FormRepository(), StoreRepository(), SessionRepository())
+
+
+
+@lru_cache(maxsize=1)
+def form_entries() -> FormEntries:
+    """The check of cart and booking `forms` against the store's forms."""
+    from storecrm.crm.forms import FormEntries
+    from storecrm.crm.repositories.forms import FormRepository
+
+    return FormEntries(FormRepository())
 
 
 def reset() -> None:

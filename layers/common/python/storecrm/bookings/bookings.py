@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from storecrm.bookings.repositories.bookings import BookingLedger, CatalogEntries, ServiceProviderRepository
     from storecrm.kernel.repositories.keys import Key
     from storecrm.kernel.repositories.table import Item
+    from storecrm.profiles.models.taxonomies import TaxonomyEntry
+    from storecrm.profiles.taxonomies import TaxonomyValues
     from storecrm.stores.access import StoreAccess, StoreGuard
     from storecrm.stores.models.stores import Market
     from storecrm.stores.repositories.markets import MarketRepository
@@ -307,15 +309,22 @@ class EntryLookup(Generic[E]):
 class CatalogEntryService(Generic[E]):
     """Staff create, read, find, update and delete services or providers (`kind` service or provider)."""
 
-    def __init__(self, entries: CatalogEntries[E], links: ServiceProviderRepository, guard: StoreGuard) -> None:
+    def __init__(self, entries: CatalogEntries[E], links: ServiceProviderRepository, guard: StoreGuard,
+                 taxonomy_values: TaxonomyValues | None = None) -> None:
         self.entries = entries
         self.links = links
         self.guard = guard
         self.lookup = EntryLookup(entries)
         self.kind = entries.label
+        self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
 
     def create(self, principal: Principal, store_id: str, data: NewService | NewProvider) -> E:
-        self.guard.enter(principal, store_id, Action.MANAGE_SERVICES)
+        taxonomies, where = (data.taxonomies, "taxonomies") if data.taxonomies is not None else (data.filters,
+                                                                                                 "filters")
+        access = self.guard.enter(principal, store_id, Action.MANAGE_SERVICES,
+                                  extra=self._taxonomy_keys(store_id, taxonomies))
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, taxonomies, access.view.extras, where)
         at = now()
         entry = self.entries.model(
             id=new_id(), store_id=store_id, key=data.key, slug=data.slug, blocks=[b.block() for b in data.blocks],
@@ -338,13 +347,18 @@ class CatalogEntryService(Generic[E]):
         for required in ("key", "slug", "blocks", "taxonomies", "status"):
             if required in given and given[required] is None:
                 raise ValidationFailed.on(required, "cannot be removed")
-        current = self._load(principal, store_id, ref, Action.MANAGE_SERVICES)
+        taxonomies = changes.taxonomies if changes.taxonomies is not None else changes.filters
+        access = self.guard.enter(principal, store_id, Action.MANAGE_SERVICES,
+                                  extra=[*self.lookup.keys(store_id, ref), *self._taxonomy_keys(store_id, taxonomies)])
+        current = self.lookup.pick(store_id, ref, access.view.extras)
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, taxonomies, access.view.extras,
+                                       "taxonomies" if changes.taxonomies is not None else "filters")
         if changes.id is not None and changes.id != current.id:
             raise ValidationFailed.on("id", f"does not match the {self.kind} in the path")
         values: dict[str, Any] = changes.model_dump(include={"key", "slug", "status"}, exclude_unset=True)
         if changes.blocks is not None:
             values["blocks"] = [b.block() for b in changes.blocks]
-        taxonomies = changes.taxonomies if changes.taxonomies is not None else changes.filters
         if taxonomies is not None:
             values["taxonomies"] = taxonomies
         if current.model_copy(update=values) == current:
@@ -367,6 +381,9 @@ class CatalogEntryService(Generic[E]):
     def _load(self, principal: Principal, store_id: str, ref: str, action: Action) -> E:
         access = self.guard.enter(principal, store_id, action, extra=self.lookup.keys(store_id, ref))
         return self.lookup.pick(store_id, ref, access.view.extras)
+
+    def _taxonomy_keys(self, store_id: str, entries: list[TaxonomyEntry] | None) -> list[Key]:
+        return self.taxonomy_values.keys(store_id, entries) if self.taxonomy_values else []
 
 
 def find_entries(entries: CatalogEntries[E], links: ServiceProviderRepository, store_id: str, q: CatalogQuery,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from storecrm.catalog.repositories.products import ProductRepository
     from storecrm.kernel.repositories.keys import Key
     from storecrm.kernel.repositories.table import Item
+    from storecrm.profiles.taxonomies import TaxonomyValues
     from storecrm.stores.access import StoreAccess, StoreGuard
     from storecrm.stores.models.stores import Market
     from storecrm.stores.repositories.markets import MarketRepository
@@ -246,16 +247,22 @@ class ProductLookup:
 
 # ---------------------------------------------------------------- staff
 class ProductService:
-    def __init__(self, products: ProductRepository, markets: MarketRepository, guard: StoreGuard) -> None:
+    def __init__(self, products: ProductRepository, markets: MarketRepository, guard: StoreGuard,
+                 taxonomy_values: TaxonomyValues | None = None) -> None:
         self.products = products
         self.markets = markets
         self.guard = guard
         self.lookup = ProductLookup(products)
+        self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
 
     def create(self, principal: Principal, store_id: str, data: NewProduct) -> Product:
         """The markets the prices name are read with the access check (one BatchGetItem), then one transaction."""
-        wanted = self._market_keys(store_id, data.variants)
+        taxonomies, where = (data.taxonomies, "taxonomies") if data.taxonomies is not None else (data.filters,
+                                                                                                 "filters")
+        wanted = [*self._market_keys(store_id, data.variants), *self._taxonomy_keys(store_id, taxonomies)]
         access = self.guard.enter(principal, store_id, Action.MANAGE_PRODUCTS, extra=wanted)
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, taxonomies, access.view.extras, where)
         check_variants(data.variants, self._markets(access, data.variants))
         at, product_id = now(), new_id()
         product = Product(id=product_id, store_id=store_id, key=data.key, slug=data.slug,
@@ -280,14 +287,18 @@ class ProductService:
             if required in given and given[required] is None:
                 raise ValidationFailed.on(required, "cannot be removed")
         variants = changes.variants
+        taxonomies = changes.taxonomies if changes.taxonomies is not None else changes.filters
         access, current = self._load(principal, store_id, ref, Action.MANAGE_PRODUCTS,
-                                     extra=self._market_keys(store_id, variants or []))
+                                     extra=[*self._market_keys(store_id, variants or []),
+                                            *self._taxonomy_keys(store_id, taxonomies)])
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, taxonomies, access.view.extras,
+                                       "taxonomies" if changes.taxonomies is not None else "filters")
         if changes.id is not None and changes.id != current.id:
             raise ValidationFailed.on("id", "does not match the product in the path")
         values: dict[str, Any] = changes.model_dump(include={"key", "slug", "status"}, exclude_unset=True)
         if changes.blocks is not None:
             values["blocks"] = [b.block() for b in changes.blocks]
-        taxonomies = changes.taxonomies if changes.taxonomies is not None else changes.filters
         if taxonomies is not None:
             values["taxonomies"] = taxonomies
         at = now()
@@ -313,6 +324,9 @@ class ProductService:
 
     def _market_keys(self, store_id: str, variants: Sequence[VariantIn]) -> list[Key]:
         return [self.markets.marker_key(store_id, key) for key in market_keys(variants)]
+
+    def _taxonomy_keys(self, store_id: str, entries: list[TaxonomyEntry] | None) -> list[Key]:
+        return self.taxonomy_values.keys(store_id, entries) if self.taxonomy_values else []
 
     def _markets(self, access: StoreAccess, variants: Sequence[VariantIn]) -> dict[str, Market | None]:
         return {key: self.markets.from_marker(access.view.extras.get(self.markets.marker_key(access.store.id, key)))

@@ -17,9 +17,9 @@ code still holds (`max_uses`, `max_uses_per_user`, active): else a 409 `CART.PRO
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
@@ -305,11 +305,22 @@ class NumberTaken(Conflict):
 StripeAccount = Callable[[str, str | None], tuple[str, str]]
 
 
+class FormEntriesCheck(Protocol):
+    """The check of a cart's and its service lines' `forms` against the store's forms (the CRM's forms, handed in
+    by the composition root: carts sit below it): `keys` joins the cart's read, `check` raises the 400."""
+
+    def keys(self, store_id: str, entries: Sequence[Mapping[str, Any]]) -> list[Key]: ...
+
+    def check(self, store_id: str, entries: Sequence[Mapping[str, Any]], found: Mapping[Key, Item],
+              where: str) -> None: ...
+
+
 class CartService:
     def __init__(self, carts: CartRepository, products: ProductRepository, markets: MarketRepository,
                  sessions: SessionRepository, profiles: ProfileRepository, stores: StoreRepository, guard: StoreGuard,
                  stripe_account: StripeAccount, payments: Callable[[], StripePayments], ledger: BookingLedger,
-                 promo_codes: PromoCodeRepository) -> None:
+                 promo_codes: PromoCodeRepository, form_check: FormEntriesCheck | None = None) -> None:
+        self.form_check = form_check
         self.carts = carts
         self.products = products
         self.markets = markets
@@ -365,15 +376,21 @@ class CartService:
         """The cart, the caller's session or membership and the products the new lines name in one read; one
         write."""
         items = merged([i.item() for i in changes.items]) if changes.items is not None else None
-        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._line_keys(store_id, items or []))
+        forms = self._form_entries(changes.forms, changes.items or [], "items")
+        reach = self._reach(store_id, caller, cart_id, staff=staff,
+                            extra=[*self._line_keys(store_id, items or []), *self._form_keys(store_id, forms)])
+        self._check_forms(store_id, forms, reach.found)
         return self._save(reach.cart, self._changed(reach.cart, changes, items, reach.found))
 
     def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest, *,
                  staff: bool = False) -> Cart:
         """A variant already in the cart gets the quantity added to its line."""
         line = request.item.item()
-        reach = self._reach(store_id, caller, cart_id, staff=staff, extra=self._line_keys(store_id, [line]))
+        forms = self._form_entries(None, [request.item], "item")
+        reach = self._reach(store_id, caller, cart_id, staff=staff,
+                            extra=[*self._line_keys(store_id, [line]), *self._form_keys(store_id, forms)])
         cart, found = reach.cart, reach.found
+        self._check_forms(store_id, forms, found)
         items = merged([*cart.items, line])
         self._check_open(cart)
         self._check_lines(store_id, cart, items, found, prefix="item", only=line)
@@ -522,6 +539,29 @@ class CartService:
         if cart is None or cart.store_id != store_id or cart.session_id != session.id:
             raise CART_NOT_FOUND
         return cart, session, found
+
+    @staticmethod
+    def _form_entries(cart_forms: list[dict[str, Any]] | None, lines: Sequence[Any],
+                      lines_at: str) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The `forms` sent (where each list is, and the list): the cart's and its service lines'."""
+        found = [("forms", cart_forms)] if cart_forms else []
+        if lines_at == "item":
+            found += [("item.forms", line.forms) for line in lines if isinstance(line, ServiceItemIn) and line.forms]
+        else:
+            found += [(f"{lines_at}.{n}.forms", line.forms) for n, line in enumerate(lines)
+                      if isinstance(line, ServiceItemIn) and line.forms]
+        return found
+
+    def _form_keys(self, store_id: str, forms: list[tuple[str, list[dict[str, Any]]]]) -> list[Key]:
+        if self.form_check is None:
+            return []
+        return list(dict.fromkeys(k for _, entries in forms for k in self.form_check.keys(store_id, entries)))
+
+    def _check_forms(self, store_id: str, forms: list[tuple[str, list[dict[str, Any]]]],
+                     found: Mapping[Key, Item]) -> None:
+        if self.form_check is not None:
+            for where, entries in forms:
+                self.form_check.check(store_id, entries, found, where)
 
     def _line_keys(self, store_id: str, items: Sequence[CartLine]) -> list[Key]:
         """What pricing the lines reads: their products; for service lines the store (its timezone), their

@@ -320,4 +320,11 @@ def activity_of_event(event: OutboxEvent) -> tuple[str, str, dict[str, Any]] | N
         if event.type == "profile.created":
             return profile_id, "profile_created", {}
         return profile_id, "merge", {"source_id": data.get("source_id")}
+    if event.type == "form.submitted":
+        profile_id = (data.get("profile") or {}).get("id")
+        if not isinstance(profile_id, str) or not profile_id:
+            return None
+        form = data.get("form") or {}
+        return profile_id, "form_submitted", {"form_id": form.get("id"), "form_key": form.get("key"),
+                                              "submission_id": (data.get("submission") or {}).get("id")}
     return None

@@ -10,12 +10,14 @@ What the scheduler does, each step safe to run again after a crash (the job goes
   payments and refunds stay, and who bought (email, names, street, phone, forms, session) goes;
 - empties the data of its outbox events and webhook delivery log entries (they keep type, ids and times), which a
   redelivery then refuses;
+- deletes its form submissions (through `erasers`, the data of contexts above profiles: the CRM's forms);
 - deletes its audience subscriptions, commerce facts and pending email verification, then the job, with
   `profile.deleted` (none when the store was deleted meanwhile: its purge takes everything).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from storecrm import metrics
@@ -84,7 +86,7 @@ class ProfileErasure(ErasureRequests):
                  consents: ClientelingRepository, photos: ProfilePhotoRepository, carts: CartRepository,
                  orders: OrderRepository, event_log: ProfileEventLog, records: Sequence[ProfileRecords] = ()) -> None:
         super().__init__(profiles)
-        self.records = records  # other contexts' records of a profile (its activities)
+        self.records = records  # other contexts' records of a profile (activities, form submissions)
         self.subscriptions = subscriptions
         self.consents = consents
         self.photos = photos

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from storecrm.commerce.models.commerce import Cart
     from storecrm.commerce.models.orders import Order
     from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
+    from storecrm.crm.models.forms import FormSubmission
+    from storecrm.crm.repositories.forms import FormRepository
     from storecrm.crm.repositories.profile_photos import ProfilePhotoRepository
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.kernel.repositories.events import ProfileEventLog
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from storecrm.messaging.repositories.audiences import AudienceRepository
     from storecrm.profiles.profile_records import ProfileRecords
     from storecrm.profiles.repositories.profiles import ProfileRepository
+    from storecrm.profiles.taxonomies import TaxonomyValues
 
 PROFILE_NOT_FOUND = "Profile not found"
 # A search page's profiles are read with the access check's two items in one BatchGetItem,
@@ -111,6 +115,7 @@ class ProfileView:
     carts_cursor: str | None = None
     orders: list[Order] = field(default_factory=list)
     orders_cursor: str | None = None
+    form_submissions: list[FormSubmission] = field(default_factory=list)
 
 
 class MergeRequest(Command):
@@ -196,15 +201,18 @@ class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
                  subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
                  photos: ProfilePhotoRepository | None = None, event_log: ProfileEventLog | None = None,
-                 records: Sequence[ProfileRecords] = ()) -> None:
+                 taxonomy_values: TaxonomyValues | None = None, records: Sequence[ProfileRecords] = (),
+                 forms: FormRepository | None = None) -> None:
+        self.forms = forms  # the profile's form submissions, for its detail
         self.profiles = profiles
-        self.records = records  # other contexts' records of a profile (its activities), moved by a merge
+        self.records = records  # other contexts' records of a profile (activities, form submissions), moved in a merge
         self.sessions = sessions
         self.guard = guard
         self.subscriptions = subscriptions
         self.commerce = commerce
         self.photos = photos  # a merged source's picture object goes when the target keeps its own
         self.event_log = event_log  # a merged source's events are the target's to erase
+        self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
         self.room = ProfileRoom(profiles, guard.stores)
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
@@ -212,7 +220,10 @@ class ProfileService:
         must fit under the plan's profile cap (its count read with the access check)."""
         marker = self.profiles.email_key(store_id, data.email)
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
-                                  extra=[marker, *self.room.keys(store_id)])
+                                  extra=[marker, *self.room.keys(store_id),
+                                         *self._taxonomy_keys(store_id, data.taxonomies)])
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, data.taxonomies, access.view.extras)
         existing_id = self.profiles.id_from_marker(access.view.extras.get(marker))
         if existing_id is None:
             slot = self.room.slot(access.store, access.view.extras)
@@ -264,8 +275,11 @@ class ProfileService:
                              if facts.has_carts else ([], None))
         orders, orders_last = (self.commerce.orders_page(store_id, profile_id, limit=DETAIL_LIST_CAP, after=None)
                                if facts.has_orders else ([], None))
+        # The newest form submissions, one more Query, only for a profile that submitted a form.
+        submissions = (self.forms.latest_of_profile(store_id, profile_id, limit=DETAIL_LIST_CAP)
+                       if facts.has_form_submissions and self.forms is not None else [])
         return ProfileView(profile, listed, carts, _records_cursor(carts_last), orders,
-                           _records_cursor(orders_last))
+                           _records_cursor(orders_last), submissions)
 
     def carts(self, principal: Principal, store_id: str, profile_id: str,
               q: ProfileRecordsQuery) -> tuple[list[Cart], str | None]:
@@ -284,7 +298,13 @@ class ProfileService:
         return orders, _records_cursor(last)
 
     def update(self, principal: Principal, store_id: str, profile_id: str, changes: ProfileChanges) -> Profile:
-        current = self.get(principal, store_id, profile_id)
+        """Store, membership, profile and the taxonomies its new values name in one BatchGetItem."""
+        key = self.profiles.item_key(profile_id)
+        access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES,
+                                  extra=[key, *self._taxonomy_keys(store_id, changes.taxonomies)])
+        current = self._in_store(self.profiles.from_item(access.view.extras.get(key)), store_id)
+        if self.taxonomy_values:
+            self.taxonomy_values.check(store_id, changes.taxonomies, access.view.extras)
         given = changes.model_dump(exclude_none=True)
         if not given:
             return current
@@ -295,6 +315,9 @@ class ProfileService:
         self.profiles.update(updated, current, [profile_event("profile.updated", updated,
                                                               changed=sorted(given))])
         return updated
+
+    def _taxonomy_keys(self, store_id: str, entries: list[TaxonomyEntry] | None) -> list[Key]:
+        return self.taxonomy_values.keys(store_id, entries) if self.taxonomy_values else []
 
     def merge(self, principal: Principal, store_id: str, target_id: str, request: MergeRequest) -> Profile:
         """The source is erased (GDPR): record, email marker, index items and sessions."""

@@ -34,7 +34,7 @@ CLIENT_EVENTS = (
 )
 # Seed 002's names the client leaves out, and the CRM events this platform adds.
 PLATFORM_EVENTS = (
-    "form_submission.created", "audience.subscriber_added", "order.shipped",
+    "form_submission.created", "form.submitted", "audience.subscriber_added", "order.shipped",
     "profile.created", "profile.updated", "profile.merged", "profile.deleted",
     "promo_code.created", "promo_code.updated", "promo_code.deleted",
 )
@@ -46,7 +46,7 @@ EMITTED = frozenset({
     "service.created", "service.updated", "service.deleted",
     "provider.created", "provider.updated", "provider.deleted",
     "order.created", "order.updated", "order.reminder",
-    "profile.created", "profile.updated", "profile.merged", "profile.deleted",
+    "profile.created", "profile.updated", "profile.merged", "profile.deleted", "form.submitted",
     "promo_code.created", "promo_code.updated", "promo_code.deleted",
 })
 # Subscriptions the client lets narrow: the event data field a filter compares with.

@@ -39,6 +39,9 @@ class Action(StrEnum):
     MANAGE_MEDIA = "media:manage"
     MANAGE_ORDERS = "orders:manage"
     MANAGE_API_CLIENTS = "api_clients:manage"
+    MANAGE_TAXONOMIES = "taxonomies:manage"
+    # Form definitions, and the submissions (personal data) storefronts send.
+    MANAGE_FORMS = "forms:manage"
 
 
 # API clients act for the store with no person behind them: only those who own it hand them out.

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class ProfileDetail(Out):
-    """A profile with what other modules link to it (form submissions: empty until forms exist)."""
+    """A profile with what other modules link to it."""
 
     profile: ProfileOut
     carts: list[CartOut] = Field(default_factory=list)
@@ -51,5 +51,7 @@ class StaffProfileDetail(ProfileDetail):
         return cls(profile=ProfileOut.of(view.profile), carts=[CartOut.of(c) for c in view.carts],
                    carts_cursor=view.carts_cursor, orders=[OrderOut.of(o) for o in view.orders],
                    orders_cursor=view.orders_cursor,
-                   audience_subscriptions=[SubscriptionOut.of(s) for s in view.subscriptions])
+                   audience_subscriptions=[SubscriptionOut.of(s) for s in view.subscriptions],
+                   form_submissions=[s.model_dump(mode="json", exclude={"revision", "updated_at"})
+                                     for s in view.form_submissions])
 

@@ -12,6 +12,7 @@ from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.repositories import keys
 from storecrm.kernel.repositories.base import default_table, from_item, outbox_write, to_item
 from storecrm.kernel.repositories.table import Item, Table, Write, check, delete, put
+from storecrm.profiles.repositories.taxonomy_use import use_writes
 
 if TYPE_CHECKING:
     from storecrm.bookings.models import bookings as booking_models
@@ -71,6 +72,7 @@ class CatalogEntries(Generic[E]):
                 unless_exists=self._key_taken(entry.key)),
             *[put(self._marker(entry, self.slug_key(entry.store_id, language, slug)),
                   unless_exists=self._slug_taken(language, slug)) for language, slug in entry.slug.items()],
+            *use_writes(entry.store_id, self.kind, entry.id, [], entry.taxonomies),
             *[outbox_write(e) for e in events],
         ])
 
@@ -90,6 +92,7 @@ class CatalogEntries(Generic[E]):
         writes += [put(self._marker(entry, self.slug_key(entry.store_id, language, slug)),
                        unless_exists=self._slug_taken(language, slug))
                    for language, slug in sorted(new_slugs - old_slugs)]
+        writes += use_writes(entry.store_id, self.kind, entry.id, previous.taxonomies, entry.taxonomies)
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
 
     def delete(self, entry: E, more: Sequence[Write], events: Sequence[OutboxEvent]) -> None:
@@ -99,6 +102,7 @@ class CatalogEntries(Generic[E]):
                        values={":seen": entry.revision}, error=changed),
                 delete(self.marker_key(entry.store_id, entry.key)),
                 *[delete(self.slug_key(entry.store_id, language, slug)) for language, slug in entry.slug.items()],
+                *use_writes(entry.store_id, self.kind, entry.id, entry.taxonomies, []),
                 *more, *[outbox_write(e) for e in events]])
 
     def _item(self, entry: E) -> Item:

@@ -10,6 +10,7 @@ from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.repositories import keys
 from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
 from storecrm.kernel.repositories.table import Item, Table, Write, delete, put, update
+from storecrm.profiles.repositories.taxonomy_use import use_writes
 
 # (variant id, location id, quantity): units a checkout takes from one variant's stock at one location.
 StockTake = tuple[str, str, int]
@@ -89,6 +90,7 @@ class ProductRepository:
             put(_marker(product), unless_exists=_key_taken(product.key)),
             *[put(_slug_marker(product, language, slug), unless_exists=_slug_taken(language, slug))
               for language, slug in product.slug.items()],
+            *use_writes(product.store_id, "PRODUCT", product.id, [], product.taxonomies),
             *[outbox_write(e) for e in events],
         ])
 
@@ -104,6 +106,7 @@ class ProductRepository:
                    for language, slug in sorted(old_slugs - new_slugs)]
         writes += [put(_slug_marker(product, language, slug), unless_exists=_slug_taken(language, slug))
                    for language, slug in sorted(new_slugs - old_slugs)]
+        writes += use_writes(product.store_id, "PRODUCT", product.id, previous.taxonomies, product.taxonomies)
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
 
     @staticmethod
@@ -126,6 +129,7 @@ class ProductRepository:
                    values={":seen": product.revision}, error=PRODUCT_CHANGED),
             delete(keys.product_key(product.store_id, product.key)),
             *[delete(keys.product_slug(product.store_id, language, slug)) for language, slug in product.slug.items()],
+            *use_writes(product.store_id, "PRODUCT", product.id, product.taxonomies, []),
         ]
         self.table.transact([*writes, *[outbox_write(e) for e in events]])
 

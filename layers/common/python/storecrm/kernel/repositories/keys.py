@@ -13,6 +13,16 @@ audience             STORE#{id}                  AUDIENCE#{id}
 audience key         STORE#{id}                  AUDIENCEKEY#{key}    (unique marker; key order drives find)
 email template       STORE#{id}                  EMAILTEMPLATE#{id}   GSI1-GSI6, see email_template_index_keys
 email template key   STORE#{id}                  EMAILTEMPLATEKEY#{key} (unique marker)
+taxonomy             STORE#{id}                  TAXONOMY#{id}        GSI1-GSI6 like email templates (TAXONOMIES)
+taxonomy key         STORE#{id}                  TAXONOMYKEY#{key}    (unique marker)
+taxonomy child       STORE#{id}                  TAXCHILD#{parentId}#{childId}  (a copy: one Query lists them)
+taxonomy use         STORE#{id}                  TAXUSE#{taxonomyId}#{PROFILE|PRODUCT|SERVICE}#{id}  (written with
+                                                 the profile, product or service that carries its values)
+form                 STORE#{id}                  FORM#{id}            GSI1-GSI6 like email templates (FORMS)
+form key             STORE#{id}                  FORMKEY#{key}        (unique marker)
+form submission      STORE#{id}                  FORMSUB#{formId}#{id} (UUIDv7 ids: key order is time order)
+                     GSI1 STORE#{id}#FORMSUBS#ALL / {created}#{id}, GSI2 ...#FORMSUBS#PROFILE#{pid} / same,
+                     GSI3 ...#FORMSUBS#FORM#{formId} / same
 product              STORE#{id}                  PRODUCT#{id}         GSI1-GSI6, see product_index_keys
 product key          STORE#{id}                  PRODUCTKEY#{key}     (unique marker)
 product slug         STORE#{id}                  PRODUCTSLUG#{language}#{slug} (unique marker per language)
@@ -206,6 +216,82 @@ EMAIL_TEMPLATE_LIST_INDEXES = {"created_at": ("GSI1", "GSI2"), "updated_at": ("G
 def email_templates_of(store_id: str, scope: str) -> str:
     """An email-template list partition: scope is ALL or a status."""
     return f"STORE#{store_id}#EMAILTEMPLATES#{scope}"
+
+
+def keyed_list_index_keys(partition: str, item_id: str, status: str, created_at: int, updated_at: int,
+                          key: str) -> dict[str, str]:
+    """The six list-index keys of a keyed collection laid out like email templates (GSI1-GSI6 of
+    EMAIL_TEMPLATE_LIST_INDEXES): `partition` is the collection's list partition without its scope."""
+    sort_values = {"created_at": time_order(created_at, item_id), "updated_at": time_order(updated_at, item_id),
+                   "key": key}
+    attributes: dict[str, str] = {}
+    for field, (all_index, status_index) in EMAIL_TEMPLATE_LIST_INDEXES.items():
+        for index, scope in ((all_index, ALL), (status_index, status)):
+            attributes[f"{index}PK"] = f"{partition}#{scope}"
+            attributes[f"{index}SK"] = sort_values[field]
+    return attributes
+
+
+def taxonomy(store_id: str, taxonomy_id: str) -> Key:
+    return f"STORE#{store_id}", f"TAXONOMY#{taxonomy_id}"
+
+
+def taxonomy_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"TAXONOMYKEY#{key}"
+
+
+def taxonomies_list(store_id: str) -> str:
+    return f"STORE#{store_id}#TAXONOMIES"
+
+
+def taxonomy_child(store_id: str, parent_id: str, child_id: str) -> Key:
+    return f"STORE#{store_id}", f"TAXCHILD#{parent_id}#{child_id}"
+
+
+def taxonomy_children_prefix(parent_id: str) -> str:
+    return f"TAXCHILD#{parent_id}#"
+
+
+def taxonomy_use(store_id: str, taxonomy_id: str, kind: str, entity_id: str) -> Key:
+    """A profile, product or service carries values of the taxonomy (kind PROFILE, PRODUCT or SERVICE)."""
+    return f"STORE#{store_id}", f"{taxonomy_use_prefix(taxonomy_id)}{kind}#{entity_id}"
+
+
+def taxonomy_use_prefix(taxonomy_id: str) -> str:
+    return f"TAXUSE#{taxonomy_id}#"
+
+
+def form(store_id: str, form_id: str) -> Key:
+    return f"STORE#{store_id}", f"FORM#{form_id}"
+
+
+def form_key(store_id: str, key: str) -> Key:
+    return f"STORE#{store_id}", f"FORMKEY#{key}"
+
+
+def forms_list(store_id: str) -> str:
+    return f"STORE#{store_id}#FORMS"
+
+
+def form_submission(store_id: str, form_id: str, submission_id: str) -> Key:
+    return f"STORE#{store_id}", f"FORMSUB#{form_id}#{submission_id}"
+
+
+# GSI1: every submission of the store; GSI2: one profile's; GSI3: one form's (newest first by created_at).
+FORM_SUBMISSION_INDEXES = {"all": "GSI1", "profile": "GSI2", "form": "GSI3"}
+
+
+def form_submissions_of(store_id: str, scope: str) -> str:
+    """A submission list partition: scope ALL, PROFILE#{id} or FORM#{id}."""
+    return f"STORE#{store_id}#FORMSUBS#{scope}"
+
+
+def form_submission_index_keys(store_id: str, form_id: str, profile_id: str, created_at: int,
+                               submission_id: str) -> dict[str, str]:
+    order = time_order(created_at, submission_id)
+    return {"GSI1PK": form_submissions_of(store_id, ALL), "GSI1SK": order,
+            "GSI2PK": form_submissions_of(store_id, f"PROFILE#{profile_id}"), "GSI2SK": order,
+            "GSI3PK": form_submissions_of(store_id, f"FORM#{form_id}"), "GSI3SK": order}
 
 
 def time_order(at: int, item_id: str) -> str:

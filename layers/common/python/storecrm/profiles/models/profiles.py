@@ -97,6 +97,7 @@ class ProfileCommerce(Model):
     has_activities: bool = False
     # The profile's uses of each promo code, counted by checkouts (and given back by cancellations).
     promo_usage: list[PromoUsage] = Field(default_factory=list)
+    has_form_submissions: bool = False  # set by a form submission's transaction: the detail reads them only then
 
     @property
     def has_cart(self) -> bool:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.fields import Number
+from storecrm.kernel.models.base import Entity
 
 # Taxonomy ids and field keys become parts of index keys, so they may not contain "#".
 SAFE_KEY = r"^[A-Za-z0-9_.:-]+$"
@@ -41,3 +42,39 @@ class TaxonomyField(Model):
 class TaxonomyEntry(Model):
     taxonomy_id: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     fields: list[TaxonomyField] = Field(default_factory=list, max_length=20)
+
+
+TaxonomyStatus = Literal["active", "draft", "archived"]
+
+
+class TaxonomySchemaField(Model):
+    """One field a taxonomy defines (arky-sdk's TaxonomySchema): the values that profiles, products and services
+    carry under this taxonomy are checked against it. `value` lists the allowed texts (none: any text); `min` and
+    `max` bound a number, or a text's length. `required` is this platform's addition (the client omits it)."""
+
+    id: str = Field(default="", max_length=64)
+    key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
+    type: TaxonomyFieldType
+    value: list[str] | None = Field(default=None, max_length=200)
+    min: float | None = None
+    max: float | None = None
+    required: bool = False
+
+
+class Taxonomy(Entity):
+    """A store's taxonomy (arky-sdk's Taxonomy): a key unique per store, an optional parent (no cycles) and the
+    schema of its fields."""
+
+    id: str
+    store_id: str
+    key: str
+    parent_id: str | None = None
+    # "schema" would shadow pydantic's BaseModel.schema: the field keeps the wire name as its alias.
+    schema_fields: list[TaxonomySchemaField] = Field(default_factory=list, alias="schema")
+    status: TaxonomyStatus = "active"
+    revision: int = 1
+    created_at: int
+    updated_at: int
+
+    model_config = {"validate_assignment": False, "validate_by_name": True, "validate_by_alias": True,
+                    "serialize_by_alias": True}

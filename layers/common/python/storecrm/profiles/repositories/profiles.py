@@ -13,6 +13,7 @@ from storecrm.kernel.repositories.base import check_cursor, default_table, from_
 from storecrm.kernel.repositories.table import Item, Table, Write, check, delete, put, update
 from storecrm.profiles import search
 from storecrm.profiles.models.profiles import Profile
+from storecrm.profiles.repositories.taxonomy_use import use_items
 from storecrm.stores.plan_limits import COUNT_CHANGED, ProfileSlot
 
 # Profile ids in index order, and the position to continue from.
@@ -446,7 +447,9 @@ def _index_items(profile: Profile) -> dict[keys.Key, Item]:
     sort_values = keys.profile_sort_values(profile.created_at, profile.updated_at, profile.email)
     found += [(keys.profile_order_partition(profile.store_id, field), f"{sort_values[field]}#{profile.id}")
               for field in keys.PROFILE_ORDER_ENTRIES]
-    return {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+    entries = {key: {"PK": key[0], "SK": key[1], "entity": "PROFILEINDEX", "profile_id": profile.id} for key in found}
+    # The taxonomies it carries know it uses them (their delete is refused while it does).
+    return {**entries, **use_items(profile.store_id, "PROFILE", profile.id, profile.taxonomies)}
 
 
 def index_keys(item: Item) -> list[keys.Key]:
