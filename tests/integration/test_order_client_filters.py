@@ -65,7 +65,7 @@ def test_bad_filters_are_a_400_naming_them(api: Api, store: dict[str, Any], shop
 
 def test_filters_do_not_widen_what_another_store_or_session_reads(api: Api, store: dict[str, Any],
                                                                   shop: dict[str, Any]) -> None:  # noqa: F811
-    bearer, placed = place(api, store, shop)
+    _, placed = place(api, store, shop)
     stranger = login(api, "stranger@example.com")["access_token"]
     query = {"verified": "false", "item_statuses": json.dumps(["pending"])}
     assert api.call("GET", orders_path(store), token=stranger, query=query).status == 404
