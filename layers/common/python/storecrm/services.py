@@ -92,14 +92,16 @@ def account_login() -> AccountLogin:
 
 @lru_cache(maxsize=1)
 def profile_sessions() -> ProfileSessions:
+    from storecrm.domain.profile_records import ProfileRecords
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.repositories.audiences import AudienceRepository
     from storecrm.repositories.auth import SessionRepository
+    from storecrm.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.repositories.profiles import ProfileRepository
     from storecrm.repositories.stores import StoreRepository
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
-                           SessionRepository(), AudienceRepository())
+                           SessionRepository(), AudienceRepository(), ProfileRecords(ProfileCommerceRepository()))
 
 
 @lru_cache(maxsize=1)

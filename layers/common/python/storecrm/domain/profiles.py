@@ -28,6 +28,7 @@ from storecrm.domain.models.profiles import (
 )
 from storecrm.domain.permissions import Action
 from storecrm.domain.plan_limits import ProfileSlot
+from storecrm.domain.profile_records import DETAIL_LIST_CAP
 from storecrm.domain.profile_room import ProfileRoom
 from storecrm.domain.references import referenced
 
@@ -49,8 +50,6 @@ PROFILE_NOT_FOUND = "Profile not found"
 SEARCH_PAGE_MAX = 98
 # With has_cart or has_activity, each profile of a search page is read with its commerce facts item.
 FILTERED_SEARCH_PAGE_MAX = SEARCH_PAGE_MAX // 2
-# The newest carts and orders a profile detail shows; the profile's carts and orders routes page on.
-DETAIL_LIST_CAP = 10
 # Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
 # and the profile's update); more take one more call each way.
 REVOKE_ALL_AT_ONCE = 97

@@ -19,6 +19,8 @@ from storecrm.arky.schemas.subscriptions import SubscriptionOut
 
 if TYPE_CHECKING:
     from storecrm.domain.models.audiences import Subscription
+    from storecrm.domain.models.commerce import Cart
+    from storecrm.domain.models.orders import Order
     from storecrm.domain.models.profiles import Profile
     from storecrm.domain.profiles import ProfileView
 
@@ -33,8 +35,10 @@ class ProfileDetail(Out):
     form_submissions: list[dict[str, object]] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = ()) -> ProfileDetail:
-        return cls(profile=ProfileOut.of(profile),
+    def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = (), carts: Sequence[Cart] = (),
+           orders: Sequence[Order] = ()) -> ProfileDetail:
+        return cls(profile=ProfileOut.of(profile), carts=[CartOut.of(c) for c in carts],
+                   orders=[OrderOut.of(o) for o in orders],
                    audience_subscriptions=[SubscriptionOut.of(s) for s in subscriptions])
 
 
