@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -63,28 +62,14 @@ app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
-@dataclass(frozen=True)
-class Ordering:
-    """The find parameters beyond the ids, key prefix and status: order, time range and taxonomies."""
-
-    sort_field: Literal["created_at"] | None = None
-    sort_direction: Literal["asc", "desc"] | None = None
-    created_at_from: int | None = None
-    created_at_to: int | None = None
-    taxonomy_query: str | None = None
-    match_all: bool = True
-    start: int | None = None
-    to: int | None = None
-
-
 def _query(ids: str | None, query: str | None, status: ServiceStatus | None, service_id: str | None,
-           provider_id: str | None, limit: int, cursor: str | None, more: Ordering) -> CatalogQuery:
+           provider_id: str | None, limit: int, cursor: str | None, *, taxonomy_query: str | None,
+           start: int | None, to: int | None, **ordering: Any) -> CatalogQuery:
+    """The find's query; `ordering` is sort_field, sort_direction, created_at_from, created_at_to and match_all."""
     return CatalogQuery(ids=json_param(ids, IDS, "ids"), query=query, status=status, service_id=service_id,
-                        provider_id=provider_id, limit=limit, cursor=cursor, sort_field=more.sort_field,
-                        sort_direction=more.sort_direction, created_at_from=more.created_at_from,
-                        created_at_to=more.created_at_to,
-                        taxonomy_query=json_param(more.taxonomy_query, TAXONOMY_QUERY, "taxonomy_query"),
-                        match_all=more.match_all, window=(more.start, more.to))
+                        provider_id=provider_id, limit=limit, cursor=cursor,
+                        taxonomy_query=json_param(taxonomy_query, TAXONOMY_QUERY, "taxonomy_query"),
+                        window=(start, to), **ordering)
 
 
 # ---------------------------------------------------------------- staff: services
@@ -103,7 +88,8 @@ def find_services(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = No
                   to: WindowToParam = None) -> Page[ServiceOut]:
     found, next_cursor = service_catalog_service().find(principal(app), storeId, _query(
         ids, query, status, None, provider_id, limit, cursor,
-        Ordering(sort_field, sort_direction, created_at_from, created_at_to, taxonomy_query, match_all, start, to)))
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
 
 
@@ -150,7 +136,8 @@ def find_providers(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = N
                    to: WindowToParam = None) -> Page[ProviderOut]:
     found, next_cursor = provider_service().find(principal(app), storeId, _query(
         ids, query, status, service_id, None, limit, cursor,
-        Ordering(sort_field, sort_direction, created_at_from, created_at_to, taxonomy_query, match_all, start, to)))
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ProviderOut](items=[ProviderOut.of(p) for p in found], cursor=next_cursor)
 
 
@@ -215,7 +202,8 @@ def storefront_find_services(storeId: str, ids: IdsParam = None, query: KeyPrefi
                              to: WindowToParam = None) -> Page[ServiceOut]:
     found, next_cursor = booking_catalog().find_services(storeId, _query(
         ids, query, status, None, provider_id, limit, cursor,
-        Ordering(sort_field, sort_direction, created_at_from, created_at_to, taxonomy_query, match_all, start, to)))
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
 
 
@@ -250,7 +238,8 @@ def storefront_find_providers(storeId: str, ids: IdsParam = None, query: KeyPref
                               to: WindowToParam = None) -> Page[ProviderOut]:
     found, next_cursor = booking_catalog().find_providers(storeId, _query(
         ids, query, status, service_id, None, limit, cursor,
-        Ordering(sort_field, sort_direction, created_at_from, created_at_to, taxonomy_query, match_all, start, to)))
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ProviderOut](items=[ProviderOut.of(p) for p in found], cursor=next_cursor)
 
 

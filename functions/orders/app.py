@@ -5,7 +5,6 @@ the session that placed it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -36,13 +35,14 @@ use_arky_errors(app)
 
 def _query(profile_id: str | None, statuses: str | None, product_ids: str | None, query: str | None,
            created_at_from: int | None, created_at_to: int | None, sort_direction: Literal["asc", "desc"],
-           limit: int, cursor: str | None, lines: LineFilters) -> OrderQuery:
+           limit: int, cursor: str | None, item_statuses: str | None, verified: bool | None,
+           audience_id: str | None) -> OrderQuery:
     return OrderQuery(profile_id=profile_id, statuses=json_param(statuses, STATUSES, "statuses"),
                       product_ids=json_param(product_ids, IDS, "product_ids"), query=query or None,
                       created_at_from=created_at_from, created_at_to=created_at_to, sort_direction=sort_direction,
                       limit=limit, cursor=cursor,
-                      item_statuses=json_param(lines.item_statuses, ITEM_STATUSES, "item_statuses"),
-                      verified=lines.verified, audience_id=lines.audience_id)
+                      item_statuses=json_param(item_statuses, ITEM_STATUSES, "item_statuses"),
+                      verified=verified, audience_id=audience_id)
 
 
 ProfileIdParam = Annotated[str | None, Query(min_length=1, max_length=64)]
@@ -61,15 +61,6 @@ AudienceIdParam = Annotated[str | None, Query(min_length=1, max_length=64,
                                               description="Orders placed at this audience's prices")]
 
 
-@dataclass(frozen=True)
-class LineFilters:
-    """The find filters staff and storefront finds add to the shared ones."""
-
-    item_statuses: str | None
-    verified: bool | None
-    audience_id: str | None
-
-
 # ---------------------------------------------------------------- staff
 @app.get("/v1/stores/<storeId>/orders", summary="Find orders", tags=["Orders"], responses=STAFF_READ)
 def find_orders(storeId: str, profile_id: ProfileIdParam = None, statuses: StatusesParam = None,  # noqa: N803
@@ -79,7 +70,7 @@ def find_orders(storeId: str, profile_id: ProfileIdParam = None, statuses: Statu
                 cursor: CursorParam = None, item_statuses: ItemStatusesParam = None, verified: VerifiedParam = None,
                 audience_id: AudienceIdParam = None) -> Page[OrderOut]:
     q = _query(profile_id, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor,
-               LineFilters(item_statuses, verified, audience_id))
+               item_statuses, verified, audience_id)
     orders, next_cursor = order_service().find(principal(app), storeId, q)
     return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
 
@@ -116,7 +107,7 @@ def own_orders(storeId: str, statuses: StatusesParam = None, product_ids: Produc
                limit: LimitParam = 20, cursor: CursorParam = None, item_statuses: ItemStatusesParam = None,
                verified: VerifiedParam = None, audience_id: AudienceIdParam = None) -> Page[OrderOut]:
     q = _query(None, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor,
-               LineFilters(item_statuses, verified, audience_id))
+               item_statuses, verified, audience_id)
     orders, next_cursor = order_service().own_orders(storeId, principal(app), q)
     return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
 
