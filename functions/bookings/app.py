@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -26,6 +26,7 @@ from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
 from storecrm.http.openapi import PUBLIC_STORE, STAFF_CHANGE, STAFF_READ
 from storecrm.http.query import json_param, json_shape
+from storecrm.profiles.search import TaxonomyQuery
 from storecrm.services import (
     availability_finder,
     booking_catalog,
@@ -35,6 +36,7 @@ from storecrm.services import (
 )
 
 IDS = json_shape(list[str])
+TAXONOMY_QUERY = json_shape(list[TaxonomyQuery])
 IdsParam = Annotated[str | None, Query(max_length=4000, description="JSON array of ids")]
 KeyPrefixParam = Annotated[str | None, Query(max_length=128, description="Prefix of keys")]
 StatusParam = Annotated[ServiceStatus | None, Query()]
@@ -46,15 +48,28 @@ LinkId = Annotated[str, Path(min_length=1, max_length=64)]
 ServiceIdParam = Annotated[str, Query(min_length=1, max_length=64)]
 FromParam = Annotated[int, Query(alias="from", ge=0, le=10**10, description="Unix seconds")]
 ToParam = Annotated[int, Query(ge=0, le=10**10, description="Unix seconds; at most 31 days after from")]
+# The client's GetServicesParams / GetProvidersParams beyond ids, query and status.
+SortFieldParam = Annotated[Literal["created_at"] | None, Query(description="Only created_at (the listing order)")]
+SortDirectionParam = Annotated[Literal["asc", "desc"] | None, Query(description="Default asc (oldest first)")]
+CreatedParam = Annotated[int | None, Query(ge=0, le=10**10)]
+TaxonomyQueryParam = Annotated[str | None, Query(max_length=4000, description="JSON array of taxonomy queries")]
+MatchAllParam = Annotated[bool, Query(description="Every taxonomy query must match (false: any one)")]
+WindowFromParam = Annotated[int | None, Query(alias="from", ge=0, le=10**10,
+                                              description="Refused (400): see services/availability")]
+WindowToParam = Annotated[int | None, Query(ge=0, le=10**10, description="Refused (400): see services/availability")]
 
 app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 use_arky_errors(app)
 
 
 def _query(ids: str | None, query: str | None, status: ServiceStatus | None, service_id: str | None,
-           provider_id: str | None, limit: int, cursor: str | None) -> CatalogQuery:
+           provider_id: str | None, limit: int, cursor: str | None, *, taxonomy_query: str | None,
+           start: int | None, to: int | None, **ordering: Any) -> CatalogQuery:
+    """The find's query; `ordering` is sort_field, sort_direction, created_at_from, created_at_to and match_all."""
     return CatalogQuery(ids=json_param(ids, IDS, "ids"), query=query, status=status, service_id=service_id,
-                        provider_id=provider_id, limit=limit, cursor=cursor)
+                        provider_id=provider_id, limit=limit, cursor=cursor,
+                        taxonomy_query=json_param(taxonomy_query, TAXONOMY_QUERY, "taxonomy_query"),
+                        window=(start, to), **ordering)
 
 
 # ---------------------------------------------------------------- staff: services
@@ -66,9 +81,15 @@ def create_service(storeId: str, body: NewService) -> ServiceOut:  # noqa: N803 
 @app.get("/v1/stores/<storeId>/services", summary="Find services", tags=["Bookings"], responses=STAFF_READ)
 def find_services(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = None,  # noqa: N803
                   status: StatusParam = None, provider_id: IdParam = None, limit: LimitParam = 20,
-                  cursor: CursorParam = None) -> Page[ServiceOut]:
+                  cursor: CursorParam = None, sort_field: SortFieldParam = None,
+                  sort_direction: SortDirectionParam = None, created_at_from: CreatedParam = None,
+                  created_at_to: CreatedParam = None, taxonomy_query: TaxonomyQueryParam = None,
+                  match_all: MatchAllParam = True, start: WindowFromParam = None,
+                  to: WindowToParam = None) -> Page[ServiceOut]:
     found, next_cursor = service_catalog_service().find(principal(app), storeId, _query(
-        ids, query, status, None, provider_id, limit, cursor))
+        ids, query, status, None, provider_id, limit, cursor,
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
 
 
@@ -108,9 +129,15 @@ def create_provider(storeId: str, body: NewProvider) -> ProviderOut:  # noqa: N8
 @app.get("/v1/stores/<storeId>/providers", summary="Find providers", tags=["Bookings"], responses=STAFF_READ)
 def find_providers(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = None,  # noqa: N803
                    status: StatusParam = None, service_id: IdParam = None, limit: LimitParam = 20,
-                   cursor: CursorParam = None) -> Page[ProviderOut]:
+                   cursor: CursorParam = None, sort_field: SortFieldParam = None,
+                   sort_direction: SortDirectionParam = None, created_at_from: CreatedParam = None,
+                   created_at_to: CreatedParam = None, taxonomy_query: TaxonomyQueryParam = None,
+                   match_all: MatchAllParam = True, start: WindowFromParam = None,
+                   to: WindowToParam = None) -> Page[ProviderOut]:
     found, next_cursor = provider_service().find(principal(app), storeId, _query(
-        ids, query, status, service_id, None, limit, cursor))
+        ids, query, status, service_id, None, limit, cursor,
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ProviderOut](items=[ProviderOut.of(p) for p in found], cursor=next_cursor)
 
 
@@ -168,9 +195,15 @@ def delete_service_provider(storeId: str, serviceProviderId: LinkId) -> Deleted:
          responses=PUBLIC_STORE)
 def storefront_find_services(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = None,  # noqa: N803
                              status: StatusParam = None, provider_id: IdParam = None, limit: LimitParam = 20,
-                             cursor: CursorParam = None) -> Page[ServiceOut]:
-    found, next_cursor = booking_catalog().find_services(storeId, _query(ids, query, status, None, provider_id,
-                                                                         limit, cursor))
+                             cursor: CursorParam = None, sort_field: SortFieldParam = None,
+                             sort_direction: SortDirectionParam = None, created_at_from: CreatedParam = None,
+                             created_at_to: CreatedParam = None, taxonomy_query: TaxonomyQueryParam = None,
+                             match_all: MatchAllParam = True, start: WindowFromParam = None,
+                             to: WindowToParam = None) -> Page[ServiceOut]:
+    found, next_cursor = booking_catalog().find_services(storeId, _query(
+        ids, query, status, None, provider_id, limit, cursor,
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ServiceOut](items=[ServiceOut.of(s) for s in found], cursor=next_cursor)
 
 
@@ -198,9 +231,15 @@ def storefront_service_providers(storeId: str, service_id: IdParam = None) -> li
          responses=PUBLIC_STORE)
 def storefront_find_providers(storeId: str, ids: IdsParam = None, query: KeyPrefixParam = None,  # noqa: N803
                               status: StatusParam = None, service_id: IdParam = None, limit: LimitParam = 20,
-                              cursor: CursorParam = None) -> Page[ProviderOut]:
-    found, next_cursor = booking_catalog().find_providers(storeId, _query(ids, query, status, service_id, None,
-                                                                          limit, cursor))
+                              cursor: CursorParam = None, sort_field: SortFieldParam = None,
+                              sort_direction: SortDirectionParam = None, created_at_from: CreatedParam = None,
+                              created_at_to: CreatedParam = None, taxonomy_query: TaxonomyQueryParam = None,
+                              match_all: MatchAllParam = True, start: WindowFromParam = None,
+                              to: WindowToParam = None) -> Page[ProviderOut]:
+    found, next_cursor = booking_catalog().find_providers(storeId, _query(
+        ids, query, status, service_id, None, limit, cursor,
+        sort_field=sort_field, sort_direction=sort_direction, created_at_from=created_at_from,
+        created_at_to=created_at_to, taxonomy_query=taxonomy_query, match_all=match_all, start=start, to=to))
     return Page[ProviderOut](items=[ProviderOut.of(p) for p in found], cursor=next_cursor)
 
 

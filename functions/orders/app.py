@@ -16,7 +16,7 @@ from storecrm.arky.schemas.common import Page
 from storecrm.arky.schemas.orders import OrderOut
 from storecrm.commerce.models.orders import OrderStatus
 from storecrm.commerce.models.shipments import RatesRequest, ShipmentChange, ShippingRate, ShipRequest, ShipResult
-from storecrm.commerce.orders import OrderChanges, OrderQuery
+from storecrm.commerce.orders import ItemStatusName, OrderChanges, OrderQuery
 from storecrm.commerce.payments import RefundRequest, StoreRefundRequest
 from storecrm.http.app import cors_config, lambda_entry, use_arky_errors
 from storecrm.http.auth import principal
@@ -26,6 +26,7 @@ from storecrm.services import fulfilment, order_payments, order_service
 
 STATUSES = json_shape(list[OrderStatus])
 IDS = json_shape(list[Annotated[str, Field(min_length=1, max_length=64)]])
+ITEM_STATUSES = json_shape(list[ItemStatusName])
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 # Refunds: more than is left, or a Stripe key Stripe refuses, is a 409.
 REFUND = STAFF_CHANGE
@@ -43,11 +44,14 @@ use_arky_errors(app)
 
 def _query(profile_id: str | None, statuses: str | None, product_ids: str | None, query: str | None,
            created_at_from: int | None, created_at_to: int | None, sort_direction: Literal["asc", "desc"],
-           limit: int, cursor: str | None) -> OrderQuery:
+           limit: int, cursor: str | None, item_statuses: str | None, verified: bool | None,
+           audience_id: str | None) -> OrderQuery:
     return OrderQuery(profile_id=profile_id, statuses=json_param(statuses, STATUSES, "statuses"),
                       product_ids=json_param(product_ids, IDS, "product_ids"), query=query or None,
                       created_at_from=created_at_from, created_at_to=created_at_to, sort_direction=sort_direction,
-                      limit=limit, cursor=cursor)
+                      limit=limit, cursor=cursor,
+                      item_statuses=json_param(item_statuses, ITEM_STATUSES, "item_statuses"),
+                      verified=verified, audience_id=audience_id)
 
 
 ProfileIdParam = Annotated[str | None, Query(min_length=1, max_length=64)]
@@ -59,6 +63,11 @@ SortFieldParam = Annotated[Literal["created_at"], Query()]
 SortDirectionParam = Annotated[Literal["asc", "desc"], Query()]
 LimitParam = Annotated[int, Query(ge=1, le=100)]
 CursorParam = Annotated[str | None, Query(max_length=2048)]
+ItemStatusesParam = Annotated[str | None, Query(max_length=200, description="JSON array of line states (pending, "
+                                                "confirmed, cancelled): orders with a line in one of them")]
+VerifiedParam = Annotated[bool | None, Query(description="Orders placed by a verified (true) or unverified session")]
+AudienceIdParam = Annotated[str | None, Query(min_length=1, max_length=64,
+                                              description="Orders placed at this audience's prices")]
 
 
 # ---------------------------------------------------------------- staff
@@ -67,8 +76,10 @@ def find_orders(storeId: str, profile_id: ProfileIdParam = None, statuses: Statu
                 product_ids: ProductIdsParam = None, query: QueryParam = None, created_at_from: TimeParam = None,
                 created_at_to: TimeParam = None, sort_field: SortFieldParam = "created_at",
                 sort_direction: SortDirectionParam = "desc", limit: LimitParam = 20,
-                cursor: CursorParam = None) -> Page[OrderOut]:
-    q = _query(profile_id, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor)
+                cursor: CursorParam = None, item_statuses: ItemStatusesParam = None, verified: VerifiedParam = None,
+                audience_id: AudienceIdParam = None) -> Page[OrderOut]:
+    q = _query(profile_id, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor,
+               item_statuses, verified, audience_id)
     orders, next_cursor = order_service().find(principal(app), storeId, q)
     return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
 
@@ -123,8 +134,10 @@ def update_shipment(storeId: str, orderId: OrderId, shipmentId: ShipmentId,  # n
 def own_orders(storeId: str, statuses: StatusesParam = None, product_ids: ProductIdsParam = None,  # noqa: N803
                query: QueryParam = None, created_at_from: TimeParam = None, created_at_to: TimeParam = None,
                sort_field: SortFieldParam = "created_at", sort_direction: SortDirectionParam = "desc",
-               limit: LimitParam = 20, cursor: CursorParam = None) -> Page[OrderOut]:
-    q = _query(None, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor)
+               limit: LimitParam = 20, cursor: CursorParam = None, item_statuses: ItemStatusesParam = None,
+               verified: VerifiedParam = None, audience_id: AudienceIdParam = None) -> Page[OrderOut]:
+    q = _query(None, statuses, product_ids, query, created_at_from, created_at_to, sort_direction, limit, cursor,
+               item_statuses, verified, audience_id)
     orders, next_cursor = order_service().own_orders(storeId, principal(app), q)
     return Page[OrderOut](items=[OrderOut.of(o) for o in orders], cursor=next_cursor)
 

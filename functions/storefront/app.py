@@ -77,8 +77,10 @@ def logout(storeId: str) -> LoggedOut:  # noqa: N803
 @app.get("/v1/storefront/<storeId>/profiles/me", summary="The bearer's profile with linked records",
          tags=["Storefront"], responses=PROFILE_BEARER)
 def me(storeId: str) -> profile_detail.ProfileDetail:  # noqa: N803
-    # One AWS call (budget 1): profile, session and subscription list; see ProfileSessions.me_detail.
-    return profile_detail.ProfileDetail.of(*profile_sessions().me_detail(storeId, principal(app)))
+    # One AWS call (budget 1): profile, session, subscription list and commerce facts; a profile that has carts
+    # or orders adds one Query for each (its newest ten), as the staff detail does: see ProfileSessions.me_detail.
+    found = profile_sessions().me_detail(storeId, principal(app))
+    return profile_detail.ProfileDetail.of(found.profile, found.subscriptions, found.carts, found.orders)
 
 
 lambda_handler = lambda_entry(app)

@@ -98,6 +98,8 @@ def account_login() -> AccountLogin:
 
 @lru_cache(maxsize=1)
 def profile_sessions() -> ProfileSessions:
+    from storecrm.commerce.newest_records import NewestRecords
+    from storecrm.commerce.repositories.profile_commerce import ProfileCommerceRepository
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.messaging.profile_sessions import ProfileSessions
     from storecrm.messaging.repositories.audiences import AudienceRepository
@@ -105,7 +107,7 @@ def profile_sessions() -> ProfileSessions:
     from storecrm.stores.repositories.stores import StoreRepository
 
     return ProfileSessions(ProfileRepository(), StoreRepository(), login_codes(), session_service(),
-                           SessionRepository(), AudienceRepository())
+                           SessionRepository(), AudienceRepository(), NewestRecords(ProfileCommerceRepository()))
 
 
 @lru_cache(maxsize=1)

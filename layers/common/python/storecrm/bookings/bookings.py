@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
@@ -34,6 +34,7 @@ from storecrm.bookings.models.bookings import (
     Weekday,
     WorkingDay,
     WorkingHour,
+    ZoneLocation,
 )
 from storecrm.catalog.models.products import Price
 from storecrm.catalog.products import CatalogEntryChanges, CatalogEntryIn
@@ -42,9 +43,10 @@ from storecrm.identity.auth import Principal
 from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import FieldError, NotFound, ValidationFailed
-from storecrm.kernel.fields import Command, Currency, MarketKey, WholeNumber
+from storecrm.kernel.fields import Command, Currency, MarketKey, SortDirection, WholeNumber
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.rules import key_in_ref
+from storecrm.profiles.search import TaxonomyQuery, taxonomies_match
 from storecrm.stores.permissions import Action
 
 if TYPE_CHECKING:
@@ -75,8 +77,21 @@ Seconds = Annotated[WholeNumber, Field(ge=0, le=MAX_ADVANCE)]
 
 
 # ---------------------------------------------------------------- commands
+class ZoneLocationIn(Command):
+    """The client's ZoneLocation: where a service is performed."""
+
+    country: str | None = Field(default=None, max_length=64)
+    state: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+
+    def location(self) -> ZoneLocation:
+        return ZoneLocation(**self.model_dump())
+
+
 class NewService(CatalogEntryIn):
     status: ServiceStatus = Field(default="draft", description="Storefronts see active services only")
+    location: ZoneLocationIn | None = None
 
 
 class NewProvider(CatalogEntryIn):
@@ -85,6 +100,7 @@ class NewProvider(CatalogEntryIn):
 
 class ServiceChanges(CatalogEntryChanges):
     status: ServiceStatus | None = None
+    location: ZoneLocationIn | None = Field(default=None, description="null removes it")
 
 
 class ProviderChanges(CatalogEntryChanges):
@@ -160,15 +176,43 @@ class CatalogQuery(Command):
     provider_id: Id | None = Field(default=None, description="Services: those this provider performs")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = None
+    # Entries are listed in creation order (their UUIDv7 ids): that is the one sort there is an index for.
+    sort_field: Literal["created_at"] | None = Field(default=None, description="Only created_at (the default)")
+    sort_direction: SortDirection | None = Field(default=None, description="Default asc (oldest first)")
+    created_at_from: int | None = Field(default=None, ge=0)
+    created_at_to: int | None = Field(default=None, ge=0)
+    taxonomy_query: list[TaxonomyQuery] | None = Field(default=None, max_length=10)
+    match_all: bool = Field(default=True, description="Every taxonomy query must match (else any one)")
+    # The client's time window of booked time (arky answers it as a provider timeline): not served here.
+    window: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def forward(self) -> bool:
+        return self.sort_direction != "desc"
+
+    def check(self) -> None:
+        """Refuses what this find cannot answer rather than ignoring it."""
+        for name, given in zip(("from", "to"), self.window, strict=True):
+            if given is not None:
+                raise ValidationFailed.on(name, "not served by this find: free and booked time is answered by "
+                                                "GET /v1/stores/{storeId}/services/availability")
+        if (self.created_at_from is not None and self.created_at_to is not None
+                and self.created_at_from > self.created_at_to):
+            raise ValidationFailed.on("created_at_to", "must not be before created_at_from")
 
     def matches(self, entry: CatalogEntry) -> bool:
-        return (not self.query or entry.key.startswith(self.query)) and (
-            self.status is None or entry.status == self.status)
+        return ((not self.query or entry.key.startswith(self.query))
+                and (self.status is None or entry.status == self.status)
+                and (self.created_at_from is None or entry.created_at >= self.created_at_from)
+                and (self.created_at_to is None or entry.created_at <= self.created_at_to)
+                and (not self.taxonomy_query or taxonomies_match(entry.taxonomies, self.taxonomy_query,
+                                                                 match_all=self.match_all)))
 
 
 class _Position(Model):
     model_config = {"extra": "forbid"}
     key: dict[str, str]
+    forward: bool = True  # cursors from before sort_direction existed are oldest first
 
 
 # ---------------------------------------------------------------- rules
@@ -329,7 +373,8 @@ class CatalogEntryService(Generic[E]):
         entry = self.entries.model(
             id=new_id(), store_id=store_id, key=data.key, slug=data.slug, blocks=[b.block() for b in data.blocks],
             taxonomies=data.taxonomies if data.taxonomies is not None else data.filters or [], status=data.status,
-            created_at=at, updated_at=at)
+            created_at=at, updated_at=at,
+            **({"location": data.location.location()} if isinstance(data, NewService) and data.location else {}))
         self.entries.create(entry, [catalog_event(f"{self.kind}.created", self.kind, entry)])
         return entry
 
@@ -361,6 +406,8 @@ class CatalogEntryService(Generic[E]):
             values["blocks"] = [b.block() for b in changes.blocks]
         if taxonomies is not None:
             values["taxonomies"] = taxonomies
+        if isinstance(changes, ServiceChanges) and "location" in changes.model_fields_set:
+            values["location"] = changes.location.location() if changes.location else None
         if current.model_copy(update=values) == current:
             return current
         updated: E = current.model_copy(update={**values, "revision": current.revision + 1, "updated_at": now()})
@@ -397,19 +444,23 @@ def find_entries(entries: CatalogEntries[E], links: ServiceProviderRepository, s
     if q.provider_id is not None and entries.kind == "SERVICE":
         wanted_ids = [link.service_id for link in links.of_provider(store_id, q.provider_id)
                       if wanted_ids is None or link.service_id in wanted_ids]
+    q.check()
     if wanted_ids is not None:
         wanted = [entries.item_key(store_id, i) for i in wanted_ids[:98]]
         found = load(wanted)
         listed = [e for k in wanted if (e := entries.from_item(found.get(k))) is not None and e.store_id == store_id]
+        if q.sort_field or q.sort_direction:
+            listed.sort(key=lambda e: (e.created_at, e.id), reverse=not q.forward)
         return [e for e in listed if q.matches(e)], None
     start = cursors.decode(q.cursor, _Position)
     if start is not None and not start.key.get("SK", "").startswith(f"{entries.kind}#"):
         raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
-    if start is not None and start.key.get("PK") != f"STORE#{store_id}":
+    if start is not None and (start.key.get("PK") != f"STORE#{store_id}" or start.forward != q.forward):
         raise ValidationFailed.on("cursor", cursors.BAD_CURSOR)
     load([])
-    page, last = entries.list_page(store_id, limit=q.limit, after=start.key if start else None)
-    return [e for e in page if q.matches(e)], cursors.encode(_Position(key=last)) if last else None
+    page, last = entries.list_page(store_id, limit=q.limit, after=start.key if start else None, forward=q.forward)
+    return ([e for e in page if q.matches(e)],
+            cursors.encode(_Position(key=last, forward=q.forward)) if last else None)
 
 
 # ---------------------------------------------------------------- service providers

@@ -31,6 +31,7 @@ from storecrm.commerce.models.orders import (
     PendingStatus,
 )
 from storecrm.commerce.order_events import order_event
+from storecrm.commerce.order_line_changes import check_items_unchanged
 from storecrm.commerce.shoppers import live_session, shopper_session_id
 from storecrm.identity.auth import Principal
 from storecrm.kernel import cursors
@@ -64,6 +65,8 @@ MAX_BOOKING_SECONDS = 6 * 3600
 HOLDS_PER_RUN = 25
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
+# A line's state (its `status.status`), as the client's item_statuses filter names it.
+ItemStatusName = Literal["pending", "confirmed", "cancelled"]
 
 
 # ---------------------------------------------------------------- commands
@@ -73,6 +76,10 @@ class OrderQuery(Command):
     profile_id: Id | None = None
     statuses: list[OrderStatus] | None = Field(default=None, max_length=5)
     product_ids: list[Id] | None = Field(default=None, max_length=50)
+    item_statuses: list[ItemStatusName] | None = Field(default=None, max_length=3,
+                                                       description="Orders with a line in one of these states")
+    verified: StrictBool | None = None
+    audience_id: Id | None = Field(default=None, description="Orders placed at this audience's prices")
     query: Annotated[str, Field(max_length=254)] | None = None
     created_at_from: int | None = Field(default=None, ge=0)
     created_at_to: int | None = Field(default=None, ge=0)
@@ -104,7 +111,10 @@ class OrderQuery(Command):
     def matches(self, order: Order) -> bool:
         return ((not self.profile_id or order.profile_id == self.profile_id)
                 and (not self.statuses or order.status in self.statuses)
-                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.product_items)))
+                and (not self.product_ids or any(i.product_id in self.product_ids for i in order.product_items))
+                and (not self.item_statuses or any(i.status.status in self.item_statuses for i in order.items))
+                and (self.verified is None or order.verified == self.verified)
+                and (self.audience_id is None or order.audience_id == self.audience_id))
 
 
 class PaymentChange(Command):
@@ -134,7 +144,9 @@ class OrderChanges(Command):
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None
     forms: list[dict[str, Any]] | None = Field(default=None, max_length=20)
-    items: list[dict[str, Any]] | None = Field(default=None, description="Not changeable after checkout")
+    items: list[dict[str, Any]] | None = Field(default=None, max_length=100, description="Taken only when it lists "
+                                               "the order's lines (its own, or those not cancelled); other lines "
+                                               "are a 409 naming cancel_items, move_items and refunds")
     cancel_items: list[Id] | None = Field(default=None, max_length=100, description="Lines to cancel (their ids): "
                                           "their stock goes back, their booked time is freed and their reminders "
                                           "dropped; the order is partially_cancelled, or cancelled with its last")
@@ -197,8 +209,6 @@ class OrderService:
         """The order with the access check, then (to cancel) its products, then one transaction."""
         if changes.id is not None and changes.id != order_id:
             raise ValidationFailed.on("id", "does not match the order id in the path")
-        if changes.items is not None:
-            raise ValidationFailed.on("items", "the lines of a placed order cannot change; cancel it instead")
         if changes.confirm and changes.cancel:
             raise ValidationFailed.on("cancel", "an order is confirmed or cancelled, not both")
         if changes.cancel and changes.cancel_items:
@@ -208,6 +218,8 @@ class OrderService:
         access, order = self._reach(principal, store_id, order_id)
         if changes.revision is not None and changes.revision != order.revision:
             raise Conflict("The order changed since that revision; read it again", "ORDER.CONFLICT")
+        if changes.items is not None:
+            check_items_unchanged(order, changes.items)
         at = now()
         changed, history, reasons = self._changed(order, changes), [], []
         if changes.confirm:

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field
 from storecrm import metrics
 from storecrm.clock import now
 from storecrm.commerce import profile_commerce
+from storecrm.commerce.newest_records import DETAIL_LIST_CAP
 from storecrm.identity.auth import Principal
 from storecrm.identity.models.accounts import SessionSummary
 from storecrm.kernel import cursors
@@ -59,8 +60,6 @@ PROFILE_NOT_FOUND = "Profile not found"
 SEARCH_PAGE_MAX = 98
 # With has_cart or has_activity, each profile of a search page is read with its commerce facts item.
 FILTERED_SEARCH_PAGE_MAX = SEARCH_PAGE_MAX // 2
-# The newest carts and orders a profile detail shows; the profile's carts and orders routes page on.
-DETAIL_LIST_CAP = 10
 # Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
 # and the profile's update); more take one more call each way.
 REVOKE_ALL_AT_ONCE = 97

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storecrm import metrics
 from storecrm.clock import now
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from storecrm.identity.codes import LoginCodes
     from storecrm.identity.repositories.auth import SessionRepository
     from storecrm.identity.sessions import IssuedTokens, PendingSession, SessionService
-    from storecrm.kernel.repositories.table import Write
+    from storecrm.kernel.repositories.keys import Key
+    from storecrm.kernel.repositories.table import Item, Write
     from storecrm.messaging.repositories.audiences import AudienceRepository
     from storecrm.profiles.repositories.profiles import ProfileRepository
     from storecrm.stores.repositories.stores import StoreRepository
@@ -64,11 +65,31 @@ class ProfileLogin:
     code_sent: bool = False
 
 
+class ShopperRecords(Protocol):
+    """A profile's newest carts and orders (storecrm.commerce.newest_records), which `me` lists: commerce sits
+    above this context, so they come in through this port and are typed loosely here."""
+
+    def facts_key(self, store_id: str, profile_id: str) -> Key: ...
+
+    def newest(self, store_id: str, profile_id: str, facts_item: Item | None) -> tuple[list[Any], list[Any]]: ...
+
+
+@dataclass(frozen=True)
+class MeDetail:
+    """What a storefront session's `me` shows: the profile as it may see it and the records it may read."""
+
+    profile: Profile
+    subscriptions: list[Subscription]
+    carts: list[Any]  # commerce's Cart
+    orders: list[Any]  # commerce's Order
+
+
 class ProfileSessions:
     def __init__(self, profiles: ProfileRepository, stores: StoreRepository, codes: LoginCodes,
                  sessions: SessionService, session_store: SessionRepository,
-                 subscriptions: AudienceRepository) -> None:
+                 subscriptions: AudienceRepository, records: ShopperRecords | None = None) -> None:
         self.profiles = profiles
+        self.records = records  # `me`'s carts and orders (none listed without it)
         self.stores = stores
         self.codes = codes
         self.sessions = sessions
@@ -129,33 +150,42 @@ class ProfileSessions:
 
     def me(self, store_id: str, caller: Principal) -> Profile:
         """The caller's profile and session in one BatchGetItem; a revoked session stops at once."""
-        profile, session, _ = self._me(store_id, caller)
+        profile, session, _, _ = self._me(store_id, caller)
         return visible_profile(profile, session)
 
-    def me_detail(self, store_id: str, caller: Principal) -> tuple[Profile, list[Subscription]]:
-        """`me` with the profile's audience subscriptions, which are stored personal data: all of them
-        when the session may see the whole profile (as the staff detail lists them), else only those
-        the session created itself. The profile's subscription list is read in the same BatchGetItem
-        (budget 1)."""
-        profile, session, listed = self._me(store_id, caller, with_subscriptions=True)
-        return visible_profile(profile, session), [
-            s for s in subscriptions.profile_subscriptions(listed, profile)
-            if sees_record(profile, session, s.origin_session_id)]
+    def me_detail(self, store_id: str, caller: Principal) -> MeDetail:
+        """`me` with the profile's audience subscriptions and its newest carts and orders, which are stored
+        personal data: all of them when the session may see the whole profile (as the staff detail lists them),
+        else only those the session created itself. The profile's subscription list and commerce facts are read
+        in the same BatchGetItem (one call for a profile that never shopped); its carts and its orders are one
+        Query each, made only when the facts say it has some."""
+        profile_id = self._own_profile_id(caller, store_id)
+        facts_key = self.records.facts_key(store_id, profile_id) if self.records and profile_id else None
+        profile, session, listed, found = self._me(store_id, caller, with_subscriptions=True,
+                                                   extra=[facts_key] if facts_key else [])
+        carts, orders = (self.records.newest(store_id, profile.id, found.get(facts_key))
+                         if self.records and facts_key else ([], []))
+        return MeDetail(visible_profile(profile, session),
+                        [s for s in subscriptions.profile_subscriptions(listed, profile)
+                         if sees_record(profile, session, s.origin_session_id)],
+                        [c for c in carts if sees_record(profile, session, c.session_id)],
+                        [o for o in orders if sees_record(profile, session, o.session_id)])
 
-    def _me(self, store_id: str, caller: Principal,
-            with_subscriptions: bool = False) -> tuple[Profile, Session, list[Subscription]]:
-        """The caller's profile, as stored, its live session and (if asked) the profile's subscriptions."""
+    def _me(self, store_id: str, caller: Principal, with_subscriptions: bool = False,
+            extra: Sequence[Key] = ()) -> tuple[Profile, Session, list[Subscription], dict[Key, Item]]:
+        """The caller's profile, as stored, its live session, (if asked) the profile's subscriptions, and the
+        `extra` items read with them."""
         profile_id = self._own_profile_id(caller, store_id)
         assert profile_id and caller.session_id
         session_key = self.session_store.item_key(caller.session_id)
         listing = self.subscriptions.listing_key(profile_id) if with_subscriptions else None
         profile, _, found = self.profiles.load(profile_id, store_id, None,
-                                               extra=[session_key, *([listing] if listing else [])])
+                                               extra=[session_key, *([listing] if listing else []), *extra])
         session = self.session_store.from_item(found.get(session_key))
         check_live_session(session, profile, store_id)
         assert profile is not None and session is not None
         listed = self.subscriptions.listed_subscriptions(found.get(listing)) if listing else []
-        return profile, session, listed
+        return profile, session, listed, found
 
     def end(self, store_id: str, caller: Principal) -> bool:
         profile_id = self._own_profile_id(caller, store_id)

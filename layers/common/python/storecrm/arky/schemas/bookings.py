@@ -18,6 +18,7 @@ from storecrm.bookings.models.bookings import (
     ServiceStatus,
     SpecificDate,
     WorkingDay,
+    ZoneLocation,
 )
 from storecrm.catalog.models.products import Block, Price
 from storecrm.profiles.models.taxonomies import TaxonomyEntry
@@ -31,6 +32,7 @@ class ServiceOut(Out):
     blocks: list[Block]
     taxonomies: list[TaxonomyEntry]
     status: ServiceStatus
+    location: ZoneLocation | None = Field(description="Where it is performed (CreateServiceParams.location)")
     created_at: int
     updated_at: int
 

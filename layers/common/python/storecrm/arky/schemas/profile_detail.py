@@ -18,6 +18,8 @@ from storecrm.arky.schemas.profiles import ProfileOut
 from storecrm.arky.schemas.subscriptions import SubscriptionOut
 
 if TYPE_CHECKING:
+    from storecrm.commerce.models.commerce import Cart
+    from storecrm.commerce.models.orders import Order
     from storecrm.crm.profiles import ProfileView
     from storecrm.messaging.models.audiences import Subscription
     from storecrm.profiles.models.profiles import Profile
@@ -33,8 +35,10 @@ class ProfileDetail(Out):
     form_submissions: list[dict[str, object]] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = ()) -> ProfileDetail:
-        return cls(profile=ProfileOut.of(profile),
+    def of(cls, profile: Profile, subscriptions: Sequence[Subscription] = (), carts: Sequence[Cart] = (),
+           orders: Sequence[Order] = ()) -> ProfileDetail:
+        return cls(profile=ProfileOut.of(profile), carts=[CartOut.of(c) for c in carts],
+                   orders=[OrderOut.of(o) for o in orders],
                    audience_subscriptions=[SubscriptionOut.of(s) for s in subscriptions])
 
 

@@ -62,8 +62,18 @@ class CatalogEntry(Entity):
     updated_at: int
 
 
+class ZoneLocation(Model):
+    """Where a service is performed (the client's ZoneLocation); every part optional."""
+
+    country: str | None = None
+    state: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+
+
 class Service(CatalogEntry):
     status: ServiceStatus = "draft"
+    location: ZoneLocation | None = None
 
 
 class Provider(CatalogEntry):

@@ -57,10 +57,12 @@ class CatalogEntries(Generic[E]):
     def get(self, store_id: str, entry_id: str) -> E | None:
         return self.from_item(self.table.get(self.item_key(store_id, entry_id)))
 
-    def list_page(self, store_id: str, *, limit: int, after: Position | None) -> tuple[list[E], Position | None]:
-        """Oldest first (UUIDv7 ids sort by creation): one Query of the store partition's entries."""
+    def list_page(self, store_id: str, *, limit: int, after: Position | None,
+                  forward: bool = True) -> tuple[list[E], Position | None]:
+        """Oldest first (UUIDv7 ids sort by creation; newest first unless `forward`): one Query of the store
+        partition's entries."""
         page = self.table.query(keys.store_partition(store_id), sk_prefix=f"{self.kind}#", limit=limit,
-                                start_key=after)
+                                start_key=after, forward=forward)
         entries = [e for item in page.items if (e := self.from_item(item)) is not None]
         last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
         return entries, last
