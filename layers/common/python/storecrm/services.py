@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     from storecrm.domain.access import StoreGuard
+    from storecrm.domain.account_tokens import AccountTokens
     from storecrm.domain.accounts import AccountLogin
     from storecrm.domain.api_clients import ApiClientService
     from storecrm.domain.audience_signup import AudienceSignup
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from storecrm.domain.profile_sessions import ProfileSessions
     from storecrm.domain.profiles import ProfileService
     from storecrm.domain.sessions import SessionService
+    from storecrm.domain.staff_accounts import StaffAccounts
     from storecrm.domain.store_billing import StoreBilling
     from storecrm.domain.store_mail import StoreMail
     from storecrm.domain.storefront import StorefrontService
@@ -189,6 +191,24 @@ def store_billing() -> StoreBilling:
         return StripePayments()
 
     return StoreBilling(StoreRepository(), store_guard(), platform_stripe_keys, payments)
+
+
+@lru_cache(maxsize=1)
+def account_tokens() -> AccountTokens:
+    from storecrm.domain.account_tokens import AccountTokens
+    from storecrm.repositories.account_tokens import AccountTokenRepository
+    from storecrm.repositories.auth import CodeRepository
+
+    return AccountTokens(AccountTokenRepository(), CodeRepository(), settings())
+
+
+@lru_cache(maxsize=1)
+def staff_accounts() -> StaffAccounts:
+    from storecrm.domain.staff_accounts import StaffAccounts
+    from storecrm.repositories.account_tokens import AccountTokenRepository
+    from storecrm.repositories.stores import StoreRepository
+
+    return StaffAccounts(AccountTokenRepository(), StoreRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,20 @@ from typing import Literal
 from pydantic import Field
 
 from storecrm.domain.base_model import Model
+from storecrm.domain.models.addresses import Address
 from storecrm.domain.models.base import Entity
+
+
+class AccountAddress(Model):
+    label: str | None = None
+    address: Address
 
 
 class Account(Entity):
     id: str
     email: str
+    phone_numbers: list[str] = Field(default_factory=list)
+    addresses: list[AccountAddress] = Field(default_factory=list)
     created_at: int
     updated_at: int
 
