@@ -190,23 +190,25 @@ class StaffAccounts:
         """Refused (409, naming the stores) while the account is the last owner of a store; otherwise its
         memberships, sessions and tokens end and the account and its email marker are erased, in one transaction
         (sessions beyond what fits are deleted just before it). Reads: the account's partition, its memberships,
-        the owned stores, its sessions."""
+        their stores (the last-owner check; a deleted store's membership goes alone), its sessions."""
         account_id = self._caller(caller)
         acts_as_login(caller)
         account, tokens = self._load(account_id)
         memberships = self.stores.memberships_of(account_id)
-        owned = [m.store_id for m in memberships if m.role == Role.OWNER]
-        if owned:
-            stores, _ = self.stores.get_many_with(owned, [])
-            last = sorted(s.id for s in stores if s.owner_count <= 1)
-            if last:
-                raise Conflict(f"The account is the last owner of {', '.join(last)}: make someone else an owner, "
-                               "or delete the store, first", "ACCOUNT.LAST_OWNER")
+        stores = {s.id: s for s in self.stores.get_many_with([m.store_id for m in memberships], [])[0]}
+        last = sorted(m.store_id for m in memberships
+                      if m.role == Role.OWNER and m.store_id in stores and stores[m.store_id].owner_count <= 1)
+        if last:
+            raise Conflict(f"The account is the last owner of {', '.join(last)}: make someone else an owner, "
+                           "or delete the store, first", "ACCOUNT.LAST_OWNER")
         writes: list[Write] = []
         for membership in memberships:
             if len(writes) > TRANSACTION_ROOM - 3 - MAX_TOKENS - 2:  # a member of very many stores: leave some first
                 self.tokens.apply(writes)
                 writes = []
+            if membership.store_id not in stores:  # a deleted store, not purged yet
+                writes.append(self.stores.remove_member_of_deleted_store_write(membership))
+                continue
             writes += self.stores.remove_member_writes(
                 membership, [membership_event(membership.store_id, membership, "member_removed")])
         writes += [self.tokens.delete_write(t) for t in tokens]

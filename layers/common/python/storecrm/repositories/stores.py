@@ -257,6 +257,12 @@ class StoreRepository:
         self.table.transact(self.remove_member_writes(membership, events))
 
     @staticmethod
+    def remove_member_of_deleted_store_write(membership: Membership) -> Write:
+        """A membership left behind by a deleted store until its purge: removed alone (no store to count owners
+        on, nobody to tell)."""
+        return delete(keys.member(membership.store_id, membership.account_id))
+
+    @staticmethod
     def remove_member_writes(membership: Membership, events: Sequence[OutboxEvent]) -> list[Write]:
         """The membership's removal, to join a transaction: refused (LAST_OWNER) for the store's last owner."""
         return [
