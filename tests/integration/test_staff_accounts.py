@@ -56,6 +56,29 @@ def test_update_profile_fields(api: Api, owner: dict[str, Any]) -> None:
     assert me["addresses"][0]["address"]["state"] == "IL" and me["addresses"][0]["address"]["country"] == "US"
 
 
+def test_a_change_applies_only_to_the_account_it_read(api: Api, owner: dict[str, Any], monkeypatch: Any) -> None:
+    # Two changes at once (the same second, even): the one that read the account before the other wrote is a 409,
+    # so a token list sent as "the whole list" never leaves a token the other change made.
+    from storecrm.repositories.account_tokens import AccountTokenRepository
+
+    at = clock.now()  # every change in the same second: a timestamp cannot tell them apart
+    monkeypatch.setattr("storecrm.domain.staff_accounts.now", lambda: at)
+    assert api.call("PUT", "/v1/accounts", {"phone_numbers": ["1"]}, token=owner["access_token"]).status == 200
+    read = AccountTokenRepository.account_items
+
+    def read_then_another_change(self: AccountTokenRepository, account_id: str) -> list[Any]:
+        items = read(self, account_id)
+        monkeypatch.setattr(AccountTokenRepository, "account_items", read)
+        other = api.call("PUT", "/v1/accounts", {"api_tokens": [{"id": None}]}, token=owner["access_token"])
+        assert other.status == 200, other.body
+        return items
+
+    monkeypatch.setattr(AccountTokenRepository, "account_items", read_then_another_change)
+    reply = api.call("PUT", "/v1/accounts", {"api_tokens": []}, token=owner["access_token"])
+    assert reply.status == 409 and reply.error == "ACCOUNT.CONFLICT", reply.body
+    assert len(api.call("GET", "/v1/accounts/me", token=owner["access_token"]).body["api_tokens"]) == 1
+
+
 def test_update_bad_input(api: Api, owner: dict[str, Any]) -> None:
     token = owner["access_token"]
     cases: list[tuple[dict[str, Any], str]] = [

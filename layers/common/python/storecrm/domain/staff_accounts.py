@@ -180,7 +180,7 @@ class StaffAccounts:
         if changes.addresses is not None:
             fields["addresses"] = [AccountAddress(label=a.label, address=Address.model_validate(a.address.model_dump()))
                                    .model_dump(mode="json") for a in changes.addresses]
-        writes: list[Write] = [self.tokens.account_write(account.id, account.updated_at, fields)]
+        writes: list[Write] = [self.tokens.account_write(account.id, account.revision, fields)]
         writes += [self.tokens.create_write(n.token) for n in created]
         writes += [self.tokens.delete_write(t) for t in revoked]
         self.tokens.apply(writes)
@@ -212,7 +212,7 @@ class StaffAccounts:
             writes += self.stores.remove_member_writes(
                 membership, [membership_event(membership.store_id, membership, "member_removed")])
         writes += [self.tokens.delete_write(t) for t in tokens]
-        writes += self.tokens.erase_writes(account.id, account.email, account.updated_at)
+        writes += self.tokens.erase_writes(account.id, account.email, account.revision)
         writes += self.tokens.session_end_writes(self.tokens.session_keys(account_id),
                                                  room=TRANSACTION_ROOM - len(writes))
         self.tokens.apply(writes)

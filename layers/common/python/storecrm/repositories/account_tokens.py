@@ -12,6 +12,14 @@ from storecrm.repositories.base import default_table, from_item, to_item
 from storecrm.repositories.table import Item, Table, Write, delete, put, update
 
 TOKEN_PREFIX = "APITOKEN#"
+CHANGED = Conflict("The account changed meanwhile, try again", "ACCOUNT.CONFLICT")
+
+
+def _as_read(revision: int) -> tuple[str, Item]:
+    """The condition that the account exists at `revision` (accounts made before revisions have none: 0)."""
+    if revision == 0:
+        return "attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :read)", {":read": 0}
+    return "attribute_exists(PK) AND revision = :read", {":read": revision}
 
 
 def token_key(account_id: str, token_id: str) -> keys.Key:
@@ -60,23 +68,22 @@ class AccountTokenRepository:
                                                                          index="GSI1")]
 
     @staticmethod
-    def erase_writes(account_id: str, email: str, read_updated_at: int) -> list[Write]:
+    def erase_writes(account_id: str, email: str, read_revision: int) -> list[Write]:
         """The account item, only if it is still as read (a token made meanwhile would be left behind), and its
         email marker."""
-        return [delete(keys.account(account_id), condition="attribute_exists(PK) AND updated_at = :read",
-                       values={":read": read_updated_at},
-                       error=Conflict("The account changed meanwhile, try again", "ACCOUNT.CONFLICT")),
+        condition, values = _as_read(read_revision)
+        return [delete(keys.account(account_id), condition=condition, values=values, error=CHANGED),
                 delete(keys.account_email(email))]
 
     @staticmethod
-    def account_write(account_id: str, read_updated_at: int, fields: Item) -> Write:
-        """Sets the account's fields, only if it is still as read (its `updated_at`)."""
+    def account_write(account_id: str, read_revision: int, fields: Item) -> Write:
+        """Sets the account's fields and the next revision, only if it is still at the revision read."""
+        fields = {**fields, "revision": read_revision + 1}
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values: Item = {f":f{i}": value for i, value in enumerate(fields.values())}
+        condition, read = _as_read(read_revision)
         return update(keys.account(account_id), "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
-                      condition="attribute_exists(PK) AND #read = :read", names={**names, "#read": "updated_at"},
-                      values={**values, ":read": read_updated_at},
-                      error=Conflict("The account changed meanwhile, try again", "ACCOUNT.CONFLICT"))
+                      condition=condition, names=names, values={**values, **read}, error=CHANGED)
 
     def session_end_writes(self, session_keys: Sequence[keys.Key], room: int) -> list[Write]:
         """Deletes for the sessions, to join a transaction with `room` writes left; those beyond it are deleted

@@ -21,6 +21,8 @@ class Account(Entity):
     email: str
     phone_numbers: list[str] = Field(default_factory=list)
     addresses: list[AccountAddress] = Field(default_factory=list)
+    # Counts the account's own changes (PUT /v1/accounts): a change or an erasure applies only to what it read.
+    revision: int = 0
     created_at: int
     updated_at: int
 
