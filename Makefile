@@ -72,9 +72,11 @@ LAMBDA_PIP = $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-c
 	--platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --only-binary=:all:
 COPY_SOURCE = tar --exclude=__pycache__ --exclude='*.pyc' -cf - . | tar -xf - -C
 
+# pycountry's translations (22 MB) go: storecrm.kernel.geo answers the English ISO names only.
 build-DepsLayer:
 	$(LAMBDA_PIP) --target "$(ARTIFACTS_DIR)/python" -r requirements.txt
 	$(LAMBDA_PIP) --target "$(ARTIFACTS_DIR)/python" --no-deps -r requirements-tracing.txt
+	rm -rf "$(ARTIFACTS_DIR)/python/pycountry/locales" "$(ARTIFACTS_DIR)/python/pycountry/tests"
 
 build-CommonLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/python"

@@ -325,6 +325,15 @@ def _remove_member(f: Flow) -> Call:
     return f.http("DELETE", f"/v1/stores/{f.store_id}/members/{f.account_id(email)}", token=f.token)
 
 
+def _with_api_token(f: Flow) -> Call:
+    created = f.ok("PUT", "/v1/accounts", {"api_tokens": [{"id": None, "name": "bench"}]}, token=f.token)
+    return f.http("GET", f"/v1/stores/{f.store_id}", token=created["newly_created_tokens"][0]["value"])
+
+
+def _delete_account(f: Flow) -> Call:
+    return f.http("DELETE", "/v1/accounts", token=f.login(f.email())["access_token"])
+
+
 def _update_product(f: Flow) -> Call:
     status = "draft" if next(f.serial) % 2 else "active"
     return f.http("PUT", f"/v1/stores/{f.store_id}/products/{f.create_product()}", {"status": status}, token=f.token)
@@ -766,6 +775,12 @@ BUDGETS: dict[str, Budget | None] = {
     "add member (new account)": WRITE,
     "add member (existing account)": WRITE,
     "remove member": WRITE,
+    "my account": CURRENT,
+    "update my account": WRITE,
+    "create API token": WRITE,
+    "get store (API token)": GET_BY_ID,
+    "team search": LIST,
+    "delete my account": WRITE,
     "list markets": LIST,
     "create market": WRITE,
     "get market": GET_BY_ID,
@@ -904,6 +919,10 @@ BUDGETS: dict[str, Budget | None] = {
     "newstore request deletion": WRITE,
 }
 WHY: dict[str, str] = {
+    "my account": "one over: the account's partition (it and its tokens), then its memberships (GSI1)",
+    "get store (API token)": "one over: the token's check (the account, the token, the failure counters)",
+    "delete my account": "the account's partition, its memberships, its sessions, then one transaction "
+                         "(an owner also reads the stores it owns, for the last-owner check)",
     "upload media (one file)": "the store access with the media usage, one PutObject a file, then the transaction",
     "complete media upload": "the store access with the upload, the object's size (HeadObject) and first bytes "
                              "(GetObject), its move to the media key (CopyObject), the transaction, then the "
@@ -965,6 +984,14 @@ STEPS: list[Step] = [
         "POST", f"/v1/stores/{f.store_id}/members", {"email": f.email()}, token=f.token)),
     ("add member (existing account)", _add_existing),
     ("remove member", _remove_member),
+    ("my account", lambda f: f.http("GET", "/v1/accounts/me", token=f.token)),
+    ("update my account", lambda f: f.http("PUT", "/v1/accounts", {"phone_numbers": [f.slug("+1")]}, token=f.token)),
+    # Each run's list holds only a new token: the previous one is revoked, so the account keeps one.
+    ("create API token", lambda f: f.http("PUT", "/v1/accounts", {"api_tokens": [{"id": None}]}, token=f.token)),
+    ("get store (API token)", _with_api_token),
+    ("team search", lambda f: f.http("GET", "/v1/accounts/search", token=f.token,
+                                     query={"store_id": f.store_id, "query": "bench"})),
+    ("delete my account", _delete_account),
     ("list markets", lambda f: f.http("GET", f"/v1/stores/{f.store_id}/markets", token=f.token)),
     ("create market", lambda f: f.http(
         "POST", f"/v1/stores/{f.store_id}/markets", {"key": f.slug("mk"), "currency": "EUR"}, token=f.token)),

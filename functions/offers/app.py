@@ -14,8 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from storecrm.arky.schemas.common import Deleted, Page
-from storecrm.arky.schemas.offers import OfferOut
-from storecrm.arky.schemas.promo_codes import PromoCodeOut
+from storecrm.arky.schemas.offers import OfferOut, PromoCodeOut
 from storecrm.commerce.models.promo_codes import PromoCodeStatus
 from storecrm.commerce.promo_codes import NewPromoCode, PromoCodeChanges, PromoCodeQuery
 from storecrm.crm.models.offers import OfferKind

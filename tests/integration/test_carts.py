@@ -184,7 +184,10 @@ def test_bad_input_names_the_field_and_changes_nothing(api: Api, owner: dict[str
         assert reply.status == 400, (items, reply.body)
         assert field in {e["field"] for e in reply.body["validationErrors"]}, (field, reply.body)
     for body, field in (({"payment_method_id": "bitcoin"}, "payment_method_id"),
-                        ({"market": "eu"}, "market")):
+                        ({"market": "eu"}, "market"),
+                        # the address's codes, against ISO's lists (storecrm.kernel.geo)
+                        ({"shipping_address": {**ADDRESS, "country": "United States"}}, "shipping_address"),
+                        ({"shipping_address": {**ADDRESS, "state": "Ontario"}}, "shipping_address")):
         reply = api.call("PUT", sf(store, f"/{cart['id']}"), body, token=bearer)
         assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == field, reply.body
     added = api.call("POST", sf(store, f"/{cart['id']}/items"), {"item": line(shop, 12)}, token=bearer)
@@ -192,13 +195,19 @@ def test_bad_input_names_the_field_and_changes_nothing(api: Api, owner: dict[str
     gone = api.call("POST", sf(store, f"/{cart['id']}/items/remove"), {"item_id": "nope"}, token=bearer)
     assert gone.status == 400 and gone.body["validationErrors"][0]["field"] == "item_id"
     assert api.call("GET", sf(store, f"/{cart['id']}"), token=bearer).body == before
+    named = api.call("PUT", sf(store, f"/{cart['id']}"), {"shipping_address": {**ADDRESS, "country": "us",
+                                                                                "state": "Illinois"}}, token=bearer)
+    assert named.status == 200 and named.body["shipping_address"]["state"] == "IL", named.body  # the zones' code
+    assert named.body["shipping_address"]["country"] == "US"
 
     for market, status in ((None, 400), ("mars", 400)):
         reply = api.call("POST", sf(store, "/current"), {"market": market} if market else {}, token=bearer)
         assert reply.status == status and reply.body["validationErrors"][0]["field"] == "market"
     # A shipping method outside the address's zone is the quote's 400.
-    api.call("PUT", sf(store, f"/{cart['id']}"), {"shipping_address": {**ADDRESS, "country": "CA"},
-                                                  "shipping_method_id": "standard"}, token=bearer)
+    moved = api.call("PUT", sf(store, f"/{cart['id']}"), {"shipping_address": {**ADDRESS, "country": "CA",
+                                                                                "state": "ON"},
+                                                          "shipping_method_id": "standard"}, token=bearer)
+    assert moved.status == 200, moved.body
     reply = api.call("POST", sf(store, f"/{cart['id']}/quote"), {}, token=bearer)
     assert reply.status == 400 and reply.body["validationErrors"][0]["field"] == "shipping_method_id"
 

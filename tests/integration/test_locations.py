@@ -68,7 +68,10 @@ def test_location_bad_input(api: Api, owner: dict[str, Any], store: dict[str, An
     for body in [{"address": {}}, {"key": "shop"}, {"key": "x", "address": {}}, {"key": "no spaces", "address": {}},
                  {"key": "shop", "address": {"country": "usa"}}, {"key": "shop", "address": {"city": "x" * 201}},
                  {"key": "shop", "address": {}, "store_id": "another-store"},
-                 {"key": "shop", "address": {}, "is_pickup_location": "sometimes"}]:
+                 {"key": "shop", "address": {}, "is_pickup_location": "sometimes"},
+                 # ISO codes, checked against the lists GET /v1/platform/countries answers.
+                 {"key": "shop", "address": {"country": "XX"}},
+                 {"key": "shop", "address": {"country": "US", "state": "Bavaria"}}]:
         reply = api.call("POST", base, body, token=token)
         assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", (body, reply.body)
     location = api.call("POST", base, {"key": "shop", "address": {}}, token=token).body

@@ -41,7 +41,11 @@ def test_market_bad_input(api: Api, owner: dict[str, Any], store: dict[str, Any]
     base = f"/v1/stores/{store['id']}/markets"
     for body in [{"key": "ca"}, {"key": "ca", "currency": "DOLLARS"}, {"key": "ca", "currency": "CAD",
                                                                           "tax_mode": "sometimes"},
-                 {"key": "ca", "currency": "CAD", "zones": [{"countries": ["canada"]}]}]:
+                 {"key": "ca", "currency": "CAD", "zones": [{"countries": ["canada"]}]},
+                 # Codes are checked against ISO's lists (storecrm.kernel.geo), not only their shape.
+                 {"key": "ca", "currency": "XYZ"}, {"key": "ca", "currency": "CAD", "zones": [{"countries": ["XX"]}]},
+                 {"key": "ca", "currency": "CAD", "zones": [{"countries": ["CA"], "states": ["IL"]}]},
+                 {"key": "ca", "currency": "CAD", "zones": [{"states": ["QC"]}]}]:
         reply = api.call("POST", base, body, token=owner["access_token"])
         assert reply.status == 400 and reply.error == "GENERAL.VALIDATION_ERROR", reply.body
     assert api.call("GET", f"{base}/not-a-market", token=owner["access_token"]).status == 404
@@ -157,3 +161,12 @@ def test_markets_stored_in_the_earlier_shape_still_read(api: Api, owner: dict[st
     assert read["payment_methods"] == [{"id": "cash", "integration_id": None}]
     assert read["zones"][0]["countries"] == ["US"] and read["zones"][0]["market_id"] == us["id"]
     assert api.call("GET", f"{base}/{us['id']}", token=token).body["zones"][0]["id"] == read["zones"][0]["id"]
+
+
+def test_zone_states_are_kept_as_the_codes_addresses_use(api: Api, owner: dict[str, Any],
+                                                         store: dict[str, Any]) -> None:
+    # A state given by its full ISO code or its name is kept as the short code a checked address carries.
+    reply = api.call("POST", f"/v1/stores/{store['id']}/markets", {"key": "ca", "currency": "cad", "zones": [
+        {"countries": ["CA", "US"], "states": ["CA-QC", "illinois", "on"]}]}, token=owner["access_token"])
+    assert reply.status == 200, reply.body
+    assert reply.body["currency"] == "CAD" and reply.body["zones"][0]["states"] == ["QC", "IL", "ON"]

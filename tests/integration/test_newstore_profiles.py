@@ -357,8 +357,9 @@ def test_addresses_on_the_profile_revision(api: Api, owner: dict[str, Any], stor
     made = create(api, token)
     path = f"{BASE}/{made['id']}/addresses"
     added = api.call("POST", path, {"type": "shipping", "address_1": "1 Main St", "city": "NYC", "country_code": "US",
-                                    "profile_revision": 1}, token=token)
+                                    "state": "US-NY", "profile_revision": 1}, token=token)
     assert added.status == 200, added.body
+    assert added.body["state"] == "NY"  # the short code zones match on
     assert added.body["profile_revision"] == 2 and added.body["city"] == "NYC" and added.body["company"] == ""
     address_path = f"{path}/{added.body['id']}"
     assert api.call("GET", address_path, token=token).body == added.body
@@ -385,6 +386,10 @@ def test_address_bad_input_scopes_and_stores(api: Api, store: dict[str, Any], to
     path = f"{BASE}/{made['id']}/addresses"
     assert_error(api.call("POST", path, {"address_1": "no type"}, token=token), 400)
     assert_error(api.call("POST", path, {"type": "billing", "country_code": "usa"}, token=token), 400)
+    # ISO codes, against the lists every address is checked with (storecrm.kernel.geo)
+    assert_error(api.call("POST", path, {"type": "billing", "country_code": "XX"}, token=token), 400)
+    assert_error(api.call("POST", path, {"type": "billing", "country_code": "US", "state": "Bavaria"}, token=token),
+                 400)
     assert_error(api.call("POST", path, {"type": "billing", "profile_revision": -1}, token=token), 400)
     added = api.call("POST", path, {"type": "billing"}, token=token).body
     assert_error(api.call("DELETE", f"{path}/{added['id']}", {}, token=token), 400)

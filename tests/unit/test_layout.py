@@ -23,7 +23,7 @@ CONTEXTS = ["kernel", "identity", "stores", "integrations", "media", "profiles",
 # (one table: a cart's checkout writes the profile's facts, an erasure removes a profile's carts). The kernel's
 # table, key layout and shared gateways are everyone's.
 SHARED_DATA_ACCESS = {
-    "identity.repositories.accounts", "identity.repositories.auth",
+    "identity.repositories.accounts", "identity.repositories.auth", "identity.repositories.account_tokens",
     "stores.repositories.stores", "stores.repositories.markets", "stores.repositories.locations",
     "stores.repositories.plan_counters",
     "integrations.repositories.integrations",

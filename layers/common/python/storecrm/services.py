@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from storecrm.crm.profile_erasure import ProfileErasure
     from storecrm.crm.profiles import ProfileService
     from storecrm.crm.storefront import StorefrontService
+    from storecrm.identity.account_tokens import AccountTokens
     from storecrm.identity.codes import LoginCodes
     from storecrm.identity.sessions import SessionService
     from storecrm.integrations.delivery import Dispatcher, EventFanout, WebhookQueue
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from storecrm.stores.accounts import AccountLogin
     from storecrm.stores.api_clients import ApiClientService
     from storecrm.stores.locations import LocationService
+    from storecrm.stores.staff_accounts import StaffAccounts
     from storecrm.stores.store_billing import StoreBilling
     from storecrm.stores.stores import StoreService
     from storecrm.stores.team import TeamService
@@ -198,6 +200,24 @@ def store_billing() -> StoreBilling:
         return StripePayments()
 
     return StoreBilling(StoreRepository(), store_guard(), platform_stripe_keys, payments)
+
+
+@lru_cache(maxsize=1)
+def account_tokens() -> AccountTokens:
+    from storecrm.identity.account_tokens import AccountTokens
+    from storecrm.identity.repositories.account_tokens import AccountTokenRepository
+    from storecrm.identity.repositories.auth import CodeRepository
+
+    return AccountTokens(AccountTokenRepository(), CodeRepository(), settings())
+
+
+@lru_cache(maxsize=1)
+def staff_accounts() -> StaffAccounts:
+    from storecrm.identity.repositories.account_tokens import AccountTokenRepository
+    from storecrm.stores.repositories.stores import StoreRepository
+    from storecrm.stores.staff_accounts import StaffAccounts
+
+    return StaffAccounts(AccountTokenRepository(), StoreRepository(), store_guard())
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from storecrm.clock import new_id, now
 from storecrm.identity.auth import Principal
@@ -57,6 +57,14 @@ class ZoneIn(Command):
         default_factory=list, max_length=1000, description="Exact codes, or a prefix ending in *")
     tax_bps: WholeNumber = Field(default=0, ge=0, le=10_000, description="Tax rate in basis points (2000 = 20%)")
     shipping_methods: list[ShippingMethodIn] = Field(default_factory=list, max_length=20)
+
+    @field_validator("states")
+    @classmethod
+    def _states_of_countries(cls, states: list[str], info: ValidationInfo) -> list[str]:
+        """Each state one of the zone's countries' (storecrm.kernel.geo), by the codes addresses are kept with."""
+        from storecrm.kernel import geo
+
+        return geo.check_states(info.data.get("countries") or [], states)
 
 
 class NewMarket(Command):

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from storecrm import metrics
 from storecrm.clock import new_id, now
 from storecrm.kernel.errors import Conflict, NotFound, ValidationFailed
-from storecrm.kernel.fields import Command, Email, SortDirection
+from storecrm.kernel.fields import Command, CountryCode, Email, SortDirection
 from storecrm.profiles import search
 from storecrm.profiles.models.profiles import ExtendedAttribute, Profile, profile_event
 from storecrm.profiles.profile_room import ProfileRoom
@@ -67,8 +67,17 @@ class AddressFields(Command):
     zip_code: str | None = Field(default=None, max_length=20)
     city: str | None = Field(default=None, max_length=100)
     state: str | None = Field(default=None, max_length=100)
-    country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    country_code: CountryCode | None = None
     contact_phone: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _state_of_the_country(self) -> AddressFields:
+        """A state of the address's country, kept as its short code (storecrm.kernel.geo), as every address."""
+        from storecrm.kernel import geo
+
+        if self.country_code and self.state:
+            self.state = geo.check_state(self.country_code, self.state)
+        return self
 
 
 class AddressWrite(AddressFields):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.http.app import logger
+from storecrm.identity.account_tokens import is_personal_token
 from storecrm.identity.auth import Principal, PrincipalKind, read_access_token
 from storecrm.identity.gateways.signing_keys import token_verify_keys
 from storecrm.kernel.errors import Unauthorized
@@ -29,7 +30,12 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     token = bearer_token(app)
     if token is None:
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'")
-    caller = read_access_token(token, token_verify_keys())
+    if is_personal_token(token):  # a staff account's API token (storecrm.identity.account_tokens): one read
+        from storecrm.services import account_tokens
+
+        caller = account_tokens().authenticate(token, source_ip(app))
+    else:
+        caller = read_access_token(token, token_verify_keys())
     logger.append_keys(caller=CALLER_KINDS[caller.kind])
     return replace(caller, reading=app.current_event.http_method in ("GET", "HEAD"))
 

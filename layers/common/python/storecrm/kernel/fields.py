@@ -22,7 +22,7 @@ MarketKey = Annotated[str, Field(max_length=64), AfterValidator(lambda v: rules.
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(rules.check_timezone)]
 Currency = Annotated[str, Field(max_length=3), AfterValidator(rules.check_currency)]
 LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(rules.check_language)]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(rules.check_country)]
 ReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_absolute_url)]
 HttpsReturnUrl = Annotated[str, Field(max_length=2000), AfterValidator(rules.check_https_url)]
 SortDirection = Literal["asc", "desc"]

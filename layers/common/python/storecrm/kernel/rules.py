@@ -49,7 +49,15 @@ def check_currency(value: str) -> str:
     upper = value.upper()
     if not CURRENCY.match(upper):
         raise ValueError("must be a three-letter ISO 4217 currency code such as 'USD'")
-    return upper
+    from storecrm.kernel import geo  # the ISO data loads on the first currency checked, not at cold start
+
+    return geo.check_currency(upper)
+
+
+def check_country(value: str) -> str:
+    from storecrm.kernel import geo  # as check_currency
+
+    return geo.check_country(value)
 
 
 def check_language(value: str) -> str:

@@ -10,6 +10,7 @@ from storecrm.arky.schemas.common import Out
 
 if TYPE_CHECKING:
     from storecrm.integrations.integration_types import ServiceDescription
+    from storecrm.kernel.geo import Country
 
 
 class EventNames(Out):
@@ -46,3 +47,26 @@ class IntegrationServiceOut(Out):
                    configurationRequired=service.configuration_required, website=service.website,
                    urlPatterns=list(service.url_patterns),
                    fields=[ServiceFieldOut.model_validate(f) for f in service.fields])
+
+
+class StateOut(Out):
+    code: str = Field(description="The ISO 3166-2 code after the country's: 'IL' for US-IL")
+    name: str
+
+
+class CountryOut(Out):
+    """arky-sdk 0.9.1's LocationCountry."""
+
+    code: str = Field(description="ISO 3166-1 alpha-2")
+    name: str
+    states: list[StateOut]
+
+    @classmethod
+    def of(cls, country: Country) -> CountryOut:
+        return cls(code=country.code, name=country.name,
+                   states=[StateOut(code=s.code, name=s.name) for s in country.states])
+
+
+class CountriesOut(Out):
+    items: list[CountryOut]
+    cursor: str | None = Field(default=None, description="Always null: one page holds every country")

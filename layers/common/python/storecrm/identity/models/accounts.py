@@ -7,12 +7,22 @@ from typing import Literal
 from pydantic import Field
 
 from storecrm.kernel.base_model import Model
+from storecrm.kernel.models.addresses import Address
 from storecrm.kernel.models.base import Entity
+
+
+class AccountAddress(Model):
+    label: str | None = None
+    address: Address
 
 
 class Account(Entity):
     id: str
     email: str
+    phone_numbers: list[str] = Field(default_factory=list)
+    addresses: list[AccountAddress] = Field(default_factory=list)
+    # Counts the account's own changes (PUT /v1/accounts): a change or an erasure applies only to what it read.
+    revision: int = 0
     created_at: int
     updated_at: int
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.fields import Command
@@ -40,3 +40,15 @@ class AddressIn(Command):
     country: Annotated[str, Field(max_length=64)] | None = None
     phone: Annotated[str, Field(max_length=64)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
+
+    @model_validator(mode="after")
+    def _iso_codes(self) -> AddressIn:
+        """The country as an ISO code and the state as one of its subdivisions (storecrm.kernel.geo), so that
+        zones match addresses by the same codes."""
+        from storecrm.kernel import geo
+
+        if self.country:
+            self.country = geo.check_country(self.country)
+            if self.state:
+                self.state = geo.check_state(self.country, self.state)
+        return self

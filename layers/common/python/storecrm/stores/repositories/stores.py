@@ -254,13 +254,24 @@ class StoreRepository:
         self.table.transact(writes)
 
     def remove_member(self, store: Store, membership: Membership, events: Sequence[OutboxEvent]) -> None:
-        self.table.transact([
-            delete(keys.member(store.id, membership.account_id), condition="#role = :role",
+        self.table.transact(self.remove_member_writes(membership, events))
+
+    @staticmethod
+    def remove_member_of_deleted_store_write(membership: Membership) -> Write:
+        """A membership left behind by a deleted store until its purge: removed alone (no store to count owners
+        on, nobody to tell)."""
+        return delete(keys.member(membership.store_id, membership.account_id))
+
+    @staticmethod
+    def remove_member_writes(membership: Membership, events: Sequence[OutboxEvent]) -> list[Write]:
+        """The membership's removal, to join a transaction: refused (LAST_OWNER) for the store's last owner."""
+        return [
+            delete(keys.member(membership.store_id, membership.account_id), condition="#role = :role",
                    names={"#role": "role"}, values={":role": membership.role.value},
                    error=Conflict("The membership changed meanwhile, try again")),
-            _owner_count(store.id, -_owners(membership)),
+            _owner_count(membership.store_id, -_owners(membership)),
             *[outbox_write(e) for e in events],
-        ])
+        ]
 
 
 # A store attribute never set: missing on stores made before it existed, NULL on those made since.
