@@ -200,14 +200,15 @@ def test_a_lapsed_store_stops_client_writes_and_a_deleted_one_its_tokens(
 
     # The store is gone at once; its clients go with the purge (interrupted here, as by a timeout).
     from storecrm.kernel.repositories.base import default_table
+    from storecrm.profiles.repositories.profiles import index_keys
     from storecrm.stores.repositories.stores import StoreRepository
 
     purge = StoreRepository.purge
     with monkeypatch.context() as patch:
-        patch.setattr(StoreRepository, "purge", lambda self, store_id: 1 / 0)
+        patch.setattr(StoreRepository, "purge", lambda self, store_id, profile_index_keys: 1 / 0)
         assert api.call("DELETE", f"/v1/stores/{store['id']}", token=owner["access_token"]).status == 500
     gone = request_token(api, client)
     assert gone.status == 401 and gone.body["error_code"] == "OAUTH.INVALID_CLIENT"
     assert api.call("GET", profiles, token=token).status == 404
-    purge(StoreRepository(), store["id"])
+    purge(StoreRepository(), store["id"], index_keys)
     assert list(default_table().query_all(f"APICLIENT#{client['id']}")) == []

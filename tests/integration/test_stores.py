@@ -154,7 +154,7 @@ def test_interrupted_purge_is_finished_by_the_scheduler(api: Api, owner: dict[st
     from storecrm.stores.repositories.stores import StoreRepository
     from tests.support import HOSTS
 
-    def crash(self: StoreRepository, store_id: str) -> int:
+    def crash(self: StoreRepository, store_id: str, profile_index_keys: Any) -> int:
         raise RuntimeError("lambda timed out")
 
     with monkeypatch.context() as patch:
