@@ -87,14 +87,20 @@ def test_every_alarm_says_what_it_means_and_notifies_both_ways() -> None:
         assert 40 < len(str(alarm["AlarmDescription"])) <= 1024, logical_id
 
 
-def test_every_function_has_an_errors_and_a_throttles_alarm() -> None:
+def test_every_function_has_an_errors_alarm_and_its_throttles_in_a_group_alarm() -> None:
     assert len(FUNCTIONS) >= 16
     for function in FUNCTIONS:
         for metric in ("Errors", "Throttles"):
             found = _alarms_reading("AWS/Lambda", metric, "FunctionName", {"Ref": function})
             assert len(found) == 1, (function, metric)
             (alarm,) = found
-            assert alarm["Statistic"] == "Sum"
+            if metric == "Errors":
+                assert alarm["Statistic"] == "Sum"
+            else:  # a group's alarm: the sum of its functions' throttles
+                reads = alarm["Metrics"]
+                assert len(reads) <= 10
+                assert [r["Expression"] for r in reads if r.get("ReturnData")] == ["SUM(METRICS())"]
+                assert {r["MetricStat"]["Stat"] for r in reads if "MetricStat" in r} == {"Sum"}
             assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
             # No invocations means no errors: an idle function is healthy.
             assert alarm["TreatMissingData"] == "notBreaching"
