@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from storecrm.clock import new_id, now
 from storecrm.identity.account_tokens import acts_as_login, compose, new_secret
@@ -22,7 +22,7 @@ from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from storecrm.kernel.fields import Command
-from storecrm.kernel.models.addresses import Address
+from storecrm.kernel.models.addresses import Address, AddressIn
 from storecrm.stores.models.stores import Membership
 from storecrm.stores.permissions import Action, Role
 from storecrm.stores.stores import membership_event
@@ -36,37 +36,12 @@ if TYPE_CHECKING:
 MAX_TOKENS = 20
 TRANSACTION_ROOM = 100  # DynamoDB's most writes in one transaction
 ACCOUNT_GONE = NotFound("Account not found", "ACCOUNT.NOT_FOUND")
-Text = Annotated[str, Field(max_length=200)]
 
 
 # ---------------------------------------------------------------- commands
-class AccountAddressFieldsIn(Command):
-    name: Text | None = None
-    company: Text | None = None
-    street1: Text | None = None
-    street2: Text | None = None
-    city: Text | None = None
-    state: Text | None = None
-    postal_code: Annotated[str, Field(max_length=32)] | None = None
-    country: Annotated[str, Field(max_length=64)] | None = None
-    phone: Annotated[str, Field(max_length=64)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
-
-    @model_validator(mode="after")
-    def _iso_codes(self) -> AccountAddressFieldsIn:
-        """The codes rule every address follows (storecrm.kernel.geo)."""
-        from storecrm.kernel import geo
-
-        if self.country:
-            self.country = geo.check_country(self.country)
-            if self.state:
-                self.state = geo.check_state(self.country, self.state)
-        return self
-
-
 class AccountAddressIn(Command):
     label: Annotated[str, Field(max_length=100)] | None = None
-    address: AccountAddressFieldsIn
+    address: AddressIn
 
 
 class ApiTokenIn(Command):
