@@ -28,7 +28,7 @@ from storecrm.kernel.keyed_find import KeyedFind, KeyedQuery
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.rules import key_in_ref
 from storecrm.profiles.models.taxonomies import SAFE_KEY
-from storecrm.profiles.schema_values import Given, Rule, check_fields
+from storecrm.profiles.schema_values import Given, Rule, check_fields, check_schema
 from storecrm.stores.permissions import Action
 
 if TYPE_CHECKING:
@@ -49,13 +49,8 @@ FormKey = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_KEY,
 
 
 def _schema_rules(schema: list[FormSchemaField]) -> list[FormSchemaField]:
-    keys = [f.key for f in schema]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
-    if twice:
-        raise ValueError(f"schema keys must be unique: {', '.join(twice)}")
+    check_schema(schema)
     for f in schema:
-        if f.min is not None and f.max is not None and f.min > f.max:
-            raise ValueError(f"min of '{f.key}' is above its max")
         if f.type == "select" and not f.options:
             raise ValueError(f"the select field '{f.key}' needs options")
     return schema

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from storecrm.kernel.errors import FieldError
 
@@ -118,3 +118,24 @@ def _bounds(measure: float, rule: Rule, unit: str) -> str | None:
 
 def _plain(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
+
+
+class SchemaField(Protocol):
+    key: str
+    min: float | None
+    max: float | None
+
+
+F = TypeVar("F", bound=SchemaField)
+
+
+def check_schema(schema: list[F]) -> list[F]:
+    """A schema's own rules (taxonomies' and forms'): each key once, and min not above max."""
+    keys = [f.key for f in schema]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"schema keys must be unique: {', '.join(twice)}")
+    for f in schema:
+        if f.min is not None and f.max is not None and f.min > f.max:
+            raise ValueError(f"min of '{f.key}' is above its max")
+    return schema

@@ -33,7 +33,7 @@ from storecrm.profiles.models.taxonomies import (
     TaxonomySchemaField,
     TaxonomyStatus,
 )
-from storecrm.profiles.schema_values import Given, Rule, check_fields
+from storecrm.profiles.schema_values import Given, Rule, check_fields, check_schema
 from storecrm.stores.permissions import Action
 
 if TYPE_CHECKING:
@@ -50,18 +50,7 @@ USERS_NAMED = 10
 
 TaxonomyKey = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_KEY,
                                    description="Letters, digits, _ . : -; unique per store")]
-def _unique_schema_keys(schema: list[TaxonomySchemaField]) -> list[TaxonomySchemaField]:
-    keys = [f.key for f in schema]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
-    if twice:
-        raise ValueError(f"schema keys must be unique: {', '.join(twice)}")
-    for f in schema:
-        if f.min is not None and f.max is not None and f.min > f.max:
-            raise ValueError(f"min of '{f.key}' is above its max")
-    return schema
-
-
-Schema = Annotated[list[TaxonomySchemaField], Field(max_length=50), AfterValidator(_unique_schema_keys)]
+Schema = Annotated[list[TaxonomySchemaField], Field(max_length=50), AfterValidator(check_schema)]
 
 
 class NewTaxonomy(Command):

@@ -10,7 +10,14 @@ from storecrm.crm.models.forms import Form, FormSubmission
 from storecrm.kernel.errors import Conflict
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.kernel.repositories import keys
-from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, outbox_write, to_item
+from storecrm.kernel.repositories.base import (
+    check_cursor,
+    default_table,
+    from_item,
+    keyed_list_page,
+    outbox_write,
+    to_item,
+)
 from storecrm.kernel.repositories.table import Item, Table, Write, check, delete, put
 
 FORM_CHANGED = Conflict("The form changed meanwhile; read it again and retry", "FORM.CONFLICT")
@@ -65,18 +72,9 @@ class FormRepository:
                   created: tuple[int, int] | None = None, forward: bool, limit: int,
                   after: Position | None) -> tuple[list[Form], Position | None]:
         """One Query on the index for this order (all forms, or one status)."""
-        all_index, status_index = keys.EMAIL_TEMPLATE_LIST_INDEXES[sort_field]
-        index, scope = (status_index, status) if status else (all_index, keys.ALL)
-        partition = f"{keys.forms_list(store_id)}#{scope}"
-        check_cursor(after, partition, index)
-        between = None
-        if created is not None:
-            between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids
-        page = self.table.query(partition, index=index, sk_prefix=key_prefix, sk_between=between, limit=limit,
-                                start_key=after, forward=forward)
-        found = [f for item in page.items if (f := self.from_item(item)) is not None]
-        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
-        return found, last
+        return keyed_list_page(self.table, lambda scope: f"{keys.forms_list(store_id)}#{scope}", self.from_item,
+                               sort_field, status, key_prefix=key_prefix, created=created, forward=forward,
+                               limit=limit, after=after)
 
     def submissions_page(self, store_id: str, scope: str, *, created: tuple[int, int] | None, forward: bool,
                          limit: int, after: Position | None) -> tuple[list[FormSubmission], Position | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -50,3 +51,25 @@ def outbox_write(event: OutboxEvent) -> Write:
                        expires_at=event.created_at + settings().event_retention,
                        **(keys.profile_event_index(event.store_id, named, event.created_at, event.id)
                           if named else {})))
+
+
+def keyed_list_page(table: Table, partition_of: Callable[[str], str], parse: Callable[[Item | None], M | None],
+                    sort_field: str, status: str | None, *, key: str | None = None, key_prefix: str | None = None,
+                    created: tuple[int, int] | None = None, forward: bool, limit: int,
+                    after: dict[str, Any] | None) -> tuple[list[M], dict[str, str] | None]:
+    """A page of a store's keyed things listed in created, updated or key order, all or of one status (email
+    templates, forms, taxonomies): one Query on the index for that order, reading only the page. `partition_of`
+    names the list's partition for a scope (a status, or keys.ALL); `key` and `key_prefix` are conditions of the
+    key order, `created` (inclusive) of created_at's."""
+    all_index, status_index = keys.EMAIL_TEMPLATE_LIST_INDEXES[sort_field]
+    index, scope = (status_index, status) if status else (all_index, keys.ALL)
+    partition = partition_of(scope)
+    check_cursor(after, partition, index)
+    between = (key, key) if key is not None else None
+    if created is not None:
+        between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids
+    page = table.query(partition, index=index, sk_prefix=key_prefix, sk_between=between, limit=limit,
+                       start_key=after, forward=forward)
+    found = [entity for item in page.items if (entity := parse(item)) is not None]
+    last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
+    return found, last

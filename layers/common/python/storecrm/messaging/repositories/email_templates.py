@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storecrm.kernel.errors import Conflict
 from storecrm.kernel.repositories import keys
-from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, to_item
+from storecrm.kernel.repositories.base import default_table, from_item, keyed_list_page, to_item
 from storecrm.kernel.repositories.table import Item, Table, Write, delete, put, set_fields
 from storecrm.messaging.models.email_templates import EmailTemplate
 from storecrm.messaging.template_rendering import has_confirm_link
@@ -71,18 +71,9 @@ class EmailTemplateRepository:
         """
         assert sort_field == "key" or (key is None and key_prefix is None)
         assert sort_field == "created_at" or created is None
-        all_index, status_index = keys.EMAIL_TEMPLATE_LIST_INDEXES[sort_field]
-        index, scope = (status_index, status) if status else (all_index, keys.ALL)
-        partition = keys.email_templates_of(store_id, scope)
-        check_cursor(after, partition, index)
-        between = (key, key) if key is not None else None
-        if created is not None:
-            between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids
-        page = self.table.query(partition, index=index, sk_prefix=key_prefix, sk_between=between, limit=limit,
-                                start_key=after, forward=forward)
-        templates = [t for item in page.items if (t := self.from_item(item)) is not None]
-        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
-        return templates, last
+        return keyed_list_page(self.table, lambda scope: keys.email_templates_of(store_id, scope), self.from_item,
+                               sort_field, status, key=key, key_prefix=key_prefix, created=created, forward=forward,
+                               limit=limit, after=after)
 
     # ------------------------------------------------------------------ writes
     def create(self, template: EmailTemplate) -> None:

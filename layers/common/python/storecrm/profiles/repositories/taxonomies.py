@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from storecrm.kernel.cursors import BAD_CURSOR
 from storecrm.kernel.errors import Conflict, ValidationFailed
 from storecrm.kernel.repositories import keys
-from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, to_item
+from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, keyed_list_page, to_item
 from storecrm.kernel.repositories.table import Item, Table, Write, check, delete, put
 from storecrm.profiles.models.taxonomies import Taxonomy
 
@@ -58,18 +58,9 @@ class TaxonomyRepository:
                   created: tuple[int, int] | None = None, forward: bool, limit: int,
                   after: Position | None) -> tuple[list[Taxonomy], Position | None]:
         """One Query on the index for this order (all taxonomies, or one status)."""
-        all_index, status_index = keys.EMAIL_TEMPLATE_LIST_INDEXES[sort_field]
-        index, scope = (status_index, status) if status else (all_index, keys.ALL)
-        partition = f"{keys.taxonomies_list(store_id)}#{scope}"
-        check_cursor(after, partition, index)
-        between = None
-        if created is not None:
-            between = (keys.time_order(created[0], ""), keys.time_order(created[1], "~"))  # "~" sorts after ids
-        page = self.table.query(partition, index=index, sk_prefix=key_prefix, sk_between=between, limit=limit,
-                                start_key=after, forward=forward)
-        found = [t for item in page.items if (t := self.from_item(item)) is not None]
-        last = {k: str(v) for k, v in page.last_key.items()} if page.last_key else None
-        return found, last
+        return keyed_list_page(self.table, lambda scope: f"{keys.taxonomies_list(store_id)}#{scope}",
+                               self.from_item, sort_field, status, key_prefix=key_prefix, created=created,
+                               forward=forward, limit=limit, after=after)
 
     def children_page(self, store_id: str, parent_id: str, *, limit: int,
                       after: Position | None) -> tuple[list[Taxonomy], Position | None]:
