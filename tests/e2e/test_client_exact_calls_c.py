@@ -1,10 +1,12 @@
 """arky-sdk 0.9.1 (fe001ba) calls of issue 30 that the two halves' files did not shape-check, over HTTP against the
 local runner with the client's paths and bodies, each answer compared field by field with the client's TypeScript
 types (tests/arky_types.py): the store's answers (StoreEmails are strings), and values sent without an id (the
-client's TaxonomyField and FormField ids are strings) in profiles, services, providers and form submissions."""
+client's TaxonomyField and FormField ids are strings) in profiles, services, providers and form submissions, with
+the staff service get and a profile session's revocation beside them."""
 
 from __future__ import annotations
 
+import requests
 from tests.arky_types import assert_client_shape
 from tests.e2e.conftest import LatestCode
 from tests.e2e.test_client_exact_calls import _ok, _put, query_string
@@ -68,6 +70,7 @@ def test_values_sent_without_an_id_answer_a_string_id(runner_url: str, mailbox: 
     assert_client_shape(service, "Service")
     moved = _ok(_put(f"{admin}/services/{service['id']}", {"id": service["id"], "filters": untagged}, owner))
     assert_client_shape(moved, "Service")
+    assert_client_shape(_ok(_get(f"{admin}/services/{service['id']}", owner)), "Service")
     assert_client_shape(_ok(_get(f"{front}/services/{service['id']}")), "Service")
     provider = _ok(_post(f"{admin}/providers", {"key": "cleo", "taxonomies": untagged, "status": "active"}, owner))
     assert_client_shape(provider, "Provider")
@@ -75,15 +78,22 @@ def test_values_sent_without_an_id_answer_a_string_id(runner_url: str, mailbox: 
 
     # form.create, then storefront form.submit({fields}) without field ids, and staff reading the submission
     form = _ok(_post(f"{admin}/forms", {"key": "contact", "schema": [{"key": "name", "type": "text"}]}, owner))
-    bearer = _ok(_post(f"{front}/profiles/identify", {"store_id": store_id, "market": None,
-                                                      "email": "exact-c-shopper@example.com", "verify": False}))[
-        "token"]["token"]
+    shopper = _ok(_post(f"{front}/profiles/identify", {"store_id": store_id, "market": None,
+                                                       "email": "exact-c-shopper@example.com", "verify": False}))
+    bearer = shopper["token"]["token"]
     submitted = _ok(_post(f"{front}/forms/{form['id']}/submissions",
                           {"fields": [{"key": "name", "type": "text", "value": "Ada"}]}, bearer))
     assert_client_shape(submitted, "FormSubmission")
     assert submitted["fields"][0]["id"] == "name"
     assert_client_shape(_ok(_get(f"{admin}/forms/{form['id']}/submissions/{submitted['id']}", owner)),
                         "FormSubmission")
+
+    # crm.profile.revokeToken({id, token_id}): the shopper's live session
+    revoked = requests.delete(f"{admin}/profiles/{shopper['profile']['id']}/sessions/{shopper['token']['id']}",
+                              headers={"Authorization": f"Bearer {owner}"}, timeout=15)
+    assert revoked.status_code == 200, revoked.text
+    assert_client_shape(revoked.json(), "{ deleted: boolean }")
+    assert _get(f"{front}/profiles/me", bearer).status_code == 401
 
     # Bad input names the field; another store's staff cannot read the profile.
     bad = _post(f"{admin}/profiles", {"email": "exact-c-bad@example.com", "taxonomies": [
