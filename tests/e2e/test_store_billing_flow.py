@@ -51,9 +51,9 @@ def test_a_store_subscribes_to_a_plan_and_opens_the_billing_portal(runner_url: s
         "Content-Type": "application/json",
         "Stripe-Signature": sign_stripe_payload(payload, LOCAL_BILLING_KEYS["webhook_secret"])})
     assert applied.status_code == 200 and applied.json()["outcome"] == "applied", applied.text
-    # store.getStore: the client's StoreSubscription, with the fields answered before beside it
+    # store.getStore: the client's Store, its StoreSubscription with the fields answered before beside it
     answered = _get(admin, owner).json()
-    assert_client_shape(answered["subscription"], "StoreSubscription")
+    assert_client_shape(answered, "Store")
     subscription = answered["subscription"]
     assert {k: subscription[k] for k in ("plan_id", "status", "current_period_end", "cancel_at_period_end")} == {
         "plan_id": "plan_pro", "status": "active", "current_period_end": period_end, "cancel_at_period_end": False}

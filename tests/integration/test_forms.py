@@ -109,7 +109,7 @@ def test_submit_list_get_correct(api: Api, owner: dict[str, Any], store: dict[st
     corrected = api.call("PUT", path, {"id": submission["id"], "form_id": form["id"],
                                        "fields": [{"key": "name", "type": "text", "value": "Ada L."}]}, token=token)
     assert corrected.status == 200, corrected.body
-    assert corrected.body["fields"] == [{"id": None, "key": "name", "type": "text", "value": "Ada L."}]
+    assert corrected.body["fields"] == [{"id": "name", "key": "name", "type": "text", "value": "Ada L."}]
     bad = api.call("PUT", path, {"fields": [{"key": "name", "type": "text", "value": "A"}]}, token=token)
     assert bad.status == 400 and bad.body["validationErrors"][0]["field"] == "fields.0.value", bad.body
     # The profile's detail shows its submissions, newest first.

@@ -66,6 +66,18 @@ class StoreSubscriptionOut(Model):
                    cancel_at_period_end=subscription.cancel_at_period_end)
 
 
+class StoreEmailsOut(Model):
+    """The arky client's StoreEmails: both strings, an address the store has not set is empty."""
+
+    billing: str = Field(description="The store's billing contact; empty when none is set (always empty for "
+                                     "shoppers)")
+    support: str = Field(description="The store's support contact; empty when none is set")
+
+    @classmethod
+    def of(cls, emails: StoreEmails) -> StoreEmailsOut:
+        return cls(billing=emails.billing or "", support=emails.support or "")
+
+
 class MailQuotaOut(Model):
     limit: int | None = Field(description="Store mails a day on the store's plan (limits.mails_per_day); null: none")
     sent: int = Field(description="Store mails sent today (UTC)")
@@ -78,7 +90,7 @@ class StoreOut(Out):
     key: str
     timezone: str
     languages: list[Language]
-    emails: StoreEmails
+    emails: StoreEmailsOut
     status: StoreStatus
     is_network: bool
     subscription: StoreSubscriptionOut | None
@@ -93,7 +105,8 @@ class StoreOut(Out):
 
     @classmethod
     def of(cls, store: Store, quota: MailQuota | None = None) -> StoreOut:
-        return cls.model_validate({**store.model_dump(), "subscription": StoreSubscriptionOut.of(store),
+        return cls.model_validate({**store.model_dump(), "emails": StoreEmailsOut.of(store.emails),
+                                   "subscription": StoreSubscriptionOut.of(store),
                                    "mail_quota": vars(quota) if quota else None})
 
     @classmethod
@@ -126,5 +139,6 @@ class LocationOut(Out):
 def public_store(store: Store) -> StoreOut:
     """A store as shoppers may see it: no billing contact, no plan, no mail quota, no allowed origins."""
     out = StoreOut.of(store)
-    return out.model_copy(update={"emails": StoreEmails(support=store.emails.support), "subscription": None,
+    return out.model_copy(update={"emails": StoreEmailsOut(billing="", support=store.emails.support or ""),
+                                  "subscription": None,
                                   "allowed_origins": []})

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.models.base import Entity
-from storecrm.profiles.models.taxonomies import SAFE_KEY
+from storecrm.profiles.models.taxonomies import SAFE_KEY, KeyedValue
 
 FormStatus = Literal["active", "draft", "archived"]
 # The client's types, and `file` (this platform's): a field that takes the id of a media file of the store. A form
@@ -45,10 +45,9 @@ class Form(Entity):
     model_config = BY_ALIAS
 
 
-class FormField(Model):
+class FormField(KeyedValue):
     """One submitted value (arky-sdk's FormField)."""
 
-    id: str | None = Field(default=None, max_length=64)
     key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     type: FormFieldType
     value: Any = None

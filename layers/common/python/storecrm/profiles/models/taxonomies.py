@@ -3,7 +3,7 @@ filter on. Apart from the profile, so that a product (or a cart of them) does no
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -21,8 +21,27 @@ class GeoPoint(Model):
     lon: Number = Field(ge=-180, le=180)
 
 
-class TaxonomyField(Model):
-    id: str | None = Field(default=None, max_length=64)
+class KeyedValue(Model):
+    """A value a client sends by key (a taxonomy field, a form field). The arky client types its `id` as a string:
+    a value sent without one (or with `null`) is known by its key, so answers never carry `id: null`."""
+
+    id: str = Field(default="", max_length=64, description="The value's id; its key when it was sent without one")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_id_is_unset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" in data and data["id"] is None:
+            return {name: value for name, value in data.items() if name != "id"}
+        return data
+
+    @model_validator(mode="after")
+    def _id_defaults_to_key(self) -> KeyedValue:
+        if not self.id:
+            self.id = getattr(self, "key", "")
+        return self
+
+
+class TaxonomyField(KeyedValue):
     key: str = Field(min_length=1, max_length=64, pattern=SAFE_KEY)
     type: TaxonomyFieldType
     value: bool | float | str | GeoPoint
