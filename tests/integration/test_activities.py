@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
 
 from tests.integration.api_client_support import client_token, new_client
 from tests.integration.conftest import login
-from tests.support import Api, Pipeline, counting_calls
+from tests.integration.test_carts import ADDRESS, current, line, sf, shop  # noqa: F401 - a fixture
+from tests.support import Api, MailPipeline, Pipeline, counting_calls, sent_mail
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.1 Mobile/15E148 Safari/604.1")
@@ -231,3 +233,42 @@ def test_retention_ttl_erasure_and_merge(api: Api, owner: dict[str, Any], store:
     assert run_scheduler()["erased_profiles"] == 1
     assert list(default_table().query_all(store_partition(store["id"]),
                                           sk_prefix=f"ACTIVITY#{target['profile_id']}#")) == []
+
+
+
+def test_a_store_mail_to_a_profile_carries_its_pixel_which_records_one_open(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], shop: dict[str, Any], mails: MailPipeline,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm.commerce import cart_recovery
+    from storecrm.kernel import due
+    from storecrm.services import due_scheduler
+
+    shopper = _guest(api, store)
+    cart = current(api, store, shopper["bearer"])
+    filled = api.call("PUT", sf(store, f"/{cart['id']}"), {"items": [line(shop)], "shipping_address": {
+        **ADDRESS, "email": "pixel@example.com"}}, token=shopper["bearer"])
+    assert filled.status == 200, filled.body
+    clock = {"now": filled.body["last_activity_at"] + 31 * 60}  # the cart's first check
+    for module in (due, cart_recovery):
+        monkeypatch.setattr(module, "now", lambda: clock["now"])
+    due_scheduler().run(60)
+    clock["now"] = filled.body["last_activity_at"] + 4 * 3600 + 60
+    due_scheduler().run(60)  # the cart's recovery mail, to the cart's profile
+    mails.run()
+    [mail] = sent_mail("pixel@example.com")
+    [url] = re.findall(r'<img src="([^"]+)" width="1" height="1"', mail["body"])
+    base, _, token = url.partition("/v1/notifications/track/pixel/")
+    assert base.startswith("https://") and token
+    payload = json.loads(base64.urlsafe_b64decode(token.partition(".")[0] + "=="))
+    owner_token = owner["access_token"]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert api.call("GET", f"/v1/notifications/track/pixel/{forged}").status == 200
+    assert _opens(api, store, owner_token, shopper["profile_id"]) == []
+    reply = api.call("GET", f"/v1/notifications/track/pixel/{token}")
+    assert reply.status == 200 and reply.headers["content-type"] == "image/gif"
+    assert _opens(api, store, owner_token, shopper["profile_id"]) == [{"mail_id": payload["m"]}]
+
+
+def _opens(api: Api, store: dict[str, Any], token: str, profile_id: str) -> list[Any]:
+    return [a["payload"] for a in _timeline(api, store, token, profile_id).body["items"] if a["type"] == "email_opened"]
+

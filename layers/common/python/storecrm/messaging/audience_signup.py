@@ -281,7 +281,7 @@ class AudienceSignup:
         leave = AudienceToken.new("unsubscribe", audience.store_id, audience.id, profile.id, at)
         mail = self._confirmation_mail(store, audience, template, profile.email, confirm_page, links_base,
                                        audience_tokens.issue(confirm, signing), audience_tokens.issue(leave, signing),
-                                       at)
+                                       at, profile.id)
 
         def commit(decision: MailDecision) -> Subscription:
             if not decision.mailed:
@@ -303,13 +303,13 @@ class AudienceSignup:
 
     def _confirmation_mail(self, store: Store, audience: Audience, template: EmailTemplate, to: str,
                            confirm_page: str | None, links_base: str, confirm_token: str, leave_token: str,
-                           at: int) -> OutboxMail:
+                           at: int, profile_id: str) -> OutboxMail:
         confirm_url = with_token(confirm_page or f"{links_base}/v1/stores/{audience.store_id}/audiences/confirm",
                                  confirm_token)
         unsubscribe_url = with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe", leave_token)
         return self.mail.compose(store, "confirmation", to, template, MailContent.of(template), {
             "confirm_url": confirm_url, "unsubscribe_url": unsubscribe_url, "email": to, "store_name": store.key,
-            "audience_key": audience.key}, at, headers=unsubscribe_headers(unsubscribe_url))
+            "audience_key": audience.key}, at, headers=unsubscribe_headers(unsubscribe_url), profile_id=profile_id)
 
     def _pending_without_mail(self, audience: Audience, profile: Profile, session: Session,
                               existing: Subscription | None, pending: Subscription | None, at: int,
