@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
 
 from tests.integration.api_client_support import client_token, new_client
 from tests.integration.conftest import login
-from tests.support import Api, Pipeline, counting_calls
+from tests.integration.test_carts import ADDRESS, current, line, sf, shop  # noqa: F401 - a fixture
+from tests.support import Api, MailPipeline, Pipeline, counting_calls, latest_code, sent_mail
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.1 Mobile/15E148 Safari/604.1")
@@ -231,3 +233,185 @@ def test_retention_ttl_erasure_and_merge(api: Api, owner: dict[str, Any], store:
     assert run_scheduler()["erased_profiles"] == 1
     assert list(default_table().query_all(store_partition(store["id"]),
                                           sk_prefix=f"ACTIVITY#{target['profile_id']}#")) == []
+
+
+
+def test_a_store_mail_to_a_profile_carries_its_pixel_which_records_one_open(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], shop: dict[str, Any], mails: MailPipeline,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm.commerce import cart_recovery
+    from storecrm.kernel import due
+    from storecrm.services import due_scheduler
+
+    shopper = _guest(api, store)
+    cart = current(api, store, shopper["bearer"])
+    filled = api.call("PUT", sf(store, f"/{cart['id']}"), {"items": [line(shop)], "shipping_address": {
+        **ADDRESS, "email": "pixel@example.com"}}, token=shopper["bearer"])
+    assert filled.status == 200, filled.body
+    clock = {"now": filled.body["last_activity_at"] + 31 * 60}  # the cart's first check
+    for module in (due, cart_recovery):
+        monkeypatch.setattr(module, "now", lambda: clock["now"])
+    due_scheduler().run(60)
+    clock["now"] = filled.body["last_activity_at"] + 4 * 3600 + 60
+    due_scheduler().run(60)  # the cart's recovery mail, to the cart's profile
+    mails.run()
+    [mail] = sent_mail("pixel@example.com")
+    [url] = re.findall(r'<img src="([^"]+)" width="1" height="1"', mail["body"])
+    base, _, token = url.partition("/v1/notifications/track/pixel/")
+    assert base.startswith("https://") and token
+    payload = json.loads(base64.urlsafe_b64decode(token.partition(".")[0] + "=="))
+    owner_token = owner["access_token"]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert api.call("GET", f"/v1/notifications/track/pixel/{forged}").status == 200
+    assert _opens(api, store, owner_token, shopper["profile_id"]) == []
+    reply = api.call("GET", f"/v1/notifications/track/pixel/{token}")
+    assert reply.status == 200 and reply.headers["content-type"] == "image/gif"
+    assert _opens(api, store, owner_token, shopper["profile_id"]) == [{"mail_id": payload["m"]}]
+
+
+def _opens(api: Api, store: dict[str, Any], token: str, profile_id: str) -> list[Any]:
+    return [a["payload"] for a in _timeline(api, store, token, profile_id).body["items"] if a["type"] == "email_opened"]
+
+
+def _types(api: Api, store: dict[str, Any], token: str, profile_id: str) -> list[str]:
+    return sorted(a["type"] for a in _timeline(api, store, token, profile_id).body["items"])
+
+
+def _profile_login(api: Api, store: dict[str, Any], email: str) -> dict[str, Any]:
+    base = f"/v1/stores/{store['id']}/profiles/auth"
+    assert api.call("POST", f"{base}/code", {"email": email}).status == 200
+    reply = api.call("POST", f"{base}/verify", {"email": email, "code": latest_code(email)})
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+def test_sign_up_sign_in_and_the_first_proof_of_an_email_are_recorded_in_the_sessions_transaction(
+        api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    other_store = api.call("POST", "/v1/stores", {"key": "other-shop", "timezone": "UTC",
+                                                  "billing_email": "o@example.com"}, token=token).body
+    # A code for an email nobody has: the profile is made by the sign-up, verified by it.
+    first = _profile_login(api, store, "new@example.com")
+    assert _types(api, store, token, first["id"]) == ["signup", "verified_email"]
+    # Signing in again: one `signin`, the email is not proved a second time.
+    again = _profile_login(api, store, "new@example.com")
+    assert again["id"] == first["id"]
+    assert _types(api, store, token, first["id"]) == ["signin", "signup", "verified_email"]
+    # A profile staff made (unverified): its first sign-in proves the email.
+    made = api.call("POST", f"/v1/stores/{store['id']}/profiles", {"email": "staff-made@example.com"}, token=token)
+    assert made.status == 200, made.body
+    _profile_login(api, store, "staff-made@example.com")
+    assert _types(api, store, token, made.body["id"]) == ["signin", "verified_email"]
+    # Another store's sign-up of the same email is that store's own profile.
+    theirs = _profile_login(api, other_store, "new@example.com")
+    assert theirs["id"] != first["id"]
+    assert _types(api, store, token, first["id"]) == ["signin", "signup", "verified_email"]
+
+
+def test_a_carts_first_item_and_its_checkout_are_recorded_once_each(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], shop: dict[str, Any]) -> None:  # noqa: F811
+    token = owner["access_token"]
+    shopper = _guest(api, store)
+    cart = current(api, store, shopper["bearer"])
+    added = api.call("POST", sf(store, f"/{cart['id']}/items"), {"item": line(shop)}, token=shopper["bearer"])
+    assert added.status == 200, added.body
+    assert _types(api, store, token, shopper["profile_id"]) == ["cart_added"]
+    more = api.call("PUT", sf(store, f"/{cart['id']}"), {"items": [line(shop, 2)]}, token=shopper["bearer"])
+    assert more.status == 200, more.body  # the cart held items already: nothing new
+    assert _types(api, store, token, shopper["profile_id"]) == ["cart_added"]
+    checkout = api.call("POST", sf(store, f"/{cart['id']}/checkout"), {}, token=shopper["bearer"])
+    assert checkout.status == 200, checkout.body
+    page = _timeline(api, store, token, shopper["profile_id"]).body["items"]
+    assert sorted(a["type"] for a in page) == ["cart_added", "checkout_started"]
+    started = next(a for a in page if a["type"] == "checkout_started")
+    assert started["payload"] == {"cart_id": cart["id"], "order_id": checkout.body["order_id"]}
+    # Another shopper's cart in the same store is theirs alone.
+    assert _types(api, store, token, _guest(api, store)["profile_id"]) == []
+
+
+def test_a_double_opt_in_confirmation_and_an_unsubscribe_link_are_recorded_once_each(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], mails: MailPipeline) -> None:
+    from tests.integration.test_audiences import TEMPLATE, _a, _links, _shopper
+
+    token = owner["access_token"]
+    template = api.call("POST", f"/v1/stores/{store['id']}/email-templates", TEMPLATE, token=token).body
+    audience = api.call("POST", _a(store), {"key": "letters", "confirm_template_id": template["id"]},
+                        token=token).body
+    shopper = _shopper(api, store, "opt-in@example.com")
+    asked = api.call("POST", _a(store, f"/{audience['id']}/subscribe"), {"profile_id": shopper["id"]},
+                     token=shopper["access_token"])
+    assert asked.status == 200 and asked.body["subscription"]["status"] == "pending", asked.body
+    mails.run()
+    links = _links("opt-in@example.com")
+    assert _types(api, store, token, shopper["id"]) == []  # asked, not confirmed
+    assert api.call("GET", _a(store, "/confirm"), query={"token": links["Confirm"]}).status == 200
+    assert api.call("GET", _a(store, "/confirm"), query={"token": links["Confirm"]}).status == 400  # used
+    assert _types(api, store, token, shopper["id"]) == ["audience_confirmed"]
+    assert api.call("GET", _a(store, "/unsubscribe"), query={"token": links["Leave"]}).status == 200
+    assert api.call("GET", _a(store, "/unsubscribe"), query={"token": links["Leave"]}).status == 400
+    page = _timeline(api, store, token, shopper["id"]).body["items"]
+    assert sorted(a["type"] for a in page) == ["audience_confirmed", "audience_unsubscribed"]
+    assert {tuple(sorted(a["payload"].items())) for a in page} == {
+        (("audience_id", audience["id"]), ("audience_key", "letters"))}
+
+
+def test_staff_revoking_sessions_is_recorded_in_the_revocations_transaction(
+        api: Api, owner: dict[str, Any], store: dict[str, Any]) -> None:
+    token = owner["access_token"]
+    base = f"/v1/stores/{store['id']}/profiles"
+    first = api.call("POST", f"{base}/connect", {"email": "revoked@example.com"}).body
+    api.call("POST", f"{base}/connect", {"email": "revoked@example.com"})
+    profile_id = first["id"]
+    listed = api.call("GET", f"{base}/{profile_id}", token=token).body["profile"]["auth_tokens"]
+    assert len(listed) == 2
+    one = api.call("DELETE", f"{base}/{profile_id}/sessions/{listed[0]['id']}", token=token)
+    assert one.status == 200, one.body
+    assert [a["payload"] for a in _timeline(api, store, token, profile_id).body["items"]] == [{"sessions": 1}]
+    # Another store's staff revokes nothing and records nothing.
+    stranger = login(api, "stranger@example.com")["access_token"]
+    api.call("POST", "/v1/stores", {"key": "stranger-shop", "timezone": "UTC", "billing_email": "s@example.com"},
+             token=stranger)
+    assert api.call("DELETE", f"{base}/{profile_id}/sessions", token=stranger).status == 404
+    assert _types(api, store, token, profile_id) == ["sessions_revoked"]
+    everything = api.call("DELETE", f"{base}/{profile_id}/sessions", token=token)
+    assert everything.status == 200, everything.body
+    page = _timeline(api, store, token, profile_id).body["items"]
+    assert [(a["type"], a["payload"]) for a in page] == [("sessions_revoked", {"sessions": 1}),
+                                                        ("sessions_revoked", {"sessions": 1})]
+
+
+def _profile_id(api: Api, store: dict[str, Any], token: str, email: str) -> str:
+    found = api.call("GET", f"/v1/stores/{store['id']}/profiles", token=token, query={"query": email}).body["items"]
+    [profile] = [p for p in found if p["email"] == email]
+    return str(profile["id"])
+
+
+def test_pelcro_and_newstore_sign_ups_and_sign_ins_are_recorded(
+        api: Api, owner: dict[str, Any], store: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from storecrm.identity import passwords
+    from tests.integration.test_newstore_profiles import BASE
+    from tests.integration.test_newstore_profiles import client_token as newstore_token
+    from tests.integration.test_pelcro_customers import PASSWORD, SDK, customer, register
+
+    monkeypatch.setattr(passwords, "CURRENT", passwords.ScryptParameters(n=2**10, r=8, p=1))  # cheaper hashes
+    token = owner["access_token"]
+    customer(register(api, store, "reader@example.com"))
+    reader = _profile_id(api, store, token, "reader@example.com")
+    assert _types(api, store, token, reader) == ["signup"]
+    customer(api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], "email": "reader@example.com",
+                                                   "password": PASSWORD}))
+    assert _types(api, store, token, reader) == ["signin", "signup"]
+    assert api.call("POST", f"{SDK}/auth/login", {"site_id": store["id"], "email": "reader@example.com",
+                                                 "password": "wrong-password-1"}).status == 401
+    assert _types(api, store, token, reader) == ["signin", "signup"]  # a failed login records nothing
+    # A code login for an email nobody has signs up and proves the email.
+    assert api.call("POST", f"{SDK}/auth/passwordless/request", {"site_id": store["id"],
+                                                                 "email": "coded@example.com"}).status == 200
+    customer(api.call("POST", f"{SDK}/auth/passwordless/login", {"site_id": store["id"], "email": "coded@example.com",
+                                                                "token": latest_code("coded@example.com")}))
+    assert _types(api, store, token, _profile_id(api, store, token, "coded@example.com")) == [
+        "signup", "verified_email"]
+    # NewStore's consumer creation is its sign-up.
+    made = api.call("POST", BASE, {"email": "consumer@example.com"}, token=newstore_token(store["id"]))
+    assert made.status == 200, made.body
+    assert _types(api, store, token, made.body["id"]) == ["signup"]

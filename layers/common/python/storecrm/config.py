@@ -63,6 +63,9 @@ class Settings:
     # public base URL (a CDN in front of it), which media links then start with.
     media_link_ttl: int = 3600
     media_public_base_url: str = ""
+    # The API's public base URL (its custom domain or execute-api stage URL): store mails' tracking pixel points
+    # there (storecrm.messaging.mail_delivery); empty: mails go out without a pixel.
+    public_api_base_url: str = ""
     # Access tokens' private keys (issuing functions only) and public keys; login codes' hash keys.
     access_token_secret_id: str = ""
     access_token_public_keys_id: str = ""
@@ -88,6 +91,7 @@ def settings() -> Settings:
         shippo_api_base=env.get("SHIPPO_API_BASE", "https://api.goshippo.com"),
         media_bucket=env.get("MEDIA_BUCKET", ""),
         media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", ""),
+        public_api_base_url=env.get("PUBLIC_API_BASE_URL", ""),
         billing_plans=env.get("BILLING_PLANS", "[]"),
         platform_stripe_secret_id=env.get("PLATFORM_STRIPE_SECRET_ID", ""),
         access_token_secret_id=env.get("ACCESS_TOKEN_SECRET_ID", ""),

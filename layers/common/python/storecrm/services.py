@@ -429,13 +429,14 @@ def mail_once() -> Callable[..., dict[str, Any]]:
     again, and two copies of one record are not sent at the same time."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
+    from storecrm.identity.gateways.signing_keys import signing_keys
     from storecrm.kernel.gateways.mail import SesMailer
     from storecrm.kernel.repositories.idempotency import idempotency_store
     from storecrm.messaging.mail_delivery import MailDelivery
     from storecrm.messaging.models.mail import OutboxMail
     from storecrm.messaging.repositories.mail_outbox import MailOutbox
 
-    delivery = MailDelivery(SesMailer(), MailOutbox())
+    delivery = MailDelivery(SesMailer(), MailOutbox(), signing_keys, settings().public_api_base_url)
 
     @idempotent_function(data_keyword_argument="mail", config=mail_idempotency(),
                          persistence_store=idempotency_store("mail"))

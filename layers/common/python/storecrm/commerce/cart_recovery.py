@@ -87,7 +87,8 @@ class CartRecovery:
         the store's quota or the address's rule stops it)."""
         assert cart.email
         mail = self.mail.compose(store, "cart_recovery", cart.email, template, DEFAULT_MAIL, {
-            "item_count": str(cart.item_count), "email": cart.email, "store_name": store.key}, at)
+            "item_count": str(cart.item_count), "email": cart.email, "store_name": store.key}, at,
+            profile_id=cart.profile_id)
 
         def commit(decision: MailDecision) -> None:
             marked = cart.model_copy(update={"abandoned_at": at, "recovery_sent_at": at if decision.mailed else None,

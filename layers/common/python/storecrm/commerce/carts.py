@@ -42,6 +42,7 @@ from storecrm.commerce.models.commerce import (
     StripePayment,
 )
 from storecrm.commerce.order_events import order_event
+from storecrm.commerce.profile_commerce import open_cart_change
 from storecrm.commerce.quotes import (
     LINE_WRITES_ROOM,
     Bookings,
@@ -61,6 +62,7 @@ from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.kernel.fields import Command, MarketKey, WholeNumber
 from storecrm.kernel.models.addresses import AddressIn
+from storecrm.profiles.activity_items import RetentionCache, activity_items
 from storecrm.stores.models.stores import Market, PaymentMethodId
 from storecrm.stores.permissions import Action
 
@@ -332,6 +334,7 @@ class CartService:
         self.payments = payments
         self.ledger = ledger
         self.promo_codes = promo_codes
+        self.retention = RetentionCache(stores)
 
     # ------------------------------------------------------------------ storefront
     def current(self, store_id: str, caller: Principal, request: CurrentCartRequest) -> Cart:
@@ -378,9 +381,10 @@ class CartService:
         items = merged([i.item() for i in changes.items]) if changes.items is not None else None
         forms = self._form_entries(changes.forms, changes.items or [], "items")
         reach = self._reach(store_id, caller, cart_id, staff=staff,
-                            extra=[*self._line_keys(store_id, items or []), *self._form_keys(store_id, forms)])
+                            extra=[*self._line_keys(store_id, items or []), *self._form_keys(store_id, forms),
+                                   *self._store_key(staff, store_id)])
         self._check_forms(store_id, forms, reach.found)
-        return self._save(reach.cart, self._changed(reach.cart, changes, items, reach.found))
+        return self._save(reach.cart, self._changed(reach.cart, changes, items, reach.found), reach.found)
 
     def add_item(self, store_id: str, caller: Principal, cart_id: str, request: AddItemRequest, *,
                  staff: bool = False) -> Cart:
@@ -388,14 +392,15 @@ class CartService:
         line = request.item.item()
         forms = self._form_entries(None, [request.item], "item")
         reach = self._reach(store_id, caller, cart_id, staff=staff,
-                            extra=[*self._line_keys(store_id, [line]), *self._form_keys(store_id, forms)])
+                            extra=[*self._line_keys(store_id, [line]), *self._form_keys(store_id, forms),
+                                   *self._store_key(staff, store_id)])
         cart, found = reach.cart, reach.found
         self._check_forms(store_id, forms, found)
         items = merged([*cart.items, line])
         self._check_open(cart)
         self._check_lines(store_id, cart, items, found, prefix="item", only=line)
         self._check_size(store_id, items, found)
-        return self._save(cart, cart.model_copy(update={"items": items}))
+        return self._save(cart, cart.model_copy(update={"items": items}), found)
 
     def remove_item(self, store_id: str, caller: Principal, cart_id: str, request: RemoveItemRequest, *,
                     staff: bool = False) -> Cart:
@@ -521,7 +526,10 @@ class CartService:
             cart, session, found = self._own(store_id, caller, cart_id, extra)
             return _Reach(cart, session, found)
         cart_key = self.carts.item_key(store_id, cart_id)
-        found = self.guard.enter(caller, store_id, Action.MANAGE_ORDERS, extra=[cart_key, *extra]).view.extras
+        view = self.guard.enter(caller, store_id, Action.MANAGE_ORDERS, extra=[cart_key, *extra]).view
+        found = view.extras
+        if view.store is not None:  # read with the access, for `_save`'s activity
+            self.retention.known(store_id, view.store.activity_retention_days)
         store_cart = self.carts.from_item(found.get(cart_key))
         if store_cart is None or store_cart.store_id != store_id:
             raise CART_NOT_FOUND
@@ -714,13 +722,27 @@ class CartService:
         if cart.status != "active":
             raise Conflict(f"This cart is {cart.status}; start a new one", "CART.CLOSED")
 
-    def _save(self, cart: Cart, changed: Cart) -> Cart:
+    def _save(self, cart: Cart, changed: Cart, found: Mapping[Key, Item] | None = None) -> Cart:
+        """Saves the change; a cart that holds items again (its first item added, or added after it was emptied)
+        records the profile's `cart_added` activity in the same transaction (the store's retention was read with
+        the cart: `_store_key`, or the staff access)."""
         if changed == cart:
             return cart
         at = now()
         saved = changed.model_copy(update={"revision": cart.revision + 1, "updated_at": at, "last_activity_at": at})
-        self.carts.save(saved, cart)
+        activities: list[Write] = []
+        if open_cart_change(cart, saved) > 0:
+            store = self.stores.from_item((found or {}).get(self.stores.item_key(cart.store_id)))
+            if store is not None:
+                self.retention.known(store.id, store.activity_retention_days)
+            activities = activity_items(cart.store_id, cart.profile_id, "cart_added", {"cart_id": cart.id}, at=at,
+                                        retention_days=self.retention.days(cart.store_id))
+        self.carts.save(saved, cart, activities)
         return saved
+
+    def _store_key(self, staff: bool, store_id: str) -> list[Key]:
+        """The store, read with a shopper's cart for its activity retention (staff read it with their access)."""
+        return [] if staff else [self.stores.item_key(store_id)]
 
     @staticmethod
     def _new_cart(store_id: str, profile_id: str, market: Market, *, session_id: str | None = None,
@@ -746,6 +768,7 @@ class CartService:
         store, profile = self.stores.from_item(found.get(store_key)), self.profiles.from_item(found.get(profile_key))
         if store is None:
             raise NotFound("Store not found", "STORE.NOT_FOUND")
+        self.retention.known(store.id, store.activity_retention_days)  # for `_record`'s activity
         if profile is not None and profile.store_id != cart.store_id:
             profile = None
         addresses = [a.email for a in (cart.billing_address, cart.shipping_address) if a is not None and a.email]
@@ -799,7 +822,11 @@ class CartService:
         event = order_event("order.created", order)
         exhausted = promo_models.PROMO_CODE_EXHAUSTED
         promo_use = self.promo_codes.profile_use(sale.promo, exhausted) if sale.promo is not None else None
-        writes = self.carts.checkout_writes(order, cart, converted, [event], promo_use)
+        # The profile's `checkout_started` (its `order_created` follows from `order.created` on the stream).
+        started = activity_items(cart.store_id, cart.profile_id, "checkout_started",
+                                 {"cart_id": cart.id, "order_id": order.id}, at=at,
+                                 retention_days=self.retention.days(cart.store_id))
+        writes = self.carts.checkout_writes(order, cart, converted, [event], promo_use, started)
         if sale.promo is not None:
             # Before the number's claim: a code used up meanwhile is the 409 to answer, not a number race.
             writes.append(self.promo_codes.used(sale.promo, exhausted))

@@ -275,7 +275,7 @@ class Fulfilment:
         return self.mail.compose(store, "order_shipped", order.email, chosen, default, {
             "order_number": order.number, "carrier": shipment.carrier or "", "service": shipment.service or "",
             "tracking_number": shipment.tracking_number or "", "tracking_url": shipment.tracking_url or "",
-            "email": order.email, "store_name": store.key}, shipment.created_at)
+            "email": order.email, "store_name": store.key}, shipment.created_at, profile_id=order.profile_id)
 
     # ------------------------------------------------------------------ a shipment's news
     def update_shipment(self, principal: Principal, store_id: str, order_id: str, shipment_id: str,

@@ -123,7 +123,7 @@ class OrderReminders:
             "service_key": line.snapshot.service_key, "provider_key": line.snapshot.provider_key,
             "starts_at": datetime.fromtimestamp(line.from_, zone).strftime("%Y-%m-%d %H:%M"),
             "timezone": store.timezone, "order_number": order.number, "email": order.email,
-            "store_name": store.key}, now())
+            "store_name": store.key}, now(), profile_id=order.profile_id)
 
 
 def _parts(entry: DueEntry) -> tuple[str, str, str, int]:

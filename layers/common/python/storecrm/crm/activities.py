@@ -8,13 +8,12 @@ the profile, and the staff's reads of both.
 - The store's events become activities from the outbox stream (`EventActivities`, run by the events function), so
   every writer of an event gets its activity without a second write in its own transaction.
 - An activity expires by TTL `activity_retention_days` after it happened (the store's setting, read once per
-  container and kept for RETENTION_CACHE_SECONDS); reads skip the expired ones DynamoDB has not deleted yet.
+  container and kept a few minutes: profiles.activity_items); reads skip the expired ones DynamoDB has not deleted yet.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,6 +31,7 @@ from storecrm.kernel.fields import Command
 from storecrm.kernel.repositories import keys
 from storecrm.kernel.repositories.table import Write, check
 from storecrm.messaging import email_tracking
+from storecrm.profiles.activity_items import DEFAULT_RETENTION_DAYS, RetentionCache
 from storecrm.stores.access import StoreGuard
 from storecrm.stores.permissions import Action
 
@@ -46,9 +46,6 @@ COMMON_ACTIVITY_TYPES = (
     "page_view", "product_view", "service_view", "provider_view", "cart_added", "cart_removed", "checkout_started",
     "purchase", "order_created", "signin", "signup", "verified_email", "search", "share", "wishlist_added",
 )
-DEFAULT_RETENTION_DAYS = 365
-# A store's retention change reaches a warm container's new activities within this long.
-RETENTION_CACHE_SECONDS = 300
 MAX_PAYLOAD_BYTES = 4096
 EMAIL_OPENED = "email_opened"
 
@@ -114,26 +111,6 @@ class _Position(Model):
 
     list: str
     key: dict[str, str]
-
-
-class RetentionCache:
-    """Each store's `activity_retention_days`, read once per container and kept a few minutes: the track call's
-    one write needs it and must not read the store each time."""
-
-    def __init__(self, stores: StoreRepository, seconds: int = RETENTION_CACHE_SECONDS) -> None:
-        self.stores = stores
-        self.seconds = seconds
-        self._known: dict[str, tuple[int, float]] = {}
-
-    def days(self, store_id: str) -> int:
-        found = self._known.get(store_id)
-        if found is not None and time.monotonic() - found[1] < self.seconds:
-            return found[0]
-        store = self.stores.get(store_id)
-        if store is None:
-            raise STORE_NOT_FOUND
-        self._known[store_id] = (store.activity_retention_days, time.monotonic())
-        return store.activity_retention_days
 
 
 @dataclass(frozen=True)

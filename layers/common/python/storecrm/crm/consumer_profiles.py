@@ -19,6 +19,7 @@ from storecrm.clock import new_id, now
 from storecrm.kernel.errors import Conflict, NotFound, ValidationFailed
 from storecrm.kernel.fields import Command, CountryCode, Email, SortDirection
 from storecrm.profiles import search
+from storecrm.profiles.activity_items import activity_writes
 from storecrm.profiles.models.profiles import ExtendedAttribute, Profile, profile_event
 from storecrm.profiles.profile_room import ProfileRoom
 from storecrm.stores.permissions import Action
@@ -267,7 +268,10 @@ class ConsumerProfiles:
                               updated_at=at)
             for _ in range(DISPLAY_ID_TRIES):
                 try:
-                    self.profiles.create(profile, [profile_event("profile.created", profile)], slot)
+                    # NewStore's sign-up: the profile's `signup` activity joins the creating transaction.
+                    self.profiles.create(profile, [profile_event("profile.created", profile)], slot,
+                                         also=activity_writes(store_id, profile.id, "signup", at=at,
+                                                              retention_days=store.activity_retention_days))
                 except Conflict as error:
                     if error.code != "PROFILE.DISPLAY_ID_TAKEN":
                         raise

@@ -42,6 +42,7 @@ from storecrm.messaging.profile_sessions import (
     store_budget,
 )
 from storecrm.messaging.subscriptions import profile_subscriptions
+from storecrm.profiles.activity_items import RetentionCache, activity_writes
 from storecrm.profiles.email_proof import EmailProof, EmailProofs
 from storecrm.profiles.models.profiles import Profile, profile_event
 from storecrm.profiles.profile_room import ProfileRoom
@@ -180,6 +181,8 @@ class Customers:
         self.config = config
         self.room = ProfileRoom(profiles, stores)
         self.proofs = EmailProofs(profiles, session_store)
+        # The store's activity retention, for the activities a sign-up or sign-in records in its transaction.
+        self.retention = RetentionCache(stores)
 
     # ------------------------------------------------------------------ signing in
     def register(self, store_id: str, data: NewCustomer) -> CustomerView:
@@ -188,6 +191,7 @@ class Customers:
         the transaction."""
         first = self.room.read(store_id)  # under a plan's profile cap: one more call, and the 402 at the cap
         number = self.stores.next_customer_number(store_id)
+        days = self.retention.days(store_id)
         password_hash = passwords.hash_password(data.password)
 
         def make(slot: ProfileSlot | None) -> CustomerView:
@@ -199,8 +203,9 @@ class Customers:
                 display_name=data.display_name, username=data.username, phone=data.phone, language=data.language,
                 metadata=data.metadata, origin_session_id=pending.session.id,
                 auth_tokens=[session_summary(pending)], created_at=at, updated_at=at)
-            self.session_store.create(pending.session, self.profiles.create_writes(
-                profile, [profile_event("profile.created", profile)], slot))
+            self.session_store.create(pending.session, [*self.profiles.create_writes(
+                profile, [profile_event("profile.created", profile)], slot),
+                *activity_writes(store_id, profile.id, "signup", at=at, retention_days=days)])
             return self._view(profile, [], pending.session)
 
         return self.room.create(store_id, first, make)
@@ -233,7 +238,7 @@ class Customers:
         if passwords.needs_upgrade(profile.password_hash):
             changes["password_hash"] = passwords.hash_password(credentials.password)
         return self._open(profile, listed, changes,
-                          also=[self.counters.check_back_write(limit, at) for limit in limits])
+                          also=[self.counters.check_back_write(limit, at) for limit in limits], activities=("signin",))
 
     def request_code(self, store_id: str, email: str, source_ip: str, redirect_url: str | None = None) -> None:
         """Mails a login code, whether or not the email has a profile, with the limits of the arky codes; the
@@ -258,6 +263,7 @@ class Customers:
         if profile is None:
             first = self.room.read(store_id)
             number = self.stores.next_customer_number(store_id)
+            days = self.retention.days(store_id)
 
             def make(slot: ProfileSlot | None) -> CustomerView:
                 pending = self._prepare(self.room.new_id(slot), store_id)
@@ -267,13 +273,15 @@ class Customers:
                                   auth_tokens=[session_summary(pending)], verification_codes=[used],
                                   created_at=at, updated_at=at)
                 self.session_store.create(pending.session, [*writes, *self.profiles.create_writes(
-                    created, [profile_event("profile.created", created)], slot)])
+                    created, [profile_event("profile.created", created)], slot), *activity_writes(
+                    store_id, created.id, ("signup", "verified_email"), at=at, retention_days=days)])
                 return self._view(created, [], pending.session)
 
             return self.room.create(store_id, first, make)
         proof = self.proofs.prove(profile)
         changes: dict[str, object] = {"verification_codes": [used, *profile.verification_codes][:LISTED]}
-        return self._open(profile, listed, changes, also=[*writes, *proof.ends], proof=proof)
+        return self._open(profile, listed, changes, also=[*writes, *proof.ends], proof=proof,
+                          activities=("signin", "verified_email") if proof.first else ("signin",))
 
     def logout(self, store_id: str, caller: Principal) -> None:
         """Ends the token's session; its tokens stop working at once. An ended session is a 401."""
@@ -489,9 +497,10 @@ class Customers:
             self.subscriptions.listed_subscriptions(found.get(listing)), profile)
 
     def _open(self, profile: Profile, listed: list[Subscription], changes: dict[str, object],
-              also: Sequence[Write] = (), proof: EmailProof | None = None) -> CustomerView:
-        """A new session on an existing profile, listed on it in the same transaction (with `changes`, and the
-        email's `proof` when the session proved it)."""
+              also: Sequence[Write] = (), proof: EmailProof | None = None,
+              activities: Sequence[str] = ()) -> CustomerView:
+        """A new session on an existing profile, listed on it in the same transaction (with `changes`, the
+        email's `proof` when the session proved it, and the profile's `activities`)."""
         if profile.display_id is None:
             changes = {**changes, "display_id": str(self.stores.next_customer_number(profile.store_id))}
         elif not profile.display_id.isdigit() and profile.customer_number is None:
@@ -501,7 +510,10 @@ class Customers:
         events: list[OutboxEvent] = []
         if proof is not None and proof.first:
             events.append(profile_event("profile.updated", updated, changed=["verified"]))
-        self.session_store.create(pending.session, [*also, *self.profiles.update_writes(updated, profile, events)])
+        recorded = activity_writes(profile.store_id, profile.id, activities, at=pending.session.created_at,
+                                   retention_days=self.retention.days(profile.store_id)) if activities else []
+        self.session_store.create(pending.session, [*also, *self.profiles.update_writes(updated, profile, events),
+                                                    *recorded])
         return self._view(updated, listed, pending.session)
 
     def _view(self, profile: Profile, subscriptions: list[Subscription], session: Session,

@@ -23,6 +23,7 @@ from storecrm.kernel.references import referenced
 from storecrm.messaging import subscriptions
 from storecrm.messaging.models.audiences import Subscription
 from storecrm.profiles import search
+from storecrm.profiles.activity_items import RetentionCache, activity_writes
 from storecrm.profiles.models.profiles import (
     Profile,
     ProfileCommerce,
@@ -60,9 +61,9 @@ PROFILE_NOT_FOUND = "Profile not found"
 SEARCH_PAGE_MAX = 98
 # With has_cart or has_activity, each profile of a search page is read with its commerce facts item.
 FILTERED_SEARCH_PAGE_MAX = SEARCH_PAGE_MAX // 2
-# Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks
-# and the profile's update); more take one more call each way.
-REVOKE_ALL_AT_ONCE = 97
+# Sessions revoked in the single transaction of revoke-all (100 writes less the two access checks,
+# the profile's update and its activity's two writes); more take one more call each way.
+REVOKE_ALL_AT_ONCE = 95
 
 ProfileSortField = Literal["created_at", "updated_at", "email"]
 
@@ -196,6 +197,12 @@ def _records_start(cursor: str | None) -> dict[str, str] | None:
 
 
 
+def _revoked(store_id: str, profile_id: str, sessions: int, at: int, retention_days: int) -> list[Write]:
+    """The profile's `sessions_revoked` activity, in the transaction that ends its sessions."""
+    return activity_writes(store_id, profile_id, "sessions_revoked", {"sessions": sessions}, at=at,
+                           retention_days=retention_days)
+
+
 class ProfileService:
     def __init__(self, profiles: ProfileRepository, sessions: SessionRepository, guard: StoreGuard,
                  subscriptions: AudienceRepository | None = None, *, commerce: ProfileCommerceRepository,
@@ -213,6 +220,7 @@ class ProfileService:
         self.event_log = event_log  # a merged source's events are the target's to erase
         self.taxonomy_values = taxonomy_values  # checks taxonomy values against their schemas
         self.room = ProfileRoom(profiles, guard.stores)
+        self.retention = RetentionCache(guard.stores)
 
     def create(self, principal: Principal, store_id: str, data: NewProfile) -> Profile:
         """Returns the existing profile when the email is already known (case and spaces ignored). A new one
@@ -396,6 +404,7 @@ class ProfileService:
     def revoke_session(self, principal: Principal, store_id: str, profile_id: str, session_id: str) -> None:
         profile_key, session_key = self.profiles.item_key(profile_id), self.sessions.item_key(session_id)
         access = self.guard.enter(principal, store_id, Action.MANAGE_PROFILES, extra=[profile_key, session_key])
+        self.retention.known(store_id, access.store.activity_retention_days)
         profile = self._in_store(self.profiles.from_item(access.view.extras.get(profile_key)), store_id)
         session = self.sessions.from_item(access.view.extras.get(session_key))
         if session is None or session.owner_kind != "profile" or session.owner_id != profile.id:
@@ -407,7 +416,9 @@ class ProfileService:
         owner's session index, so sessions no longer listed on the profile are found too), then one
         transaction that checks the caller's store access and the profile's store, empties the
         profile's listing and deletes them all, so each is refused from that moment on. What the
-        Query found is used only once that transaction's checks pass."""
+        Query found is used only once that transaction's checks pass. Either way the transaction that ends the
+        sessions records the profile's `sessions_revoked` activity (the store's retention is read once per
+        container for it)."""
         session_keys = self.profiles.session_keys(profile_id)
         if len(session_keys) > REVOKE_ALL_AT_ONCE:
             # More than one transaction holds: check access first, delete, then clear the listing.
@@ -415,16 +426,19 @@ class ProfileService:
             self._revoke(profile, session_keys, keep=[])
             return
         checks = self.guard.checks(principal, store_id, Action.MANAGE_PROFILES)
+        at = now()
         try:
-            self.profiles.revoke_all_sessions(store_id, profile_id, session_keys, now(), checks)
+            self.profiles.revoke_all_sessions(store_id, profile_id, session_keys, at, [
+                *checks, *_revoked(store_id, profile_id, len(session_keys), at, self.retention.days(store_id))])
         except AccessRefused:
             raise self.guard.refused(principal, store_id, Action.MANAGE_PROFILES) from None
         metrics.count(metrics.SESSIONS_REVOKED, len(session_keys))
 
     def _revoke(self, profile: Profile, session_keys: list[Key], keep: list[SessionSummary]) -> None:
-        updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1,
-                                             "updated_at": now()})
-        self.profiles.revoke_sessions(updated, profile, session_keys)
+        at = now()
+        updated = profile.model_copy(update={"auth_tokens": keep, "revision": profile.revision + 1, "updated_at": at})
+        self.profiles.revoke_sessions(updated, profile, session_keys, _revoked(
+            profile.store_id, profile.id, len(session_keys), at, self.retention.days(profile.store_id)))
         metrics.count(metrics.SESSIONS_REVOKED, len(session_keys))
 
     def find(self, principal: Principal, store_id: str, q: ProfileQuery) -> tuple[list[Profile], str | None]:

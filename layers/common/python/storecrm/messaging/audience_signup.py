@@ -45,6 +45,7 @@ from storecrm.messaging.profile_sessions import check_live_session, sees_record,
 from storecrm.messaging.store_mail import MailDecision, StoreMail, unsubscribe_headers
 from storecrm.messaging.subscriptions import SUBSCRIBED, grants_access, new_subscription, subscriber_added
 from storecrm.messaging.template_rendering import MailContent
+from storecrm.profiles.activity_items import RetentionCache, activity_writes
 from storecrm.profiles.models.profiles import Profile
 from storecrm.stores.link_origins import mail_link, redirect_target
 
@@ -127,6 +128,7 @@ class AudienceSignup:
         self.signing = signing
         self.checkout = checkout
         self.lookup = AudienceLookup(audiences)
+        self.retention = RetentionCache(stores)
 
     def subscribe(self, store_id: str, caller: Principal, ref: str, request: SubscribeRequest,
                   links_base: str) -> SubscribeResult:
@@ -178,10 +180,12 @@ class AudienceSignup:
         token, audience, existing = self._from_link(store_id, raw_token, "confirm")
         if existing is None or existing.status != "pending" or existing.pending_token != token.id:
             raise InvalidLink()
+        at = now()
         subscription = existing.model_copy(update={"status": "active", "pending_token": None,
-                                                   "revision": existing.revision + 1, "updated_at": now()})
+                                                   "revision": existing.revision + 1, "updated_at": at})
         self.audiences.save_subscription(subscription, existing, [subscriber_added(audience, subscription)],
-                                         also=[self.audiences.token_use_write(token.id, token.expires_at)])
+                                         also=[self.audiences.token_use_write(token.id, token.expires_at),
+                                               *self._activity(audience, existing, "audience_confirmed", at)])
         metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="confirmed")
 
     def unsubscribe(self, store_id: str, raw_token: str) -> None:
@@ -190,10 +194,12 @@ class AudienceSignup:
             raise InvalidLink("There is no subscription left to cancel with this link")
         if isinstance(audience.type, PaidAudience):
             raise Conflict("Paid memberships are cancelled through billing", "SUBSCRIPTION.PAID")
+        at = now()
         subscription = existing.model_copy(update={"status": "cancelled", "pending_token": None,
-                                                   "revision": existing.revision + 1, "updated_at": now()})
+                                                   "revision": existing.revision + 1, "updated_at": at})
         self.audiences.save_subscription(subscription, existing,
-                                         also=[self.audiences.token_use_write(token.id, token.expires_at)])
+                                         also=[self.audiences.token_use_write(token.id, token.expires_at),
+                                               *self._activity(audience, existing, "audience_unsubscribed", at)])
         metrics.count(metrics.AUDIENCE_SUBSCRIPTIONS, outcome="unsubscribed")
 
     def access(self, store_id: str, caller: Principal, ref: str) -> AccessResult:
@@ -281,7 +287,7 @@ class AudienceSignup:
         leave = AudienceToken.new("unsubscribe", audience.store_id, audience.id, profile.id, at)
         mail = self._confirmation_mail(store, audience, template, profile.email, confirm_page, links_base,
                                        audience_tokens.issue(confirm, signing), audience_tokens.issue(leave, signing),
-                                       at)
+                                       at, profile.id)
 
         def commit(decision: MailDecision) -> Subscription:
             if not decision.mailed:
@@ -303,13 +309,13 @@ class AudienceSignup:
 
     def _confirmation_mail(self, store: Store, audience: Audience, template: EmailTemplate, to: str,
                            confirm_page: str | None, links_base: str, confirm_token: str, leave_token: str,
-                           at: int) -> OutboxMail:
+                           at: int, profile_id: str) -> OutboxMail:
         confirm_url = with_token(confirm_page or f"{links_base}/v1/stores/{audience.store_id}/audiences/confirm",
                                  confirm_token)
         unsubscribe_url = with_token(f"{links_base}/v1/stores/{audience.store_id}/audiences/unsubscribe", leave_token)
         return self.mail.compose(store, "confirmation", to, template, MailContent.of(template), {
             "confirm_url": confirm_url, "unsubscribe_url": unsubscribe_url, "email": to, "store_name": store.key,
-            "audience_key": audience.key}, at, headers=unsubscribe_headers(unsubscribe_url))
+            "audience_key": audience.key}, at, headers=unsubscribe_headers(unsubscribe_url), profile_id=profile_id)
 
     def _pending_without_mail(self, audience: Audience, profile: Profile, session: Session,
                               existing: Subscription | None, pending: Subscription | None, at: int,
@@ -353,11 +359,22 @@ class AudienceSignup:
             raise InvalidLink()
         audience_key = self.audiences.item_key(store_id, token.audience_id)
         sub_key = self.audiences.subscription_key(token.audience_id, token.profile_id)
-        found = self.audiences.load([audience_key, sub_key])
+        store_key = self.stores.item_key(store_id)  # its activity retention, for the link's activity
+        found = self.audiences.load([audience_key, sub_key, store_key])
         audience = self.audiences.from_item(found.get(audience_key))
         if audience is None:
             raise NotFound("Audience not found", "AUDIENCE.NOT_FOUND")
+        store = self.stores.from_item(found.get(store_key))
+        if store is not None:
+            self.retention.known(store_id, store.activity_retention_days)
         return token, audience, self.audiences.subscription_from_item(found.get(sub_key))
+
+    def _activity(self, audience: Audience, subscription: Subscription, type_: str, at: int) -> list[Write]:
+        """The profile's activity of a mailed link (`audience_confirmed`, `audience_unsubscribed`), for the
+        transaction the link's change makes."""
+        return activity_writes(audience.store_id, subscription.profile_id, type_,
+                               {"audience_id": audience.id, "audience_key": audience.key}, at=at,
+                               retention_days=self.retention.days(audience.store_id))
 
     def _subscription(self, found: dict[Key, Item], audience: Audience, profile_id: str,
                       guessed: Key) -> Subscription | None:

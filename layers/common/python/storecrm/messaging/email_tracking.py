@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from html import escape
 
 from storecrm.identity.auth import SigningKeys
 from storecrm.kernel.errors import Unauthorized
@@ -56,6 +57,13 @@ def issue(store_id: str, profile_id: str, mail_id: str, at: int, signing: Signin
 def pixel_url(base_url: str, store_id: str, profile_id: str, mail_id: str, at: int, signing: SigningKeys) -> str:
     """The image URL to put in a store mail sent to a profile (`base_url`: the API's public base)."""
     return f"{base_url.rstrip('/')}{PIXEL_PATH}{issue(store_id, profile_id, mail_id, at, signing)}"
+
+
+def with_pixel(html: str, url: str) -> str:
+    """The mail's HTML with the pixel's image as the last thing in its body (appended when it has no `</body>`)."""
+    image = f'<img src="{escape(url)}" width="1" height="1" alt="" style="display:none;border:0">'
+    at = html.lower().rfind("</body>")
+    return f"{html[:at]}{image}{html[at:]}" if at >= 0 else f"{html}{image}"
 
 
 def read(raw: str, signing: SigningKeys, at: int) -> PixelToken | None:

@@ -28,6 +28,7 @@ from storecrm.kernel.errors import Conflict, NotFound, Unauthorized
 from storecrm.kernel.models.events import OutboxEvent
 from storecrm.messaging import subscriptions
 from storecrm.messaging.models.audiences import Subscription
+from storecrm.profiles.activity_items import RetentionCache, activity_writes
 from storecrm.profiles.email_proof import EmailProof, EmailProofs
 from storecrm.profiles.models.profiles import Profile, profile_event
 from storecrm.profiles.profile_room import ProfileRoom
@@ -97,6 +98,7 @@ class ProfileSessions:
         self.subscriptions = subscriptions
         self.room = ProfileRoom(profiles, stores)
         self.proofs = EmailProofs(profiles, session_store)
+        self.retention = RetentionCache(stores)
 
     # ------------------------------------------------------------------ sessions
     def initialize(self, store_id: str) -> ProfileLogin:
@@ -126,16 +128,22 @@ class ProfileSessions:
 
     def verify(self, store_id: str, email: str, code: str) -> ProfileLogin:
         """A correct code logs in to the profile that has the email (created if none), verified. The first
-        proof of the email ends what others did with it (`EmailProofs`)."""
+        proof of the email ends what others did with it (`EmailProofs`). The session's transaction records its
+        activities: `signin` (`signup` for a profile it creates) and, when it proves the email first, `verified_email`
+        (the store's retention is read once per container for them)."""
         checked = self.codes.check(code_scope(store_id), email, code)
         writes = [*self.codes.consume_writes(checked), self.stores.exists_check(store_id)]
         used = CodeSummary(created_at=checked.record.created_at, used=True)
         owner_id = self.profiles.id_for_email(store_id, email)
         profile = self.profiles.get(owner_id) if owner_id else None
+        days = self.retention.days(store_id)
         if profile is None:
-            return self._create(store_id, email=email, verified=True, code=used, also=writes)
+            return self._create(store_id, email=email, verified=True, code=used, also=writes,
+                                activities=(("signup", "verified_email"), days))
         proof = self.proofs.prove(profile)
-        return self._open(profile, verified=True, code=used, also=[*writes, *proof.ends], proof=proof)
+        kinds = ("signin", "verified_email") if proof.first else ("signin",)
+        return self._open(profile, verified=True, code=used, also=[*writes, *proof.ends], proof=proof,
+                          activities=(kinds, days))
 
     def refresh(self, store_id: str, token: str) -> ProfileLogin:
         # Two calls: the session and the profile its token names in one BatchGetItem, then the rotation.
@@ -194,7 +202,7 @@ class ProfileSessions:
 
     # ------------------------------------------------------------------ helpers
     def _create(self, store_id: str, *, email: str | None, verified: bool, code: CodeSummary | None = None,
-                also: Sequence[Write] = ()) -> ProfileLogin:
+                also: Sequence[Write] = (), activities: Recorded | None = None) -> ProfileLogin:
         """A new profile and its first session, created by (and so fully visible to) that session. The profile's
         times are the session's, as the partial view of another's profile shows them. Under a plan's profile cap
         the store's count is read first (one more call) and the profile must fit (else the 402)."""
@@ -206,7 +214,8 @@ class ProfileSessions:
                               origin_session_id=pending.session.id, auth_tokens=[session_summary(pending)],
                               verification_codes=[code] if code else [], created_at=at, updated_at=at)
             tokens = self.sessions.open(pending, [*also, *self.profiles.create_writes(
-                profile, [profile_event("profile.created", profile)], slot)])
+                profile, [profile_event("profile.created", profile)], slot),
+                *_activity_writes(store_id, profile.id, at, activities)])
             return ProfileLogin(profile, tokens)
 
         made = self.room.create(store_id, self.room.read(store_id), make)
@@ -214,7 +223,8 @@ class ProfileSessions:
         return made
 
     def _open(self, profile: Profile, *, verified: bool, code: CodeSummary | None = None,
-              also: Sequence[Write] = (), proof: EmailProof | None = None) -> ProfileLogin:
+              also: Sequence[Write] = (), proof: EmailProof | None = None,
+              activities: Recorded | None = None) -> ProfileLogin:
         """A new session on an existing profile, listed on it in the same transaction (with the email's `proof`,
         when the session proved it)."""
         pending = self.sessions.prepare("profile", profile.id, store_id=profile.store_id, verified=verified)
@@ -225,7 +235,9 @@ class ProfileSessions:
         updated = listing_session(proof.profile if proof else profile, pending, changes)
         if proof is not None and proof.first:
             events.append(profile_event("profile.updated", updated, changed=["verified"]))
-        tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events)])
+        tokens = self.sessions.open(pending, [*also, *self.profiles.update_writes(updated, profile, events),
+                                              *_activity_writes(profile.store_id, profile.id,
+                                                                pending.session.created_at, activities)])
         return ProfileLogin(visible_profile(updated, pending.session), tokens)
 
     @staticmethod
@@ -234,6 +246,17 @@ class ProfileSessions:
             return None
         own_session_id(caller, store_id)
         return caller.subject
+
+
+# The activity types a session's transaction records, and the store's retention for them.
+Recorded = tuple[tuple[str, ...], int]
+
+
+def _activity_writes(store_id: str, profile_id: str, at: int, activities: Recorded | None) -> list[Write]:
+    if activities is None:
+        return []
+    kinds, days = activities
+    return activity_writes(store_id, profile_id, kinds, at=at, retention_days=days)
 
 
 def end_listed_session(profiles: ProfileRepository, session_store: SessionRepository, store_id: str,

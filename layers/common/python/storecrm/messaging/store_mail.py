@@ -112,12 +112,15 @@ class StoreMail:
 
     @staticmethod
     def compose(store: Store, kind: StoreMailKind, to: str, template: EmailTemplate | None, default: MailContent,
-                values: Mapping[str, str], at: int, headers: dict[str, str] | None = None) -> OutboxMail:
-        """The mail rendered now, in the store's language, under its sender (`sender_for`)."""
+                values: Mapping[str, str], at: int, headers: dict[str, str] | None = None,
+                profile_id: str | None = None) -> OutboxMail:
+        """The mail rendered now, in the store's language, under its sender (`sender_for`). A mail to a profile
+        names it (`profile_id`): the mail function adds the profile's tracking pixel when it sends it."""
         mail = render_mail(MailContent.of(template) if template else default, values, mail_languages(store))
         sender = sender_for(store, template)
         return OutboxMail.new(store.id, kind, to, subject=mail.subject, html=mail.html, text=mail.text,
-                              from_name=sender.from_name, reply_to=sender.reply_to, at=at, headers=headers)
+                              from_name=sender.from_name, reply_to=sender.reply_to, at=at, headers=headers,
+                              profile_id=profile_id)
 
     def quota_key(self, store_id: str, at: int) -> tuple[str, str]:
         return self.outbox.quota_key(store_id, mail_day(at)[0])

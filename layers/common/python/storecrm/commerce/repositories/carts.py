@@ -106,14 +106,16 @@ class CartRepository:
             _new_cart_facts(cart),
         ])
 
-    def save(self, cart: Cart, previous: Cart) -> None:
+    def save(self, cart: Cart, previous: Cart, activities: Sequence[Write] = ()) -> None:
         """Writes `cart` if nobody wrote it since `previous` was read and it is still open; with its profile's
-        open-cart count when the write fills or empties it (one PutItem otherwise)."""
+        open-cart count when the write fills or empties it (one PutItem otherwise), and the `activities` items
+        (storecrm.profiles.activity_items.activity_items: the facts update sets their `has_activities`)."""
         writes = [put(_item(cart), condition="revision = :seen AND #status = :active", names={"#status": "status"},
-                      values={":seen": previous.revision, ":active": "active"}, error=CART_CHANGED)]
+                      values={":seen": previous.revision, ":active": "active"}, error=CART_CHANGED), *activities]
         change = open_cart_change(previous, cart)
-        if change:
-            writes.append(facts_change(cart.store_id, cart.profile_id, open_carts=change))
+        if change or activities:
+            writes.append(facts_change(cart.store_id, cart.profile_id, open_carts=change,
+                                       activities=bool(activities)))
         self.table.transact(writes)
 
     def number_claim(self, store_id: str, seen: int | None, taken: DomainError) -> Write:
@@ -130,16 +132,18 @@ class CartRepository:
         return self.table.increment(self.number_key(store_id), "last")
 
     def checkout_writes(self, order: Order, cart: Cart, converted: Cart, events: Sequence[OutboxEvent],
-                        promo: PromoUse | None = None) -> list[Write]:
-        """The order, the converted cart (its session's current marker goes) and the events, and the profile's use
-        of the order's promo code (`promo`) on its facts; the caller adds the number, stock and code writes."""
+                        promo: PromoUse | None = None, activities: Sequence[Write] = ()) -> list[Write]:
+        """The order, the converted cart (its session's current marker goes) and the events, the profile's use
+        of the order's promo code (`promo`) on its facts and the `activities` items (their `has_activities` set in
+        the same facts update); the caller adds the number, stock and code writes."""
         writes = [
             # The order's id comes from the cart's revision: another checkout of it got there first.
             put(order_item(order), unless_exists=CART_CHANGED),
             put(_item(converted), condition="revision = :seen AND #status = :active", names={"#status": "status"},
                 values={":seen": cart.revision, ":active": "active"}, error=CART_CHANGED),
             facts_change(order.store_id, order.profile_id, open_carts=open_cart_change(cart, converted), orders=True,
-                         promo=promo),
+                         promo=promo, activities=bool(activities)),
+            *activities,
         ]
         if cart.session_id is not None:
             writes.append(delete(self.current_key(cart.store_id, cart.session_id, cart.market),

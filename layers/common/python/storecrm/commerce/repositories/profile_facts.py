@@ -22,7 +22,8 @@ class PromoUse:
 
 
 def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: bool = False,
-                 orders: bool = False, forms: bool = False, promo: PromoUse | None = None) -> Write:
+                 orders: bool = False, forms: bool = False, promo: PromoUse | None = None,
+                 activities: bool = False) -> Write:
     """The facts item's update inside the transaction of the cart or order write that changes them: ADD
     keeps `open_carts` and the promo code uses exact under concurrent writes, and the flags only turn on."""
     parts = ["#entity = :entity", "store_id = :store", "profile_id = :profile"]
@@ -33,7 +34,9 @@ def facts_change(store_id: str, profile_id: str, *, open_carts: int = 0, carts: 
         parts.append("has_orders = :yes")
     if forms:
         parts.append("has_form_submissions = :yes")
-    if carts or orders or forms:
+    if activities:  # an activity written in the same transaction (storecrm.profiles.activity_items)
+        parts.append("has_activities = :yes")
+    if carts or orders or forms or activities:
         values[":yes"] = True
     expression = "SET " + ", ".join(parts)
     names = {"#entity": "entity"}

@@ -11,8 +11,9 @@ from storecrm.clock import now
 from storecrm.crm.models.activities import Activity
 from storecrm.kernel.errors import DomainError, ValidationFailed
 from storecrm.kernel.repositories import keys
-from storecrm.kernel.repositories.base import check_cursor, default_table, from_item, to_item
-from storecrm.kernel.repositories.table import Item, Table, Write, check, delete, put, update
+from storecrm.kernel.repositories.base import check_cursor, default_table, from_item
+from storecrm.kernel.repositories.table import Item, Table, Write, check, delete
+from storecrm.profiles.activity_items import activity_item_write, has_activity_write
 
 # Moved per transaction when a merge moves a profile's activities: a put and a delete each, plus the facts flag.
 ACTIVITIES_PER_MOVE = 49
@@ -28,20 +29,12 @@ class ActivityRepository:
     @staticmethod
     def put_write(activity: Activity) -> Write:
         """The activity's item, to join a transaction (a put: writing the same activity again changes nothing)."""
-        key = keys.activity(activity.store_id, activity.profile_id, activity.created_at, activity.id)
-        order = f"{activity.created_at:010d}#{activity.id}"
-        return put(to_item(activity, key, "ACTIVITY",
-                           GSI1PK=keys.store_activities(activity.store_id), GSI1SK=order,
-                           GSI2PK=keys.store_activities(activity.store_id, activity.type), GSI2SK=order))
+        return activity_item_write(activity.model_dump(mode="json"))
 
     @staticmethod
     def flag_write(store_id: str, profile_id: str) -> Write:
-        """Profile find's `has_activity` fact (the profile's commerce facts item), set in the activity's transaction:
-        an UpdateItem, so it never reads or rewrites the profile."""
-        return update(keys.profile_commerce(store_id, profile_id),
-                      "SET #entity = :entity, store_id = :store, profile_id = :profile, has_activities = :yes",
-                      names={"#entity": "entity"},
-                      values={":entity": "PROFILECOMMERCE", ":store": store_id, ":profile": profile_id, ":yes": True})
+        """Profile find's `has_activity` fact, set in the activity's transaction (never reads the profile)."""
+        return has_activity_write(store_id, profile_id)
 
     @staticmethod
     def profile_check(store_id: str, profile_id: str, error: DomainError) -> Write:

@@ -30,9 +30,13 @@ class OutboxMail(Entity):
     reply_to: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     created_at: int
+    # The profile the mail concerns, if any: the mail function then adds its tracking pixel (email_tracking).
+    profile_id: str | None = None
 
     @classmethod
     def new(cls, store_id: str, kind: StoreMailKind, to: str, *, subject: str, html: str, text: str,
-            from_name: str, reply_to: str | None, at: int, headers: dict[str, str] | None = None) -> OutboxMail:
+            from_name: str, reply_to: str | None, at: int, headers: dict[str, str] | None = None,
+            profile_id: str | None = None) -> OutboxMail:
         return cls(id=new_id(), store_id=store_id, kind=kind, to=to, subject=subject, html=html, text=text,
-                   from_name=from_name, reply_to=reply_to, headers=headers or {}, created_at=at)
+                   from_name=from_name, reply_to=reply_to, headers=headers or {}, created_at=at,
+                   profile_id=profile_id or None)

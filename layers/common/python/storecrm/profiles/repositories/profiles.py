@@ -81,8 +81,9 @@ class ProfileRepository:
     def get(self, profile_id: str) -> Profile | None:
         return from_item(Profile, self.table.get(keys.profile(profile_id)))
 
-    def create(self, profile: Profile, events: Sequence[OutboxEvent], slot: ProfileSlot | None = None) -> None:
-        self.table.transact(self.create_writes(profile, events, slot))
+    def create(self, profile: Profile, events: Sequence[OutboxEvent], slot: ProfileSlot | None = None,
+               also: Sequence[Write] = ()) -> None:
+        self.table.transact([*self.create_writes(profile, events, slot), *also])
 
     def update(self, profile: Profile, previous: Profile, events: Sequence[OutboxEvent]) -> None:
         self.table.transact(self.update_writes(profile, previous, events))
@@ -131,8 +132,9 @@ class ProfileRepository:
         items = self.table.query_all(keys.sessions_of("profile", profile_id), index="GSI1")
         return [(item["PK"], item["SK"]) for item in items]
 
-    def revoke_sessions(self, profile: Profile, previous: Profile, session_keys: Sequence[keys.Key]) -> None:
-        """Deletes sessions and updates their listing on the profile.
+    def revoke_sessions(self, profile: Profile, previous: Profile, session_keys: Sequence[keys.Key],
+                        also: Sequence[Write] = ()) -> None:
+        """Deletes sessions and updates their listing on the profile (with `also`, e.g. the profile's activity).
 
         Sessions go first (in batches when there are many): a crash then leaves at worst a stale
         listing, never a live session the profile no longer shows.
@@ -140,12 +142,14 @@ class ProfileRepository:
         if len(session_keys) > 90:
             self.table.delete_many(list(session_keys))
             session_keys = []
-        self.table.transact([*[delete(key) for key in session_keys], *self.update_writes(profile, previous, [])])
+        self.table.transact([*[delete(key) for key in session_keys], *self.update_writes(profile, previous, []),
+                             *also])
 
     def revoke_all_sessions(self, store_id: str, profile_id: str, session_keys: Sequence[keys.Key], at: int,
                             access_checks: Sequence[Write]) -> None:
         """Deletes the sessions and empties the profile's listing of them in one transaction that
-        also holds the caller's store-access checks (at most 97 sessions; the caller splits more)."""
+        also holds the caller's store-access checks and the caller's other writes (`access_checks`: at most 97
+        sessions with the checks and two more writes; the caller splits more)."""
         order = keys.profile_updated_order(profile_id, at)
         names = {f"#{name}": name for name in order}
         values = {f":{name}": value for name, value in order.items()}
