@@ -7,8 +7,7 @@ from dataclasses import replace
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from storecrm.http.app import logger
-from storecrm.identity.account_tokens import is_personal_token
-from storecrm.identity.auth import Principal, PrincipalKind, read_access_token
+from storecrm.identity.auth import Principal, PrincipalKind, is_personal_token, read_access_token
 from storecrm.identity.gateways.signing_keys import token_verify_keys
 from storecrm.kernel.errors import Unauthorized
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from storecrm.clock import now
 from storecrm.config import Settings
-from storecrm.identity.auth import Principal, RateLimit, hash_secret
+from storecrm.identity.auth import PREFIX, Principal, RateLimit, hash_secret
 from storecrm.identity.models.account_tokens import AccountToken
 from storecrm.kernel.errors import Forbidden, Unauthorized
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from storecrm.identity.repositories.account_tokens import AccountTokenRepository
     from storecrm.identity.repositories.auth import CodeRepository
 
-PREFIX = "pat_"
 TOKEN_TYPE = "api"
 INVALID = "Invalid, expired or revoked API token"
 
@@ -42,11 +41,6 @@ class TokenParts:
     account_id: str
     token_id: str
     secret: str
-
-
-def is_personal_token(bearer: str) -> bool:
-    """A personal token, not an access token (a JWT starts with `eyJ`)."""
-    return bearer.startswith(PREFIX)
 
 
 def compose(account_id: str, token_id: str, secret: str) -> str:

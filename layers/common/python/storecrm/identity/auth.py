@@ -211,3 +211,13 @@ def read_access_token(token: str, verifying: TokenVerifyKeys) -> Principal:
     return Principal(kind=claims["typ"], subject=claims["sub"], session_id=claims.get("sid"),
                      store_id=claims.get("store"), verified=bool(claims.get("ver", False)),
                      scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset())
+
+
+# A staff account's personal API token (storecrm.identity.account_tokens) starts so; an access token (a JWT) with
+# `eyJ`. Kept here so the bearer check does not load the tokens' module for the JWTs nearly every call carries.
+PREFIX = "pat_"
+
+
+def is_personal_token(bearer: str) -> bool:
+    """A personal token, not an access token."""
+    return bearer.startswith(PREFIX)

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from storecrm.clock import new_id
 from storecrm.kernel.errors import NotFound
-from storecrm.kernel.repositories import keys
-from storecrm.kernel.repositories.table import Write, put, update
 
 if TYPE_CHECKING:
+    from storecrm.kernel.repositories.table import Write
     from storecrm.stores.repositories.stores import StoreRepository
 
 DEFAULT_RETENTION_DAYS = 365
@@ -30,6 +29,10 @@ _NO_CONTEXT = {"country_code": None, "region": None, "city": None, "timezone": N
 def activity_item_write(activity: Mapping[str, Any]) -> Write:
     """The activity's item (its fields as JSON: crm's `Activity`), indexed for the store's lists by time (GSI1) and by
     type and time (GSI2). A put: writing the same activity again changes nothing."""
+    # The table's modules load with the first activity, not at the cold start of the functions that may record one.
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.table import put
+
     created_at, activity_id = int(activity["created_at"]), str(activity["id"])
     store_id, profile_id = str(activity["store_id"]), str(activity["profile_id"])
     pk, sk = keys.activity(store_id, profile_id, created_at, activity_id)
@@ -42,6 +45,9 @@ def activity_item_write(activity: Mapping[str, Any]) -> Write:
 def has_activity_write(store_id: str, profile_id: str) -> Write:
     """Profile find's `has_activity` fact (the profile's commerce facts item), set in the activity's transaction: an
     UpdateItem, so it never reads or rewrites the profile."""
+    from storecrm.kernel.repositories import keys
+    from storecrm.kernel.repositories.table import update
+
     return update(keys.profile_commerce(store_id, profile_id),
                   "SET #entity = :entity, store_id = :store, profile_id = :profile, has_activities = :yes",
                   names={"#entity": "entity"},
