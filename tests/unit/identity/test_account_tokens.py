@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from storecrm.identity.account_tokens import acts_as_login, compose, is_personal_token, split, usable
-from storecrm.identity.auth import Principal, hash_secret
+from storecrm.identity.account_tokens import acts_as_login, compose, split, usable
+from storecrm.identity.auth import Principal, hash_secret, is_personal_token
 from storecrm.identity.models.account_tokens import AccountToken
 from storecrm.kernel.errors import Forbidden
 
