@@ -61,7 +61,7 @@ from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import UNION_TAG, Conflict, FieldError, NotFound, TransactionConflict, ValidationFailed
 from storecrm.kernel.fields import Command, MarketKey, WholeNumber
-from storecrm.kernel.models.addresses import AddressIn
+from storecrm.kernel.models.address_input import AddressIn
 from storecrm.profiles.activity_items import RetentionCache, activity_items
 from storecrm.stores.models.stores import Market, PaymentMethodId
 from storecrm.stores.permissions import Action

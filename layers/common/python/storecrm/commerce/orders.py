@@ -38,7 +38,7 @@ from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import Conflict, DomainError, NotFound, ValidationFailed
 from storecrm.kernel.fields import Command, WholeNumber
-from storecrm.kernel.models.addresses import AddressIn
+from storecrm.kernel.models.address_input import AddressIn
 from storecrm.stores.access import StoreAccess, StoreGuard
 from storecrm.stores.permissions import Action
 

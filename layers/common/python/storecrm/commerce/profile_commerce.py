@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from storecrm.profiles.models.profiles import ProfileCommerce
-
 if TYPE_CHECKING:
     from storecrm.commerce.models.commerce import Cart
+    from storecrm.profiles.models.profiles import ProfileCommerce
 
 # A cart in these statuses with items in it is one the shopper may still buy.
 OPEN_STATUSES = ("active", "abandoned")

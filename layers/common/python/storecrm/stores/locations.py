@@ -12,7 +12,8 @@ from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import NotFound, ValidationFailed
 from storecrm.kernel.fields import Command, CountryCode
-from storecrm.kernel.models.addresses import Address, AddressIn
+from storecrm.kernel.models.address_input import AddressIn
+from storecrm.kernel.models.addresses import Address
 from storecrm.stores.models.locations import Location
 from storecrm.stores.permissions import Action
 

@@ -22,7 +22,8 @@ from storecrm.kernel import cursors
 from storecrm.kernel.base_model import Model
 from storecrm.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from storecrm.kernel.fields import Command
-from storecrm.kernel.models.addresses import Address, AddressIn
+from storecrm.kernel.models.address_input import AddressIn
+from storecrm.kernel.models.addresses import Address
 from storecrm.stores.models.stores import Membership
 from storecrm.stores.permissions import Action, Role
 from storecrm.stores.stores import membership_event
